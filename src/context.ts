@@ -1,0 +1,69 @@
+import type { Readable, Writable } from 'node:stream';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Everything a command may touch comes through here, never from module globals, so tests can
+ * run commands in-process with their own env, clock and streams. Importing this starts nothing.
+ */
+export interface Context {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable & { isTTY?: boolean };
+  clock: { now(): Date };
+  /** where config, keys and state live: $JFLEET_HOME, else ~/.jfleet */
+  home: string;
+  /** colour allowed on stdout (TTY, no NO_COLOR, no --no-color) */
+  color: boolean;
+  debug: boolean;
+  /** stdin is a terminal and we are not in CI: prompts are allowed */
+  interactive: boolean;
+  /** a signal that fires on SIGINT/SIGTERM so long runs can stop cleanly */
+  signal: AbortSignal;
+}
+
+export function jfleetHome(env: Record<string, string | undefined>, cwd = process.cwd()): string {
+  const h = env.JFLEET_HOME;
+  return h ? resolve(cwd, h) : join(homedir(), '.jfleet');
+}
+
+export function isCI(env: Record<string, string | undefined>): boolean {
+  const v = env.CI;
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
+
+export function defaultContext(opts: { debug?: boolean; noColor?: boolean; signal?: AbortSignal } = {}): Context {
+  const env = process.env;
+  const stdoutTTY = Boolean(process.stdout.isTTY);
+  const color = stdoutTTY && !opts.noColor && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  return {
+    cwd: process.cwd(),
+    env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: { now: () => new Date() },
+    home: jfleetHome(env),
+    color,
+    debug: Boolean(opts.debug) || env.JFLEET_DEBUG === '1',
+    interactive: Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY) && !isCI(env),
+    signal: opts.signal ?? new AbortController().signal,
+  };
+}
+
+/** Paths under JFLEET_HOME. Pure: computes, creates nothing. */
+export function homePaths(home: string) {
+  return {
+    home,
+    configDir: home,
+    keysDir: join(home, 'keys'),
+    stateDir: join(home, 'state'),
+    db: join(home, 'state', 'jfleet.db'),
+    logsDir: join(home, 'state', 'logs'),
+    locksDir: join(home, 'state', 'locks'),
+    labDir: join(home, 'lab'),
+    releasesDir: join(home, 'releases'),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Typed errors and the documented exit codes. Only src/main.ts turns these into an exit code;
+ * nothing else sets process.exitCode or calls process.exit.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** some device failed (a fleet command completed, but not everywhere) */
+  deviceFailed: 1,
+  /** usage or input error: a wrong flag, a malformed inventory, a hostile value */
+  usage: 2,
+  /** Nagios contract: unknown (used by `jfleet check`) */
+  unknown: 3,
+  /** rollout aborted: failures passed the threshold */
+  rolloutAborted: 4,
+  /** rollout completed, but some devices were unreachable and remain pending */
+  rolloutPending: 5,
+  /** another run holds the lock (sweep, rollout) */
+  locked: 75,
+  /** cancelled by the user (Ctrl-C, or "no" at a confirmation) */
+  cancelled: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the user can fix: printed as one line, no stack (unless --debug). */
+export class UserError extends Error {
+  readonly exitCode: number;
+  readonly hint?: string;
+  constructor(message: string, opts: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'UserError';
+    this.exitCode = opts.exitCode ?? ExitCode.usage;
+    this.hint = opts.hint;
+  }
+}
+
+/** A bad value in a file or a flag, located as precisely as we can: file:line field: message. */
+export interface InputIssue {
+  file?: string;
+  line?: number;
+  field?: string;
+  message: string;
+}
+
+export function formatIssue(i: InputIssue): string {
+  const where = [i.file, i.line !== undefined ? String(i.line) : undefined].filter(Boolean).join(':');
+  const parts = [where, i.field].filter(Boolean).join(' ');
+  return parts ? `${parts}: ${i.message}` : i.message;
+}
+
+/** Invalid input: one or more located issues. Exit 2, nothing written. */
+export class InputError extends UserError {
+  readonly issues: InputIssue[];
+  constructor(issues: InputIssue[], opts: { hint?: string } = {}) {
+    const first = issues[0] ? formatIssue(issues[0]) : 'invalid input';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    super(first + more, { exitCode: ExitCode.usage, hint: opts.hint });
+    this.name = 'InputError';
+    this.issues = issues;
+  }
+}
+
+export class CancelledError extends UserError {
+  constructor(message = 'cancelled') {
+    super(message, { exitCode: ExitCode.cancelled });
+    this.name = 'CancelledError';
+  }
+}
+
+/**
+ * A fleet command finished but its result calls for a non-zero exit (some device failed,
+ * a rollout aborted...). Carries no stack to print: the command already rendered its report.
+ */
+export class ExitStatus extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number, message = '') {
+    super(message);
+    this.name = 'ExitStatus';
+    this.exitCode = exitCode;
+  }
+}

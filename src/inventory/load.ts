@@ -1,0 +1,85 @@
+/**
+ * Loading never prints: it returns the packages and every problem found, each located as
+ * file:line field. The CLI decides what to print and exits 2 on errors.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isSeq, isMap, type Node } from 'yaml';
+import type { InputIssue } from '../errors.js';
+import { packageSchema, type Package } from './schema.js';
+import { packagesFile } from './paths.js';
+import type { VillageReference } from './villages.js';
+
+export interface LoadResult {
+  file: string;
+  packages: Package[];
+  issues: InputIssue[];
+  exists: boolean;
+}
+
+export function loadInventory(dir: string, ref?: VillageReference): LoadResult {
+  const file = packagesFile(dir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, packages: [], issues: [], exists: false };
+    throw e;
+  }
+  return { ...parseInventory(text, file, ref), exists: true };
+}
+
+export function parseInventory(text: string, file: string, ref?: VillageReference): Omit<LoadResult, 'exists'> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const issues: InputIssue[] = [];
+  const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
+  for (const err of doc.errors) {
+    issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${err.message.split('\n')[0]}` });
+  }
+  if (issues.length) return { file, packages: [], issues };
+  const root = doc.contents;
+  if (root === null || root === undefined) return { file, packages: [], issues };
+  if (!isMap(root)) return { file, packages: [], issues: [{ file, line: lineOf(root as Node), message: 'expected a mapping with a "packages" list' }] };
+  const list = root.get('packages', true) as Node | undefined;
+  if (list === undefined || list === null) return { file, packages: [], issues };
+  if (!isSeq(list)) return { file, packages: [], issues: [{ file, line: lineOf(list), field: 'packages', message: 'must be a list' }] };
+
+  const packages: Package[] = [];
+  list.items.forEach((item, idx) => {
+    const itemNode = item as Node;
+    const parsed = packageSchema.safeParse((itemNode as { toJSON(): unknown }).toJSON());
+    if (!parsed.success) {
+      for (const iss of parsed.error.issues) {
+        const path = iss.path.map(String);
+        let node: Node | undefined = itemNode;
+        if (isMap(itemNode) && path.length) {
+          node = (itemNode as unknown as { getIn(p: string[], keep: boolean): Node | undefined }).getIn(path, true) ?? itemNode;
+        }
+        issues.push({ file, line: lineOf(node), field: `packages[${idx}].${path.join('.') || '(item)'}`, message: iss.message });
+      }
+      return;
+    }
+    packages.push(parsed.data);
+  });
+  issues.push(...crossCheck(packages, file, (i) => lineOf(list.items[i] as Node), ref));
+  return { file, packages, issues };
+}
+
+/** Rules over the whole inventory: unique id, address:port, serial, MAC; village exists. */
+export function crossCheck(packages: Package[], file: string, lineOfIndex: (i: number) => number | undefined, ref?: VillageReference): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const seen = new Map<string, number>();
+  const uniq = (key: string, i: number, field: string, label: string) => {
+    const prev = seen.get(key);
+    if (prev !== undefined) issues.push({ file, line: lineOfIndex(i), field: `packages[${i}].${field}`, message: `duplicate ${label} (also at line ${lineOfIndex(prev)})` });
+    else seen.set(key, i);
+  };
+  packages.forEach((p, i) => {
+    uniq(`id:${p.id}`, i, 'id', `id "${p.id}"`);
+    uniq(`addr:${p.address.toLowerCase()}:${p.port}`, i, 'address', `address ${p.address}:${p.port}`);
+    if (p.hardware.serial) uniq(`serial:${p.hardware.serial}`, i, 'hardware.serial', `serial ${p.hardware.serial}`);
+    if (p.hardware.mac) uniq(`mac:${p.hardware.mac}`, i, 'hardware.mac', `MAC ${p.hardware.mac}`);
+    if (ref && !ref.byCode.has(p.village)) issues.push({ file, line: lineOfIndex(i), field: `packages[${i}].village`, message: `unknown village code ${p.village} (see: jfleet villages)` });
+  });
+  return issues;
+}

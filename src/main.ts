@@ -1,0 +1,84 @@
+import type { Context } from './context.js';
+import { defaultContext } from './context.js';
+import { ExitCode, ExitStatus, UserError, InputError, formatIssue } from './errors.js';
+
+/**
+ * main(argv, ctx): builds the program, runs it, and maps every outcome to an exit code.
+ * This is the only place that decides the exit code.
+ */
+export async function main(argv: string[], ctx: Context): Promise<number> {
+  const { buildProgram } = await import('./cli/program.js');
+  const { CommanderError } = await import('commander');
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version "fail" with code 0; anything commander rejects is a usage error.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    return reportError(err, ctx);
+  }
+}
+
+export function reportError(err: unknown, ctx: Context): number {
+  if (err instanceof ExitStatus) {
+    if (err.message) ctx.stderr.write(`jfleet: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof InputError) {
+    ctx.stderr.write(`jfleet: error: ${formatIssue(err.issues[0] ?? { message: err.message })}\n`);
+    for (const i of err.issues.slice(1, 50)) ctx.stderr.write(`jfleet: error: ${formatIssue(i)}\n`);
+    if (err.issues.length > 50) ctx.stderr.write(`jfleet: … and ${err.issues.length - 50} more\n`);
+    if (err.hint) ctx.stderr.write(`jfleet: hint: ${err.hint}\n`);
+    if (ctx.debug && err.stack) ctx.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  if (err instanceof UserError) {
+    ctx.stderr.write(`jfleet: error: ${err.message}\n`);
+    if (err.hint) ctx.stderr.write(`jfleet: hint: ${err.hint}\n`);
+    if (ctx.debug && err.stack) ctx.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  if (isPromptCancel(err)) {
+    ctx.stderr.write('jfleet: cancelled\n');
+    return ExitCode.cancelled;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (ctx.debug) {
+    ctx.stderr.write(`jfleet: internal error: ${e.stack ?? e.message}\n`);
+  } else {
+    ctx.stderr.write(`jfleet: internal error: ${e.message}\n`);
+    ctx.stderr.write('jfleet: run again with --debug for the stack trace, and please report it as a bug\n');
+  }
+  return 70;
+}
+
+function isPromptCancel(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
+}
+
+/** Entry used by bin/jfleet.js: real process, real signals. */
+export async function run(argv: string[]): Promise<void> {
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    process.exitCode ??= sig === 'SIGINT' ? ExitCode.cancelled : 143;
+    if (interrupts > 1) process.exit(process.exitCode); // second Ctrl-C: the user means it
+    ac.abort(new Error(sig));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ctx = defaultContext({
+    debug: argv.includes('--debug'),
+    noColor: argv.includes('--no-color'),
+    signal: ac.signal,
+  });
+  const code = await main(argv, ctx);
+  process.exitCode = ac.signal.aborted && code === 0 ? (process.exitCode ?? code) : code;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}

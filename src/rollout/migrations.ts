@@ -1,0 +1,4 @@
+import type { Migration } from '../store/migrations.js';
+
+/** Tables of src/rollout/. */
+export const rolloutMigrations: Migration[] = [];

@@ -1,0 +1,44 @@
+/**
+ * The embedded state database (better-sqlite3) under $JFLEET_HOME/state/jfleet.db.
+ * WAL mode so readers (status, dashboard) are never blocked by a sweep writing; a busy timeout
+ * so two writers queue instead of failing. Migrations are named and applied once, in order.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { allMigrations, type Migration } from './migrations.js';
+
+export type Db = Database.Database;
+
+export function openDb(file: string, migrations: Migration[] = allMigrations): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  migrate(db, migrations);
+  return db;
+}
+
+export function migrate(db: Db, migrations: Migration[]): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name TEXT PRIMARY KEY,
+    applied_at TEXT NOT NULL
+  )`);
+  const done = new Set((db.prepare('SELECT name FROM schema_migrations').all() as { name: string }[]).map((r) => r.name));
+  const applied: string[] = [];
+  const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
+  for (const m of migrations) {
+    if (done.has(m.name)) continue;
+    // IMMEDIATE: two processes opening a fresh database at once must not both migrate.
+    db.transaction(() => {
+      const again = db.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').get(m.name);
+      if (again) return;
+      db.exec(m.sql);
+      record.run(m.name, new Date().toISOString());
+      applied.push(m.name);
+    }).immediate();
+  }
+  return applied;
+}

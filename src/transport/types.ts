@@ -1,0 +1,71 @@
+/**
+ * The one transport interface. Everything above src/transport/ talks to devices through this;
+ * nothing above it imports ssh2 or execa. An exit code is data: a non-zero exit is a result,
+ * not an exception. Exceptions are for not being able to run the command at all.
+ */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** null when the command was killed by a signal or the channel closed without a status */
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface ExecOptions {
+  /** per-command timeout; on expiry the command's channel is closed and a TransportError('timeout') thrown */
+  timeoutMs?: number;
+  stdin?: string | Buffer;
+  /** called with output chunks as they arrive (live progress) */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+export interface PutOptions {
+  mode?: number;
+}
+
+export interface Transport {
+  /** human name of the peer, e.g. the package id */
+  readonly name: string;
+  connect(): Promise<void>;
+  /** cmd is a shell command line: build it with shell.ts quote(), never by pasting values */
+  exec(cmd: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** write bytes to a remote path over SFTP (not atomic by itself; see provision for tmp+rename) */
+  put(data: Buffer | string, remotePath: string, opts?: PutOptions): Promise<void>;
+  get(remotePath: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * Why a device could not be worked on. A fleet report must tell these apart:
+ * unreachable (refused, timed out, no route, DNS), auth failed, host key mismatch,
+ * a command timeout, or a protocol/channel error.
+ */
+export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'protocol';
+
+export class TransportError extends Error {
+  readonly kind: TransportErrorKind;
+  readonly target: string;
+  constructor(kind: TransportErrorKind, target: string, message: string, opts: { cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'TransportError';
+    this.kind = kind;
+    this.target = target;
+  }
+}
+
+export class HostKeyMismatchError extends TransportError {
+  readonly expected: string;
+  readonly actual: string;
+  constructor(target: string, expected: string, actual: string) {
+    super(
+      'hostkey',
+      target,
+      `host key of ${target} changed: pinned ${expected}, offered ${actual}; if the device was reinstalled, run: jfleet hostkey accept ${target}`,
+    );
+    this.name = 'HostKeyMismatchError';
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
