@@ -73,6 +73,8 @@ export const packageSchema = z
     jump: jumpSchema.optional(),
     identityFile: z.string().regex(NO_CONTROL_RE).optional(),
     custodian: custodianSchema.optional(),
+    /** per-device recipe/template variables (e.g. kiosk listen address on a lab device) */
+    vars: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'variable names are lower-case words'), z.string().max(500).regex(NO_CONTROL_RE, 'must not contain control characters')).optional(),
     registeredAt: z.iso.datetime({ offset: true }),
   })
   .strict();
