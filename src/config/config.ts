@@ -1,0 +1,136 @@
+/**
+ * conf-backed configuration in $JFLEET_HOME/config.json (mode 0600), with JFLEET_* environment
+ * overrides for CI. Effectful; the schema and key table are in schema.ts.
+ */
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from '../context.js';
+import { InputError, UserError } from '../errors.js';
+import { configKeys, configSchema, type Config, type ConfigKey } from './schema.js';
+
+export const CONFIG_NAME = 'config';
+
+export function configFile(home: string): string {
+  return join(home, `${CONFIG_NAME}.json`);
+}
+
+type ConfStore = {
+  store: Record<string, unknown>;
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+  path: string;
+};
+
+/** Opens the conf store under JFLEET_HOME (created 0700 if missing; the file is 0600). */
+export async function openConfigStore(ctx: Pick<Context, 'home'>): Promise<ConfStore> {
+  const { default: Conf } = await import('conf');
+  mkdirSync(ctx.home, { recursive: true, mode: 0o700 });
+  try {
+    return new Conf({
+      projectName: 'jfleet',
+      cwd: ctx.home,
+      configName: CONFIG_NAME,
+      configFileMode: 0o600,
+      clearInvalidConfig: false,
+      projectSuffix: '',
+    }) as unknown as ConfStore;
+  } catch (e) {
+    throw new UserError(`${configFile(ctx.home)}: cannot read the config: ${(e as Error).message.split('\n')[0]}`, {
+      hint: 'fix or delete the file, then use jfleet config set',
+      cause: e,
+    });
+  }
+}
+
+function setIn(obj: Record<string, unknown>, key: string, value: unknown) {
+  const parts = key.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof cur[p] !== 'object' || cur[p] === null) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+export function getIn(obj: unknown, key: string): unknown {
+  let cur = obj;
+  for (const p of key.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+export interface ConfigSource {
+  config: Config;
+  /** where each set key's value comes from */
+  origin: Map<string, 'env' | 'file'>;
+  file: string;
+}
+
+/** The stored values with env overrides applied, validated; origin says where each came from. */
+export async function loadConfigWithOrigin(ctx: Pick<Context, 'home' | 'env'>): Promise<ConfigSource> {
+  const store = await openConfigStore(ctx);
+  const raw = structuredClone(store.store ?? {}) as Record<string, unknown>;
+  const origin = new Map<string, 'env' | 'file'>();
+  const keys = configKeys();
+  for (const k of keys) if (getIn(raw, k.key) !== undefined) origin.set(k.key, 'file');
+  const fileCheck = configSchema.safeParse(raw);
+  if (!fileCheck.success) throw configIssues(store.path, fileCheck.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message })));
+  for (const k of keys) {
+    const v = ctx.env[k.env];
+    if (v !== undefined && v !== '') {
+      setIn(raw, k.key, v);
+      origin.set(k.key, 'env');
+    }
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw configIssues(
+      'environment',
+      parsed.error.issues.map((i) => {
+        const key = i.path.join('.');
+        return { key: keys.find((k) => k.key === key)?.env ?? key, message: i.message };
+      }),
+    );
+  }
+  return { config: parsed.data, origin, file: store.path };
+}
+
+function configIssues(file: string, list: Array<{ key: string; message: string }>): InputError {
+  return new InputError(
+    list.map((i) => ({ file, field: i.key, message: i.message })),
+    { hint: 'fix it with jfleet config set KEY VALUE (or unset the environment variable)' },
+  );
+}
+
+/** The configuration every command reads: file values, then JFLEET_* overrides. */
+export async function loadConfig(ctx: Pick<Context, 'home' | 'env'>): Promise<Config> {
+  return (await loadConfigWithOrigin(ctx)).config;
+}
+
+export function findKey(key: string): ConfigKey {
+  const k = configKeys().find((x) => x.key === key);
+  if (!k) {
+    throw new UserError(`unknown config key "${key}"`, { hint: `known keys: ${configKeys().map((x) => x.key).join(', ')}` });
+  }
+  return k;
+}
+
+/** Validates and stores one value (the file stays 0600). */
+export async function setConfigValue(ctx: Pick<Context, 'home' | 'env'>, key: string, value: string): Promise<unknown> {
+  const k = findKey(key);
+  const parsed = k.schema.safeParse(value);
+  if (!parsed.success) throw new InputError([{ field: key, message: parsed.error.issues[0]?.message ?? 'invalid value' }]);
+  const store = await openConfigStore(ctx);
+  store.set(key, parsed.data);
+  chmodSync(store.path, 0o600);
+  return parsed.data;
+}
+
+export async function unsetConfigValue(ctx: Pick<Context, 'home' | 'env'>, key: string): Promise<void> {
+  findKey(key);
+  const store = await openConfigStore(ctx);
+  store.delete(key);
+}

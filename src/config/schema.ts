@@ -1,0 +1,93 @@
+/**
+ * The user configuration: one zod schema, the single source of keys, types, defaults,
+ * descriptions and which values are secret. Pure.
+ *
+ * Adding a key (other capabilities may): add a leaf below with `.meta({ description })`
+ * (and `secret: true` for tokens/passwords). `jfleet config get|set|list` and the
+ * JFLEET_<KEY> environment override (api.url → JFLEET_API_URL, keyFile → JFLEET_KEY_FILE)
+ * pick it up from here; nothing else needs changing.
+ */
+import { z } from 'zod';
+
+// Plain text for paths and names in config: no control characters.
+// eslint-disable-next-line no-control-regex
+const pathText = z.string().min(1).max(4096).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+const cron = z
+  .string()
+  .trim()
+  .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields, e.g. "*/15 * * * *"');
+
+export const configSchema = z.object({
+  inventory: pathText.optional().meta({ description: 'default inventory directory (overridden by --inventory)' }),
+  forks: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1000, 'must be at most 1000')
+    .optional()
+    .meta({ description: 'devices worked on at once (default 50)' }),
+  keyFile: pathText.optional().meta({ description: 'SSH private key used to reach the packages' }),
+  api: z
+    .object({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional().meta({ description: 'central reporting API base URL' }),
+      token: z.string().min(1).max(4096).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional().meta({ description: 'central reporting API token', secret: true }),
+      caFile: pathText.optional().meta({ description: 'CA certificate file for the central API (PEM)' }),
+    })
+    .default({}),
+  schedule: z
+    .object({
+      sweep: cron.optional().meta({ description: 'cron expression for health sweeps' }),
+      report: cron.optional().meta({ description: 'cron expression for sending reports' }),
+    })
+    .default({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export interface ConfigKey {
+  /** dotted key, e.g. "api.url" */
+  key: string;
+  /** environment override, e.g. JFLEET_API_URL */
+  env: string;
+  description: string;
+  secret: boolean;
+  schema: z.ZodType;
+}
+
+function unwrap(s: z.ZodType): z.ZodType {
+  let cur = s as z.ZodType & { unwrap?: () => z.ZodType; def?: { innerType?: z.ZodType } };
+  for (;;) {
+    if (cur instanceof z.ZodOptional || cur instanceof z.ZodNullable) cur = cur.unwrap() as typeof cur;
+    else if (cur instanceof z.ZodDefault) cur = cur.def.innerType as typeof cur;
+    else return cur;
+  }
+}
+
+export function envNameFor(key: string): string {
+  return 'JFLEET_' + key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase();
+}
+
+/** Every leaf key of the schema, in declaration order. */
+export function configKeys(schema: z.ZodObject = configSchema): ConfigKey[] {
+  const out: ConfigKey[] = [];
+  const walk = (obj: z.ZodObject, prefix: string) => {
+    for (const [name, child] of Object.entries(obj.shape)) {
+      const key = prefix + name;
+      const inner = unwrap(child as z.ZodType);
+      if (inner instanceof z.ZodObject) {
+        walk(inner, key + '.');
+        continue;
+      }
+      const meta = ((child as z.ZodType).meta() ?? inner.meta() ?? {}) as { description?: string; secret?: boolean };
+      out.push({ key, env: envNameFor(key), description: meta.description ?? '', secret: Boolean(meta.secret), schema: child as z.ZodType });
+    }
+  };
+  walk(schema, '');
+  return out;
+}
+
+/** "abcd…wxyz"-style mask: enough to tell two tokens apart, never enough to use one. */
+export function maskSecret(v: string): string {
+  if (v.length <= 8) return '********';
+  return `${v.slice(0, 2)}******${v.slice(-2)}`;
+}

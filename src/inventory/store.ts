@@ -1,0 +1,257 @@
+/**
+ * Writing the inventory: serialised by a lock (proper-lockfile on packages.yaml), validated
+ * before anything is written, and atomic (temporary file in the same directory, fsync, rename,
+ * fsync of the directory), so concurrent writers both land and a crash mid-write leaves the
+ * previous file intact. Edits go through the YAML Document API, so comments and the order of
+ * untouched entries survive.
+ *
+ * The atomic write is done here rather than with write-file-atomic because we also fsync the
+ * directory after the rename (durability of the rename itself) and want the temp name to carry
+ * our pid so stale temp files from a killed writer can be recognised and cleaned.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { InputError, UserError, ExitCode } from '../errors.js';
+import { packagesFile } from './paths.js';
+import { parseInventory } from './load.js';
+import { packageSchema, type Package } from './schema.js';
+import { loadVillages, type VillageReference } from './villages.js';
+
+export const INVENTORY_HEADER =
+  ' jfleet inventory: one entry per kiosk package. Reviewable by hand and in git;\n' +
+  ' jfleet keeps comments and order when it edits this file. Check it with: jfleet inventory check';
+
+export interface UpdateResult {
+  file: string;
+  before: Package[];
+  after: Package[];
+  added: Package[];
+  removed: Package[];
+  changed: Package[];
+  /** false when the update changed nothing (or dryRun) */
+  written: boolean;
+  text: string;
+}
+
+export interface UpdateOptions {
+  dryRun?: boolean;
+  ref?: VillageReference;
+}
+
+/** The interface other capabilities use: locked, validated, atomic, comment-preserving. */
+export async function updateInventory(dir: string, fn: (packages: Package[]) => Package[] | void): Promise<void> {
+  await applyInventoryUpdate(dir, fn);
+}
+
+/** Fixed field order for entries jfleet writes, so files diff well. */
+const FIELD_ORDER = ['id', 'village', 'address', 'port', 'user', 'hardware', 'tags', 'hostKey', 'jump', 'identityFile', 'vars', 'custodian', 'registeredAt'] as const;
+
+/** The YAML form of a package: canonical key order, empty hardware/tags left out. */
+export function toPlain(p: Package): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of FIELD_ORDER) {
+    const v = (p as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    if (k === 'tags' && Array.isArray(v) && v.length === 0) continue;
+    if ((k === 'hardware' || k === 'vars' || k === 'custodian') && typeof v === 'object' && v && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export async function applyInventoryUpdate(dir: string, fn: (packages: Package[]) => Package[] | void, opts: UpdateOptions = {}): Promise<UpdateResult> {
+  const file = packagesFile(dir);
+  const ref = opts.ref ?? loadVillages();
+  mkdirSync(dir, { recursive: true });
+  let release: (() => Promise<void>) | undefined;
+  if (!opts.dryRun) release = await lockInventory(file);
+  try {
+    cleanStaleTemps(file);
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const current = parseInventory(text, file, ref);
+    if (current.issues.length) {
+      throw new InputError(current.issues, { hint: `fix ${file} first (jfleet inventory check); nothing was written` });
+    }
+    const before = current.packages;
+    const working = structuredClone(before);
+    const proposed = fn(working) ?? working;
+
+    // Validate what the caller proposes before touching the document.
+    const after: Package[] = [];
+    const issues: InputError['issues'] = [];
+    proposed.forEach((p, i) => {
+      const r = packageSchema.safeParse(p);
+      if (r.success) after.push(r.data);
+      else for (const iss of r.error.issues) issues.push({ file, field: `packages[${i}].${iss.path.join('.') || '(item)'}`, message: iss.message });
+    });
+    if (issues.length) throw new InputError(issues, { hint: 'nothing was written' });
+
+    const doc = text.trim() === '' ? newDocument() : parseDocument(text, { keepSourceTokens: false });
+    let seq = doc.get('packages', true) as YAMLSeq | undefined;
+    if (!seq || !isSeq(seq)) {
+      seq = doc.createNode([]) as YAMLSeq;
+      doc.set('packages', seq);
+    }
+    const oldNodes = new Map<string, { node: unknown; pkg: Package }>();
+    before.forEach((p, i) => oldNodes.set(p.id, { node: seq!.items[i], pkg: p }));
+    const beforeById = new Map(before.map((p) => [p.id, p]));
+    const added: Package[] = [];
+    const changed: Package[] = [];
+    seq.items = after.map((p) => {
+      const old = oldNodes.get(p.id);
+      if (!old) {
+        added.push(p);
+        return doc.createNode(toPlain(p));
+      }
+      if (same(toPlain(old.pkg), toPlain(p))) return old.node;
+      changed.push(p);
+      if (isMap(old.node)) {
+        patchMap(doc, old.node as YAMLMap, toPlain(old.pkg), toPlain(p));
+        return old.node;
+      }
+      return doc.createNode(toPlain(p));
+    }) as typeof seq.items;
+    const afterIds = new Set(after.map((p) => p.id));
+    const removed = before.filter((p) => !afterIds.has(p.id));
+    void beforeById;
+
+    const newText = doc.toString({ lineWidth: 0 });
+    const check = parseInventory(newText, file, ref);
+    if (check.issues.length) throw new InputError(check.issues.map((i) => ({ ...i, file: `${file} (after the change)` })), { hint: 'nothing was written' });
+
+    const written = !opts.dryRun && newText !== text;
+    if (written) writeAtomic(file, newText);
+    return { file, before, after, added, removed, changed, written, text: newText };
+  } finally {
+    if (release) await release().catch(() => undefined);
+  }
+}
+
+function newDocument(): Document {
+  const doc = new Document({ packages: [] });
+  doc.commentBefore = INVENTORY_HEADER;
+  return doc;
+}
+
+/** Changes only the keys whose values differ, so comments on untouched keys stay. */
+function patchMap(doc: Document, node: YAMLMap, oldPlain: Record<string, unknown>, newPlain: Record<string, unknown>) {
+  for (const [k, v] of Object.entries(newPlain)) {
+    const oldV = oldPlain[k];
+    if (same(oldV, v)) continue;
+    const child = node.get(k, true);
+    if (isMap(child) && v && typeof v === 'object' && !Array.isArray(v) && oldV && typeof oldV === 'object') {
+      patchMap(doc, child as YAMLMap, oldV as Record<string, unknown>, v as Record<string, unknown>);
+    } else {
+      node.set(k, doc.createNode(v));
+    }
+  }
+  for (const k of Object.keys(oldPlain)) if (!(k in newPlain)) node.delete(k);
+  // keys present in the file but empty/defaulted in the package (e.g. "tags: []") removed above only if in oldPlain
+}
+
+const LOCK_STALE_MS = 5_000;
+
+/** Waits for the inventory lock (another jfleet writing); a lock left by a killed writer goes stale. */
+export async function lockInventory(file: string): Promise<() => Promise<void>> {
+  const lockfile = await import('proper-lockfile');
+  try {
+    return await lockfile.lock(file, {
+      realpath: false,
+      stale: LOCK_STALE_MS,
+      update: 1_000,
+      retries: { retries: 80, factor: 1.2, minTimeout: 25, maxTimeout: 250, randomize: true },
+      onCompromised: () => undefined, // the write itself is atomic; a compromised lock only risks losing the race
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new UserError(`${file} is locked by another jfleet run that is still writing`, { exitCode: ExitCode.locked, hint: 'try again in a moment' });
+    }
+    throw e;
+  }
+}
+
+const TMP_RE = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** Writes via a temp file in the same directory: write, fsync, rename, fsync the directory. */
+export function writeAtomic(file: string, text: string, mode?: number): void {
+  const dir = dirname(file);
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let m = mode;
+  if (m === undefined) {
+    try {
+      m = statSync(file).mode & 0o777;
+    } catch {
+      m = 0o644;
+    }
+  }
+  const fd = openSync(tmp, 'wx', m);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+    throw e;
+  }
+  closeSync(fd);
+  // Test hook: hold the finished temp file before the rename so a test can kill -9 mid-write.
+  const pause = Number(process.env.JFLEET_TEST_WRITE_PAUSE_MS ?? 0);
+  if (pause > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+  renameSync(tmp, file);
+  try {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* some filesystems refuse fsync on a directory; the rename is still atomic */
+  }
+}
+
+/** Removes temp files left by writers that were killed (their pid is gone). Called under the lock. */
+function cleanStaleTemps(file: string) {
+  const dir = dirname(file);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = TMP_RE.exec(n);
+    if (!m || m[1] !== basename(file)) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      /* raced with another cleaner */
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
