@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { parseProbeOutput, probeCommand } from '../../src/health/probe.js';
+import { PROBE_SCRIPT } from '../../src/health/probe-script.js';
+
+describe('probe script', () => {
+  it('is small: it crosses a 4G link on every sweep', () => {
+    expect(Buffer.byteLength(PROBE_SCRIPT)).toBeLessThan(2600);
+  });
+  it('runs under bash on this machine and prints one JSON object the parser reads', () => {
+    const cmd = probeCommand({ gateway: '127.0.0.1', internet: '127.0.0.1', dnsName: 'localhost', apiUrl: 'http://127.0.0.1:9/' });
+    const out = execFileSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 20_000 });
+    const parsed = parseProbeOutput(out);
+    if ('error' in parsed) throw new Error(parsed.error + ': ' + out);
+    const f = parsed.facts;
+    expect(f.up).toBeGreaterThan(0);
+    expect(f.mt).toBeGreaterThan(f.ma ?? Infinity);
+    expect(f.ds).toBeGreaterThan(0);
+    expect(f.cpus).toBeGreaterThanOrEqual(1);
+    expect(f.dns).toBe(1);
+    expect(f.ac).toBe(0); // nothing listens on port 9: "no answer", not a crash
+    expect(f.il).toBe(0);
+    expect(typeof f.ir).toBe('number');
+    expect(f.pc).toBeNull(); // no portal configured: not checked
+  });
+  it('quotes every input: a hostile target cannot inject', () => {
+    const cmd = probeCommand({ dnsName: "x'; touch /tmp/pwned; echo '" });
+    expect(cmd.startsWith(`JD='x'\\''; touch /tmp/pwned; echo '\\'''`)).toBe(true);
+  });
+});
+
+describe('parseProbeOutput', () => {
+  it.each([
+    ['', /no JSON/],
+    ['{"up":1,', /not valid JSON/],
+    ['[1]', /no JSON|not a JSON object/],
+  ])('%j is an error', (text, re) => {
+    const r = parseProbeOutput(text);
+    expect('error' in r && r.error).toMatch(re);
+  });
+  it('drops values of the wrong kind and hostile release strings', () => {
+    const r = parseProbeOutput('motd noise\n{"up":"x","mt":5,"rel":"1.0;rm -rf /"}');
+    expect(r).toEqual({ facts: expect.objectContaining({ up: null, mt: 5, rel: null }) });
+  });
+});
