@@ -1,4 +1,85 @@
 import type { Migration } from '../store/migrations.js';
 
-/** Tables of src/report/. */
-export const reportMigrations: Migration[] = [];
+/**
+ * Tables of src/report/ in the runner's database.
+ * report_outbox: every report, written before any attempt to send it; delivered in seq order.
+ * report_meta: the runner's identity, the state-change cursor, and the sender lease.
+ */
+export const reportMigrations: Migration[] = [
+  {
+    name: 'report-001-outbox',
+    sql: `
+      CREATE TABLE report_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        report_id TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        packages INTEGER NOT NULL DEFAULT 0,
+        changes INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        -- 1 when next_attempt_at is the server's Retry-After: honoured even by a forced send
+        server_delay INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at TEXT,
+        last_error TEXT,
+        delivered_at TEXT,
+        duplicate INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX report_outbox_status ON report_outbox (status, seq);
+      CREATE TABLE report_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+/** Tables of the reference central server, in its own database file. */
+export const centralMigrations: Migration[] = [
+  {
+    name: 'central-001-reports',
+    sql: `
+      CREATE TABLE central_reports (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        report_id TEXT NOT NULL UNIQUE,
+        runner_id TEXT NOT NULL,
+        runner_name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        packages INTEGER NOT NULL,
+        changes INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE TABLE central_packages (
+        id TEXT PRIMARY KEY,
+        snapshot TEXT NOT NULL,
+        state TEXT NOT NULL,
+        release TEXT,
+        report_id TEXT NOT NULL,
+        reported_at TEXT NOT NULL,
+        runner_name TEXT NOT NULL
+      );
+      CREATE TABLE central_history (
+        report_seq INTEGER NOT NULL,
+        package_id TEXT NOT NULL,
+        report_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        release TEXT,
+        last_seen TEXT,
+        PRIMARY KEY (package_id, report_seq)
+      );
+      CREATE TABLE central_changes (
+        report_seq INTEGER NOT NULL,
+        package_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        hard INTEGER NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX central_changes_package ON central_changes (package_id, at);
+    `,
+  },
+];

@@ -1,0 +1,155 @@
+/**
+ * Handlers of `jfleet report`, `jfleet outbox ...` and `jfleet central serve`: call one service,
+ * render the result. Never prints the API token.
+ */
+import { join, resolve } from 'node:path';
+import type { Context } from '../context.js';
+import { ExitStatus, UserError } from '../errors.js';
+import { printJson, println } from '../cli/shared.js';
+import type { SendOutcome } from './client.js';
+import type { SendSummary } from './outbox.js';
+
+function short(id: string): string {
+  return id.slice(0, 13);
+}
+
+function describeWait(iso: string | null, now: Date): string {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((Date.parse(iso) - now.getTime()) / 1000));
+  return `; next attempt in ${s} s (${iso})`;
+}
+
+function renderSend(ctx: Context, send: SendSummary, url: string): void {
+  if (send.delivered.length || send.duplicates.length) {
+    const dup = send.duplicates.length ? ` (${send.duplicates.length} the central API already had)` : '';
+    println(ctx, `delivered ${send.delivered.length + send.duplicates.length} report(s) to ${url}${dup}`);
+  }
+  for (const d of send.dead) println(ctx, `dead-lettered ${d.reportId}: ${d.reason} (see jfleet outbox list)`);
+}
+
+function exitFor(ctx: Context, send: SendSummary): void {
+  if (send.busy) {
+    throw new ExitStatus(75, `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`);
+  }
+  if (send.pending > 0) {
+    throw new ExitStatus(1, `${send.pending} report(s) still queued: ${send.lastError ?? 'not due yet'}${describeWait(send.nextAttemptAt, ctx.clock.now())}`);
+  }
+  if (send.dead.length) throw new ExitStatus(1, `${send.dead.length} report(s) dead-lettered`);
+}
+
+function progress(ctx: Context, json?: boolean) {
+  return (e: { reportId: string; attempt: number; outcome: SendOutcome; nextAttemptAt: string | null }) => {
+    if (json || e.outcome.kind === 'delivered') return;
+    const what = e.outcome.kind === 'retry' || e.outcome.kind === 'auth' || e.outcome.kind === 'dead' ? e.outcome.reason : '';
+    ctx.stderr.write(`jfleet: report ${short(e.reportId)} attempt ${e.attempt}: ${what}${describeWait(e.nextAttemptAt, ctx.clock.now())}\n`);
+  };
+}
+
+function sendJson(send: SendSummary) {
+  return {
+    delivered: send.delivered,
+    duplicates: send.duplicates,
+    dead: send.dead,
+    pending: send.pending,
+    attempts: send.attempts,
+    lastError: send.lastError,
+    nextAttemptAt: send.nextAttemptAt,
+    busy: send.busy,
+  };
+}
+
+export async function reportCommand(ctx: Context, opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }): Promise<void> {
+  const { reportNow, flushOutbox } = await import('./service.js');
+  const waitMs = Math.round(opts.wait * 1000);
+  if (opts.dryRun) {
+    const r = await reportNow(ctx, { dryRun: true });
+    printJson(ctx, r.report);
+    return;
+  }
+  if (opts.flush) {
+    const { send, url } = await flushOutbox(ctx, { waitMs, force: true, send: { onAttempt: progress(ctx, opts.json) } });
+    if (opts.json) printJson(ctx, { url, ...sendJson(send) });
+    else {
+      if (!send.attempts && !send.busy && send.pending === 0) println(ctx, 'the outbox is empty');
+      renderSend(ctx, send, url);
+    }
+    return exitFor(ctx, send);
+  }
+  const r = await reportNow(ctx, { waitMs, send: { onAttempt: progress(ctx, opts.json) } });
+  const send = r.send!;
+  if (opts.json) {
+    printJson(ctx, { reportId: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length, url: r.url, ...sendJson(send) });
+  } else {
+    println(ctx, `queued report ${r.report.reportId} (${r.report.fleet.packages.length} package(s), ${r.report.changes.length} state change(s))`);
+    renderSend(ctx, send, r.url!);
+  }
+  exitFor(ctx, send);
+}
+
+export async function outboxListCommand(ctx: Context, opts: { all?: boolean; json?: boolean }): Promise<void> {
+  const { outboxList } = await import('./service.js');
+  const entries = outboxList(ctx, opts);
+  if (opts.json) return printJson(ctx, entries);
+  if (!entries.length) return println(ctx, opts.all ? 'the outbox is empty' : 'nothing queued or dead-lettered');
+  const now = ctx.clock.now();
+  println(ctx, 'REPORT                                CREATED                   STATUS     TRIES  PACKAGES  NOTE');
+  for (const e of entries) {
+    const note =
+      e.status === 'delivered'
+        ? `delivered ${e.deliveredAt}${e.duplicate ? ' (already there)' : ''}`
+        : e.status === 'dead'
+          ? e.lastError ?? ''
+          : `${e.lastError ?? 'not tried yet'}${e.nextAttemptAt && Date.parse(e.nextAttemptAt) > now.getTime() ? `; next ${e.nextAttemptAt}` : ''}`;
+    println(ctx, `${e.reportId}  ${e.createdAt.padEnd(24)}  ${e.status.padEnd(9)}  ${String(e.attempts).padStart(5)}  ${String(e.packages).padStart(8)}  ${note}`);
+  }
+}
+
+export async function outboxRetryCommand(ctx: Context, ids: string[], opts: { all?: boolean }): Promise<void> {
+  const { outboxRetry } = await import('./service.js');
+  const n = outboxRetry(ctx, { ids, all: opts.all });
+  println(ctx, `${n} report(s) queued and due now; send them with jfleet report --flush`);
+}
+
+export async function outboxDropCommand(ctx: Context, ids: string[], opts: { dead?: boolean; yes?: boolean }): Promise<void> {
+  const { outboxDrop } = await import('./service.js');
+  const n = outboxDrop(ctx, { ids, dead: opts.dead, yes: opts.yes });
+  println(ctx, `dropped ${n} report(s)`);
+}
+
+export async function centralServeCommand(
+  ctx: Context,
+  opts: { port: number; host: string; db?: string; token?: string; tlsCert?: string; tlsKey?: string },
+): Promise<void> {
+  const token = opts.token ?? ctx.env.JFLEET_CENTRAL_TOKEN;
+  if (!token) {
+    throw new UserError('the central server needs a bearer token for runners', { hint: 'set JFLEET_CENTRAL_TOKEN (or pass --token)' });
+  }
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UserError('--tls-cert and --tls-key go together');
+  const { startCentral } = await import('./server.js');
+  const dbFile = opts.db ? resolve(ctx.cwd, opts.db) : join(ctx.home, 'central', 'central.db');
+  let server;
+  try {
+    server = await startCentral({
+      port: opts.port,
+      host: opts.host,
+      dbFile,
+      token,
+      tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`port ${opts.port} on ${opts.host} is already in use`, { hint: 'pick another with --port' });
+    if (code === 'EACCES') throw new UserError(`not allowed to listen on ${opts.host}:${opts.port}`);
+    throw e;
+  }
+  println(ctx, `jfleet central: serving ${server.url} (database ${dbFile})`);
+  println(ctx, `  dashboard: ${server.url}/`);
+  println(ctx, `  reports:   POST ${server.url}/v1/reports (bearer token)`);
+  println(ctx, '  stop with Ctrl-C');
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) return resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+  ctx.stderr.write('jfleet central: stopped\n');
+}

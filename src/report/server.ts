@@ -1,0 +1,338 @@
+/**
+ * The reference central server: a small node:http server implementing the v1 contract. It
+ * stores reports idempotently by report id in its own SQLite file, answers the fleet's current
+ * state and a package's history as JSON, and serves the dashboard page.
+ *
+ *   POST /v1/reports            bearer token; 201 stored, 200 {duplicate:true} already stored
+ *   GET  /v1/fleet              FleetState
+ *   GET  /v1/devices/:id/history DeviceHistory
+ *   GET  /                      dashboard (map + table); GET /healthz
+ *
+ * Writes need the token; reads are open (run it on loopback or behind a reverse proxy).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createGunzip } from 'node:zlib';
+import { openDb, type Db } from '../store/db.js';
+import {
+  countStates,
+  ReportSchema,
+  type ApiErrorBody,
+  type DeviceHistory,
+  type FleetPackage,
+  type FleetState,
+  type HistoryEntry,
+  type PackageSnapshot,
+  type Report,
+  type ContractStateChange,
+} from './contract.js';
+import type { DistrictGeoJson } from './dashboard.js';
+import { centralMigrations } from './migrations.js';
+
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** Test and demo hook: answer a POST /v1/reports yourself (fault injection), or delay the answer. */
+export interface CentralHooks {
+  /** return an answer to send instead of storing the report (e.g. a 500 or a 429 with Retry-After) */
+  beforeStore?: (n: number) => { status: number; headers?: Record<string, string>; body?: unknown } | undefined | void;
+  /** runs after the report is committed and before the answer is sent (e.g. a delay) */
+  afterStore?: (reportId: string, duplicate: boolean) => Promise<void> | void;
+}
+
+export interface CentralOptions {
+  port?: number;
+  host?: string;
+  dbFile: string;
+  token: string;
+  /** serve HTTPS with this PEM certificate and key */
+  tls?: { certFile: string; keyFile: string };
+  hooks?: CentralHooks;
+  now?: () => Date;
+}
+
+export interface CentralServer {
+  url: string;
+  port: number;
+  /** POST /v1/reports requests seen (any answer), for tests and the demo */
+  stats: { posts: number; stored: number; duplicates: number; unauthorized: number };
+  /** the report ids stored, in arrival order */
+  storedReportIds(): string[];
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(body.message);
+  }
+}
+
+export async function startCentral(opts: CentralOptions): Promise<CentralServer> {
+  if (!opts.token) throw new Error('startCentral: a token is required');
+  const now = opts.now ?? (() => new Date());
+  const db = openDb(opts.dbFile, centralMigrations);
+  const store = centralStore(db);
+  const tokenHash = sha256(opts.token);
+  const stats = { posts: 0, stored: 0, duplicates: 0, unauthorized: 0 };
+  const { renderDashboard } = await import('./dashboard.js');
+  const { loadVillages, DISTRICTS_GEOJSON } = await import('../inventory/villages.js');
+  const ref = loadVillages();
+  const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictGeoJson;
+
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://central');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    try {
+      if (req.method === 'POST' && path === '/v1/reports') {
+        stats.posts++;
+        if (!authorised(req.headers.authorization, tokenHash)) {
+          stats.unauthorized++;
+          throw new HttpError(401, { error: 'unauthorized', message: 'missing or wrong bearer token' });
+        }
+        const injected = opts.hooks?.beforeStore?.(stats.posts);
+        if (injected) {
+          await drain(req);
+          return send(res, injected.status, injected.body ?? { error: 'injected', message: `injected HTTP ${injected.status}` }, injected.headers);
+        }
+        const report = parseReport(await readBody(req));
+        const r = store.put(report, now());
+        if (r.duplicate) stats.duplicates++;
+        else stats.stored++;
+        await opts.hooks?.afterStore?.(report.reportId, r.duplicate);
+        return send(res, r.duplicate ? 200 : 201, { reportId: report.reportId, duplicate: r.duplicate, receivedAt: r.receivedAt });
+      }
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        if (path === '/healthz') return send(res, 200, { ok: true });
+        if (path === '/v1/fleet') return send(res, 200, store.fleet(now()));
+        const m = /^\/v1\/devices\/([a-z0-9-]{1,63})\/history$/.exec(path);
+        if (m) {
+          const h = store.history(m[1]);
+          if (!h) throw new HttpError(404, { error: 'not_found', message: `no report mentioned package ${m[1]}` });
+          return send(res, 200, h);
+        }
+        if (path === '/' || path === '/dashboard') {
+          const html = renderDashboard(store.fleet(now()), { now: now(), ref, geo });
+          res.writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'cache-control': 'no-store',
+            'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'",
+            'x-content-type-options': 'nosniff',
+          });
+          return res.end(req.method === 'HEAD' ? undefined : html);
+        }
+      }
+      if (['/v1/reports', '/v1/fleet', '/healthz', '/'].includes(path)) {
+        throw new HttpError(405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${path}` });
+      }
+      throw new HttpError(404, { error: 'not_found', message: `no route ${req.method} ${path}` });
+    } catch (e) {
+      if (e instanceof HttpError) return send(res, e.status, e.body);
+      process.stderr.write(`jfleet central: internal error on ${req.method} ${path}: ${(e as Error).stack ?? e}\n`);
+      return send(res, 500, { error: 'internal', message: 'internal server error' });
+    }
+  };
+
+  const server: Server = opts.tls
+    ? createHttpsServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, (q, s) => void handler(q, s))
+    : createServer((q, s) => void handler(q, s));
+  server.keepAliveTimeout = 5_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${opts.tls ? 'https' : 'http'}://${host}:${addr.port}`;
+  let closed = false;
+  return {
+    url,
+    port: addr.port,
+    stats,
+    storedReportIds: () => store.reportIds(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      db.close();
+    },
+  };
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function authorised(header: string | undefined, tokenHash: Buffer): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return Boolean(m) && timingSafeEqual(sha256(m![1]), tokenHash);
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _ of req) {
+    /* discard */
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') {
+    await drain(req);
+    throw new HttpError(415, { error: 'unsupported_media_type', message: 'send application/json' });
+  }
+  const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (enc !== 'gzip' && enc !== 'identity') {
+    await drain(req);
+    throw new HttpError(415, { error: 'unsupported_encoding', message: `content-encoding ${enc} is not supported (gzip or identity)` });
+  }
+  const source = enc === 'gzip' ? req.pipe(createGunzip()) : req;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of source as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) throw new HttpError(413, { error: 'too_large', message: `a report may be at most ${MAX_BODY_BYTES} bytes` });
+      chunks.push(c);
+    }
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(400, { error: 'bad_body', message: `cannot read the body: ${(e as Error).message}` });
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseReport(text: string): Report {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, { error: 'invalid_json', message: 'the body is not JSON' });
+  }
+  const r = ReportSchema.safeParse(json);
+  if (!r.success) {
+    throw new HttpError(400, {
+      error: 'invalid_report',
+      message: 'the body is not a valid jfleet-central/v1 report',
+      issues: r.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return r.data;
+}
+
+interface PackageRow {
+  id: string;
+  snapshot: string;
+  state: string;
+  release: string | null;
+  report_id: string;
+  reported_at: string;
+  runner_name: string;
+}
+
+/** The central database: reports by id (unique), the newest snapshot per package, history. */
+export function centralStore(db: Db) {
+  const insertReport = db.prepare(
+    `INSERT INTO central_reports (report_id, runner_id, runner_name, created_at, received_at, packages, changes, body)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING`,
+  );
+  const getReport = db.prepare('SELECT received_at FROM central_reports WHERE report_id = ?');
+  const getPackage = db.prepare('SELECT * FROM central_packages WHERE id = ?');
+  const upsertPackage = db.prepare(
+    `INSERT INTO central_packages (id, snapshot, state, release, report_id, reported_at, runner_name) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, state = excluded.state, release = excluded.release,
+       report_id = excluded.report_id, reported_at = excluded.reported_at, runner_name = excluded.runner_name`,
+  );
+  const insertHistory = db.prepare(
+    'INSERT OR IGNORE INTO central_history (report_seq, package_id, report_id, at, state, release, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertChange = db.prepare(
+    'INSERT INTO central_changes (report_seq, package_id, seq, from_state, to_state, hard, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+
+  const toFleetPackage = (r: PackageRow): FleetPackage => ({
+    ...(JSON.parse(r.snapshot) as PackageSnapshot),
+    reportId: r.report_id,
+    reportedAt: r.reported_at,
+    runner: r.runner_name,
+  });
+
+  return {
+    /** Stores a report once; a known report id is a duplicate and changes nothing. */
+    put(report: Report, receivedAt: Date): { duplicate: boolean; receivedAt: string } {
+      return db
+        .transaction(() => {
+          const at = receivedAt.toISOString();
+          const ins = insertReport.run(
+            report.reportId,
+            report.runner.id,
+            report.runner.name,
+            report.createdAt,
+            at,
+            report.fleet.packages.length,
+            report.changes.length,
+            JSON.stringify(report),
+          );
+          if (ins.changes === 0) return { duplicate: true, receivedAt: (getReport.get(report.reportId) as { received_at: string }).received_at };
+          const seq = Number(ins.lastInsertRowid);
+          for (const p of report.fleet.packages) {
+            const cur = getPackage.get(p.id) as PackageRow | undefined;
+            // A report older than what we hold (another runner, or a late resend) does not roll the package back.
+            if (cur && Date.parse(cur.reported_at) > Date.parse(report.createdAt)) continue;
+            upsertPackage.run(p.id, JSON.stringify(p), p.state, p.release, report.reportId, report.createdAt, report.runner.name);
+            if (!cur || cur.state !== p.state || cur.release !== p.release) {
+              insertHistory.run(seq, p.id, report.reportId, report.createdAt, p.state, p.release, p.lastSeen);
+            }
+          }
+          for (const c of report.changes) insertChange.run(seq, c.id, c.seq, c.from, c.to, c.hard ? 1 : 0, c.at);
+          return { duplicate: false, receivedAt: at };
+        })
+        .immediate();
+    },
+    fleet(now: Date): FleetState {
+      const packages = (db.prepare('SELECT * FROM central_packages ORDER BY id').all() as PackageRow[]).map(toFleetPackage);
+      const last = db.prepare('SELECT max(created_at) AS at, count(*) AS n FROM central_reports').get() as { at: string | null; n: number };
+      return { generatedAt: now.toISOString(), lastReportAt: last.at, reports: last.n, counts: countStates(packages), packages };
+    },
+    history(id: string): DeviceHistory | null {
+      const cur = getPackage.get(id) as PackageRow | undefined;
+      if (!cur) return null;
+      const entries = (
+        db.prepare('SELECT report_id, at, state, release, last_seen FROM central_history WHERE package_id = ? ORDER BY report_seq').all(id) as Array<{
+          report_id: string;
+          at: string;
+          state: HistoryEntry['state'];
+          release: string | null;
+          last_seen: string | null;
+        }>
+      ).map((r) => ({ reportId: r.report_id, at: r.at, state: r.state, release: r.release, lastSeen: r.last_seen }));
+      const changes = (
+        db.prepare('SELECT seq, package_id, from_state, to_state, hard, at FROM central_changes WHERE package_id = ? ORDER BY at, seq').all(id) as Array<{
+          seq: number;
+          package_id: string;
+          from_state: ContractStateChange['from'];
+          to_state: ContractStateChange['to'];
+          hard: number;
+          at: string;
+        }>
+      ).map((r) => ({ seq: r.seq, id: r.package_id, from: r.from_state, to: r.to_state, hard: r.hard === 1, at: r.at }));
+      return { id, current: toFleetPackage(cur), entries, changes };
+    },
+    reportIds(): string[] {
+      return (db.prepare('SELECT report_id FROM central_reports ORDER BY seq').all() as { report_id: string }[]).map((r) => r.report_id);
+    },
+  };
+}

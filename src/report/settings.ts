@@ -1,0 +1,31 @@
+/**
+ * Where the central API is and how to reach it: config keys api.url, api.token, api.caFile
+ * (overridden by JFLEET_API_URL, JFLEET_API_TOKEN, JFLEET_API_CA_FILE). The token is read
+ * here and handed only to the HTTP client; nothing prints it.
+ */
+import { resolve } from 'node:path';
+import type { Context } from '../context.js';
+import { UserError } from '../errors.js';
+import type { ApiConfig } from './client.js';
+
+export async function resolveApiConfig(ctx: Pick<Context, 'home' | 'env' | 'cwd'>): Promise<ApiConfig> {
+  const { loadConfig } = await import('../config/index.js');
+  const cfg = await loadConfig(ctx);
+  const url = cfg.api?.url;
+  if (!url) {
+    throw new UserError('no central API configured', {
+      hint: 'jfleet config set api.url https://central.example/fleet (or set JFLEET_API_URL); run one locally with jfleet central serve',
+    });
+  }
+  const token = cfg.api?.token;
+  if (!token) {
+    throw new UserError('no central API token configured', { hint: 'jfleet config set api.token TOKEN (or set JFLEET_API_TOKEN)' });
+  }
+  const timeout = Number(ctx.env.JFLEET_API_TIMEOUT_MS);
+  return {
+    url,
+    token,
+    caFile: cfg.api?.caFile ? resolve(ctx.cwd, cfg.api.caFile) : undefined,
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+  };
+}
