@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isSeq, isMap, type Node } from 'yaml';
 import type { InputIssue } from '../errors.js';
-import { packageSchema, type Package } from './schema.js';
+import { issueMessage, packageSchema, type Package } from './schema.js';
 import { packagesFile } from './paths.js';
 import type { VillageReference } from './villages.js';
 
@@ -55,7 +55,7 @@ export function parseInventory(text: string, file: string, ref?: VillageReferenc
         if (isMap(itemNode) && path.length) {
           node = (itemNode as unknown as { getIn(p: string[], keep: boolean): Node | undefined }).getIn(path, true) ?? itemNode;
         }
-        issues.push({ file, line: lineOf(node), field: `packages[${idx}].${path.join('.') || '(item)'}`, message: iss.message });
+        issues.push({ file, line: lineOf(node), field: `packages[${idx}].${path.join('.') || '(item)'}`, message: issueMessage(iss) });
       }
       return;
     }

@@ -43,7 +43,10 @@ export const userSchema = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be 
 
 export const hardwareSchema = z
   .object({
-    model: text(80).optional(),
+    model: text(80)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 .,_()+\/:-]*$/, 'must be letters, digits, spaces and . , _ ( ) + / : -')
+      .refine((v) => !v.includes('..'), 'must not contain ".."')
+      .optional(),
     serial: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be letters, digits, ".", "_" or "-"').optional(),
     mac: macSchema.optional(),
   })
@@ -52,7 +55,7 @@ export const hardwareSchema = z
 /** Personal data: optional, never logged, never sent to the central API. */
 export const custodianSchema = z
   .object({
-    name: text(120).optional(),
+    name: text(120).regex(/^[\p{L}\p{M}][\p{L}\p{M} .,'-]*$/u, 'must be a name (letters, spaces, . , \' -)').optional(),
     phone: z.string().trim().regex(/^\+?[0-9 -]{6,20}$/, 'must be a phone number').optional(),
   })
   .strict();
@@ -71,7 +74,7 @@ export const packageSchema = z
     tags: z.array(z.string().regex(TAG_RE, 'must be lower-case letters, digits, "_", ".", "=" or "-"')).default([]),
     hostKey: z.string().regex(FINGERPRINT_RE, 'must be an OpenSSH SHA256 fingerprint').optional(),
     jump: jumpSchema.optional(),
-    identityFile: z.string().regex(NO_CONTROL_RE).optional(),
+    identityFile: z.string().regex(/^[A-Za-z0-9_.\/~-]{1,4096}$/, 'must be a path of letters, digits, _ . / ~ -').optional(),
     custodian: custodianSchema.optional(),
     /** per-device recipe/template variables (e.g. kiosk listen address on a lab device) */
     vars: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'variable names are lower-case words'), z.string().max(500).regex(NO_CONTROL_RE, 'must not contain control characters')).optional(),
@@ -87,3 +90,9 @@ export const inventoryFileSchema = z
     packages: z.array(z.unknown()).default([]),
   })
   .passthrough();
+
+/** A zod issue as one short phrase for "file:line field: message". */
+export function issueMessage(iss: { code?: string; message: string }): string {
+  if (iss.code === 'invalid_type' && /received undefined$/.test(iss.message)) return 'is required';
+  return iss.message;
+}

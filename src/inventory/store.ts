@@ -16,7 +16,7 @@ import { Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } fro
 import { InputError, UserError, ExitCode } from '../errors.js';
 import { packagesFile } from './paths.js';
 import { parseInventory } from './load.js';
-import { packageSchema, type Package } from './schema.js';
+import { issueMessage, packageSchema, type Package } from './schema.js';
 import { loadVillages, type VillageReference } from './villages.js';
 
 export const INVENTORY_HEADER =
@@ -93,7 +93,7 @@ export async function applyInventoryUpdate(dir: string, fn: (packages: Package[]
     proposed.forEach((p, i) => {
       const r = packageSchema.safeParse(p);
       if (r.success) after.push(r.data);
-      else for (const iss of r.error.issues) issues.push({ file, field: `packages[${i}].${iss.path.join('.') || '(item)'}`, message: iss.message });
+      else for (const iss of r.error.issues) issues.push({ file, field: `packages[${i}].${iss.path.join('.') || '(item)'}`, message: issueMessage(iss) });
     });
     if (issues.length) throw new InputError(issues, { hint: 'nothing was written' });
 

@@ -1,0 +1,73 @@
+/**
+ * Every interactive question jfleet asks goes through here. Ctrl-C (or SIGINT/SIGTERM through
+ * ctx.signal) becomes CancelledError (exit 130). Each prompt has a flag twin in its command;
+ * without a terminal (or with CI set) commands never reach this module: they name the
+ * missing flags instead (requireFlags).
+ */
+import type { Context } from '../context.js';
+import { CancelledError, UserError } from '../errors.js';
+
+export interface Choice<T> {
+  value: T;
+  name: string;
+  description?: string;
+}
+
+type Validate = (value: string) => true | string;
+
+function streams(ctx: Context) {
+  return { input: ctx.stdin, output: ctx.stdout as NodeJS.WritableStream, signal: ctx.signal, clearPromptOnDone: false };
+}
+
+async function guard<T>(p: () => Promise<T>): Promise<T> {
+  try {
+    return await p();
+  } catch (e) {
+    const name = (e as Error)?.name;
+    if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') throw new CancelledError();
+    throw e;
+  }
+}
+
+/** Refuses (exit 2) when a prompt would be needed but there is no terminal, naming the flags to pass. */
+export function requireFlags(ctx: Context, missing: string[], what: string): void {
+  if (missing.length === 0 || ctx.interactive) return;
+  throw new UserError(`missing ${missing.join(', ')}: ${what}, and there is no terminal to ask${ctx.env.CI ? ' (CI is set)' : ''}`, {
+    hint: `pass ${missing.join(' and ')} on the command line`,
+  });
+}
+
+export async function askText(ctx: Context, opts: { message: string; default?: string; validate?: Validate; required?: boolean }): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return guard(() =>
+    input(
+      {
+        message: opts.message,
+        default: opts.default,
+        required: opts.required,
+        validate: (v: string) => (opts.validate ? opts.validate(v) : true),
+      },
+      streams(ctx),
+    ),
+  );
+}
+
+export async function askSearch<T>(ctx: Context, opts: { message: string; source: (term: string) => Array<Choice<T>>; pageSize?: number }): Promise<T> {
+  const { search } = await import('@inquirer/prompts');
+  return guard(() => search<T>({ message: opts.message, source: (term) => opts.source(term ?? ''), pageSize: opts.pageSize ?? 8 }, streams(ctx)));
+}
+
+export async function askConfirm(ctx: Context, opts: { message: string; default?: boolean }): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  return guard(() => confirm({ message: opts.message, default: opts.default ?? false }, streams(ctx)));
+}
+
+/**
+ * "Are you sure?" with its flag twin: --yes skips it; without a terminal and without --yes it
+ * refuses (exit 2) rather than hang; answering no cancels (exit 130).
+ */
+export async function confirmOrYes(ctx: Context, opts: { message: string; yes?: boolean; what: string }): Promise<void> {
+  if (opts.yes) return;
+  requireFlags(ctx, ['--yes'], opts.what);
+  if (!(await askConfirm(ctx, { message: opts.message }))) throw new CancelledError('cancelled: nothing was changed');
+}

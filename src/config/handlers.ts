@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import type { Context } from '../context.js';
+import { ExitStatus } from '../errors.js';
+import { printJson } from '../cli/shared.js';
+import { findKey, getIn, loadConfigWithOrigin, setConfigValue, unsetConfigValue } from './config.js';
+import { configKeys, maskSecret, type ConfigKey } from './schema.js';
+
+const PATH_KEYS = new Set(['inventory', 'keyFile', 'api.caFile']);
+
+function shown(k: ConfigKey, v: unknown): unknown {
+  if (v === undefined) return undefined;
+  return k.secret ? maskSecret(String(v)) : v;
+}
+
+export async function configList(ctx: Context, opts: { json?: boolean }): Promise<void> {
+  const { config, origin, file } = await loadConfigWithOrigin(ctx);
+  const rows = configKeys().map((k) => ({ key: k.key, value: shown(k, getIn(config, k.key)), source: origin.get(k.key) ?? 'default', env: k.env, secret: k.secret, description: k.description }));
+  if (opts.json) {
+    printJson(ctx, { file, keys: rows });
+    return;
+  }
+  const w = Math.max(...rows.map((r) => r.key.length));
+  for (const r of rows) {
+    const val = r.value === undefined ? '(not set)' : String(r.value);
+    ctx.stdout.write(`${r.key.padEnd(w)}  ${val}${r.source === 'env' ? `  (from ${r.env})` : ''}\n`);
+  }
+  ctx.stdout.write(`file: ${file}\n`);
+}
+
+export async function configGet(ctx: Context, key: string, opts: { json?: boolean }): Promise<void> {
+  const k = findKey(key);
+  const { config } = await loadConfigWithOrigin(ctx);
+  const v = shown(k, getIn(config, key));
+  if (opts.json) printJson(ctx, { key, value: v ?? null });
+  else if (v !== undefined) ctx.stdout.write(`${String(v)}\n`);
+  if (v === undefined) throw new ExitStatus(1, opts.json ? '' : `${key} is not set`);
+}
+
+export async function configSet(ctx: Context, key: string, value: string): Promise<void> {
+  const k = findKey(key);
+  const stored = await setConfigValue(ctx, key, PATH_KEYS.has(key) ? resolve(ctx.cwd, value) : value);
+  ctx.stdout.write(`${key} = ${String(shown(k, stored))}\n`);
+  if (ctx.env[k.env]) ctx.stderr.write(`jfleet: note: ${k.env} is set and overrides this value in this shell\n`);
+}
+
+export async function configUnset(ctx: Context, key: string): Promise<void> {
+  await unsetConfigValue(ctx, key);
+  ctx.stdout.write(`${key} unset\n`);
+}

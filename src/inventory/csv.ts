@@ -1,0 +1,64 @@
+/**
+ * The bulk-import CSV: a header naming the register flags (id,village,address,port,user,serial,
+ * mac,model,tags; only village and address required), one package per row. Parsing is pure;
+ * every problem comes back located as file:line field.
+ */
+import { parse } from 'csv-parse/sync';
+import type { InputIssue } from '../errors.js';
+import { REG_FIELDS, REQUIRED_FIELDS, type RegField, type RegistrationRow } from './register.js';
+
+export interface CsvParse {
+  header: RegField[];
+  rows: Array<RegistrationRow & { raw: string[] }>;
+  issues: InputIssue[];
+}
+
+export function parseRegistrationCsv(text: string, file: string): CsvParse {
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, { info: true, bom: true, skip_empty_lines: true, relax_column_count: true, comment: '#', comment_no_infix: true }) as unknown as typeof records;
+  } catch (e) {
+    const err = e as Error & { lines?: number; code?: string };
+    const msg = err.message.replace(/^Invalid [^:]*:\s*/, '').split('\n')[0];
+    return { header: [], rows: [], issues: [{ file, line: err.lines, message: `CSV: ${msg}` }] };
+  }
+  if (records.length === 0) return { header: [], rows: [], issues: [{ file, line: 1, message: 'empty file: expected a header line such as id,village,address,port,user,serial,mac,model,tags' }] };
+  const [head, ...body] = records;
+  const headerLine = head.info.lines;
+  const header: RegField[] = [];
+  const issues: InputIssue[] = [];
+  head.record.forEach((h, i) => {
+    const name = h.trim().toLowerCase().replace(/-/g, '_') as RegField;
+    if (!(REG_FIELDS as readonly string[]).includes(name)) {
+      issues.push({ file, line: headerLine, field: `column ${i + 1}`, message: `unknown column "${h.slice(0, 40)}" (known: ${REG_FIELDS.join(', ')})` });
+    } else if (header.includes(name)) {
+      issues.push({ file, line: headerLine, field: name, message: 'column appears twice' });
+    }
+    header.push(name);
+  });
+  for (const f of REQUIRED_FIELDS) if (!header.includes(f)) issues.push({ file, line: headerLine, field: f, message: 'required column is missing from the header' });
+  if (issues.length) return { header, rows: [], issues };
+
+  const rows: CsvParse['rows'] = [];
+  for (const { record, info } of body) {
+    if (record.length !== header.length) {
+      issues.push({ file, line: info.lines, message: `expected ${header.length} fields (${header.join(',')}), found ${record.length}` });
+      continue;
+    }
+    const values: RegistrationRow['values'] = {};
+    header.forEach((h, i) => {
+      values[h] = record[i];
+    });
+    rows.push({ line: info.lines, values, raw: record });
+  }
+  return { header, rows, issues };
+}
+
+/** One CSV field, quoted when needed (for the rejected-rows file). */
+export function csvField(v: string): string {
+  return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function csvLine(fields: string[]): string {
+  return fields.map(csvField).join(',') + '\n';
+}

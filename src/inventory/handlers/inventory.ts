@@ -1,0 +1,116 @@
+import { stringify } from 'yaml';
+import type { Context } from '../../context.js';
+import { ExitStatus, InputError, UserError } from '../../errors.js';
+import { printJson } from '../../cli/shared.js';
+import { confirmOrYes } from '../../cli/prompts.js';
+import { loadInventory, type LoadResult } from '../load.js';
+import { lintInventory } from '../lint.js';
+import { resolveInventoryDir } from '../paths.js';
+import type { Package } from '../schema.js';
+import { selectPackages } from '../selector.js';
+import { readFailed } from '../service.js';
+import { applyInventoryUpdate, toPlain } from '../store.js';
+import { loadVillages, type VillageReference } from '../villages.js';
+import { table } from './table.js';
+
+interface Common {
+  inventory?: string;
+  json?: boolean;
+  limit?: string;
+}
+
+function load(ctx: Context, inventory: string | undefined, strict = true): { dir: string; res: LoadResult; ref: VillageReference } {
+  const dir = resolveInventoryDir(ctx, inventory);
+  const ref = loadVillages();
+  const res = loadInventory(dir, ref);
+  if (strict && res.issues.length) throw new InputError(res.issues, { hint: 'jfleet inventory check lists every problem' });
+  return { dir, res, ref };
+}
+
+function select(ctx: Context, packages: Package[], ref: VillageReference, limit?: string): Package[] {
+  return selectPackages(packages, ref, limit, { failed: limit && /@failed/i.test(limit) ? readFailed(ctx) : [] });
+}
+
+/** The package as shown: custodian contact (personal data) only on request. */
+function view(p: Package, ref: VillageReference, withCustodian = false) {
+  const v = ref.byCode.get(p.village);
+  const plain = toPlain(p);
+  if (!withCustodian) delete plain.custodian;
+  return { ...plain, villageName: v?.name, district: v?.district };
+}
+
+export async function listCommand(ctx: Context, opts: Common): Promise<void> {
+  const { res, ref } = load(ctx, opts.inventory);
+  const selected = select(ctx, res.packages, ref, opts.limit);
+  if (opts.json) {
+    printJson(ctx, selected.map((p) => view(p, ref)));
+    return;
+  }
+  if (!res.exists) {
+    ctx.stdout.write(`no packages registered yet (${res.file}); add some with jfleet register\n`);
+    return;
+  }
+  ctx.stdout.write(
+    table(
+      ['ID', 'VILLAGE', 'DISTRICT', 'ADDRESS', 'TAGS', 'HOSTKEY'],
+      selected.map((p) => {
+        const v = ref.byCode.get(p.village);
+        return [p.id, v?.name ?? p.village, v?.district ?? '', `${p.address}:${p.port}`, p.tags.join(',') || '-', p.hostKey ? 'pinned' : '-'];
+      }),
+    ),
+  );
+  ctx.stdout.write(`${selected.length} of ${res.packages.length} package(s)\n`);
+}
+
+export async function showCommand(ctx: Context, id: string, opts: Common & { withCustodian?: boolean }): Promise<void> {
+  const { res, ref } = load(ctx, opts.inventory);
+  const p = res.packages.find((x) => x.id === id);
+  if (!p) throw new UserError(`no package "${id.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}" in ${res.file}`, { hint: 'jfleet inventory list shows the ids' });
+  const v = view(p, ref, opts.withCustodian);
+  if (opts.json) printJson(ctx, v);
+  else ctx.stdout.write(stringify(v, { lineWidth: 0 }));
+}
+
+export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
+  const { res } = load(ctx, opts.inventory, false);
+  if (!res.exists) throw new UserError(`no inventory at ${res.file}`, { hint: 'register packages with jfleet register, or pick one with --inventory DIR' });
+  const lines = new Map<string, number>();
+  // line of each package id, for warnings about valid packages
+  const { readFileSync } = await import('node:fs');
+  readFileSync(res.file, 'utf8')
+    .split('\n')
+    .forEach((l, i) => {
+      const m = /^\s*-?\s*id:\s*["']?([a-z0-9-]+)/.exec(l);
+      if (m && !lines.has(m[1])) lines.set(m[1], i + 1);
+    });
+  const issues = lintInventory(res.packages, res.issues, res.file, (id) => lines.get(id));
+  const errors = issues.filter((i) => i.severity === 'error');
+  const warnings = issues.filter((i) => i.severity === 'warning');
+  if (opts.json) {
+    printJson(ctx, { file: res.file, packages: res.packages.length, ok: errors.length === 0, errors, warnings });
+  } else {
+    const { formatIssue } = await import('../../errors.js');
+    for (const i of issues) ctx.stdout.write(`${i.severity}: ${formatIssue(i)}\n`);
+    ctx.stdout.write(`${res.file}: ${res.packages.length} valid package(s), ${errors.length} error(s), ${warnings.length} warning(s)\n`);
+  }
+  if (errors.length) throw new ExitStatus(2);
+}
+
+export async function removeCommand(ctx: Context, ids: string[], opts: Common & { yes?: boolean; dryRun?: boolean }): Promise<void> {
+  if (!ids.length && !opts.limit) throw new UserError('name the packages to remove (ids, or --limit SELECTOR)');
+  const { dir, res, ref } = load(ctx, opts.inventory);
+  const known = new Set(res.packages.map((p) => p.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length) throw new UserError(`no package ${unknown.map((u) => `"${u.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}"`).join(', ')} in ${res.file}`, { hint: 'jfleet inventory list shows the ids' });
+  const chosen = new Set(ids);
+  if (opts.limit) for (const p of select(ctx, res.packages, ref, opts.limit)) chosen.add(p.id);
+  if (chosen.size === 0) throw new UserError(`--limit "${opts.limit}" selects no package; nothing removed`);
+  const list = res.packages.filter((p) => chosen.has(p.id));
+  if (!opts.json) {
+    ctx.stdout.write(`${opts.dryRun ? 'would remove' : 'to remove:'} ${list.length} package(s): ${list.map((p) => p.id).join(', ')}\n`);
+  }
+  if (!opts.dryRun) await confirmOrYes(ctx, { message: `Remove ${list.length} package(s) from ${res.file}?`, yes: opts.yes, what: 'removing packages needs confirmation' });
+  const r = await applyInventoryUpdate(dir, (packages) => packages.filter((p) => !chosen.has(p.id)), { dryRun: opts.dryRun, ref });
+  if (opts.json) printJson(ctx, { file: r.file, dryRun: Boolean(opts.dryRun), removed: r.removed.map((p) => p.id), written: r.written });
+  else if (!opts.dryRun) ctx.stdout.write(`removed ${r.removed.length} package(s) from ${r.file}\n`);
+}

@@ -1,0 +1,280 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { Context } from '../../context.js';
+import { CancelledError, UserError } from '../../errors.js';
+import { printJson } from '../../cli/shared.js';
+import { askConfirm, askSearch, askText, requireFlags } from '../../cli/prompts.js';
+import { csvLine, parseRegistrationCsv } from '../csv.js';
+import { loadInventory } from '../load.js';
+import { resolveInventoryDir } from '../paths.js';
+import { csvLabel, flagLabel, generateId, REQUIRED_FIELDS, splitTags, type RegField, type RegValues, type RowOutcome } from '../register.js';
+import { registerRows, type RegisterResult } from '../registration.js';
+import { addressSchema, macSchema, PACKAGE_ID_RE, portSchema, TAG_RE, userSchema, hardwareSchema, custodianSchema, type Package } from '../schema.js';
+import { rankVillages } from '../search.js';
+import { toPlain } from '../store.js';
+import { loadVillages, type VillageReference } from '../villages.js';
+
+export interface RegisterOptions {
+  inventory?: string;
+  village?: string;
+  address?: string;
+  id?: string;
+  port?: number;
+  user?: string;
+  serial?: string;
+  mac?: string;
+  model?: string;
+  tag?: string[];
+  jump?: string;
+  custodianName?: string;
+  custodianPhone?: string;
+  from?: string;
+  skipInvalid?: boolean;
+  rejected?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export async function registerCommand(ctx: Context, opts: RegisterOptions): Promise<void> {
+  const dir = resolveInventoryDir(ctx, opts.inventory);
+  if (opts.from) return importCsv(ctx, dir, opts);
+  if (opts.skipInvalid || opts.rejected) throw new UserError('--skip-invalid and --rejected go with --from FILE.csv');
+
+  const badTag = opts.tag?.find((t) => !TAG_RE.test(t));
+  if (badTag !== undefined) {
+    const { InputError } = await import('../../errors.js');
+    throw new InputError([{ field: '--tag', message: `"${badTag.replace(/[^\x20-\x7e]/g, '?')}" must be lower-case letters, digits, "_", ".", "=" or "-"` }], { hint: 'nothing was written' });
+  }
+  let values: RegValues = {
+    id: opts.id,
+    village: opts.village,
+    address: opts.address,
+    port: opts.port !== undefined ? String(opts.port) : undefined,
+    user: opts.user,
+    serial: opts.serial,
+    mac: opts.mac,
+    model: opts.model,
+    tags: opts.tag?.join(','),
+    jump: opts.jump,
+    custodian_name: opts.custodianName,
+    custodian_phone: opts.custodianPhone,
+  };
+  const missing = REQUIRED_FIELDS.filter((f) => !values[f]?.trim());
+  if (missing.length) {
+    requireFlags(ctx, missing.map(flagLabel), 'register needs them');
+    values = await wizard(ctx, dir, values);
+  }
+  const r = await registerRows({ dir, rows: [{ values }], label: flagLabel, now: ctx.clock.now(), dryRun: opts.dryRun });
+  report(ctx, r, opts);
+}
+
+function report(ctx: Context, r: RegisterResult, opts: RegisterOptions) {
+  const added = r.outcomes.filter((o) => o.status === 'add').map((o) => o.pkg!);
+  const unchanged = r.outcomes.filter((o) => o.status === 'unchanged');
+  if (opts.json) {
+    printJson(ctx, {
+      file: r.update.file,
+      dryRun: Boolean(opts.dryRun),
+      written: r.update.written,
+      added: added.map((p) => publicView(p)),
+      unchanged: unchanged.map((o) => ({ line: o.row.line, id: o.existingId })),
+      rejected: r.rejected.map((o) => ({ line: o.row.line, issues: o.issues })),
+    });
+    return;
+  }
+  const ref = loadVillages();
+  if (opts.dryRun) {
+    ctx.stdout.write(`dry run: would add ${added.length} package(s) to ${r.update.file}${unchanged.length ? `, ${unchanged.length} already registered` : ''}${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}\n`);
+    if (added.length) ctx.stdout.write(stringify({ packages: added.map((p) => publicView(p)) }, { lineWidth: 0 }));
+    return;
+  }
+  for (const p of added) {
+    const v = ref.byCode.get(p.village);
+    ctx.stdout.write(`registered ${p.id}: ${v?.name ?? p.village}, ${v?.district ?? ''} (${p.village}) at ${p.address}:${p.port}\n`);
+  }
+  if (!opts.from && unchanged.length) ctx.stdout.write(`already registered as ${unchanged[0].existingId}; nothing changed\n`);
+  if (opts.from) {
+    ctx.stdout.write(`${r.update.file}: ${added.length} added, ${unchanged.length} already registered, ${r.rejected.length} rejected\n`);
+  }
+}
+
+/** The package as shown on screen/JSON: custodian contact (personal data) left out. */
+function publicView(p: Package): Record<string, unknown> {
+  const plain = toPlain(p);
+  delete plain.custodian;
+  return plain;
+}
+
+async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Promise<void> {
+  const file = resolve(ctx.cwd, opts.from!);
+  const flagsGiven = ['village', 'address', 'id', 'serial', 'mac', 'model', 'tag', 'jump', 'custodianName', 'custodianPhone', 'port', 'user'].filter(
+    (k) => (opts as Record<string, unknown>)[k] !== undefined,
+  );
+  if (flagsGiven.length) throw new UserError(`--from imports a file; do not combine it with --${flagsGiven[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read ${opts.from}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const shown = opts.from!;
+  const csv = parseRegistrationCsv(text, shown);
+  const rowIssues = csv.issues.filter((i) => i.line !== undefined && csv.header.length && i.field === undefined && /^expected \d+ fields/.test(i.message));
+  const fatal = csv.issues.filter((i) => !rowIssues.includes(i));
+  if (fatal.length) {
+    const { InputError } = await import('../../errors.js');
+    throw new InputError(fatal, { hint: 'nothing was written' });
+  }
+  const rawByLine = new Map<number, string[]>();
+  for (const r of csv.rows) rawByLine.set(r.line!, r.raw);
+  const r = await registerRows({
+    dir,
+    rows: csv.rows,
+    preRejected: rowIssues.map((i) => ({ row: { line: i.line, values: {} }, issues: [i] })),
+    file: shown,
+    label: csvLabel,
+    now: ctx.clock.now(),
+    dryRun: opts.dryRun,
+    skipInvalid: opts.skipInvalid,
+  });
+  if (r.rejected.length && opts.skipInvalid) {
+    const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
+    const lines = text.split(/\r?\n/);
+    let out = csvLine([...csv.header, 'error']);
+    for (const o of r.rejected) out += rejectedLine(o, csv.header, rawByLine, lines);
+    if (!opts.dryRun) writeFileSync(rejectedFile, out, { mode: 0o600 });
+    for (const o of r.rejected) for (const i of o.issues) ctx.stderr.write(`jfleet: rejected: ${i.file}:${i.line} ${i.field ?? ''}: ${i.message}\n`.replace(' : ', ': '));
+    ctx.stderr.write(`jfleet: ${r.rejected.length} row(s) rejected${opts.dryRun ? ' (dry run: not written)' : `, written to ${rejectedFile}`}\n`);
+  }
+  report(ctx, r, opts);
+}
+
+function rejectedLine(o: RowOutcome, header: RegField[], rawByLine: Map<number, string[]>, lines: string[]): string {
+  const msg = o.issues.map((i) => `${i.field ? i.field + ': ' : ''}${i.message}`).join('; ');
+  const raw = o.row.line !== undefined ? rawByLine.get(o.row.line) : undefined;
+  if (raw) return csvLine([...raw, msg]);
+  // a row the reader could not split into the header's columns: keep its text in the first column
+  const text = o.row.line !== undefined ? (lines[o.row.line - 1] ?? '') : '';
+  return csvLine([text, ...header.slice(1).map(() => ''), msg]);
+}
+
+// ---------------------------------------------------------------- the wizard
+
+const check = (schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } }, v: string): true | string => {
+  const r = schema.safeParse(v);
+  return r.success ? true : (r.error?.issues[0]?.message ?? 'invalid');
+};
+
+async function wizard(ctx: Context, dir: string, given: RegValues): Promise<RegValues> {
+  const ref = loadVillages();
+  const inv = loadInventory(dir, ref);
+  if (inv.issues.length) {
+    const { InputError } = await import('../../errors.js');
+    throw new InputError(inv.issues, { hint: 'fix the inventory first (jfleet inventory check)' });
+  }
+  const existing = inv.packages;
+  const v: RegValues = { ...given };
+  ctx.stdout.write('Register a kiosk package. Ctrl-C cancels; nothing is written until you confirm.\n');
+
+  if (!v.village) {
+    v.village = await askSearch(ctx, {
+      message: 'Village (type a name, district or code):',
+      source: (term) =>
+        rankVillages(ref, term, 12).map((x) => ({ value: x.code, name: `${x.name}, ${x.district} (${x.code})`, description: `${x.kind} ${x.code}` })),
+    });
+  }
+  const village = ref.byCode.get(v.village) ?? ref.villages.find((x) => x.name.toLowerCase() === v.village!.toLowerCase());
+
+  const used = (pred: (p: Package) => boolean) => existing.find(pred);
+  if (!v.address) {
+    v.address = await askText(ctx, {
+      message: 'Address (IP or host name):',
+      validate: (s) => {
+        const c = check(addressSchema, s);
+        if (c !== true) return c;
+        if (/[^\x20-\x7e]/.test(s)) return 'must be plain ASCII';
+        return true;
+      },
+    });
+  }
+  if (v.port === undefined) v.port = await askText(ctx, {
+    message: 'SSH port:',
+    default: '22',
+    validate: (s) => {
+      const c = check(portSchema, s);
+      if (c !== true) return c;
+      const clash = used((p) => p.address.toLowerCase() === v.address!.toLowerCase() && p.port === Number(s));
+      return clash ? `${v.address}:${s} is already package ${clash.id}` : true;
+    },
+  });
+  if (v.user === undefined) v.user = await askText(ctx, { message: 'SSH user:', default: 'root', validate: (s) => check(userSchema, s) });
+  const optional = (schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } }, uniq?: (s: string) => Package | undefined, what = '') => (s: string) => {
+    if (s.trim() === '') return true;
+    const c = check(schema, s.trim());
+    if (c !== true) return c;
+    const clash = uniq?.(s.trim());
+    return clash ? `${what} already belongs to package ${clash.id}` : true;
+  };
+  if (v.serial === undefined) {
+    v.serial = await askText(ctx, {
+      message: 'Serial number (optional):',
+      validate: optional(hardwareSchema.shape.serial, (s) => used((p) => p.hardware.serial === s), 'this serial'),
+    });
+  }
+  if (v.mac === undefined) {
+    v.mac = await askText(ctx, {
+      message: 'MAC address (optional, 00:11:22:33:44:55):',
+      validate: optional(macSchema, (s) => used((p) => p.hardware.mac === s.toLowerCase().replace(/-/g, ':')), 'this MAC'),
+    });
+  }
+  if (v.model === undefined) v.model = await askText(ctx, { message: 'Hardware model (optional):', validate: optional(hardwareSchema.shape.model) });
+  if (v.tags === undefined) {
+    v.tags = await askText(ctx, {
+      message: 'Tags (optional, comma-separated, e.g. ring-0):',
+      validate: (s) => {
+        const bad = splitTags(s).find((t) => !TAG_RE.test(t));
+        return bad ? `tag "${bad}" must be lower-case letters, digits, "_", ".", "=" or "-"` : true;
+      },
+    });
+  }
+  if (!v.id) {
+    const suggested = village ? generateId(ref, village, new Set(existing.map((p) => p.id))) : undefined;
+    v.id = await askText(ctx, {
+      message: 'Package id:',
+      default: suggested,
+      validate: (s) => {
+        if (!PACKAGE_ID_RE.test(s)) return 'must be lower-case letters, digits and "-" (max 63)';
+        const clash = used((p) => p.id === s);
+        return clash ? `id ${s} is already registered` : true;
+      },
+    });
+  }
+  if (v.custodian_name === undefined && v.custodian_phone === undefined) {
+    ctx.stdout.write('Custodian contact is personal data: optional, kept only in the inventory file, never logged or sent.\n');
+    v.custodian_name = await askText(ctx, { message: 'Custodian name (optional):', validate: optional(custodianSchema.shape.name) });
+    v.custodian_phone = await askText(ctx, { message: 'Custodian phone (optional):', validate: optional(custodianSchema.shape.phone) });
+  }
+  for (const k of Object.keys(v) as RegField[]) if (v[k] !== undefined && v[k]!.trim() === '') delete v[k];
+
+  ctx.stdout.write(summary(ref, v));
+  if (!(await askConfirm(ctx, { message: 'Register this package?', default: true }))) throw new CancelledError('cancelled: nothing was written');
+  return v;
+}
+
+function summary(ref: VillageReference, v: RegValues): string {
+  const village = ref.byCode.get(v.village ?? '');
+  const rows: Array<[string, string | undefined]> = [
+    ['id', v.id],
+    ['village', village ? `${village.name}, ${village.district} (${village.code})` : v.village],
+    ['address', `${v.address}:${v.port ?? 22}`],
+    ['user', v.user ?? 'root'],
+    ['serial', v.serial],
+    ['mac', v.mac],
+    ['model', v.model],
+    ['tags', v.tags],
+    ['custodian', v.custodian_name || v.custodian_phone ? [v.custodian_name, v.custodian_phone].filter(Boolean).join(', ') : undefined],
+  ];
+  return '\nSummary\n' + rows.filter(([, x]) => x).map(([k, x]) => `  ${k.padEnd(10)} ${x}`).join('\n') + '\n\n';
+}
+

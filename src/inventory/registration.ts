@@ -1,0 +1,51 @@
+/**
+ * Registering packages into the inventory (flags, wizard or CSV rows): the plan is made under
+ * the inventory lock against the current file, so concurrent registrations both land and ids
+ * never collide. Nothing is written if any row is bad, unless skipInvalid.
+ */
+import type { InputIssue } from '../errors.js';
+import { InputError } from '../errors.js';
+import { planRegistrations, type PlanOptions, type RegistrationRow, type RowOutcome } from './register.js';
+import { applyInventoryUpdate, type UpdateResult } from './store.js';
+import { loadVillages } from './villages.js';
+
+export interface RegisterRequest {
+  dir: string;
+  rows: RegistrationRow[];
+  /** rows the reader already rejected (e.g. wrong column count), reported with the others */
+  preRejected?: Array<{ row: RegistrationRow; issues: InputIssue[] }>;
+  file?: string;
+  label?: PlanOptions['label'];
+  now: Date;
+  dryRun?: boolean;
+  skipInvalid?: boolean;
+}
+
+export interface RegisterResult {
+  update: UpdateResult;
+  outcomes: RowOutcome[];
+  rejected: RowOutcome[];
+}
+
+const byLine = (a: InputIssue, b: InputIssue) => (a.line ?? 0) - (b.line ?? 0);
+
+export async function registerRows(req: RegisterRequest): Promise<RegisterResult> {
+  const ref = loadVillages();
+  let outcomes: RowOutcome[] = [];
+  const pre: RowOutcome[] = (req.preRejected ?? []).map((r) => ({ row: r.row, status: 'invalid', issues: r.issues }));
+  const update = await applyInventoryUpdate(
+    req.dir,
+    (existing) => {
+      const plan = planRegistrations(existing, req.rows, { ref, now: req.now, file: req.file, label: req.label });
+      outcomes = plan.outcomes;
+      const issues = [...pre.flatMap((o) => o.issues), ...plan.issues].sort(byLine);
+      if (issues.length && !req.skipInvalid) {
+        throw new InputError(issues, { hint: req.file ? 'fix the rows above (or pass --skip-invalid to import the good ones); nothing was written' : 'nothing was written' });
+      }
+      return plan.packages;
+    },
+    { dryRun: req.dryRun, ref },
+  );
+  const all = [...pre, ...outcomes].sort((a, b) => (a.row.line ?? 0) - (b.row.line ?? 0));
+  return { update, outcomes: all, rejected: all.filter((o) => o.status === 'invalid') };
+}
