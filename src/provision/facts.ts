@@ -1,0 +1,194 @@
+/**
+ * Facts: each a remote shell snippet plus a pure parser that tells "absent" from "wrong kind"
+ * from a value. Every argument reaches the shell through quote(). Pure module.
+ */
+import { quote } from '../transport/shell.js';
+import type { FactDef, FactRequest, RawFact } from './types.js';
+
+/** Files at most this big are read whole so --diff can show their before/after. */
+export const CONTENT_LIMIT = 65536;
+
+export type FileFact =
+  | { kind: 'absent' }
+  | { kind: 'wrong'; actual: string }
+  | { kind: 'file'; mode: string; owner: string; group: string; size: number; sha256: string; content?: string };
+
+export type DirectoryFact =
+  | { kind: 'absent' }
+  | { kind: 'wrong'; actual: string }
+  | { kind: 'directory'; mode: string; owner: string; group: string };
+
+export type LinkFact = { kind: 'absent' } | { kind: 'wrong'; actual: string } | { kind: 'link'; target: string };
+
+export interface HostnameFact {
+  /** the running kernel's host name */
+  runtime: string;
+}
+
+export interface SystemFact {
+  /** systemd is PID 1 (sd_booted: /run/systemd/system exists) */
+  booted: boolean;
+  /** `systemctl is-system-running`: running, degraded, offline... */
+  state: string;
+}
+
+export type UserFact =
+  | { kind: 'absent' }
+  | { kind: 'user'; uid: number; gid: number; home: string; shell: string; locked: boolean; groups: string[] };
+
+export interface DebInfo {
+  installed: boolean;
+  /** dpkg's status abbreviation, e.g. "ii" */
+  status: string;
+  version: string;
+}
+export type DebPackagesFact = Record<string, DebInfo>;
+
+export interface ActiveFact {
+  active: boolean;
+  state: string;
+}
+
+function lines(out: string): string[] {
+  const l = out.split('\n');
+  if (l.length && l[l.length - 1] === '') l.pop();
+  return l;
+}
+
+function kindWord(w: string): string {
+  return w === 'link' ? 'symbolic link' : w === 'other' ? 'special file' : w;
+}
+
+const STAT = "stat -c '%a %U %G %s'";
+
+export const fileFact: FactDef<{ path: string }, FileFact> = {
+  name: 'file',
+  command: ({ path }) => {
+    const p = quote(path);
+    return (
+      `if [ -L ${p} ]; then echo link; elif [ -f ${p} ]; then printf 'file '; ${STAT} ${p}; ` +
+      `sha256sum < ${p} | cut -c1-64; s=$(stat -c %s ${p}); if [ "$s" -le ${CONTENT_LIMIT} ]; then base64 -w0 < ${p}; echo; fi; ` +
+      `elif [ -d ${p} ]; then echo directory; elif [ -e ${p} ]; then echo other; else echo absent; fi`
+    );
+  },
+  parse: (raw) => {
+    const l = lines(raw.out);
+    const head = (l[0] ?? '').split(' ');
+    if (head[0] === 'absent') return { kind: 'absent' };
+    if (head[0] !== 'file') {
+      if (['link', 'directory', 'other'].includes(head[0])) return { kind: 'wrong', actual: kindWord(head[0]) };
+      throw new Error(`file fact: unexpected output ${JSON.stringify(raw.out.slice(0, 80))}`);
+    }
+    const [, mode, owner, group, size] = head;
+    const sha256 = l[1] ?? '';
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('file fact: missing sha256');
+    const fact: FileFact = { kind: 'file', mode: mode.padStart(4, '0'), owner, group, size: Number(size), sha256 };
+    if (l.length > 2) fact.content = Buffer.from(l[2], 'base64').toString('utf8');
+    else if (Number(size) === 0) fact.content = '';
+    return fact;
+  },
+};
+
+export const directoryFact: FactDef<{ path: string }, DirectoryFact> = {
+  name: 'directory',
+  command: ({ path }) => {
+    const p = quote(path);
+    return `if [ -L ${p} ]; then echo link; elif [ -d ${p} ]; then printf 'directory '; ${STAT} ${p}; elif [ -e ${p} ]; then echo file; else echo absent; fi`;
+  },
+  parse: (raw) => {
+    const head = (lines(raw.out)[0] ?? '').split(' ');
+    if (head[0] === 'absent') return { kind: 'absent' };
+    if (head[0] === 'directory') return { kind: 'directory', mode: head[1].padStart(4, '0'), owner: head[2], group: head[3] };
+    if (head[0] === 'link' || head[0] === 'file') return { kind: 'wrong', actual: kindWord(head[0]) };
+    throw new Error(`directory fact: unexpected output ${JSON.stringify(raw.out.slice(0, 80))}`);
+  },
+};
+
+export const linkFact: FactDef<{ path: string }, LinkFact> = {
+  name: 'link',
+  command: ({ path }) => {
+    const p = quote(path);
+    return `if [ -L ${p} ]; then echo link; readlink ${p}; elif [ -d ${p} ]; then echo directory; elif [ -e ${p} ]; then echo file; else echo absent; fi`;
+  },
+  parse: (raw) => {
+    const l = lines(raw.out);
+    if (l[0] === 'absent') return { kind: 'absent' };
+    if (l[0] === 'link') return { kind: 'link', target: l[1] ?? '' };
+    if (l[0] === 'directory' || l[0] === 'file') return { kind: 'wrong', actual: l[0] };
+    throw new Error(`link fact: unexpected output ${JSON.stringify(raw.out.slice(0, 80))}`);
+  },
+};
+
+export const hostnameFact: FactDef<Record<string, never>, HostnameFact> = {
+  name: 'hostname',
+  command: () => 'hostname',
+  parse: (raw) => ({ runtime: lines(raw.out)[0] ?? '' }),
+};
+
+export const systemFact: FactDef<Record<string, never>, SystemFact> = {
+  name: 'system',
+  command: () => 'if [ -d /run/systemd/system ]; then echo booted; else echo offline-root; fi; systemctl is-system-running 2>/dev/null || true',
+  parse: (raw) => {
+    const l = lines(raw.out);
+    return { booted: l[0] === 'booted', state: l[1] ?? 'unknown' };
+  },
+};
+
+export const userFact: FactDef<{ name: string }, UserFact> = {
+  name: 'user',
+  command: ({ name }) => {
+    const n = quote(name);
+    return `if getent passwd ${n}; then getent shadow ${n} | cut -d: -f2 | cut -c1; id -nG ${n}; else echo absent; fi`;
+  },
+  parse: (raw, { name }) => {
+    const l = lines(raw.out);
+    if (l[0] === 'absent') return { kind: 'absent' };
+    const f = (l[0] ?? '').split(':');
+    if (f.length < 7 || f[0] !== name) throw new Error(`user fact: unexpected passwd line for ${name}`);
+    const pw = l[1] ?? '';
+    const groups = (l[2] ?? '').split(' ').filter((g) => g !== '');
+    return {
+      kind: 'user',
+      uid: Number(f[2]),
+      gid: Number(f[3]),
+      home: f[5],
+      shell: f[6],
+      locked: pw === '!' || pw === '*',
+      groups,
+    };
+  },
+};
+
+export const debPackagesFact: FactDef<{ names: string[] }, DebPackagesFact> = {
+  name: 'debs',
+  command: ({ names }) =>
+    `dpkg-query -W -f='\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${names.map(quote).join(' ')} 2>/dev/null; true`,
+  parse: (raw, { names }) => {
+    const res: DebPackagesFact = {};
+    for (const n of names) res[n] = { installed: false, status: '', version: '' };
+    for (const line of lines(raw.out)) {
+      const [pkg, status = '', version = ''] = line.split('\t');
+      const name = pkg.split(':')[0];
+      const st = status.trim();
+      if (name in res) res[name] = { installed: st.startsWith('ii'), status: st, version };
+    }
+    return res;
+  },
+};
+
+export const activeFact: FactDef<{ unit: string }, ActiveFact> = {
+  name: 'active',
+  command: ({ unit }) => `systemctl is-active ${quote(unit)} 2>/dev/null || true`,
+  parse: (raw) => {
+    const state = lines(raw.out)[0] ?? 'unknown';
+    return { active: state === 'active', state };
+  },
+};
+
+export const FACTS: Record<string, FactDef<any, any>> = Object.fromEntries(
+  [fileFact, directoryFact, linkFact, hostnameFact, systemFact, userFact, debPackagesFact, activeFact].map((f) => [f.name, f]),
+);
+
+export function req<A extends Record<string, unknown>>(fact: FactDef<A, unknown>, args: A): FactRequest {
+  return { fact: fact.name, args, key: `${fact.name}:${JSON.stringify(args)}` };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { FACTS } from '../../src/provision/facts.js';
+import { loadFixtures } from './fixture-host.js';
+
+interface FactCase {
+  args: Record<string, unknown>;
+  raw: { rc: number; out: string };
+  expected?: unknown;
+  /** the parser must refuse this output */
+  throws?: string;
+}
+
+describe('facts (test/fixtures/facts/<fact>/<case>.json)', () => {
+  const cases = loadFixtures<FactCase>('facts');
+  it('has fixtures for every fact', () => {
+    expect(new Set(cases.map(([n]) => n))).toEqual(new Set(Object.keys(FACTS)));
+  });
+  it.each(cases)('%s / %s', (name, _case, c) => {
+    const def = FACTS[name];
+    const cmd = def.command(c.args as never);
+    expect(typeof cmd).toBe('string');
+    if (c.throws) {
+      expect(() => def.parse(c.raw, c.args as never)).toThrow(c.throws);
+    } else {
+      expect(def.parse(c.raw, c.args as never)).toEqual(c.expected);
+    }
+  });
+});
