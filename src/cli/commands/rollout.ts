@@ -1,5 +1,164 @@
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Context } from '../../context.js';
+import { ExitStatus } from '../../errors.js';
+import { forksOption, globals, jsonOption, limitOption, positiveInt, printJson, println } from '../shared.js';
 
-/** jfleet release, jfleet rollout (issue 7). Not built yet: registers nothing. */
-export function register(_program: Command, _ctx: Context): void {}
+const EXIT_CODES = `
+Exit codes:
+  0    completed: every device updated and healthy
+  1    completed, but some devices failed their gate and were rolled back (under --max-fail)
+  2    usage error (bad flag, unknown release, malformed inventory)
+  4    aborted: failures passed --max-fail (failing devices rolled back, later waves untouched)
+  5    completed with devices pending (unreachable); run again or \`jfleet rollout resume\` later
+  75   another rollout holds the lock
+  130  interrupted (SIGINT/SIGTERM); \`jfleet rollout resume\` continues`;
+
+/**
+ * The root program's `-V, --version` would swallow `release add PATH --version V` (commander parses
+ * known root options anywhere on the line). For that one subcommand, join `--version V` into
+ * `--version=V`, which the root's flag does not match and which reaches `release add` intact.
+ */
+export function joinReleaseVersion(args: string[]): string[] {
+  const ops = args.filter((a) => !a.startsWith('-'));
+  if (ops[0] !== 'release' || ops[1] !== 'add') return args;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--version' && i + 1 < args.length && !args[i + 1].startsWith('-')) out.push(`--version=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
+/** jfleet release add|list, jfleet rollout [resume|status|abort] (issue 7). */
+export function register(program: Command, ctx: Context): void {
+  const parseOptions = program.parseOptions.bind(program);
+  program.parseOptions = (args: string[]) => parseOptions(joinReleaseVersion(args));
+  const release = program.command('release').description('versioned kiosk release bundles (stored under $JFLEET_HOME/releases)');
+  release
+    .command('add')
+    .description('store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed')
+    .argument('<path>', 'bundle directory or tarball')
+    .requiredOption('--version <version>', 'release version, e.g. 1.4.0')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+A bundle holds the kiosk app (www/index.html and assets), its configuration, and optionally an
+executable "check" that the health gate runs on each device after the switch (exit 0 = healthy;
+it sees JFLEET_DEVICE, JFLEET_VILLAGE, JFLEET_TAGS, JFLEET_MODEL and JFLEET_VAR_<NAME>).
+jfleet writes manifest.json (version + sha256 of every file). Adding the same version again with
+the same content is a no-op; with different content it is refused (exit 2).
+
+Examples:
+  $ jfleet release add ./dist/kiosk --version 1.4.0
+  $ jfleet release add kiosk-1.4.0.tar.gz --version 1.4.0 --json`)
+    .action(async (path: string, o: { version: string; json?: boolean }) => {
+      const { addRelease } = await import('../../rollout/release.js');
+      const { release: r, created } = await addRelease(ctx, { path, version: o.version });
+      if (o.json) printJson(ctx, { ...r.info, created });
+      else println(ctx, `${created ? 'added' : 'already present:'} release ${r.info.version}: ${r.info.files} files, ${r.info.bytes} bytes (archive ${r.info.archiveBytes} bytes, sha256 ${r.info.archiveSha256.slice(0, 12)}…)`);
+    });
+  release
+    .command('list')
+    .description('list stored releases')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ jfleet release list
+  $ jfleet release list --json`)
+    .action(async (o: { json?: boolean }) => {
+      const { listReleases } = await import('../../rollout/release.js');
+      const list = listReleases(ctx);
+      if (o.json) return printJson(ctx, list);
+      if (list.length === 0) return println(ctx, 'no releases (add one: jfleet release add PATH --version V)');
+      for (const r of list) println(ctx, `${r.version.padEnd(20)} ${String(r.files).padStart(4)} files ${String(r.archiveBytes).padStart(9)} B  ${r.addedAt}${r.hasCheck ? '  (check)' : ''}`);
+    });
+
+  const rollout = program
+    .command('rollout')
+    .description('roll a release out in waves, canary first, with health gates, automatic rollback and a failure threshold')
+    .addOption(new Option('-r, --release <version>', 'release to roll out (see jfleet release list)'))
+    .addOption(limitOption())
+    .option('--waves <list>', 'cumulative wave targets: device counts and percentages', '1,10%,50%,100%')
+    .option('--max-fail <n|pct>', 'abort when failures pass this (a count, or % of devices reached)', '5%')
+    .option('--junit <file>', 'write a JUnit XML report (one test case per device)')
+    .option('--gate-timeout <seconds>', 'how long each device may take to pass its health gate', positiveInt('--gate-timeout'), 30)
+    .addOption(forksOption())
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Never prompts. With --json, progress is JSON lines on stdout (rollout-start, wave-start, device,
+wave-end, abort, rollout-end). A device that fails its gate is switched back to its previous
+release and checked again. An unreachable device is pending, not failed: it is picked up by
+\`jfleet rollout resume\` or by running the same rollout again.
+${EXIT_CODES}
+
+Examples:
+  $ jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5% --junit rollout.xml --json
+  $ jfleet rollout --release 1.4.0 --limit 'Rambipuji,Balung' --max-fail 2
+  $ jfleet rollout status --json
+  $ jfleet rollout resume --json
+  $ jfleet rollout abort`)
+    .action(async (o: { release?: string; limit?: string; waves: string; maxFail: string; junit?: string; gateTimeout: number; forks?: number; json?: boolean }, cmd: Command) => {
+      const { startRollout } = await import('../../rollout/runner.js');
+      const res = await startRollout(ctx, {
+        release: o.release, limit: o.limit, inventory: globals(cmd).inventory, waves: o.waves, maxFail: o.maxFail,
+        junit: o.junit, json: o.json, forks: o.forks, gateTimeoutMs: o.gateTimeout * 1000,
+      });
+      if (res.exitCode !== 0) throw new ExitStatus(res.exitCode);
+    });
+
+  rollout
+    .command('resume')
+    .description('continue the latest rollout where it stopped (after a killed CI job), retrying pending devices')
+    .option('--junit <file>', 'write a JUnit XML report (one test case per device)')
+    .addOption(forksOption())
+    .addOption(jsonOption())
+    .addHelpText('after', `${EXIT_CODES}
+
+Examples:
+  $ jfleet rollout resume
+  $ jfleet rollout resume --json --junit rollout.xml`)
+    .action(async (o: { junit?: string; forks?: number; json?: boolean }, cmd: Command) => {
+      const { resumeRollout } = await import('../../rollout/runner.js');
+      const res = await resumeRollout(ctx, { junit: o.junit, json: o.json, forks: o.forks, inventory: globals(cmd).inventory });
+      if (res.exitCode !== 0) throw new ExitStatus(res.exitCode);
+    });
+
+  rollout
+    .command('status')
+    .description('show the latest rollout (or --id N): state, waves, devices')
+    .option('--id <n>', 'a specific rollout', positiveInt('--id'))
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Exit code is 0 whenever the status could be read (2 if there is no rollout).
+
+Examples:
+  $ jfleet rollout status
+  $ jfleet rollout status --json | jq '.counts'`)
+    .action(async (o: { id?: number; json?: boolean }) => {
+      const { rolloutStatus } = await import('../../rollout/runner.js');
+      const { UserError } = await import('../../errors.js');
+      const s = await rolloutStatus(ctx, { id: o.id });
+      if (!s) throw new UserError(o.id ? `no rollout ${o.id}` : 'no rollout yet', { hint: 'start one with: jfleet rollout --release V' });
+      if (o.json) return printJson(ctx, s);
+      const r = s.rollout;
+      println(ctx, `rollout ${r.id}: release ${r.release}, ${s.live}${r.reason ? ` (${r.reason})` : ''}`);
+      println(ctx, `  started ${r.createdAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}; waves ${r.waves}; max-fail ${r.maxFail}${r.selector ? `; limit ${r.selector}` : ''}`);
+      const c = s.counts;
+      println(ctx, `  ${c.total} devices: ${c.updated} updated, ${c.rolled_back} rolled back, ${c.failed} failed, ${c.pending} pending, ${c.planned + c.updating} to do, ${c.skipped} skipped`);
+      for (const w of s.waves) println(ctx, `  wave ${w.wave}: ${w.devices} device(s), ${w.counts.updated} updated, ${w.counts.failures} failed, ${w.counts.pending} pending`);
+      for (const d of s.devices.filter((x) => x.state !== 'updated' && x.state !== 'planned')) {
+        println(ctx, `  ${d.state.padEnd(11)} ${d.id}${d.error ? `: ${d.error}` : ''}`);
+      }
+    });
+
+  rollout
+    .command('abort')
+    .description('abort the latest rollout: a running process stops after the devices in flight; nothing more is updated')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ jfleet rollout abort`)
+    .action(async (o: { json?: boolean }) => {
+      const { abortRollout } = await import('../../rollout/runner.js');
+      await abortRollout(ctx, { json: o.json });
+    });
+}
