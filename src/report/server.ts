@@ -57,7 +57,7 @@ export interface CentralServer {
   url: string;
   port: number;
   /** POST /v1/reports requests seen (any answer), for tests and the demo */
-  stats: { posts: number; stored: number; duplicates: number; unauthorized: number };
+  stats: { posts: number; stored: number; duplicates: number; unauthorized: number; gzipped: number };
   /** the report ids stored, in arrival order */
   storedReportIds(): string[];
   close(): Promise<void>;
@@ -78,7 +78,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
   const db = openDb(opts.dbFile, centralMigrations);
   const store = centralStore(db);
   const tokenHash = sha256(opts.token);
-  const stats = { posts: 0, stored: 0, duplicates: 0, unauthorized: 0 };
+  const stats = { posts: 0, stored: 0, duplicates: 0, unauthorized: 0, gzipped: 0 };
   const { renderDashboard } = await import('./dashboard.js');
   const { loadVillages, DISTRICTS_GEOJSON } = await import('../inventory/villages.js');
   const ref = loadVillages();
@@ -99,6 +99,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
           await drain(req);
           return send(res, injected.status, injected.body ?? { error: 'injected', message: `injected HTTP ${injected.status}` }, injected.headers);
         }
+        if ((req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') stats.gzipped++;
         const report = parseReport(await readBody(req));
         const r = store.put(report, now());
         if (r.duplicate) stats.duplicates++;
