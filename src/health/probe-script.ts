@@ -3,7 +3,7 @@
  * CPU on the device and on a shared lab), every slow step bounded by a short timeout, upstream
  * probes in parallel. Prints one JSON object; a value the device cannot give is null. Kept small:
  * its bytes cross a 4G link on every sweep. Inputs come as variables set before it (quoted):
- * JG gateway ("auto" = default route), JI internet host, JP portal URL (default KIOSK_URL),
+ * JG gateway ("auto" = default route), JI internet host, JP portal URL (default KIOSK_URL; "none" = skip),
  * JA central API URL, JD DNS name; unset = not checked.
  */
 export const PROBE_SCRIPT = [
@@ -22,8 +22,8 @@ export const PROBE_SCRIPT = [
   "L=;U=;[ -r /etc/jfleet/kiosk.env ]&&while IFS== read k v;do v=${v#[\\\"\\']};v=${v%[\\\"\\']};case $k in KIOSK_LISTEN)L=$v;;KIOSK_URL)U=$v;;esac;done </etc/jfleet/kiosk.env",
   "h(){ curl -gsko /dev/null -m${3:-3} -w \"$1 %{http_code} %{time_total}\\n\" \"$2\" 2>/dev/null;}",
   "g(){ ping -nqc3 -i.2 -W1 $2 2>/dev/null|sed -n \"s/.* \\([0-9.]*\\)% packet loss.*/$1l \\1/p;s/^rtt[^=]*= [^/]*\\/\\([^/]*\\)\\/.*/$1r \\1/p\";}",
-  "G=$JG;[ \"$G\" = auto ]&&G=$(ip r 2>/dev/null|sed -n 's/^default via \\([^ ]*\\).*/\\1/p;q')",
-  "r=$({ [ \"$L\" ]&&h kp http://$L/ 2 & [ \"${JP:-$U}\" ]&&h pc \"${JP:-$U}\" & [ \"$JA\" ]&&h ac \"$JA/\" & [ \"$G\" ]&&g g $G & [ \"$JI\" ]&&g i $JI & wait;})",
+  "P=${JP:-$U};[ \"$P\" = none ]&&P=;G=$JG;[ \"$G\" = auto ]&&G=$(ip r 2>/dev/null|sed -n 's/^default via \\([^ ]*\\).*/\\1/p;q')",
+  "r=$({ [ \"$L\" ]&&h kp http://$L/ 2 & [ \"$P\" ]&&h pc \"$P\" & [ \"$JA\" ]&&h ac \"$JA/\" & [ \"$G\" ]&&g g $G & [ \"$JI\" ]&&g i $JI & wait;})",
   "while read k v w;do [ \"$v\" = 000 ]&&v=0&&w=;n $k $v;[ \"$w\" ]&&n ${k%c}t $w;done <<E",
   "$r",
   "E",

@@ -1,0 +1,46 @@
+/**
+ * Writes the fleet map as .svg, .html or .png. PNG goes through headless Chromium
+ * (playwright-core driving the system's /usr/bin/chromium): the one renderer that draws the
+ * SVG exactly as the HTML page and the dashboard show it.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { UserError } from '../errors.js';
+import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
+import { renderMapHtml, renderMapSvg, villageStates, type DistrictsGeoJson } from './map.js';
+import { groupByDistrict } from './render.js';
+import type { DeviceStatus } from './types.js';
+
+export function chromiumPath(env: Record<string, string | undefined>): string {
+  return env.JFLEET_CHROMIUM ?? '/usr/bin/chromium';
+}
+
+export async function writeMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
+  const ext = extname(file).toLowerCase();
+  if (!['.svg', '.png', '.html', '.htm'].includes(ext)) throw new UserError(`--map writes .svg, .png or .html files, not "${ext || file}"`);
+  const ref = loadVillages();
+  const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
+  const subtitle = `${devices.length} device(s) · ${opts.now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const svg = renderMapSvg(ref, geo, villageStates(devices), { title: 'Jember village kiosks', subtitle });
+  if (ext === '.svg') return writeFileAtomic(file, svg + '\n');
+  const html = renderMapHtml(svg, groupByDistrict(devices), 'Jember village kiosks');
+  if (ext !== '.png') return writeFileAtomic(file, html);
+  const { chromium } = await import('playwright-core');
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath: chromiumPath(opts.env), args: ['--no-sandbox', '--disable-gpu'] });
+  } catch (e) {
+    throw new UserError(`cannot start Chromium for the PNG (${(e as Error).message.split('\n')[0]})`, {
+      hint: 'install chromium (scripts/install-system-deps.sh), set JFLEET_CHROMIUM, or write .svg/.html instead',
+    });
+  }
+  try {
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 1 });
+    await page.setContent(`<!doctype html><html><body style="margin:0;background:#fff">${svg}</body></html>`);
+    const png = await page.locator('svg').first().screenshot({ type: 'png' });
+    await writeFileAtomic(file, png);
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Handlers behind jfleet sweep, check, status, history and silence: parse-level work done by the
+ * command files; here we call one service and render.
+ */
+import type { Context } from '../context.js';
+import { homePaths } from '../context.js';
+import { ExitCode, ExitStatus, UserError } from '../errors.js';
+import { openDb } from '../store/db.js';
+import { printJson, println } from '../cli/shared.js';
+import { evaluate, nagiosLine } from './checks.js';
+import { readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from './queries.js';
+import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from './render.js';
+import { addSilence, clearSilences, listSilences, parseDuration } from './silence.js';
+import type { HealthState, SweepSummary } from './types.js';
+
+async function painter(ctx: Context): Promise<Paint> {
+  if (!ctx.color) return plain;
+  const pc = (await import('picocolors')).default;
+  const by: Record<HealthState, (s: string) => string> = { ok: pc.green, warn: pc.yellow, critical: pc.red, unknown: pc.magenta, unreachable: pc.blue };
+  return (s, t) => by[s](t);
+}
+
+export function sweepJson(s: SweepSummary) {
+  return {
+    ...s,
+    devices: s.devices.map((d) => ({
+      ...d.status,
+      alerting: d.alerting,
+      changed: d.changed,
+      probe: { tcpMs: d.probe.tcpMs, sshMs: d.probe.sshMs, execMs: d.probe.execMs, error: d.probe.error },
+    })),
+  };
+}
+
+export async function sweepCommand(ctx: Context, opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean }): Promise<void> {
+  const { runSweep } = await import('./sweep.js');
+  const summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait });
+  const { recordFailed } = await import('../inventory/service.js');
+  await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
+  if (opts.json) printJson(ctx, sweepJson(summary));
+  else for (const l of renderSweep(summary, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+  if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, 'sweep cancelled; results of the devices probed so far were stored');
+  if (summary.exitCode !== 0) throw new ExitStatus(summary.exitCode);
+}
+
+/** Nagios plugin contract: one line on stdout, exit 0/1/2/3; never exits 2 for a usage problem. */
+export async function checkCommand(ctx: Context, id: string, opts: { inventory?: string }): Promise<void> {
+  const unknown = (msg: string): never => {
+    println(ctx, `JFLEET UNKNOWN - ${msg}`.replace(/[\r\n|]+/g, ' '));
+    throw new ExitStatus(ExitCode.unknown);
+  };
+  let sel;
+  try {
+    const { loadSelection } = await import('../inventory/service.js');
+    sel = await loadSelection(ctx, { inventory: opts.inventory });
+  } catch (e) {
+    return unknown(`cannot load the inventory: ${(e as Error).message}`);
+  }
+  const pkg = sel.packages.find((p) => p.id === id);
+  if (!pkg) return unknown(`no package "${id}" in the inventory`);
+  const { loadHealthSettings } = await import('./settings.js');
+  const settings = loadHealthSettings(sel.dir);
+  if (settings.issues.length) return unknown(`health.yaml: ${settings.issues[0].field ?? ''} ${settings.issues[0].message}`);
+  const { openPool, targetsFor, thresholdResolver } = await import('./sweep.js');
+  const { probeDevice, measureTcpConnect, unreachableProbe } = await import('./probe.js');
+  const s = settings.value;
+  let pool;
+  try {
+    pool = await openPool(ctx, s);
+  } catch (e) {
+    return unknown(`cannot open the SSH pool: ${(e as Error).message}`);
+  }
+  try {
+    const tcpMs = pkg.jump ? null : await measureTcpConnect(pkg.address, pkg.port, s.connectTimeoutMs);
+    let probe;
+    const c0 = performance.now();
+    try {
+      const t = await pool.get(pkg);
+      probe = await probeDevice(t, pkg, { targets: targetsFor(pkg, s.probe), timeoutMs: s.timeoutMs, tcpMs, sshMs: performance.now() - c0, clock: ctx.clock, signal: ctx.signal });
+    } catch (e) {
+      probe = unreachableProbe(pkg, e, { tcpMs, clock: ctx.clock });
+    }
+    const r = nagiosLine(id, evaluate(probe, thresholdResolver(sel.packages, sel.ref, s)(pkg)));
+    println(ctx, r.line);
+    if (r.exitCode !== 0) throw new ExitStatus(r.exitCode);
+  } finally {
+    await pool.closeAll().catch(() => undefined);
+  }
+}
+
+export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?: boolean | string; map?: string; limit?: string; inventory?: string }): Promise<void> {
+  const db = openDb(homePaths(ctx.home).db);
+  try {
+    const read = async () => {
+      let list = readFleetStatus(db, ctx.clock.now());
+      if (opts.limit) {
+        const { loadSelection } = await import('../inventory/service.js');
+        const ids = new Set((await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit })).packages.map((p) => p.id));
+        list = list.filter((d) => ids.has(d.id));
+      }
+      return list;
+    };
+    if (opts.map) {
+      const { writeMapFile } = await import('./map-file.js');
+      const list = await read();
+      await writeMapFile(opts.map, list, { now: ctx.clock.now(), env: ctx.env });
+      if (!opts.json) println(ctx, `map of ${list.length} device(s) written to ${opts.map}`);
+      else printJson(ctx, { map: opts.map, devices: list.length });
+      return;
+    }
+    const paint = await painter(ctx);
+    const show = async () => {
+      const list = await read();
+      if (opts.json) printJson(ctx, list);
+      else for (const l of renderStatus(list, ctx.clock.now(), paint)) println(ctx, l);
+    };
+    if (!opts.watch) return await show();
+    const every = typeof opts.watch === 'string' ? Number(opts.watch) : 5;
+    if (!Number.isFinite(every) || every < 1) throw new UserError(`--watch takes seconds (at least 1), not "${opts.watch}"`);
+    while (!ctx.signal.aborted) {
+      if (ctx.stdout.isTTY && !opts.json) ctx.stdout.write('\x1b[H\x1b[2J');
+      await show();
+      if (!opts.json) println(ctx, `(every ${every} s; Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, every * 1000);
+        ctx.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      });
+    }
+  } finally {
+    db.close();
+  }
+}
+
+export async function historyCommand(ctx: Context, id: string | undefined, opts: { days?: number; json?: boolean }): Promise<void> {
+  const days = opts.days ?? 30;
+  const since = new Date(ctx.clock.now().getTime() - days * 86400_000).toISOString();
+  const db = openDb(homePaths(ctx.home).db);
+  try {
+    if (!id) {
+      const list = readAvailability(db, since);
+      if (opts.json) return printJson(ctx, { days, since, villages: list });
+      const { loadVillages } = await import('../inventory/villages.js');
+      const names = new Map(loadVillages().villages.map((v) => [v.code, v.name]));
+      for (const l of renderAvailability(list, names, days)) println(ctx, l);
+      return;
+    }
+    const status = readDeviceStatus(db, id, ctx.clock.now());
+    const changes = readDeviceChanges(db, id);
+    const entries = readHistory(db, id, since, 100_000);
+    if (!status && entries.length === 0) throw new UserError(`no health history for "${id}"`, { hint: 'check the id (jfleet inventory list) or run jfleet sweep first' });
+    if (opts.json) {
+      const up = entries.filter((e) => e.state === 'ok' || e.state === 'warn').length;
+      return printJson(ctx, { id, days, status, availability: entries.length ? up / entries.length : null, changes, results: entries.slice(0, 200) });
+    }
+    for (const l of renderHistory(id, status, changes, entries, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+  } finally {
+    db.close();
+  }
+}
+
+export async function silenceCommand(
+  ctx: Context,
+  id: string | undefined,
+  opts: { for?: string; reason?: string; start?: string; list?: boolean; clear?: boolean; json?: boolean; inventory?: string },
+): Promise<void> {
+  const now = ctx.clock.now();
+  const db = openDb(homePaths(ctx.home).db);
+  try {
+    if (opts.list || !id) {
+      if (id && !opts.list) throw new UserError('give a package id to silence, or --list');
+      const list = listSilences(db, now);
+      if (opts.json) return printJson(ctx, list);
+      if (!list.length) return println(ctx, 'no silences');
+      for (const s of list) println(ctx, `${s.device.padEnd(28)} ${s.startsAt > now.toISOString() ? `from ${s.startsAt} ` : ''}until ${s.endsAt}  ${s.reason}`);
+      return;
+    }
+    if (opts.clear) {
+      const n = clearSilences(db, id, now);
+      if (opts.json) return printJson(ctx, { id, cleared: n });
+      return println(ctx, n ? `cleared ${n} silence(s) on ${id}` : `${id} has no open silence`);
+    }
+    if (!opts.for) throw new UserError('say how long: --for 2d (also 90m, 36h, 1w)');
+    if (!opts.reason || !opts.reason.trim()) throw new UserError('say why: --reason "screen replaced, waiting for parts"', { hint: 'the reason is what the next technician reads' });
+    const { loadSelection } = await import('../inventory/service.js');
+    const sel = await loadSelection(ctx, { inventory: opts.inventory });
+    if (!sel.packages.some((p) => p.id === id)) throw new UserError(`no package "${id}" in the inventory at ${sel.dir}`);
+    const start = opts.start ? new Date(opts.start) : now;
+    if (Number.isNaN(start.getTime())) throw new UserError(`--start takes an ISO time like 2026-03-01T22:00:00+07:00, not "${opts.start}"`);
+    const s = addSilence(db, id, opts.reason.trim().slice(0, 500), start, parseDuration(opts.for), now);
+    if (opts.json) return printJson(ctx, s);
+    println(ctx, `silenced ${id} until ${s.endsAt}${opts.start ? ` (from ${s.startsAt})` : ''}: ${s.reason}`);
+  } finally {
+    db.close();
+  }
+}

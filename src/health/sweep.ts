@@ -1,0 +1,283 @@
+/**
+ * One sweep: probe every selected device once (one script each, through the shared pool and a
+ * concurrency limit), judge it, run the state machine, and store results and state changes in
+ * one transaction. The sweep lock keeps two sweeps from overlapping.
+ */
+import type { Context } from '../context.js';
+import { homePaths } from '../context.js';
+import { InputError } from '../errors.js';
+import type { Package } from '../inventory/schema.js';
+import type { VillageReference } from '../inventory/villages.js';
+import { selectPackages } from '../inventory/selector.js';
+import type { Transport } from '../transport/types.js';
+import type { Db } from '../store/db.js';
+import { evaluate, rank } from './checks.js';
+import { probeDevice, measureTcpConnect, unreachableProbe, type ProbeTargets } from './probe.js';
+import { loadHealthSettings, inMaintenance, type HealthSettings } from './settings.js';
+import { isAlerting, nextState, SWEEP_EXIT, type DeviceMemory } from './state.js';
+import { mergeThresholds, parseThresholds, thresholdsFromVars, type Thresholds } from './thresholds.js';
+import { HEALTH_STATES, type DeviceStatus, type HealthState, type ProbeResult, type StateChange, type SweepDevice, type SweepSummary } from './types.js';
+
+/** The part of the transport pool a sweep uses (src/transport/pool.ts). */
+export interface SweepPool {
+  get(pkg: Package): Promise<Transport>;
+  closeAll(): Promise<void>;
+}
+
+/** Kept by the daemon between sweeps: the pool stays open, so later sweeps are warm. */
+export interface SweepSession {
+  pool: SweepPool;
+  /** devices with an open connection (their TCP and handshake times are not measured again) */
+  connected: Set<string>;
+}
+
+export interface SweepOptions {
+  inventory?: string;
+  limit?: string;
+  forks?: number;
+  /** skip loading: sweep exactly these (with their reference) */
+  selection?: { dir: string; packages: Package[]; ref: VillageReference };
+  session?: SweepSession;
+  /** override health.yaml */
+  settings?: Partial<HealthSettings>;
+  db?: Db;
+  /** take the sweep lock (default true); wait for it instead of failing */
+  lock?: boolean;
+  wait?: boolean;
+  onDevice?: (d: SweepDevice, done: number, total: number) => void;
+}
+
+const zero = (): Record<HealthState, number> => ({ ok: 0, warn: 0, critical: 0, unknown: 0, unreachable: 0 });
+const LOOPBACK = /^127\.\d+\.\d+\.\d+$|^localhost$|^::1$/;
+
+/**
+ * A device on a loopback address is a lab device: its upstream is simulated on loopback too, and
+ * nothing it probes may leave the machine.
+ */
+export function targetsFor(pkg: Package, base: ProbeTargets): ProbeTargets {
+  if (!LOOPBACK.test(pkg.address)) return base;
+  const local = (u?: string) => (u && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost)(:\d+)?(\/|$)/.test(u) ? u : undefined);
+  return {
+    gateway: base.gateway && LOOPBACK.test(base.gateway) ? base.gateway : '127.0.0.1',
+    internet: base.internet && LOOPBACK.test(base.internet) ? base.internet : '127.0.0.1',
+    dnsName: 'localhost',
+    portalUrl: local(base.portalUrl) ?? 'none',
+    apiUrl: local(base.apiUrl),
+  };
+}
+
+export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<SweepSummary> {
+  const startedAt = ctx.clock.now();
+  const t0 = performance.now();
+  let lock: { release(): Promise<void> } | undefined;
+  if (opts.lock !== false) {
+    const { acquireLock } = await import('../schedule/lock.js');
+    lock = await acquireLock(homePaths(ctx.home).locksDir, 'sweep', { wait: opts.wait, signal: ctx.signal });
+  }
+  let ownDb: Db | undefined;
+  let ownPool: SweepPool | undefined;
+  try {
+    const selection = opts.selection ?? (await (await import('../inventory/service.js')).loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit }));
+    const loaded = loadHealthSettings(selection.dir);
+    if (loaded.issues.length) throw new InputError(loaded.issues, { hint: 'fix health.yaml in the inventory directory (docs/health.md)' });
+    const settings: HealthSettings = { ...loaded.value, ...opts.settings, probe: { ...loaded.value.probe, ...opts.settings?.probe } };
+    if (settings.probe.apiUrl === undefined) settings.probe.apiUrl = await configuredApiUrl(ctx);
+    const forks = opts.forks ?? (await configuredForks(ctx));
+
+    const db = opts.db ?? (ownDb = (await import('../store/db.js')).openDb(homePaths(ctx.home).db));
+    const session: SweepSession = opts.session ?? { pool: (ownPool = await openPool(ctx, settings)), connected: new Set() };
+    const { packages, ref } = selection;
+    const thresholdsOf = thresholdResolver(packages, ref, settings);
+    const maintained = maintenanceSet(packages, ref, settings, startedAt);
+
+    const probeOne = async (pkg: Package): Promise<ProbeResult> => {
+      const warm = session.connected.has(pkg.id);
+      let tcpMs: number | null = null;
+      let sshMs: number | null = null;
+      if (!warm && !pkg.jump) tcpMs = await measureTcpConnect(pkg.address, pkg.port, settings.connectTimeoutMs);
+      let transport: Transport;
+      const c0 = performance.now();
+      try {
+        transport = await session.pool.get(pkg);
+      } catch (err) {
+        session.connected.delete(pkg.id);
+        return unreachableProbe(pkg, err, { tcpMs, clock: ctx.clock });
+      }
+      if (!warm) sshMs = performance.now() - c0;
+      session.connected.add(pkg.id);
+      const probe = await probeDevice(transport, pkg, {
+        targets: targetsFor(pkg, settings.probe),
+        timeoutMs: settings.timeoutMs,
+        tcpMs,
+        sshMs,
+        clock: ctx.clock,
+        signal: ctx.signal,
+      });
+      if (!probe.reachable) session.connected.delete(pkg.id);
+      return probe;
+    };
+
+    const { fanOut } = await import('../transport/fanout.js');
+    let done = 0;
+    const settled = await fanOut(packages, forks, probeOne, { signal: ctx.signal });
+    const probes = new Map<string, ProbeResult>();
+    for (const s of settled) probes.set(s.item.id, s.ok ? s.value : unreachableProbe(s.item, s.error, { clock: ctx.clock }));
+
+    const silences = (await import('./queries.js')).activeSilences(db, ctx.clock.now());
+    const devices: SweepDevice[] = [];
+    const changes: StateChange[] = [];
+    const store = storeStatements(db);
+    db.transaction(() => {
+      for (const pkg of packages) {
+        const probe = probes.get(pkg.id) ?? unreachableProbe(pkg, new Error('not probed (cancelled)'), { clock: ctx.clock });
+        const t = thresholdsOf(pkg);
+        const ev = evaluate(probe, t);
+        const prevRow = store.getMemory.get(pkg.id) as MemoryRow | undefined;
+        const prev = prevRow ? rowToMemory(prevRow) : null;
+        const tr = nextState(prev, ev.state, probe.at, t);
+        const silenced = silences.has(pkg.id) || maintained.has(pkg.id);
+        const village = ref.byCode.get(pkg.village);
+        const status: DeviceStatus = {
+          id: pkg.id,
+          village: pkg.village,
+          district: village?.district ?? pkg.village.slice(0, 8),
+          state: tr.memory.state,
+          hard: tr.memory.hard,
+          flapping: tr.memory.flapping,
+          silenced,
+          since: tr.memory.since,
+          lastSeen: probe.reachable ? probe.at : (prevRow?.last_seen ?? null),
+          release: probe.remote ? (probe.remote.rel ?? null) : (prevRow?.release ?? null),
+          checks: ev.checks,
+        };
+        store.upsert.run({
+          id: status.id, village: status.village, district: status.district, state: status.state, hard: +status.hard,
+          flapping: +status.flapping, silenced: +silenced, since: status.since, last_seen: status.lastSeen, release: status.release,
+          checks: JSON.stringify(status.checks), attempt: tr.memory.attempt, hard_state: tr.memory.hardState,
+          history: JSON.stringify(tr.memory.history), updated_at: probe.at,
+        });
+        const perf: Record<string, number> = {};
+        for (const c of ev.checks) Object.assign(perf, c.perfdata);
+        store.result.run(pkg.id, pkg.village, probe.at, status.state, +status.hard, +silenced, probe.tcpMs, probe.sshMs, probe.execMs, JSON.stringify(perf));
+        if (tr.change) {
+          const info = store.change.run(pkg.id, tr.change.from, tr.change.to, +tr.change.hard, probe.at);
+          changes.push({ seq: Number(info.lastInsertRowid), id: pkg.id, ...tr.change, at: probe.at });
+        }
+        const d: SweepDevice = { status, probe, changed: tr.change !== null, alerting: isAlerting(tr.memory, silenced) };
+        devices.push(d);
+        opts.onDevice?.(d, ++done, packages.length);
+      }
+      const cutoff = new Date(startedAt.getTime() - settings.retentionDays * 86400_000).toISOString();
+      store.pruneResults.run(cutoff);
+      store.pruneChanges.run(cutoff);
+    })();
+
+    const counts = zero();
+    const hardCounts = zero();
+    let worst: HealthState = 'ok';
+    for (const d of devices) {
+      counts[d.status.state]++;
+      if (d.alerting) {
+        hardCounts[d.status.state]++;
+        if (rank(d.status.state) > rank(worst)) worst = d.status.state;
+      }
+    }
+    hardCounts.ok = devices.length - HEALTH_STATES.filter((s) => s !== 'ok').reduce((n, s) => n + hardCounts[s], 0);
+    const finishedAt = ctx.clock.now();
+    return {
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      total: devices.length,
+      counts,
+      hardCounts,
+      worst,
+      exitCode: SWEEP_EXIT[worst],
+      devices,
+      changes,
+    };
+  } finally {
+    if (ownPool) await ownPool.closeAll().catch(() => undefined);
+    ownDb?.close();
+    await lock?.release();
+  }
+}
+
+export async function openPool(ctx: Context, settings: Pick<HealthSettings, 'connectTimeoutMs' | 'timeoutMs'>): Promise<SweepPool> {
+  const { createPool } = await import('../transport/pool.js');
+  return createPool(ctx, { connectTimeoutMs: settings.connectTimeoutMs, commandTimeoutMs: settings.timeoutMs, retries: 0 }) as SweepPool;
+}
+
+async function configuredForks(ctx: Context): Promise<number> {
+  try {
+    const { loadConfig } = await import('../config/index.js');
+    return (await loadConfig(ctx)).forks ?? 50;
+  } catch {
+    return 50;
+  }
+}
+
+async function configuredApiUrl(ctx: Context): Promise<string | undefined> {
+  try {
+    const { loadConfig } = await import('../config/index.js');
+    return (await loadConfig(ctx)).api?.url;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Defaults → health.yaml thresholds → matching groups in order → the device's own vars. */
+export function thresholdResolver(packages: Package[], ref: VillageReference, settings: HealthSettings): (pkg: Package) => Thresholds {
+  const groups = settings.groups.map((g) => ({ ids: new Set(selectPackages(packages, ref, g.limit).map((p) => p.id)), t: g.thresholds }));
+  const cache = new Map<string, Thresholds>();
+  return (pkg) => {
+    let t = cache.get(pkg.id);
+    if (!t) {
+      const own = parseThresholds(thresholdsFromVars(pkg.vars), `${pkg.id}.vars`);
+      t = mergeThresholds(settings.thresholds, ...groups.filter((g) => g.ids.has(pkg.id)).map((g) => g.t), own.value);
+      cache.set(pkg.id, t);
+    }
+    return t;
+  };
+}
+
+/** Devices inside a maintenance window right now: treated as silenced. */
+export function maintenanceSet(packages: Package[], ref: VillageReference, settings: HealthSettings, now: Date): Set<string> {
+  const out = new Set<string>();
+  for (const w of settings.maintenance) {
+    if (!inMaintenance(w, now, settings.utcOffsetMin)) continue;
+    for (const p of w.limit ? selectPackages(packages, ref, w.limit) : packages) out.add(p.id);
+  }
+  return out;
+}
+
+interface MemoryRow {
+  state: HealthState;
+  hard: number;
+  flapping: number;
+  since: string;
+  last_seen: string | null;
+  release: string | null;
+  attempt: number;
+  hard_state: HealthState;
+  history: string;
+}
+
+function rowToMemory(r: MemoryRow): DeviceMemory {
+  return { state: r.state, hard: r.hard === 1, attempt: r.attempt, hardState: r.hard_state, history: JSON.parse(r.history) as HealthState[], flapping: r.flapping === 1, since: r.since };
+}
+
+function storeStatements(db: Db) {
+  return {
+    getMemory: db.prepare('SELECT state, hard, flapping, since, last_seen, release, attempt, hard_state, history FROM health_device WHERE id = ?'),
+    upsert: db.prepare(`INSERT INTO health_device (id, village, district, state, hard, flapping, silenced, since, last_seen, release, checks, attempt, hard_state, history, updated_at)
+      VALUES (@id, @village, @district, @state, @hard, @flapping, @silenced, @since, @last_seen, @release, @checks, @attempt, @hard_state, @history, @updated_at)
+      ON CONFLICT(id) DO UPDATE SET village = excluded.village, district = excluded.district, state = excluded.state, hard = excluded.hard,
+        flapping = excluded.flapping, silenced = excluded.silenced, since = excluded.since, last_seen = excluded.last_seen, release = excluded.release,
+        checks = excluded.checks, attempt = excluded.attempt, hard_state = excluded.hard_state, history = excluded.history, updated_at = excluded.updated_at`),
+    result: db.prepare('INSERT INTO health_result (device, village, at, state, hard, silenced, tcp_ms, ssh_ms, exec_ms, perf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    change: db.prepare('INSERT INTO health_change (device, from_state, to_state, hard, at) VALUES (?, ?, ?, ?, ?)'),
+    pruneResults: db.prepare('DELETE FROM health_result WHERE at < ?'),
+    pruneChanges: db.prepare('DELETE FROM health_change WHERE at < ? AND seq < (SELECT MAX(seq) FROM health_change)'),
+  };
+}
