@@ -61,16 +61,18 @@ function kindWord(w: string): string {
 
 const STAT = "stat -c '%a %U %G %s'";
 
+/** The file probe on a shell word that is already safe (a quoted path, or "$var"). */
+function fileProbe(p: string): string {
+  return (
+    `if [ -L ${p} ]; then echo link; elif [ -f ${p} ]; then printf 'file '; ${STAT} ${p}; ` +
+    `sha256sum < ${p} | cut -c1-64; s=$(stat -c %s ${p}); if [ "$s" -le ${CONTENT_LIMIT} ]; then base64 -w0 < ${p}; echo; fi; ` +
+    `elif [ -d ${p} ]; then echo directory; elif [ -e ${p} ]; then echo other; else echo absent; fi`
+  );
+}
+
 export const fileFact: FactDef<{ path: string }, FileFact> = {
   name: 'file',
-  command: ({ path }) => {
-    const p = quote(path);
-    return (
-      `if [ -L ${p} ]; then echo link; elif [ -f ${p} ]; then printf 'file '; ${STAT} ${p}; ` +
-      `sha256sum < ${p} | cut -c1-64; s=$(stat -c %s ${p}); if [ "$s" -le ${CONTENT_LIMIT} ]; then base64 -w0 < ${p}; echo; fi; ` +
-      `elif [ -d ${p} ]; then echo directory; elif [ -e ${p} ]; then echo other; else echo absent; fi`
-    );
-  },
+  command: ({ path }) => fileProbe(quote(path)),
   parse: (raw) => {
     const l = lines(raw.out);
     const head = (l[0] ?? '').split(' ');
@@ -192,3 +194,26 @@ export const FACTS: Record<string, FactDef<any, any>> = Object.fromEntries(
 export function req<A extends Record<string, unknown>>(fact: FactDef<A, unknown>, args: A): FactRequest {
   return { fact: fact.name, args, key: `${fact.name}:${JSON.stringify(args)}` };
 }
+
+export interface SshdConfigFact {
+  /** the config file the running sshd was started with (-f), else /etc/ssh/sshd_config */
+  path: string;
+  file: FileFact;
+}
+
+/** Which config file the running sshd reads, and that file: hardening must edit the one in use. */
+export const sshdConfigFact: FactDef<Record<string, never>, SshdConfigFact> = {
+  name: 'sshd-config',
+  command: () =>
+    `cfg=/etc/ssh/sshd_config; p=$(cat /run/sshd.pid 2>/dev/null); ` +
+    `if [ -n "$p" ] && [ -r /proc/$p/cmdline ]; then c=$(tr '\\0' '\\n' < /proc/$p/cmdline | sed -n '/^-f$/{n;p;q}'); if [ -n "$c" ]; then cfg=$c; fi; fi; ` +
+    `echo "$cfg"; ${fileProbe('"$cfg"')}`,
+  parse: (raw) => {
+    const nl = raw.out.indexOf('\n');
+    const path = raw.out.slice(0, nl);
+    if (!path.startsWith('/')) throw new Error(`sshd-config fact: unexpected output ${JSON.stringify(raw.out.slice(0, 80))}`);
+    return { path, file: fileFact.parse({ rc: raw.rc, out: raw.out.slice(nl + 1) }, { path }) };
+  },
+};
+
+FACTS[sshdConfigFact.name] = sshdConfigFact;
