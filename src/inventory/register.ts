@@ -102,7 +102,15 @@ export function resolveVillage(ref: VillageReference, input: string): { village?
 }
 
 export function slug(s: string): string {
-  return normalizeName(s.replace(/\s+/g, '-')).slice(0, 40) || 'kiosk';
+  const out = s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return out || 'kiosk';
 }
 
 /** "<village>-<n>", or "<district>-<village>-<n>" when the village name exists in several districts. */
@@ -165,8 +173,10 @@ export function rowToCandidate(row: RegistrationRow, opts: PlanOptions): { pkg?:
 }
 
 /** Fields the row gave that differ from the package already registered. */
-function differences(row: RegValues, pkg: Package, cand: Package): string[] {
+function differences(values: RegValues, pkg: Package, cand: Package): string[] {
   const out: string[] = [];
+  const row: RegValues = {};
+  for (const [k, v] of Object.entries(values) as Array<[RegField, string | undefined]>) if (v !== undefined && v.trim() !== '') row[k] = v;
   const cmp = (given: unknown, name: string, a: unknown, b: unknown) => {
     if (given !== undefined && JSON.stringify(a) !== JSON.stringify(b)) out.push(name);
   };

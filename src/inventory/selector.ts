@@ -214,7 +214,7 @@ function compileTerm(term: { text: string; pos: number }, selector: string, pack
   const fuzzy = districtMatcher(raw, true) ?? villageMatcher(raw, true);
   if (fuzzy) return fuzzy;
   const ids = packages.map((p) => p.id);
-  const near = closest([...idx.districts.keys(), ...idx.villages.keys(), ...ids], normalizeName(raw), 3);
+  const near = closest(new Set([...idx.districts.keys(), ...idx.villages.keys(), ...ids]), normalizeName(raw), 3);
   const suggestion = near ? nameFor(near.key) : undefined;
   fail(selector, `"${raw}" matches no district, village or package id${suggestion ? ` (did you mean ${suggestion}?)` : ''}`, term.pos);
 

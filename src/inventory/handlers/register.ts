@@ -144,7 +144,8 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
     let out = csvLine([...csv.header, 'error']);
     for (const o of r.rejected) out += rejectedLine(o, csv.header, rawByLine, lines);
     if (!opts.dryRun) writeFileSync(rejectedFile, out, { mode: 0o600 });
-    for (const o of r.rejected) for (const i of o.issues) ctx.stderr.write(`jfleet: rejected: ${i.file}:${i.line} ${i.field ?? ''}: ${i.message}\n`.replace(' : ', ': '));
+    const { formatIssue } = await import('../../errors.js');
+    for (const o of r.rejected) for (const i of o.issues) ctx.stderr.write(`jfleet: rejected: ${formatIssue(i)}\n`);
     ctx.stderr.write(`jfleet: ${r.rejected.length} row(s) rejected${opts.dryRun ? ' (dry run: not written)' : `, written to ${rejectedFile}`}\n`);
   }
   report(ctx, r, opts);
