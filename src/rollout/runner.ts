@@ -39,7 +39,8 @@ export interface RolloutOptions {
 export interface RolloutDeps {
   connect?: (pkg: Package) => Promise<Transport>;
   close?: () => Promise<void>;
-  layout?: device.KioskLayout;
+  /** where the kiosk lives on a device ('' root on real devices; tests use scratch dirs) */
+  layoutFor?: (pkg: Package) => device.KioskLayout;
   packages?: (inventory: string | undefined, limit: string | undefined) => Promise<{ dir: string; packages: Package[] }>;
 }
 
@@ -243,7 +244,7 @@ async function execute(ctx: Context, store: RolloutStore, row: RolloutRow, rel: 
   const version = row.release;
   const maxFail: MaxFail = parseMaxFail(row.maxFail);
   const archive = loadArchive(rel);
-  const layout = deps.layout ?? device.DEVICE_LAYOUT;
+  const layoutFor = deps.layoutFor ?? (() => device.DEVICE_LAYOUT);
   const gateTimeoutMs = opts.gateTimeoutMs ?? (row.options.gateTimeoutMs as number | undefined) ?? 30_000;
   const settleMs = opts.settleMs ?? (row.options.settleMs as number | undefined) ?? 1_000;
   const forks = await forksFor(ctx, opts.forks);
@@ -286,7 +287,12 @@ async function execute(ctx: Context, store: RolloutStore, row: RolloutRow, rel: 
           todo.map((d) =>
             limit(async () => {
               if (ctx.signal.aborted || operatorAborted(store, id)) return;
-              await updateOne(ctx, store, out, id, w, byId.get(d.id), d.id, rel, archive, { connect: connect!, layout, gateTimeoutMs, settleMs });
+              await updateOne(ctx, store, out, id, w, byId.get(d.id), d.id, rel, archive, { connect: connect!, layoutFor, gateTimeoutMs, settleMs }).catch((e: unknown) => {
+                // A bug, not a device result: record it on the device rather than leave the run half-done.
+                const msg = `internal error: ${e instanceof Error ? e.message : String(e)}`;
+                if (store.device(id, d.id)?.state === 'updating') store.setDevice(id, d.id, 'failed', { error: msg });
+                out.emit({ event: 'device', rollout: id, wave: w + 1, device: d.id, state: 'failed', error: msg }, `  ✗ ${d.id} FAILED: ${msg}`);
+              });
             }),
           ),
         );
@@ -371,7 +377,7 @@ function writeJUnit(ctx: Context, opts: RolloutOptions, r: RolloutRow, store: Ro
 
 interface DeviceCtx {
   connect: (pkg: Package) => Promise<Transport>;
-  layout: device.KioskLayout;
+  layoutFor: (pkg: Package) => device.KioskLayout;
   gateTimeoutMs: number;
   settleMs: number;
 }
@@ -392,46 +398,59 @@ async function updateOne(
     return;
   }
   const version = rel.info.version;
+  const layout = dc.layoutFor(pkg);
   let previous: string | null = store.device(id, deviceId)?.previous ?? null;
   let switched = false;
   try {
     const t = await dc.connect(pkg);
-    const info = await device.inspect(t, dc.layout, version);
+    const info = await device.inspect(t, layout, version);
     if (info.current !== version) previous = info.current;
     else previous = previous ?? info.previous; // a killed run had switched already
     if (previous) store.setDevice(id, deviceId, 'updating', { previous });
-    const complete = info.hasRelease && (await device.releaseComplete(t, dc.layout, rel.manifest));
+    const complete = info.hasRelease && (await device.releaseComplete(t, layout, rel.manifest));
     if (!complete) {
-      await device.transfer(t, dc.layout, version, archive, info);
-      await device.install(t, dc.layout, rel.manifest);
+      await device.transfer(t, layout, version, archive, info);
+      await device.install(t, layout, rel.manifest);
     }
-    await device.switchTo(t, dc.layout, version);
+    await device.switchTo(t, layout, version);
     switched = true;
-    const g = await device.gate(t, dc.layout, version, { timeoutMs: dc.gateTimeoutMs, settleMs: dc.settleMs, pidsBefore: info.pids || undefined, pkg });
+    const g = await device.gate(t, layout, version, { timeoutMs: dc.gateTimeoutMs, settleMs: dc.settleMs, pidsBefore: info.pids || undefined, pkg });
     if (g.ok) {
-      await device.prune(t, dc.layout);
+      await device.prune(t, layout);
       finish('updated', { previous }, `✓ ${deviceId} updated ${previous ?? '(none)'} → ${version}`);
       return;
     }
     const why = `health gate failed on ${version}: ${g.problems.join('; ')}`;
-    if (!previous || previous === version) {
-      finish('failed', { previous, error: `${why}; no previous release to roll back to` }, `✗ ${deviceId} FAILED: ${why}; no previous release`);
-      return;
-    }
-    const before = (await device.inspect(t, dc.layout, previous)).pids;
-    await device.switchTo(t, dc.layout, previous, { keepPrevious: true });
-    const back = await device.gate(t, dc.layout, previous, { timeoutMs: dc.gateTimeoutMs, settleMs: dc.settleMs, pidsBefore: before || undefined, pkg });
-    if (back.ok) {
-      finish('rolled_back', { previous, error: why }, `↩ ${deviceId} rolled back to ${previous}: ${g.problems.join('; ')}`);
-    } else {
-      finish('failed', { previous, error: `${why}; rollback to ${previous} failed its gate too: ${back.problems.join('; ')}` }, `✗ ${deviceId} FAILED: rollback to ${previous} unhealthy: ${back.problems.join('; ')}`);
-    }
+    await rollback(why, g.problems.join('; '));
   } catch (e) {
     const c = classify(e);
     if (c.state === 'pending') {
+      // The device dropped off mid-way: whatever it runs now, the next run redoes it from inspect.
       finish('pending', { previous, error: c.error }, `… ${deviceId} pending: ${c.error}`);
+    } else if (switched) {
+      await rollback(`after the switch: ${c.error}`, c.error).catch((e2: unknown) => {
+        const c2 = classify(e2);
+        finish(c2.state, { previous, error: `after the switch: ${c.error}; rollback: ${c2.error}` }, `✗ ${deviceId} FAILED: ${c.error}; rollback: ${c2.error}`);
+      });
     } else {
-      finish('failed', { previous, error: `${switched ? 'after the switch: ' : ''}${c.error}` }, `✗ ${deviceId} FAILED: ${c.error}`);
+      finish('failed', { previous, error: c.error }, `✗ ${deviceId} FAILED: ${c.error}`);
+    }
+  }
+
+  /** Switch back to the previous release and check it like a new one. */
+  async function rollback(why: string, short: string): Promise<void> {
+    if (!previous || previous === version) {
+      finish('failed', { previous, error: `${why}; no previous release to roll back to` }, `✗ ${deviceId} FAILED: ${short}; no previous release`);
+      return;
+    }
+    const t = await dc.connect(pkg!);
+    const before = (await device.inspect(t, layout, previous)).pids;
+    await device.switchTo(t, layout, previous, { keepPrevious: true });
+    const back = await device.gate(t, layout, previous, { timeoutMs: dc.gateTimeoutMs, settleMs: dc.settleMs, pidsBefore: before || undefined, pkg: pkg! });
+    if (back.ok) {
+      finish('rolled_back', { previous, error: why }, `↩ ${deviceId} rolled back to ${previous}: ${short}`);
+    } else {
+      finish('failed', { previous, error: `${why}; rollback to ${previous} failed its gate too: ${back.problems.join('; ')}` }, `✗ ${deviceId} FAILED: rollback to ${previous} unhealthy: ${back.problems.join('; ')}`);
     }
   }
 }
