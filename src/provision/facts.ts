@@ -2,6 +2,7 @@
  * Facts: each a remote shell snippet plus a pure parser that tells "absent" from "wrong kind"
  * from a value. Every argument reaches the shell through quote(). Pure module.
  */
+import { createHash } from 'node:crypto';
 import { quote } from '../transport/shell.js';
 import type { FactDef, FactRequest, RawFact } from './types.js';
 
@@ -61,11 +62,14 @@ function kindWord(w: string): string {
 
 const STAT = "stat -c '%a %U %G %s'";
 
-/** The file probe on a shell word that is already safe (a quoted path, or "$var"). */
+/**
+ * The file probe on a shell word that is already safe (a quoted path, or "$var"). Small files
+ * come back whole (base64) and are hashed here, so the device forks only stat and base64.
+ */
 function fileProbe(p: string): string {
   return (
-    `if [ -L ${p} ]; then echo link; elif [ -f ${p} ]; then printf 'file '; ${STAT} ${p}; ` +
-    `sha256sum < ${p} | cut -c1-64; s=$(stat -c %s ${p}); if [ "$s" -le ${CONTENT_LIMIT} ]; then base64 -w0 < ${p}; echo; fi; ` +
+    `if [ -L ${p} ]; then echo link; elif [ -f ${p} ]; then set -- $(${STAT} ${p}); echo "file $*"; ` +
+    `if [ "$4" -le ${CONTENT_LIMIT} ]; then printf 'c '; base64 -w0 < ${p}; echo; else printf 'h '; sha256sum < ${p}; fi; ` +
     `elif [ -d ${p} ]; then echo directory; elif [ -e ${p} ]; then echo other; else echo absent; fi`
   );
 }
@@ -82,12 +86,14 @@ export const fileFact: FactDef<{ path: string }, FileFact> = {
       throw new Error(`file fact: unexpected output ${JSON.stringify(raw.out.slice(0, 80))}`);
     }
     const [, mode, owner, group, size] = head;
-    const sha256 = l[1] ?? '';
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('file fact: missing sha256');
-    const fact: FileFact = { kind: 'file', mode: mode.padStart(4, '0'), owner, group, size: Number(size), sha256 };
-    if (l.length > 2) fact.content = Buffer.from(l[2], 'base64').toString('utf8');
-    else if (Number(size) === 0) fact.content = '';
-    return fact;
+    const second = l[1] ?? '';
+    if (second.startsWith('c ')) {
+      const bytes = Buffer.from(second.slice(2), 'base64');
+      return { kind: 'file', mode: mode.padStart(4, '0'), owner, group, size: Number(size), sha256: createHash('sha256').update(bytes).digest('hex'), content: bytes.toString('utf8') };
+    }
+    const sha256 = second.slice(2, 66);
+    if (!second.startsWith('h ') || !/^[0-9a-f]{64}$/.test(sha256)) throw new Error('file fact: missing content or sha256');
+    return { kind: 'file', mode: mode.padStart(4, '0'), owner, group, size: Number(size), sha256 };
   },
 };
 

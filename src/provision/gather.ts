@@ -1,6 +1,6 @@
 /**
- * All facts of a device in one round trip: one remote script runs every fact command and
- * prints one JSON line per fact (exit code + base64 output). Pure: builds and parses text.
+ * All facts of a device in one round trip: one remote script runs every fact command, each
+ * followed by a marker line. Pure: builds and parses text.
  */
 import { FACTS } from './facts.js';
 import type { FactRequest, FactSource, RawFact } from './types.js';
@@ -11,27 +11,33 @@ export function uniqueRequests(reqs: FactRequest[]): FactRequest[] {
   return [...seen.values()];
 }
 
-export function gatherScript(reqs: FactRequest[]): string {
+/**
+ * One script for all facts. Each fact's output is followed by a marker line carrying a per-run
+ * nonce, its index and its exit code: no per-fact encoding, so no extra processes on the device,
+ * and no fact output can forge a marker it cannot know.
+ */
+export function gatherScript(reqs: FactRequest[], nonce: string): string {
+  if (!/^[A-Za-z0-9]{8,}$/.test(nonce)) throw new Error('gather nonce must be 8+ letters or digits');
   const parts = ['export LC_ALL=C'];
   reqs.forEach((r, i) => {
     const def = FACTS[r.fact];
     if (!def) throw new Error(`unknown fact ${r.fact}`);
-    // printf x$? after the output keeps trailing newlines and the exit code through $( ).
-    parts.push(
-      `o=$( { ${def.command(r.args)}\n} </dev/null 2>/dev/null; printf 'x%d' $? ); r=\${o##*x}; o=\${o%x*}; ` +
-        `printf '{"i":%d,"rc":%s,"b64":"%s"}\\n' ${i} "$r" "$(printf %s "$o" | base64 -w0)"`,
-    );
+    parts.push(`{ ${def.command(r.args)}\n} </dev/null 2>/dev/null; echo "@@${nonce} ${i} $?"`);
   });
   return parts.join('\n') + '\n';
 }
 
 /** Parse the script's output into a fact source; a fact whose parser fails throws when read. */
-export function parseGatherOutput(stdout: string, reqs: FactRequest[]): FactSource {
+export function parseGatherOutput(stdout: string, reqs: FactRequest[], nonce: string): FactSource {
   const raw = new Map<number, RawFact>();
+  const marker = new RegExp(`^@@${nonce} (\\d+) (\\d+)$`);
+  let buf: string[] = [];
   for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{"i":')) continue;
-    const j = JSON.parse(line) as { i: number; rc: number; b64: string };
-    raw.set(j.i, { rc: j.rc, out: Buffer.from(j.b64, 'base64').toString('utf8') });
+    const m = marker.exec(line);
+    if (m) {
+      raw.set(Number(m[1]), { rc: Number(m[2]), out: buf.length ? buf.join('\n') + '\n' : '' });
+      buf = [];
+    } else buf.push(line);
   }
   const values = new Map<string, { value?: unknown; error?: Error }>();
   reqs.forEach((r, i) => {

@@ -25,8 +25,8 @@ describe('gather', () => {
       req(debPackagesFact, { names: ['python3'] }),
     ]);
     expect(reqs).toHaveLength(6);
-    const out = execFileSync('sh', ['-c', gatherScript(reqs)], { encoding: 'utf8' });
-    const facts = parseGatherOutput(out, reqs);
+    const out = execFileSync('sh', ['-c', gatherScript(reqs, 'testnonce1')], { encoding: 'utf8' });
+    const facts = parseGatherOutput(out, reqs, 'testnonce1');
     expect(facts.get(reqs[0])).toMatchObject({ kind: 'file', content: 'line one\n\n\n', sha256: sha256('line one\n\n\n') });
     expect(facts.get(reqs[1])).toEqual({ kind: 'absent' });
     expect(facts.get(reqs[2])).toEqual({ kind: 'wrong', actual: 'directory' });
@@ -37,7 +37,7 @@ describe('gather', () => {
 
   it('a fact missing from the answer throws when read, naming it', () => {
     const reqs = [req(fileFact, { path: '/etc/hostname' })];
-    const facts = parseGatherOutput('garbage\n', reqs);
+    const facts = parseGatherOutput('garbage\n', reqs, 'testnonce1');
     expect(() => facts.get(reqs[0])).toThrow('missing from the device');
   });
 });

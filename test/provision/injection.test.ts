@@ -39,9 +39,9 @@ describe('hostile values', () => {
 
   it('the batched fact script quotes too, and still answers', () => {
     const reqs = HOSTILE.map((p, i) => ({ fact: 'file', args: { path: p }, key: `k${i}` }));
-    const out = execFileSync('sh', ['-c', gatherScript(reqs)], { encoding: 'utf8' });
+    const out = execFileSync('sh', ['-c', gatherScript(reqs, 'testnonce1')], { encoding: 'utf8' });
     expect(existsSync(canary)).toBe(false);
-    const facts = parseGatherOutput(out, reqs);
+    const facts = parseGatherOutput(out, reqs, 'testnonce1');
     for (const r of reqs) expect(facts.get(r)).toEqual({ kind: 'absent' });
   });
 
