@@ -45,9 +45,10 @@ export function createApiClient(cfg: ApiConfig, now: () => Date = () => new Date
   const base = normaliseBase(cfg.url);
   const timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const gzipAbove = cfg.gzipAboveBytes ?? GZIP_ABOVE_BYTES;
-  let dispatcher: Dispatcher | undefined;
+  // Our own agent (not the global one), closed by close(), so no idle keep-alive socket holds
+  // the process open after a report.
+  let ca: string | undefined;
   if (cfg.caFile) {
-    let ca: string;
     try {
       ca = readFileSync(cfg.caFile, 'utf8');
     } catch (e) {
@@ -55,8 +56,8 @@ export function createApiClient(cfg: ApiConfig, now: () => Date = () => new Date
         hint: 'point api.caFile (or JFLEET_API_CA_FILE) at a PEM file with the CA that signed the central API\'s certificate',
       });
     }
-    dispatcher = new Agent({ connect: { ca } });
   }
+  const dispatcher: Dispatcher = new Agent({ connect: ca ? { ca } : {}, connectTimeout: Math.min(timeoutMs, 15_000) });
   const headers = (extra: Record<string, string> = {}): Record<string, string> => ({
     'user-agent': `jfleet/${VERSION}`,
     accept: 'application/json',
@@ -108,7 +109,7 @@ export function createApiClient(cfg: ApiConfig, now: () => Date = () => new Date
       return parsed.data;
     },
     async close() {
-      await dispatcher?.close();
+      await dispatcher.close();
     },
   };
 }

@@ -37,9 +37,15 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Test and demo hook: answer a POST /v1/reports yourself (fault injection), or delay the answer. */
 export interface CentralHooks {
   /** return an answer to send instead of storing the report (e.g. a 500 or a 429 with Retry-After) */
-  beforeStore?: (n: number) => { status: number; headers?: Record<string, string>; body?: unknown } | undefined | void;
+  beforeStore?: (n: number) => Injected | undefined | void | Promise<Injected | undefined | void>;
   /** runs after the report is committed and before the answer is sent (e.g. a delay) */
   afterStore?: (reportId: string, duplicate: boolean) => Promise<void> | void;
+}
+
+export interface Injected {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
 }
 
 export interface CentralOptions {
@@ -94,7 +100,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
           stats.unauthorized++;
           throw new HttpError(401, { error: 'unauthorized', message: 'missing or wrong bearer token' });
         }
-        const injected = opts.hooks?.beforeStore?.(stats.posts);
+        const injected = await opts.hooks?.beforeStore?.(stats.posts);
         if (injected) {
           await drain(req);
           return send(res, injected.status, injected.body ?? { error: 'injected', message: `injected HTTP ${injected.status}` }, injected.headers);
@@ -133,6 +139,8 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
       throw new HttpError(404, { error: 'not_found', message: `no route ${req.method} ${path}` });
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, e.body);
+      // The runner went away mid-request (killed, link cut): nothing to answer, nothing stored.
+      if (req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as Error).message === 'aborted') return;
       process.stderr.write(`jfleet central: internal error on ${req.method} ${path}: ${(e as Error).stack ?? e}\n`);
       return send(res, 500, { error: 'internal', message: 'internal server error' });
     }

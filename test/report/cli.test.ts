@@ -1,0 +1,185 @@
+/**
+ * jfleet report / outbox / central serve through the built binary, against the real central
+ * server on loopback. Includes kill -9 mid-send: delivery completes once after a restart.
+ */
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ReportSchema } from '../../src/report/contract.js';
+import { BIN, jfleet, tempHome } from '../helpers/cli.js';
+import { central, TOKEN } from './helpers.js';
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+function apiEnv(url: string, token = TOKEN): Record<string, string> {
+  return { JFLEET_API_URL: url, JFLEET_API_TOKEN: token };
+}
+
+async function until(cond: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function spawnReport(home: string, env: Record<string, string>, args = ['report']) {
+  return execa('node', [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, JFLEET_HOME: home, CI: 'true', NO_COLOR: '1', ...env },
+    extendEnv: false,
+    reject: false,
+  });
+}
+
+describe('jfleet report (CLI)', () => {
+  it('--dry-run prints a valid payload and queues nothing', async () => {
+    const home = tempHome();
+    const r = await jfleet(['report', '--dry-run'], { home });
+    expect(r.exitCode).toBe(0);
+    const payload = ReportSchema.parse(JSON.parse(r.stdout));
+    expect(payload.contract).toBe('jfleet-central/v1');
+    expect(payload.runner.version).toMatch(/^\d+\.\d+\.\d+/);
+    const list = await jfleet(['outbox', 'list', '--json'], { home });
+    expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
+  it('without a configured API: a clear error, exit 2, nothing queued', async () => {
+    const home = tempHome();
+    const r = await jfleet(['report'], { home });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no central API configured');
+    expect(r.stderr).toContain('jfleet config set api.url');
+    expect(JSON.parse((await jfleet(['outbox', 'list', '--json'], { home })).stdout)).toEqual([]);
+  });
+
+  it('sends to the central server; a bad token is a clear error, one request, and never printed', async () => {
+    const srv = await central();
+    cleanup.push(() => srv.close());
+    const home = tempHome();
+    const bad = 'wrong-token-value-123';
+    const r1 = await jfleet(['report'], { home, env: apiEnv(srv.url, bad) });
+    expect(r1.exitCode).toBe(2);
+    expect(r1.stderr).toContain('refused the token');
+    expect(r1.stderr).toContain('1 report(s) stay queued');
+    expect(r1.stdout + r1.stderr).not.toContain(bad);
+    expect(srv.stats.posts).toBe(1);
+
+    const r2 = await jfleet(['report', '--json'], { home, env: apiEnv(srv.url) });
+    expect(r2.exitCode).toBe(0);
+    const out = JSON.parse(r2.stdout);
+    expect(out.delivered).toHaveLength(2);
+    expect(out.pending).toBe(0);
+    expect(r2.stdout + r2.stderr).not.toContain(TOKEN);
+    expect(srv.storedReportIds()).toEqual(out.delivered);
+  });
+
+  it('central down: exit 1 with the reason, the report stays queued; outbox list/retry/drop', async () => {
+    const srv = await central();
+    await srv.close();
+    const home = tempHome();
+    const r = await jfleet(['report'], { home, env: apiEnv(srv.url) });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/1 report\(s\) still queued: ECONNREFUSED/);
+    const list = JSON.parse((await jfleet(['outbox', 'list', '--json'], { home })).stdout);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ status: 'pending', attempts: 1 });
+    const text = await jfleet(['outbox', 'list'], { home });
+    expect(text.stdout).toContain(list[0].reportId);
+    expect(text.stdout).toContain('ECONNREFUSED');
+
+    const noYes = await jfleet(['outbox', 'drop', list[0].reportId.slice(0, 13)], { home });
+    expect(noYes.exitCode).toBe(2);
+    expect(noYes.stderr).toContain('--yes');
+    const retry = await jfleet(['outbox', 'retry', '--all'], { home });
+    expect(retry.stdout).toContain('1 report(s) queued and due now');
+    const drop = await jfleet(['outbox', 'drop', list[0].reportId.slice(0, 13), '--yes'], { home });
+    expect(drop.stdout).toContain('dropped 1 report(s)');
+    expect(JSON.parse((await jfleet(['outbox', 'list', '--json'], { home })).stdout)).toEqual([]);
+  });
+
+  it('kill -9 after the server stored the report but before the answer: sent again after restart, stored once', async () => {
+    let hold!: () => void;
+    const held = new Promise<void>((r) => (hold = r));
+    let first = true;
+    const srv = await central({
+      afterStore: async () => {
+        if (first) {
+          first = false;
+          await held;
+        }
+      },
+    });
+    cleanup.push(() => srv.close());
+    cleanup.push(() => hold());
+    const home = tempHome();
+    const child = spawnReport(home, apiEnv(srv.url));
+    await until(() => srv.stats.stored === 1);
+    child.kill('SIGKILL');
+    const dead = await child;
+    expect(dead.signal).toBe('SIGKILL');
+    hold();
+    const pending = JSON.parse((await jfleet(['outbox', 'list', '--json'], { home })).stdout);
+    expect(pending).toMatchObject([{ status: 'pending' }]);
+
+    const r = await jfleet(['report', '--flush'], { home, env: apiEnv(srv.url) });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('delivered 1 report(s)');
+    expect(r.stdout).toContain('1 the central API already had');
+    expect(srv.storedReportIds()).toEqual([pending[0].reportId]);
+    expect(srv.stats).toMatchObject({ stored: 1, duplicates: 1 });
+    const all = JSON.parse((await jfleet(['outbox', 'list', '--all', '--json'], { home })).stdout);
+    expect(all).toMatchObject([{ reportId: pending[0].reportId, status: 'delivered', duplicate: true }]);
+  });
+
+  it('kill -9 before the server stored anything: delivered once after restart', async () => {
+    let hold!: () => void;
+    const held = new Promise<void>((r) => (hold = r));
+    const srv = await central({ beforeStore: async (n) => (n === 1 ? (await held, { status: 503 }) : undefined) });
+    cleanup.push(() => srv.close());
+    cleanup.push(() => hold());
+    const home = tempHome();
+    const child = spawnReport(home, apiEnv(srv.url));
+    await until(() => srv.stats.posts === 1);
+    child.kill('SIGKILL');
+    expect((await child).signal).toBe('SIGKILL');
+    hold();
+    const r = await jfleet(['report', '--flush'], { home, env: apiEnv(srv.url) });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('delivered 1 report(s)');
+    expect(srv.storedReportIds()).toHaveLength(1);
+    expect(srv.stats).toMatchObject({ stored: 1, duplicates: 0 });
+  });
+});
+
+describe('jfleet central serve (CLI)', () => {
+  it('serves the API and dashboard until SIGTERM; refuses to start without a token', async () => {
+    const home = tempHome();
+    const noToken = await jfleet(['central', 'serve', '--port', '0'], { home });
+    expect(noToken.exitCode).toBe(2);
+    expect(noToken.stderr).toContain('JFLEET_CENTRAL_TOKEN');
+
+    const child = spawnReport(home, { JFLEET_CENTRAL_TOKEN: TOKEN }, ['central', 'serve', '--port', '0']);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    await until(() => /dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.test(out));
+    const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
+    expect(out).not.toContain(TOKEN);
+    const health = await fetch(`${url}/healthz`);
+    expect(await health.json()).toEqual({ ok: true });
+    const page = await fetch(`${url}/`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<svg id="map"');
+
+    const r = await jfleet(['report', '--json'], { home: tempHome(), env: apiEnv(url) });
+    expect(r.exitCode).toBe(0);
+    const fleet = await (await fetch(`${url}/v1/fleet`)).json();
+    expect(fleet.reports).toBe(1);
+
+    child.kill('SIGTERM');
+    const done = await child;
+    expect(done.stderr).toContain('jfleet central: stopped');
+  });
+});
