@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { InputError, UserError } from '../errors.js';
 import { configKeys, configSchema, type Config, type ConfigKey } from './schema.js';
+import { issueMessage } from '../inventory/schema.js';
 
 export const CONFIG_NAME = 'config';
 
@@ -77,7 +78,7 @@ export async function loadConfigWithOrigin(ctx: Pick<Context, 'home' | 'env'>): 
   const keys = configKeys();
   for (const k of keys) if (getIn(raw, k.key) !== undefined) origin.set(k.key, 'file');
   const fileCheck = configSchema.safeParse(raw);
-  if (!fileCheck.success) throw configIssues(store.path, fileCheck.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message })));
+  if (!fileCheck.success) throw configIssues(store.path, fileCheck.error.issues.map((i) => ({ key: i.path.join('.'), message: issueMessage(i) })));
   for (const k of keys) {
     const v = ctx.env[k.env];
     if (v !== undefined && v !== '') {
@@ -91,7 +92,7 @@ export async function loadConfigWithOrigin(ctx: Pick<Context, 'home' | 'env'>): 
       'environment',
       parsed.error.issues.map((i) => {
         const key = i.path.join('.');
-        return { key: keys.find((k) => k.key === key)?.env ?? key, message: i.message };
+        return { key: keys.find((k) => k.key === key)?.env ?? key, message: issueMessage(i) };
       }),
     );
   }
@@ -122,7 +123,7 @@ export function findKey(key: string): ConfigKey {
 export async function setConfigValue(ctx: Pick<Context, 'home' | 'env'>, key: string, value: string): Promise<unknown> {
   const k = findKey(key);
   const parsed = k.schema.safeParse(value);
-  if (!parsed.success) throw new InputError([{ field: key, message: parsed.error.issues[0]?.message ?? 'invalid value' }]);
+  if (!parsed.success) throw new InputError([{ field: key, message: parsed.error.issues[0] ? issueMessage(parsed.error.issues[0]) : 'invalid value' }]);
   const store = await openConfigStore(ctx);
   store.set(key, parsed.data);
   chmodSync(store.path, 0o600);

@@ -54,8 +54,9 @@ export function queryVillages(ref: VillageReference, query: string | undefined):
   const exactDistrict = ref.districts.find((d) => normalizeName(d.name) === n);
   if (exactDistrict) return { kind: 'district', district: exactDistrict, villages: exactDistrict.villages };
   const villages = rankVillages(ref, q, 50);
-  if (villages.length === 0) {
-    // a district with a typo ("rambipuj", "sumbersary")
+  const exactVillage = villages.some((v) => normalizeName(v.name) === n || normalizeName(v.name).startsWith(n));
+  if (!exactVillage) {
+    // a district with a typo ("rambipuj", "sumberbaro")
     const near = ref.districts
       .map((d) => ({ d, dist: distance(normalizeName(d.name), n) }))
       .filter((x) => x.dist <= 2)

@@ -126,7 +126,12 @@ export async function applyInventoryUpdate(dir: string, fn: (packages: Package[]
     const removed = before.filter((p) => !afterIds.has(p.id));
     void beforeById;
 
-    const newText = doc.toString({ lineWidth: 0 });
+    const sameOrder = before.length === after.length && before.every((p, i) => p.id === after[i].id);
+    if (text !== '' && sameOrder && added.length === 0 && changed.length === 0) {
+      // nothing to do: leave the file byte-for-byte as it is (re-imports, no-op edits)
+      return { file, before, after, added, removed, changed, written: false, text };
+    }
+    const newText = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
     const check = parseInventory(newText, file, ref);
     if (check.issues.length) throw new InputError(check.issues.map((i) => ({ ...i, file: `${file} (after the change)` })), { hint: 'nothing was written' });
 
