@@ -1,0 +1,87 @@
+/**
+ * The tiny init every lab device runs as its PID 1 (lab devices have no systemd). It starts the
+ * device's sshd, then the units enabled in /etc/systemd/system/multi-user.target.wants/
+ * (ExecStart, EnvironmentFile, Restart, RestartSec), restarts them when they exit (Restart=
+ * always/on-failure), picks up units enabled later, stops units that get disabled, and restarts a
+ * unit when /run/jfleet-lab/restart-<unit> appears (what `jfleet-kiosk-restart` touches when
+ * systemd is not running). Written in bash with builtins only in its loop (no fork per tick), so
+ * 100 idle devices cost next to nothing. (In the source below '@{' stands for bash's '${', which a
+ * template literal would otherwise interpolate.) Each unit runs in its own process group (set -m) so a
+ * restart stops the unit's children too, like a systemd cgroup would.
+ */
+export const LAB_INIT_SCRIPT = String.raw`#!/bin/bash
+set -m
+L=/run/jfleet-lab
+WANTS=/etc/systemd/system/multi-user.target.wants
+rm -f $L/.tick; mkfifo $L/.tick; exec 9<>$L/.tick
+/usr/sbin/sshd -D -f $L/boot/sshd_config -E $L/sshd.log </dev/null &
+echo $! > $L/sshd.pid
+declare -A PID NEXT EXEC ENVF RESTART RSEC
+load_env() {
+  local l k v
+  while IFS= read -r l || [ -n "$l" ]; do
+    case $l in ''|'#'*|';'*) continue;; esac
+    k=@{l%%=*}; v=@{l#*=}
+    case $v in \"*\") v=@{v#\"}; v=@{v%\"};; \'*\') v=@{v#\'}; v=@{v%\'};; esac
+    export "$k=$v"
+  done < "$1"
+}
+parse_unit() {
+  local f=$1 u=$2 line v
+  EXEC[$u]=''; ENVF[$u]=''; RESTART[$u]=no; RSEC[$u]=1
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in
+      ExecStart=*) v=@{line#ExecStart=}; v=@{v#[-@+!:]}; EXEC[$u]=$v;;
+      EnvironmentFile=*) ENVF[$u]="@{ENVF[$u]} @{line#EnvironmentFile=}";;
+      Restart=*) RESTART[$u]=@{line#Restart=};;
+      RestartSec=*) v=@{line#RestartSec=}; v=@{v%s}; case $v in *m) v=1;; esac; v=@{v%%.*}; RSEC[$u]=$(( @{v:-0} < 1 ? 1 : v ));;
+    esac
+  done < "$f"
+  [ -n "@{EXEC[$u]}" ]
+}
+start_unit() {
+  local u=$1
+  (
+    for ef in @{ENVF[$u]}; do ef=@{ef#-}; [ -r "$ef" ] && load_env "$ef"; done
+    exec >>$L/$u.log 2>&1 </dev/null
+    eval "exec @{EXEC[$u]}"
+  ) &
+  PID[$u]=$!; NEXT[$u]=''
+  echo "@{PID[$u]}" > $L/$u.pid
+}
+stop_unit() {
+  local u=$1 p=@{PID[$u]} i
+  PID[$u]=''
+  [ -n "$p" ] || return 0
+  kill -TERM -- -$p 2>/dev/null
+  for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    kill -0 $p 2>/dev/null || break
+    read -t 0.1 -u 9
+  done
+  kill -KILL -- -$p 2>/dev/null
+  rm -f $L/$u.pid
+}
+while :; do
+  now=$EPOCHSECONDS
+  for link in $WANTS/*.service; do
+    [ -e "$link" ] || continue
+    u=@{link##*/}
+    if [ -z "@{EXEC[$u]+x}" ]; then parse_unit "$link" "$u" && start_unit "$u"; fi
+  done
+  for u in "@{!EXEC[@]}"; do
+    if [ ! -e "$WANTS/$u" ]; then stop_unit "$u"; unset "EXEC[$u]"; continue; fi
+    n=@{u%.service}
+    if [ -e "$L/restart-$n" ] || [ -e "$L/restart-$u" ]; then
+      rm -f "$L/restart-$n" "$L/restart-$u"
+      stop_unit "$u"; parse_unit "$WANTS/$u" "$u" && start_unit "$u"; continue
+    fi
+    p=@{PID[$u]}
+    if [ -n "$p" ] && ! kill -0 $p 2>/dev/null; then
+      PID[$u]=''; rm -f $L/$u.pid
+      case @{RESTART[$u]} in always|on-failure|on-abnormal|on-abort) NEXT[$u]=$(( now + @{RSEC[$u]} ));; esac
+    fi
+    if [ -z "@{PID[$u]}" ] && [ -n "@{NEXT[$u]}" ] && (( now >= @{NEXT[$u]} )); then start_unit "$u"; fi
+  done
+  read -t 0.5 -u 9
+done
+`.replaceAll('@{', '${');

@@ -1,0 +1,340 @@
+/**
+ * One SSH connection per device, reused by everything in a run. The pool resolves how to reach
+ * a package (inventory fields, then ~/.ssh/config where it applies, jump hosts), which keys to
+ * offer (the package's identityFile, the pool's keyFile, config keyFile/JFLEET_KEY_FILE, the fleet
+ * key under JFLEET_HOME/keys, ssh-agent; a password only when the caller passes one, for
+ * first-boot bootstrap), retries quick network failures with jittered backoff, and pins host keys:
+ * trust on first use writes the fingerprint into the inventory (updateInventory), every later
+ * connection must match it, a mismatch is a HostKeyMismatchError until `jfleet hostkey accept ID`.
+ * There is deliberately no option to skip verification.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Duplex } from 'node:stream';
+import type { Context } from '../context.js';
+import { homePaths } from '../context.js';
+import type { Package } from '../inventory/schema.js';
+import { resolveInventoryDir } from '../inventory/paths.js';
+import { backoffMs, isRetryable } from './classify.js';
+import { editInventory } from './inventory-edit.js';
+import { SshTransport, type AuthCandidates } from './ssh.js';
+import { HostKeyMismatchError, TransportError, type Transport } from './types.js';
+
+export interface PoolOptions {
+  /** TCP connect + SSH handshake + auth (default 10 s) */
+  connectTimeoutMs?: number;
+  /** default per-command timeout (default none; exec's timeoutMs wins) */
+  commandTimeoutMs?: number;
+  /** a private key to offer (after the package's own identityFile) */
+  keyFile?: string;
+  /** extra connect attempts after a quick network failure (default 2) */
+  retries?: number;
+  /** first backoff step (default 200 ms; doubled per attempt, with jitter) */
+  backoffMs?: number;
+  /** the inventory host keys are pinned into (default: the resolved inventory dir) */
+  inventoryDir?: string;
+  /** every package of the inventory, to resolve `jump: <package id>` */
+  packages?: Package[];
+  /** bootstrap only: a password to try after keys */
+  password?: string;
+  /** use ssh-agent when SSH_AUTH_SOCK is set (default true) */
+  agent?: boolean;
+  keepaliveIntervalMs?: number;
+}
+
+export interface Pool {
+  /** a connected transport for the package, reused for the whole run */
+  get(pkg: Package): Promise<Transport>;
+  /** the SHA256 fingerprint the device offers now, without logging in (hostkey accept) */
+  offeredHostKey(pkg: Package): Promise<string>;
+  /** fingerprints pinned during this run (trust on first use), by package id */
+  readonly pinned: ReadonlyMap<string, string>;
+  closeAll(): Promise<void>;
+}
+
+const FLEET_KEY = 'fleet_ed25519';
+
+interface ResolvedTarget {
+  host: string;
+  port: number;
+  username: string;
+  identityFiles: string[];
+  jump?: string;
+}
+
+/** ~/.ssh/config host aliases (HostName, Port, IdentityFile, ProxyJump) where the inventory leaves them open. */
+async function sshConfigLookup(home: string | undefined): Promise<((host: string) => Record<string, string | string[]>) | null> {
+  const file = join(home ?? homedir(), '.ssh', 'config');
+  if (!existsSync(file)) return null;
+  const { default: SSHConfig } = await import('ssh-config');
+  const cfg = SSHConfig.parse(readFileSync(file, 'utf8'));
+  return (host: string) => cfg.compute(host);
+}
+
+function expandTilde(p: string, home: string | undefined): string {
+  return p.startsWith('~/') ? join(home ?? homedir(), p.slice(2)) : p;
+}
+
+/** `[user@]host[:port]` */
+export function parseHostSpec(spec: string): { user?: string; host: string; port?: number } {
+  const m = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(spec.trim());
+  if (!m) throw new Error(`bad host "${spec}"`);
+  return { user: m[1], host: m[2], port: m[3] ? Number(m[3]) : undefined };
+}
+
+export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: PoolOptions = {}): Pool {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  const retries = opts.retries ?? 2;
+  const base = opts.backoffMs ?? 200;
+  const conns = new Map<string, Promise<SshTransport>>();
+  const all = new Set<SshTransport>();
+  const keyCache = new Map<string, Buffer | null>();
+  const pinned = new Map<string, string>();
+  const byId = new Map((opts.packages ?? []).map((p) => [p.id, p]));
+  let inventoryDir = opts.inventoryDir;
+  let configKeyFile: Promise<string | undefined> | undefined;
+  let sshConfig: Promise<((host: string) => Record<string, string | string[]>) | null> | undefined;
+  let pinQueue: Promise<void> = Promise.resolve();
+  const userHome = ctx.env.HOME;
+
+  const readKey = (file: string): Buffer | null => {
+    if (!keyCache.has(file)) {
+      try {
+        keyCache.set(file, readFileSync(file));
+      } catch {
+        keyCache.set(file, null);
+      }
+    }
+    return keyCache.get(file) ?? null;
+  };
+
+  const getConfigKeyFile = () =>
+    (configKeyFile ??= (async () => {
+      if (ctx.env.JFLEET_KEY_FILE) return ctx.env.JFLEET_KEY_FILE;
+      try {
+        const { loadConfig } = await import('../config/index.js');
+        const cfg = await loadConfig(ctx);
+        if (!inventoryDir && cfg.inventory) inventoryDir = resolveInventoryDir(ctx, undefined, cfg.inventory);
+        return cfg.keyFile;
+      } catch {
+        return undefined;
+      }
+    })());
+
+  const resolveTarget = async (pkg: Package): Promise<ResolvedTarget> => {
+    const t: ResolvedTarget = { host: pkg.address, port: pkg.port, username: pkg.user, identityFiles: [], jump: pkg.jump };
+    sshConfig ??= sshConfigLookup(userHome);
+    const lookup = await sshConfig;
+    if (lookup) {
+      const c = lookup(pkg.address);
+      const one = (k: string) => (Array.isArray(c[k]) ? (c[k] as string[])[0] : (c[k] as string | undefined));
+      if (one('HostName')) t.host = one('HostName')!;
+      if (one('Port') && pkg.port === 22) t.port = Number(one('Port'));
+      const ids = c.IdentityFile;
+      if (ids) t.identityFiles.push(...(Array.isArray(ids) ? ids : [ids]).map((f) => expandTilde(f, userHome)));
+      if (!t.jump && one('ProxyJump') && one('ProxyJump') !== 'none') t.jump = one('ProxyJump');
+    }
+    return t;
+  };
+
+  const authFor = async (pkg: Package, username: string, extraFiles: string[]): Promise<AuthCandidates> => {
+    const files = [pkg.identityFile, opts.keyFile, await getConfigKeyFile(), join(homePaths(ctx.home).keysDir, FLEET_KEY), ...extraFiles]
+      .filter((f): f is string => Boolean(f))
+      .map((f) => expandTilde(f, userHome));
+    const seen = new Set<string>();
+    const keys: AuthCandidates['keys'] = [];
+    for (const f of files) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      const k = readKey(f);
+      if (k) keys.push({ source: f, key: k });
+    }
+    const agent = opts.agent !== false ? ctx.env.SSH_AUTH_SOCK : undefined;
+    return { username, keys, agent: agent || undefined, password: opts.password };
+  };
+
+  const pinDir = async () => {
+    await getConfigKeyFile();
+    return inventoryDir ?? resolveInventoryDir(ctx);
+  };
+
+  /** Pins are written one updateInventory at a time, batched: many first contacts, few writes. */
+  const pending = new Map<string, string>();
+  const pin = (id: string, fp: string): Promise<void> => {
+    pending.set(id, fp);
+    pinQueue = pinQueue.then(async () => {
+      if (!pending.size) return;
+      const batch = new Map(pending);
+      pending.clear();
+      await editInventory(await pinDir(), (pkgs) => {
+        for (const p of pkgs) {
+          const f = batch.get(p.id);
+          if (f && !p.hostKey) p.hostKey = f;
+        }
+      });
+      for (const [k, v] of batch) pinned.set(k, v);
+    });
+    return pinQueue;
+  };
+
+  const verifierFor = (pkg: Package) => async (fp: string): Promise<true> => {
+    const expected = pinned.get(pkg.id) ?? pkg.hostKey;
+    if (expected) {
+      if (expected === fp) return true;
+      throw new HostKeyMismatchError(pkg.id, expected, fp);
+    }
+    try {
+      await pin(pkg.id, fp);
+    } catch (e) {
+      throw new TransportError('hostkey', pkg.id, `cannot pin the host key of ${pkg.id} (${fp}) into the inventory: ${(e as Error).message}`, { cause: e });
+    }
+    return true;
+  };
+
+  /** Host keys of jump hosts that are not packages: pinned in JFLEET_HOME/state/known_hosts.json. */
+  const knownHostsFile = join(homePaths(ctx.home).stateDir, 'known_hosts.json');
+  const hostSpecVerifier = (name: string) => async (fp: string): Promise<true> => {
+    let known: Record<string, string> = {};
+    try {
+      known = JSON.parse(await readFile(knownHostsFile, 'utf8')) as Record<string, string>;
+    } catch {
+      /* none yet */
+    }
+    if (known[name]) {
+      if (known[name] === fp) return true;
+      throw new HostKeyMismatchError(name, known[name], fp);
+    }
+    known[name] = fp;
+    await mkdir(homePaths(ctx.home).stateDir, { recursive: true });
+    await writeFile(knownHostsFile, JSON.stringify(known, null, 2) + '\n', { mode: 0o600 });
+    return true;
+  };
+
+  const jumpSock = async (jump: string, selfId: string, host: string, port: number, depth: number): Promise<() => Promise<Duplex>> => {
+    if (depth > 4) throw new TransportError('protocol', selfId, `jump host chain too long at ${jump}`);
+    let jt: SshTransport;
+    const jp = byId.get(jump);
+    if (jp) {
+      if (jp.id === selfId) throw new TransportError('protocol', selfId, `${selfId} cannot be its own jump host`);
+      jt = await connectPkg(jp, depth + 1);
+    } else {
+      const spec = parseHostSpec(jump);
+      const key = `jump:${jump}`;
+      let p = conns.get(key);
+      if (!p) {
+        const pseudo = { id: jump, address: spec.host, port: spec.port ?? 22, user: spec.user ?? 'root' } as Package;
+        const auth = await authFor({ ...pseudo, identityFile: undefined } as Package, spec.user ?? 'root', []);
+        p = openTransport(key, {
+          name: jump,
+          host: spec.host,
+          port: spec.port ?? 22,
+          auth,
+          verifyHostKey: hostSpecVerifier(`${spec.host}:${spec.port ?? 22}`),
+          connectTimeoutMs,
+          keepaliveIntervalMs: opts.keepaliveIntervalMs,
+        });
+      }
+      jt = await p;
+    }
+    return () => jt.forwardOut(host, port);
+  };
+
+  const openTransport = (key: string, target: ConstructorParameters<typeof SshTransport>[0]): Promise<SshTransport> => {
+    const t = new SshTransport(target);
+    all.add(t);
+    const p = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await t.connect();
+          return t;
+        } catch (e) {
+          if (attempt >= retries || !isRetryable(e)) throw e;
+          await sleep(backoffMs(attempt, base));
+        }
+      }
+    })();
+    t.onClose = () => {
+      if (conns.get(key) === p) conns.delete(key);
+      all.delete(t);
+    };
+    conns.set(key, p);
+    p.catch(() => {
+      if (conns.get(key) === p) conns.delete(key);
+      all.delete(t);
+    });
+    return p;
+  };
+
+  const connectPkg = async (pkg: Package, depth = 0): Promise<SshTransport> => {
+    const existing = conns.get(pkg.id);
+    if (existing) return existing;
+    const placeholder = (async () => {
+      const r = await resolveTarget(pkg);
+      const auth = await authFor(pkg, r.username, r.identityFiles);
+      const sock = r.jump ? await jumpSock(r.jump, pkg.id, r.host, r.port, depth) : undefined;
+      return {
+        name: pkg.id,
+        host: r.host,
+        port: r.port,
+        auth,
+        verifyHostKey: verifierFor(pkg),
+        sock,
+        connectTimeoutMs,
+        commandTimeoutMs: opts.commandTimeoutMs,
+        keepaliveIntervalMs: opts.keepaliveIntervalMs,
+      };
+    })();
+    // reserve the slot synchronously so concurrent get()s share one connection
+    const p = placeholder.then((target) => {
+      conns.delete(pkg.id);
+      return openTransport(pkg.id, target);
+    });
+    conns.set(pkg.id, p);
+    p.catch(() => {
+      if (conns.get(pkg.id) === p) conns.delete(pkg.id);
+    });
+    return p;
+  };
+
+  return {
+    pinned,
+    get: (pkg) => connectPkg(pkg),
+    async offeredHostKey(pkg) {
+      const r = await resolveTarget(pkg);
+      let seen: string | undefined;
+      const sock = r.jump ? await jumpSock(r.jump, pkg.id, r.host, r.port, 0) : undefined;
+      const t = new SshTransport({
+        name: pkg.id,
+        host: r.host,
+        port: r.port,
+        auth: { username: r.username, keys: [] },
+        verifyHostKey: async (fp) => {
+          seen = fp;
+          throw new TransportError('hostkey', pkg.id, 'host key read');
+        },
+        sock,
+        connectTimeoutMs,
+      });
+      try {
+        await t.connect();
+      } catch (e) {
+        if (seen) return seen;
+        throw e;
+      } finally {
+        await t.close();
+      }
+      if (seen) return seen;
+      throw new TransportError('protocol', pkg.id, `${pkg.id} offered no host key`);
+    },
+    async closeAll() {
+      const list = [...all];
+      all.clear();
+      conns.clear();
+      await Promise.all(list.map((t) => t.close().catch(() => undefined)));
+      await pinQueue.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,298 @@
+/**
+ * The ssh2 Transport: one SSH connection to one device. exec resolves on the channel's close
+ * (after its exit status), collecting stdout, stderr, exit code and signal; a per-command timeout
+ * closes the channel. put/get go over SFTP, each opening and closing its own SFTP session.
+ * Host keys are checked by the hostVerifier the pool passes in; errors are TransportErrors
+ * classified by classify.ts.
+ */
+import ssh2 from 'ssh2';
+import type { ClientChannel, ConnectConfig } from 'ssh2';
+import type { Duplex, Readable } from 'node:stream';
+import { classifyConnectError, type RawError } from './classify.js';
+import { fingerprint } from './fingerprint.js';
+import type { ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
+import { HostKeyMismatchError, TransportError } from './types.js';
+
+export interface AuthCandidates {
+  username: string;
+  keys: Array<{ source: string; key: Buffer }>;
+  agent?: string;
+  password?: string;
+}
+
+export interface SshTarget {
+  name: string;
+  host: string;
+  port: number;
+  auth: AuthCandidates;
+  /**
+   * Decide on the offered host key: return true to trust, or throw a TransportError
+   * (HostKeyMismatchError) to refuse. May be async (pinning on first use writes the inventory).
+   */
+  verifyHostKey(fp: string): Promise<true>;
+  /** a stream to run SSH over instead of TCP (a jump host's forwardOut) */
+  sock?: () => Promise<Duplex>;
+  connectTimeoutMs: number;
+  commandTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+}
+
+export class SshTransport implements Transport {
+  readonly name: string;
+  private client: ssh2.Client | null = null;
+  private ready: Promise<void> | null = null;
+  private lost: Error | null = null;
+  private readonly pending = new Set<(e: Error) => void>();
+  /** fires when the connection ends (the pool then forgets it) */
+  onClose?: () => void;
+
+  constructor(private readonly target: SshTarget) {
+    this.name = target.name;
+  }
+
+  get connected(): boolean {
+    return this.client !== null && this.lost === null;
+  }
+
+  connect(): Promise<void> {
+    this.ready ??= this.open().catch((e) => {
+      this.ready = null;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  private async open(): Promise<void> {
+    const t = this.target;
+    const sock = t.sock ? await t.sock() : undefined;
+    const client = new ssh2.Client();
+    let tcpConnected = Boolean(sock);
+    let hostKeyError: TransportError | null = null;
+    const authList: Array<Record<string, unknown>> = [
+      ...t.auth.keys.map((k) => ({ type: 'publickey', username: t.auth.username, key: k.key })),
+      ...(t.auth.agent ? [{ type: 'agent', username: t.auth.username, agent: t.auth.agent }] : []),
+      ...(t.auth.password !== undefined ? [{ type: 'password', username: t.auth.username, password: t.auth.password }] : []),
+    ];
+    const config: ConnectConfig = {
+      host: t.host,
+      port: t.port,
+      username: t.auth.username,
+      readyTimeout: t.connectTimeoutMs,
+      keepaliveInterval: t.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      ...(sock ? { sock: sock as unknown as Readable } : {}),
+      hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
+        t.verifyHostKey(fingerprint(key)).then(
+          () => verify(true),
+          (e: unknown) => {
+            hostKeyError = e instanceof TransportError ? e : new TransportError('hostkey', t.name, String((e as Error)?.message ?? e), { cause: e });
+            verify(false);
+          },
+        );
+      }) as ConnectConfig['hostVerifier'],
+      authHandler: ((_methodsLeft: unknown, _partial: unknown, next: (m: unknown) => void) => {
+        const m = authList.shift();
+        next(m ?? false);
+      }) as unknown as ConnectConfig['authHandler'],
+    };
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: RawError) => {
+        if (settled) return;
+        settled = true;
+        client.removeAllListeners('ready');
+        client.on('error', () => undefined);
+        client.end();
+        if (hostKeyError) return reject(hostKeyError);
+        if (!authList.length && err.level === 'client-authentication' && t.auth.keys.length === 0 && !t.auth.agent && t.auth.password === undefined) {
+          return reject(new TransportError('auth', t.name, `no key, agent or password to log in to ${t.name} (run: jfleet keys init, or set keyFile)`));
+        }
+        const c = classifyConnectError(err, { target: t.name, tcpConnected, timeoutMs: t.connectTimeoutMs });
+        reject(new TransportError(c.kind, t.name, c.message, { cause: err }));
+      };
+      client.once('connect', () => {
+        tcpConnected = true;
+      });
+      client.once('ready', () => {
+        if (settled) return;
+        settled = true;
+        this.client = client;
+        client.on('error', (e) => this.markLost(e));
+        client.on('close', () => this.markLost(new Error('connection closed')));
+        resolve();
+      });
+      client.on('error', (e: Error & RawError) => fail(e));
+      client.once('close', () => fail({ message: 'connection lost before the SSH session was ready', level: 'client-socket' }));
+      try {
+        client.connect(config);
+      } catch (e) {
+        fail(e as RawError);
+      }
+    });
+  }
+
+  private markLost(e: Error): void {
+    if (this.lost) return;
+    this.lost = e;
+    for (const rej of this.pending) rej(e);
+    this.pending.clear();
+    this.onClose?.();
+  }
+
+  private requireClient(): ssh2.Client {
+    if (!this.client) throw new TransportError('protocol', this.name, `not connected to ${this.name} (call connect() first)`);
+    if (this.lost) throw new TransportError('unreachable', this.name, `connection to ${this.name} lost: ${this.lost.message}`);
+    return this.client;
+  }
+
+  async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    await this.connect();
+    const client = this.requireClient();
+    const timeoutMs = opts.timeoutMs ?? this.target.commandTimeoutMs;
+    return new Promise<ExecResult>((resolve, reject) => {
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let exitCode: number | null = null;
+      let signal: string | null = null;
+      let done = false;
+      let stream: ClientChannel | null = null;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (e: Error | null) => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        this.pending.delete(onLost);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (e) reject(e);
+        else resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode, signal });
+      };
+      const onLost = (e: Error) => finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost during the command: ${e.message}`, { cause: e }));
+      const onAbort = () => {
+        stream?.close();
+        finish(new TransportError('timeout', this.name, `command on ${this.name} cancelled`));
+      };
+      this.pending.add(onLost);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs) {
+        timer = setTimeout(() => {
+          try {
+            stream?.signal('KILL');
+          } catch {
+            /* not supported by this server */
+          }
+          stream?.close();
+          finish(new TransportError('timeout', this.name, `command timed out after ${timeoutMs} ms on ${this.name}`));
+        }, timeoutMs);
+      }
+      client.exec(cmd, (e, ch) => {
+        if (e) return finish(new TransportError('protocol', this.name, `cannot start a command on ${this.name}: ${e.message}`, { cause: e }));
+        stream = ch;
+        if (done) return ch.close();
+        ch.on('data', (b: Buffer) => {
+          out.push(b);
+          opts.onStdout?.(b);
+        });
+        ch.stderr.on('data', (b: Buffer) => {
+          err.push(b);
+          opts.onStderr?.(b);
+        });
+        ch.on('exit', (code: number | null, sig?: string) => {
+          if (typeof code === 'number') exitCode = code;
+          if (sig) signal = sig;
+        });
+        ch.on('close', () => {
+          // a channel that closes without an exit status because the connection died is not a result
+          if (exitCode === null && signal === null && this.lost) return onLost(this.lost);
+          setImmediate(() => {
+            if (exitCode === null && signal === null && this.lost) return onLost(this.lost);
+            finish(null);
+          });
+        });
+        if (opts.stdin !== undefined) ch.end(opts.stdin);
+        else ch.end();
+      });
+    });
+  }
+
+  private sftp<T>(fn: (sftp: ssh2.SFTPWrapper) => Promise<T>): Promise<T> {
+    return this.connect().then(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          this.requireClient().sftp((e, sftp) => {
+            if (e) return reject(new TransportError('protocol', this.name, `cannot open SFTP on ${this.name}: ${e.message}`, { cause: e }));
+            fn(sftp).then(
+              (v) => {
+                sftp.end();
+                resolve(v);
+              },
+              (err: Error) => {
+                sftp.end();
+                reject(err instanceof TransportError ? err : new TransportError('protocol', this.name, `SFTP on ${this.name}: ${err.message}`, { cause: err }));
+              },
+            );
+          });
+        }),
+    );
+  }
+
+  put(data: Buffer | string, remotePath: string, opts: PutOptions = {}): Promise<void> {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return this.sftp(
+      (sftp) =>
+        new Promise<void>((resolve, reject) => {
+          sftp.writeFile(remotePath, buf, opts.mode !== undefined ? { mode: opts.mode } : {}, (e) => {
+            if (e) return reject(new Error(`cannot write ${remotePath}: ${e.message}`));
+            if (opts.mode === undefined) return resolve();
+            sftp.chmod(remotePath, opts.mode, (e2) => (e2 ? reject(new Error(`cannot chmod ${remotePath}: ${e2.message}`)) : resolve()));
+          });
+        }),
+    );
+  }
+
+  get(remotePath: string): Promise<Buffer> {
+    return this.sftp(
+      (sftp) =>
+        new Promise<Buffer>((resolve, reject) => {
+          sftp.readFile(remotePath, (e: Error | undefined, b: Buffer) => (e ? reject(new Error(`cannot read ${remotePath}: ${e.message}`)) : resolve(b)));
+        }),
+    );
+  }
+
+  /** A TCP stream to host:port opened from this device (how a jump host reaches the device behind it). */
+  async forwardOut(host: string, port: number): Promise<Duplex> {
+    await this.connect();
+    const client = this.requireClient();
+    return new Promise<Duplex>((resolve, reject) => {
+      client.forwardOut('127.0.0.1', 0, host, port, (e, ch) => {
+        if (e) return reject(new TransportError('unreachable', `${host}:${port}`, `jump host ${this.name} cannot reach ${host}:${port}: ${e.message}`, { cause: e }));
+        resolve(ch as unknown as Duplex);
+      });
+    });
+  }
+
+  /** An interactive shell with a pty (jfleet ssh). */
+  async shell(window: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
+    await this.connect();
+    const client = this.requireClient();
+    return new Promise((resolve, reject) => {
+      client.shell({ rows: window.rows, cols: window.cols, term: window.term }, (e, ch) => (e ? reject(new TransportError('protocol', this.name, `cannot open a shell on ${this.name}: ${e.message}`)) : resolve(ch)));
+    });
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    this.ready = null;
+    if (!c) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 1000);
+      c.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      c.end();
+    });
+  }
+}
+
+export { HostKeyMismatchError };
