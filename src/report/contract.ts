@@ -178,9 +178,3 @@ export function countStates(packages: Array<{ state: HealthStateName }>): StateC
   for (const p of packages) c[p.state]++;
   return c;
 }
-
-/** Worse first when a village has several packages: what the map colours it. */
-export function worseState(a: HealthStateName, b: HealthStateName): HealthStateName {
-  const rank: Record<HealthStateName, number> = { ok: 0, unknown: 1, warn: 2, unreachable: 3, critical: 4 };
-  return rank[b] > rank[a] ? b : a;
-}

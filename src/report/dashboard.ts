@@ -1,32 +1,18 @@
 /**
  * The central dashboard page: Jember's districts with each village's package coloured by
- * state, a table grouped by district with filters (state, district, text), and when each
- * package was last seen. One self-contained HTML document (inline CSS, SVG and a small script),
- * so it works offline and under a strict CSP. Pure: the caller passes the fleet, the district
- * geometry and the village reference.
- *
- * The map is drawn here rather than with health's terminal/SVG map because the page needs
- * per-village data attributes (state, district) that the filters dim and the tests count.
+ * state (health's renderMapSvg, the same map `jfleet status --map` draws), a table grouped by
+ * district with filters (state, district, text), and when each package was last seen. One
+ * self-contained HTML document (inline CSS, SVG and a small script), so it works offline and
+ * under a strict CSP. Pure: the caller passes the fleet, the district geometry and the
+ * village reference.
  */
+import { renderMapSvg, STATE_COLORS, villageStates, type DistrictsGeoJson } from '../health/map.js';
 import type { VillageReference } from '../inventory/villages.js';
-import { STATE_ORDER, worseState, type FleetPackage, type FleetState, type HealthStateName } from './contract.js';
+import { STATE_ORDER, type FleetPackage, type FleetState, type HealthStateName } from './contract.js';
 
-export const STATE_COLOURS: Record<HealthStateName | 'none', string> = {
-  ok: '#2e7d32',
-  warn: '#f9a825',
-  critical: '#c62828',
-  unknown: '#7b1fa2',
-  unreachable: '#455a64',
-  none: '#cfd8dc',
-};
+export type DistrictGeoJson = DistrictsGeoJson;
 
-interface Geometry {
-  type: 'Polygon' | 'MultiPolygon';
-  coordinates: number[][][] | number[][][][];
-}
-export interface DistrictGeoJson {
-  features: Array<{ properties: { district_code: string; district: string }; geometry: Geometry }>;
-}
+const COLOURS: Record<HealthStateName | 'none', string> = { ...STATE_COLORS, none: '#cfd8dc' };
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -40,51 +26,6 @@ export function relativeTime(iso: string | null, now: Date): string {
   if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
   if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
-}
-
-/** Each village's colour: the worst state among its packages; "none" when it has none. */
-export function villageStates(packages: FleetPackage[]): Map<string, HealthStateName> {
-  const m = new Map<string, HealthStateName>();
-  for (const p of packages) {
-    const cur = m.get(p.village.code);
-    m.set(p.village.code, cur ? worseState(cur, p.state) : p.state);
-  }
-  return m;
-}
-
-function rings(g: Geometry): number[][][] {
-  return g.type === 'Polygon' ? (g.coordinates as number[][][]) : (g.coordinates as number[][][][]).flat();
-}
-
-export function renderMap(ref: VillageReference, geo: DistrictGeoJson, states: Map<string, HealthStateName>, width = 760): string {
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  for (const f of geo.features) for (const r of rings(f.geometry)) for (const [x, y] of r) {
-    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-  }
-  const kx = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
-  const scale = width / ((maxX - minX) * kx);
-  const height = Math.ceil((maxY - minY) * scale);
-  const px = (lon: number) => ((lon - minX) * kx * scale).toFixed(1);
-  const py = (lat: number) => ((maxY - lat) * scale).toFixed(1);
-  const paths = geo.features
-    .map((f) => {
-      const d = rings(f.geometry)
-        .map((r) => 'M' + r.map(([x, y]) => `${px(x)},${py(y)}`).join('L') + 'Z')
-        .join('');
-      return `<path class="district" data-district="${escapeHtml(f.properties.district_code)}" d="${d}"><title>${escapeHtml(f.properties.district)}</title></path>`;
-    })
-    .join('\n');
-  const dots = ref.villages
-    .map((v) => {
-      const st = states.get(v.code) ?? 'none';
-      const r = st === 'none' ? 2.5 : 5;
-      return `<circle class="village" data-village="${v.code}" data-district="${v.districtCode}" data-state="${st}" cx="${px(v.lon)}" cy="${py(v.lat)}" r="${r}" fill="${STATE_COLOURS[st]}"><title>${escapeHtml(v.name)} (${escapeHtml(v.district)}): ${st === 'none' ? 'no package' : st}</title></circle>`;
-    })
-    .join('\n');
-  return `<svg id="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Map of Jember's districts with each village's kiosk state">
-<g class="districts">${paths}</g>
-<g class="villages">${dots}</g>
-</svg>`;
 }
 
 const SCRIPT = `
@@ -103,11 +44,12 @@ const SCRIPT = `
     document.querySelectorAll('tbody.group').forEach(function (g) {
       g.hidden = !g.querySelector('tr.pkg:not([hidden])');
     });
-    document.querySelectorAll('#map circle.village').forEach(function (c) {
-      var ok = (!s || c.dataset.state === s) && (!d || c.dataset.district === d);
+    document.querySelectorAll('#map circle[data-village]').forEach(function (c) {
+      // a village code starts with its district's code: 35.09.13.2006 is in 35.09.13
+      var ok = (!s || c.dataset.state === s) && (!d || c.dataset.village.slice(0, 8) === d);
       c.classList.toggle('dim', !ok);
     });
-    document.querySelectorAll('#map path.district').forEach(function (p) {
+    document.querySelectorAll('#map path[data-district]').forEach(function (p) {
       p.classList.toggle('selected', !!d && p.dataset.district === d);
     });
     document.getElementById('shown').textContent = String(shown);
@@ -130,7 +72,7 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
     g.packages.push(p);
   }
   const groups = [...byDistrict.entries()].sort(([a], [b]) => a.localeCompare(b));
-  const badge = (s: HealthStateName | 'none', text: string) => `<span class="badge" style="background:${STATE_COLOURS[s]}">${escapeHtml(text)}</span>`;
+  const badge = (s: HealthStateName | 'none', text: string) => `<span class="badge" style="background:${COLOURS[s]}">${escapeHtml(text)}</span>`;
   const counts = STATE_ORDER.map((s) => `<li data-count-state="${s}">${badge(s, s)} <b>${fleet.counts[s]}</b></li>`).join('');
   const districtOptions = ref.districts
     .map((d) => `<option value="${d.code}">${escapeHtml(d.name)}${byDistrict.has(d.code) ? ` (${byDistrict.get(d.code)!.packages.length})` : ''}</option>`)
@@ -158,7 +100,6 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
       return `<tbody class="group" data-district="${code}">${head}\n${rows}</tbody>`;
     })
     .join('\n');
-  const legend = (['ok', 'warn', 'critical', 'unknown', 'unreachable', 'none'] as const).map((s) => badge(s, s === 'none' ? 'no package' : s)).join(' ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Jember kiosk fleet — jfleet central</title>
@@ -169,9 +110,8 @@ main{display:flex;flex-wrap:wrap;gap:20px;padding:16px 20px}
 section.mapbox{flex:0 0 auto}section.tablebox{flex:1 1 600px;min-width:0}
 ul.counts{list-style:none;padding:0;display:flex;gap:14px;margin:0 0 10px}
 .badge{display:inline-block;padding:1px 7px;border-radius:9px;color:#fff;font-size:12px}
-#map{background:#e3f2fd;border:1px solid #bbb;max-width:100%;height:auto}
-#map path.district{fill:#fff;stroke:#90a4ae;stroke-width:1}#map path.district.selected{fill:#fff8e1;stroke:#ff6f00;stroke-width:2}
-#map circle.village{stroke:#fff;stroke-width:.8}#map circle.village.dim{opacity:.12}
+#map svg{border:1px solid #bbb;max-width:100%;height:auto}
+#map path.selected{fill:#fff8e1;stroke:#ff6f00;stroke-width:2}#map circle.dim{opacity:.12}
 .filters{display:flex;gap:10px;margin-bottom:10px;flex-wrap:wrap}
 table{border-collapse:collapse;width:100%;background:#fff}td,th{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 tr.district-head th{background:#eceff1;font-size:15px}small{color:#666}
@@ -181,8 +121,11 @@ tr.district-head th{background:#eceff1;font-size:15px}small{color:#666}
 <p>${fleet.packages.length} package(s) · ${fleet.reports} report(s) received · last report ${fleet.lastReportAt ? `<time datetime="${fleet.lastReportAt}">${relativeTime(fleet.lastReportAt, now)}</time>` : 'never'} · page generated <time datetime="${fleet.generatedAt}">${escapeHtml(fleet.generatedAt)}</time></p></header>
 <main>
 <section class="mapbox"><ul class="counts">${counts}</ul>
-${renderMap(ref, geo, villageStates(fleet.packages))}
-<p>${legend}</p></section>
+<div id="map">${renderMapSvg(ref, geo, villageStates(fleet.packages.map((p) => ({ village: p.village.code, state: p.state }))), {
+    width: 820,
+    title: 'Jember village kiosks',
+    subtitle: `${fleet.packages.length} package(s) in ${new Set(fleet.packages.map((p) => p.village.code)).size} village(s)`,
+  })}</div></section>
 <section class="tablebox">
 <div class="filters">
 <label>State <select id="filter-state"><option value="">all</option>${STATE_ORDER.map((s) => `<option value="${s}">${s}</option>`).join('')}</select></label>

@@ -69,11 +69,13 @@ describe('central dashboard', () => {
     expect(fleet.counts).toEqual(latest.fleet.counts);
     for (const state of ['ok', 'warn', 'critical', 'unknown', 'unreachable'] as const) {
       const expected = latest.fleet.packages.filter((p) => p.state === state).length;
-      expect(await page.locator(`#map circle.village[data-state="${state}"]`).count(), state).toBe(expected);
+      expect(await page.locator(`#map circle[data-state="${state}"]`).count(), state).toBe(expected);
       expect(await page.locator(`[data-count-state="${state}"] b`).textContent()).toBe(String(expected));
     }
-    expect(await page.locator('#map circle.village[data-state="none"]').count()).toBe(loadVillages().villages.length - 24);
-    expect(await page.locator('#map path.district').count()).toBe(31);
+    // one dot per village with a package (24 distinct villages), none for the other villages
+    expect(await page.locator('#map circle[data-village]').count()).toBe(24);
+    expect(loadVillages().villages.length).toBe(248);
+    expect(await page.locator('#map path[data-district]').count()).toBe(31);
     expect(await visibleRows(page).count()).toBe(24);
     // grouped by district, with last-seen times
     const districts = new Set(latest.fleet.packages.map((p) => p.district.code));
@@ -92,7 +94,7 @@ describe('central dashboard', () => {
     expect(await page.locator('#shown').textContent()).toBe(String(critical.length));
     const states = await visibleRows(page).evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.state));
     expect(new Set(states)).toEqual(new Set(['critical']));
-    expect(await page.locator('#map circle.village:not(.dim)').count()).toBe(critical.length);
+    expect(await page.locator('#map circle[data-village]:not(.dim)').count()).toBe(critical.length);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-critical.png'), fullPage: true });
   });
 
@@ -103,6 +105,8 @@ describe('central dashboard', () => {
     const inDistrict = latest.fleet.packages.filter((p) => p.district.code === d.code);
     expect(await visibleRows(page).count()).toBe(inDistrict.length);
     expect(await page.locator('#packages tbody.group:not([hidden])').count()).toBe(1);
+    expect(await page.locator('#map circle[data-village]:not(.dim)').count()).toBe(inDistrict.length);
+    expect(await page.locator('#map path.selected').getAttribute('data-district')).toBe(d.code);
     await page.selectOption('#filter-district', '');
     await page.fill('#filter-text', 'kiosk-007');
     expect(await visibleRows(page).count()).toBe(1);

@@ -171,7 +171,7 @@ describe('jfleet central serve (CLI)', () => {
     expect(await health.json()).toEqual({ ok: true });
     const page = await fetch(`${url}/`);
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('<svg id="map"');
+    expect(await page.text()).toMatch(/<div id="map"><svg [^>]*viewBox/);
 
     const r = await jfleet(['report', '--json'], { home: tempHome(), env: apiEnv(url) });
     expect(r.exitCode).toBe(0);
