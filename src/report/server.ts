@@ -82,6 +82,8 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
   if (!opts.token) throw new Error('startCentral: a token is required');
   const now = opts.now ?? (() => new Date());
   const db = openDb(opts.dbFile, centralMigrations);
+  // A report the server acknowledged must survive a power cut: the runner will not send it again.
+  db.pragma('synchronous = FULL');
   const store = centralStore(db);
   const tokenHash = sha256(opts.token);
   const stats = { posts: 0, stored: 0, duplicates: 0, unauthorized: 0, gzipped: 0 };
