@@ -145,6 +145,8 @@ export const centralApi: Check = (f, t) => http('central_api', 'central API', nu
 
 function link(name: string, label: string, rtt: number | null, loss: number | null, t: Thresholds): CheckResult {
   if (loss === null) return res(name, 'unknown', `${label}: not measured`);
+  // ping reports negative loss when it counts stray replies (duplicates); clamp to 0..100
+  loss = Math.min(100, Math.max(0, loss));
   if (loss >= 100 || rtt === null) return res(name, t.upstreamState, `${label} does not answer (100% loss)`, { [`${name}_loss_pct`]: 100 });
   const state = worst([grade(rtt, t.rttWarnMs, t.rttCritMs, 'above'), grade(loss, t.lossWarnPct, t.lossCritPct, 'above')].map((s) => (s === 'critical' ? t.upstreamState : s)));
   return res(name, state as CheckState, `${label} rtt ${r1(rtt)} ms, loss ${loss}%`, { [`${name}_rtt_ms`]: r1(rtt), [`${name}_loss_pct`]: loss });

@@ -21,7 +21,7 @@ export const PROBE_SCRIPT = [
   "K=/run/jfleet-kiosk/browser.pid;b=;[ -r $K ]&&{ read p <$K;b=0;kill -0 \"$p\" 2>/dev/null&&b=1;};n kb $b",
   "L=;U=;[ -r /etc/jfleet/kiosk.env ]&&while IFS== read k v;do v=${v#[\\\"\\']};v=${v%[\\\"\\']};case $k in KIOSK_LISTEN)L=$v;;KIOSK_URL)U=$v;;esac;done </etc/jfleet/kiosk.env",
   "h(){ curl -gsko /dev/null -m${3:-3} -w \"$1 %{http_code} %{time_total}\\n\" \"$2\" 2>/dev/null;}",
-  "g(){ ping -nqc3 -i.2 -W1 $2 2>/dev/null|sed -n \"s/.* \\([0-9.]*\\)% packet loss.*/$1l \\1/p;s/^rtt[^=]*= [^/]*\\/\\([^/]*\\)\\/.*/$1r \\1/p\";}",
+  "g(){ ping -nqc3 -i.2 -W1 $2 2>/dev/null|sed -n \"s/.* \\(-*[0-9.]*\\)% packet loss.*/$1l \\1/p;s/^rtt[^=]*= [^/]*\\/\\([^/]*\\)\\/.*/$1r \\1/p\";}",
   "P=${JP:-$U};[ \"$P\" = none ]&&P=;G=$JG;[ \"$G\" = auto ]&&G=$(ip r 2>/dev/null|sed -n 's/^default via \\([^ ]*\\).*/\\1/p;q')",
   "r=$({ [ \"$L\" ]&&h kp http://$L/ 2 & [ \"$P\" ]&&h pc \"$P\" & [ \"$JA\" ]&&h ac \"$JA/\" & [ \"$G\" ]&&g g $G & [ \"$JI\" ]&&g i $JI & wait;})",
   "while read k v w;do [ \"$v\" = 000 ]&&v=0&&w=;n $k $v;[ \"$w\" ]&&n ${k%c}t $w;done <<E",

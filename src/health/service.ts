@@ -66,7 +66,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   const s = settings.value;
   let pool;
   try {
-    pool = await openPool(ctx, s);
+    pool = await openPool(ctx, s, sel);
   } catch (e) {
     return unknown(`cannot open the SSH pool: ${(e as Error).message}`);
   }

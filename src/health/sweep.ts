@@ -85,7 +85,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     const forks = opts.forks ?? (await configuredForks(ctx));
 
     const db = opts.db ?? (ownDb = (await import('../store/db.js')).openDb(homePaths(ctx.home).db));
-    const session: SweepSession = opts.session ?? { pool: (ownPool = await openPool(ctx, settings)), connected: new Set() };
+    const session: SweepSession = opts.session ?? { pool: (ownPool = await openPool(ctx, settings, selection)), connected: new Set() };
     const { packages, ref } = selection;
     const thresholdsOf = thresholdResolver(packages, ref, settings);
     const maintained = maintenanceSet(packages, ref, settings, startedAt);
@@ -203,9 +203,20 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
   }
 }
 
-export async function openPool(ctx: Context, settings: Pick<HealthSettings, 'connectTimeoutMs' | 'timeoutMs'>): Promise<SweepPool> {
+export async function openPool(
+  ctx: Context,
+  settings: Pick<HealthSettings, 'connectTimeoutMs' | 'timeoutMs'>,
+  selection?: { dir: string; packages: Package[] },
+): Promise<SweepPool> {
   const { createPool } = await import('../transport/pool.js');
-  return createPool(ctx, { connectTimeoutMs: settings.connectTimeoutMs, commandTimeoutMs: settings.timeoutMs, retries: 0 }) as SweepPool;
+  // No connect retries: a sweep reports what it sees now; the soft/hard state machine absorbs blips.
+  return createPool(ctx, {
+    connectTimeoutMs: settings.connectTimeoutMs,
+    commandTimeoutMs: settings.timeoutMs,
+    retries: 0,
+    inventoryDir: selection?.dir,
+    packages: selection?.packages,
+  });
 }
 
 async function configuredForks(ctx: Context): Promise<number> {

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLab, type Lab } from '../../src/lab/lab.js';
+import { runSweep, type SweepSession } from '../../src/health/sweep.js';
+import { openDb } from '../../src/store/db.js';
+import { homePaths, type Context } from '../../src/context.js';
+import { readFleetStatus, readStateChanges } from '../../src/health/queries.js';
+import type { SweepSummary } from '../../src/health/types.js';
+import { jfleet } from '../helpers/cli.js';
+import { installKioskScript, KILL_BROWSER, startPageServer, type PageServer } from './kiosk-stand-in.js';
+
+const N = 20;
+let lab: Lab;
+let page: PageServer;
+let ctx: Context;
+
+function makeCtx(home: string, env: Record<string, string>): Context {
+  return {
+    cwd: process.cwd(), env: { ...env, JFLEET_HOME: home }, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+    clock: { now: () => new Date() }, home, color: false, debug: false, interactive: false, signal: new AbortController().signal,
+  };
+}
+
+const fast = { connectTimeoutMs: 3000, timeoutMs: 6000 };
+// The host's load is every lab device's load (one kernel): keep it out of these verdicts.
+const HEALTH_YAML = `thresholds: { load_warn: 1000, load_crit: 1000 }
+connect_timeout_ms: 3000
+timeout_ms: 6000
+`;
+const sweep = (extra: Partial<Parameters<typeof runSweep>[1]> = {}) => runSweep(ctx, { inventory: lab.inventoryDir, forks: 20, ...extra });
+const byId = (s: SweepSummary) => new Map(s.devices.map((d) => [d.status.id, d]));
+
+beforeAll(async () => {
+  page = await startPageServer();
+  lab = await startLab({ devices: N, diskMiB: 48 });
+  for (const d of lab.devices) lab.run(d.id, installKioskScript(page.listen));
+  writeFileSync(join(lab.inventoryDir, 'health.yaml'), HEALTH_YAML);
+  const home = mkdtempSync(join(tmpdir(), 'jfleet-health-lab-'));
+  ctx = makeCtx(home, lab.env);
+});
+
+afterAll(async () => {
+  await lab?.stop();
+  await page?.close();
+});
+
+describe('sweeps against the lab', () => {
+  let hung: string, full: string, killed: string, blip: string;
+
+  it('a healthy fleet is ok, hard, with perfdata and the installed release', async () => {
+    const s = await sweep();
+    expect(s.total).toBe(N);
+    const bad = s.devices.filter((d) => d.status.state !== 'ok').map((d) => `${d.status.id}: ${d.status.checks.filter((c) => c.state !== 'ok').map((c) => c.output).join('; ')}`);
+    expect(bad).toEqual([]);
+    expect(s.exitCode).toBe(0);
+    const d0 = s.devices[0];
+    expect(d0.status.release).toBe('0.0.0-base');
+    expect(d0.probe.sshMs).toBeGreaterThan(0);
+    expect(d0.probe.tcpMs).toBeGreaterThan(0);
+    expect(d0.status.checks.find((c) => c.name === 'disk')?.perfdata.disk_free_pct).toBeGreaterThan(50);
+    expect(d0.status.checks.find((c) => c.name === 'kiosk_page')?.state).toBe('ok');
+  });
+
+  it('hung → unreachable within the timeout, full disk → critical, killed kiosk → critical; the sweep finishes', async () => {
+    [hung, full, killed, blip] = [lab.devices[1].id, lab.devices[2].id, lab.devices[3].id, lab.devices[4].id];
+    lab.hang(hung);
+    lab.fillDisk(full);
+    lab.run(killed, KILL_BROWSER);
+    await lab.powerOff(blip);
+    const t0 = Date.now();
+    const s = await sweep();
+    const wall = Date.now() - t0;
+    expect(wall).toBeLessThan(fast.connectTimeoutMs + fast.timeoutMs + 3000);
+    const m = byId(s);
+    expect(m.get(hung)?.status.state).toBe('unreachable');
+    expect(m.get(hung)?.probe.error?.kind).toMatch(/timeout|unreachable/);
+    expect(m.get(full)?.status.state).toBe('critical');
+    expect(m.get(full)?.status.checks.find((c) => c.name === 'disk')?.state).toBe('critical');
+    expect(m.get(killed)?.status.state).toBe('critical');
+    expect(m.get(killed)?.status.checks.find((c) => c.name === 'kiosk_browser')?.state).toBe('critical');
+    expect(m.get(blip)?.status.state).toBe('unreachable');
+    // first failure: soft, nothing alerts yet, exit 0
+    expect(s.devices.filter((d) => d.status.hard && d.status.state !== 'ok')).toEqual([]);
+    expect(s.exitCode).toBe(0);
+    expect(s.counts.ok).toBe(N - 4);
+  });
+
+  it('a device that fails once and recovers never reaches a hard state; persistent problems turn hard', async () => {
+    await lab.powerOn(blip);
+    lab.run(blip, installKioskScript(page.listen)); // a rebooted device starts its kiosk again
+    let s = await sweep();
+    expect(byId(s).get(blip)?.status.state).toBe('ok');
+    s = await sweep();
+    const m = byId(s);
+    expect(m.get(full)?.status).toMatchObject({ state: 'critical', hard: true });
+    expect(m.get(killed)?.status).toMatchObject({ state: 'critical', hard: true });
+    expect(m.get(hung)?.status).toMatchObject({ state: 'unreachable', hard: true });
+    expect(s.worst).toBe('unreachable');
+    expect(s.exitCode).toBe(7);
+    const db = openDb(homePaths(ctx.home).db);
+    try {
+      const changes = readStateChanges(db, 0).filter((c) => c.id === blip);
+      expect(changes.map((c) => [c.from, c.to, c.hard])).toEqual([[null, 'ok', true], ['ok', 'unreachable', false], ['unreachable', 'ok', false]]);
+      expect(readFleetStatus(db).find((d) => d.id === blip)).toMatchObject({ state: 'ok', hard: true });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a warm session reuses its connections: no handshake on the second sweep', async () => {
+    const { openPool } = await import('../../src/health/sweep.js');
+    const { loadSelection } = await import('../../src/inventory/service.js');
+    const sel = await loadSelection(ctx, { inventory: lab.inventoryDir, limit: lab.devices.slice(5, 15).map((d) => d.id).join(',') });
+    const session: SweepSession = { pool: await openPool(ctx, fast, sel), connected: new Set() };
+    try {
+      const cold = await runSweep(ctx, { selection: sel, session });
+      const warm = await runSweep(ctx, { selection: sel, session });
+      expect(cold.devices.every((d) => d.probe.sshMs !== null)).toBe(true);
+      expect(warm.devices.every((d) => d.probe.sshMs === null && d.status.state === 'ok')).toBe(true);
+    } finally {
+      await session.pool.closeAll();
+    }
+  });
+
+  it('CLI: a second sweep while one runs exits 75; check speaks Nagios; silence keeps a device from the exit code', async () => {
+    const env = { ...lab.env, JFLEET_HOME: ctx.home };
+    const [a, b] = await Promise.all([
+      jfleet(['sweep', '--json'], { home: ctx.home, env, timeoutMs: 60_000 }),
+      new Promise((r) => setTimeout(r, 400)).then(() => jfleet(['sweep'], { home: ctx.home, env })),
+    ]);
+    expect(b.exitCode).toBe(75);
+    expect(b.stderr).toMatch(/another sweep is running \(pid \d+/);
+    expect(a.exitCode).toBe(7);
+    const summary = JSON.parse(a.stdout) as { worst: string; devices: Array<{ id: string; state: string }> };
+    expect(summary.worst).toBe('unreachable');
+
+    const ok = await jfleet(['check', lab.devices[0].id], { home: ctx.home, env });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`^JFLEET OK - ${lab.devices[0].id}: all checks ok \\| .*disk_free_pct=`));
+    const crit = await jfleet(['check', full], { home: ctx.home, env });
+    expect(crit.exitCode).toBe(2);
+    expect(crit.stdout).toMatch(/^JFLEET CRITICAL - .*disk \/ 0% free/);
+    const missing = await jfleet(['check', 'no-such-kiosk'], { home: ctx.home, env });
+    expect(missing.exitCode).toBe(3);
+    expect(missing.stdout).toMatch(/^JFLEET UNKNOWN - no package "no-such-kiosk"/);
+
+    lab.resume(hung);
+    for (const id of [full, killed]) {
+      const r = await jfleet(['silence', id, '--for', '2d', '--reason', 'under repair'], { home: ctx.home, env });
+      expect(r.exitCode).toBe(0);
+    }
+    const after = await jfleet(['sweep'], { home: ctx.home, env, timeoutMs: 60_000 });
+    expect(after.exitCode).toBe(0);
+    expect(after.stdout).toMatch(/2 hard but silenced or flapping/);
+    const status = await jfleet(['status', '--json'], { home: ctx.home, env });
+    const list = JSON.parse(status.stdout) as Array<{ id: string; state: string; silenced: boolean }>;
+    expect(list.find((d) => d.id === full)).toMatchObject({ state: 'critical', silenced: true });
+    expect(list).toHaveLength(N);
+  });
+});
