@@ -19,7 +19,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateEd25519 } from '../transport/keygen.js';
 import { loadVillages, type Village } from '../inventory/villages.js';
@@ -125,11 +125,7 @@ export function labAddress(slot: number, i: number): string {
   return `127.${100 + slot}.${Math.floor(i / 250)}.${1 + (i % 250)}`;
 }
 
-/** OpenSSH-style SHA256 fingerprint of an "ssh-ed25519 AAAA..." public key line. */
-export function fingerprintOfPublicKey(line: string): string {
-  const blob = Buffer.from(line.trim().split(/\s+/)[1] ?? '', 'base64');
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
-}
+export { fingerprintOfPublicKey } from '../transport/fingerprint.js';
 
 function slug(s: string): string {
   return s

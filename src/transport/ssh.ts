@@ -271,11 +271,11 @@ export class SshTransport implements Transport {
   }
 
   /** An interactive shell with a pty (jfleet ssh). */
-  async shell(window: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
+  async shell(window: { rows: number; cols: number; term: string }, pty = true): Promise<ClientChannel> {
     await this.connect();
     const client = this.requireClient();
     return new Promise((resolve, reject) => {
-      client.shell({ rows: window.rows, cols: window.cols, term: window.term }, (e, ch) => (e ? reject(new TransportError('protocol', this.name, `cannot open a shell on ${this.name}: ${e.message}`)) : resolve(ch)));
+      client.shell(pty ? { rows: window.rows, cols: window.cols, term: window.term } : false, (e, ch) => (e ? reject(new TransportError('protocol', this.name, `cannot open a shell on ${this.name}: ${e.message}`)) : resolve(ch)));
     });
   }
 

@@ -1,5 +1,65 @@
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
+import { globals, jsonOption } from '../shared.js';
 
-/** jfleet keys init, jfleet hostkey accept (issue 3). Not built yet: registers nothing. */
-export function register(_program: Command, _ctx: Context): void {}
+/** jfleet keys init|show, jfleet hostkey accept (issue 3). */
+export function register(program: Command, ctx: Context): void {
+  const keys = program
+    .command('keys')
+    .description('the fleet SSH key jfleet logs in with')
+    .addHelpText(
+      'after',
+      `
+jfleet offers, in order: the package's identityFile, config "keyFile" (JFLEET_KEY_FILE), the
+fleet key $JFLEET_HOME/keys/fleet_ed25519, keys named in ~/.ssh/config, and ssh-agent
+(SSH_AUTH_SOCK). A password is only used by first-boot bootstrap.
+
+Examples:
+  $ jfleet keys init
+  $ jfleet keys show`,
+    );
+  keys
+    .command('init')
+    .description('create the fleet key (ed25519, private half mode 0600 under JFLEET_HOME/keys)')
+    .option('--force', 'replace an existing fleet key (devices that trust the old one lock jfleet out)')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ jfleet keys init
+  $ JFLEET_HOME=/srv/jfleet jfleet keys init --json`)
+    .action(async (opts) => {
+      const { keysInitCommand } = await import('../../transport/commands.js');
+      await keysInitCommand(ctx, opts);
+    });
+  keys
+    .command('show')
+    .description('print the fleet public key and its fingerprint (to install on devices)')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ jfleet keys show`)
+    .action(async (opts) => {
+      const { keysShowCommand } = await import('../../transport/commands.js');
+      await keysShowCommand(ctx, opts);
+    });
+
+  const hostkey = program.command('hostkey').description('host keys pinned in the inventory (trust on first use)');
+  hostkey
+    .command('accept')
+    .description("pin the key a device offers now, after you confirmed it was reinstalled (shows old and new)")
+    .argument('<id>', 'package id')
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+A changed host key means a reinstalled device or a man in the middle. jfleet refuses to connect
+(showing both fingerprints) until this command re-pins it; there is no option to skip the check.
+
+Examples:
+  $ jfleet hostkey accept kiosk-rambipuji`,
+    )
+    .action(async (id: string, opts, cmd: Command) => {
+      const { hostkeyAcceptCommand } = await import('../../transport/commands.js');
+      await hostkeyAcceptCommand(ctx, id, { ...opts, inventory: globals(cmd).inventory });
+    });
+}

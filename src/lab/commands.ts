@@ -1,0 +1,118 @@
+/**
+ * Handlers for `jfleet lab up|down|status`. A lab from `lab up` is persistent: it outlives the
+ * command (its devices are detached) and is stopped by `lab down`, by pid.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { Context } from '../context.js';
+import { ExitCode, UserError } from '../errors.js';
+
+function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new UserError(`jfleet lab ${what} needs root (it mounts overlays and starts sshd in namespaces)`, { exitCode: ExitCode.usage, hint: `run: sudo jfleet lab ${what}` });
+  }
+}
+
+async function ensureSshd(ctx: Context): Promise<void> {
+  if (existsSync('/usr/sbin/sshd')) return;
+  ctx.stderr.write('jfleet: /usr/sbin/sshd is missing; installing openssh-server (apt-get)\n');
+  const { execa } = await import('execa');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const r = await execa('apt-get', ['install', '-y', '--no-install-recommends', 'openssh-server'], { env, reject: false, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.exitCode !== 0 || !existsSync('/usr/sbin/sshd')) {
+    throw new UserError(`could not install openssh-server: ${String(r.stderr).trim().split('\n').pop() ?? ''}`, { hint: 'install it yourself: apt-get install -y openssh-server' });
+  }
+}
+
+export async function labUpCommand(ctx: Context, opts: { devices: number; passwordOnly?: number; json?: boolean }): Promise<void> {
+  requireRoot('up');
+  await ensureSshd(ctx);
+  const { startLab } = await import('./lab.js');
+  const n = opts.devices;
+  const pw = Math.min(opts.passwordOnly ?? 0, n);
+  const lab = await startLab({ devices: n, persistent: true, passwordOnly: Array.from({ length: pw }, (_, i) => n - pw + i) });
+  const info = {
+    id: lab.id,
+    dir: lab.dir,
+    inventory: lab.inventoryDir,
+    keyFile: lab.keyFile,
+    home: lab.home,
+    password: pw ? lab.password : undefined,
+    env: { JFLEET_INVENTORY: lab.inventoryDir, JFLEET_KEY_FILE: lab.keyFile },
+    devices: lab.devices.map((d) => ({ id: d.id, address: d.address, port: d.port, village: d.village.code, villageName: d.village.name, district: d.village.district, hostKey: d.hostKey, passwordOnly: d.passwordOnly })),
+  };
+  if (opts.json) {
+    ctx.stdout.write(JSON.stringify(info, null, 2) + '\n');
+    return;
+  }
+  const first = lab.devices[0];
+  const last = lab.devices[lab.devices.length - 1];
+  const districts = new Set(lab.devices.map((d) => d.village.district)).size;
+  ctx.stdout.write(
+    [
+      `lab ${lab.id} up: ${n} devices (${first.address} … ${last.address}) in ${districts} districts`,
+      `inventory: ${lab.inventoryDir}/packages.yaml`,
+      ...(pw ? [`password-only devices: ${lab.devices.filter((d) => d.passwordOnly).map((d) => d.id).join(', ')} (root password: ${lab.password})`] : []),
+      '',
+      'to use it:',
+      `  export JFLEET_INVENTORY=${lab.inventoryDir}`,
+      `  export JFLEET_KEY_FILE=${lab.keyFile}`,
+      '  jfleet exec -- hostname',
+      '',
+      'stop it with: jfleet lab down',
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function labDownCommand(ctx: Context, id: string | undefined, opts: { json?: boolean }): Promise<void> {
+  requireRoot('down');
+  const { stopLabs } = await import('./lab.js');
+  const stopped = await stopLabs((e) => (id ? e.id === id : e.ownerPid === null));
+  if (id && !stopped.includes(id)) throw new UserError(`no lab ${id}`, { hint: 'see: jfleet lab status' });
+  if (opts.json) ctx.stdout.write(JSON.stringify({ stopped }, null, 2) + '\n');
+  else ctx.stdout.write(stopped.length ? `stopped ${stopped.join(', ')}\n` : 'no lab to stop\n');
+}
+
+function listening(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, host);
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+export async function labStatusCommand(ctx: Context, opts: { json?: boolean }): Promise<void> {
+  const { listLabs } = await import('./lab.js');
+  const labs = listLabs();
+  const rows = await Promise.all(
+    labs.map(async (l) => {
+      let addrs: string[] = [];
+      try {
+        addrs = (JSON.parse(readFileSync(join(l.dir, 'lab.json'), 'utf8')) as { devices: Array<{ address: string }> }).devices.map((d) => d.address);
+      } catch {
+        /* starting or gone */
+      }
+      let up = 0;
+      for (let i = 0; i < addrs.length; i += 50) up += (await Promise.all(addrs.slice(i, i + 50).map((a) => listening(a, 22)))).filter(Boolean).length;
+      return { id: l.id, devices: l.devices, up, owner: l.ownerPid === null ? 'lab up' : `pid ${l.ownerPid}`, stale: l.stale, inventory: l.inventoryDir, dir: l.dir, createdAt: l.createdAt };
+    }),
+  );
+  if (opts.json) {
+    ctx.stdout.write(JSON.stringify({ labs: rows }, null, 2) + '\n');
+    return;
+  }
+  if (!rows.length) {
+    ctx.stdout.write('no lab is running (start one with: sudo jfleet lab up --devices 20)\n');
+    return;
+  }
+  for (const r of rows) {
+    ctx.stdout.write(`${r.id}  ${r.up}/${r.devices} devices answering  started by ${r.owner}${r.stale ? ' (stale: owner gone)' : ''}  ${r.createdAt}\n  inventory: ${r.inventory}\n`);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Handlers for `jfleet exec`, `jfleet ssh`, `jfleet keys init|show` and `jfleet hostkey accept`.
+ * Each parses nothing (commander did), calls the pool/fan-out, and renders.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from '../context.js';
+import { homePaths } from '../context.js';
+import { ExitStatus, UserError } from '../errors.js';
+import { loadInventory } from '../inventory/load.js';
+import { resolveInventoryDir } from '../inventory/paths.js';
+import type { Package } from '../inventory/schema.js';
+import { colors } from '../cli/render/color.js';
+import { editInventory } from './inventory-edit.js';
+import { fanOut } from './fanout.js';
+import { generateEd25519 } from './keygen.js';
+import { createPool } from './pool.js';
+import { buildCommand, outcomeOf, prefixLines, progressLine, recapLines, summarize, type DeviceResult } from './recap.js';
+import type { SshTransport } from './ssh.js';
+
+export interface ExecCommandOptions {
+  inventory?: string;
+  limit?: string;
+  forks?: number;
+  timeout?: number;
+  connectTimeout?: number;
+  json?: boolean;
+}
+
+async function configuredForks(ctx: Context): Promise<number> {
+  try {
+    const { loadConfig } = await import('../config/index.js');
+    return (await loadConfig(ctx)).forks ?? 50;
+  } catch {
+    return 50;
+  }
+}
+
+export async function execCommand(ctx: Context, args: string[], opts: ExecCommandOptions): Promise<void> {
+  if (!args.length) throw new UserError('no command given', { hint: 'put the command after --, e.g. jfleet exec -- uptime' });
+  const { loadSelection, recordFailed } = await import('../inventory/service.js');
+  const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
+  if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
+  const all = loadInventory(sel.dir).packages;
+  const forks = opts.forks ?? (await configuredForks(ctx));
+  const timeoutMs = (opts.timeout ?? 60) * 1000;
+  const connectTimeoutMs = opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : Math.min(10_000, timeoutMs);
+  const pool = createPool(ctx, { inventoryDir: sel.dir, packages: all, connectTimeoutMs, commandTimeoutMs: timeoutMs });
+  const c = colors(ctx);
+  const tty = Boolean(ctx.stderr.isTTY) && !opts.json;
+  const total = sel.packages.length;
+  let done = 0;
+  let notOk = 0;
+  const clearProgress = () => tty && ctx.stderr.write('\r\x1b[K');
+  const drawProgress = () => tty && ctx.stderr.write(progressLine(done, total, notOk));
+  const results: DeviceResult[] = [];
+  // Ctrl-C: drop every connection (running commands end), the fan-out starts nothing new
+  const onAbort = () => void pool.closeAll();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const settled = await fanOut(
+      sel.packages,
+      forks,
+      async (pkg: Package) => {
+        const started = Date.now();
+        try {
+          const t = await pool.get(pkg);
+          const value = await t.exec(buildCommand(args, pkg), { timeoutMs });
+          return { value, started };
+        } catch (error) {
+          throw Object.assign(new Error('device failed'), { inner: error, started });
+        }
+      },
+      {
+        signal: ctx.signal,
+        onSettled: (s) => {
+          const o = s.ok ? outcomeOf({ ok: true, value: s.value.value }) : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error });
+          const started = s.ok ? s.value.started : ((s.error as { started?: number }).started ?? Date.now());
+          const r: DeviceResult = {
+            id: s.item.id,
+            status: o.status,
+            exitCode: s.ok ? s.value.value.exitCode : null,
+            signal: s.ok ? s.value.value.signal : null,
+            stdout: s.ok ? s.value.value.stdout : '',
+            stderr: s.ok ? s.value.value.stderr : '',
+            error: o.error,
+            durationMs: Date.now() - started,
+          };
+          results.push(r);
+          done++;
+          if (r.status !== 'ok') notOk++;
+          if (opts.json) return;
+          clearProgress();
+          const lines = [...prefixLines(c.bold ? c.bold(r.id) : r.id, r.stdout), ...prefixLines(r.id, r.stderr, '!')];
+          if (r.status !== 'ok') lines.push(`${r.id} ! ${r.status === 'failed' ? `exit ${r.exitCode ?? r.signal}` : r.error}`);
+          if (lines.length) ctx.stdout.write(lines.join('\n') + '\n');
+          drawProgress();
+        },
+      },
+    );
+    void settled;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await pool.closeAll();
+  }
+  clearProgress();
+  const order = new Map(sel.packages.map((p, i) => [p.id, i]));
+  results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const failedIds = results.filter((r) => r.status !== 'ok').map((r) => r.id);
+  await recordFailed(ctx, failedIds);
+  if (opts.json) {
+    ctx.stdout.write(JSON.stringify({ command: args, summary: summarize(results), results }, null, 2) + '\n');
+  } else {
+    const recap = recapLines(results);
+    ctx.stdout.write(recap.join('\n') + '\n');
+  }
+  if (ctx.signal.aborted) throw new ExitStatus(130);
+  if (failedIds.length) throw new ExitStatus(1);
+}
+
+function findPackage(ctx: Context, inventory: string | undefined, id: string): { dir: string; pkg: Package; all: Package[] } {
+  const dir = resolveInventoryDir(ctx, inventory, undefined);
+  const res = loadInventory(dir);
+  if (res.issues.length) throw new UserError(`the inventory at ${dir} has errors`, { hint: 'run: jfleet inventory check' });
+  const pkg = res.packages.find((p) => p.id === id);
+  if (!pkg) throw new UserError(`no package "${id}" in ${res.file}`, { hint: 'list them with: jfleet inventory list' });
+  return { dir, pkg, all: res.packages };
+}
+
+async function inventoryDirFor(ctx: Context, flag?: string): Promise<string | undefined> {
+  if (flag) return flag;
+  try {
+    const { loadConfig } = await import('../config/index.js');
+    return (await loadConfig(ctx)).inventory ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** jfleet ssh ID: an interactive shell, host key checked against the pin (or pinned on first use). */
+export async function sshCommand(ctx: Context, id: string, opts: { inventory?: string; command?: string[] }): Promise<void> {
+  const { pkg, all, dir } = findPackage(ctx, await inventoryDirFor(ctx, opts.inventory), id);
+  const pool = createPool(ctx, { inventoryDir: dir, packages: all });
+  try {
+    const t = (await pool.get(pkg)) as SshTransport;
+    if (opts.command?.length) {
+      const r = await t.exec(buildCommand(opts.command, pkg), { onStdout: (b) => ctx.stdout.write(b), onStderr: (b) => ctx.stderr.write(b), signal: ctx.signal });
+      if (r.exitCode !== 0) throw new ExitStatus(r.exitCode ?? 1);
+      return;
+    }
+    const stdin = ctx.stdin as NodeJS.ReadStream;
+    const stdout = ctx.stdout as NodeJS.WriteStream;
+    const isTTY = Boolean(stdin.isTTY && stdout.isTTY);
+    const ch = await t.shell({ rows: stdout.rows ?? 24, cols: stdout.columns ?? 80, term: ctx.env.TERM ?? 'xterm-256color' }, isTTY);
+    if (isTTY) stdin.setRawMode(true);
+    const onResize = () => ch.setWindow(stdout.rows ?? 24, stdout.columns ?? 80, 0, 0);
+    stdout.on('resize', onResize);
+    stdin.pipe(ch);
+    ch.pipe(stdout, { end: false });
+    ch.stderr.pipe(ctx.stderr, { end: false });
+    const code = await new Promise<number>((resolve) => {
+      let exit = 0;
+      ch.on('exit', (c: number | null) => (exit = c ?? 255));
+      ch.on('close', () => resolve(exit));
+    });
+    stdin.unpipe(ch);
+    stdout.off('resize', onResize);
+    if (isTTY) stdin.setRawMode(false);
+    stdin.pause();
+    if (code !== 0) throw new ExitStatus(code);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/** jfleet hostkey accept ID: re-pin after a technician confirmed the device was reinstalled. */
+export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: { inventory?: string; json?: boolean }): Promise<void> {
+  const { pkg, all, dir } = findPackage(ctx, await inventoryDirFor(ctx, opts.inventory), id);
+  const pool = createPool(ctx, { inventoryDir: dir, packages: all });
+  let offered: string;
+  try {
+    offered = await pool.offeredHostKey(pkg);
+  } finally {
+    await pool.closeAll();
+  }
+  const old = pkg.hostKey ?? null;
+  if (old !== offered) {
+    await editInventory(dir, (pkgs) => {
+      for (const p of pkgs) if (p.id === id) p.hostKey = offered;
+    });
+  }
+  if (opts.json) {
+    ctx.stdout.write(JSON.stringify({ id, old, new: offered, changed: old !== offered }, null, 2) + '\n');
+    return;
+  }
+  if (old === offered) ctx.stdout.write(`${id}: host key ${offered} is already pinned; nothing changed\n`);
+  else ctx.stdout.write(`${id}: host key pinned ${offered}${old ? ` (was ${old})` : ' (none was pinned)'}\n`);
+}
+
+export const FLEET_KEY_NAME = 'fleet_ed25519';
+
+/** jfleet keys init: the fleet key, ed25519, private half mode 0600 under JFLEET_HOME/keys. */
+export async function keysInitCommand(ctx: Context, opts: { force?: boolean; json?: boolean }): Promise<void> {
+  const dir = homePaths(ctx.home).keysDir;
+  const file = join(dir, FLEET_KEY_NAME);
+  if (existsSync(file) && !opts.force) {
+    throw new UserError(`a fleet key already exists: ${file}`, { hint: 'devices trust it; replacing it locks jfleet out of them. Use --force only if you mean that' });
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const k = generateEd25519(`jfleet@${ctx.env.HOSTNAME ?? 'fleet'}`);
+  writeFileSync(file, k.privateKey, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  writeFileSync(file + '.pub', k.publicKey + '\n', { mode: 0o644 });
+  if (opts.json) {
+    ctx.stdout.write(JSON.stringify({ privateKey: file, publicKey: k.publicKey, fingerprint: k.fingerprint }, null, 2) + '\n');
+    return;
+  }
+  ctx.stdout.write(`fleet key written: ${file} (mode 0600)\n${k.fingerprint}\n${k.publicKey}\n`);
+}
+
+export async function keysShowCommand(ctx: Context, opts: { json?: boolean }): Promise<void> {
+  const file = join(homePaths(ctx.home).keysDir, FLEET_KEY_NAME);
+  let pub: string;
+  try {
+    pub = readFileSync(file + '.pub', 'utf8').trim();
+  } catch {
+    throw new UserError(`no fleet key at ${file}`, { hint: 'create one with: jfleet keys init' });
+  }
+  const { fingerprintOfPublicKey } = await import('./fingerprint.js');
+  const fp = fingerprintOfPublicKey(pub);
+  if (opts.json) ctx.stdout.write(JSON.stringify({ privateKey: file, publicKey: pub, fingerprint: fp }, null, 2) + '\n');
+  else ctx.stdout.write(`${fp}\n${pub}\n`);
+}
