@@ -1,0 +1,165 @@
+/**
+ * The main job, end to end, on the embedded default: a local simulated fleet (real sshd devices
+ * from the lab), registration by CSV import, provisioning over SSH, a health sweep, a report to
+ * a local reference central server, and the dashboard's address. Everything lives under
+ * $JFLEET_HOME/demo so a real fleet's config and state are never touched.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Context } from '../context.js';
+import { ExitStatus, UserError } from '../errors.js';
+import { colors } from '../cli/render/color.js';
+
+export interface DemoOptions {
+  devices: number;
+  /** stop the fleet and the central server when done, instead of serving until Ctrl-C */
+  once: boolean;
+  /** central server port (0 = any free port) */
+  port: number;
+  json: boolean;
+}
+
+export interface DemoResult {
+  devices: number;
+  registered: number;
+  provision: { ok: number; changed: number; failed: number; devicesFailed: number };
+  sweep: { counts: Record<string, number>; durationMs: number };
+  report: { id: string; delivered: number; pending: number };
+  dashboard: string;
+  home: string;
+  env: Record<string, string>;
+}
+
+export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResult> {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new UserError('the demo brings up a simulated fleet of real sshd devices, which needs root', {
+      hint: 'run it as root (e.g. sudo bash scripts/quickstart.sh)',
+    });
+  }
+  const c = colors(ctx);
+  const say = (s: string) => {
+    if (!opts.json) ctx.stdout.write(s + '\n');
+  };
+  const step = (n: number, s: string) => say(`\n${c.bold(`[${n}/5]`)} ${c.bold(s)}`);
+  const t0 = Date.now();
+  const secs = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
+
+  const home = join(ctx.home, 'demo');
+  const inventoryDir = join(home, 'inventory');
+  const token = randomBytes(18).toString('base64url');
+
+  const { stopLabs, startLab } = await import('../lab/lab.js');
+  // A fresh demo every time: a previous demo's fleet, inventory and state go first.
+  await stopLabs((e) => e.dir === join(home, 'lab'));
+  for (const p of ['inventory', 'state', 'central.db', 'central.db-wal', 'central.db-shm', 'packages.csv']) rmSync(join(home, p), { recursive: true, force: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+
+  step(1, `Bringing up ${opts.devices} simulated kiosk devices (real sshd, own address, host key and root filesystem)`);
+  let t = Date.now();
+  const lab = await startLab({ devices: opts.devices, dir: join(home, 'lab'), pinHostKeys: false });
+  let central: { url: string; close(): Promise<void> } | undefined;
+  try {
+    say(`  ${lab.devices.length} devices up in ${secs(t)}: ${lab.devices[0].address} … ${lab.devices.at(-1)!.address}`);
+
+    step(2, 'Registering the packages from a spreadsheet (CSV import against the village reference)');
+    t = Date.now();
+    const csvFile = join(home, 'packages.csv');
+    const rows = lab.devices.map((d, i) => ({
+      id: d.id,
+      village: d.village.code,
+      address: d.address,
+      port: String(d.port),
+      user: 'root',
+      serial: `JMB-DEMO-${String(i + 1).padStart(4, '0')}`,
+      mac: `02:4a:4d:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`,
+      model: 'Lab mini-PC',
+      tags: i === 0 ? 'lab;ring-canary' : 'lab;ring-main',
+    }));
+    const header = Object.keys(rows[0]);
+    writeFileSync(csvFile, [header.join(','), ...rows.map((r) => header.map((h) => r[h as keyof typeof r]).join(','))].join('\n') + '\n');
+    const { registerRows } = await import('../inventory/registration.js');
+    const reg = await registerRows({
+      dir: inventoryDir,
+      rows: rows.map((values, i) => ({ line: i + 2, values })),
+      file: csvFile,
+      now: ctx.clock.now(),
+    });
+    // Lab devices share the host's network namespace, so each kiosk page server listens on its
+    // device's own loopback address instead of 127.0.0.1:8080.
+    const { updateInventory } = await import('../inventory/store.js');
+    await updateInventory(inventoryDir, (pkgs) => pkgs.map((p) => ({ ...p, vars: { ...p.vars, kiosk_listen: `${p.address}:8080` } })));
+    const added = reg.outcomes.filter((o) => o.status === 'add').length;
+    say(`  ${added} packages registered in ${inventoryDir}/packages.yaml (${secs(t)})`);
+
+    const { startCentral } = await import('../report/server.js');
+    const srv = await startCentral({ port: opts.port, dbFile: join(home, 'central.db'), token });
+    central = srv;
+    const env: Record<string, string> = {
+      JFLEET_HOME: home,
+      JFLEET_INVENTORY: inventoryDir,
+      JFLEET_KEY_FILE: lab.keyFile,
+      JFLEET_API_URL: srv.url,
+      JFLEET_API_TOKEN: token,
+    };
+    const dctx: Context = { ...ctx, home, env: { ...ctx.env, ...env } };
+
+    step(3, 'Provisioning the kiosks over SSH (host keys pinned on first contact)');
+    t = Date.now();
+    const { provision } = await import('../provision/runner.js');
+    const quiet = opts.json ? { ...dctx, stdout: devNull() } : dctx;
+    const prov = await provision(quiet, { yes: true });
+    const pt = prov.total;
+    say(`  provisioned in ${secs(t)}`);
+
+    step(4, 'Sweeping the fleet: probes and health checks, one round trip per device');
+    t = Date.now();
+    const { runSweep } = await import('../health/sweep.js');
+    const sweep = await runSweep(dctx, {});
+    const { renderSweep } = await import('../health/render.js');
+    for (const line of renderSweep(sweep, ctx.clock.now())) say('  ' + line);
+
+    step(5, 'Reporting the fleet to the central API (outbox first, then delivery)');
+    const { reportNow } = await import('../report/service.js');
+    const rep = await reportNow(dctx, { waitMs: 5000 });
+    say(`  report ${rep.report.reportId}: ${rep.send?.delivered.length ?? 0} delivered, ${rep.send?.pending ?? 0} still queued`);
+
+    const dashboard = `${srv.url}/`;
+    const result: DemoResult = {
+      devices: lab.devices.length,
+      registered: added,
+      provision: { ok: pt.ok, changed: pt.changed, failed: pt.failed, devicesFailed: pt.failedDevices + pt.unreachable },
+      sweep: { counts: sweep.counts, durationMs: sweep.durationMs },
+      report: { id: rep.report.reportId, delivered: rep.send?.delivered.length ?? 0, pending: rep.send?.pending ?? 0 },
+      dashboard,
+      home,
+      env,
+    };
+    if (opts.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    say(`\n${c.green('Done')} in ${secs(t0)}. Dashboard: ${c.bold(dashboard)}`);
+    say('Try, in another shell:');
+    say('  ' + Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n  '));
+    say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0].id + '; jfleet rollout --help');
+
+    if (!opts.once) {
+      say(`\nThe fleet and the central server keep running until Ctrl-C.`);
+      await new Promise<void>((resolve) => {
+        if (ctx.signal.aborted) return resolve();
+        ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    if (result.provision.devicesFailed > 0 || result.report.pending > 0) {
+      throw new ExitStatus(1, `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`);
+    }
+    return result;
+  } finally {
+    await central?.close();
+    await lab.stop();
+  }
+}
+
+/** Provisioning's own output is replaced by the demo's JSON document under --json. */
+function devNull(): Writable {
+  return new Writable({ write: (_c, _e, cb) => cb() });
+}
