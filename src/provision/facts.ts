@@ -207,12 +207,24 @@ export interface SshdConfigFact {
   file: FileFact;
 }
 
-/** Which config file the running sshd reads, and that file: hardening must edit the one in use. */
+/**
+ * The sshd serving this very session: the topmost sshd among this shell's ancestors (the
+ * listener). Builtins only. /run/sshd.pid is not trusted: another sshd may have written it.
+ */
+export const SSHD_LISTENER_SH =
+  'p=$$; l=; while [ "$p" -gt 1 ] 2>/dev/null; do c=; read -r c < /proc/$p/comm 2>/dev/null; [ "$c" = sshd ] && l=$p; ' +
+  'pp=; read -r _ _ _ pp _ < /proc/$p/stat 2>/dev/null || break; p=$pp; done';
+
+/**
+ * Which config file the sshd serving us reads (its -f, else /etc/ssh/sshd_config), and that
+ * file: hardening must edit the one in use. sshd rewrites its process title ("sshd: /usr/sbin/sshd
+ * -D -f FILE [listener] ..."), so -f is looked for with NULs or spaces between arguments.
+ */
 export const sshdConfigFact: FactDef<Record<string, never>, SshdConfigFact> = {
   name: 'sshd-config',
   command: () =>
-    `cfg=/etc/ssh/sshd_config; p=$(cat /run/sshd.pid 2>/dev/null); ` +
-    `if [ -n "$p" ] && [ -r /proc/$p/cmdline ]; then c=$(tr '\\0' '\\n' < /proc/$p/cmdline | sed -n '/^-f$/{n;p;q}'); if [ -n "$c" ]; then cfg=$c; fi; fi; ` +
+    `cfg=/etc/ssh/sshd_config; ${SSHD_LISTENER_SH}; ` +
+    `if [ -n "$l" ]; then c=$(tr '\\0' ' ' < /proc/$l/cmdline | sed -n 's/^.* -f \\([^ ]*\\).*$/\\1/p'); if [ -n "$c" ]; then cfg=$c; fi; fi; ` +
     `echo "$cfg"; ${fileProbe('"$cfg"')}`,
   parse: (raw) => {
     const nl = raw.out.indexOf('\n');

@@ -132,7 +132,8 @@ export function layersFor(recipe: Recipe, pkg: Package, districtCode: string, op
 export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | undefined, opts: ResolveOptions = {}): ResolvedRecipe {
   const d = recipe.data;
   const districtCode = village?.districtCode ?? pkg.village.split('.').slice(0, 3).join('.');
-  const profile = opts.profile ?? pkg.vars?.recipe_profile;
+  // a lab device (tag "lab") gets the lab profile when the recipe has one and nothing else is asked
+  const profile = opts.profile ?? pkg.vars?.recipe_profile ?? (pkg.tags.includes('lab') && recipe.profiles.lab ? 'lab' : undefined);
   const layers = layersFor(recipe, pkg, districtCode, { profile });
   let packages = [...d.packages];
   let debs = [...d.debs];

@@ -1,0 +1,78 @@
+/**
+ * How a provisioning run reads on a terminal: plan lines, diffs, the per-device and total recap
+ * (Ansible's shape). Pure: returns strings.
+ */
+import { unifiedDiff } from './steps.js';
+import type { DeviceRecap, Diff, ProvisionSummary, StepResult } from './types.js';
+
+export interface Paint {
+  green(s: string): string;
+  yellow(s: string): string;
+  red(s: string): string;
+  cyan(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export function renderDiff(d: Diff): string[] {
+  const multi = d.before.includes('\n') || d.after.includes('\n');
+  if (!multi) return [`      ${d.label}: ${d.before === '' ? '(none)' : d.before} -> ${d.after}`];
+  return unifiedDiff(d.label, d.before, d.after)
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('===') && !l.startsWith('Index:'))
+    .map((l) => `      ${l}`);
+}
+
+const WORD: Record<StepResult['status'], string> = { ok: 'ok', changed: 'changed', failed: 'failed', skipped: 'skipped' };
+
+export function statusWord(s: StepResult['status'], check: boolean, p: Paint): string {
+  const w = s === 'changed' && check ? 'would change' : WORD[s];
+  const padded = w.padEnd(13);
+  return s === 'ok' ? p.green(padded) : s === 'changed' ? p.yellow(padded) : s === 'failed' ? p.red(padded) : p.cyan(padded);
+}
+
+/** One device's steps: everything not ok (all steps when verbose), with diffs when asked. */
+export function renderDevice(d: DeviceRecap, opts: { check: boolean; diff: boolean; verbose?: boolean }, p: Paint): string[] {
+  const out = [p.bold(d.id)];
+  if (d.error) out.push(`  ${p.red(d.unreachable ? 'unreachable  ' : 'failed       ')}${d.error}`);
+  for (const s of d.steps) {
+    if (s.status === 'ok' && !opts.verbose) continue;
+    if (s.status === 'skipped' && !opts.verbose && s.reason.startsWith('an earlier step failed')) continue;
+    out.push(`  ${statusWord(s.status, opts.check, p)}${s.id.padEnd(24)} ${s.status === 'failed' ? (s.error ?? s.reason) : s.reason}`);
+    if (opts.diff && s.status !== 'ok') for (const d2 of s.diffs) out.push(...renderDiff(d2));
+  }
+  if (out.length === 1) out.push(`  ${p.green('ok'.padEnd(13))}${d.steps.length} steps, nothing to change`);
+  return out;
+}
+
+export function renderRecap(summary: ProvisionSummary, p: Paint): string[] {
+  const w = Math.max(8, ...summary.devices.map((d) => d.id.length));
+  const line = (id: string, r: { ok: number; changed: number; unreachable: number; failed: number; skipped: number }) => {
+    const paint = r.failed || r.unreachable ? p.red : r.changed ? p.yellow : p.green;
+    return `${paint(id.padEnd(w))} : ok=${String(r.ok).padEnd(4)} changed=${String(r.changed).padEnd(4)} unreachable=${String(r.unreachable).padEnd(3)} failed=${String(r.failed).padEnd(4)} skipped=${r.skipped}`;
+  };
+  const out = [p.bold(`RECAP${summary.check ? ' (check: nothing was changed)' : ''}`)];
+  for (const d of summary.devices) out.push(line(d.id, { ...d, unreachable: d.unreachable ? 1 : 0 }));
+  const t = summary.total;
+  out.push(p.bold(line('TOTAL', t)) + `  (${t.devices} devices, ${t.failedDevices} failed)`);
+  return out;
+}
+
+export function summarize(check: boolean, recipe: { name: string; version: string }, devices: DeviceRecap[]): ProvisionSummary {
+  const total = { devices: devices.length, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, failedDevices: 0 };
+  for (const d of devices) {
+    total.ok += d.ok;
+    total.changed += d.changed;
+    total.failed += d.failed;
+    total.skipped += d.skipped;
+    if (d.unreachable) total.unreachable++;
+    if (d.failed || d.unreachable || d.error) total.failedDevices++;
+  }
+  return { check, recipe, devices, total };
+}
+
+export function countSteps(d: DeviceRecap): DeviceRecap {
+  const c = { ok: 0, changed: 0, failed: 0, skipped: 0 };
+  for (const s of d.steps) c[s.status]++;
+  return { ...d, ...c, failed: c.failed + (d.error && !d.unreachable && c.failed === 0 ? 1 : 0) };
+}
