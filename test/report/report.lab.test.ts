@@ -1,0 +1,88 @@
+/**
+ * End to end on the lab: real sweeps of real sshd devices feed real reports. The central server
+ * is down across three sweeps; once it is back, the three reports arrive in order, none twice,
+ * each state change in exactly one report, and the central fleet matches what health knows.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homePaths, type Context } from '../../src/context.js';
+import { readFleetStatus, readStateChanges } from '../../src/health/queries.js';
+import { runSweep } from '../../src/health/sweep.js';
+import { startLab, type Lab } from '../../src/lab/lab.js';
+import type { Report } from '../../src/report/contract.js';
+import { listOutbox, readOutboxBody } from '../../src/report/outbox.js';
+import { startCentral, type CentralServer } from '../../src/report/server.js';
+import { flushOutbox, reportNow } from '../../src/report/service.js';
+import { openDb } from '../../src/store/db.js';
+import { tempDir, TOKEN } from './helpers.js';
+
+const N = 6;
+let lab: Lab;
+let srv: CentralServer | undefined;
+
+function makeCtx(home: string, env: Record<string, string>): Context {
+  return {
+    cwd: process.cwd(), env: { ...env, JFLEET_HOME: home }, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+    clock: { now: () => new Date() }, home, color: false, debug: false, interactive: false, signal: new AbortController().signal,
+  };
+}
+
+beforeAll(async () => {
+  lab = await startLab({ devices: N });
+});
+
+afterAll(async () => {
+  await srv?.close();
+  await lab?.stop();
+});
+
+describe('reports from real sweeps', () => {
+  it('central down across three sweeps: all three arrive once it is back, in order, none twice', async () => {
+    const dir = tempDir('jfleet-central-lab-');
+    const dbFile = join(dir, 'central.db');
+    const first = await startCentral({ dbFile, token: TOKEN });
+    const port = first.port;
+    await first.close();
+
+    const home = tempDir('jfleet-report-lab-');
+    const ctx = makeCtx(home, { ...lab.env, JFLEET_API_URL: `http://127.0.0.1:${port}`, JFLEET_API_TOKEN: TOKEN, JFLEET_API_TIMEOUT_MS: '3000' });
+    const ids: string[] = [];
+    for (let sweep = 0; sweep < 3; sweep++) {
+      if (sweep === 1) await lab.powerOff(lab.devices[0].id);
+      const s = await runSweep(ctx, { inventory: lab.inventoryDir, forks: N });
+      expect(s.total).toBe(N);
+      const r = await reportNow(ctx, {});
+      ids.push(r.report.reportId);
+      expect(r.report.fleet.packages).toHaveLength(N);
+      expect(r.send?.delivered).toEqual([]);
+      expect(r.send?.pending).toBe(sweep + 1);
+      expect(r.send?.lastError).toMatch(/ECONNREFUSED/);
+    }
+
+    srv = await startCentral({ port, dbFile, token: TOKEN });
+    const { send } = await flushOutbox(ctx, { waitMs: 60_000, force: true });
+    expect(send.delivered).toEqual(ids);
+    expect(send.pending).toBe(0);
+    expect(srv.storedReportIds()).toEqual(ids);
+    expect(srv.stats.duplicates).toBe(0);
+    expect(srv.stats.stored).toBe(3);
+
+    // every state change health recorded is in exactly one report, in order
+    const db = openDb(homePaths(home).db);
+    try {
+      const reports = ids.map((id) => readOutboxBody(db, id) as Report);
+      const seqs = reports.flatMap((r) => r.changes.map((c) => c.seq));
+      expect(seqs).toEqual(readStateChanges(db, 0).map((c) => c.seq));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(listOutbox(db, { all: true }).map((e) => e.status)).toEqual(['delivered', 'delivered', 'delivered']);
+
+      // the central fleet is what health knows now
+      const fleet = await (await fetch(`${srv.url}/v1/fleet`)).json();
+      const health = readFleetStatus(db);
+      expect(fleet.packages.map((p: { id: string; state: string }) => [p.id, p.state]).sort()).toEqual(health.map((d) => [d.id, d.state]).sort());
+      expect(fleet.packages.find((p: { id: string }) => p.id === lab.devices[0].id).state).toBe('unreachable');
+    } finally {
+      db.close();
+    }
+  });
+});
