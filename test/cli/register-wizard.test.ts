@@ -3,7 +3,7 @@
  * send-keys types like a technician, capture-pane reads the screen.
  */
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, tempHome } from '../helpers/cli.js';
@@ -12,7 +12,10 @@ import { loadVillages } from '../../src/inventory/villages.js';
 
 const sockets: string[] = [];
 afterEach(async () => {
-  for (const s of sockets.splice(0)) await execa('tmux', ['-L', s, 'kill-server'], { reject: false });
+  for (const s of sockets.splice(0)) {
+    await execa('tmux', ['-L', s, 'kill-server'], { reject: false });
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, s), { force: true });
+  }
 });
 
 async function terminal(home: string, args: string[]) {
