@@ -112,6 +112,10 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     const prov = await provision(quiet, { yes: true });
     const pt = prov.total;
     say(`  provisioned in ${secs(t)}`);
+    // The kiosk service starts in the background after provisioning; give it a moment so the
+    // first sweep sees the fleet as it is, not as it boots.
+    const ready = await waitForKiosks(lab.devices.map((d) => `http://${d.address}:8080/`), 15_000, ctx.signal);
+    say(`  ${ready}/${lab.devices.length} kiosk pages answering`);
 
     step(4, 'Sweeping the fleet: probes and health checks, one round trip per device');
     t = Date.now();
@@ -162,4 +166,24 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
 /** Provisioning's own output is replaced by the demo's JSON document under --json. */
 function devNull(): Writable {
   return new Writable({ write: (_c, _e, cb) => cb() });
+}
+
+async function waitForKiosks(urls: string[], timeoutMs: number, signal: AbortSignal): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  const up = new Set<string>();
+  while (up.size < urls.length && Date.now() < deadline && !signal.aborted) {
+    await Promise.all(
+      urls.filter((u) => !up.has(u)).map(async (u) => {
+        try {
+          const r = await fetch(u, { signal: AbortSignal.timeout(1000) });
+          if (r.ok) up.add(u);
+          await r.body?.cancel();
+        } catch {
+          /* not up yet */
+        }
+      }),
+    );
+    if (up.size < urls.length) await new Promise((r) => setTimeout(r, 300));
+  }
+  return up.size;
 }

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { listLabs } from '../../src/lab/lab.js';
+import { join } from 'node:path';
+import { jfleet, tempHome } from '../helpers/cli.js';
+
+// The README's main job, as a user runs it: the built binary, a fresh JFLEET_HOME, real sshd
+// devices, a real central server on loopback. --once so it cleans up after itself.
+describe('jfleet demo', () => {
+  it('runs the main job end to end and reports to the local central server', async () => {
+    const home = tempHome('jfleet-demo-');
+    const r = await jfleet(['demo', '--once', '--devices', '5', '--json'], { home, timeoutMs: 170_000 });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.devices).toBe(5);
+    expect(out.registered).toBe(5);
+    expect(out.provision.devicesFailed).toBe(0);
+    expect(out.provision.changed).toBeGreaterThan(0);
+    const swept = Object.values(out.sweep.counts as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(swept).toBe(5);
+    expect(out.sweep.counts.unreachable).toBe(0);
+    expect(out.report.delivered).toBe(1);
+    expect(out.report.pending).toBe(0);
+    expect(out.dashboard).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    // the registration went through the inventory file a technician would review
+    const yaml = readFileSync(join(home, 'demo', 'inventory', 'packages.yaml'), 'utf8');
+    expect(yaml.match(/^\s*- id: /gm)?.length).toBe(5);
+    expect(yaml).toMatch(/hostKey: SHA256:/);
+    // --once leaves no lab behind: no registered lab, no mount under its directory
+    expect(listLabs().filter((l) => l.dir.startsWith(home))).toEqual([]);
+    expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(home);
+  });
+});
