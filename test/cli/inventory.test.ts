@@ -146,3 +146,17 @@ describe('jfleet inventory remove', () => {
     expect(readFileSync(file(home), 'utf8')).toBe(FLEET);
   });
 });
+
+describe('the shipped example inventory', () => {
+  it('checks clean, and re-importing its CSV changes nothing', async () => {
+    const { ROOT } = await import('../helpers/cli.js');
+    const dir = join(ROOT, 'inventories', 'example');
+    const check = await jfleet(['--inventory', dir, 'inventory', 'check']);
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout).toContain('5 valid package(s), 0 error(s)');
+    const r = await jfleet(['--inventory', dir, 'register', '--from', join(dir, 'packages.csv'), '--dry-run', '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ added: [], rejected: [], written: false });
+    expect(JSON.parse(r.stdout).unchanged.length).toBe(5);
+  });
+});
