@@ -116,7 +116,9 @@ Examples:
 Examples:
   $ jfleet rollout resume
   $ jfleet rollout resume --json --junit rollout.xml`)
-    .action(async (o: { junit?: string; forks?: number; json?: boolean }, cmd: Command) => {
+    .action(async (_o: unknown, cmd: Command) => {
+      // optsWithGlobals: `rollout` itself declares --json/--junit/--forks, so commander may file them there.
+      const o = cmd.optsWithGlobals() as { junit?: string; forks?: number; json?: boolean };
       const { resumeRollout } = await import('../../rollout/runner.js');
       const res = await resumeRollout(ctx, { junit: o.junit, json: o.json, forks: o.forks, inventory: globals(cmd).inventory });
       if (res.exitCode !== 0) throw new ExitStatus(res.exitCode);
@@ -133,7 +135,8 @@ Exit code is 0 whenever the status could be read (2 if there is no rollout).
 Examples:
   $ jfleet rollout status
   $ jfleet rollout status --json | jq '.counts'`)
-    .action(async (o: { id?: number; json?: boolean }) => {
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { id?: number; json?: boolean };
       const { rolloutStatus } = await import('../../rollout/runner.js');
       const { UserError } = await import('../../errors.js');
       const s = await rolloutStatus(ctx, { id: o.id });
@@ -157,7 +160,8 @@ Examples:
     .addHelpText('after', `
 Examples:
   $ jfleet rollout abort`)
-    .action(async (o: { json?: boolean }) => {
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { json?: boolean };
       const { abortRollout } = await import('../../rollout/runner.js');
       await abortRollout(ctx, { json: o.json });
     });

@@ -1,0 +1,262 @@
+/**
+ * Rollouts against a lab of 30 real sshd devices, driven through the real CLI process.
+ * One lab for the whole file; the scenarios run in order on the same fleet:
+ *   1. a release that breaks the kiosk stops at the canary and rolls it back (exit 4)
+ *   2. a good release; the CLI is SIGKILLed mid-wave; `rollout resume` completes it (exit 0);
+ *      a second rollout meanwhile is refused by the lock (exit 75)
+ *   3. a release broken on 3 devices (its check fails where tag legacy-gpu is set): aborts with
+ *      --max-fail 5% when the failures pass it; finishes with exit 1 under --max-fail 10%
+ *   4. devices powered off during the rollout end pending (exit 5); the next run updates them
+ *   and, after each, every device is on exactly one complete release (checked on its overlay).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLab, type Lab } from '../../src/lab/lab.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { updateInventory } from '../../src/inventory/store.js';
+import { parseWaves, planWaves } from '../../src/rollout/waves.js';
+import { BIN, jfleet } from '../helpers/cli.js';
+
+const N = 30;
+const KIOSK_FILES = join(import.meta.dirname, '../../recipes/kiosk/files');
+let lab: Lab;
+let work: string;
+let order: string[]; // the rollout order of the fleet (canary first)
+let legacy: string[]; // the 3 devices whose hardware the 1.2.x releases break on
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const run = (args: string[], timeoutMs = 170_000) => jfleet(args, { env: lab.env, timeoutMs });
+
+function bundle(name: string, check?: string): string {
+  const b = join(work, name);
+  mkdirSync(join(b, 'www'), { recursive: true });
+  writeFileSync(join(b, 'www/index.html'), `<!doctype html><title>kiosk ${name}</title><h1>${name}</h1>\n`);
+  writeFileSync(join(b, 'kiosk.conf'), `release=${name}\n`);
+  if (check) {
+    writeFileSync(join(b, 'check'), check);
+    chmodSync(join(b, 'check'), 0o755);
+  }
+  return b;
+}
+
+/**
+ * Set the kiosk up the way the provisioning recipe does (same jfleet-kiosk, jfleet-kiosk-restart and
+ * unit files; base release 0.0.0-base), without the rest of the recipe (packages, users, X), which
+ * this test does not need and which would cost minutes on 30 devices.
+ */
+function installKiosk(id: string, listen: string): void {
+  const b64 = (f: string) => readFileSync(join(KIOSK_FILES, f)).toString('base64');
+  const index = '<h1>base</h1>\n';
+  const manifest = JSON.stringify({ version: '0.0.0-base', files: { 'www/index.html': sha(index) } });
+  lab.run(id, [
+    'set -e',
+    `echo ${b64('jfleet-kiosk')} | base64 -d > /usr/local/bin/jfleet-kiosk`,
+    `echo ${b64('jfleet-kiosk-restart')} | base64 -d > /usr/local/bin/jfleet-kiosk-restart`,
+    'chmod 755 /usr/local/bin/jfleet-kiosk /usr/local/bin/jfleet-kiosk-restart',
+    'mkdir -p /etc/jfleet /etc/systemd/system/multi-user.target.wants /opt/jfleet-kiosk/releases/0.0.0-base/www',
+    `printf 'KIOSK_URL="https://example.invalid/"\\nKIOSK_LISTEN="%s"\\n' '${listen}' > /etc/jfleet/kiosk.env`,
+    `echo ${Buffer.from(index).toString('base64')} | base64 -d > /opt/jfleet-kiosk/releases/0.0.0-base/www/index.html`,
+    `echo ${Buffer.from(manifest).toString('base64')} | base64 -d > /opt/jfleet-kiosk/releases/0.0.0-base/manifest.json`,
+    'ln -sfn releases/0.0.0-base /opt/jfleet-kiosk/current',
+    `echo ${b64('jfleet-kiosk.service')} | base64 -d > /etc/systemd/system/jfleet-kiosk.service`,
+    'ln -sf ../jfleet-kiosk.service /etc/systemd/system/multi-user.target.wants/jfleet-kiosk.service',
+  ].join('\n'));
+}
+
+/** The release a device is on, read from its overlay's upper layer; asserts it is whole and alone. */
+function releaseOn(id: string): string {
+  const base = join(lab.device(id).upperDir, 'opt/jfleet-kiosk');
+  const target = readlinkSync(join(base, 'current'));
+  expect(target).toMatch(/^releases\/[^/]+$/);
+  const m = JSON.parse(readFileSync(join(base, target, 'manifest.json'), 'utf8')) as { version: string; files: Record<string, string> };
+  expect(target).toBe(`releases/${m.version}`);
+  const onDisk: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const n of readdirSync(d, { withFileTypes: true })) {
+      if (n.isDirectory()) walk(join(d, n.name), rel + n.name + '/');
+      else if (rel + n.name !== 'manifest.json') onDisk.push(rel + n.name);
+    }
+  };
+  walk(join(base, target), '');
+  expect(onDisk.sort()).toEqual(Object.keys(m.files).sort());
+  for (const [f, s] of Object.entries(m.files)) expect(sha(readFileSync(join(base, target, f))), `${id} ${f}`).toBe(s);
+  // nothing half-done left around: no temp symlink, no staging
+  expect(existsSync(join(base, '.current.tmp'))).toBe(false);
+  return m.version;
+}
+
+function fleetReleases(): Record<string, string> {
+  return Object.fromEntries(lab.devices.map((d) => [d.id, releaseOn(d.id)]));
+}
+
+function lines(stdout: string): Array<Record<string, unknown> & { event: string }> {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown> & { event: string });
+}
+
+/** Run the CLI with --json, calling onEvent for each progress line as it arrives. */
+function spawnRollout(args: string[], onEvent: (e: Record<string, unknown> & { event: string }, child: ReturnType<typeof execa>) => void) {
+  const child = execa('node', [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: lab.home, CI: 'true', NO_COLOR: '1', ...lab.env },
+    extendEnv: false,
+    reject: false,
+    buffer: true,
+    timeout: 170_000,
+  });
+  let rest = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    rest += String(c);
+    let i: number;
+    while ((i = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, i);
+      rest = rest.slice(i + 1);
+      if (line.trim()) onEvent(JSON.parse(line) as Record<string, unknown> & { event: string }, child);
+    }
+  });
+  return child;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'jfleet-rollout-lab-'));
+  lab = await startLab({ devices: N });
+  for (const d of lab.devices) installKiosk(d.id, `${d.address}:8080`);
+  // wait for the lab init to start every kiosk (it scans for enabled units twice a second)
+  const deadline = Date.now() + 30_000;
+  for (const d of lab.devices) {
+    for (;;) {
+      const out = lab.run(d.id, `cat /run/jfleet-kiosk/browser.pid 2>/dev/null; curl -s -o /dev/null -w '%{http_code}' http://${d.address}:8080/ || true`);
+      if (out.endsWith('200')) break;
+      if (Date.now() > deadline) throw new Error(`kiosk did not come up on ${d.id}: ${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  // the fleet's rollout order, and 3 "legacy" devices: one at 55% of the order, two in the last 20%
+  const pkgs = loadInventory(lab.inventoryDir).packages;
+  order = planWaves(pkgs, parseWaves('100%'))[0].map((p) => p.id);
+  legacy = [order[15], order[24], order[27]];
+  await updateInventory(lab.inventoryDir, (ps) => {
+    for (const p of ps) if (legacy.includes(p.id)) p.tags = [...p.tags, 'legacy-gpu'];
+  });
+  const good = (v: string) => run(['release', 'add', bundle(v), '--version', v]);
+  for (const v of ['1.0.0', '1.3.0']) expect((await good(v)).exitCode).toBe(0);
+  expect((await run(['release', 'add', bundle('1.1.0', '#!/bin/sh\necho "kiosk self-test: renderer crashed"\nexit 1\n'), '--version', '1.1.0'])).exitCode).toBe(0);
+  const legacyCheck = '#!/bin/sh\ncase " $JFLEET_TAGS " in *" legacy-gpu "*) echo "WebGL 2 unavailable on $JFLEET_DEVICE"; exit 1;; esac\nexit 0\n';
+  for (const v of ['1.2.0', '1.2.1']) expect((await run(['release', 'add', bundle(v, legacyCheck), '--version', v])).exitCode).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('rollout on a 30-device lab', () => {
+  it('a release that breaks the kiosk stops at the canary and rolls it back', async () => {
+    const junit = join(work, 'broken.xml');
+    const r = await run(['rollout', '--release', '1.1.0', '--waves', '1,10%,50%,100%', '--max-fail', '5%', '--json', '--junit', junit, '--gate-timeout', '8']);
+    expect(r.exitCode, r.stderr).toBe(4);
+    const ev = lines(r.stdout);
+    expect(ev.filter((e) => e.event === 'wave-start')).toHaveLength(1);
+    const dev = ev.filter((e) => e.event === 'device');
+    expect(dev).toHaveLength(1);
+    expect(dev[0]).toMatchObject({ device: order[0], state: 'rolled_back', previous: '0.0.0-base' });
+    expect(String(dev[0].error)).toContain('renderer crashed');
+    expect(ev.at(-1)).toMatchObject({ event: 'rollout-end', state: 'aborted', exitCode: 4 });
+    expect(new Set(Object.values(fleetReleases()))).toEqual(new Set(['0.0.0-base']));
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain(`tests="${N}" failures="1" errors="0" skipped="${N - 1}"`);
+    expect(xml).toContain('type="rolled_back"');
+  });
+
+  it('a rollout killed mid-wave resumes and completes; a second rollout meanwhile gets the lock exit', async () => {
+    let killedAt: string | null = null;
+    let lockProbe: Promise<{ exitCode: number }> | null = null;
+    const child = spawnRollout(['rollout', '--release', '1.0.0', '--max-fail', '5%', '--json'], (e, c) => {
+      if (e.event === 'wave-start' && e.wave === 2 && !lockProbe) lockProbe = run(['rollout', '--release', '1.0.0']);
+      if (e.event === 'device' && e.wave === 3 && !killedAt) {
+        killedAt = String(e.device);
+        c.kill('SIGKILL');
+      }
+    });
+    const first = await child;
+    expect(killedAt, String(first.stderr)).not.toBeNull();
+    expect(first.signal).toBe('SIGKILL');
+    expect((await lockProbe!).exitCode).toBe(75);
+    const mid = JSON.parse((await run(['rollout', 'status', '--json'])).stdout) as { rollout: { state: string }; counts: { updated: number; total: number } };
+    expect(mid.rollout.state).toBe('running');
+    expect(mid.counts.updated).toBeGreaterThanOrEqual(4);
+    expect(mid.counts.updated).toBeLessThan(N);
+    // the killed holder's lock goes stale after 10 s: until then resume is refused with 75
+    let r = await run(['rollout', 'resume', '--json']);
+    for (let i = 0; r.exitCode === 75 && i < 15; i++) {
+      await new Promise((res) => setTimeout(res, 1000));
+      r = await run(['rollout', 'resume', '--json']);
+    }
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    const ev = lines(r.stdout);
+    expect(ev[0]).toMatchObject({ event: 'rollout-start', resumed: true });
+    // only what was left is done again: no device of waves 1-2 is touched by the resume
+    const redone = ev.filter((e) => e.event === 'device').map((e) => String(e.device));
+    expect(redone).not.toContain(order[0]);
+    expect(redone.length).toBeLessThan(N - 2);
+    expect(ev.at(-1)).toMatchObject({ event: 'rollout-end', state: 'completed', exitCode: 0 });
+    expect(new Set(Object.values(fleetReleases()))).toEqual(new Set(['1.0.0']));
+    // the previous release is kept for rollback, older ones pruned
+    for (const d of lab.devices) {
+      const base = join(d.upperDir, 'opt/jfleet-kiosk');
+      expect(readlinkSync(join(base, 'previous'))).toBe('releases/0.0.0-base');
+    }
+  });
+
+  it('a release broken on 3 devices aborts past --max-fail 5%, and finishes under 10% with exit 1', async () => {
+    // 1.2.1 with waves 1,10%,50%,60%,100%: legacy[0] is in wave 4 → 1 failure of 18 reached > 5%
+    const a = await run(['rollout', '--release', '1.2.1', '--waves', '1,10%,50%,60%,100%', '--max-fail', '5%', '--json', '--gate-timeout', '8']);
+    expect(a.exitCode, a.stderr).toBe(4);
+    const evA = lines(a.stdout);
+    expect(evA.filter((e) => e.event === 'wave-start')).toHaveLength(4);
+    expect(evA.filter((e) => e.event === 'device' && e.state === 'rolled_back').map((e) => e.device)).toEqual([legacy[0]]);
+    expect(evA.at(-1)).toMatchObject({ state: 'aborted', counts: { updated: 17, rolled_back: 1, skipped: 12 } });
+    const afterA = fleetReleases();
+    expect(order.slice(0, 18).filter((id) => id !== legacy[0]).every((id) => afterA[id] === '1.2.1')).toBe(true);
+    expect([legacy[0], ...order.slice(18)].every((id) => afterA[id] === '1.0.0')).toBe(true);
+
+    // 1.2.0 with the default waves and 10%: the 3 legacy devices are rolled back, the rest updated
+    const junit = join(work, 'legacy.xml');
+    const b = await run(['rollout', '--release', '1.2.0', '--max-fail', '10%', '--json', '--junit', junit, '--gate-timeout', '8']);
+    expect(b.exitCode, b.stderr).toBe(1);
+    const evB = lines(b.stdout);
+    expect(evB.filter((e) => e.event === 'device' && e.state === 'rolled_back').map((e) => String(e.device)).sort()).toEqual([...legacy].sort());
+    expect(evB.at(-1)).toMatchObject({ state: 'completed_failures', counts: { updated: 27, rolled_back: 3 } });
+    const afterB = fleetReleases();
+    for (const id of order) expect(afterB[id], id).toBe(legacy.includes(id) ? '1.0.0' : '1.2.0');
+    expect(readFileSync(junit, 'utf8')).toContain(`tests="${N}" failures="3" errors="0" skipped="0"`);
+    // @failed now names the rolled-back devices, for a targeted follow-up
+    const failed = JSON.parse(readFileSync(join(lab.home, 'state', 'last-failed.json'), 'utf8')) as string[];
+    expect(failed.sort()).toEqual([...legacy].sort());
+  });
+
+  it('devices powered off during the rollout end pending, and the next run updates them', async () => {
+    const off = [order[20], order[29]];
+    const child = spawnRollout(['rollout', '--release', '1.3.0', '--max-fail', '5%', '--json'], (e) => {
+      if (e.event === 'wave-start' && e.wave === 2) for (const id of off) void lab.powerOff(id);
+    });
+    const r = await child;
+    expect(r.exitCode, String(r.stderr)).toBe(5);
+    const ev = lines(String(r.stdout));
+    expect(ev.filter((e) => e.event === 'device' && e.state === 'pending').map((e) => String(e.device)).sort()).toEqual([...off].sort());
+    expect(ev.at(-1)).toMatchObject({ state: 'completed_pending', counts: { updated: N - 2, pending: 2, failures: 0 } });
+    const status = JSON.parse((await run(['rollout', 'status', '--json'])).stdout) as { counts: { pending: number } };
+    expect(status.counts.pending).toBe(2);
+    for (const id of off) expect(releaseOn(id)).not.toBe('1.3.0');
+
+    for (const id of off) await lab.powerOn(id);
+    const again = await run(['rollout', '--release', '1.3.0', '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    const evAgain = lines(again.stdout);
+    expect(evAgain[0]).toMatchObject({ event: 'rollout-start', devices: 2 });
+    expect(evAgain.filter((e) => e.event === 'device').map((e) => String(e.device)).sort()).toEqual([...off].sort());
+    expect(new Set(Object.values(fleetReleases()))).toEqual(new Set(['1.3.0']));
+  });
+});
