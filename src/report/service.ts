@@ -90,11 +90,19 @@ export interface ReportNowResult {
 /**
  * Queue a report and deliver the outbox now. `dryRun` builds and returns the payload and
  * writes nothing. `waitMs` is how long to keep retrying within this run (default 0: one pass;
- * what is left stays queued for the next run). Throws UserError when the token is refused.
+ * what is left stays queued for the next run). Throws UserError when the token is refused (the
+ * report stays queued). A central API that is down is not an error: see `send.pending`.
  */
 export async function reportNow(
   ctx: Context,
-  opts: { dryRun?: boolean; waitMs?: number; api?: ApiConfig; send?: Omit<SendOptions, 'waitMs'> } = {},
+  opts: {
+    dryRun?: boolean;
+    waitMs?: number;
+    /** try the head of the queue now despite its backoff (default true: someone asked); the daemon passes false */
+    force?: boolean;
+    api?: ApiConfig;
+    send?: Omit<SendOptions, 'waitMs' | 'force'>;
+  } = {},
 ): Promise<ReportNowResult> {
   const db = openDb(homePaths(ctx.home).db);
   try {
@@ -103,7 +111,7 @@ export async function reportNow(
     const { resolveApiConfig } = await import('./settings.js');
     const api = opts.api ?? (await resolveApiConfig(ctx));
     const { report } = queueReport(ctx, db);
-    const send = await sendOutbox(ctx, db, { force: true, ...opts.send, api, waitMs: opts.waitMs ?? 0 });
+    const send = await sendOutbox(ctx, db, { ...opts.send, force: opts.force ?? true, api, waitMs: opts.waitMs ?? 0 });
     if (send.authError) {
       throw new UserError(`central API at ${api.url}: ${send.authError}; ${send.pending} report(s) stay queued`, {
         hint: 'set the right token with jfleet config set api.token TOKEN (or JFLEET_API_TOKEN), then run jfleet report',
