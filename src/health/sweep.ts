@@ -121,7 +121,11 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     let done = 0;
     const settled = await fanOut(packages, forks, probeOne, { signal: ctx.signal });
     const probes = new Map<string, ProbeResult>();
-    for (const s of settled) probes.set(s.item.id, s.ok ? s.value : unreachableProbe(s.item, s.error, { clock: ctx.clock }));
+    for (const s of settled) {
+      // A device not probed because the sweep was cancelled is left as it was, not marked unreachable.
+      if (!s.ok && ctx.signal.aborted) continue;
+      probes.set(s.item.id, s.ok ? s.value : unreachableProbe(s.item, s.error, { clock: ctx.clock }));
+    }
 
     const silences = (await import('./queries.js')).activeSilences(db, ctx.clock.now());
     const devices: SweepDevice[] = [];
@@ -129,7 +133,8 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     const store = storeStatements(db);
     db.transaction(() => {
       for (const pkg of packages) {
-        const probe = probes.get(pkg.id) ?? unreachableProbe(pkg, new Error('not probed (cancelled)'), { clock: ctx.clock });
+        const probe = probes.get(pkg.id);
+        if (!probe) continue;
         const t = thresholdsOf(pkg);
         const ev = evaluate(probe, t);
         const prevRow = store.getMemory.get(pkg.id) as MemoryRow | undefined;
@@ -216,6 +221,7 @@ export async function openPool(
     retries: 0,
     inventoryDir: selection?.dir,
     packages: selection?.packages,
+    keepaliveIntervalMs: 15_000,
   });
 }
 

@@ -1,0 +1,138 @@
+/**
+ * jfleet schedule run: a long-running daemon on node-cron. Sweeps (and reports) on cron
+ * expressions with random jitter, never overlapping; one connection pool kept open between
+ * sweeps so later sweeps are warm (keepalive; a dropped connection is reopened on the next
+ * sweep); on SIGTERM/SIGINT it stops scheduling, lets a running sweep finish within a bound,
+ * then closes every connection.
+ */
+import cron from 'node-cron';
+import type { Context } from '../context.js';
+import { homePaths } from '../context.js';
+import { UserError } from '../errors.js';
+import type { SweepSession } from '../health/sweep.js';
+import type { SweepSummary } from '../health/types.js';
+import type { Db } from '../store/db.js';
+
+export interface DaemonOptions {
+  sweepCron: string;
+  reportCron?: string;
+  inventory?: string;
+  limit?: string;
+  forks?: number;
+  /** random delay before each run, ms (spreads many runners hitting one central API) */
+  jitterMs?: number;
+  /** how long a stop waits for a running sweep before closing its connections (default 30 s) */
+  stopTimeoutMs?: number;
+  /** the report step; default: the report capability's reportNow if present, else skipped */
+  onReport?: (ctx: Context, db: Db) => Promise<void>;
+  /** called after each sweep (logging, tests) */
+  onSweep?: (summary: SweepSummary, n: number) => void;
+  log?: (line: string) => void;
+}
+
+export interface DaemonResult {
+  sweeps: number;
+  reports: number;
+  skipped: number;
+  failed: number;
+}
+
+export function validateCron(expr: string, what: string): void {
+  if (!cron.validate(expr)) throw new UserError(`${what} is not a valid cron expression: "${expr}"`, { hint: 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 * * * *"' });
+}
+
+export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<DaemonResult> {
+  validateCron(opts.sweepCron, 'the sweep schedule');
+  if (opts.reportCron) validateCron(opts.reportCron, 'the report schedule');
+  const log = opts.log ?? ((l: string) => ctx.stdout.write(`${ctx.clock.now().toISOString()} ${l}\n`));
+  const { openDb } = await import('../store/db.js');
+  const { runSweep, openPool } = await import('./../health/sweep.js');
+  const { loadHealthSettings } = await import('../health/settings.js');
+  const { loadSelection } = await import('../inventory/service.js');
+  const { countsLine } = await import('../health/render.js');
+
+  const first = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
+  const settings = loadHealthSettings(first.dir).value;
+  const db = openDb(homePaths(ctx.home).db);
+  const session: SweepSession = { pool: await openPool(ctx, settings, first), connected: new Set() };
+  // A running sweep keeps going after a stop request until this fires (the stop bound).
+  const hardStop = new AbortController();
+  const sweepCtx: Context = { ...ctx, signal: hardStop.signal };
+  const result: DaemonResult = { sweeps: 0, reports: 0, skipped: 0, failed: 0 };
+  let busy: Promise<void> | null = null;
+  let stopping = false;
+
+  const report = opts.onReport ?? defaultReport;
+  const exclusive = (name: string, job: () => Promise<void>) => async () => {
+    if (stopping) return;
+    if (busy) {
+      result.skipped++;
+      log(`${name}: skipped, the previous run is still going`);
+      return;
+    }
+    busy = job()
+      .catch((err: unknown) => {
+        result.failed++;
+        const e = err as { exitCode?: number; message?: string };
+        if (e.exitCode === 75) {
+          result.skipped++;
+          log(`${name}: skipped, another sweep holds the lock`);
+        } else log(`${name}: failed: ${e.message ?? String(err)}`);
+      })
+      .finally(() => {
+        busy = null;
+      });
+    await busy;
+  };
+
+  const sweepJob = exclusive('sweep', async () => {
+    // Re-read the selection each time so inventory edits take effect without a restart.
+    const selection = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
+    const warmBefore = selection.packages.filter((p) => session.connected.has(p.id)).length;
+    const s = await runSweep(sweepCtx, { selection, session, db, forks: opts.forks });
+    result.sweeps++;
+    log(`sweep #${result.sweeps}: ${s.total} device(s) in ${(s.durationMs / 1000).toFixed(1)} s, ${warmBefore} warm: ${countsLine(s.counts)}; worst alerting ${s.worst}`);
+    opts.onSweep?.(s, result.sweeps);
+  });
+  const reportJob = exclusive('report', async () => {
+    await report(sweepCtx, db);
+    result.reports++;
+    log(`report #${result.reports} done`);
+  });
+
+  const common = { noOverlap: true, maxRandomDelay: opts.jitterMs ?? 0 };
+  const tasks = [cron.schedule(opts.sweepCron, sweepJob, { ...common, name: 'jfleet-sweep' })];
+  if (opts.reportCron) tasks.push(cron.schedule(opts.reportCron, reportJob, { ...common, name: 'jfleet-report' }));
+  log(`daemon started: sweep "${opts.sweepCron}"${opts.reportCron ? `, report "${opts.reportCron}"` : ''}, ${first.packages.length} device(s), jitter ${Math.round((opts.jitterMs ?? 0) / 1000)} s (pid ${process.pid})`);
+
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) return resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  stopping = true;
+  for (const t of tasks) await t.stop();
+  const bound = opts.stopTimeoutMs ?? 30_000;
+  if (busy) {
+    log(`stopping: waiting up to ${Math.round(bound / 1000)} s for the running job`);
+    const timer = setTimeout(() => hardStop.abort(new Error('stop timeout')), bound);
+    const done = busy as Promise<void>;
+    await Promise.race([done, new Promise((r) => setTimeout(r, bound + 2000))]);
+    clearTimeout(timer);
+  }
+  await session.pool.closeAll().catch(() => undefined);
+  for (const t of tasks) await t.destroy();
+  db.close();
+  log(`daemon stopped after ${result.sweeps} sweep(s), ${result.reports} report(s)`);
+  return result;
+}
+
+async function defaultReport(ctx: Context): Promise<void> {
+  let mod: { reportNow?: (ctx: Context, opts: { waitMs?: number }) => Promise<unknown> };
+  try {
+    mod = (await import('../report/service.js')) as typeof mod;
+  } catch {
+    throw new Error('reporting is not available in this build');
+  }
+  if (!mod.reportNow) throw new Error('reporting is not available in this build');
+  await mod.reportNow(ctx, { waitMs: 0 });
+}

@@ -1,0 +1,78 @@
+/**
+ * jfleet schedule install: writes the systemd service + timer (default when systemd runs) or a
+ * cron.d entry for the one-shot sweep. Never runs systemctl itself: prints the next command.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import writeFileAtomic from 'write-file-atomic';
+import type { Context } from '../context.js';
+import { homePaths } from '../context.js';
+import { cronToOnCalendar, mergeCronBlock, renderCronBlock, renderSystemdUnits, type InstallSpec } from './units.js';
+import { validateCron } from './daemon.js';
+
+export interface InstallOptions {
+  kind?: 'systemd' | 'cron';
+  /** systemd unit directory (default /etc/systemd/system) */
+  dir?: string;
+  /** crontab file (default /etc/cron.d/jfleet) */
+  crontab?: string;
+  cron?: string;
+  onCalendar?: string;
+  jitterSec?: number;
+  user?: string;
+  inventory?: string;
+  limit?: string;
+}
+
+export interface InstallResult {
+  kind: 'systemd' | 'cron';
+  files: string[];
+  next: string;
+}
+
+export async function installSchedule(ctx: Context, opts: InstallOptions): Promise<InstallResult> {
+  let cronExpr = opts.cron;
+  if (!cronExpr) {
+    try {
+      const { loadConfig } = await import('../config/index.js');
+      cronExpr = (await loadConfig(ctx)).schedule?.sweep;
+    } catch {
+      /* no config: default below */
+    }
+  }
+  cronExpr ??= '*/15 * * * *';
+  validateCron(cronExpr, 'the sweep schedule');
+  const bin = fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url));
+  const env: Record<string, string> = { JFLEET_HOME: ctx.home };
+  const inv = opts.inventory ?? ctx.env.JFLEET_INVENTORY;
+  if (inv) env.JFLEET_INVENTORY = resolve(ctx.cwd, inv);
+  const spec: InstallSpec = {
+    node: process.execPath,
+    bin,
+    env,
+    cron: cronExpr,
+    user: opts.user ?? 'root',
+    args: opts.limit ? ['--limit', opts.limit] : [],
+    logFile: join(homePaths(ctx.home).logsDir, 'sweep.log'),
+  };
+  const kind = opts.kind ?? (existsSync('/run/systemd/system') ? 'systemd' : 'cron');
+  if (kind === 'systemd') {
+    const dir = opts.dir ?? '/etc/systemd/system';
+    const units = renderSystemdUnits(spec, opts.onCalendar ?? cronToOnCalendar(cronExpr), opts.jitterSec ?? 60);
+    mkdirSync(dir, { recursive: true });
+    const service = join(dir, 'jfleet-sweep.service');
+    const timer = join(dir, 'jfleet-sweep.timer');
+    await writeFileAtomic(service, units.service, { mode: 0o644 });
+    await writeFileAtomic(timer, units.timer, { mode: 0o644 });
+    return { kind, files: [service, timer], next: 'systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer' };
+  }
+  const file = opts.crontab ?? '/etc/cron.d/jfleet';
+  // cron.d entries carry a user field; a user crontab (crontab -l style file) does not.
+  const withUser = !opts.crontab || dirname(resolve(file)) === '/etc/cron.d';
+  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(homePaths(ctx.home).logsDir, { recursive: true });
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  await writeFileAtomic(file, mergeCronBlock(existing, renderCronBlock(spec, withUser)), { mode: 0o644 });
+  return { kind, files: [file], next: withUser ? 'cron picks up /etc/cron.d by itself' : `crontab ${file}` };
+}
