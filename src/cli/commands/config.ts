@@ -26,6 +26,10 @@ Examples:
     .command('list')
     .description('every key with its value, source (file or env) and description')
     .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ jfleet config list
+  $ JFLEET_API_TOKEN=... jfleet config list --json`)
     .action(async (opts) => {
       const { configList } = await import('../../config/handlers.js');
       await configList(ctx, opts);
