@@ -1,7 +1,8 @@
 /**
  * The tiny init every lab device runs as its PID 1 (lab devices have no systemd). It starts the
  * device's sshd, then the units enabled in /etc/systemd/system/multi-user.target.wants/
- * (ExecStart, EnvironmentFile, Restart, RestartSec), restarts them when they exit (Restart=
+ * (ExecStart, EnvironmentFile, Restart, RestartSec) — except those the host itself has enabled,
+ * which the device sees through the overlay's lower layer (the host's ssh.service, postgresql...) — restarts them when they exit (Restart=
  * always/on-failure), picks up units enabled later, stops units that get disabled, and restarts a
  * unit when /run/jfleet-lab/restart-<unit> appears (what `jfleet-kiosk-restart` touches when
  * systemd is not running). Written in bash with builtins only in its loop (no fork per tick), so
@@ -16,7 +17,9 @@ WANTS=/etc/systemd/system/multi-user.target.wants
 rm -f $L/.tick; mkfifo $L/.tick; exec 9<>$L/.tick
 /usr/sbin/sshd -D -f $L/boot/sshd_config -E $L/sshd.log </dev/null &
 echo $! > $L/sshd.pid
-declare -A PID NEXT EXEC ENVF RESTART RSEC
+declare -A PID NEXT EXEC ENVF RESTART RSEC SKIP
+# units the host itself has enabled are seen through the overlay's lower layer: not the device's
+if [ -r $L/boot/host-units ]; then while IFS= read -r u; do [ -n "$u" ] && SKIP[$u]=1; done < $L/boot/host-units; fi
 load_env() {
   local l k v
   while IFS= read -r l || [ -n "$l" ]; do
@@ -66,6 +69,7 @@ while :; do
   for link in $WANTS/*.service; do
     [ -e "$link" ] || continue
     u=@{link##*/}
+    [ -n "@{SKIP[$u]}" ] && continue
     if [ -z "@{EXEC[$u]+x}" ]; then parse_unit "$link" "$u" && start_unit "$u"; fi
   done
   for u in "@{!EXEC[@]}"; do

@@ -367,6 +367,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
 async function bringUp(labId: string, slot: number, dir: string, opts: LabOptions): Promise<Lab> {
   const n = opts.devices;
+  // a lab directory used before (a fixed dir, e.g. the demo's): its devices start fresh
+  if (existsSync(join(dir, 'lab.json'))) {
+    await destroyLab(dir);
+    rmSync(join(dir, 'devices'), { recursive: true, force: true });
+  }
   mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   const home = join(dir, 'home');
   const inventoryDir = join(dir, 'inventory');
@@ -386,6 +391,13 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
   const skelRc = existsSync('/etc/skel/.bashrc') ? readFileSync('/etc/skel/.bashrc') : '';
   const skelProfile = existsSync('/etc/skel/.profile') ? readFileSync('/etc/skel/.profile') : '';
 
+  // units enabled on the host show through the lower layer; the lab init must not start them in devices
+  let hostUnits: string[] = [];
+  try {
+    hostUnits = readdirSync('/etc/systemd/system/multi-user.target.wants');
+  } catch {
+    /* none */
+  }
   const villages = spreadVillages(n, opts.villages);
   const seen = new Map<string, number>();
   const devices: LabDevice[] = villages.map((village, i) => {
@@ -396,7 +408,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
     const devDir = join(dir, 'devices', id);
     for (const sub of ['upper', 'work', 'merged', 'home', 'boot']) mkdirSync(join(devDir, sub), { recursive: true });
     chmodSync(join(devDir, 'home'), 0o700);
-    mkdirSync(join(devDir, 'home', '.ssh'), { mode: 0o700 });
+    mkdirSync(join(devDir, 'home', '.ssh'), { recursive: true, mode: 0o700 });
     writeFileSync(join(devDir, 'home', '.bashrc'), skelRc);
     writeFileSync(join(devDir, 'home', '.profile'), skelProfile);
     const isPw = passwordOnly.has(i);
@@ -404,6 +416,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
     const address = labAddress(slot, i);
     writeFileSync(join(devDir, 'boot', 'sshd_config'), sshdConfig(address, isPw));
     writeFileSync(join(devDir, 'boot', 'lab-init'), LAB_INIT_SCRIPT, { mode: 0o755 });
+    writeFileSync(join(devDir, 'boot', 'host-units'), hostUnits.join('\n') + '\n');
     if (isPw && shadow) writeFileSync(join(devDir, 'boot', 'shadow'), shadow, { mode: 0o640 });
     const hk = writeKeyPair(join(devDir, 'boot'), 'ssh_host_ed25519_key');
     return {

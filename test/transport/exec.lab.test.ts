@@ -1,0 +1,284 @@
+/**
+ * Issue 3 proof on a lab of real sshd devices: exec on all, a powered-off device is unreachable
+ * while the others succeed, a hung device times out within the bound, a changed host key is
+ * refused with both fingerprints and accepted after `hostkey accept`, hostile inventory values
+ * cannot inject, SFTP round-trips bytes exactly, a device behind a jump host is reached.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { useLab } from '../lab/lab.js';
+import { jfleet, tempHome } from '../helpers/cli.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { updateInventory } from '../../src/inventory/store.js';
+import { createPool } from '../../src/transport/pool.js';
+import { fanOut } from '../../src/transport/fanout.js';
+import { commandLine } from '../../src/transport/shell.js';
+import { HostKeyMismatchError, TransportError } from '../../src/transport/types.js';
+import type { Package } from '../../src/inventory/schema.js';
+
+const N = 22; // devices 0..19 plain, 20 = jump host, 21 = password-only
+const lab = useLab(N, { passwordOnly: [21] });
+
+const home = tempHome();
+const run = (args: string[], timeoutMs = 120_000) => jfleet(args, { home, env: { JFLEET_INVENTORY: lab().inventoryDir, JFLEET_KEY_FILE: lab().keyFile }, timeoutMs });
+const pkgs = () => loadInventory(lab().inventoryDir).packages;
+const pkg = (id: string) => pkgs().find((p) => p.id === id)!;
+const ctx = () => ({ env: { HOME: home, JFLEET_KEY_FILE: lab().keyFile }, home, cwd: process.cwd() });
+const id = (i: number) => lab().devices[i].id;
+
+interface ExecJson {
+  summary: Record<string, number>;
+  results: Array<{ id: string; status: string; exitCode: number | null; stdout: string; stderr: string; error: string | null; durationMs: number }>;
+}
+
+describe('jfleet exec on a lab', () => {
+  it('runs a command on every device, output prefixed by device id', async () => {
+    const limit = lab().devices.filter((d) => !d.passwordOnly).map((d) => d.id).join(',');
+    const r = await run(['exec', '--limit', limit, '--', 'hostname']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    for (const d of lab().devices.filter((x) => !x.passwordOnly)) expect(r.stdout).toContain(`${d.id} | ${d.id}\n`);
+    expect(r.stdout).toContain(`recap: ${N - 1} devices: ok ${N - 1}, failed 0, unreachable 0, auth failed 0`);
+  });
+
+  it('a powered-off device is unreachable and the others succeed (exit 1, @failed)', async () => {
+    const off = id(1);
+    await lab().powerOff(off);
+    try {
+      const limit = lab().devices.slice(0, 20).map((d) => d.id).join(',');
+      const r = await run(['exec', '--json', '--limit', limit, '--', 'cat /proc/uptime']);
+      expect(r.exitCode).toBe(1);
+      const j = JSON.parse(r.stdout) as ExecJson;
+      expect(j.summary, JSON.stringify(j.results.filter((x) => x.status !== 'ok').slice(0, 3))).toMatchObject({ total: 20, ok: 19, unreachable: 1 });
+      const dead = j.results.find((x) => x.id === off)!;
+      expect(dead.status).toBe('unreachable');
+      expect(dead.error).toMatch(/refused/);
+      for (const x of j.results.filter((y) => y.id !== off)) expect(x.stdout).toMatch(/^\d+\.\d+ \d+\.\d+\n$/);
+      // the failed device is what @failed selects next
+      const again = await run(['exec', '--json', '--limit', '@failed', '--', 'true']);
+      expect((JSON.parse(again.stdout) as ExecJson).results.map((x) => x.id)).toEqual([off]);
+    } finally {
+      await lab().powerOn(off);
+    }
+    const back = await run(['exec', '--limit', off, '--', 'true']);
+    expect(back.exitCode).toBe(0);
+  });
+
+  it('a hung device times out within the bound; the rest finish', async () => {
+    const hung = id(2);
+    lab().hang(hung);
+    try {
+      const t0 = Date.now();
+      const r = await run(['exec', '--json', '--timeout', '3', '--limit', `${hung},${id(3)},${id(4)}`, '--', 'uptime']);
+      const wall = Date.now() - t0;
+      expect(r.exitCode).toBe(1);
+      const j = JSON.parse(r.stdout) as ExecJson;
+      const h = j.results.find((x) => x.id === hung)!;
+      expect(h.status).toBe('timeout');
+      expect(h.error).toMatch(/did not complete the SSH handshake within 3000 ms/);
+      expect(h.durationMs).toBeLessThan(4500);
+      expect(wall).toBeLessThan(9000); // includes node start-up of the CLI
+      expect(j.summary.ok).toBe(2);
+    } finally {
+      lab().resume(hung);
+    }
+  });
+
+  it('a command that runs too long is cut at --timeout', async () => {
+    const t0 = Date.now();
+    const r = await run(['exec', '--json', '--timeout', '2', '--limit', id(5), '--', 'sleep 30']);
+    expect(r.exitCode).toBe(1);
+    const j = JSON.parse(r.stdout) as ExecJson;
+    expect(j.results[0]).toMatchObject({ status: 'timeout' });
+    expect(j.results[0].error).toMatch(/timed out after 2000 ms/);
+    expect(Date.now() - t0).toBeLessThan(8000);
+  });
+
+  it('a changed host key is refused with both fingerprints, and accepted after hostkey accept', async () => {
+    const dev = id(6);
+    const old = pkg(dev).hostKey!;
+    expect(old).toBe(lab().devices[6].hostKey);
+    const fresh = await lab().changeHostKey(dev);
+    expect(fresh).not.toBe(old);
+    const r = await run(['exec', '--limit', dev, '--', 'true']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(old);
+    expect(r.stdout).toContain(fresh);
+    expect(r.stdout).toContain(`jfleet hostkey accept ${dev}`);
+    expect(pkg(dev).hostKey).toBe(old); // nothing re-pinned silently
+    // the pool refuses too, with a typed error carrying both
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const err = await pool.get(pkg(dev)).catch((e: unknown) => e);
+    await pool.closeAll();
+    expect(err).toBeInstanceOf(HostKeyMismatchError);
+    expect((err as HostKeyMismatchError).expected).toBe(old);
+    expect((err as HostKeyMismatchError).actual).toBe(fresh);
+
+    const acc = await run(['hostkey', 'accept', dev]);
+    expect(acc.exitCode).toBe(0);
+    expect(acc.stdout).toBe(`${dev}: host key pinned ${fresh} (was ${old})\n`);
+    expect(pkg(dev).hostKey).toBe(fresh);
+    const ok = await run(['exec', '--limit', dev, '--', 'hostname']);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toContain(`${dev} | ${dev}`);
+  });
+
+  it('a hostile inventory value cannot inject shell', async () => {
+    const dev = id(7);
+    const hostile = `x'"; touch /tmp/pwned1; $(touch /tmp/pwned2) \`touch /tmp/pwned3\` ' ; echo "$HOME" && touch /tmp/pwned4 #`;
+    await updateInventory(lab().inventoryDir, (ps) => {
+      for (const p of ps) if (p.id === dev) p.vars = { ...(p.vars ?? {}), note: hostile };
+    });
+    const line = await run(['exec', '--json', '--limit', dev, '--', 'printf "[%s]" {var.note} "{var.note}"']);
+    const argv = await run(['exec', '--json', '--limit', dev, '--', 'printf', '%s', 'note={var.note}']);
+    expect(line.exitCode).toBe(0);
+    expect(argv.exitCode).toBe(0);
+    expect((JSON.parse(line.stdout) as ExecJson).results[0].stdout).toBe(`[${hostile}][${hostile}]`);
+    expect((JSON.parse(argv.stdout) as ExecJson).results[0].stdout).toBe(`note=${hostile}`);
+    // and through the transport with commandLine()
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const t = await pool.get(pkg(dev));
+    const r = await t.exec(commandLine(['printf', '%s', hostile]));
+    await pool.closeAll();
+    expect(r.stdout).toBe(hostile);
+    expect(lab().run(dev, 'ls /tmp; ls /root')).not.toMatch(/pwned/);
+    expect(existsSync(join(lab().devices[7].upperDir, 'tmp'))).toBe(false);
+  });
+
+  it('SFTP put/get round-trips bytes exactly, and the write lands in the device upper layer', async () => {
+    const dev = lab().devices[8];
+    const data = Buffer.concat([Buffer.from([...Array(256).keys()]), randomBytes(1 << 20)]);
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    try {
+      const t = await pool.get(pkg(dev.id));
+      await t.put(data, '/var/tmp/jfleet-blob.bin', { mode: 0o640 });
+      const back = await t.get('/var/tmp/jfleet-blob.bin');
+      expect(back.equals(data)).toBe(true);
+      expect((await t.exec('stat -c %a /var/tmp/jfleet-blob.bin')).stdout.trim()).toBe('640');
+      expect(readFileSync(join(dev.upperDir, 'var/tmp/jfleet-blob.bin')).equals(data)).toBe(true);
+      // one connection serves the run: a second get() is the same transport
+      expect(await pool.get(pkg(dev.id))).toBe(t);
+    } finally {
+      await pool.closeAll();
+    }
+    expect(existsSync(join(lab().devices[9].upperDir, 'var/tmp/jfleet-blob.bin'))).toBe(false);
+  });
+
+  it('reaches a device behind a jump host (another lab device) and only through it', async () => {
+    const jump = lab().devices[20];
+    const target = lab().devices[10];
+    // a name only the jump host can resolve: the target is unreachable from here directly
+    lab().run(jump.id, `echo "${target.address} kiosk-behind-nat" >> /etc/hosts`);
+    const behind: Package = { ...pkg(target.id), address: 'kiosk-behind-nat' };
+    const direct = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs(), retries: 0 });
+    const e = await direct.get(behind).catch((x: unknown) => x);
+    await direct.closeAll();
+    expect(e).toBeInstanceOf(TransportError);
+    expect((e as TransportError).kind).toBe('unreachable');
+
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    try {
+      const t = await pool.get({ ...behind, jump: jump.id });
+      const r = await t.exec('hostname; echo $SSH_CLIENT');
+      expect(r.stdout.split('\n')[0]).toBe(target.id);
+      // and by [user@]host[:port]
+      const t2 = await pool.get({ ...behind, id: 'via-spec', jump: `root@${jump.address}:22` });
+      expect((await t2.exec('hostname')).stdout).toBe(`${target.id}\n`);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('classifies auth failures, and a password works only when given (bootstrap)', async () => {
+    const pw = lab().devices[21];
+    const r = await run(['exec', '--json', '--limit', pw.id, '--', 'true']);
+    expect(r.exitCode).toBe(1);
+    expect((JSON.parse(r.stdout) as ExecJson).results[0].status).toBe('auth');
+    expect(r.stdout).toContain('"auth": 1');
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs(), password: lab().password, agent: false });
+    try {
+      const t = await pool.get(pkg(pw.id));
+      expect((await t.exec('hostname')).stdout).toBe(`${pw.id}\n`);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('pins an unpinned device on first contact (trust on first use)', async () => {
+    const dev = lab().devices[11];
+    await updateInventory(lab().inventoryDir, (ps) => {
+      for (const p of ps) if (p.id === dev.id) delete p.hostKey;
+    });
+    expect(pkg(dev.id).hostKey).toBeUndefined();
+    const r = await run(['exec', '--limit', dev.id, '--', 'true']);
+    expect(r.exitCode).toBe(0);
+    expect(pkg(dev.id).hostKey).toBe(dev.hostKey);
+  });
+
+  it('a session killed mid-command is reported as a lost connection; the pool reconnects', async () => {
+    const dev = lab().devices[12];
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    try {
+      const t = await pool.get(pkg(dev.id));
+      const running = t.exec('sleep 20').catch((e: unknown) => e);
+      await new Promise((res) => setTimeout(res, 500));
+      lab().killSessions(dev.id);
+      const e = await running;
+      expect(e).toBeInstanceOf(TransportError);
+      expect((e as TransportError).kind).toBe('unreachable');
+      expect((e as Error).message).toMatch(/lost/);
+      const t2 = await pool.get(pkg(dev.id));
+      expect(t2).not.toBe(t);
+      expect((await t2.exec('echo again')).stdout).toBe('again\n');
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('works over a slow link (userspace proxy: latency, bandwidth cap) and fails fast when it is cut', async () => {
+    const dev = lab().devices[13];
+    const link = await lab().addLink(dev.id, { latencyMs: 80, kbps: 2000 });
+    try {
+      expect(pkg(dev.id).port).toBe(link.port);
+      const t0 = Date.now();
+      const r = await run(['exec', '--json', '--limit', dev.id, '--', 'head -c 20000 /dev/zero | base64 | wc -c']);
+      expect(r.exitCode).toBe(0);
+      const b64 = Math.ceil(20000 / 3) * 4;
+      expect((JSON.parse(r.stdout) as ExecJson).results[0].stdout.trim()).toBe(String(b64 + Math.ceil(b64 / 76)));
+      // a handshake needs several round trips of 2×80 ms
+      expect((JSON.parse(r.stdout) as ExecJson).results[0].durationMs).toBeGreaterThan(500);
+      expect(Date.now() - t0).toBeGreaterThan(500);
+      link.set({ cut: true });
+      const cut = await run(['exec', '--json', '--limit', dev.id, '--', 'true']);
+      expect(cut.exitCode).toBe(1);
+      expect(['unreachable', 'timeout']).toContain((JSON.parse(cut.stdout) as ExecJson).results[0].status);
+    } finally {
+      await lab().removeLink(dev.id);
+    }
+    expect(pkg(dev.id).port).toBe(22);
+  });
+
+  it('fans out over the pool with a concurrency limit', async () => {
+    const list = pkgs().filter((p) => !lab().device(p.id).passwordOnly);
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    let active = 0;
+    let peak = 0;
+    try {
+      const res = await fanOut(list, 5, async (p) => {
+        active++;
+        peak = Math.max(peak, active);
+        try {
+          return (await (await pool.get(p)).exec('hostname')).stdout.trim();
+        } finally {
+          active--;
+        }
+      });
+      expect(peak).toBe(5);
+      expect(res.map((x) => (x.ok ? x.value : 'ERR'))).toEqual(list.map((p) => p.id));
+    } finally {
+      await pool.closeAll();
+    }
+  });
+});
