@@ -169,8 +169,10 @@ export async function resumeRollout(ctx: Context, opts: RolloutOptions, deps: Ro
       }
       if (last.state === 'completed' || last.state === 'completed_failures') {
         const counts = countStates(store.devices(last.id).map((d) => d.state));
-        new Reporter(ctx, Boolean(opts.json)).emit({ event: 'rollout-end', rollout: last.id, release: last.release, state: last.state, counts, exitCode: exitCodeOf(last.state) }, `rollout ${last.id} of ${last.release} already finished (${last.state}); nothing to resume`);
-        return { rollout: last, counts, exitCode: exitCodeOf(last.state) };
+        // Nothing left to continue is success for `resume` (a nightly resume job stays green);
+        // the rollout's own result was reported by the run that finished it.
+        new Reporter(ctx, Boolean(opts.json)).emit({ event: 'rollout-end', rollout: last.id, release: last.release, state: last.state, counts, exitCode: ExitCode.ok, nothingToResume: true }, `rollout ${last.id} of ${last.release} already finished (${last.state}, exit ${exitCodeOf(last.state)} then); nothing to resume`);
+        return { rollout: last, counts, exitCode: ExitCode.ok };
       }
       const rel = readRelease(ctx, last.release);
       return await execute(ctx, store, last, rel, { ...opts, release: last.release }, deps);
