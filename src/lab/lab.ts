@@ -16,7 +16,7 @@
  * Shipping code: `jfleet lab up|down|status` and the tests (test/lab/) both use it.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -341,11 +341,41 @@ export async function stopLabs(filter: (e: RegistryEntry) => boolean): Promise<s
   });
 }
 
+/** A process listening on 0.0.0.0:22 takes port 22 on every 127.x address: no device could bind. */
+export function wildcardSshListener(): { pid: number | null; cmd: string } | null {
+  let inode: string | undefined;
+  try {
+    for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[1] === '00000000:0016' && f[3] === '0A') inode = f[9];
+    }
+  } catch {
+    return null;
+  }
+  if (!inode) return null;
+  for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`) return { pid: Number(pid), cmd: cmdlineOf(Number(pid)).replace(/\0/g, ' ').trim() };
+      }
+    } catch {
+      /* gone or not ours to read */
+    }
+  }
+  return { pid: null, cmd: '' };
+}
+
 export async function startLab(opts: LabOptions): Promise<Lab> {
   if (process.getuid?.() !== 0) throw new Error('the lab needs root (mount, unshare, chroot)');
   if (!existsSync('/usr/sbin/sshd')) throw new Error('the lab needs /usr/sbin/sshd (apt-get install -y openssh-server)');
   const n = opts.devices;
   if (!Number.isInteger(n) || n < 1 || n > 5000) throw new Error(`devices must be 1-5000, not ${n}`);
+  const squatter = wildcardSshListener();
+  if (squatter) {
+    throw new Error(
+      `a process listens on 0.0.0.0:22${squatter.pid ? ` (pid ${squatter.pid}: ${squatter.cmd})` : ''}, which takes port 22 on every 127.x address, so no lab device can start; stop it (a host sshd: systemctl stop ssh)`,
+    );
+  }
   const labId = `lab-${process.pid}-${randomBytes(3).toString('hex')}`;
   const { slot, dir } = await withRegistry(async (reg) => {
     await cleanStale(reg);
