@@ -9,6 +9,7 @@
  * lease whose process is gone (kill -9) is taken over.
  */
 import { hostname } from 'node:os';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Db } from '../store/db.js';
 import { ReportSchema, type Report } from './contract.js';
 import type { Context } from '../context.js';
@@ -37,6 +38,7 @@ interface Row {
   report_id: string;
   created_at: string;
   body: string;
+  body_gzip: Buffer | null;
   packages: number;
   changes: number;
   status: OutboxStatus;
@@ -72,10 +74,10 @@ export function enqueueReport(db: Db, report: Report): number {
   const valid = ReportSchema.parse(report);
   const r = db
     .prepare(
-      `INSERT INTO report_outbox (report_id, created_at, body, packages, changes) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO report_outbox (report_id, created_at, body, body_gzip, packages, changes) VALUES (?, ?, '', ?, ?, ?)
        ON CONFLICT (report_id) DO NOTHING`,
     )
-    .run(valid.reportId, valid.createdAt, JSON.stringify(valid), valid.fleet.packages.length, valid.changes.length);
+    .run(valid.reportId, valid.createdAt, gzipSync(JSON.stringify(valid)), valid.fleet.packages.length, valid.changes.length);
   if (r.changes === 0) {
     return (db.prepare('SELECT seq FROM report_outbox WHERE report_id = ?').get(valid.reportId) as { seq: number }).seq;
   }
@@ -90,8 +92,12 @@ export function listOutbox(db: Db, opts: { all?: boolean } = {}): OutboxEntry[] 
 }
 
 export function readOutboxBody(db: Db, reportId: string): Report | null {
-  const r = db.prepare('SELECT body FROM report_outbox WHERE report_id = ?').get(reportId) as { body: string } | undefined;
-  return r ? (JSON.parse(r.body) as Report) : null;
+  const r = db.prepare('SELECT body, body_gzip FROM report_outbox WHERE report_id = ?').get(reportId) as Pick<Row, 'body' | 'body_gzip'> | undefined;
+  return r ? (JSON.parse(bodyOf(r)) as Report) : null;
+}
+
+function bodyOf(r: Pick<Row, 'body' | 'body_gzip'>): string {
+  return r.body_gzip ? gunzipSync(r.body_gzip).toString('utf8') : r.body;
 }
 
 /** Finds entries by report id or a unique prefix of one (as `outbox list` shows them). */
@@ -288,7 +294,7 @@ export async function deliverOutbox(db: Db, client: ApiClient, opts: SendOptions
       renewLease(db, lease.token, now());
       summary.attempts++;
       const attemptAt = now();
-      const outcome = await client.postReport(row.report_id, row.body, opts.signal);
+      const outcome = await client.postReport(row.report_id, bodyOf(row), opts.signal);
       const attempt = row.attempts + 1;
       let nextAttemptAt: string | null = null;
       if (outcome.kind === 'delivered') {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../src/report/client.js';
-import { deliverOutbox, enqueueReport, listOutbox, retryOutbox } from '../../src/report/outbox.js';
+import { deliverOutbox, enqueueReport, listOutbox, readOutboxBody, retryOutbox } from '../../src/report/outbox.js';
 import { startCentral, type CentralServer } from '../../src/report/server.js';
 import type { Db } from '../../src/store/db.js';
 import { central, runnerDb, sampleReport, tempDir, TOKEN } from './helpers.js';
@@ -167,6 +167,19 @@ describe('outbox delivery', () => {
     const fleet = await client.getFleet();
     expect(fleet.packages).toHaveLength(240);
     expect(fleet.counts).toEqual(r.fleet.counts);
+  });
+
+  it('keeps queued reports gzip-compressed in the outbox and sends them intact', async () => {
+    const srv = track(await central());
+    const db = track(runnerDb());
+    const r = sampleReport({ n: 240, states: ['ok', 'critical'] });
+    enqueueReport(db, r);
+    const row = db.prepare('SELECT length(body_gzip) AS gz FROM report_outbox').get() as { gz: number };
+    expect(row.gz).toBeLessThan(JSON.stringify(r).length / 5);
+    expect(readOutboxBody(db, r.reportId)).toEqual(r);
+    const client = track(createApiClient({ url: srv.url, token: TOKEN }));
+    expect((await deliverOutbox(db, client, {})).delivered).toEqual([r.reportId]);
+    expect((await client.getFleet()).counts).toEqual(r.fleet.counts);
   });
 
   it('one sender at a time: a second concurrent sender backs off and sends nothing', async () => {
