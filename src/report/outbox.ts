@@ -288,7 +288,8 @@ export async function deliverOutbox(db: Db, client: ApiClient, opts: SendOptions
         summary.lastError = row.last_error;
         summary.nextAttemptAt = row.next_attempt_at;
         if (dueAt > deadline) break;
-        await sleep(dueAt - t, opts.signal);
+        renewLease(db, lease.token, now());
+        await sleep(Math.min(dueAt - t, 60_000), opts.signal);
         continue;
       }
       renewLease(db, lease.token, now());
