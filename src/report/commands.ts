@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Context } from '../context.js';
-import { ExitStatus, UserError } from '../errors.js';
+import { CancelledError, ExitStatus, UserError } from '../errors.js';
 import { printJson, println } from '../cli/shared.js';
 import type { SendOutcome } from './client.js';
 import type { SendSummary } from './outbox.js';
@@ -28,6 +28,7 @@ function renderSend(ctx: Context, send: SendSummary, url: string): void {
 }
 
 function exitFor(ctx: Context, send: SendSummary): void {
+  if (ctx.signal.aborted) throw new CancelledError(`interrupted; ${send.pending} report(s) stay queued for the next run`);
   if (send.busy) {
     throw new ExitStatus(75, `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`);
   }

@@ -289,13 +289,26 @@ export async function deliverOutbox(db: Db, client: ApiClient, opts: SendOptions
         summary.nextAttemptAt = row.next_attempt_at;
         if (dueAt > deadline) break;
         renewLease(db, lease.token, now());
-        await sleep(Math.min(dueAt - t, 60_000), opts.signal);
+        try {
+          await sleep(Math.min(dueAt - t, 60_000), opts.signal);
+        } catch (e) {
+          if (opts.signal?.aborted) break; // interrupted: the report stays queued
+          throw e;
+        }
         continue;
       }
       renewLease(db, lease.token, now());
       summary.attempts++;
       const attemptAt = now();
-      const outcome = await client.postReport(row.report_id, bodyOf(row), opts.signal);
+      let outcome: SendOutcome;
+      try {
+        outcome = await client.postReport(row.report_id, bodyOf(row), opts.signal);
+      } catch (e) {
+        // Interrupted mid-request: we cannot know whether the server stored it; the next run
+        // sends it again and the server's report-id dedup makes that safe.
+        if (opts.signal?.aborted) break;
+        throw e;
+      }
       const attempt = row.attempts + 1;
       let nextAttemptAt: string | null = null;
       if (outcome.kind === 'delivered') {
