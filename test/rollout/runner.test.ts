@@ -15,13 +15,13 @@ import { makeDevice, pkgOf, sha, stopDevice, type LocalDevice } from './local-de
 let dir: string;
 let devices: LocalDevice[] = [];
 
-function makeCtx(home: string): Context & { out: () => string } {
+function makeCtx(home: string, signal = new AbortController().signal): Context & { out: () => string } {
   const stdout = new PassThrough();
   let buf = '';
   stdout.on('data', (c) => (buf += String(c)));
   return {
     cwd: dir, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough(), clock: { now: () => new Date() },
-    home, color: false, debug: false, interactive: false, signal: new AbortController().signal, out: () => buf,
+    home, color: false, debug: false, interactive: false, signal, out: () => buf,
   };
 }
 
@@ -36,11 +36,16 @@ function bundle(name: string, check?: string): string {
   return b;
 }
 
+const puts = new Map<string, number>();
+
 /** Each device's kiosk lives under its own scratch root. */
 function perDevice(): RolloutDeps {
   const byId = new Map(devices.map((d) => [d.pkg.id, d]));
   return {
-    connect: async (p) => byId.get(p.id)!.transport,
+    connect: async (p) => {
+      const t = byId.get(p.id)!.transport;
+      return { ...t, name: t.name, exec: t.exec, put: async (data, path, o) => { puts.set(p.id, (puts.get(p.id) ?? 0) + 1); return t.put(data, path, o); } };
+    },
     layoutFor: (p) => ({ root: byId.get(p.id)!.root }),
     packages: async () => ({ dir: join(dir, 'inventory'), packages: devices.map((d) => d.pkg) }),
   };
@@ -138,5 +143,60 @@ describe('rollout runner on local devices', () => {
     expect(again.exitCode).toBe(0);
     expect(again.counts).toMatchObject({ updated: 6, pending: 0 });
     for (const d of devices) expect(releaseOf(d)).toBe('3.0.0');
+  });
+
+  it('restarts a damaged transfer cleanly, reuses a complete one, and replaces a tampered release', async () => {
+    const home = join(dir, 'home3');
+    const ctx = makeCtx(home);
+    const { release } = await addRelease(ctx, { path: bundle('r5'), version: '5.0.0' });
+    const [damaged, staged, tampered] = devices;
+    const kiosk = (d: LocalDevice) => join(d.root, 'opt/jfleet-kiosk');
+    // an earlier transfer cut mid-way, and an unpack that died half-way
+    mkdirSync(join(kiosk(damaged), '.staging/5.0.0.d/www'), { recursive: true });
+    writeFileSync(join(kiosk(damaged), '.staging/5.0.0.tar.gz'), readFileSync(release.archivePath).subarray(0, 100));
+    writeFileSync(join(kiosk(damaged), '.staging/5.0.0.tar.gz.part'), 'partial');
+    // an earlier transfer that arrived completely before the job was killed
+    mkdirSync(join(kiosk(staged), '.staging'), { recursive: true });
+    writeFileSync(join(kiosk(staged), '.staging/5.0.0.tar.gz'), readFileSync(release.archivePath));
+    // a release directory someone edited on the device
+    mkdirSync(join(kiosk(tampered), 'releases/5.0.0/www'), { recursive: true });
+    writeFileSync(join(kiosk(tampered), 'releases/5.0.0/manifest.json'), readFileSync(join(release.dir, 'manifest.json')));
+    writeFileSync(join(kiosk(tampered), 'releases/5.0.0/www/index.html'), '<h1>edited by hand</h1>');
+    puts.clear();
+    const res = await startRollout(ctx, { release: '5.0.0', waves: '100%', maxFail: '0', settleMs: 300 }, perDevice());
+    expect(res.exitCode).toBe(0);
+    for (const d of devices) {
+      expect(releaseOf(d)).toBe('5.0.0');
+      expect(existsSync(join(kiosk(d), '.staging'))).toBe(false);
+    }
+    expect(puts.get(damaged.pkg.id)).toBe(1);
+    expect(puts.get(staged.pkg.id) ?? 0).toBe(0); // resumed from the staged archive: no bytes sent again
+    expect(puts.get(tampered.pkg.id)).toBe(1);
+    expect(readFileSync(join(kiosk(tampered), 'releases/5.0.0/www/index.html'), 'utf8')).toBe('<h1>r5</h1>\n');
+  });
+
+  it('on SIGTERM stops after the devices in flight (exit 130), and resume finishes the rollout', async () => {
+    const home = join(dir, 'home4');
+    const ac = new AbortController();
+    const ctx = makeCtx(home, ac.signal);
+    await addRelease(ctx, { path: bundle('r6'), version: '6.0.0' });
+    const d = perDevice();
+    const res = await startRollout(ctx, { release: '6.0.0', waves: '1,2,100%', maxFail: '0', settleMs: 300, json: true, forks: 1 }, {
+      ...d,
+      connect: async (p) => {
+        if (p.id !== 'k-a1') ac.abort(new Error('SIGTERM')); // the canary is done: the job is cancelled
+        return d.connect!(p);
+      },
+    });
+    expect(res.exitCode).toBe(130);
+    const st = await rolloutStatus(makeCtx(home));
+    expect(st!.rollout.state).toBe('running');
+    expect(st!.live).toBe('interrupted');
+    expect(st!.counts.updated).toBeGreaterThanOrEqual(1);
+    expect(st!.counts.updated).toBeLessThan(6);
+    const again = await resumeRollout(makeCtx(home), { settleMs: 300 }, perDevice());
+    expect(again.exitCode).toBe(0);
+    expect(again.counts.updated).toBe(6);
+    for (const dev of devices) expect(releaseOf(dev)).toBe('6.0.0');
   });
 });
