@@ -53,13 +53,22 @@ const SCRIPT = `
       p.classList.toggle('selected', !!d && p.dataset.district === d);
     });
     document.getElementById('shown').textContent = String(shown);
+    // Keep the filters in the address, so a reload (below) or a shared link shows the same view.
+    var p = new URLSearchParams();
+    if (s) p.set('state', s);
+    if (d) p.set('district', d);
+    if (t) p.set('q', t);
+    history.replaceState(null, '', location.pathname + (p.toString() ? '?' + p.toString() : ''));
   }
   [st, di].forEach(function (e) { e.addEventListener('change', apply); });
   tx.addEventListener('input', apply);
   var q = new URLSearchParams(location.search);
   if (q.get('state')) st.value = q.get('state');
   if (q.get('district')) di.value = q.get('district');
+  if (q.get('q')) tx.value = q.get('q');
   apply();
+  // A wall display stays current: reload every minute unless someone is typing a search.
+  setInterval(function () { if (document.activeElement !== tx) location.reload(); }, 60000);
 })();
 `;
 

@@ -95,6 +95,11 @@ describe('central dashboard', () => {
     const states = await visibleRows(page).evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.state));
     expect(new Set(states)).toEqual(new Set(['critical']));
     expect(await page.locator('#map circle[data-village]:not(.dim)').count()).toBe(critical.length);
+    // the filter is kept in the address: a reload (the page refreshes every minute) keeps the view
+    expect(new URL(page.url()).searchParams.get('state')).toBe('critical');
+    await page.reload();
+    expect(await page.locator('#filter-state').inputValue()).toBe('critical');
+    expect(await visibleRows(page).count()).toBe(critical.length);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-critical.png'), fullPage: true });
   });
 
