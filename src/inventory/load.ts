@@ -3,7 +3,7 @@
  * file:line field. The CLI decides what to print and exits 2 on errors.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isSeq, isMap, type Node } from 'yaml';
+import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
 import type { InputIssue } from '../errors.js';
 import { issueMessage, packageSchema, type Package } from './schema.js';
 import { packagesFile } from './paths.js';
@@ -29,22 +29,40 @@ export function loadInventory(dir: string, ref?: VillageReference): LoadResult {
 }
 
 export function parseInventory(text: string, file: string, ref?: VillageReference): Omit<LoadResult, 'exists'> {
+  const { packages, issues } = parseInventoryDocument(text, file, ref);
+  return { file, packages, issues };
+}
+
+export interface ParsedInventory {
+  file: string;
+  /** the YAML document, for edits that keep comments and order */
+  doc: Document;
+  packages: Package[];
+  /** the sequence item each valid package came from (same index as packages) */
+  nodes: Node[];
+  issues: InputIssue[];
+}
+
+/** Parses once and keeps the document, so the store can edit what it validated. */
+export function parseInventoryDocument(text: string, file: string, ref?: VillageReference): ParsedInventory {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const none = (issues: InputIssue[]): ParsedInventory => ({ file, doc, packages: [], nodes: [], issues });
   const issues: InputIssue[] = [];
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   for (const err of doc.errors) {
     issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${err.message.split('\n')[0]}` });
   }
-  if (issues.length) return { file, packages: [], issues };
+  if (issues.length) return none(issues);
   const root = doc.contents;
-  if (root === null || root === undefined) return { file, packages: [], issues };
-  if (!isMap(root)) return { file, packages: [], issues: [{ file, line: lineOf(root as Node), message: 'expected a mapping with a "packages" list' }] };
+  if (root === null || root === undefined) return none(issues);
+  if (!isMap(root)) return none([{ file, line: lineOf(root as Node), message: 'expected a mapping with a "packages" list' }]);
   const list = root.get('packages', true) as Node | undefined;
-  if (list === undefined || list === null) return { file, packages: [], issues };
-  if (!isSeq(list)) return { file, packages: [], issues: [{ file, line: lineOf(list), field: 'packages', message: 'must be a list' }] };
+  if (list === undefined || list === null || (isScalar(list) && list.value === null)) return none(issues);
+  if (!isSeq(list)) return none([{ file, line: lineOf(list), field: 'packages', message: 'must be a list' }]);
 
   const packages: Package[] = [];
+  const nodes: Node[] = [];
   list.items.forEach((item, idx) => {
     const itemNode = item as Node;
     const parsed = packageSchema.safeParse((itemNode as { toJSON(): unknown }).toJSON());
@@ -60,9 +78,10 @@ export function parseInventory(text: string, file: string, ref?: VillageReferenc
       return;
     }
     packages.push(parsed.data);
+    nodes.push(itemNode);
   });
-  issues.push(...crossCheck(packages, file, (i) => lineOf(list.items[i] as Node), ref));
-  return { file, packages, issues };
+  issues.push(...crossCheck(packages, file, (i) => lineOf(nodes[i]), ref));
+  return { file, doc, packages, nodes, issues };
 }
 
 /** Rules over the whole inventory: unique id, address:port, serial, MAC; village exists. */

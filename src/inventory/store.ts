@@ -12,10 +12,10 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { InputError, UserError, ExitCode } from '../errors.js';
 import { packagesFile } from './paths.js';
-import { parseInventory } from './load.js';
+import { crossCheck, parseInventoryDocument, type ParsedInventory } from './load.js';
 import { issueMessage, packageSchema, type Package } from './schema.js';
 import { loadVillages, type VillageReference } from './villages.js';
 
@@ -65,82 +65,152 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+// Writers in this process queue per file; queued edits are applied together under one lock,
+// one read and one write (a fleet pinning host keys as it connects makes bursts of edits).
+// Each edit is still checked on its own: a bad one is refused without holding back the others.
+interface Job {
+  fn: (packages: Package[]) => Package[] | void;
+  ref: VillageReference;
+  resolve: (r: UpdateResult) => void;
+  reject: (e: unknown) => void;
+}
+const pending = new Map<string, Job[]>();
+const draining = new Set<string>();
+
 export async function applyInventoryUpdate(dir: string, fn: (packages: Package[]) => Package[] | void, opts: UpdateOptions = {}): Promise<UpdateResult> {
   const file = packagesFile(dir);
   const ref = opts.ref ?? loadVillages();
-  mkdirSync(dir, { recursive: true });
-  let release: (() => Promise<void>) | undefined;
-  if (!opts.dryRun) release = await lockInventory(file);
+  if (opts.dryRun) return dryRun(dir, file, fn, ref);
+  return new Promise<UpdateResult>((resolve, reject) => {
+    const q = pending.get(file) ?? [];
+    q.push({ fn, ref, resolve, reject });
+    pending.set(file, q);
+    if (!draining.has(file)) void drain(dir, file);
+  });
+}
+
+async function drain(dir: string, file: string): Promise<void> {
+  draining.add(file);
   try {
+    for (;;) {
+      const jobs = pending.get(file) ?? [];
+      pending.delete(file);
+      if (jobs.length === 0) return;
+      await runBatch(dir, file, jobs);
+    }
+  } finally {
+    draining.delete(file);
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return '';
+  }
+}
+
+/** Runs one caller's edit against a list: validated result, or the issues that stop it. */
+function applyOne(job: Pick<Job, 'fn' | 'ref'>, current: Package[], file: string): Package[] {
+  const working = structuredClone(current);
+  const proposed = job.fn(working) ?? working;
+  const after: Package[] = [];
+  const issues: InputError['issues'] = [];
+  proposed.forEach((p, i) => {
+    const r = packageSchema.safeParse(p);
+    if (r.success) after.push(r.data);
+    else for (const iss of r.error.issues) issues.push({ file, field: `packages[${i}].${iss.path.join('.') || '(item)'}`, message: issueMessage(iss) });
+  });
+  if (!issues.length) issues.push(...crossCheck(after, file, () => undefined, job.ref));
+  if (issues.length) throw new InputError(issues, { hint: 'nothing was written' });
+  return after;
+}
+
+function diff(before: Package[], after: Package[]) {
+  const old = new Map(before.map((p) => [p.id, p]));
+  const ids = new Set(after.map((p) => p.id));
+  return {
+    added: after.filter((p) => !old.has(p.id)),
+    changed: after.filter((p) => old.has(p.id) && !same(toPlain(old.get(p.id)!), toPlain(p))),
+    removed: before.filter((p) => !ids.has(p.id)),
+  };
+}
+
+async function dryRun(dir: string, file: string, fn: Job['fn'], ref: VillageReference): Promise<UpdateResult> {
+  const text = readText(file);
+  const cur = parseInventoryDocument(text, file, ref);
+  if (cur.issues.length) throw new InputError(cur.issues, { hint: `fix ${file} first (jfleet inventory check); nothing was written` });
+  const after = applyOne({ fn, ref }, cur.packages, file);
+  const newText = render(cur, text, after) ?? text;
+  void dir;
+  return { file, before: cur.packages, after, ...diff(cur.packages, after), written: false, text: newText };
+}
+
+async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
+  let release: (() => Promise<void>) | undefined;
+  const outcome = new Map<Job, { ok: true; value: UpdateResult } | { ok: false; error: unknown }>();
+  try {
+    mkdirSync(dir, { recursive: true });
+    release = await lockInventory(file);
     cleanStaleTemps(file);
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    const current = parseInventory(text, file, ref);
-    if (current.issues.length) {
-      throw new InputError(current.issues, { hint: `fix ${file} first (jfleet inventory check); nothing was written` });
-    }
-    const before = current.packages;
-    const working = structuredClone(before);
-    const proposed = fn(working) ?? working;
-
-    // Validate what the caller proposes before touching the document.
-    const after: Package[] = [];
-    const issues: InputError['issues'] = [];
-    proposed.forEach((p, i) => {
-      const r = packageSchema.safeParse(p);
-      if (r.success) after.push(r.data);
-      else for (const iss of r.error.issues) issues.push({ file, field: `packages[${i}].${iss.path.join('.') || '(item)'}`, message: issueMessage(iss) });
-    });
-    if (issues.length) throw new InputError(issues, { hint: 'nothing was written' });
-
-    const doc = text.trim() === '' ? newDocument() : parseDocument(text, { keepSourceTokens: false });
-    let seq = doc.get('packages', true) as YAMLSeq | undefined;
-    if (!seq || !isSeq(seq)) {
-      seq = doc.createNode([]) as YAMLSeq;
-      doc.set('packages', seq);
-    }
-    const oldNodes = new Map<string, { node: unknown; pkg: Package }>();
-    before.forEach((p, i) => oldNodes.set(p.id, { node: seq!.items[i], pkg: p }));
-    const beforeById = new Map(before.map((p) => [p.id, p]));
-    const added: Package[] = [];
-    const changed: Package[] = [];
-    seq.items = after.map((p) => {
-      const old = oldNodes.get(p.id);
-      if (!old) {
-        added.push(p);
-        return doc.createNode(toPlain(p));
+    const text = readText(file);
+    const cur = parseInventoryDocument(text, file, jobs[0].ref);
+    if (cur.issues.length) throw new InputError(cur.issues, { hint: `fix ${file} first (jfleet inventory check); nothing was written` });
+    let state = cur.packages;
+    const done: Array<{ job: Job; before: Package[]; after: Package[] }> = [];
+    for (const job of jobs) {
+      try {
+        const after = applyOne(job, state, file);
+        done.push({ job, before: state, after });
+        state = after;
+      } catch (error) {
+        outcome.set(job, { ok: false, error });
       }
-      if (same(toPlain(old.pkg), toPlain(p))) return old.node;
-      changed.push(p);
-      if (isMap(old.node)) {
-        patchMap(doc, old.node as YAMLMap, toPlain(old.pkg), toPlain(p));
-        return old.node;
-      }
-      return doc.createNode(toPlain(p));
-    }) as typeof seq.items;
-    const afterIds = new Set(after.map((p) => p.id));
-    const removed = before.filter((p) => !afterIds.has(p.id));
-    void beforeById;
-
-    const sameOrder = before.length === after.length && before.every((p, i) => p.id === after[i].id);
-    if (text !== '' && sameOrder && added.length === 0 && changed.length === 0) {
-      // nothing to do: leave the file byte-for-byte as it is (re-imports, no-op edits)
-      return { file, before, after, added, removed, changed, written: false, text };
     }
-    const newText = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
-    const check = parseInventory(newText, file, ref);
-    if (check.issues.length) throw new InputError(check.issues.map((i) => ({ ...i, file: `${file} (after the change)` })), { hint: 'nothing was written' });
-
-    const written = !opts.dryRun && newText !== text;
+    const newText = render(cur, text, state);
+    const written = newText !== undefined && newText !== text;
     if (written) writeAtomic(file, newText);
-    return { file, before, after, added, removed, changed, written, text: newText };
+    for (const d of done) outcome.set(d.job, { ok: true, value: { file, before: d.before, after: d.after, ...diff(d.before, d.after), written, text: newText ?? text } });
+  } catch (error) {
+    for (const job of jobs) if (!outcome.has(job) || outcome.get(job)!.ok) outcome.set(job, { ok: false, error });
   } finally {
     if (release) await release().catch(() => undefined);
   }
+  // settle after the lock is released, so a caller that continues sees a quiet directory
+  for (const job of jobs) {
+    const o = outcome.get(job)!;
+    if (o.ok) job.resolve(o.value);
+    else job.reject(o.error);
+  }
+}
+
+/** The new file text for `after` on top of the parsed document; undefined when nothing changes. */
+function render(cur: ParsedInventory, text: string, after: Package[]): string | undefined {
+  const before = cur.packages;
+  const { added, changed } = diff(before, after);
+  const sameOrder = before.length === after.length && before.every((p, i) => p.id === after[i].id);
+  if (sameOrder && added.length === 0 && changed.length === 0) return undefined;
+  const doc = text.trim() === '' || !isMap(cur.doc.contents) ? newDocument() : cur.doc;
+  let seq = doc.get('packages', true) as YAMLSeq | undefined;
+  if (!seq || !isSeq(seq)) {
+    seq = doc.createNode([]) as YAMLSeq;
+    doc.set('packages', seq);
+  }
+  const oldNodes = new Map<string, { node: unknown; pkg: Package }>();
+  before.forEach((p, i) => oldNodes.set(p.id, { node: cur.nodes[i], pkg: p }));
+  seq.items = after.map((p) => {
+    const old = oldNodes.get(p.id);
+    if (!old) return doc.createNode(toPlain(p));
+    if (same(toPlain(old.pkg), toPlain(p))) return old.node;
+    if (isMap(old.node)) {
+      patchMap(doc, old.node as YAMLMap, toPlain(old.pkg), toPlain(p));
+      return old.node;
+    }
+    return doc.createNode(toPlain(p));
+  }) as typeof seq.items;
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 function newDocument(): Document {

@@ -118,3 +118,40 @@ describe('updateInventory', () => {
     expect(ids.slice(2).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `c-${i}`).sort());
   });
 });
+
+describe('updateInventory under a burst', () => {
+  it('200 edits from one process (host keys pinned as a fleet connects) all land', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jfleet-store-'));
+    await updateInventory(dir, () => Array.from({ length: 200 }, (_, i) => pkg(`k-${i}`, `127.0.3.${i + 1}`)));
+    const key = (i: number) => 'SHA256:' + String(i).padStart(43, 'A');
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        updateInventory(dir, (ps) => {
+          ps.find((p) => p.id === `k-${i}`)!.hostKey = key(i);
+        }),
+      ),
+    );
+    const got = parseInventory(read(dir), 'x', ref).packages;
+    expect(got.length).toBe(200);
+    expect(got.every((p, i) => p.hostKey === key(i))).toBe(true);
+  }, 120_000);
+});
+
+describe('updateInventory: a bad edit in a burst', () => {
+  it('is refused alone; the edits around it land', async () => {
+    const dir = fresh();
+    const results = await Promise.allSettled([
+      updateInventory(dir, (ps) => [...ps, pkg('ok-1', '127.0.4.1')]),
+      updateInventory(dir, (ps) => [...ps, pkg('bad-1', '127.0.0.11')]), // address of rambipuji-1
+      updateInventory(dir, () => {
+        throw new Error('caller failed');
+      }),
+      updateInventory(dir, (ps) => [...ps, pkg('ok-2', '127.0.4.2')]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(((results[1] as PromiseRejectedResult).reason as InputError).issues[0].message).toContain('duplicate address 127.0.0.11:22');
+    expect(((results[2] as PromiseRejectedResult).reason as Error).message).toBe('caller failed');
+    expect(parseInventory(read(dir), 'x', ref).packages.map((p) => p.id)).toEqual(['rambipuji-1', 'rambipuji-2', 'ok-1', 'ok-2']);
+    expect(read(dir)).toContain('# do not rename');
+  });
+});
