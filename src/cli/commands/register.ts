@@ -23,6 +23,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--skip-invalid', 'with --from: import the good rows and write the rejected ones to a file')
     .option('--rejected <file>', 'with --skip-invalid: where rejected rows go (default: <file>.rejected.csv)')
     .option('--dry-run', 'show what would be written, write nothing')
+    .option('-y, --yes', 'wizard: register without asking to confirm the summary')
     .addOption(jsonOption())
     .addHelpText(
       'after',

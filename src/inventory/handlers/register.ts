@@ -34,6 +34,7 @@ export interface RegisterOptions {
   rejected?: string;
   dryRun?: boolean;
   json?: boolean;
+  yes?: boolean;
 }
 
 export async function registerCommand(ctx: Context, opts: RegisterOptions): Promise<void> {
@@ -63,7 +64,7 @@ export async function registerCommand(ctx: Context, opts: RegisterOptions): Prom
   const missing = REQUIRED_FIELDS.filter((f) => !values[f]?.trim());
   if (missing.length) {
     requireFlags(ctx, missing.map(flagLabel), 'register needs them');
-    values = await wizard(ctx, dir, values);
+    values = await wizard(ctx, dir, values, Boolean(opts.yes));
   }
   const r = await registerRows({ dir, rows: [{ values }], label: flagLabel, now: ctx.clock.now(), dryRun: opts.dryRun });
   report(ctx, r, opts);
@@ -167,7 +168,7 @@ const check = (schema: { safeParse(v: unknown): { success: boolean; error?: { is
   return r.success ? true : (r.error?.issues[0]?.message ?? 'invalid');
 };
 
-async function wizard(ctx: Context, dir: string, given: RegValues): Promise<RegValues> {
+async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean): Promise<RegValues> {
   const ref = loadVillages();
   const inv = loadInventory(dir, ref);
   if (inv.issues.length) {
@@ -259,7 +260,7 @@ async function wizard(ctx: Context, dir: string, given: RegValues): Promise<RegV
   for (const k of Object.keys(v) as RegField[]) if (v[k] !== undefined && v[k]!.trim() === '') delete v[k];
 
   ctx.stdout.write(summary(ref, v));
-  if (!(await askConfirm(ctx, { message: 'Register this package?', default: true }))) throw new CancelledError('cancelled: nothing was written');
+  if (!yes && !(await askConfirm(ctx, { message: 'Register this package?', default: true }))) throw new CancelledError('cancelled: nothing was written');
   return v;
 }
 
