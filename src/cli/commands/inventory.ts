@@ -1,6 +1,6 @@
 import { type Command } from 'commander';
 import type { Context } from '../../context.js';
-import { jsonOption, limitOption, positiveInt } from '../shared.js';
+import { jsonOption, limitOption } from '../shared.js';
 
 /** jfleet inventory list|show|check|remove */
 export function register(program: Command, ctx: Context): void {
@@ -83,5 +83,4 @@ Examples:
       const { removeCommand } = await import('../../inventory/handlers/inventory.js');
       await removeCommand(ctx, ids, { ...opts, inventory: g(cmd) });
     });
-  void positiveInt;
 }

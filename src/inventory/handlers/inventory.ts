@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
-import { ExitStatus, InputError, UserError } from '../../errors.js';
+import { ExitStatus, formatIssue, InputError, UserError } from '../../errors.js';
 import { printJson } from '../../cli/shared.js';
 import { confirmOrYes } from '../../cli/prompts.js';
 import { loadInventory, type LoadResult } from '../load.js';
@@ -76,7 +77,6 @@ export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
   if (!res.exists) throw new UserError(`no inventory at ${res.file}`, { hint: 'register packages with jfleet register, or pick one with --inventory DIR' });
   const lines = new Map<string, number>();
   // line of each package id, for warnings about valid packages
-  const { readFileSync } = await import('node:fs');
   readFileSync(res.file, 'utf8')
     .split('\n')
     .forEach((l, i) => {
@@ -89,7 +89,6 @@ export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
   if (opts.json) {
     printJson(ctx, { file: res.file, packages: res.packages.length, ok: errors.length === 0, errors, warnings });
   } else {
-    const { formatIssue } = await import('../../errors.js');
     for (const i of issues) ctx.stdout.write(`${i.severity}: ${formatIssue(i)}\n`);
     ctx.stdout.write(`${res.file}: ${res.packages.length} valid package(s), ${errors.length} error(s), ${warnings.length} warning(s)\n`);
   }

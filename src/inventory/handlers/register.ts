@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
-import { CancelledError, UserError } from '../../errors.js';
+import { CancelledError, formatIssue, InputError, UserError } from '../../errors.js';
 import { printJson } from '../../cli/shared.js';
 import { askConfirm, askSearch, askText, requireFlags } from '../../cli/prompts.js';
 import { csvLine, parseRegistrationCsv } from '../csv.js';
@@ -44,7 +44,6 @@ export async function registerCommand(ctx: Context, opts: RegisterOptions): Prom
 
   const badTag = opts.tag?.find((t) => !TAG_RE.test(t));
   if (badTag !== undefined) {
-    const { InputError } = await import('../../errors.js');
     throw new InputError([{ field: '--tag', message: `"${badTag.replace(/[^\x20-\x7e]/g, '?')}" must be lower-case letters, digits, "_", ".", "=" or "-"` }], { hint: 'nothing was written' });
   }
   let values: RegValues = {
@@ -124,7 +123,6 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   const rowIssues = csv.issues.filter((i) => i.line !== undefined && csv.header.length && i.field === undefined && /^expected \d+ fields/.test(i.message));
   const fatal = csv.issues.filter((i) => !rowIssues.includes(i));
   if (fatal.length) {
-    const { InputError } = await import('../../errors.js');
     throw new InputError(fatal, { hint: 'nothing was written' });
   }
   const rawByLine = new Map<number, string[]>();
@@ -145,7 +143,6 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
     let out = csvLine([...csv.header, 'error']);
     for (const o of r.rejected) out += rejectedLine(o, csv.header, rawByLine, lines);
     if (!opts.dryRun) writeFileSync(rejectedFile, out, { mode: 0o600 });
-    const { formatIssue } = await import('../../errors.js');
     for (const o of r.rejected) for (const i of o.issues) ctx.stderr.write(`jfleet: rejected: ${formatIssue(i)}\n`);
     ctx.stderr.write(`jfleet: ${r.rejected.length} row(s) rejected${opts.dryRun ? ' (dry run: not written)' : `, written to ${rejectedFile}`}\n`);
   }
@@ -172,7 +169,6 @@ async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean)
   const ref = loadVillages();
   const inv = loadInventory(dir, ref);
   if (inv.issues.length) {
-    const { InputError } = await import('../../errors.js');
     throw new InputError(inv.issues, { hint: 'fix the inventory first (jfleet inventory check)' });
   }
   const existing = inv.packages;
