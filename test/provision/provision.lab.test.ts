@@ -5,7 +5,7 @@
  * cleanly; a password-only device is bootstrapped and ends key-only.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -204,6 +204,31 @@ describe('jfleet provision on the lab', () => {
     }
     const again = await run(['--yes', '--limit', '@failed']);
     expect(again.exitCode, again.why).toBe(0);
+  });
+
+  it('installs a .deb pushed over SFTP (a village that cannot download), waiting for the dpkg lock', async () => {
+    const d = keyDevices()[7];
+    const tmp = mkdtempSync(join(tmpdir(), 'jfleet-deb-'));
+    const pkgDir = join(tmp, 'pkg');
+    mkdirSync(join(pkgDir, 'DEBIAN'), { recursive: true });
+    mkdirSync(join(pkgDir, 'usr', 'share', 'jfleet-lab-dummy'), { recursive: true });
+    writeFileSync(join(pkgDir, 'DEBIAN', 'control'), 'Package: jfleet-lab-dummy\nVersion: 1.0\nArchitecture: all\nMaintainer: jfleet tests <tests@example.invalid>\nDescription: a tiny package pushed over SFTP\n');
+    writeFileSync(join(pkgDir, 'usr', 'share', 'jfleet-lab-dummy', 'README'), 'pushed, not downloaded\n');
+    const deb = join(tmp, 'jfleet-lab-dummy_1.0_all.deb');
+    await execa('dpkg-deb', ['--build', '--root-owner-group', pkgDir, deb]);
+    const recipe = join(tmp, 'kiosk');
+    cpSync(join(ROOT, 'recipes', 'kiosk'), recipe, { recursive: true });
+    writeFileSync(join(recipe, 'overrides', 'villages', `${d.village.code}.yaml`), `debs:\n  - { name: jfleet-lab-dummy, version: "1.0", file: ${JSON.stringify(deb)} }\n`);
+    // another dpkg user holds the lock for a few seconds: the step waits instead of failing
+    lab().run(d.id, `setsid python3 -c 'import fcntl,time; f=open("/var/lib/dpkg/lock-frontend","w"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(4)' >/dev/null 2>&1 &`);
+    await sleep(300);
+    const r = await run(['--yes', '--limit', d.id, '--recipe', recipe]);
+    expect(r.exitCode, r.why).toBe(0);
+    expect(device(r.summary, d.id).steps.find((s) => s.id === 'debs')).toMatchObject({ status: 'changed', reason: 'install jfleet-lab-dummy 1.0 from jfleet-lab-dummy_1.0_all.deb' });
+    expect(lab().run(d.id, "dpkg-query -W -f '${Status} ${Version}' jfleet-lab-dummy")).toBe('install ok installed 1.0');
+    expect(lab().run(d.id, 'cat /usr/share/jfleet-lab-dummy/README')).toBe('pushed, not downloaded\n');
+    const again = await run(['--yes', '--limit', d.id, '--recipe', recipe]);
+    expect(again.summary.total.changed).toBe(0);
   });
 
   it('bootstraps a password-only device: fleet key installed, host key pinned, ends key-only', async () => {
