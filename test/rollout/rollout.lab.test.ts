@@ -1,6 +1,7 @@
 /**
  * Rollouts against a lab of 30 real sshd devices, driven through the real CLI process.
- * One lab for the whole file; the scenarios run in order on the same fleet:
+ * One lab for the whole file, provisioned by `jfleet provision` (kiosk service + base release);
+ * the scenarios run in order on the same fleet:
  *   1. a release that breaks the kiosk stops at the canary and rolls it back (exit 4)
  *   2. a good release; the CLI is SIGKILLed mid-wave; `rollout resume` completes it (exit 0);
  *      a second rollout meanwhile is refused by the lock (exit 75)
@@ -15,14 +16,14 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import { useLab, type Lab } from '../lab/lab.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { updateInventory } from '../../src/inventory/store.js';
 import { parseWaves, planWaves } from '../../src/rollout/waves.js';
 import { BIN, jfleet } from '../helpers/cli.js';
 
 const N = 30;
-const KIOSK_FILES = join(import.meta.dirname, '../../recipes/kiosk/files');
+const labOf = useLab(N);
 let lab: Lab;
 let work: string;
 let order: string[]; // the rollout order of the fleet (canary first)
@@ -41,30 +42,6 @@ function bundle(name: string, check?: string): string {
     chmodSync(join(b, 'check'), 0o755);
   }
   return b;
-}
-
-/**
- * Set the kiosk up the way the provisioning recipe does (same jfleet-kiosk, jfleet-kiosk-restart and
- * unit files; base release 0.0.0-base), without the rest of the recipe (packages, users, X), which
- * this test does not need and which would cost minutes on 30 devices.
- */
-function installKiosk(id: string, listen: string): void {
-  const b64 = (f: string) => readFileSync(join(KIOSK_FILES, f)).toString('base64');
-  const index = '<h1>base</h1>\n';
-  const manifest = JSON.stringify({ version: '0.0.0-base', files: { 'www/index.html': sha(index) } });
-  lab.run(id, [
-    'set -e',
-    `echo ${b64('jfleet-kiosk')} | base64 -d > /usr/local/bin/jfleet-kiosk`,
-    `echo ${b64('jfleet-kiosk-restart')} | base64 -d > /usr/local/bin/jfleet-kiosk-restart`,
-    'chmod 755 /usr/local/bin/jfleet-kiosk /usr/local/bin/jfleet-kiosk-restart',
-    'mkdir -p /etc/jfleet /etc/systemd/system/multi-user.target.wants /opt/jfleet-kiosk/releases/0.0.0-base/www',
-    `printf 'KIOSK_URL="https://example.invalid/"\\nKIOSK_LISTEN="%s"\\n' '${listen}' > /etc/jfleet/kiosk.env`,
-    `echo ${Buffer.from(index).toString('base64')} | base64 -d > /opt/jfleet-kiosk/releases/0.0.0-base/www/index.html`,
-    `echo ${Buffer.from(manifest).toString('base64')} | base64 -d > /opt/jfleet-kiosk/releases/0.0.0-base/manifest.json`,
-    'ln -sfn releases/0.0.0-base /opt/jfleet-kiosk/current',
-    `echo ${b64('jfleet-kiosk.service')} | base64 -d > /etc/systemd/system/jfleet-kiosk.service`,
-    'ln -sf ../jfleet-kiosk.service /etc/systemd/system/multi-user.target.wants/jfleet-kiosk.service',
-  ].join('\n'));
 }
 
 /** The release a device is on, read from its overlay's upper layer; asserts it is whole and alone. */
@@ -121,13 +98,15 @@ function spawnRollout(args: string[], onEvent: (e: Record<string, unknown> & { e
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'jfleet-rollout-lab-'));
-  lab = await startLab({ devices: N });
-  for (const d of lab.devices) installKiosk(d.id, `${d.address}:8080`);
+  lab = labOf();
+  // the real provisioning installs the kiosk service and the base release 0.0.0-base
+  const prov = await run(['provision', '--yes', '--profile', 'lab', '--json']);
+  expect(prov.exitCode, prov.stderr).toBe(0);
   // wait for the lab init to start every kiosk (it scans for enabled units twice a second)
   const deadline = Date.now() + 30_000;
   for (const d of lab.devices) {
     for (;;) {
-      const out = lab.run(d.id, `cat /run/jfleet-kiosk/browser.pid 2>/dev/null; curl -s -o /dev/null -w '%{http_code}' http://${d.address}:8080/ || true`);
+      const out = lab.run(d.id, `curl -s -o /dev/null -w '%{http_code}' http://${d.address}:8080/ || true`);
       if (out.endsWith('200')) break;
       if (Date.now() > deadline) throw new Error(`kiosk did not come up on ${d.id}: ${out}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -147,8 +126,7 @@ beforeAll(async () => {
   for (const v of ['1.2.0', '1.2.1']) expect((await run(['release', 'add', bundle(v, legacyCheck), '--version', v])).exitCode).toBe(0);
 }, 180_000);
 
-afterAll(async () => {
-  await lab?.stop();
+afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
