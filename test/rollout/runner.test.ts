@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../../src/context.js';
 import { addRelease } from '../../src/rollout/release.js';
-import { resumeRollout, rolloutStatus, startRollout, type RolloutDeps } from '../../src/rollout/runner.js';
+import { abortRollout, resumeRollout, rolloutStatus, startRollout, type RolloutDeps } from '../../src/rollout/runner.js';
 import { makeDevice, pkgOf, sha, stopDevice, type LocalDevice } from './local-device.js';
 
 let dir: string;
@@ -198,5 +198,31 @@ describe('rollout runner on local devices', () => {
     expect(again.exitCode).toBe(0);
     expect(again.counts.updated).toBe(6);
     for (const dev of devices) expect(releaseOf(dev)).toBe('6.0.0');
+  });
+
+  it('jfleet rollout abort stops a running rollout after the devices in flight (exit 4)', async () => {
+    const home = join(dir, 'home5');
+    const ctx = makeCtx(home);
+    await addRelease(ctx, { path: bundle('r7'), version: '7.0.0' });
+    const before = Object.fromEntries(devices.map((x) => [x.pkg.id, releaseOf(x)]));
+    const d = perDevice();
+    let aborted = false;
+    const res = await startRollout(ctx, { release: '7.0.0', waves: '1,2,100%', maxFail: '0', settleMs: 300, forks: 1 }, {
+      ...d,
+      connect: async (p) => {
+        if (p.id !== 'k-a1' && !aborted) {
+          aborted = true;
+          await abortRollout(makeCtx(home)); // what an operator runs from another shell
+        }
+        return d.connect!(p);
+      },
+    });
+    expect(res.exitCode).toBe(4);
+    expect(res.rollout).toMatchObject({ state: 'aborted', reason: 'aborted by operator (jfleet rollout abort)' });
+    expect(res.counts.updated).toBe(2); // the canary, and the device already in flight
+    expect(res.counts.skipped).toBe(4);
+    const moved = devices.filter((x) => releaseOf(x) === '7.0.0').map((x) => x.pkg.id);
+    expect(moved).toHaveLength(2);
+    for (const x of devices.filter((y) => !moved.includes(y.pkg.id))) expect(releaseOf(x)).toBe(before[x.pkg.id]);
   });
 });
