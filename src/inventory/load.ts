@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
-import type { InputIssue } from '../errors.js';
+import { UserError, type InputIssue } from '../errors.js';
 import { issueMessage, packageSchema, type Package } from './schema.js';
 import { packagesFile } from './paths.js';
 import type { VillageReference } from './villages.js';
@@ -22,7 +22,11 @@ export function loadInventory(dir: string, ref?: VillageReference): LoadResult {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, packages: [], issues: [], exists: false };
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { file, packages: [], issues: [], exists: false };
+    if (code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EPERM') {
+      throw new UserError(`cannot read ${file}: ${code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' ? 'a path component is not a directory' : 'permission denied'} (${code})`, { cause: e });
+    }
     throw e;
   }
   return { ...parseInventory(text, file, ref), exists: true };

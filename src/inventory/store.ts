@@ -103,6 +103,23 @@ async function drain(dir: string, file: string): Promise<void> {
   }
 }
 
+/** A file-system failure the user can act on (permissions, full disk, read-only) as one line. */
+function fsError(e: unknown, file: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const known: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    ENOTDIR: 'a path component is not a directory',
+    EISDIR: 'is a directory',
+    EEXIST: 'exists and is not a directory',
+  };
+  if (code && known[code]) return new UserError(`cannot write ${file}: ${known[code]} (${code}); nothing was changed`, { cause: e });
+  return e;
+}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -173,7 +190,8 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
     const written = newText !== undefined && newText !== text;
     if (written) writeAtomic(file, newText);
     for (const d of done) outcome.set(d.job, { ok: true, value: { file, before: d.before, after: d.after, ...diff(d.before, d.after), written, text: newText ?? text } });
-  } catch (error) {
+  } catch (e) {
+    const error = fsError(e, file);
     for (const job of jobs) if (!outcome.has(job) || outcome.get(job)!.ok) outcome.set(job, { ok: false, error });
   } finally {
     if (release) await release().catch(() => undefined);

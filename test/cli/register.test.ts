@@ -149,3 +149,14 @@ describe('jfleet register: real processes racing', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('jfleet register: file-system trouble', () => {
+  it('an inventory path that is a file is one clear line, exit 2', async () => {
+    const home = tempHome();
+    writeFileSync(join(home, 'notadir'), 'x');
+    const r = await jfleet(['--inventory', join(home, 'notadir'), 'register', '--village', '35.09.13.2006', '--address', '127.0.0.5'], { home });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^jfleet: error: cannot (read|write) .*notadir\/packages\.yaml: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
