@@ -80,7 +80,7 @@ const draining = new Set<string>();
 export async function applyInventoryUpdate(dir: string, fn: (packages: Package[]) => Package[] | void, opts: UpdateOptions = {}): Promise<UpdateResult> {
   const file = packagesFile(dir);
   const ref = opts.ref ?? loadVillages();
-  if (opts.dryRun) return dryRun(dir, file, fn, ref);
+  if (opts.dryRun) return dryRun(file, fn, ref);
   return new Promise<UpdateResult>((resolve, reject) => {
     const q = pending.get(file) ?? [];
     q.push({ fn, ref, resolve, reject });
@@ -155,13 +155,12 @@ function diff(before: Package[], after: Package[]) {
   };
 }
 
-async function dryRun(dir: string, file: string, fn: Job['fn'], ref: VillageReference): Promise<UpdateResult> {
+async function dryRun(file: string, fn: Job['fn'], ref: VillageReference): Promise<UpdateResult> {
   const text = readText(file);
   const cur = parseInventoryDocument(text, file, ref);
   if (cur.issues.length) throw new InputError(cur.issues, { hint: `fix ${file} first (jfleet inventory check); nothing was written` });
   const after = applyOne({ fn, ref }, cur.packages, file);
   const newText = render(cur, text, after) ?? text;
-  void dir;
   return { file, before: cur.packages, after, ...diff(cur.packages, after), written: false, text: newText };
 }
 
@@ -250,7 +249,6 @@ function patchMap(doc: Document, node: YAMLMap, oldPlain: Record<string, unknown
     }
   }
   for (const k of Object.keys(oldPlain)) if (!(k in newPlain)) node.delete(k);
-  // keys present in the file but empty/defaulted in the package (e.g. "tags: []") removed above only if in oldPlain
 }
 
 const LOCK_STALE_MS = 5_000;
