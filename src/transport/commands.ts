@@ -38,7 +38,7 @@ async function configuredForks(ctx: Context): Promise<number> {
 
 export async function execCommand(ctx: Context, args: string[], opts: ExecCommandOptions): Promise<void> {
   if (!args.length) throw new UserError('no command given', { hint: 'put the command after --, e.g. jfleet exec -- uptime' });
-  const { loadSelection, recordFailed } = await import('../inventory/service.js');
+  const { loadSelection, recordFailed, readFailed } = await import('../inventory/service.js');
   const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
   const all = loadInventory(sel.dir).packages;
@@ -107,7 +107,8 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   const order = new Map(sel.packages.map((p, i) => [p.id, i]));
   results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   const failedIds = results.filter((r) => r.status !== 'ok').map((r) => r.id);
-  await recordFailed(ctx, failedIds);
+  // (an fsync'd write: skipped when the recorded list already says the same)
+  if (JSON.stringify(readFailed(ctx)) !== JSON.stringify([...new Set(failedIds)].sort())) await recordFailed(ctx, failedIds);
   if (opts.json) {
     ctx.stdout.write(JSON.stringify({ command: args, summary: summarize(results), results }, null, 2) + '\n');
   } else {
