@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
 import { useLab, startLab } from './lab.js';
 import { readRegistry } from '../../src/lab/registry.js';
 import { loadInventory } from '../../src/inventory/load.js';
@@ -141,5 +142,33 @@ describe('labs side by side and clean-up', () => {
     // this lab is untouched
     expect(lab().run(lab().devices[0].id, 'hostname').trim()).toBe(lab().devices[0].id);
     expect(readdirSync(lab().dir)).toContain('lab.json');
+  });
+
+  it('a lab left behind by a crashed process is cleaned by the next one (processes, mounts, directory)', async () => {
+    const script = `import('${join(process.cwd(), 'dist/lab/lab.js')}').then(async ({ startLab }) => {
+      const l = await startLab({ devices: 2, diskMiB: 8 });
+      process.stdout.write(JSON.stringify({ dir: l.dir, id: l.id, pids: l.devices.flatMap((d) => [d.pid, d.initPid]) }) + '\\n');
+      setInterval(() => {}, 1000);
+    });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (b: Buffer) => {
+        buf += b.toString();
+        if (buf.includes('\n')) resolve(buf.split('\n')[0]);
+      });
+      child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
+    });
+    const crashed = JSON.parse(line) as { dir: string; id: string; pids: number[] };
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(readRegistry().labs.map((l) => l.id)).toContain(crashed.id);
+    expect(existsSync(`/proc/${crashed.pids[0]}`)).toBe(true); // detached: survives its owner
+    const next = await startLab({ devices: 1 });
+    await next.stop();
+    for (const p of crashed.pids) expect(existsSync(`/proc/${p}`)).toBe(false);
+    expect(existsSync(crashed.dir)).toBe(false);
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(crashed.dir);
+    expect(readRegistry().labs.map((l) => l.id)).not.toContain(crashed.id);
   });
 });

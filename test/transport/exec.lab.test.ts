@@ -5,7 +5,7 @@
  * cannot inject, SFTP round-trips bytes exactly, a device behind a jump host is reached.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { useLab } from '../lab/lab.js';
@@ -188,6 +188,20 @@ describe('jfleet exec on a lab', () => {
       expect((await t2.exec('hostname')).stdout).toBe(`${target.id}\n`);
     } finally {
       await pool.closeAll();
+    }
+  });
+
+  it('honours ~/.ssh/config host aliases (HostName) where the inventory names an alias', async () => {
+    const dev = lab().devices[14];
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'config'), `Host kiosk-alias-14\n  HostName ${dev.address}\n  Port 22\n`);
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    try {
+      const t = await pool.get({ ...pkg(dev.id), address: 'kiosk-alias-14' });
+      expect((await t.exec('hostname')).stdout).toBe(`${dev.id}\n`);
+    } finally {
+      await pool.closeAll();
+      rmSync(join(home, '.ssh', 'config'));
     }
   });
 
