@@ -14,26 +14,30 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function time(args) {
-  const t = [];
-  for (let i = 0; i < runs + 2; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-    if (i >= 2) t.push(ms); // two warm-up runs (disk cache)
-  }
-  return median(t);
+function once(args) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
 }
 
-// interleave-free but same run: the baseline first, then each command
-const base = time(['-e', '0']);
-const rows = [
-  ['node -e 0', base],
-  ['jfleet --version', time([bin, '--version'])],
-  ['jfleet --help', time([bin, '--help'])],
+// Rounds interleave the three commands, so load from other processes hits them alike.
+const cases = [
+  ['node -e 0', ['-e', '0']],
+  ['jfleet --version', [bin, '--version']],
+  ['jfleet --help', [bin, '--help']],
 ];
-console.log(`startup, median of ${runs} runs (node ${process.version}, ${process.platform})`);
-for (const [name, ms] of rows) {
-  console.log(`${name.padEnd(18)} ${ms.toFixed(1).padStart(7)} ms   ${(ms / base).toFixed(2)}x node -e 0`);
+const times = cases.map(() => []);
+for (let round = 0; round < runs + 2; round++) {
+  cases.forEach(([, args], i) => {
+    const ms = once(args);
+    if (round >= 2) times[i].push(ms); // two warm-up rounds (disk cache)
+  });
 }
+const base = median(times[0]);
+console.log(`startup, median of ${runs} interleaved runs (node ${process.version}, ${process.platform})`);
+cases.forEach(([name], i) => {
+  const ms = median(times[i]);
+  console.log(`${name.padEnd(18)} ${ms.toFixed(1).padStart(7)} ms   ${(ms / base).toFixed(2)}x node -e 0`);
+});
