@@ -150,12 +150,13 @@ export class RolloutStore {
 
   /**
    * Devices whose latest finished update (any rollout) put them on `release` and kept them there:
-   * a repeated `rollout --release V` leaves them out of its waves.
+   * a repeated `rollout --release V` leaves them out of its waves. A later rollback or failure
+   * (of any release) means the device is not known to be on it, so it is planned again.
    */
   alreadyOn(release: string, deviceIds: string[]): Set<string> {
     const rows = this.db
       .prepare(`SELECT d.device_id AS id, r.release AS release, d.state AS state FROM rollout_devices d JOIN rollouts r ON r.id = d.rollout_id
-                WHERE d.state IN ('updated', 'rolled_back') ORDER BY d.rollout_id`)
+                WHERE d.state IN ('updated', 'rolled_back', 'failed') ORDER BY d.rollout_id`)
       .all() as { id: string; release: string; state: DeviceState }[];
     const last = new Map<string, { release: string; state: DeviceState }>();
     for (const r of rows) last.set(r.id, r);
