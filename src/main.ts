@@ -64,8 +64,13 @@ function isPromptCancel(err: unknown): boolean {
 export async function run(argv: string[]): Promise<void> {
   const ac = new AbortController();
   let interrupts = 0;
+  let firstAt = 0;
   const onSignal = (sig: NodeJS.Signals) => {
+    // Exit hooks in dependencies (when-exit via conf/atomically, signal-exit) re-raise the signal
+    // they caught within milliseconds; only a second signal a person sends counts as "I mean it".
+    if (interrupts > 0 && Date.now() - firstAt < 1000) return;
     interrupts++;
+    if (interrupts === 1) firstAt = Date.now();
     process.exitCode ??= sig === 'SIGINT' ? ExitCode.cancelled : 143;
     if (interrupts > 1) process.exit(process.exitCode); // second Ctrl-C: the user means it
     ac.abort(new Error(sig));

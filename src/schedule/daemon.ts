@@ -60,16 +60,22 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   const sweepCtx: Context = { ...ctx, signal: hardStop.signal };
   const result: DaemonResult = { sweeps: 0, reports: 0, skipped: 0, failed: 0 };
   let busy: Promise<void> | null = null;
+  let busyName = '';
   let stopping = false;
 
   const report = opts.onReport ?? defaultReport;
   const exclusive = (name: string, job: () => Promise<void>) => async () => {
     if (stopping) return;
+    // The other job (a report during a sweep, or the reverse) is waited for; the same job still
+    // running means the schedule is tighter than the work: skip this tick.
+    while (busy && busyName !== name) await busy;
+    if (stopping) return;
     if (busy) {
       result.skipped++;
-      log(`${name}: skipped, the previous run is still going`);
+      log(`${name}: skipped, the previous ${name} is still going`);
       return;
     }
+    busyName = name;
     busy = job()
       .catch((err: unknown) => {
         result.failed++;
@@ -116,13 +122,17 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
     log(`stopping: waiting up to ${Math.round(bound / 1000)} s for the running job`);
     const timer = setTimeout(() => hardStop.abort(new Error('stop timeout')), bound);
     const done = busy as Promise<void>;
-    await Promise.race([done, new Promise((r) => setTimeout(r, bound + 2000))]);
+    let grace: NodeJS.Timeout | undefined;
+    // The aborted sweep gets 2 s more to store what it has; then we close regardless.
+    await Promise.race([done, new Promise((r) => (grace = setTimeout(r, bound + 2000)))]);
     clearTimeout(timer);
+    clearTimeout(grace);
   }
   await session.pool.closeAll().catch(() => undefined);
   for (const t of tasks) await t.destroy();
   db.close();
   log(`daemon stopped after ${result.sweeps} sweep(s), ${result.reports} report(s)`);
+  if (ctx.env.JFLEET_DEBUG_HANDLES) setTimeout(() => log(`still alive: ${process.getActiveResourcesInfo().join(', ')}`), 2000).unref();
   return result;
 }
 

@@ -1,12 +1,13 @@
 /**
- * The sweep lock: two sweeps (a cron sweep, a technician's sweep, the daemon) never run at
- * once. proper-lockfile keeps a lock directory whose mtime it refreshes, so a crashed holder
- * goes stale after `stale` ms instead of blocking forever. The holder's pid and start time sit
- * next to it so the refusal can say who holds it.
+ * The sweep lock: two sweeps (a cron sweep, a technician's sweep, the daemon) never run at once.
+ *
+ * A lock file created with O_EXCL holds the holder's pid; a holder that died (its pid is gone)
+ * leaves a stale file that the next run takes over. Not proper-lockfile: its signal-exit hook
+ * re-raises SIGTERM, which the CLI would read as a second Ctrl-C and exit without a graceful stop.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { ExitCode, UserError } from '../errors.js';
 
 export interface HeldLock {
@@ -20,50 +21,68 @@ export interface LockOptions {
   signal?: AbortSignal;
 }
 
-const STALE_MS = 20_000;
+interface Holder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+function readHolder(file: string): Holder | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Holder;
+  } catch {
+    return null;
+  }
+}
+
+function alive(h: Holder): boolean {
+  if (h.host !== hostname()) return true; // cannot tell: respect it
+  try {
+    process.kill(h.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export async function acquireLock(locksDir: string, name: string, opts: LockOptions = {}): Promise<HeldLock> {
   mkdirSync(locksDir, { recursive: true, mode: 0o700 });
   const file = join(locksDir, `${name}.lock`);
-  const info = join(locksDir, `${name}.holder`);
-  writeFileSync(file, '', { flag: 'a', mode: 0o600 });
+  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   const deadline = Date.now() + (opts.waitMs ?? 6 * 3600_000);
   for (;;) {
     try {
-      const release = await lockfile.lock(file, {
-        realpath: false,
-        stale: STALE_MS,
-        update: 5_000,
-        onCompromised: () => {
-          /* another process took a lock we let go stale: our write still completes; nothing to do */
-        },
-      });
-      writeFileSync(info, JSON.stringify({ pid: process.pid, since: new Date().toISOString() }) + '\n', { mode: 0o600 });
+      writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 });
+      let released = false;
       return {
         release: async () => {
-          rmSync(info, { force: true });
-          await release().catch(() => undefined);
+          if (released) return;
+          released = true;
+          const h = readHolder(file);
+          if (h && h.pid === me.pid && h.since === me.since) rmSync(file, { force: true });
         },
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      if (!opts.wait || Date.now() > deadline) {
-        throw new UserError(`another ${name} is running${holderText(info)}; not starting a second one`, {
-          exitCode: ExitCode.locked,
-          hint: opts.wait ? 'it did not finish within the wait time' : `wait for it, or run with --wait to queue behind it`,
-        });
-      }
-      if (opts.signal?.aborted) throw new UserError(`gave up waiting for the ${name} lock`, { exitCode: ExitCode.cancelled });
-      await new Promise((r) => setTimeout(r, 250));
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-  }
-}
-
-function holderText(info: string): string {
-  try {
-    const h = JSON.parse(readFileSync(info, 'utf8')) as { pid?: number; since?: string };
-    return ` (pid ${h.pid}, since ${h.since})`;
-  } catch {
-    return '';
+    const holder = readHolder(file);
+    if (holder === null || !alive(holder)) {
+      // Stale (holder died, or a torn write): move it aside atomically, then try again.
+      try {
+        renameSync(file, `${file}.stale-${process.pid}`);
+        rmSync(`${file}.stale-${process.pid}`, { force: true });
+      } catch {
+        /* someone else took it over first */
+      }
+      continue;
+    }
+    if (!opts.wait || Date.now() > deadline) {
+      throw new UserError(`another ${name} is running (pid ${holder.pid}, since ${holder.since}); not starting a second one`, {
+        exitCode: ExitCode.locked,
+        hint: opts.wait ? 'it did not finish within the wait time' : 'wait for it, or run with --wait to queue behind it',
+      });
+    }
+    if (opts.signal?.aborted) throw new UserError(`gave up waiting for the ${name} lock`, { exitCode: ExitCode.cancelled });
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -12,10 +12,12 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-export async function startPageServer(): Promise<PageServer> {
+export async function startPageServer(opts: { delayMs?: number } = {}): Promise<PageServer> {
   const server: Server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<!doctype html><title>kiosk</title>');
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>kiosk</title>');
+    }, opts.delayMs ?? 0);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
