@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
-import { ExitStatus, UserError } from '../errors.js';
+import { ExitCode, ExitStatus, UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { resolveInventoryDir } from '../inventory/paths.js';
 import type { Package } from '../inventory/schema.js';
@@ -17,6 +17,13 @@ import { generateEd25519 } from './keygen.js';
 import { createPool } from './pool.js';
 import { buildCommand, outcomeOf, prefixLines, progressLine, recapLines, summarize, type DeviceResult } from './recap.js';
 import type { SshTransport } from './ssh.js';
+import { TransportError } from './types.js';
+
+/** A device we could not work on, for single-device commands: one line, exit 1 (no stack). */
+function deviceError(e: unknown): unknown {
+  if (e instanceof TransportError) return new UserError(e.message, { exitCode: ExitCode.deviceFailed });
+  return e;
+}
 
 export interface ExecCommandOptions {
   inventory?: string;
@@ -143,7 +150,7 @@ export async function sshCommand(ctx: Context, id: string, opts: { inventory?: s
   const { pkg, all, dir } = findPackage(ctx, await inventoryDirFor(ctx, opts.inventory), id);
   const pool = createPool(ctx, { inventoryDir: dir, packages: all });
   try {
-    const t = (await pool.get(pkg)) as SshTransport;
+    const t = (await pool.get(pkg).catch((e: unknown) => Promise.reject(deviceError(e)))) as SshTransport;
     if (opts.command?.length) {
       const r = await t.exec(buildCommand(opts.command, pkg), { onStdout: (b) => ctx.stdout.write(b), onStderr: (b) => ctx.stderr.write(b), signal: ctx.signal });
       if (r.exitCode !== 0) throw new ExitStatus(r.exitCode ?? 1);
@@ -181,6 +188,8 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: { inv
   let offered: string;
   try {
     offered = await pool.offeredHostKey(pkg);
+  } catch (e) {
+    throw deviceError(e);
   } finally {
     await pool.closeAll();
   }

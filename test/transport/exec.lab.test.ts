@@ -108,6 +108,9 @@ describe('jfleet exec on a lab', () => {
     expect(r.stdout).toContain(fresh);
     expect(r.stdout).toContain(`jfleet hostkey accept ${dev}`);
     expect(pkg(dev).hostKey).toBe(old); // nothing re-pinned silently
+    const sh = await run(['ssh', dev, '--', 'true']);
+    expect(sh.exitCode).toBe(1);
+    expect(sh.stderr).toBe(`jfleet: error: host key of ${dev} changed: pinned ${old}, offered ${fresh}; if the device was reinstalled, run: jfleet hostkey accept ${dev}\n`);
     // the pool refuses too, with a typed error carrying both
     const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
     const err = await pool.get(pkg(dev)).catch((e: unknown) => e);
