@@ -77,6 +77,13 @@ export async function run(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `jfleet villages | head`: the reader went away; that is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const ctx = defaultContext({
     debug: argv.includes('--debug'),
     noColor: argv.includes('--no-color'),

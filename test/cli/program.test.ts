@@ -25,3 +25,16 @@ describe('the jfleet program', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('output to a closed pipe', () => {
+  it('exits quietly when the reader goes away (jfleet villages | head -1)', async () => {
+    const { execa } = await import('execa');
+    const { BIN } = await import('../helpers/cli.js');
+    const r = await execa('sh', ['-c', `node ${BIN} villages | head -1; exit "\${PIPESTATUS:-0}"`], {
+      env: { PATH: process.env.PATH ?? '', JFLEET_HOME: '/tmp/jfleet-epipe-test', NO_COLOR: '1' },
+      reject: false,
+    });
+    expect(r.stdout.split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  });
+});
