@@ -27,14 +27,15 @@ describe('the jfleet program', () => {
 });
 
 describe('output to a closed pipe', () => {
-  it('exits quietly when the reader goes away (jfleet villages | head -1)', async () => {
+  it('exits quietly when the reader has gone away (jfleet villages | true)', async () => {
     const { execa } = await import('execa');
     const { BIN } = await import('../helpers/cli.js');
-    const r = await execa('sh', ['-c', `node ${BIN} villages | head -1; exit "\${PIPESTATUS:-0}"`], {
+    // `true` exits at once, long before node starts: every write meets a pipe with no reader.
+    const r = await execa('bash', ['-c', `node ${BIN} villages | true; exit "\${PIPESTATUS[0]}"`], {
       env: { PATH: process.env.PATH ?? '', JFLEET_HOME: '/tmp/jfleet-epipe-test', NO_COLOR: '1' },
       reject: false,
     });
-    expect(r.stdout.split('\n')).toHaveLength(1);
-    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
   });
 });
