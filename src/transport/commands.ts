@@ -64,6 +64,7 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   // Ctrl-C: drop every connection (running commands end), the fan-out starts nothing new
   const onAbort = () => void pool.closeAll();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
+  drawProgress();
   try {
     const settled = await fanOut(
       sel.packages,

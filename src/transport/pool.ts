@@ -216,6 +216,15 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
   const jumpSock = async (jump: string, selfId: string, host: string, port: number, depth: number): Promise<() => Promise<Duplex>> => {
     if (depth > 4) throw new TransportError('protocol', selfId, `jump host chain too long at ${jump}`);
     let jt: SshTransport;
+    if (!byId.has(jump) && !jump.includes('@') && !jump.includes(':') && !jump.includes('.')) {
+      // a package id the caller did not pass packages for: read the inventory once
+      try {
+        const { loadInventory } = await import('../inventory/load.js');
+        for (const p of loadInventory(await pinDir()).packages) if (!byId.has(p.id)) byId.set(p.id, p);
+      } catch {
+        /* treated as a host name below */
+      }
+    }
     const jp = byId.get(jump);
     if (jp) {
       if (jp.id === selfId) throw new TransportError('protocol', selfId, `${selfId} cannot be its own jump host`);

@@ -186,6 +186,13 @@ describe('jfleet exec on a lab', () => {
       const t = await pool.get({ ...behind, jump: jump.id });
       const r = await t.exec('hostname; echo $SSH_CLIENT');
       expect(r.stdout.split('\n')[0]).toBe(target.id);
+      // a pool given no package list reads the inventory to resolve the jump id
+      const bare = createPool(ctx(), { inventoryDir: lab().inventoryDir });
+      try {
+        expect((await (await bare.get({ ...behind, id: 'via-inventory', jump: jump.id })).exec('hostname')).stdout).toBe(`${target.id}\n`);
+      } finally {
+        await bare.closeAll();
+      }
       // and by [user@]host[:port]
       const t2 = await pool.get({ ...behind, id: 'via-spec', jump: `root@${jump.address}:22` });
       expect((await t2.exec('hostname')).stdout).toBe(`${target.id}\n`);
