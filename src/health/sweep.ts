@@ -3,6 +3,7 @@
  * concurrency limit), judge it, run the state machine, and store results and state changes in
  * one transaction. The sweep lock keeps two sweeps from overlapping.
  */
+import { setMaxListeners } from 'node:events';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { InputError } from '../errors.js';
@@ -117,6 +118,8 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
       return probe;
     };
 
+    // every in-flight probe listens for a cancel: as many listeners as forks, not a leak
+    setMaxListeners(0, ctx.signal);
     const { fanOut } = await import('../transport/fanout.js');
     let done = 0;
     const settled = await fanOut(packages, forks, probeOne, { signal: ctx.signal });

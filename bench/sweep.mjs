@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// Health sweeps on the lab, in one run:
+//   1. cold sweeps (new connections) and warm sweeps (the daemon's open pool) of N devices for
+//      each size: wall time, client CPU per device, peak RSS (warm: with N connections open);
+//   2. the cold sweep as a user runs it (`jfleet sweep`, node start-up included) against the same
+//      probe script run by Ansible (ansible-playbook, shell module, forks 50), at --ansible-sizes;
+//   3. a sweep of --n4g devices, each behind the lab's emulated 4G link (150 ms each way, 2% loss,
+//      1 Mbit/s), with the bytes on the wire per device (TCP payload both ways, counted by a relay
+//      in front of each link), cold and warm.
+// Targets (issue 5): cold >= 10x faster than Ansible; warm 250 within 2 s; < 150 MiB RSS at 250
+// open connections; cost linear in N; 4G: 100 devices within 10 s and <= 20 KB/device/sweep.
+// Needs root (the lab) and a build (npm run build). Quick try:
+//   node bench/sweep.mjs --sizes 20 --ansible-sizes 20 --n4g 10
+// Full:  node bench/sweep.mjs            (sizes 100,250,500; ansible at 100; 4G at 100)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const list = (s) => (s === '' || s === 'none' ? [] : String(s).split(',').map(Number));
+const SIZES = list(arg('sizes', '100,250,500'));
+const ANSIBLE_SIZES = process.argv.includes('--skip-ansible') ? [] : list(arg('ansible-sizes', '100'));
+const N4G = process.argv.includes('--skip-4g') ? 0 : Number(arg('n4g', 100));
+const WARM_ROUNDS = Number(arg('rounds', 3));
+const FORKS = Number(arg('forks', 50));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'jfleet.js');
+const HZ = 100;
+
+const { startLab } = await import(join(ROOT, 'dist', 'lab', 'lab.js'));
+const { runSweep, openPool, targetsFor } = await import(join(ROOT, 'dist', 'health', 'sweep.js'));
+const { probeCommand } = await import(join(ROOT, 'dist', 'health', 'probe.js'));
+const { loadSelection } = await import(join(ROOT, 'dist', 'inventory', 'service.js'));
+const { DEFAULT_SETTINGS } = await import(join(ROOT, 'dist', 'health', 'settings.js'));
+
+const fmt = (ms) => (ms / 1000).toFixed(2) + ' s';
+const mib = (b) => (b / 1048576).toFixed(0) + ' MiB';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const HEALTH_YAML = 'thresholds: { load_warn: 1000, load_crit: 1000 }\nconnect_timeout_ms: 20000\ntimeout_ms: 20000\n';
+
+function childCpuMs() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / HZ;
+}
+function run(cmd, args, env) {
+  return new Promise((resolve, reject) => {
+    const cpu0 = childCpuMs();
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, wallMs: performance.now() - t0, cpuMs: childCpuMs() - cpu0, out, err }));
+  });
+}
+
+/** Peak RSS while fn runs (sampled every 20 ms). */
+async function measure(fn) {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    const wallMs = performance.now() - t0;
+    const c = process.cpuUsage(cpu0);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { value, wallMs, cpuMs: (c.user + c.system) / 1000, peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function ctxFor(home, env) {
+  return {
+    cwd: process.cwd(), env: { ...process.env, ...env, JFLEET_HOME: home }, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+    clock: { now: () => new Date() }, home, color: false, debug: false, interactive: false, signal: new AbortController().signal,
+  };
+}
+
+/** The same stand-in kiosk as the health tests: release, kiosk.env, a browser pid; one page server for all. */
+async function startPage() {
+  const { createServer: http } = await import('node:http');
+  const s = http((_q, r) => r.end('<!doctype html><title>kiosk</title>'));
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  return { listen: `127.0.0.1:${s.address().port}`, close: () => new Promise((r) => s.close(r)) };
+}
+const kioskScript = (listen) => `mkdir -p /opt/jfleet-kiosk/releases/0.0.0-base/www /etc/jfleet /run/jfleet-kiosk
+echo '{"version":"0.0.0-base","files":{}}' > /opt/jfleet-kiosk/releases/0.0.0-base/manifest.json
+ln -sfn releases/0.0.0-base /opt/jfleet-kiosk/current
+printf 'KIOSK_URL=http://127.0.0.1:1/\\nKIOSK_LISTEN=${listen}\\n' > /etc/jfleet/kiosk.env
+setsid sleep 1000000 </dev/null >/dev/null 2>&1 &
+echo $! > /run/jfleet-kiosk/browser.pid`;
+
+async function labWithKiosk(n, page) {
+  const t0 = Date.now();
+  const lab = await startLab({ devices: n });
+  for (const d of lab.devices) lab.run(d.id, kioskScript(page.listen));
+  writeFileSync(join(lab.inventoryDir, 'health.yaml'), HEALTH_YAML);
+  console.log(`  lab of ${n} up (with kiosk stand-ins) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return lab;
+}
+
+function summarise(s) {
+  const bad = Object.entries(s.counts).filter(([k, v]) => k !== 'ok' && v > 0).map(([k, v]) => `${k} ${v}`);
+  return bad.length ? `(${bad.join(', ')})` : '(all ok)';
+}
+
+console.log(`bench/sweep: sizes ${SIZES.join(',') || '-'}, ansible at ${ANSIBLE_SIZES.join(',') || '-'}, 4G at ${N4G || '-'}, forks ${FORKS}`);
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+const page = await startPage();
+const rows = [];
+const work = mkdtempSync(join(tmpdir(), 'jfleet-bench-sweep-'));
+try {
+  for (const n of [...new Set([...SIZES, ...ANSIBLE_SIZES])].sort((a, b) => a - b)) {
+    console.log(`\n== ${n} devices`);
+    const lab = await labWithKiosk(n, page);
+    try {
+      const home = mkdtempSync(join(work, `home-${n}-`));
+      const ctx = ctxFor(home, lab.env);
+      const sel = await loadSelection(ctx, { inventory: lab.inventoryDir });
+      const row = { n };
+      if (SIZES.includes(n)) {
+        const cold = await measure(() => runSweep(ctx, { selection: sel, forks: FORKS }));
+        row.cold = cold;
+        console.log(`  cold sweep (in-process):  ${fmt(cold.wallMs)} wall, ${(cold.cpuMs / n).toFixed(1)} ms client CPU/device, peak RSS ${mib(cold.peak)} ${summarise(cold.value)}`);
+        const session = { pool: await openPool(ctx, DEFAULT_SETTINGS, sel), connected: new Set() };
+        try {
+          await runSweep(ctx, { selection: sel, session, forks: n }); // opens the connections
+          const warm = [];
+          for (let i = 0; i < WARM_ROUNDS; i++) warm.push(await measure(() => runSweep(ctx, { selection: sel, session, forks: n })));
+          const w = warm.sort((a, b) => a.wallMs - b.wallMs)[Math.floor(warm.length / 2)];
+          row.warm = w;
+          console.log(`  warm sweep (open pool):   ${fmt(w.wallMs)} wall (median of ${WARM_ROUNDS}), ${(w.cpuMs / n).toFixed(1)} ms client CPU/device, RSS ${mib(Math.max(...warm.map((x) => x.peak)))} with ${session.connected.size} connections open ${summarise(w.value)}`);
+          row.warmPeak = Math.max(...warm.map((x) => x.peak));
+        } finally {
+          await session.pool.closeAll();
+        }
+      }
+      if (ANSIBLE_SIZES.includes(n)) {
+        const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work, ...lab.env, JFLEET_HOME: mkdtempSync(join(work, 'cli-')) };
+        const cli = await run('node', [BIN, 'sweep', '--json', '--forks', String(FORKS)], env);
+        const okCli = JSON.parse(cli.out).total === n;
+        const probeFile = join(work, `probe-${n}.sh`);
+        writeFileSync(probeFile, probeCommand(targetsFor(sel.packages[0], DEFAULT_SETTINGS.probe)) + '\n');
+        const inv = join(work, `hosts-${n}.ini`);
+        writeFileSync(inv, '[lab]\n' + lab.devices.map((d) => `${d.id} ansible_host=${d.address} ansible_user=root ansible_ssh_private_key_file=${lab.keyFile} ansible_python_interpreter=/usr/bin/python3`).join('\n') + '\n');
+        const play = join(work, `play-${n}.yml`);
+        writeFileSync(play, `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: probe\n      shell: "{{ lookup('file', '${probeFile}') }}"\n      args: { executable: /bin/bash }\n      changed_when: false\n`);
+        const ans = await run('ansible-playbook', ['-i', inv, '-f', String(FORKS), play], {
+          PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work,
+          ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PIPELINING: 'True', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False',
+          ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s -o UserKnownHostsFile=/dev/null', ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
+        });
+        const okAns = new RegExp(`ok=1 `).test(ans.out) && !/unreachable=[1-9]|failed=[1-9]/.test(ans.out);
+        row.cli = cli;
+        row.ansible = ans;
+        console.log(`  jfleet sweep (CLI, cold): ${fmt(cli.wallMs)} wall, ${(cli.cpuMs / n).toFixed(1)} ms CPU/device${okCli ? '' : ' (FAILED)'}`);
+        console.log(`  ansible-playbook, same probe script: ${fmt(ans.wallMs)} wall, ${(ans.cpuMs / n).toFixed(1)} ms CPU/device${okAns ? '' : ' (FAILED: ' + ans.out.slice(-300) + ')'}`);
+        console.log(`  => jfleet cold sweep ${(ans.wallMs / cli.wallMs).toFixed(1)}x faster than Ansible (target >= 10x), ${(ans.cpuMs / cli.cpuMs).toFixed(1)}x less CPU`);
+      }
+      rows.push(row);
+    } finally {
+      await lab.stop();
+    }
+  }
+
+  if (N4G > 0) {
+    console.log(`\n== ${N4G} devices behind the emulated 4G link (150 ms each way, 2% loss, 1 Mbit/s)`);
+    const lab = await labWithKiosk(N4G, page);
+    const relays = [];
+    try {
+      for (const d of lab.devices) await lab.addLink(d.id, { latencyMs: 150, lossPct: 2, kbps: 1000 });
+      const home = mkdtempSync(join(work, 'home-4g-'));
+      const ctx = ctxFor(home, lab.env);
+      const sel = await loadSelection(ctx, { inventory: lab.inventoryDir });
+      // a counting relay in front of each link: the bytes a 4G modem would carry (TCP payload)
+      let bytes = 0;
+      const packages = [];
+      for (const p of sel.packages) {
+        const srv = createServer((c) => {
+          const up = connect({ host: p.address, port: p.port });
+          c.on('data', (b) => (bytes += b.length));
+          up.on('data', (b) => (bytes += b.length));
+          c.pipe(up).pipe(c);
+          const end = () => { c.destroy(); up.destroy(); };
+          c.on('error', end); up.on('error', end); c.on('close', end); up.on('close', end);
+        });
+        await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+        relays.push(srv);
+        packages.push({ ...p, address: '127.0.0.1', port: srv.address().port });
+      }
+      const sel4g = { ...sel, packages };
+      const session = { pool: await openPool(ctx, { connectTimeoutMs: 30000, timeoutMs: 30000 }, sel4g), connected: new Set() };
+      try {
+        bytes = 0;
+        const cold = await measure(() => runSweep(ctx, { selection: sel4g, session, forks: N4G }));
+        const coldBytes = bytes;
+        bytes = 0;
+        const warm = await measure(() => runSweep(ctx, { selection: sel4g, session, forks: N4G }));
+        const warmBytes = bytes;
+        console.log(`  cold sweep over 4G: ${fmt(cold.wallMs)} wall (target <= 10 s), ${(coldBytes / N4G / 1024).toFixed(1)} KiB/device on the wire (target <= 20 KB) ${summarise(cold.value)}`);
+        console.log(`  warm sweep over 4G: ${fmt(warm.wallMs)} wall, ${(warmBytes / N4G / 1024).toFixed(1)} KiB/device on the wire ${summarise(warm.value)}`);
+      } finally {
+        await session.pool.closeAll();
+      }
+    } finally {
+      for (const r of relays) r.close();
+      await lab.stop();
+    }
+  }
+
+  const withCold = rows.filter((r) => r.cold);
+  if (withCold.length > 1) {
+    console.log('\n== scaling (per device; flat = linear)');
+    for (const r of withCold) console.log(`  ${String(r.n).padStart(4)}: cold ${(r.cold.wallMs / r.n).toFixed(1)} ms wall/device, ${(r.cold.cpuMs / r.n).toFixed(1)} ms CPU/device; warm ${(r.warm.wallMs / r.n).toFixed(2)} ms wall/device, ${(r.warm.cpuMs / r.n).toFixed(2)} ms CPU/device, RSS ${mib(r.warmPeak)}`);
+  }
+} finally {
+  await page.close();
+  rmSync(work, { recursive: true, force: true });
+}
