@@ -360,6 +360,15 @@ async function execute(ctx: Context, store: RolloutStore, row: RolloutRow, rel: 
   return { rollout: final, counts, exitCode: res.exitCode };
 }
 
+async function answers(dc: DeviceCtx, pkg: Package): Promise<boolean> {
+  try {
+    const r = await (await dc.connect(pkg)).exec('echo ok', { timeoutMs: 10_000 });
+    return r.exitCode === 0 && r.stdout.trim() === 'ok';
+  } catch {
+    return false;
+  }
+}
+
 function operatorAborted(store: RolloutStore, id: number): boolean {
   return store.get(id)?.state === 'aborted';
 }
@@ -426,6 +435,12 @@ async function updateOne(
     await rollback(why, g.problems.join('; '));
   } catch (e) {
     const c = classify(e);
+    // An SFTP or channel error is ambiguous: a dropped link (pending) or the device refusing the
+    // write, e.g. a full disk (failed). Ask the device: if it still answers, it is a failure.
+    if (c.state === 'pending' && e instanceof TransportError && e.kind === 'protocol' && (await answers(dc, pkg))) {
+      c.state = 'failed';
+      c.error = e.message;
+    }
     if (c.state === 'pending') {
       // The device dropped off mid-way: whatever it runs now, the next run redoes it from inspect.
       finish('pending', { previous, error: c.error }, `… ${deviceId} pending: ${c.error}`);

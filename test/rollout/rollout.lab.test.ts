@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useLab, type Lab } from '../lab/lab.js';
@@ -133,7 +133,7 @@ afterAll(() => {
 describe('rollout on a 30-device lab', () => {
   it('a release that breaks the kiosk stops at the canary and rolls it back', async () => {
     const junit = join(work, 'broken.xml');
-    const r = await run(['rollout', '--release', '1.1.0', '--waves', '1,10%,50%,100%', '--max-fail', '5%', '--json', '--junit', junit, '--gate-timeout', '8']);
+    const r = await run(['rollout', '--release', '1.1.0', '--waves', '1,10%,50%,100%', '--max-fail', '5%', '--json', '--junit', junit, '--gate-timeout', '6']);
     expect(r.exitCode, r.stderr).toBe(4);
     const ev = lines(r.stdout);
     expect(ev.filter((e) => e.event === 'wave-start')).toHaveLength(1);
@@ -190,7 +190,7 @@ describe('rollout on a 30-device lab', () => {
 
   it('a release broken on 3 devices aborts past --max-fail 5%, and finishes under 10% with exit 1', async () => {
     // 1.2.1 with waves 1,10%,50%,60%,100%: legacy[0] is in wave 4 → 1 failure of 18 reached > 5%
-    const a = await run(['rollout', '--release', '1.2.1', '--waves', '1,10%,50%,60%,100%', '--max-fail', '5%', '--json', '--gate-timeout', '8']);
+    const a = await run(['rollout', '--release', '1.2.1', '--waves', '1,10%,50%,60%,100%', '--max-fail', '5%', '--json', '--gate-timeout', '6']);
     expect(a.exitCode, a.stderr).toBe(4);
     const evA = lines(a.stdout);
     expect(evA.filter((e) => e.event === 'wave-start')).toHaveLength(4);
@@ -202,7 +202,7 @@ describe('rollout on a 30-device lab', () => {
 
     // 1.2.0 with the default waves and 10%: the 3 legacy devices are rolled back, the rest updated
     const junit = join(work, 'legacy.xml');
-    const b = await run(['rollout', '--release', '1.2.0', '--max-fail', '10%', '--json', '--junit', junit, '--gate-timeout', '8']);
+    const b = await run(['rollout', '--release', '1.2.0', '--max-fail', '10%', '--json', '--junit', junit, '--gate-timeout', '6']);
     expect(b.exitCode, b.stderr).toBe(1);
     const evB = lines(b.stdout);
     expect(evB.filter((e) => e.event === 'device' && e.state === 'rolled_back').map((e) => String(e.device)).sort()).toEqual([...legacy].sort());
@@ -236,5 +236,36 @@ describe('rollout on a 30-device lab', () => {
     expect(evAgain[0]).toMatchObject({ event: 'rollout-start', devices: 2 });
     expect(evAgain.filter((e) => e.event === 'device').map((e) => String(e.device)).sort()).toEqual([...off].sort());
     expect(new Set(Object.values(fleetReleases()))).toEqual(new Set(['1.3.0']));
+  });
+
+  it('a 4G link cut mid-transfer leaves the device pending and untouched; the next run restarts the transfer', async () => {
+    const id = order[7];
+    const big = bundle('1.4.0');
+    writeFileSync(join(big, 'www/video.bin'), randomBytes(400_000)); // incompressible: ~2 s at 1.5 Mbit/s
+    expect((await run(['release', 'add', big, '--version', '1.4.0'])).exitCode).toBe(0);
+    const link = await lab.addLink(id, { kbps: 1500, latencyMs: 40 });
+    try {
+      const part = join(lab.device(id).upperDir, 'opt/jfleet-kiosk/.staging/1.4.0.tar.gz.part');
+      const watcher = setInterval(() => {
+        if (existsSync(part)) {
+          link.set({ cut: true });
+          clearInterval(watcher);
+        }
+      }, 20);
+      const r = await run(['rollout', '--release', '1.4.0', '--limit', id, '--json']);
+      clearInterval(watcher);
+      expect(r.exitCode, r.stderr).toBe(5);
+      expect(lines(r.stdout).find((e) => e.event === 'device')).toMatchObject({ device: id, state: 'pending' });
+      expect(releaseOn(id)).toBe('1.3.0'); // never half-live
+      expect(existsSync(join(lab.device(id).upperDir, 'opt/jfleet-kiosk/releases/1.4.0'))).toBe(false);
+
+      link.set({ cut: false });
+      const again = await run(['rollout', 'resume', '--json']);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(releaseOn(id)).toBe('1.4.0');
+      expect(existsSync(join(lab.device(id).upperDir, 'opt/jfleet-kiosk/.staging'))).toBe(false);
+    } finally {
+      await lab.removeLink(id);
+    }
   });
 });
