@@ -3,7 +3,7 @@
 # device (openssh-server), the OpenSSH client, tmux (drives the wizard through a real terminal),
 # Debian's chromium (dashboard tests), ansible-core (benchmark peer). Idempotent; needs root.
 set -euo pipefail
-want=(openssh-server openssh-client tmux chromium ansible-core iproute2 util-linux procps iputils-ping curl)
+want=(openssh-server openssh-client tmux chromium ansible-core iproute2 util-linux procps iputils-ping curl openssl)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

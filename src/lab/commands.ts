@@ -93,14 +93,14 @@ export async function labStatusCommand(ctx: Context, opts: { json?: boolean }): 
   const labs = listLabs();
   const rows = await Promise.all(
     labs.map(async (l) => {
-      let addrs: string[] = [];
+      let addrs: Array<{ address: string; port?: number }> = [];
       try {
-        addrs = (JSON.parse(readFileSync(join(l.dir, 'lab.json'), 'utf8')) as { devices: Array<{ address: string }> }).devices.map((d) => d.address);
+        addrs = (JSON.parse(readFileSync(join(l.dir, 'lab.json'), 'utf8')) as { devices: Array<{ address: string; port?: number }> }).devices;
       } catch {
         /* starting or gone */
       }
       let up = 0;
-      for (let i = 0; i < addrs.length; i += 50) up += (await Promise.all(addrs.slice(i, i + 50).map((a) => listening(a, 22)))).filter(Boolean).length;
+      for (let i = 0; i < addrs.length; i += 50) up += (await Promise.all(addrs.slice(i, i + 50).map((a) => listening(a.address, a.port ?? 22)))).filter(Boolean).length;
       return { id: l.id, devices: l.devices, up, owner: l.ownerPid === null ? 'lab up' : `pid ${l.ownerPid}`, stale: l.stale, inventory: l.inventoryDir, dir: l.dir, createdAt: l.createdAt };
     }),
   );

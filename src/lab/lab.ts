@@ -116,10 +116,12 @@ interface LabState {
   id: string;
   slot: number;
   dir: string;
-  devices: Array<{ id: string; address: string; pid: number; initPid: number; disk: string | null }>;
+  devices: Array<{ id: string; address: string; port: number; pid: number; initPid: number; disk: string | null }>;
 }
 
 export const SSH_PORT = 22;
+/** used when a host sshd (Debian starts one when openssh-server is installed) holds 0.0.0.0:22 */
+export const FALLBACK_SSH_PORT = 2222;
 
 export function labAddress(slot: number, i: number): string {
   return `127.${100 + slot}.${Math.floor(i / 250)}.${1 + (i % 250)}`;
@@ -153,9 +155,9 @@ export function spreadVillages(n: number, codes?: string[]): Village[] {
   });
 }
 
-function sshdConfig(address: string, passwordOnly: boolean): string {
+function sshdConfig(address: string, port: number, passwordOnly: boolean): string {
   return [
-    `ListenAddress ${address}:${SSH_PORT}`,
+    `ListenAddress ${address}:${port}`,
     'HostKey /run/jfleet-lab/boot/ssh_host_ed25519_key',
     'PidFile /run/sshd.pid',
     `PermitRootLogin ${passwordOnly ? 'yes' : 'prohibit-password'}`,
@@ -342,12 +344,13 @@ export async function stopLabs(filter: (e: RegistryEntry) => boolean): Promise<s
 }
 
 /** A process listening on 0.0.0.0:22 takes port 22 on every 127.x address: no device could bind. */
-export function wildcardSshListener(): { pid: number | null; cmd: string } | null {
+export function wildcardSshListener(port = SSH_PORT): { pid: number | null; cmd: string } | null {
   let inode: string | undefined;
+  const local = `00000000:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   try {
     for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
-      if (f[1] === '00000000:0016' && f[3] === '0A') inode = f[9];
+      if (f[1] === local && f[3] === '0A') inode = f[9];
     }
   } catch {
     return null;
@@ -370,10 +373,13 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   if (!existsSync('/usr/sbin/sshd')) throw new Error('the lab needs /usr/sbin/sshd (apt-get install -y openssh-server)');
   const n = opts.devices;
   if (!Number.isInteger(n) || n < 1 || n > 5000) throw new Error(`devices must be 1-5000, not ${n}`);
-  const squatter = wildcardSshListener();
-  if (squatter) {
+  // a process on 0.0.0.0:22 (a host sshd) takes port 22 on every 127.x address: devices use 2222 then
+  const squatter = wildcardSshListener(SSH_PORT);
+  const sshPort = squatter ? FALLBACK_SSH_PORT : SSH_PORT;
+  const squatter2 = squatter ? wildcardSshListener(FALLBACK_SSH_PORT) : null;
+  if (squatter && squatter2) {
     throw new Error(
-      `a process listens on 0.0.0.0:22${squatter.pid ? ` (pid ${squatter.pid}: ${squatter.cmd})` : ''}, which takes port 22 on every 127.x address, so no lab device can start; stop it (a host sshd: systemctl stop ssh)`,
+      `processes listen on 0.0.0.0:22 and 0.0.0.0:2222${squatter.pid ? ` (pid ${squatter.pid}: ${squatter.cmd})` : ''}, which take those ports on every 127.x address, so no lab device can start; stop them (a host sshd: systemctl stop ssh)`,
     );
   }
   const labId = `lab-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -385,7 +391,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     return { slot: s, dir: d };
   });
   try {
-    return await bringUp(labId, slot, dir, opts);
+    return await bringUp(labId, slot, dir, opts, sshPort);
   } catch (e) {
     await destroyLab(dir).catch(() => undefined);
     await withRegistry((reg) => {
@@ -395,7 +401,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   }
 }
 
-async function bringUp(labId: string, slot: number, dir: string, opts: LabOptions): Promise<Lab> {
+async function bringUp(labId: string, slot: number, dir: string, opts: LabOptions, sshPort: number): Promise<Lab> {
   const n = opts.devices;
   // a lab directory used before (a fixed dir, e.g. the demo's): its devices start fresh
   if (existsSync(join(dir, 'lab.json'))) {
@@ -444,7 +450,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
     const isPw = passwordOnly.has(i);
     if (!isPw) writeFileSync(join(devDir, 'home', '.ssh', 'authorized_keys'), labKey.pub + '\n', { mode: 0o600 });
     const address = labAddress(slot, i);
-    writeFileSync(join(devDir, 'boot', 'sshd_config'), sshdConfig(address, isPw));
+    writeFileSync(join(devDir, 'boot', 'sshd_config'), sshdConfig(address, sshPort, isPw));
     writeFileSync(join(devDir, 'boot', 'lab-init'), LAB_INIT_SCRIPT, { mode: 0o755 });
     writeFileSync(join(devDir, 'boot', 'host-units'), hostUnits.join('\n') + '\n');
     if (isPw && shadow) writeFileSync(join(devDir, 'boot', 'shadow'), shadow, { mode: 0o640 });
@@ -453,7 +459,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
       id,
       index: i,
       address,
-      port: SSH_PORT,
+      port: sshPort,
       pid: 0,
       initPid: 0,
       rootDir: '',
@@ -484,7 +490,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
       id: labId,
       slot,
       dir,
-      devices: devices.map((d) => ({ id: d.id, address: d.address, pid: d.pid, initPid: d.initPid, disk: disks.get(d.id) ?? null })),
+      devices: devices.map((d) => ({ id: d.id, address: d.address, port: sshPort, pid: d.pid, initPid: d.initPid, disk: disks.get(d.id) ?? null })),
     };
     writeFileSync(join(dir, 'lab.json'), JSON.stringify(state, null, 2));
   };
@@ -530,7 +536,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
     saveState();
     await Promise.all(
       list.map((d) =>
-        waitPort(d.address, SSH_PORT, readyTimeout).catch((e: Error) => {
+        waitPort(d.address, sshPort, readyTimeout).catch((e: Error) => {
           let log = pidAlive(d.pid) ? 'device process alive' : 'device process exited';
           for (const f of [join(devDirOf(d), 'boot.log'), ...descendants(d.pid).map((p) => `/proc/${p}/root/run/jfleet-lab/sshd.log`)]) {
             try {
@@ -558,7 +564,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
       id: d.id,
       village: d.village.code,
       address: d.address,
-      port: SSH_PORT,
+      port: sshPort,
       user: 'root',
       tags: ['lab'],
       ...(opts.pinHostKeys === false ? {} : { hostKey: d.hostKey }),
@@ -657,7 +663,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
     async addLink(id, linkOpts = {}) {
       const d = device(id);
       await lab.removeLink(id);
-      const link = await startLink({ host: d.address, port: 0 }, { host: d.address, port: SSH_PORT }, linkOpts);
+      const link = await startLink({ host: d.address, port: 0 }, { host: d.address, port: sshPort }, linkOpts);
       links.set(id, link);
       d.port = link.port;
       await editInventory(inventoryDir, (pkgs) => {
@@ -671,9 +677,9 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
       links.delete(id);
       await link.close();
       const d = device(id);
-      d.port = SSH_PORT;
+      d.port = sshPort;
       await editInventory(inventoryDir, (pkgs) => {
-        for (const p of pkgs) if (p.id === id) p.port = SSH_PORT;
+        for (const p of pkgs) if (p.id === id) p.port = sshPort;
       });
     },
     run(id, script) {

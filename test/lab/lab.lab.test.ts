@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { useLab, startLab } from './lab.js';
 import { readRegistry } from '../../src/lab/registry.js';
+import { wildcardSshListener } from '../../src/lab/lab.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 
@@ -63,7 +64,7 @@ describe('a lab device', () => {
     for (const [i, p] of inv.packages.entries()) {
       const d = lab().devices[i];
       expect(ref.byCode.get(p.village)?.name).toBe(d.village.name);
-      expect(p).toMatchObject({ address: d.address, port: 22, user: 'root', identityFile: lab().keyFile, hostKey: d.hostKey, vars: { kiosk_listen: `${d.address}:8080` } });
+      expect(p).toMatchObject({ address: d.address, port: d.port, user: 'root', identityFile: lab().keyFile, hostKey: d.hostKey, vars: { kiosk_listen: `${d.address}:8080` } });
     }
     expect(new Set(lab().devices.map((d) => d.village.districtCode)).size).toBe(4);
   });
@@ -100,13 +101,13 @@ describe('a lab device', () => {
     const before = d.pid;
     await lab().powerOff(d.id);
     expect(existsSync(`/proc/${before}`)).toBe(false);
-    await expect(import('node:net').then((net) => new Promise((res, rej) => net.connect(22, d.address).on('connect', res).on('error', rej)))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(import('node:net').then((net) => new Promise((res, rej) => net.connect(d.port, d.address).on('connect', res).on('error', rej)))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await lab().powerOn(d.id);
     expect(d.pid).not.toBe(before);
     expect(lab().run(d.id, 'hostname').trim()).toBe(d.id);
     lab().hang(d.id);
-    const state = readFileSync(`/proc/${d.initPid}/stat`, 'utf8').split(') ')[1][0];
-    expect(state).toBe('T');
+    // SIGSTOP is delivered asynchronously: a process running on the other core stops a moment later
+    await until(() => readFileSync(`/proc/${d.initPid}/stat`, 'utf8').split(') ')[1][0] === 'T', 3000);
     lab().resume(d.id);
     expect(readFileSync(`/proc/${d.initPid}/stat`, 'utf8').split(') ')[1][0]).not.toBe('T');
   });
@@ -170,5 +171,18 @@ describe('labs side by side and clean-up', () => {
     expect(existsSync(crashed.dir)).toBe(false);
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(crashed.dir);
     expect(readRegistry().labs.map((l) => l.id)).not.toContain(crashed.id);
+  });
+
+  it('notices a process holding 0.0.0.0:PORT (a host sshd would take port 22 on every 127.x address)', async () => {
+    const net = await import('node:net');
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '0.0.0.0', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      expect(wildcardSshListener(port)).toEqual({ pid: process.pid, cmd: expect.stringContaining('node') });
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+    expect(wildcardSshListener(port)).toBeNull();
   });
 });

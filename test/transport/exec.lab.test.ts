@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { useLab } from '../lab/lab.js';
 import { jfleet, tempHome } from '../helpers/cli.js';
@@ -194,7 +195,7 @@ describe('jfleet exec on a lab', () => {
         await bare.closeAll();
       }
       // and by [user@]host[:port]
-      const t2 = await pool.get({ ...behind, id: 'via-spec', jump: `root@${jump.address}:22` });
+      const t2 = await pool.get({ ...behind, id: 'via-spec', jump: `root@${jump.address}:${jump.port}` });
       expect((await t2.exec('hostname')).stdout).toBe(`${target.id}\n`);
     } finally {
       await pool.closeAll();
@@ -204,7 +205,7 @@ describe('jfleet exec on a lab', () => {
   it('honours ~/.ssh/config host aliases (HostName) where the inventory names an alias', async () => {
     const dev = lab().devices[14];
     mkdirSync(join(home, '.ssh'), { recursive: true });
-    writeFileSync(join(home, '.ssh', 'config'), `Host kiosk-alias-14\n  HostName ${dev.address}\n  Port 22\n`);
+    writeFileSync(join(home, '.ssh', 'config'), `Host kiosk-alias-14\n  HostName ${dev.address}\n  Port ${dev.port}\n`);
     const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
     try {
       const t = await pool.get({ ...pkg(dev.id), address: 'kiosk-alias-14' });
@@ -212,6 +213,31 @@ describe('jfleet exec on a lab', () => {
     } finally {
       await pool.closeAll();
       rmSync(join(home, '.ssh', 'config'));
+    }
+  });
+
+  it('logs in with a key held by ssh-agent (no key file offered)', async () => {
+    const dev = lab().devices[15];
+    const sock = join(home, 'agent.sock');
+    const agent = execFileSync('ssh-agent', ['-a', sock, '-s'], { encoding: 'utf8' });
+    const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent)![1]);
+    try {
+      execFileSync('ssh-add', [lab().keyFile], { env: { SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const agentHome = tempHome();
+      const pool = createPool({ env: { HOME: agentHome, SSH_AUTH_SOCK: sock }, home: agentHome, cwd: process.cwd() }, { inventoryDir: lab().inventoryDir, packages: pkgs() });
+      try {
+        const t = await pool.get({ ...pkg(dev.id), identityFile: undefined });
+        expect((await t.exec('hostname')).stdout).toBe(`${dev.id}\n`);
+      } finally {
+        await pool.closeAll();
+      }
+      // without the agent the same package has nothing to offer: auth
+      const none = createPool({ env: { HOME: agentHome }, home: agentHome, cwd: process.cwd() }, { inventoryDir: lab().inventoryDir, packages: pkgs() });
+      const e = await none.get({ ...pkg(dev.id), identityFile: undefined }).catch((x: unknown) => x);
+      await none.closeAll();
+      expect((e as TransportError).kind).toBe('auth');
+    } finally {
+      process.kill(agentPid, 'SIGTERM');
     }
   });
 
@@ -263,6 +289,7 @@ describe('jfleet exec on a lab', () => {
 
   it('works over a slow link (userspace proxy: latency, bandwidth cap) and fails fast when it is cut', async () => {
     const dev = lab().devices[13];
+    const sshPort = dev.port;
     const link = await lab().addLink(dev.id, { latencyMs: 80, kbps: 2000 });
     try {
       expect(pkg(dev.id).port).toBe(link.port);
@@ -281,7 +308,7 @@ describe('jfleet exec on a lab', () => {
     } finally {
       await lab().removeLink(dev.id);
     }
-    expect(pkg(dev.id).port).toBe(22);
+    expect(pkg(dev.id).port).toBe(sshPort);
   });
 
   it('fans out over the pool with a concurrency limit', async () => {
