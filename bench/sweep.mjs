@@ -142,6 +142,11 @@ try {
           row.warm = w;
           console.log(`  warm sweep (open pool):   ${fmt(w.wallMs)} wall (median of ${WARM_ROUNDS}), ${(w.cpuMs / n).toFixed(1)} ms client CPU/device, RSS ${mib(Math.max(...warm.map((x) => x.peak)))} with ${session.connected.size} connections open ${summarise(w.value)}`);
           row.warmPeak = Math.max(...warm.map((x) => x.peak));
+          // the floor on this machine right now: one trivial exec per device over the same pool
+          const { fanOut } = await import(join(ROOT, 'dist', 'transport', 'fanout.js'));
+          const floor = await measure(() => fanOut(sel.packages, n, async (p) => (await session.pool.get(p)).exec('true')));
+          row.floor = floor;
+          console.log(`  floor (exec "true" on the open pool): ${fmt(floor.wallMs)} wall, ${(floor.cpuMs / n).toFixed(1)} ms client CPU/device -> probe script costs ${fmt(w.wallMs - floor.wallMs)} over the floor`);
         } finally {
           await session.pool.closeAll();
         }
