@@ -48,11 +48,11 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   const { loadSelection, recordFailed, readFailed } = await import('../inventory/service.js');
   const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
-  const all = loadInventory(sel.dir).packages;
   const forks = opts.forks ?? (await configuredForks(ctx));
   const timeoutMs = (opts.timeout ?? 60) * 1000;
   const connectTimeoutMs = opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : Math.min(10_000, timeoutMs);
-  const pool = createPool(ctx, { inventoryDir: sel.dir, packages: all, connectTimeoutMs, commandTimeoutMs: timeoutMs });
+  // (jump hosts outside the selection are read from the inventory by the pool when needed)
+  const pool = createPool(ctx, { inventoryDir: sel.dir, packages: sel.packages, connectTimeoutMs, commandTimeoutMs: timeoutMs });
   const c = colors(ctx);
   const tty = Boolean(ctx.stderr.isTTY) && !opts.json;
   const total = sel.packages.length;

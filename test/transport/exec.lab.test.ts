@@ -187,6 +187,19 @@ describe('jfleet exec on a lab', () => {
       const t = await pool.get({ ...behind, jump: jump.id });
       const r = await t.exec('hostname; echo $SSH_CLIENT');
       expect(r.stdout.split('\n')[0]).toBe(target.id);
+      // from the CLI: a package whose jump host is not in the selection
+      const viaCli = lab().devices[16];
+      const saved = pkg(viaCli.id);
+      await updateInventory(lab().inventoryDir, (ps) => {
+        for (const p of ps) if (p.id === viaCli.id) Object.assign(p, { address: 'kiosk-behind-nat', jump: jump.id, hostKey: target.hostKey });
+      });
+      try {
+        const r = await run(['exec', '--limit', viaCli.id, '--', 'hostname']);
+        expect(r.exitCode).toBe(0);
+        expect(r.stdout).toContain(`${viaCli.id} | ${target.id}\n`);
+      } finally {
+        await updateInventory(lab().inventoryDir, (ps) => ps.map((p) => (p.id === viaCli.id ? saved : p)));
+      }
       // a pool given no package list reads the inventory to resolve the jump id
       const bare = createPool(ctx(), { inventoryDir: lab().inventoryDir });
       try {
