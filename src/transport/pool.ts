@@ -161,23 +161,34 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
     return inventoryDir ?? resolveInventoryDir(ctx);
   };
 
-  /** Pins are written one updateInventory at a time, batched: many first contacts, few writes. */
+  /**
+   * Pins are written one updateInventory at a time, batched: many first contacts, few writes.
+   * If the inventory already holds a different pin for the package (our copy was stale), the
+   * offered key is refused like any other mismatch.
+   */
   const pending = new Map<string, string>();
+  const conflicts = new Map<string, string>();
   const pin = (id: string, fp: string): Promise<void> => {
     pending.set(id, fp);
-    pinQueue = pinQueue.then(async () => {
-      if (!pending.size) return;
-      const batch = new Map(pending);
-      pending.clear();
-      await editInventory(await pinDir(), (pkgs) => {
-        for (const p of pkgs) {
-          const f = batch.get(p.id);
-          if (f && !p.hostKey) p.hostKey = f;
-        }
-      });
-      for (const [k, v] of batch) pinned.set(k, v);
+    const mine = pinQueue.catch(() => undefined).then(async () => {
+      if (pending.size) {
+        const batch = new Map(pending);
+        pending.clear();
+        await editInventory(await pinDir(), (pkgs) => {
+          for (const p of pkgs) {
+            const f = batch.get(p.id);
+            if (!f) continue;
+            if (!p.hostKey) p.hostKey = f;
+            else if (p.hostKey !== f) conflicts.set(p.id, p.hostKey);
+          }
+        });
+        for (const [k, v] of batch) if (!conflicts.has(k)) pinned.set(k, v);
+      }
+      const other = conflicts.get(id);
+      if (other) throw new HostKeyMismatchError(id, other, fp);
     });
-    return pinQueue;
+    pinQueue = mine;
+    return mine;
   };
 
   const verifierFor = (pkg: Package) => async (fp: string): Promise<true> => {
@@ -189,6 +200,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
     try {
       await pin(pkg.id, fp);
     } catch (e) {
+      if (e instanceof HostKeyMismatchError) throw e;
       throw new TransportError('hostkey', pkg.id, `cannot pin the host key of ${pkg.id} (${fp}) into the inventory: ${(e as Error).message}`, { cause: e });
     }
     return true;

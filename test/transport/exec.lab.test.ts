@@ -278,6 +278,22 @@ describe('jfleet exec on a lab', () => {
     const r = await run(['exec', '--limit', dev.id, '--', 'true']);
     expect(r.exitCode).toBe(0);
     expect(pkg(dev.id).hostKey).toBe(dev.hostKey);
+    // a caller holding a stale copy without the pin still cannot trust another key
+    const other = lab().devices[17];
+    await updateInventory(lab().inventoryDir, (ps) => {
+      for (const p of ps) if (p.id === other.id) p.hostKey = dev.hostKey; // pinned: a key that is not its own
+    });
+    const stale = { ...pkg(other.id), hostKey: undefined };
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const e = await pool.get(stale).catch((x: unknown) => x);
+    await pool.closeAll();
+    expect(e).toBeInstanceOf(HostKeyMismatchError);
+    expect((e as HostKeyMismatchError).expected).toBe(dev.hostKey);
+    expect((e as HostKeyMismatchError).actual).toBe(other.hostKey);
+    expect(pkg(other.id).hostKey).toBe(dev.hostKey);
+    await updateInventory(lab().inventoryDir, (ps) => {
+      for (const p of ps) if (p.id === other.id) p.hostKey = other.hostKey;
+    });
   });
 
   it('a session killed mid-command is reported as a lost connection; the pool reconnects', async () => {
