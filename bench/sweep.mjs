@@ -133,7 +133,7 @@ try {
         const cold = await measure(() => runSweep(ctx, { selection: sel, forks: FORKS }));
         row.cold = cold;
         console.log(`  cold sweep (in-process):  ${fmt(cold.wallMs)} wall, ${(cold.cpuMs / n).toFixed(1)} ms client CPU/device, peak RSS ${mib(cold.peak)} ${summarise(cold.value)}`);
-        const session = { pool: await openPool(ctx, DEFAULT_SETTINGS, sel), connected: new Set() };
+        const session = { pool: await openPool(ctx, DEFAULT_SETTINGS, sel), connected: new Map() };
         try {
           await runSweep(ctx, { selection: sel, session, forks: n }); // opens the connections
           const warm = [];
@@ -205,7 +205,7 @@ try {
         packages.push({ ...p, address: '127.0.0.1', port: srv.address().port });
       }
       const sel4g = { ...sel, packages };
-      const session = { pool: await openPool(ctx, { connectTimeoutMs: 30000, timeoutMs: 30000 }, sel4g), connected: new Set() };
+      const session = { pool: await openPool(ctx, { connectTimeoutMs: 30000, timeoutMs: 30000 }, sel4g), connected: new Map() };
       try {
         bytes = 0;
         const cold = await measure(() => runSweep(ctx, { selection: sel4g, session, forks: N4G }));

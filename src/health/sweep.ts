@@ -28,8 +28,12 @@ export interface SweepPool {
 /** Kept by the daemon between sweeps: the pool stays open, so later sweeps are warm. */
 export interface SweepSession {
   pool: SweepPool;
-  /** devices with an open connection (their TCP and handshake times are not measured again) */
-  connected: Set<string>;
+  /**
+   * The transport each device answered on last time. A sweep that gets the same transport back
+   * from the pool is warm (no TCP or handshake measured); a different one means the pool
+   * reconnected, and that handshake is measured.
+   */
+  connected: Map<string, Transport>;
 }
 
 export interface SweepOptions {
@@ -86,26 +90,32 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     const forks = opts.forks ?? (await configuredForks(ctx));
 
     const db = opts.db ?? (ownDb = (await import('../store/db.js')).openDb(homePaths(ctx.home).db));
-    const session: SweepSession = opts.session ?? { pool: (ownPool = await openPool(ctx, settings, selection)), connected: new Set() };
+    const session: SweepSession = opts.session ?? { pool: (ownPool = await openPool(ctx, settings, selection)), connected: new Map() };
     const { packages, ref } = selection;
     const thresholdsOf = thresholdResolver(packages, ref, settings);
     const maintained = maintenanceSet(packages, ref, settings, startedAt);
 
     const probeOne = async (pkg: Package): Promise<ProbeResult> => {
-      const warm = session.connected.has(pkg.id);
+      const first = await probeOnce(pkg);
+      // A kept-open connection that died since the last sweep (device rebooted, NAT timeout):
+      // reconnect once now rather than report a blip. A timeout is a real answer: no retry.
+      if (first.warm && !first.probe.reachable && first.probe.error?.kind !== 'timeout') return (await probeOnce(pkg)).probe;
+      return first.probe;
+    };
+    const probeOnce = async (pkg: Package): Promise<{ probe: ProbeResult; warm: boolean }> => {
+      const known = session.connected.get(pkg.id);
       let tcpMs: number | null = null;
-      let sshMs: number | null = null;
-      if (!warm && !pkg.jump) tcpMs = await measureTcpConnect(pkg.address, pkg.port, settings.connectTimeoutMs);
+      if (!known && !pkg.jump) tcpMs = await measureTcpConnect(pkg.address, pkg.port, settings.connectTimeoutMs);
       let transport: Transport;
       const c0 = performance.now();
       try {
         transport = await session.pool.get(pkg);
       } catch (err) {
         session.connected.delete(pkg.id);
-        return unreachableProbe(pkg, err, { tcpMs, clock: ctx.clock });
+        return { probe: unreachableProbe(pkg, err, { tcpMs, clock: ctx.clock }), warm: false };
       }
-      if (!warm) sshMs = performance.now() - c0;
-      session.connected.add(pkg.id);
+      const sshMs = transport === known ? null : performance.now() - c0;
+      session.connected.set(pkg.id, transport);
       const probe = await probeDevice(transport, pkg, {
         targets: targetsFor(pkg, settings.probe),
         timeoutMs: settings.timeoutMs,
@@ -115,7 +125,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
         signal: ctx.signal,
       });
       if (!probe.reachable) session.connected.delete(pkg.id);
-      return probe;
+      return { probe, warm: transport === known };
     };
 
     // every in-flight probe listens for a cancel: as many listeners as forks, not a leak

@@ -54,7 +54,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   const first = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   const settings = loadHealthSettings(first.dir).value;
   const db = openDb(homePaths(ctx.home).db);
-  const session: SweepSession = { pool: await openPool(ctx, settings, first), connected: new Set() };
+  const session: SweepSession = { pool: await openPool(ctx, settings, first), connected: new Map() };
   // A running sweep keeps going after a stop request until this fires (the stop bound).
   const hardStop = new AbortController();
   const sweepCtx: Context = { ...ctx, signal: hardStop.signal };

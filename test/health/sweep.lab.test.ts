@@ -113,7 +113,7 @@ describe('sweeps against the lab', () => {
     const { openPool } = await import('../../src/health/sweep.js');
     const { loadSelection } = await import('../../src/inventory/service.js');
     const sel = await loadSelection(ctx, { inventory: lab.inventoryDir, limit: lab.devices.slice(5, 15).map((d) => d.id).join(',') });
-    const session: SweepSession = { pool: await openPool(ctx, fast, sel), connected: new Set() };
+    const session: SweepSession = { pool: await openPool(ctx, fast, sel), connected: new Map() };
     try {
       const cold = await runSweep(ctx, { selection: sel, session });
       const warm = await runSweep(ctx, { selection: sel, session });
