@@ -287,6 +287,7 @@ export async function gate(t: Transport, l: KioskLayout, version: string, o: Gat
   const deadline = Date.now() + o.timeoutMs;
   let last: GatePoll | null = null;
   let problems: string[] = ['gate did not run'];
+  let checkOnly = 0;
   await sleep(Math.min(o.settleMs, 500), o.signal);
   for (;;) {
     const poll = await pollKiosk(t, l, version, o.pkg);
@@ -296,7 +297,12 @@ export async function gate(t: Transport, l: KioskLayout, version: string, o: Gat
     }
     if (poll.ok && last?.ok && last.pids === poll.pids) return { ok: true };
     problems = poll.problems;
+    // The kiosk is up and serving the release, and only the release's own check keeps failing:
+    // a verdict, not a slow start. Three in a row is enough; no need to wait out the window.
+    const restarted = !o.pidsBefore || poll.pids !== o.pidsBefore;
+    checkOnly = restarted && poll.problems.length === 1 && poll.problems[0].startsWith('release check failed') ? checkOnly + 1 : 0;
     last = poll;
+    if (checkOnly >= 3) break;
     if (Date.now() + o.settleMs > deadline || o.signal?.aborted) break;
     await sleep(o.settleMs, o.signal);
   }

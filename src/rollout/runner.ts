@@ -14,6 +14,7 @@ import type { Package } from '../inventory/schema.js';
 import type { Db } from '../store/db.js';
 import type { Transport } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
+import { quote } from '../transport/shell.js';
 import * as device from './device.js';
 import { renderJUnit } from './junit.js';
 import { countStates, exitCodeOf, outcome, shouldAbort, type Counts, type DeviceState } from './machine.js';
@@ -450,6 +451,12 @@ async function updateOne(
         finish(c2.state, { previous, error: `after the switch: ${c.error}; rollback: ${c2.error}` }, `✗ ${deviceId} FAILED: ${c.error}; rollback: ${c2.error}`);
       });
     } else {
+      // Not switched: the device still runs its release. Free what the attempt staged (a full
+      // disk is a common cause); a later run starts the transfer over.
+      await dc
+        .connect(pkg)
+        .then((t) => t.exec(`rm -rf ${quote(`${device.paths(layout).staging}/${version}`)}.*`, { timeoutMs: 30_000 }))
+        .catch(() => undefined);
       finish('failed', { previous, error: c.error }, `✗ ${deviceId} FAILED: ${c.error}`);
     }
   }

@@ -23,7 +23,7 @@ import { parseWaves, planWaves } from '../../src/rollout/waves.js';
 import { BIN, jfleet } from '../helpers/cli.js';
 
 const N = 30;
-const labOf = useLab(N);
+const labOf = useLab(N, { diskMiB: 64 }); // a tmpfs disk per device, so fillDisk() works
 let lab: Lab;
 let work: string;
 let order: string[]; // the rollout order of the fleet (canary first)
@@ -72,6 +72,15 @@ function fleetReleases(): Record<string, string> {
 
 function lines(stdout: string): Array<Record<string, unknown> & { event: string }> {
   return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown> & { event: string });
+}
+
+/** For failure messages: the devices of a run that did not end updated, with why. */
+function notUpdated(stdout: string): string {
+  try {
+    return JSON.stringify(lines(stdout).filter((e) => e.event === 'device' && e.state !== 'updated').map((e) => [e.device, e.state, e.error]));
+  } catch {
+    return stdout.slice(-2000);
+  }
 }
 
 /** Run the CLI with --json, calling onEvent for each progress line as it arrives. */
@@ -133,8 +142,8 @@ afterAll(() => {
 describe('rollout on a 30-device lab', () => {
   it('a release that breaks the kiosk stops at the canary and rolls it back', async () => {
     const junit = join(work, 'broken.xml');
-    const r = await run(['rollout', '--release', '1.1.0', '--waves', '1,10%,50%,100%', '--max-fail', '5%', '--json', '--junit', junit, '--gate-timeout', '6']);
-    expect(r.exitCode, r.stderr).toBe(4);
+    const r = await run(['rollout', '--release', '1.1.0', '--waves', '1,10%,50%,100%', '--max-fail', '5%', '--json', '--junit', junit, '--gate-timeout', '30']);
+    expect(r.exitCode, r.stderr + notUpdated(r.stdout)).toBe(4);
     const ev = lines(r.stdout);
     expect(ev.filter((e) => e.event === 'wave-start')).toHaveLength(1);
     const dev = ev.filter((e) => e.event === 'device');
@@ -172,7 +181,7 @@ describe('rollout on a 30-device lab', () => {
       await new Promise((res) => setTimeout(res, 1000));
       r = await run(['rollout', 'resume', '--json']);
     }
-    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    expect(r.exitCode, r.stderr + notUpdated(r.stdout)).toBe(0);
     const ev = lines(r.stdout);
     expect(ev[0]).toMatchObject({ event: 'rollout-start', resumed: true });
     // only what was left is done again: no device of waves 1-2 is touched by the resume
@@ -190,8 +199,8 @@ describe('rollout on a 30-device lab', () => {
 
   it('a release broken on 3 devices aborts past --max-fail 5%, and finishes under 10% with exit 1', async () => {
     // 1.2.1 with waves 1,10%,50%,60%,100%: legacy[0] is in wave 4 → 1 failure of 18 reached > 5%
-    const a = await run(['rollout', '--release', '1.2.1', '--waves', '1,10%,50%,60%,100%', '--max-fail', '5%', '--json', '--gate-timeout', '6']);
-    expect(a.exitCode, a.stderr).toBe(4);
+    const a = await run(['rollout', '--release', '1.2.1', '--waves', '1,10%,50%,60%,100%', '--max-fail', '5%', '--json', '--gate-timeout', '30']);
+    expect(a.exitCode, a.stderr + notUpdated(a.stdout)).toBe(4);
     const evA = lines(a.stdout);
     expect(evA.filter((e) => e.event === 'wave-start')).toHaveLength(4);
     expect(evA.filter((e) => e.event === 'device' && e.state === 'rolled_back').map((e) => e.device)).toEqual([legacy[0]]);
@@ -202,8 +211,8 @@ describe('rollout on a 30-device lab', () => {
 
     // 1.2.0 with the default waves and 10%: the 3 legacy devices are rolled back, the rest updated
     const junit = join(work, 'legacy.xml');
-    const b = await run(['rollout', '--release', '1.2.0', '--max-fail', '10%', '--json', '--junit', junit, '--gate-timeout', '6']);
-    expect(b.exitCode, b.stderr).toBe(1);
+    const b = await run(['rollout', '--release', '1.2.0', '--max-fail', '10%', '--json', '--junit', junit, '--gate-timeout', '30']);
+    expect(b.exitCode, b.stderr + notUpdated(b.stdout)).toBe(1);
     const evB = lines(b.stdout);
     expect(evB.filter((e) => e.event === 'device' && e.state === 'rolled_back').map((e) => String(e.device)).sort()).toEqual([...legacy].sort());
     expect(evB.at(-1)).toMatchObject({ state: 'completed_failures', counts: { updated: 27, rolled_back: 3 } });
@@ -267,5 +276,25 @@ describe('rollout on a 30-device lab', () => {
     } finally {
       await lab.removeLink(id);
     }
+  });
+
+  it('a device with a full disk fails (not pending), keeps its release, and is updated once space is freed', async () => {
+    const id = order[9];
+    expect((await run(['release', 'add', bundle('1.5.0'), '--version', '1.5.0'])).exitCode).toBe(0);
+    const was = releaseOn(id);
+    lab.fillDisk(id);
+    try {
+      const r = await run(['rollout', '--release', '1.5.0', '--limit', id, '--max-fail', '1', '--json']);
+      expect(r.exitCode, r.stderr).toBe(1);
+      const dev = lines(r.stdout).find((e) => e.event === 'device')!;
+      expect(dev).toMatchObject({ device: id, state: 'failed' });
+      expect(releaseOn(id)).toBe(was);
+      expect(readdirSync(join(lab.device(id).upperDir, 'opt/jfleet-kiosk/releases'))).not.toContain('1.5.0');
+    } finally {
+      lab.freeDisk(id);
+    }
+    const again = await run(['rollout', '--release', '1.5.0', '--limit', id, '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(releaseOn(id)).toBe('1.5.0');
   });
 });

@@ -103,7 +103,7 @@ describe('rollout runner on local devices', () => {
     const ctx = makeCtx(home);
     const check = '#!/bin/sh\ncase " $JFLEET_TAGS " in *" legacy-gpu "*) echo "GPU too old for WebGL 2"; exit 1;; esac\nexit 0\n';
     await addRelease(ctx, { path: bundle('r2', check), version: '1.1.0' });
-    const res = await startRollout(ctx, { release: '1.1.0', waves: '1,100%', maxFail: '20%', settleMs: 300, gateTimeoutMs: 4_000 }, perDevice());
+    const res = await startRollout(ctx, { release: '1.1.0', waves: '1,100%', maxFail: '20%', settleMs: 300, gateTimeoutMs: 15_000 }, perDevice());
     expect(res.exitCode).toBe(1);
     expect(res.counts).toMatchObject({ updated: 5, rolled_back: 1 });
     const legacy = devices.find((d) => d.pkg.id === 'k-c2')!;
@@ -121,7 +121,7 @@ describe('rollout runner on local devices', () => {
     await addRelease(ctx, { path: bundle('r3', '#!/bin/sh\necho "kiosk self-test failed"; exit 1\n'), version: '2.0.0' });
     const before = devices.map(releaseOf);
     const junit = join(dir, 'r3.xml');
-    const res = await startRollout(ctx, { release: '2.0.0', maxFail: '5%', settleMs: 300, gateTimeoutMs: 3_000, junit }, perDevice());
+    const res = await startRollout(ctx, { release: '2.0.0', maxFail: '5%', settleMs: 300, gateTimeoutMs: 15_000, junit }, perDevice());
     expect(res.exitCode).toBe(4);
     expect(res.counts).toMatchObject({ rolled_back: 1, updated: 0, skipped: 5 });
     expect(devices.map(releaseOf)).toEqual(before);
