@@ -20,7 +20,7 @@ import { renderJUnit } from './junit.js';
 import { countStates, exitCodeOf, outcome, shouldAbort, type Counts, type DeviceState } from './machine.js';
 import { loadArchive, readRelease, type StoredRelease } from './release.js';
 import { RolloutStore, type RolloutRow } from './state.js';
-import { allowedFailures, formatMaxFail, parseMaxFail, parseWaves, planWaves, type MaxFail } from './waves.js';
+import { allowedFailures, formatMaxFail, parseMaxFail, parseWaves, planWaves, thresholdExceeded, type MaxFail } from './waves.js';
 
 export interface RolloutOptions {
   release?: string;
@@ -290,6 +290,7 @@ async function execute(ctx: Context, store: RolloutStore, row: RolloutRow, rel: 
           todo.map((d) =>
             limit(async () => {
               if (ctx.signal.aborted || operatorAborted(store, id)) return;
+              if (abortCertain(store, id, w, maxFail)) return; // left planned; skipped by the abort below
               await updateOne(ctx, store, out, id, w, byId.get(d.id), d.id, rel, archive, { connect: connect!, layoutFor, gateTimeoutMs, settleMs }).catch((e: unknown) => {
                 // A bug, not a device result: record it on the device rather than leave the run half-done.
                 const msg = `internal error: ${e instanceof Error ? e.message : String(e)}`;
@@ -368,6 +369,17 @@ async function answers(dc: DeviceCtx, pkg: Package): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Would the threshold be passed even if every device of this wave not finished yet succeeded?
+ * Then the abort is certain: start no more devices (a big last wave is not run to the end).
+ */
+function abortCertain(store: RolloutStore, id: number, wave: number, max: MaxFail): boolean {
+  const all = store.devices(id);
+  const c = countStates(all.map((d) => d.state));
+  const open = all.filter((d) => d.wave === wave && (d.state === 'planned' || d.state === 'updating')).length;
+  return thresholdExceeded(c.failures, c.reached + open, max);
 }
 
 function operatorAborted(store: RolloutStore, id: number): boolean {

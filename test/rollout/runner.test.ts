@@ -225,4 +225,16 @@ describe('rollout runner on local devices', () => {
     expect(moved).toHaveLength(2);
     for (const x of devices.filter((y) => !moved.includes(y.pkg.id))) expect(releaseOf(x)).toBe(before[x.pkg.id]);
   });
+
+  it('stops starting devices mid-wave once the abort is certain', async () => {
+    const home = join(dir, 'home6');
+    const ctx = makeCtx(home);
+    await addRelease(ctx, { path: bundle('r8', '#!/bin/sh\necho broken; exit 1\n'), version: '8.0.0' });
+    const before = devices.map(releaseOf);
+    // one wave of 6, one at a time, at most 1 failure: the second failure makes the abort certain
+    const res = await startRollout(ctx, { release: '8.0.0', waves: '100%', maxFail: '1', settleMs: 300, gateTimeoutMs: 15_000, forks: 1 }, perDevice());
+    expect(res.exitCode).toBe(4);
+    expect(res.counts).toMatchObject({ rolled_back: 2, updated: 0, skipped: 4 });
+    expect(devices.map(releaseOf)).toEqual(before);
+  });
 });
