@@ -29,6 +29,7 @@ const ANSIBLE_SIZES = process.argv.includes('--skip-ansible') ? [] : list(arg('a
 const N4G = process.argv.includes('--skip-4g') ? 0 : Number(arg('n4g', 100));
 const WARM_ROUNDS = Number(arg('rounds', 3));
 const FORKS = Number(arg('forks', 50));
+const WARM_FORKS = Number(arg('warm-forks', 100));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'jfleet.js');
 const HZ = 100;
@@ -112,10 +113,13 @@ async function labWithKiosk(n, page) {
 
 function summarise(s) {
   const bad = Object.entries(s.counts).filter(([k, v]) => k !== 'ok' && v > 0).map(([k, v]) => `${k} ${v}`);
-  return bad.length ? `(${bad.join(', ')})` : '(all ok)';
+  if (!bad.length) return '(all ok)';
+  const why = new Map();
+  for (const d of s.devices) for (const c of d.status.checks) if (c.state !== 'ok' && c.state !== 'unknown') why.set(c.name, (why.get(c.name) ?? 0) + 1);
+  return `(${bad.join(', ')}; ${[...why].map(([k, v]) => `${k} ${v}`).join(', ')})`;
 }
 
-console.log(`bench/sweep: sizes ${SIZES.join(',') || '-'}, ansible at ${ANSIBLE_SIZES.join(',') || '-'}, 4G at ${N4G || '-'}, forks ${FORKS}`);
+console.log(`bench/sweep: sizes ${SIZES.join(',') || '-'}, ansible at ${ANSIBLE_SIZES.join(',') || '-'}, 4G at ${N4G || '-'}, forks ${FORKS} (warm ${WARM_FORKS})`);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const page = await startPage();
 const rows = [];
@@ -135,16 +139,16 @@ try {
         console.log(`  cold sweep (in-process):  ${fmt(cold.wallMs)} wall, ${(cold.cpuMs / n).toFixed(1)} ms client CPU/device, peak RSS ${mib(cold.peak)} ${summarise(cold.value)}`);
         const session = { pool: await openPool(ctx, DEFAULT_SETTINGS, sel), connected: new Map() };
         try {
-          await runSweep(ctx, { selection: sel, session, forks: n }); // opens the connections
+          await runSweep(ctx, { selection: sel, session, forks: FORKS }); // opens the connections
           const warm = [];
-          for (let i = 0; i < WARM_ROUNDS; i++) warm.push(await measure(() => runSweep(ctx, { selection: sel, session, forks: n })));
+          for (let i = 0; i < WARM_ROUNDS; i++) warm.push(await measure(() => runSweep(ctx, { selection: sel, session, forks: WARM_FORKS })));
           const w = warm.sort((a, b) => a.wallMs - b.wallMs)[Math.floor(warm.length / 2)];
           row.warm = w;
           console.log(`  warm sweep (open pool):   ${fmt(w.wallMs)} wall (median of ${WARM_ROUNDS}), ${(w.cpuMs / n).toFixed(1)} ms client CPU/device, RSS ${mib(Math.max(...warm.map((x) => x.peak)))} with ${session.connected.size} connections open ${summarise(w.value)}`);
           row.warmPeak = Math.max(...warm.map((x) => x.peak));
           // the floor on this machine right now: one trivial exec per device over the same pool
           const { fanOut } = await import(join(ROOT, 'dist', 'transport', 'fanout.js'));
-          const floor = await measure(() => fanOut(sel.packages, n, async (p) => (await session.pool.get(p)).exec('true')));
+          const floor = await measure(() => fanOut(sel.packages, WARM_FORKS, async (p) => (await session.pool.get(p)).exec('true')));
           row.floor = floor;
           console.log(`  floor (exec "true" on the open pool): ${fmt(floor.wallMs)} wall, ${(floor.cpuMs / n).toFixed(1)} ms client CPU/device -> probe script costs ${fmt(w.wallMs - floor.wallMs)} over the floor`);
         } finally {
