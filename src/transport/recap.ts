@@ -79,16 +79,36 @@ export function progressLine(done: number, total: number, failures: number): str
 export function buildCommand(args: string[], pkg: { id: string; village: string; address: string; vars?: Record<string, string> }): string {
   const value = (key: string, varName?: string) => String((varName ? pkg.vars?.[varName] : (pkg as Record<string, unknown>)[key]) ?? '');
   const PH = /\{(id|village|address|var\.([a-z][a-z0-9_]*))\}/g;
-  // a shell line: each value is assigned (quoted) to a shell variable first and the placeholder
-  // becomes "$JFLEET_Pn", which expands to the value and nothing more wherever it stands
+  // a shell line: each value is assigned (quoted) to a shell variable first, and the placeholder
+  // becomes an expansion of that variable fitting where it stands (unquoted, in "...", in '...'),
+  // which yields the value as one word and nothing more
   if (args.length === 1) {
     const assigns: string[] = [];
-    const line = args[0].replace(PH, (_m, key: string, varName?: string) => {
-      const name = `JFLEET_P${assigns.length}`;
-      assigns.push(`${name}=${quote(value(key, varName))}`);
-      return `"\${${name}}"`;
-    });
-    return assigns.length ? `${assigns.join('; ')}; ${line}` : line;
+    let out = '';
+    let state: 'none' | 'single' | 'double' = 'none';
+    const line = args[0];
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (ch === '{') {
+        PH.lastIndex = i;
+        const m = PH.exec(line);
+        if (m && m.index === i) {
+          const name = `JFLEET_P${assigns.length}`;
+          assigns.push(`${name}=${quote(value(m[1].startsWith('var.') ? 'var' : m[1], m[2]))}`);
+          out += state === 'double' ? `\${${name}}` : state === 'single' ? `'"\${${name}}"'` : `"\${${name}}"`;
+          i += m[0].length - 1;
+          continue;
+        }
+      }
+      out += ch;
+      if (state === 'single') {
+        if (ch === "'") state = 'none';
+      } else if (ch === '\\' && i + 1 < line.length) {
+        out += line[++i];
+      } else if (ch === "'" && state === 'none') state = 'single';
+      else if (ch === '"') state = state === 'double' ? 'none' : 'double';
+    }
+    return assigns.length ? `${assigns.join('; ')}; ${out}` : out;
   }
   // an argv: values replaced raw, then every argument quoted as a whole
   return args.map((a) => quote(a.replace(PH, (_m, key: string, varName?: string) => value(key, varName)))).join(' ');
