@@ -135,8 +135,9 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     const settled = await fanOut(packages, forks, probeOne, { signal: ctx.signal });
     const probes = new Map<string, ProbeResult>();
     for (const s of settled) {
-      // A device not probed because the sweep was cancelled is left as it was, not marked unreachable.
-      if (!s.ok && ctx.signal.aborted) continue;
+      // Cancelled: store only real answers; a device not probed, or whose probe the cancel cut
+      // short, is left as it was rather than marked unreachable.
+      if (ctx.signal.aborted && !(s.ok && s.value.reachable)) continue;
       probes.set(s.item.id, s.ok ? s.value : unreachableProbe(s.item, s.error, { clock: ctx.clock }));
     }
 
