@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, jfleet } from '../helpers/cli.js';
 import { useLab } from '../lab/lab.js';
 import type { ProvisionSummary } from '../../src/provision/types.js';
+import { updateInventory } from '../../src/inventory/store.js';
 
 const N = 20;
 const PW = N - 1; // the password-only device
@@ -234,6 +235,11 @@ describe('jfleet provision on the lab', () => {
   it('bootstraps a password-only device: fleet key installed, host key pinned, ends key-only', async () => {
     const d = lab().devices[PW];
     expect(await passwordLogin(d.address, d.port, lab().password)).toBe('accepted');
+    // a factory-fresh device: its host key is not known yet (bootstrap pins it on first contact)
+    await updateInventory(lab().inventoryDir, (pkgs) => {
+      for (const p of pkgs) if (p.id === d.id) delete p.hostKey;
+    });
+    expect(readFileSync(join(lab().inventoryDir, 'packages.yaml'), 'utf8')).not.toContain(d.hostKey);
     const plain = await run(['--yes', '--limit', d.id]);
     expect(plain.exitCode).toBe(1);
     expect(device(plain.summary, d.id).error).toMatch(/--bootstrap/);
@@ -246,6 +252,7 @@ describe('jfleet provision on the lab', () => {
     expect(r.exitCode, r.stderr + JSON.stringify(r.summary?.devices)).toBe(0);
     const dev = device(r.summary, d.id);
     expect(dev.steps[0]).toMatchObject({ id: 'bootstrap', status: 'changed' });
+    expect(dev.steps[0].reason).toContain(`host key pinned (${d.hostKey})`);
     expect(dev.steps.find((s) => s.id === 'ssh-hardening')!.status).toBe('changed');
     expect(readFileSync(join(lab().inventoryDir, 'packages.yaml'), 'utf8')).toContain(d.hostKey);
     expect(await passwordLogin(d.address, d.port, lab().password)).toBe('refused');
