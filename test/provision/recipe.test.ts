@@ -1,3 +1,6 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planDevice, recipeFacts } from '../../src/provision/plan.js';
 import { resolveRecipe, renderTemplate, RecipeError } from '../../src/provision/recipe.js';
@@ -45,5 +48,26 @@ describe('kiosk recipe', () => {
     const planned = planDevice(r, failing, { keyLoginProven: false });
     expect(planned.find((p) => p.step.id === 'ssh-hardening')!.plan.status).toBe('skip');
     expect(planned.find((p) => p.step.id === 'hostname')!.plan).toMatchObject({ status: 'fail', reason: 'no device' });
+  });
+});
+
+describe('recipe loading (invalid recipes as a table)', () => {
+  const ok = 'name: kiosk\nversion: 1.0.0\nsteps:\n  - { id: a, title: A, kind: file, with: { path: /etc/a, source: files/a, mode: "0644" } }\n';
+  it.each([
+    ['missing recipe.yaml', null, {}, 'no recipe.yaml'],
+    ['bad YAML', 'name: [', {}, 'recipe.yaml'],
+    ['unknown step kind', 'name: kiosk\nversion: 1.0.0\nsteps:\n  - { id: a, title: A, kind: teleport }\n', {}, 'unknown step kind'],
+    ['bad version', 'name: kiosk\nversion: one\nsteps: []\n', {}, 'version'],
+    ['missing named file', ok, {}, 'file files/a named by the recipe is missing'],
+    ['unknown override key', ok, { 'files/a': 'x', 'overrides/villages/35.09.13.2006.yaml': 'colour: red\n' }, '35.09.13.2006.yaml'],
+    ['missing .deb', ok, { 'files/a': 'x', 'profiles/lab.yaml': 'debs: [{ name: x, version: "1", file: nope.deb }]\n' }, '.deb file'],
+  ])('%s', async (_name, recipe, files, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'jfleet-recipe-'));
+    if (recipe !== null) writeFileSync(join(dir, 'recipe.yaml'), recipe);
+    for (const [f, text] of Object.entries(files as Record<string, string>)) {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    await expect(loadRecipe(dir)).rejects.toThrow(message);
   });
 });
