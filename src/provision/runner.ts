@@ -167,7 +167,8 @@ export async function provision(ctx: Context, opts: ProvisionOptions = {}): Prom
   const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
   const recipe: Recipe = await loadRecipe(opts.recipe);
-  const password = opts.bootstrap && !check ? bootstrapPassword(ctx, opts) : undefined;
+  // --check --bootstrap may look with the password (read-only) when one is given
+  const password = opts.bootstrap && (!check || opts.passwordFile || ctx.env.JFLEET_BOOTSTRAP_PASSWORD) ? bootstrapPassword(ctx, opts) : undefined;
   const forks = opts.forks ?? (await configForks(ctx));
   const keyFile = await resolveKeyFile(ctx);
 
@@ -221,25 +222,36 @@ export async function provision(ctx: Context, opts: ProvisionOptions = {}): Prom
             if (check) {
               keyLoginProven = false;
               recap.steps.push({ id: 'bootstrap', title: 'install the fleet key', status: 'changed', reason: 'the fleet key is not accepted yet: would log in with the factory password and install it', diffs: [], commands: [] });
-              log.line('bootstrap: fleet key not accepted; --check: not logging in with the password');
-              recap.error = 'fleet key not accepted yet (run without --check to bootstrap)';
-              return dp;
-            }
-            const b = await bootstrap(pkg, log);
-            recap.steps.push(b.step);
-            if (b.step.status === 'failed') {
-              recap.error = b.step.error;
-              return dp;
-            }
-            if (b.hostKey) pkg = { ...pkg, hostKey: b.hostKey };
-            dp.pkg = pkg;
-            try {
-              dp.transport = await pool.get(pkg);
-              log.line('bootstrap: key login proven');
-            } catch (e2) {
-              recap.error = `the fleet key was installed but key login still fails: ${message(e2)}`;
-              log.line(recap.error);
-              return dp;
+              if (!pwPool) {
+                log.line('bootstrap: fleet key not accepted; --check without a password: cannot look further');
+                recap.error = 'fleet key not accepted yet (give the factory password to look with --check, or run without --check to bootstrap)';
+                return dp;
+              }
+              try {
+                dp.transport = await pwPool.get(pkg);
+                log.line('bootstrap: --check: looking with the factory password, changing nothing');
+              } catch (e2) {
+                recap.error = `bootstrap: ${message(e2)}`;
+                log.line(recap.error);
+                return dp;
+              }
+            } else {
+              const b = await bootstrap(pkg, log);
+              recap.steps.push(b.step);
+              if (b.step.status === 'failed') {
+                recap.error = b.step.error;
+                return dp;
+              }
+              if (b.hostKey) pkg = { ...pkg, hostKey: b.hostKey };
+              dp.pkg = pkg;
+              try {
+                dp.transport = await pool.get(pkg);
+                log.line('bootstrap: key login proven');
+              } catch (e2) {
+                recap.error = `the fleet key was installed but key login still fails: ${message(e2)}`;
+                log.line(recap.error);
+                return dp;
+              }
             }
           } else {
             recap.unreachable = e instanceof TransportError && e.kind !== 'auth' && e.kind !== 'hostkey';

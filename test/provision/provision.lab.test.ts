@@ -248,6 +248,14 @@ describe('jfleet provision on the lab', () => {
     const recipe = join(mkdtempSync(join(tmpdir(), 'jfleet-recipe-')), 'kiosk');
     cpSync(join(ROOT, 'recipes', 'kiosk'), recipe, { recursive: true });
     writeFileSync(join(recipe, 'overrides', 'villages', `${d.village.code}.yaml`), 'disable: [kiosk-user, kiosk-home]\n');
+    // --check --bootstrap looks with the password and changes nothing on the device
+    const before = snapshot(d.upperDir);
+    const look = await run(['--check', '--bootstrap', '--limit', d.id, '--recipe', recipe], { JFLEET_BOOTSTRAP_PASSWORD: lab().password });
+    expect(look.exitCode, look.why).toBe(0);
+    expect(device(look.summary, d.id).steps.find((s) => s.id === 'bootstrap')!.status).toBe('changed');
+    expect(device(look.summary, d.id).steps.find((s) => s.id === 'ssh-hardening')!.status).toBe('skipped');
+    expect(snapshot(d.upperDir)).toEqual(before);
+    expect(await passwordLogin(d.address, d.port, lab().password)).toBe('accepted');
     const r = await run(['--yes', '--bootstrap', '--limit', d.id, '--recipe', recipe], { JFLEET_BOOTSTRAP_PASSWORD: lab().password });
     expect(r.exitCode, r.stderr + JSON.stringify(r.summary?.devices)).toBe(0);
     const dev = device(r.summary, d.id);
