@@ -94,6 +94,8 @@ async function run(t: Transport, step: DeviceStepError['step'], cmd: string, opt
 
 export async function inspect(t: Transport, l: KioskLayout, version: string): Promise<DeviceInfo> {
   const p = paths(l);
+  // Also readies the staging dir and drops a stale partial upload, so the transfer that may
+  // follow is a bare SFTP write (round trips count on a 4G link).
   const out = await run(t, 'inspect', sh([
     `c=$(readlink ${quote(p.current)} 2>/dev/null); echo "current=$c"`,
     `pv=$(readlink ${quote(p.previous)} 2>/dev/null); echo "previous=$pv"`,
@@ -101,6 +103,7 @@ export async function inspect(t: Transport, l: KioskLayout, version: string): Pr
     `a=${quote(`${p.staging}/${version}.tar.gz`)}`,
     `[ -f "$a" ] && echo "staged=$(sha256sum "$a" | cut -d' ' -f1)" || echo staged=`,
     `echo "pids=$(cat ${quote(p.run)}/*.pid 2>/dev/null | tr '\\n' ' ')"`,
+    `mkdir -p ${quote(p.staging)} 2>/dev/null; rm -f "$a.part"`,
     'exit 0',
   ]));
   const kv = parseKv(out);
@@ -138,37 +141,31 @@ export async function releaseComplete(t: Transport, l: KioskLayout, m: Manifest)
   return r.exitCode === 0;
 }
 
-/** Make sure <staging>/<v>.tar.gz holds exactly the archive. Returns whether bytes were sent. */
+/**
+ * Send the archive to <staging>/<v>.tar.gz.part (one SFTP write; inspect made the dir), unless a
+ * complete copy is already staged. install() checks and promotes it. Returns whether bytes were sent.
+ */
 export async function transfer(t: Transport, l: KioskLayout, version: string, archive: Buffer, info: DeviceInfo): Promise<boolean> {
-  const p = paths(l);
-  const want = sha256(archive);
-  if (info.stagedSha === want) return false; // an earlier run delivered it completely: resume from here
-  const dst = `${p.staging}/${version}.tar.gz`;
-  await run(t, 'transfer', sh([`mkdir -p ${quote(p.staging)}`, `rm -rf ${quote(dst)} ${quote(dst + '.part')}`]));
-  try {
-    await t.put(archive, dst + '.part', { mode: 0o600 });
-  } catch (e) {
-    // A partial .part is harmless (never unpacked); the next run clears it. Re-throw as is so a
-    // lost connection stays a TransportError (pending), not a device failure.
-    throw e;
-  }
-  await run(t, 'transfer', sh([
-    `s=$(sha256sum ${quote(dst + '.part')} | cut -d' ' -f1)`,
-    `[ "$s" = ${quote(want)} ] || { rm -f ${quote(dst + '.part')}; echo "archive arrived damaged (sha256 $s)" >&2; exit 3; }`,
-    `mv -f ${quote(dst + '.part')} ${quote(dst)}`,
-  ]));
+  if (info.stagedSha === sha256(archive)) return false; // an earlier run delivered it completely: resume from here
+  // A cut connection leaves a partial .part: harmless (checked before use, dropped by the next
+  // inspect). A TransportError stays one, so a lost link is pending, not a device failure.
+  await t.put(archive, `${paths(l).staging}/${version}.tar.gz.part`);
   return true;
 }
 
 /** Unpack the staged archive into a fresh dir, verify, and rename it into releases/<v>. */
-export async function install(t: Transport, l: KioskLayout, m: Manifest): Promise<void> {
+export async function install(t: Transport, l: KioskLayout, m: Manifest, archiveSha: string): Promise<void> {
   const p = paths(l);
   const v = m.version;
   const { lines, count } = expectedSums(m);
   const work = `${p.staging}/${v}.d`;
   const dest = `${p.releases}/${v}`;
+  const tgz = `${p.staging}/${v}.tar.gz`;
   await run(t, 'install', sh([
     'set -u',
+    // the upload, if one was made, must have arrived whole before it replaces the staged archive
+    `if [ -f ${quote(tgz + '.part')} ]; then s=$(sha256sum ${quote(tgz + '.part')} | cut -d' ' -f1); [ "$s" = ${quote(archiveSha)} ] || { rm -f ${quote(tgz + '.part')}; echo "archive arrived damaged (sha256 $s)" >&2; exit 3; }; mv -f ${quote(tgz + '.part')} ${quote(tgz)} || exit 3; fi`,
+    `[ -f ${quote(tgz)} ] || { echo "no staged archive" >&2; exit 3; }`,
     `rm -rf ${quote(work)} && mkdir -p ${quote(work)} ${quote(p.releases)} || exit 3`,
     `tar -xzf ${quote(`${p.staging}/${v}.tar.gz`)} -C ${quote(work)} --no-same-owner -m || { echo "cannot unpack the archive" >&2; rm -rf ${quote(work)}; exit 3; }`,
     `cd ${quote(work)} || exit 3`,

@@ -434,7 +434,7 @@ async function updateOne(
     const complete = info.hasRelease && (await device.releaseComplete(t, layout, rel.manifest));
     if (!complete) {
       await device.transfer(t, layout, version, archive, info);
-      await device.install(t, layout, rel.manifest);
+      await device.install(t, layout, rel.manifest, rel.info.archiveSha256);
     }
     await device.switchTo(t, layout, version);
     switched = true;
