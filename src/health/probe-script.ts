@@ -4,7 +4,8 @@
  * probes in parallel. Prints one JSON object; a value the device cannot give is null. Kept small:
  * its bytes cross a 4G link on every sweep. Inputs come as variables set before it (quoted):
  * JG gateway ("auto" = default route), JI internet host, JP portal URL (default KIOSK_URL; "none" = skip),
- * JA central API URL, JD DNS name; unset = not checked.
+ * JA central API URL, JD DNS name (looked up as IPv4 with getaddrinfo: files first, so "localhost"
+ * never leaves the machine); unset = not checked.
  */
 export const PROBE_SCRIPT = [
   "export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -27,7 +28,7 @@ export const PROBE_SCRIPT = [
   "while read k v w;do [ \"$v\" = 000 ]&&v=0&&w=;n $k $v;[ \"$w\" ]&&n ${k%c}t $w;done <<E",
   "$r",
   "E",
-  "[ \"$JD\" ]&&n dns $(timeout 3 getent hosts $JD >/dev/null 2>&1&&echo 1||echo 0)",
+  "[ \"$JD\" ]&&n dns $(timeout 3 getent ahostsv4 $JD >/dev/null 2>&1&&echo 1||echo 0)",
   "if command -v chronyc >/dev/null;then set -- $(timeout 2 chronyc -c tracking 2>/dev/null|awk -F, '{print $5,($13==\"Normal\")}');n to $1;n ts $2",
   "elif [ -d /run/systemd/system ];then case $(timedatectl show -p NTPSynchronized --value 2>/dev/null) in yes)n ts 1;;no)n ts 0;;esac;fi",
   "v=;M=/opt/jfleet-kiosk/current/manifest.json;[ -r $M ]&&while read -r l;do case $l in *\\\"version\\\"*)v=${l#*\\\"version\\\"};v=${v#*\\\"};v=${v%%\\\"*};break;;esac;done <$M",
