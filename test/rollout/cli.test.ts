@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import * as tar from 'tar';
 import { jfleet, tempHome } from '../helpers/cli.js';
+import { openDb } from '../../src/store/db.js';
+import { RolloutStore } from '../../src/rollout/state.js';
 
 let work: string;
 let bundleDir: string;
@@ -129,5 +131,42 @@ describe('jfleet rollout (no devices needed)', () => {
     const r = await jfleet(['rollout', '--help']);
     expect(r.exitCode).toBe(0);
     for (const s of ['4    aborted', '5    completed with devices pending', '75   another rollout', 'Examples:', '--max-fail']) expect(r.stdout).toContain(s);
+  });
+
+  it('status shows an interrupted rollout (human and --json); abort closes it; resume then refuses', async () => {
+    const home = tempHome();
+    const db = openDb(join(home, 'state', 'jfleet.db'));
+    const store = new RolloutStore(db, () => new Date('2026-11-28T10:00:00Z'));
+    const id = store.create({ release: '1.4.0', inventory: '/inv', waves: '1,100%', maxFail: '5%', options: {}, plan: [['k-a'], ['k-b', 'k-c', 'k-d']] });
+    store.setDevice(id, 'k-a', 'updating');
+    store.setDevice(id, 'k-a', 'updated', { previous: '1.3.0', ms: 2000 });
+    store.setDevice(id, 'k-b', 'updating');
+    store.setDevice(id, 'k-b', 'pending', { error: 'unreachable: connection refused' });
+    store.setDevice(id, 'k-c', 'updating'); // the job was killed here
+    db.close();
+
+    const human = await jfleet(['rollout', 'status'], { home });
+    expect(human.exitCode, human.stderr).toBe(0);
+    expect(human.stdout).toContain('rollout 1: release 1.4.0, interrupted');
+    expect(human.stdout).toContain('4 devices: 1 updated, 0 rolled back, 0 failed, 1 pending, 2 to do, 0 skipped');
+    expect(human.stdout).toContain('pending     k-b: unreachable: connection refused');
+
+    const json = JSON.parse((await jfleet(['rollout', 'status', '--json'], { home })).stdout) as {
+      live: string; counts: { updated: number; pending: number; updating: number }; waves: { wave: number; devices: number }[];
+    };
+    expect(json.live).toBe('interrupted');
+    expect(json.counts).toMatchObject({ updated: 1, pending: 1, updating: 1 });
+    expect(json.waves.map((w) => w.devices)).toEqual([1, 3]);
+
+    const abort = await jfleet(['rollout', 'abort', '--json'], { home });
+    expect(abort.exitCode, abort.stderr).toBe(0);
+    expect(JSON.parse(abort.stdout)).toMatchObject({ event: 'rollout-aborted', rollout: 1, running: false });
+    const after = JSON.parse((await jfleet(['rollout', 'status', '--json'], { home })).stdout) as { live: string; counts: { skipped: number; updated: number } };
+    expect(after).toMatchObject({ live: 'aborted', counts: { skipped: 3, updated: 1 } });
+
+    const resume = await jfleet(['rollout', 'resume'], { home });
+    expect(resume.exitCode).toBe(2);
+    expect(resume.stderr).toContain('was aborted');
+    expect(resume.stderr).toContain('jfleet rollout --release 1.4.0');
   });
 });
