@@ -135,7 +135,8 @@ export const hostnameFact: FactDef<Record<string, never>, HostnameFact> = {
 
 export const systemFact: FactDef<Record<string, never>, SystemFact> = {
   name: 'system',
-  command: () => 'if [ -d /run/systemd/system ]; then echo booted; else echo offline-root; fi; systemctl is-system-running 2>/dev/null || true',
+  // without systemd as PID 1 there is nothing to ask systemctl (and it costs a process)
+  command: () => 'if [ -d /run/systemd/system ]; then echo booted; systemctl is-system-running 2>/dev/null || true; else echo offline-root; echo offline; fi',
   parse: (raw) => {
     const l = lines(raw.out);
     return { booted: l[0] === 'booted', state: l[1] ?? 'unknown' };
@@ -186,7 +187,7 @@ export const debPackagesFact: FactDef<{ names: string[] }, DebPackagesFact> = {
 
 export const activeFact: FactDef<{ unit: string }, ActiveFact> = {
   name: 'active',
-  command: ({ unit }) => `systemctl is-active ${quote(unit)} 2>/dev/null || true`,
+  command: ({ unit }) => `if [ -d /run/systemd/system ]; then systemctl is-active ${quote(unit)} 2>/dev/null || true; else echo offline; fi`,
   parse: (raw) => {
     const state = lines(raw.out)[0] ?? 'unknown';
     return { active: state === 'active', state };
