@@ -174,8 +174,9 @@ export async function provision(ctx: Context, opts: ProvisionOptions = {}): Prom
 
   const { createPool } = await import('../transport/pool.js');
   const { fanOut } = await import('../transport/fanout.js');
-  const pool = createPool(ctx, { inventoryDir: sel.dir, connectTimeoutMs: opts.connectTimeoutMs, keyFile, agent: false });
-  const pwPool = password !== undefined ? createPool(ctx, { inventoryDir: sel.dir, connectTimeoutMs: opts.connectTimeoutMs, password, agent: false, keyFile: '/nonexistent' }) : undefined;
+  const pool = createPool(ctx, { inventoryDir: sel.dir, packages: sel.packages, connectTimeoutMs: opts.connectTimeoutMs, keyFile, agent: false });
+  // bootstrap logins: the pool offers the keys it knows first, then the factory password
+  const pwPool = password !== undefined ? createPool(ctx, { inventoryDir: sel.dir, packages: sel.packages, connectTimeoutMs: opts.connectTimeoutMs, password, agent: false }) : undefined;
 
   const runId = ctx.clock.now().toISOString().replace(/[:.]/g, '-');
   const logDir = join(homePaths(ctx.home).logsDir, 'provision', runId);
@@ -431,11 +432,11 @@ export async function provision(ctx: Context, opts: ProvisionOptions = {}): Prom
         d.log.line(`recap: ok=${r.ok} changed=${r.changed} failed=${r.failed} skipped=${r.skipped}`);
         return r;
       },
-      { onSettled: (r) => progress('apply', r.item.pkg.id, r.ok ? (r.value.failed ? 'failed' : `${r.value.changed} changed`) : 'failed') },
+      { signal: ctx.signal, onSettled: (r) => progress('apply', r.item.pkg.id, r.ok ? (r.value.failed ? 'failed' : `${r.value.changed} changed`) : 'failed') },
     );
     endProgress();
     const recaps = applied.map((r, i) =>
-      r.ok ? r.value : { ...devices[i].recap, failed: 1, error: `internal: ${message(r.error)}` },
+      r.ok ? r.value : { ...devices[i].recap, failed: 1, error: ctx.signal.aborted ? 'cancelled before this device was changed' : `internal: ${message(r.error)}` },
     );
     if (human) for (const r of recaps) if (r.changed || r.failed || r.error || opts.verbose) for (const l of renderDevice(r, { check: false, diff: Boolean(opts.diff), verbose: opts.verbose }, p)) out(l);
     return await finish(recaps);
