@@ -83,7 +83,10 @@ export async function probeDevice(transport: Transport, pkg: Package, opts: Prob
       const why = r.exitCode !== 0 ? ` (exit ${r.exitCode}${r.stderr ? `: ${r.stderr.trim().split('\n')[0].slice(0, 120)}` : ''})` : '';
       return { ...base, reachable: true, execMs, remote: null, error: { kind: 'script', message: parsed.error + why } };
     }
-    return { ...base, reachable: true, execMs, remote: parsed.facts, error: null };
+    const f = parsed.facts;
+    // the device reports uptime; its boot time follows from our clock (its own may be wrong)
+    if (f.boot == null && f.up != null) f.boot = Math.floor(Date.parse(at) / 1000 - f.up);
+    return { ...base, reachable: true, execMs, remote: f, error: null };
   } catch (err) {
     return unreachableProbe(pkg, err, { ...opts, clock });
   }
