@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
-npm ci --no-audit --no-fund
+# npm install, not npm ci: vite 8 names an optional Windows-only package the registry does not serve,
+# which npm ci counts as a lock file out of sync. npm install still installs the locked versions.
+npm install --no-audit --no-fund
 npm run typecheck
 npm test
