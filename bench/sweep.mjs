@@ -88,12 +88,14 @@ function ctxFor(home, env) {
   };
 }
 
-/** The same stand-in kiosk as the health tests: release, kiosk.env, a browser pid; one page server for all. */
+/**
+ * The same stand-in kiosk as the health tests: release, kiosk.env, a browser pid; one page
+ * server for all devices, in its own process so the sweep being measured does not slow it down.
+ */
 async function startPage() {
-  const { createServer: http } = await import('node:http');
-  const s = http((_q, r) => r.end('<!doctype html><title>kiosk</title>'));
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  return { listen: `127.0.0.1:${s.address().port}`, close: () => new Promise((r) => s.close(r)) };
+  const child = spawn(process.execPath, ['-e', `const s=require('node:http').createServer((q,r)=>r.end('<!doctype html><title>kiosk</title>'));s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => child.stdout.once('data', (b) => resolve(Number(String(b).trim()))));
+  return { listen: `127.0.0.1:${port}`, close: async () => void child.kill() };
 }
 const kioskScript = (listen) => `mkdir -p /opt/jfleet-kiosk/releases/0.0.0-base/www /etc/jfleet /run/jfleet-kiosk
 echo '{"version":"0.0.0-base","files":{}}' > /opt/jfleet-kiosk/releases/0.0.0-base/manifest.json
