@@ -285,7 +285,14 @@ export class SshTransport implements Transport {
     this.ready = null;
     if (!c) return;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 1000);
+      // A hung device never answers the disconnect: drop the socket rather than keep the
+      // process alive until it wakes up.
+      // ssh2's destroy() is a no-op once end() has half-closed the socket, so destroy the
+      // socket itself.
+      const t = setTimeout(() => {
+        (c as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
+        resolve();
+      }, 1000);
       c.once('close', () => {
         clearTimeout(t);
         resolve();

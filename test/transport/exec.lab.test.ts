@@ -296,6 +296,28 @@ describe('jfleet exec on a lab', () => {
     });
   });
 
+  it('closing an open connection to a device that has since hung drops the socket within the bound', async () => {
+    const dev = lab().devices[13];
+    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const sockets = () =>
+      (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => (h as { remoteAddress?: string }).remoteAddress === dev.address).length;
+    try {
+      const t = await pool.get(pkg(dev.id));
+      expect((await t.exec('echo up')).stdout).toBe('up\n');
+      expect(sockets()).toBe(1);
+      lab().hang(dev.id);
+      const started = Date.now();
+      await pool.closeAll();
+      expect(Date.now() - started).toBeLessThan(3000);
+      await new Promise((res) => setTimeout(res, 100)); // a destroyed socket leaves the handle list on the next turn
+      // a daemon stopping must not be kept alive by a device that never answers the disconnect
+      expect(sockets()).toBe(0);
+    } finally {
+      lab().resume(dev.id);
+      await pool.closeAll();
+    }
+  });
+
   it('a session killed mid-command is reported as a lost connection; the pool reconnects', async () => {
     const dev = lab().devices[12];
     const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
