@@ -14,6 +14,10 @@ export const ExitCode = {
   rolloutAborted: 4,
   /** rollout completed, but some devices were unreachable and remain pending */
   rolloutPending: 5,
+  /** sweep: the worst alerting hard state is critical */
+  sweepCritical: 6,
+  /** sweep: the worst alerting hard state is unreachable */
+  sweepUnreachable: 7,
   /** another run holds the lock (sweep, rollout) */
   locked: 75,
   /** cancelled by the user (Ctrl-C, or "no" at a confirmation) */

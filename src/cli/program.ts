@@ -43,6 +43,9 @@ Exit codes:
   3    unknown (Nagios contract, jfleet check)
   4    rollout aborted (failures passed --max-fail)
   5    rollout completed with devices pending (unreachable; a later run picks them up)
+  6    sweep: the worst alerting state is critical (1 warn, 3 unknown)
+  7    sweep: the worst alerting state is unreachable
+  70   internal error (a bug: run with --debug and report it)
   75   another run holds the lock
   130  cancelled
 

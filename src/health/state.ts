@@ -10,6 +10,7 @@
  * - Flapping: the weighted percent of state changes over the last 21 observations (newer
  *   weigh more, 0.8 → 1.2); starts above flapHighPct, ends below flapLowPct.
  */
+import { ExitCode } from '../errors.js';
 import type { HealthState } from './types.js';
 
 export interface DeviceMemory {
@@ -128,4 +129,4 @@ export function isAlerting(m: Pick<DeviceMemory, 'state' | 'hard' | 'flapping'>,
  * Exit code of a sweep from the worst alerting hard state (documented in docs/health.md):
  * ok 0, warn 1, unknown 3, critical 6, unreachable 7.
  */
-export const SWEEP_EXIT: Record<HealthState, number> = { ok: 0, warn: 1, unknown: 3, critical: 6, unreachable: 7 };
+export const SWEEP_EXIT: Record<HealthState, number> = { ok: 0, warn: 1, unknown: 3, critical: ExitCode.sweepCritical, unreachable: ExitCode.sweepUnreachable };
