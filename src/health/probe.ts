@@ -3,7 +3,6 @@
  * Never throws: a device that cannot be reached or answers garbage becomes a ProbeResult
  * with an error (unreachable / script), which the checks turn into a state.
  */
-import { connect } from 'node:net';
 import type { Package } from '../inventory/schema.js';
 import type { Transport } from '../transport/types.js';
 import { quote } from '../transport/shell.js';
@@ -107,20 +106,4 @@ export function unreachableProbe(pkg: Package, err: unknown, opts: Pick<ProbeOpt
     remote: null,
     error: { kind, message: (e?.message ?? String(err)).split('\n')[0].slice(0, 300) },
   };
-}
-
-/** Time a plain TCP connect to the device's SSH port (the link quality from the runner). Null on failure. */
-export function measureTcpConnect(host: string, port: number, timeoutMs = 5000): Promise<number | null> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const s = connect({ host, port });
-    const done = (v: number | null) => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve(v);
-    };
-    const timer = setTimeout(() => done(null), timeoutMs);
-    s.once('connect', () => done(performance.now() - t0));
-    s.once('error', () => done(null));
-  });
 }

@@ -62,7 +62,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   const settings = loadHealthSettings(sel.dir);
   if (settings.issues.length) return unknown(`health.yaml: ${settings.issues[0].field ?? ''} ${settings.issues[0].message}`);
   const { openPool, targetsFor, thresholdResolver } = await import('./sweep.js');
-  const { probeDevice, measureTcpConnect, unreachableProbe } = await import('./probe.js');
+  const { probeDevice, unreachableProbe } = await import('./probe.js');
   const s = settings.value;
   let pool;
   try {
@@ -71,14 +71,13 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
     return unknown(`cannot open the SSH pool: ${(e as Error).message}`);
   }
   try {
-    const tcpMs = pkg.jump ? null : await measureTcpConnect(pkg.address, pkg.port, s.connectTimeoutMs);
     let probe;
-    const c0 = performance.now();
     try {
       const t = await pool.get(pkg);
-      probe = await probeDevice(t, pkg, { targets: targetsFor(pkg, s.probe), timeoutMs: s.timeoutMs, tcpMs, sshMs: performance.now() - c0, clock: ctx.clock, signal: ctx.signal });
+      const timings = t.connectTimings;
+      probe = await probeDevice(t, pkg, { targets: targetsFor(pkg, s.probe), timeoutMs: s.timeoutMs, tcpMs: timings?.tcpMs ?? null, sshMs: timings?.sshMs ?? null, clock: ctx.clock, signal: ctx.signal });
     } catch (e) {
-      probe = unreachableProbe(pkg, e, { tcpMs, clock: ctx.clock });
+      probe = unreachableProbe(pkg, e, { clock: ctx.clock });
     }
     const r = nagiosLine(id, evaluate(probe, thresholdResolver(sel.packages, sel.ref, s)(pkg)));
     println(ctx, r.line);

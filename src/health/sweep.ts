@@ -13,7 +13,7 @@ import { selectPackages } from '../inventory/selector.js';
 import type { Transport } from '../transport/types.js';
 import type { Db } from '../store/db.js';
 import { evaluate, rank } from './checks.js';
-import { probeDevice, measureTcpConnect, unreachableProbe, type ProbeTargets } from './probe.js';
+import { probeDevice, unreachableProbe, type ProbeTargets } from './probe.js';
 import { loadHealthSettings, inMaintenance, type HealthSettings } from './settings.js';
 import { isAlerting, nextState, SWEEP_EXIT, type DeviceMemory } from './state.js';
 import { mergeThresholds, parseThresholds, thresholdsFromVars, type Thresholds } from './thresholds.js';
@@ -104,19 +104,18 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     };
     const probeOnce = async (pkg: Package): Promise<{ probe: ProbeResult; warm: boolean }> => {
       const known = session.connected.get(pkg.id);
-      // The TCP connect is timed alongside the SSH connect, not before it: one round trip less
-      // per device on a 150 ms link.
-      const tcp = !known && !pkg.jump ? measureTcpConnect(pkg.address, pkg.port, settings.connectTimeoutMs) : Promise.resolve(null);
       let transport: Transport;
-      const c0 = performance.now();
       try {
         transport = await session.pool.get(pkg);
       } catch (err) {
         session.connected.delete(pkg.id);
-        return { probe: unreachableProbe(pkg, err, { tcpMs: await tcp, clock: ctx.clock }), warm: false };
+        return { probe: unreachableProbe(pkg, err, { clock: ctx.clock }), warm: false };
       }
-      const tcpMs = await tcp;
-      const sshMs = transport === known ? null : performance.now() - c0;
+      // TCP connect and handshake times are measured on the connection itself, when it opens
+      // (no second TCP connection per device: on the device each costs sshd a fork).
+      const fresh = transport !== known;
+      const tcpMs = fresh ? (transport.connectTimings?.tcpMs ?? null) : null;
+      const sshMs = fresh ? (transport.connectTimings?.sshMs ?? null) : null;
       session.connected.set(pkg.id, transport);
       const probe = await probeDevice(transport, pkg, {
         targets: targetsFor(pkg, settings.probe),

@@ -10,7 +10,7 @@ import type { ClientChannel, ConnectConfig } from 'ssh2';
 import type { Duplex, Readable } from 'node:stream';
 import { classifyConnectError, type RawError } from './classify.js';
 import { fingerprint } from './fingerprint.js';
-import type { ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
+import type { ConnectTimings, ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
 import { HostKeyMismatchError, TransportError } from './types.js';
 
 export interface AuthCandidates {
@@ -45,6 +45,7 @@ export class SshTransport implements Transport {
   private readonly pending = new Set<(e: Error) => void>();
   /** fires when the connection ends (the pool then forgets it) */
   onClose?: () => void;
+  connectTimings?: ConnectTimings;
 
   constructor(private readonly target: SshTarget) {
     this.name = target.name;
@@ -95,6 +96,8 @@ export class SshTransport implements Transport {
         next(m ?? false);
       }) as unknown as ConnectConfig['authHandler'],
     };
+    const t0 = performance.now();
+    let tcpMs: number | null = null;
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       const fail = (err: RawError) => {
@@ -112,10 +115,14 @@ export class SshTransport implements Transport {
       };
       client.once('connect', () => {
         tcpConnected = true;
+        // Timed on the socket SSH then uses: a health probe needs no second TCP connection
+        // (each one costs the device's sshd a fork).
+        if (!sock) tcpMs = performance.now() - t0;
       });
       client.once('ready', () => {
         if (settled) return;
         settled = true;
+        this.connectTimings = { tcpMs, sshMs: performance.now() - t0 };
         this.client = client;
         client.on('error', (e) => this.markLost(e));
         client.on('close', () => this.markLost(new Error('connection closed')));

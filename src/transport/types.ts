@@ -25,9 +25,19 @@ export interface PutOptions {
   mode?: number;
 }
 
+/** How long opening the connection took, measured on the connection itself. */
+export interface ConnectTimings {
+  /** TCP connect to the device's SSH port (null when tunnelled through a jump host) */
+  tcpMs: number | null;
+  /** from the start of the connect to an authenticated SSH session */
+  sshMs: number;
+}
+
 export interface Transport {
   /** human name of the peer, e.g. the package id */
   readonly name: string;
+  /** set once connected, by transports that open a network connection */
+  readonly connectTimings?: ConnectTimings;
   connect(): Promise<void>;
   /** cmd is a shell command line: build it with shell.ts quote(), never by pasting values */
   exec(cmd: string, opts?: ExecOptions): Promise<ExecResult>;
