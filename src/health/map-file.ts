@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { UserError } from '../errors.js';
+import { assertWritableFile, writeError } from '../cli/output-file.js';
 import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
 import { renderMapHtml, renderMapSvg, villageStates, type DistrictsGeoJson } from './map.js';
 import { groupByDistrict } from './render.js';
@@ -17,8 +18,17 @@ export function chromiumPath(env: Record<string, string | undefined>): string {
 }
 
 export async function writeMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
+  try {
+    await renderMapFile(file, devices, opts);
+  } catch (e) {
+    throw writeError(e, file, '--map');
+  }
+}
+
+async function renderMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
   const ext = extname(file).toLowerCase();
   if (!['.svg', '.png', '.html', '.htm'].includes(ext)) throw new UserError(`--map writes .svg, .png or .html files, not "${ext || file}"`);
+  assertWritableFile(file, '--map');
   const ref = loadVillages();
   const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
   const subtitle = `${devices.length} device(s) · ${opts.now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

@@ -103,6 +103,21 @@ describe('jfleet status / history / silence (built binary)', () => {
     expect(svg.match(/<circle /g)).toHaveLength(3);
     expect(svg).toMatch(/data-village="35.09.02.2001" data-state="critical"/);
   });
+  it('status --map into a missing or unwritable place: one line naming the file, exit 2, nothing written', async () => {
+    const missing = join(home, 'no-such-dir', 'fleet.svg');
+    const r = await jfleet(['status', '--map', missing], { home, env });
+    expect(r).toMatchObject({ exitCode: 2, stdout: '' });
+    expect(r.stderr).toBe(`jfleet: error: --map: cannot write ${missing}: no such directory\n`);
+    expect(existsSync(join(home, 'no-such-dir'))).toBe(false);
+    const png = await jfleet(['status', '--map', join(home, 'no-such-dir', 'fleet.png')], { home, env });
+    expect(png.exitCode).toBe(2);
+    expect(png.stderr).toMatch(/^jfleet: error: --map: cannot write .*fleet\.png: no such directory\n$/);
+    const dirAsFile = join(home, 'a-dir.svg');
+    mkdirSync(dirAsFile);
+    const d = await jfleet(['status', '--map', dirAsFile], { home, env });
+    expect(d.exitCode).toBe(2);
+    expect(d.stderr).toBe(`jfleet: error: --map: cannot write ${dirAsFile}: is a directory\n`);
+  });
   it('schedule install writes systemd units or a cron block where told', async () => {
     const dir = join(home, 'units');
     const r = await jfleet(['schedule', 'install', '--kind', 'systemd', '--dir', dir, '--cron', '*/10 * * * *'], { home, env });
