@@ -80,6 +80,20 @@ describe('jfleet register --from CSV', () => {
     expect(before).not.toContain('rm -rf');
   });
 
+  it('--skip-invalid with a --rejected file that cannot be written: one line, exit 2, the inventory untouched', async () => {
+    const home = tempHome();
+    const { dir, file } = csv(BAD);
+    const rejected = join(dir, 'no-such-dir', 'rejected.csv');
+    const r = await jfleet(['register', '--from', file, '--skip-invalid', '--rejected', rejected], { home });
+    expect(r).toMatchObject({ exitCode: 2, stdout: '' });
+    expect(r.stderr).toBe(`jfleet: error: --rejected: cannot write ${rejected}: no such directory\n`);
+    expect(existsSync(invFile(home))).toBe(false);
+    const asDir = await jfleet(['register', '--from', file, '--skip-invalid', '--rejected', dir], { home });
+    expect(asDir.exitCode).toBe(2);
+    expect(asDir.stderr).toBe(`jfleet: error: --rejected: cannot write ${dir}: is a directory\n`);
+    expect(existsSync(invFile(home))).toBe(false);
+  });
+
   it('--dry-run shows what would be added and writes nothing', async () => {
     const home = tempHome();
     const { file } = csv(GOOD);

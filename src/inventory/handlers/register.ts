@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
 import { CancelledError, formatIssue, InputError, UserError } from '../../errors.js';
 import { printJson } from '../../cli/shared.js';
+import { assertWritableFile, writeError } from '../../cli/output-file.js';
 import { askConfirm, askSearch, askText, requireFlags } from '../../cli/prompts.js';
 import { csvLine, parseRegistrationCsv } from '../csv.js';
 import { loadInventory } from '../load.js';
@@ -127,6 +128,16 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   }
   const rawByLine = new Map<number, string[]>();
   for (const r of csv.rows) rawByLine.set(r.line!, r.raw);
+  const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
+  // The rejected rows are written after the inventory: make sure they can be, before the
+  // inventory changes (an explicit --rejected always; the default one only if rows will be rejected).
+  if (opts.skipInvalid && !opts.dryRun) {
+    if (opts.rejected) assertWritableFile(rejectedFile, '--rejected');
+    else if (csv.issues.length || (await planOnly()).rejected.length) assertWritableFile(rejectedFile, '--rejected');
+  }
+  function planOnly() {
+    return registerRows({ dir, rows: csv.rows, file: shown, label: csvLabel, now: ctx.clock.now(), dryRun: true, skipInvalid: true });
+  }
   const r = await registerRows({
     dir,
     rows: csv.rows,
@@ -138,11 +149,16 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
     skipInvalid: opts.skipInvalid,
   });
   if (r.rejected.length && opts.skipInvalid) {
-    const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
     const lines = text.split(/\r?\n/);
     let out = csvLine([...csv.header, 'error']);
     for (const o of r.rejected) out += rejectedLine(o, csv.header, rawByLine, lines);
-    if (!opts.dryRun) writeFileSync(rejectedFile, out, { mode: 0o600 });
+    if (!opts.dryRun) {
+      try {
+        writeFileSync(rejectedFile, out, { mode: 0o600 });
+      } catch (e) {
+        throw writeError(e, rejectedFile, '--rejected');
+      }
+    }
     for (const o of r.rejected) for (const i of o.issues) ctx.stderr.write(`jfleet: rejected: ${formatIssue(i)}\n`);
     ctx.stderr.write(`jfleet: ${r.rejected.length} row(s) rejected${opts.dryRun ? ' (dry run: not written)' : `, written to ${rejectedFile}`}\n`);
   }
