@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { cronToOnCalendar, mergeCronBlock, renderCronBlock, renderSystemdUnits, type InstallSpec } from './units.js';
 import { validateCron } from './daemon.js';
+import { UserError } from '../errors.js';
 
 export interface InstallOptions {
   kind?: 'systemd' | 'cron';
@@ -29,6 +30,22 @@ export interface InstallResult {
   kind: 'systemd' | 'cron';
   files: string[];
   next: string;
+}
+
+/**
+ * systemd or cron: said with --kind, else implied by --dir/--on-calendar (systemd) or --crontab
+ * (cron), else systemd when it runs. A flag for the other kind is refused, never silently ignored.
+ */
+function scheduleKind(opts: InstallOptions): 'systemd' | 'cron' {
+  const systemdFlag = opts.dir !== undefined ? '--dir' : opts.onCalendar !== undefined ? '--on-calendar' : undefined;
+  const cronFlag = opts.crontab !== undefined ? '--crontab' : undefined;
+  if (systemdFlag && cronFlag) throw new UserError(`${systemdFlag} (systemd) and ${cronFlag} (cron) do not go together`, { hint: 'pick one, or say which with --kind' });
+  if (opts.kind === 'cron' && systemdFlag) throw new UserError(`${systemdFlag} is for systemd units, not --kind cron`);
+  if (opts.kind === 'systemd' && cronFlag) throw new UserError(`${cronFlag} is for cron, not --kind systemd`);
+  if (opts.kind) return opts.kind;
+  if (systemdFlag) return 'systemd';
+  if (cronFlag) return 'cron';
+  return existsSync('/run/systemd/system') ? 'systemd' : 'cron';
 }
 
 export async function installSchedule(ctx: Context, opts: InstallOptions): Promise<InstallResult> {
@@ -56,7 +73,7 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
     args: opts.limit ? ['--limit', opts.limit] : [],
     logFile: join(homePaths(ctx.home).logsDir, 'sweep.log'),
   };
-  const kind = opts.kind ?? (existsSync('/run/systemd/system') ? 'systemd' : 'cron');
+  const kind = scheduleKind(opts);
   if (kind === 'systemd') {
     const dir = opts.dir ?? '/etc/systemd/system';
     const units = renderSystemdUnits(spec, opts.onCalendar ?? cronToOnCalendar(cronExpr), opts.jitterSec ?? 60);

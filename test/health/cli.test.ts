@@ -133,4 +133,23 @@ describe('jfleet status / history / silence (built binary)', () => {
     expect(bad.stderr).toMatch(/not a valid cron expression/);
     expect(existsSync(join(home, 'units', 'jfleet-sweep.service'))).toBe(true);
   });
+  it('schedule install: --dir means systemd units and --crontab means cron, on any host; the other kind\'s flag is refused', async () => {
+    const dir = join(home, 'units-implied');
+    const r = await jfleet(['schedule', 'install', '--dir', dir], { home, env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(`wrote ${join(dir, 'jfleet-sweep.service')}\nwrote ${join(dir, 'jfleet-sweep.timer')}\nnext: systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer\n`);
+    const tab = join(home, 'crontab-implied');
+    const c = await jfleet(['schedule', 'install', '--crontab', tab], { home, env });
+    expect(c.exitCode).toBe(0);
+    expect(c.stdout).toBe(`wrote ${tab}\nnext: crontab ${tab}\n`);
+    const mixed = await jfleet(['schedule', 'install', '--kind', 'cron', '--dir', join(home, 'units-cron')], { home, env });
+    expect(mixed).toMatchObject({ exitCode: 2, stdout: '' });
+    expect(mixed.stderr).toBe('jfleet: error: --dir is for systemd units, not --kind cron\n');
+    const both = await jfleet(['schedule', 'install', '--dir', join(home, 'units-both'), '--crontab', join(home, 'tab-both')], { home, env });
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toMatch(/^jfleet: error: --dir \(systemd\) and --crontab \(cron\) do not go together\n/);
+    expect(existsSync(join(home, 'units-cron'))).toBe(false);
+    expect(existsSync(join(home, 'units-both'))).toBe(false);
+    expect(existsSync(join(home, 'tab-both'))).toBe(false);
+  });
 });
