@@ -17,9 +17,11 @@ function requireRoot(what: string): void {
 async function ensureSshd(ctx: Context): Promise<void> {
   if (existsSync('/usr/sbin/sshd')) return;
   ctx.stderr.write('jfleet: /usr/sbin/sshd is missing; installing openssh-server (apt-get)\n');
-  const { execa } = await import('execa');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const r = await execa('apt-get', ['install', '-y', '--no-install-recommends', 'openssh-server'], { env, reject: false, stdio: ['ignore', 'ignore', 'pipe'] });
+  // The runner's own commands go through the local transport, like every other command.
+  const { LocalTransport } = await import('../transport/local.js');
+  const local = new LocalTransport('localhost', { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' });
+  // a fresh machine has empty package lists: update first, then install
+  const r = await local.exec('apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends openssh-server >/dev/null', { signal: ctx.signal });
   if (r.exitCode !== 0 || !existsSync('/usr/sbin/sshd')) {
     throw new UserError(`could not install openssh-server: ${String(r.stderr).trim().split('\n').pop() ?? ''}`, { hint: 'install it yourself: apt-get install -y openssh-server' });
   }

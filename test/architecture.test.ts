@@ -1,0 +1,65 @@
+/**
+ * The lines the tree keeps (ARCHITECTURE.md), checked on the source so they cannot erode:
+ * pure modules import no I/O, nothing above src/transport/ imports ssh2 or execa, only
+ * src/main.ts decides the exit code, and importing a command group starts nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT } from './helpers/cli.js';
+
+const SRC = join(ROOT, 'src');
+const files = (dir: string): string[] =>
+  readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+const all = files(SRC).map((p) => ({ path: relative(ROOT, p), text: readFileSync(p, 'utf8') }));
+
+/** value imports (not `import type`) and dynamic imports of a file */
+function imports(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)) out.push(m[1]);
+  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) out.push(m[1]);
+  for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) out.push(m[1]);
+  return out;
+}
+
+// Planning, evaluating, selecting and rendering: data in, data out.
+const PURE = [
+  'src/health/checks.ts', 'src/health/state.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
+  'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register.ts', 'src/inventory/search.ts',
+  'src/rollout/waves.ts', 'src/rollout/machine.ts', 'src/rollout/junit.ts',
+  'src/provision/plan.ts', 'src/provision/steps.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
+  'src/report/contract.ts', 'src/transport/shell.ts', 'src/transport/classify.ts',
+];
+const IO = ['node:fs', 'fs', 'node:fs/promises', 'ssh2', 'execa', 'node-cron', 'conf', 'better-sqlite3', 'undici', 'node:child_process', 'node:http', 'node:https'];
+
+describe('architecture', () => {
+  it.each(PURE)('%s imports no I/O module and calls no fetch', (path) => {
+    const f = all.find((x) => x.path === path);
+    expect(f, `${path} is listed as pure but does not exist`).toBeTruthy();
+    expect(imports(f!.text).filter((m) => IO.includes(m))).toEqual([]);
+    expect(f!.text).not.toMatch(/\bfetch\(/);
+  });
+
+  it('nothing outside src/transport/ imports ssh2 or execa', () => {
+    const offenders = all.filter((f) => !f.path.startsWith('src/transport/') && imports(f.text).some((m) => m === 'ssh2' || m === 'execa'));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
+  it('only src/main.ts sets the exit code or exits', () => {
+    const offenders = all.filter((f) => f.path !== 'src/main.ts' && /process\.exit(Code)?\b/.test(f.text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
+  it('command group files load their handlers lazily (no static import of a service module)', () => {
+    const groups = all.filter((f) => f.path.startsWith('src/cli/commands/'));
+    expect(groups.length).toBeGreaterThan(10);
+    for (const g of groups) {
+      const staticImports = [...g.text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
+      // commander, the shared option helpers and the context type are all a group may load up front
+      expect(staticImports.filter((m) => !['commander', '../shared.js', '../../context.js', '../../errors.js'].includes(m)), g.path).toEqual([]);
+    }
+  });
+});
