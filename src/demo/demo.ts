@@ -108,10 +108,16 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     step(3, 'Provisioning the kiosks over SSH (host keys pinned on first contact)');
     t = Date.now();
     const { provision } = await import('../provision/runner.js');
-    const quiet = opts.json ? { ...dctx, stdout: devNull() } : dctx;
-    const prov = await provision(quiet, { yes: true });
+    // The full plan and apply (27 steps per device, twice) would bury the other four steps: the
+    // demo prints the recap in one line, with the failing devices, and `jfleet provision --check`
+    // (suggested below) shows a device's steps.
+    const prov = await provision({ ...dctx, stdout: devNull() }, { yes: true });
     const pt = prov.total;
-    say(`  provisioned in ${secs(t)}`);
+    say(`  ${pt.devices} device(s) provisioned in ${secs(t)}: ${pt.changed} change(s) applied, ${pt.ok} step(s) already ok, ${pt.failed} failed, ${pt.unreachable} unreachable`);
+    for (const d of prov.devices.filter((x) => x.failed || x.unreachable || x.error)) {
+      const why = d.error ?? d.steps.filter((st) => st.status === 'failed').map((st) => `${st.id}: ${st.error ?? st.reason}`).join('; ');
+      say(`    ${d.id}: ${why || 'failed'}${d.logFile ? ` (log: ${d.logFile})` : ''}`);
+    }
     // The kiosk service starts in the background after provisioning; give it a moment so the
     // first sweep sees the fleet as it is, not as it boots.
     const ready = await waitForKiosks(lab.devices.map((d) => `http://${d.address}:8080/`), 15_000, ctx.signal);
@@ -144,7 +150,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     say(`\n${c.green('Done')} in ${secs(t0)}. Dashboard: ${c.bold(dashboard)}`);
     say('Try, in another shell:');
     say('  ' + Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n  '));
-    say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0].id + '; jfleet rollout --help');
+    say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0].id + '; jfleet provision --check; jfleet rollout --help');
 
     if (!opts.once) {
       say(`\nThe fleet and the central server keep running until Ctrl-C.`);

@@ -31,4 +31,17 @@ describe('jfleet demo', () => {
     expect(listLabs().filter((l) => l.dir.startsWith(home))).toEqual([]);
     expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(home);
   });
+
+  it('tells a newcomer each of the five steps in a few lines, provisioning as one recap line', async () => {
+    const home = tempHome('jfleet-demo-');
+    const r = await jfleet(['demo', '--once', '--devices', '3'], { home, timeoutMs: 170_000 });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^\[3\/5\] Provisioning.*\n  3 device\(s\) provisioned in [\d.]+ s: \d+ change\(s\) applied, \d+ step\(s\) already ok, 0 failed, 0 unreachable\n/m);
+    // the per-step plan and apply of every device stay in the logs, not on the newcomer's screen
+    expect(r.stdout).not.toMatch(/would change|^RECAP/m);
+    for (const n of [1, 2, 3, 4, 5]) expect(r.stdout).toContain(`[${n}/5] `);
+    expect(r.stdout.split('\n').length).toBeLessThan(40);
+    expect(listLabs().filter((l) => l.dir.startsWith(home))).toEqual([]);
+  });
 });
