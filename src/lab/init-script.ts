@@ -5,7 +5,8 @@
  * which the device sees through the overlay's lower layer (the host's ssh.service, postgresql...) — restarts them when they exit (Restart=
  * always/on-failure), picks up units enabled later, stops units that get disabled, and restarts a
  * unit when /run/jfleet-lab/restart-<unit> appears (what `jfleet-kiosk-restart` touches when
- * systemd is not running). Written in bash with builtins only in its loop (no fork per tick), so
+ * systemd is not running), removing that file once the unit runs again, so the helper can wait
+ * for it like `systemctl restart` does). Written in bash with builtins only in its loop (no fork per tick), so
  * 100 idle devices cost next to nothing. (In the source below '@{' stands for bash's '${', which a
  * template literal would otherwise interpolate.) Each unit runs in its own process group (set -m) so a
  * restart stops the unit's children too, like a systemd cgroup would.
@@ -76,8 +77,8 @@ while :; do
     if [ ! -e "$WANTS/$u" ]; then stop_unit "$u"; unset "EXEC[$u]"; continue; fi
     n=@{u%.service}
     if [ -e "$L/restart-$n" ] || [ -e "$L/restart-$u" ]; then
-      rm -f "$L/restart-$n" "$L/restart-$u"
-      stop_unit "$u"; parse_unit "$WANTS/$u" "$u" && start_unit "$u"; continue
+      stop_unit "$u"; parse_unit "$WANTS/$u" "$u" && start_unit "$u"
+      rm -f "$L/restart-$n" "$L/restart-$u"; continue
     fi
     p=@{PID[$u]}
     if [ -n "$p" ] && ! kill -0 $p 2>/dev/null; then

@@ -96,6 +96,22 @@ describe('a lab device', () => {
     await until(() => !lab().run(d.id, 'ps -e -o args=').includes('sleep 1000'));
   });
 
+  it("the kiosk recipe's restart helper returns once the lab init has restarted the unit, like systemctl restart", async () => {
+    const d = lab().devices[3];
+    const unit = `[Service]\nExecStart=/bin/sleep 1000\nRestart=always\n`;
+    writeFileSync(join(d.rootDir, 'etc/systemd/system/jfleet-kiosk.service'), unit);
+    symlinkSync('/etc/systemd/system/jfleet-kiosk.service', join(d.rootDir, 'etc/systemd/system/multi-user.target.wants/jfleet-kiosk.service'));
+    const pidFile = '/run/jfleet-lab/jfleet-kiosk.service.pid';
+    const before = await until(() => lab().run(d.id, `cat ${pidFile} 2>/dev/null || true`).trim() || undefined);
+    writeFileSync(join(d.rootDir, 'usr/local/bin/jfleet-kiosk-restart'), readFileSync(join(import.meta.dirname, '../../recipes/kiosk/files/jfleet-kiosk-restart')), { mode: 0o755 });
+    lab().run(d.id, '/usr/local/bin/jfleet-kiosk-restart');
+    // no waiting here: when the helper has returned, the old process is gone and the new one runs
+    const after = lab().run(d.id, `cat ${pidFile}`).trim();
+    expect(after).not.toBe(before);
+    expect(lab().run(d.id, `kill -0 ${after} && echo alive; kill -0 ${before} 2>/dev/null || echo gone`).trim().split('\n')).toEqual(['alive', 'gone']);
+    expect(lab().run(d.id, 'ls /run/jfleet-lab/')).not.toMatch(/restart-jfleet-kiosk/);
+  });
+
   it('powers off (refused), hangs (SIGSTOP) and comes back', async () => {
     const d = lab().devices[2];
     const before = d.pid;
