@@ -14,6 +14,8 @@ export interface LoadResult {
   packages: Package[];
   issues: InputIssue[];
   exists: boolean;
+  /** the position in the YAML list of each valid package (same index as packages) */
+  indexes?: number[];
 }
 
 export function loadInventory(dir: string, ref?: VillageReference): LoadResult {
@@ -33,8 +35,8 @@ export function loadInventory(dir: string, ref?: VillageReference): LoadResult {
 }
 
 export function parseInventory(text: string, file: string, ref?: VillageReference): Omit<LoadResult, 'exists'> {
-  const { packages, issues } = parseInventoryDocument(text, file, ref);
-  return { file, packages, issues };
+  const { packages, issues, indexes } = parseInventoryDocument(text, file, ref);
+  return { file, packages, issues, indexes };
 }
 
 export interface ParsedInventory {
@@ -44,6 +46,8 @@ export interface ParsedInventory {
   packages: Package[];
   /** the sequence item each valid package came from (same index as packages) */
   nodes: Node[];
+  /** that item's position in the list, for field paths (same index as packages) */
+  indexes: number[];
   issues: InputIssue[];
 }
 
@@ -51,7 +55,7 @@ export interface ParsedInventory {
 export function parseInventoryDocument(text: string, file: string, ref?: VillageReference): ParsedInventory {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const none = (issues: InputIssue[]): ParsedInventory => ({ file, doc, packages: [], nodes: [], issues });
+  const none = (issues: InputIssue[]): ParsedInventory => ({ file, doc, packages: [], nodes: [], indexes: [], issues });
   const issues: InputIssue[] = [];
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   for (const err of doc.errors) {
@@ -67,6 +71,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
 
   const packages: Package[] = [];
   const nodes: Node[] = [];
+  const indexes: number[] = [];
   list.items.forEach((item, idx) => {
     const itemNode = item as Node;
     const parsed = packageSchema.safeParse((itemNode as { toJSON(): unknown }).toJSON());
@@ -83,18 +88,26 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
     }
     packages.push(parsed.data);
     nodes.push(itemNode);
+    indexes.push(idx);
   });
-  issues.push(...crossCheck(packages, file, (i) => lineOf(nodes[i]), ref));
-  return { file, doc, packages, nodes, issues };
+  issues.push(...crossCheck(packages, file, (i) => lineOf(nodes[i]), ref, (i) => indexes[i]));
+  return { file, doc, packages, nodes, indexes, issues };
 }
 
 /** Rules over the whole inventory: unique id, address:port, serial, MAC; village exists. */
-export function crossCheck(packages: Package[], file: string, lineOfIndex: (i: number) => number | undefined, ref?: VillageReference): InputIssue[] {
+export function crossCheck(
+  packages: Package[],
+  file: string,
+  lineOfIndex: (i: number) => number | undefined,
+  ref?: VillageReference,
+  /** the package's position in the YAML list when packages skips invalid items (field paths) */
+  itemIndex: (i: number) => number = (i) => i,
+): InputIssue[] {
   const issues: InputIssue[] = [];
   const seen = new Map<string, number>();
   const uniq = (key: string, i: number, field: string, label: string) => {
     const prev = seen.get(key);
-    if (prev !== undefined) issues.push({ file, line: lineOfIndex(i), field: `packages[${i}].${field}`, message: `duplicate ${label} (also at line ${lineOfIndex(prev)})` });
+    if (prev !== undefined) issues.push({ file, line: lineOfIndex(i), field: `packages[${itemIndex(i)}].${field}`, message: `duplicate ${label} (also at line ${lineOfIndex(prev)})` });
     else seen.set(key, i);
   };
   packages.forEach((p, i) => {
@@ -102,7 +115,7 @@ export function crossCheck(packages: Package[], file: string, lineOfIndex: (i: n
     uniq(`addr:${p.address.toLowerCase()}:${p.port}`, i, 'address', `address ${p.address}:${p.port}`);
     if (p.hardware.serial) uniq(`serial:${p.hardware.serial}`, i, 'hardware.serial', `serial ${p.hardware.serial}`);
     if (p.hardware.mac) uniq(`mac:${p.hardware.mac}`, i, 'hardware.mac', `MAC ${p.hardware.mac}`);
-    if (ref && !ref.byCode.has(p.village)) issues.push({ file, line: lineOfIndex(i), field: `packages[${i}].village`, message: `unknown village code ${p.village} (see: jfleet villages)` });
+    if (ref && !ref.byCode.has(p.village)) issues.push({ file, line: lineOfIndex(i), field: `packages[${itemIndex(i)}].village`, message: `unknown village code ${p.village} (see: jfleet villages)` });
   });
   return issues;
 }

@@ -97,6 +97,24 @@ describe('jfleet inventory check', () => {
     expect(r.stdout).toMatch(/warning: .*packages\.yaml:14 jombang-1\.address: address 127\.0\.0\.12 is shared with rambipuji-2/);
     expect(r.stdout).toContain('3 valid package(s), 0 error(s), 1 warning(s)');
   });
+  it('names the list item an error is in, and does not count a duplicate or an unknown village as valid', async () => {
+    const text = `packages:
+  - { id: a-1, village: 35.09.13.2006, address: 127.0.0.11, port: abc, registeredAt: 2026-01-01T00:00:00Z }
+  - { id: b-1, village: 35.09.13.2006, address: 127.0.0.12, registeredAt: 2026-01-01T00:00:00Z }
+  - { id: b-1, village: 35.09.13.2006, address: 127.0.0.13, registeredAt: 2026-01-01T00:00:00Z }
+  - { id: c-1, village: 35.09.99.9999, address: 127.0.0.14, registeredAt: 2026-01-01T00:00:00Z }
+`;
+    const r = await jfleet(['inventory', 'check'], { home: fleet(text) });
+    expect(r.exitCode).toBe(2);
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toMatch(/packages\.yaml:2 packages\[0\]\.port: /);
+    expect(errors[1]).toMatch(/packages\.yaml:4 packages\[2\]\.id: duplicate id "b-1" \(also at line 3\)$/);
+    expect(errors[2]).toMatch(/packages\.yaml:5 packages\[3\]\.village: unknown village code 35\.09\.99\.9999/);
+    expect(r.stdout).toContain(': 1 valid package(s), 3 error(s), 0 warning(s)');
+    const j = JSON.parse((await jfleet(['inventory', 'check', '--json'], { home: fleet(text) })).stdout) as { packages: number; ok: boolean };
+    expect(j).toMatchObject({ packages: 1, ok: false });
+  });
   it('lists every error with file:line and exits 2', async () => {
     const broken = FLEET.replace('address: 127.0.0.11', 'address: 127.0.0.12').replace('village: 35.09.01.2003', 'village: 35.09.01.2999') + '  - id: rambipuji-1\n    village: 35.09.13.2006\n    address: 127.0.0.99\n    registeredAt: 2026-01-01T00:00:00Z\n';
     const home = fleet(broken);

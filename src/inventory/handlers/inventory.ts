@@ -86,11 +86,14 @@ export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
   const issues = lintInventory(res.packages, res.issues, res.file, (id) => lines.get(id));
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = issues.filter((i) => i.severity === 'warning');
+  // a package with an error of its own (duplicate id, unknown village...) is not counted as valid
+  const bad = new Set(errors.map((e) => /^packages\[(\d+)\]/.exec(e.field ?? '')?.[1]).filter((x) => x !== undefined).map(Number));
+  const valid = res.packages.filter((_, k) => !bad.has(res.indexes?.[k] ?? k)).length;
   if (opts.json) {
-    printJson(ctx, { file: res.file, packages: res.packages.length, ok: errors.length === 0, errors, warnings });
+    printJson(ctx, { file: res.file, packages: valid, ok: errors.length === 0, errors, warnings });
   } else {
     for (const i of issues) ctx.stdout.write(`${i.severity}: ${formatIssue(i)}\n`);
-    ctx.stdout.write(`${res.file}: ${res.packages.length} valid package(s), ${errors.length} error(s), ${warnings.length} warning(s)\n`);
+    ctx.stdout.write(`${res.file}: ${valid} valid package(s), ${errors.length} error(s), ${warnings.length} warning(s)\n`);
   }
   if (errors.length) throw new ExitStatus(2);
 }
