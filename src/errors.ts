@@ -82,3 +82,12 @@ export class ExitStatus extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * Text that came from the user (an id, a flag value, a file's content) made safe to echo on a
+ * terminal: control characters (ESC sequences that retitle or recolour the terminal, CR that
+ * overwrites the line, BEL...) become "?". Newlines and tabs stay: messages may span lines.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
+}

@@ -1,6 +1,6 @@
 import type { Context } from './context.js';
 import { defaultContext } from './context.js';
-import { ExitCode, ExitStatus, UserError, InputError, formatIssue } from './errors.js';
+import { ExitCode, ExitStatus, UserError, InputError, formatIssue, printable } from './errors.js';
 
 /**
  * main(argv, ctx): builds the program, runs it, and maps every outcome to an exit code.
@@ -24,34 +24,36 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
 }
 
 export function reportError(err: unknown, ctx: Context): number {
+  // messages quote what the user typed or a file held: never let it drive the terminal
+  const say = (s: string) => ctx.stderr.write(printable(s));
   if (err instanceof ExitStatus) {
-    if (err.message) ctx.stderr.write(`jfleet: ${err.message}\n`);
+    if (err.message) say(`jfleet: ${err.message}\n`);
     return err.exitCode;
   }
   if (err instanceof InputError) {
-    ctx.stderr.write(`jfleet: error: ${formatIssue(err.issues[0] ?? { message: err.message })}\n`);
-    for (const i of err.issues.slice(1, 50)) ctx.stderr.write(`jfleet: error: ${formatIssue(i)}\n`);
-    if (err.issues.length > 50) ctx.stderr.write(`jfleet: … and ${err.issues.length - 50} more\n`);
-    if (err.hint) ctx.stderr.write(`jfleet: hint: ${err.hint}\n`);
-    if (ctx.debug && err.stack) ctx.stderr.write(err.stack + '\n');
+    say(`jfleet: error: ${formatIssue(err.issues[0] ?? { message: err.message })}\n`);
+    for (const i of err.issues.slice(1, 50)) say(`jfleet: error: ${formatIssue(i)}\n`);
+    if (err.issues.length > 50) say(`jfleet: … and ${err.issues.length - 50} more\n`);
+    if (err.hint) say(`jfleet: hint: ${err.hint}\n`);
+    if (ctx.debug && err.stack) say(err.stack + '\n');
     return err.exitCode;
   }
   if (err instanceof UserError) {
-    ctx.stderr.write(`jfleet: error: ${err.message}\n`);
-    if (err.hint) ctx.stderr.write(`jfleet: hint: ${err.hint}\n`);
-    if (ctx.debug && err.stack) ctx.stderr.write(err.stack + '\n');
+    say(`jfleet: error: ${err.message}\n`);
+    if (err.hint) say(`jfleet: hint: ${err.hint}\n`);
+    if (ctx.debug && err.stack) say(err.stack + '\n');
     return err.exitCode;
   }
   if (isPromptCancel(err)) {
-    ctx.stderr.write('jfleet: cancelled\n');
+    say('jfleet: cancelled\n');
     return ExitCode.cancelled;
   }
   const e = err instanceof Error ? err : new Error(String(err));
   if (ctx.debug) {
-    ctx.stderr.write(`jfleet: internal error: ${e.stack ?? e.message}\n`);
+    say(`jfleet: internal error: ${e.stack ?? e.message}\n`);
   } else {
-    ctx.stderr.write(`jfleet: internal error: ${e.message}\n`);
-    ctx.stderr.write('jfleet: run again with --debug for the stack trace, and please report it as a bug\n');
+    say(`jfleet: internal error: ${e.message}\n`);
+    say('jfleet: run again with --debug for the stack trace, and please report it as a bug\n');
   }
   return 70;
 }

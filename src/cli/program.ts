@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Context } from '../context.js';
+import { printable } from '../errors.js';
 import { register as registerVillages } from './commands/villages.js';
 import { register as registerRegister } from './commands/register.js';
 import { register as registerInventory } from './commands/inventory.js';
@@ -33,7 +34,7 @@ export function buildProgram(ctx: Context): Command {
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
-      outputError: (s, write) => write(s.startsWith('error:') ? `jfleet: ${s}` : s),
+      outputError: (s, write) => write(printable(s.startsWith('error:') ? `jfleet: ${s}` : s)),
     })
     .addHelpText('after', `
 Exit codes:
@@ -75,7 +76,7 @@ Examples:
       c.configureOutput({
         writeOut: (s) => ctx.stdout.write(s),
         writeErr: (s) => ctx.stderr.write(s),
-        outputError: (s, write) => write(s.startsWith('error:') ? `jfleet: ${s}` : s),
+        outputError: (s, write) => write(printable(s.startsWith('error:') ? `jfleet: ${s}` : s)),
       });
       c.showHelpAfterError('(run with --help for usage)');
       inherit(c);

@@ -4,7 +4,7 @@
  */
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
-import { ExitCode, ExitStatus, UserError } from '../errors.js';
+import { ExitCode, ExitStatus, UserError, printable } from '../errors.js';
 import { openDb } from '../store/db.js';
 import { printJson, println } from '../cli/shared.js';
 import { evaluate, nagiosLine } from './checks.js';
@@ -46,7 +46,7 @@ export async function sweepCommand(ctx: Context, opts: { inventory?: string; lim
 /** Nagios plugin contract: one line on stdout, exit 0/1/2/3; never exits 2 for a usage problem. */
 export async function checkCommand(ctx: Context, id: string, opts: { inventory?: string }): Promise<void> {
   const unknown = (msg: string): never => {
-    println(ctx, `JFLEET UNKNOWN - ${msg}`.replace(/[\r\n|]+/g, ' '));
+    println(ctx, printable(`JFLEET UNKNOWN - ${msg}`.replace(/[\r\n|]+/g, ' ')));
     throw new ExitStatus(ExitCode.unknown);
   };
   let sel;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { jfleet, ROOT } from '../helpers/cli.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jfleet, ROOT, tempHome } from '../helpers/cli.js';
 import { VERSION } from '../../src/version.js';
 
 describe('the jfleet program', () => {
@@ -37,5 +38,30 @@ describe('output to a closed pipe', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
+  });
+});
+
+describe('echoing what the user typed', () => {
+  // an OSC sequence retitles the terminal, BEL rings it, CR overwrites the line: none reach it
+  const hostile = 'x\u001b]0;pwned\u0007\ry';
+  it.each([
+    [['ssh', hostile], 2, 'stderr', 'jfleet: error: no package "x?]0;pwned??y"'],
+    [['config', 'get', hostile], 2, 'stderr', 'jfleet: error: unknown config key "x?]0;pwned??y"'],
+    [['exec', '--forks', hostile, '--', 'true'], 2, 'stderr', `--forks takes a whole number of at least 1, not "x?]0;pwned??y"`],
+    [[`--bogus${hostile}`], 2, 'stderr', `jfleet: error: unknown option '--bogusx?]0;pwned??y'`],
+    [['villages', hostile], 0, 'stdout', 'no village matches "x?]0;pwned??y"'],
+  ] as const)('%j: control characters shown as "?"', async (args, code, stream, shown) => {
+    const r = await jfleet([...args]);
+    expect(r.exitCode).toBe(code);
+    expect(r[stream]).toContain(shown);
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+  it('check (the Nagios line) too', async () => {
+    const home = tempHome();
+    mkdirSync(join(home, 'inventory'));
+    writeFileSync(join(home, 'inventory', 'packages.yaml'), 'packages: []\n');
+    const r = await jfleet(['check', hostile], { home });
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe('JFLEET UNKNOWN - no package "x?]0;pwned? y" in the inventory\n');
   });
 });

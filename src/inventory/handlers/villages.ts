@@ -1,4 +1,5 @@
 import type { Context } from '../../context.js';
+import { printable } from '../../errors.js';
 import { printJson } from '../../cli/shared.js';
 import { queryVillages, villageJson } from '../search.js';
 import { loadVillages } from '../villages.js';
@@ -19,7 +20,7 @@ export async function villagesCommand(ctx: Context, query: string | undefined, o
   }
   if (r.kind === 'district') ctx.stdout.write(`District ${r.district.name} (${r.district.code}): ${r.villages.length} villages\n`);
   if (r.villages.length === 0) {
-    ctx.stdout.write(`no village matches "${query}"\n`);
+    ctx.stdout.write(`no village matches "${printable(query ?? '')}"\n`);
     return;
   }
   ctx.stdout.write(
