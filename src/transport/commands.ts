@@ -82,7 +82,12 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
       {
         signal: ctx.signal,
         onSettled: (s) => {
-          const o = s.ok ? outcomeOf({ ok: true, value: s.value.value }) : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error });
+          // after Ctrl-C, a device whose command did not finish was cut off by us, not unreachable
+          const o = s.ok
+            ? outcomeOf({ ok: true, value: s.value.value })
+            : ctx.signal.aborted
+              ? { status: 'cancelled' as const, error: 'stopped by Ctrl-C before it finished' }
+              : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error });
           const started = s.ok ? s.value.started : ((s.error as { started?: number }).started ?? Date.now());
           const r: DeviceResult = {
             id: s.item.id,
@@ -114,7 +119,9 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   clearProgress();
   const order = new Map(sel.packages.map((p, i) => [p.id, i]));
   results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  const failedIds = results.filter((r) => r.status !== 'ok').map((r) => r.id);
+  // @failed: the devices that failed this run; a cancelled device keeps whatever it had before
+  const before = new Set(readFailed(ctx));
+  const failedIds = results.filter((r) => r.status !== 'ok' && (r.status !== 'cancelled' || before.has(r.id))).map((r) => r.id);
   // (an fsync'd write: skipped when the recorded list already says the same)
   if (JSON.stringify(readFailed(ctx)) !== JSON.stringify([...new Set(failedIds)].sort())) await recordFailed(ctx, failedIds);
   if (opts.json) {
@@ -124,7 +131,7 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
     ctx.stdout.write(recap.join('\n') + '\n');
   }
   if (ctx.signal.aborted) throw new ExitStatus(130);
-  if (failedIds.length) throw new ExitStatus(1);
+  if (results.some((r) => r.status !== 'ok')) throw new ExitStatus(1);
 }
 
 function findPackage(ctx: Context, inventory: string | undefined, id: string): { dir: string; pkg: Package; all: Package[] } {

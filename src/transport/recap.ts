@@ -6,7 +6,8 @@ import type { ExecResult } from './types.js';
 import { TransportError } from './types.js';
 import { quote } from './shell.js';
 
-export type DeviceOutcome = 'ok' | 'failed' | 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'protocol' | 'error';
+/** cancelled: Ctrl-C stopped the command (or kept it from starting) on this device: not its fault */
+export type DeviceOutcome = 'ok' | 'failed' | 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'protocol' | 'error' | 'cancelled';
 
 export const OUTCOME_LABEL: Record<DeviceOutcome, string> = {
   ok: 'ok',
@@ -17,6 +18,7 @@ export const OUTCOME_LABEL: Record<DeviceOutcome, string> = {
   timeout: 'timed out',
   protocol: 'protocol error',
   error: 'error',
+  cancelled: 'cancelled',
 };
 
 export interface DeviceResult {
@@ -49,7 +51,7 @@ export function prefixLines(id: string, text: string, mark = '|'): string[] {
 }
 
 export function summarize(results: DeviceResult[]): Record<DeviceOutcome, number> & { total: number } {
-  const s = { total: results.length, ok: 0, failed: 0, unreachable: 0, auth: 0, hostkey: 0, timeout: 0, protocol: 0, error: 0 };
+  const s = { total: results.length, ok: 0, failed: 0, unreachable: 0, auth: 0, hostkey: 0, timeout: 0, protocol: 0, error: 0, cancelled: 0 };
   for (const r of results) s[r.status]++;
   return s;
 }

@@ -10,7 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { useLab } from '../lab/lab.js';
-import { jfleet, tempHome } from '../helpers/cli.js';
+import { BIN, jfleet, tempHome } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadInventory } from '../../src/inventory/load.js';
 import { updateInventory } from '../../src/inventory/store.js';
 import { createPool } from '../../src/transport/pool.js';
@@ -65,6 +67,24 @@ describe('jfleet exec on a lab', () => {
     }
     const back = await run(['exec', '--limit', off, '--', 'true']);
     expect(back.exitCode).toBe(0);
+  });
+
+  it('Ctrl-C: exit 130, every device cut off shown as cancelled (not unreachable), and @failed keeps what it held', async () => {
+    const ids = lab().devices.slice(2, 6).map((d) => d.id);
+    const before = await run(['exec', '--limit', ids[0], '--', 'false']);
+    expect(before.exitCode).toBe(1);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, JFLEET_HOME: home, CI: 'true', NO_COLOR: '1', JFLEET_INVENTORY: lab().inventoryDir, JFLEET_KEY_FILE: lab().keyFile };
+    const p = execa('node', [BIN, 'exec', '--json', '--limit', ids.join(','), '--', 'sleep 30'], { env, extendEnv: false, reject: false, timeout: 60_000 });
+    await sleep(2500);
+    p.kill('SIGINT');
+    const r = await p;
+    expect(r.exitCode).toBe(130);
+    const j = JSON.parse(String(r.stdout)) as ExecJson;
+    expect(j.summary).toMatchObject({ total: 4, ok: 0, unreachable: 0, cancelled: 4 });
+    for (const x of j.results) expect(x).toMatchObject({ status: 'cancelled', error: 'stopped by Ctrl-C before it finished' });
+    // the device that really failed before is still @failed; the cancelled ones were not added
+    const again = await run(['exec', '--json', '--limit', '@failed', '--', 'true']);
+    expect((JSON.parse(again.stdout) as ExecJson).results.map((x) => x.id)).toEqual([ids[0]]);
   });
 
   it('a hung device times out within the bound; the rest finish', async () => {
