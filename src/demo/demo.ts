@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Context } from '../context.js';
-import { ExitStatus, UserError } from '../errors.js';
+import { CancelledError, ExitStatus, UserError } from '../errors.js';
 import { colors } from '../cli/render/color.js';
 
 export interface DemoOptions {
@@ -42,7 +42,12 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
   const say = (s: string) => {
     if (!opts.json) ctx.stdout.write(s + '\n');
   };
-  const step = (n: number, s: string) => say(`\n${c.bold(`[${n}/5]`)} ${c.bold(s)}`);
+  // Ctrl-C before the dashboard is up stops the demo where it is (each step finishes what it has
+  // in flight), instead of running the remaining steps on a half-done fleet and calling it done.
+  const step = (n: number, s: string) => {
+    if (ctx.signal.aborted) throw new CancelledError(`cancelled before step ${n} of 5; the simulated fleet is stopped`);
+    say(`\n${c.bold(`[${n}/5]`)} ${c.bold(s)}`);
+  };
   const t0 = Date.now();
   const secs = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
@@ -135,6 +140,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     const rep = await reportNow(dctx, { waitMs: 5000 });
     say(`  report ${rep.report.reportId}: ${rep.send?.delivered.length ?? 0} delivered, ${rep.send?.pending ?? 0} still queued`);
 
+    if (ctx.signal.aborted) throw new CancelledError('cancelled before the dashboard was served; the simulated fleet is stopped');
     const dashboard = `${srv.url}/`;
     const result: DemoResult = {
       devices: lab.devices.length,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { listLabs } from '../../src/lab/lab.js';
 import { join } from 'node:path';
-import { jfleet, tempHome } from '../helpers/cli.js';
+import { BIN, jfleet, tempHome } from '../helpers/cli.js';
+import { execa } from 'execa';
 
 // The README's main job, as a user runs it: the built binary, a fresh JFLEET_HOME, real sshd
 // devices, a real central server on loopback. --once so it cleans up after itself.
@@ -28,6 +29,27 @@ describe('jfleet demo', () => {
     expect(yaml.match(/^\s*- id: /gm)?.length).toBe(5);
     expect(yaml).toMatch(/hostKey: SHA256:/);
     // --once leaves no lab behind: no registered lab, no mount under its directory
+    expect(listLabs().filter((l) => l.dir.startsWith(home))).toEqual([]);
+    expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(home);
+  });
+
+  it('Ctrl-C while it sets up stops there: exit 130, no "Done", no lab left behind', async () => {
+    const home = tempHome('jfleet-demo-');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, JFLEET_HOME: home, CI: 'true', NO_COLOR: '1' };
+    const p = execa('node', [BIN, 'demo', '--devices', '4'], { env, extendEnv: false, reject: false, timeout: 170_000 });
+    let out = '';
+    await new Promise<void>((resolve) => {
+      p.stdout!.on('data', (b: Buffer) => {
+        out += String(b);
+        if (out.includes('[3/5]')) resolve();
+      });
+      void p.then(() => resolve());
+    });
+    p.kill('SIGINT');
+    const r = await p;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toMatch(/^jfleet: error: cancelled before step [45] of 5; the simulated fleet is stopped$/);
+    expect(String(r.stdout)).not.toMatch(/\[5\/5\]|Done|Dashboard|keep running/);
     expect(listLabs().filter((l) => l.dir.startsWith(home))).toEqual([]);
     expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(home);
   });
