@@ -4,7 +4,8 @@
  * a local reference central server, and the dashboard's address. Everything lives under
  * $JFLEET_HOME/demo so a real fleet's config and state are never touched.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -156,6 +157,9 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     say(`\n${c.green('Done')} in ${secs(t0)}. Dashboard: ${c.bold(dashboard)}`);
     say('Try, in another shell:');
     say('  ' + Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n  '));
+    // Right after the quick start jfleet is not on the PATH yet (that is npm install -g .):
+    // without this line, the first command a newcomer copies is "jfleet: command not found".
+    if (!onPath(ctx.env.PATH)) say(`  alias jfleet=${fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url))}   # or: npm install -g . (puts jfleet on the PATH)`);
     say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0].id + '; jfleet provision --check; jfleet rollout --help');
 
     if (!opts.once) {
@@ -173,6 +177,10 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     await central?.close();
     await lab.stop();
   }
+}
+
+function onPath(path: string | undefined): boolean {
+  return (path ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'jfleet')));
 }
 
 /** Provisioning's own output is replaced by the demo's JSON document under --json. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { listLabs } from '../../src/lab/lab.js';
 import { join } from 'node:path';
 import { BIN, jfleet, tempHome } from '../helpers/cli.js';
@@ -64,6 +64,13 @@ describe('jfleet demo', () => {
     expect(r.stdout).not.toMatch(/would change|^RECAP/m);
     for (const n of [1, 2, 3, 4, 5]) expect(r.stdout).toContain(`[${n}/5] `);
     expect(r.stdout.split('\n').length).toBeLessThan(40);
+    // the commands it suggests must work: right after the quick start jfleet is not on the PATH
+    const installed = (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'jfleet')));
+    if (installed) expect(r.stdout).not.toContain('alias jfleet=');
+    else {
+      expect(r.stdout).toContain(`\n  alias jfleet=${BIN}   # or: npm install -g . (puts jfleet on the PATH)\n`);
+      expect(r.stdout.indexOf('alias jfleet=')).toBeLessThan(r.stdout.indexOf('jfleet status;'));
+    }
     expect(listLabs().filter((l) => l.dir.startsWith(home))).toEqual([]);
   });
 });
