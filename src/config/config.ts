@@ -111,6 +111,22 @@ export async function loadConfig(ctx: Pick<Context, 'home' | 'env'>): Promise<Co
   return (await loadConfigWithOrigin(ctx)).config;
 }
 
+export const DEFAULT_FORKS = 50;
+
+/**
+ * How many devices a fleet command works on at once: the --forks flag, else the config's
+ * "forks" (or JFLEET_FORKS), else 50. An unreadable config falls back to the default here;
+ * commands that need the config itself report its errors.
+ */
+export async function resolveForks(ctx: Pick<Context, 'home' | 'env'>, flag?: number): Promise<number> {
+  if (flag) return flag;
+  try {
+    return (await loadConfig(ctx)).forks ?? DEFAULT_FORKS;
+  } catch {
+    return DEFAULT_FORKS;
+  }
+}
+
 export function findKey(key: string): ConfigKey {
   const k = configKeys().find((x) => x.key === key);
   if (!k) {

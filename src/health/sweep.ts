@@ -87,7 +87,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     if (loaded.issues.length) throw new InputError(loaded.issues, { hint: 'fix health.yaml in the inventory directory (docs/health.md)' });
     const settings: HealthSettings = { ...loaded.value, ...opts.settings, probe: { ...loaded.value.probe, ...opts.settings?.probe } };
     if (settings.probe.apiUrl === undefined) settings.probe.apiUrl = await configuredApiUrl(ctx);
-    const forks = opts.forks ?? (await configuredForks(ctx));
+    const forks = await (await import('../config/config.js')).resolveForks(ctx, opts.forks);
 
     const db = opts.db ?? (ownDb = (await import('../store/db.js')).openDb(homePaths(ctx.home).db));
     const session: SweepSession = opts.session ?? { pool: (ownPool = await openPool(ctx, settings, selection)), connected: new Map() };
@@ -238,15 +238,6 @@ export async function openPool(
     packages: selection?.packages,
     keepaliveIntervalMs: 15_000,
   });
-}
-
-async function configuredForks(ctx: Context): Promise<number> {
-  try {
-    const { loadConfig } = await import('../config/index.js');
-    return (await loadConfig(ctx)).forks ?? 50;
-  } catch {
-    return 50;
-  }
 }
 
 async function configuredApiUrl(ctx: Context): Promise<string | undefined> {

@@ -87,16 +87,6 @@ async function resolveKeyFile(ctx: Context): Promise<string> {
   return join(homePaths(ctx.home).keysDir, 'fleet_ed25519');
 }
 
-async function configForks(ctx: Context): Promise<number> {
-  try {
-    const { loadConfig } = await import('../config/config.js');
-    const cfg = (await loadConfig(ctx)) as { forks?: number };
-    return cfg.forks ?? 50;
-  } catch {
-    return 50;
-  }
-}
-
 function bootstrapPassword(ctx: Context, opts: ProvisionOptions): string {
   if (opts.passwordFile) {
     try {
@@ -169,7 +159,7 @@ export async function provision(ctx: Context, opts: ProvisionOptions = {}): Prom
   const recipe: Recipe = await loadRecipe(opts.recipe);
   // --check --bootstrap may look with the password (read-only) when one is given
   const password = opts.bootstrap && (!check || opts.passwordFile || ctx.env.JFLEET_BOOTSTRAP_PASSWORD) ? bootstrapPassword(ctx, opts) : undefined;
-  const forks = opts.forks ?? (await configForks(ctx));
+  const forks = await (await import('../config/config.js')).resolveForks(ctx, opts.forks);
   const keyFile = await resolveKeyFile(ctx);
 
   const { createPool } = await import('../transport/pool.js');

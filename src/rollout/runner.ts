@@ -106,16 +106,6 @@ async function openStore(ctx: Context): Promise<{ db: Db; store: RolloutStore }>
   return { db, store: new RolloutStore(db, () => ctx.clock.now()) };
 }
 
-async function forksFor(ctx: Context, forks: number | undefined): Promise<number> {
-  if (forks) return forks;
-  try {
-    const { loadConfig } = await import('../config/index.js');
-    return (await loadConfig(ctx)).forks ?? 50;
-  } catch {
-    return 50;
-  }
-}
-
 /** `jfleet rollout --release V`: start (or continue an interrupted rollout of the same release). */
 export async function startRollout(ctx: Context, opts: RolloutOptions, deps: RolloutDeps = {}): Promise<RolloutResult> {
   if (!opts.release) throw new UserError('--release is required', { hint: 'e.g. jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5%' });
@@ -250,7 +240,7 @@ async function execute(ctx: Context, store: RolloutStore, row: RolloutRow, rel: 
   const layoutFor = deps.layoutFor ?? (() => device.DEVICE_LAYOUT);
   const gateTimeoutMs = opts.gateTimeoutMs ?? (row.options.gateTimeoutMs as number | undefined) ?? 30_000;
   const settleMs = opts.settleMs ?? (row.options.settleMs as number | undefined) ?? 1_000;
-  const forks = await forksFor(ctx, opts.forks);
+  const forks = await (await import('../config/config.js')).resolveForks(ctx, opts.forks);
 
   // Packages of this rollout, from the inventory it was planned on (ids are the key).
   const planned = store.devices(id);

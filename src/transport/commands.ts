@@ -34,21 +34,12 @@ export interface ExecCommandOptions {
   json?: boolean;
 }
 
-async function configuredForks(ctx: Context): Promise<number> {
-  try {
-    const { loadConfig } = await import('../config/index.js');
-    return (await loadConfig(ctx)).forks ?? 50;
-  } catch {
-    return 50;
-  }
-}
-
 export async function execCommand(ctx: Context, args: string[], opts: ExecCommandOptions): Promise<void> {
   if (!args.length) throw new UserError('no command given', { hint: 'put the command after --, e.g. jfleet exec -- uptime' });
   const { loadSelection, recordFailed, readFailed } = await import('../inventory/service.js');
   const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
-  const forks = opts.forks ?? (await configuredForks(ctx));
+  const forks = await (await import('../config/config.js')).resolveForks(ctx, opts.forks);
   const timeoutMs = (opts.timeout ?? 60) * 1000;
   const connectTimeoutMs = opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : Math.min(10_000, timeoutMs);
   // (jump hosts outside the selection are read from the inventory by the pool when needed)
