@@ -7,11 +7,11 @@
 // child processes, from /proc/self/stat cutime/cstime) per device, and the ratios.
 // Needs root (the lab) and a build (npm run build).
 //   node bench/exec.mjs [--devices 100] [--rounds 3] [--skip-ansible]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './lib.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,33 +24,8 @@ const FORKS = 50;
 const CMD = 'cat /proc/uptime; df -P /; free -m; cat /proc/loadavg';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'jfleet.js');
-const HZ = 100; // USER_HZ on Linux
 
 const { startLab } = await import(join(ROOT, 'dist', 'lab', 'lab.js'));
-
-function childCpuMs() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields 16 and 17 (1-based) are cutime, cstime; after the ")" the list starts at field 3
-  return ((Number(f[13]) + Number(f[14])) * 1000) / HZ;
-}
-
-function run(cmd, args, env) {
-  return new Promise((resolve, reject) => {
-    const cpu0 = childCpuMs();
-    const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      resolve({ code, wallMs, cpuMs: childCpuMs() - cpu0, out, err });
-    });
-  });
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -13,11 +13,12 @@
 //   node bench/sweep.mjs --sizes 20 --ansible-sizes 20 --n4g 10
 // Full:  node bench/sweep.mjs            (sizes 100,250,500; ansible at 100; 4G at 100)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './lib.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,7 +33,6 @@ const FORKS = Number(arg('forks', 50));
 const WARM_FORKS = Number(arg('warm-forks', 100));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'jfleet.js');
-const HZ = 100;
 
 const { startLab } = await import(join(ROOT, 'dist', 'lab', 'lab.js'));
 const { runSweep, openPool, targetsFor } = await import(join(ROOT, 'dist', 'health', 'sweep.js'));
@@ -44,25 +44,6 @@ const fmt = (ms) => (ms / 1000).toFixed(2) + ' s';
 const mib = (b) => (b / 1048576).toFixed(0) + ' MiB';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const HEALTH_YAML = 'thresholds: { load_warn: 1000, load_crit: 1000 }\nconnect_timeout_ms: 20000\ntimeout_ms: 20000\n';
-
-function childCpuMs() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[13]) + Number(f[14])) * 1000) / HZ;
-}
-function run(cmd, args, env) {
-  return new Promise((resolve, reject) => {
-    const cpu0 = childCpuMs();
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, wallMs: performance.now() - t0, cpuMs: childCpuMs() - cpu0, out, err }));
-  });
-}
 
 /** Peak RSS while fn runs (sampled every 20 ms). */
 async function measure(fn) {
