@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Context } from './context.js';
 import { defaultContext } from './context.js';
 import { ExitCode, ExitStatus, UserError, InputError, formatIssue, printable } from './errors.js';
@@ -10,6 +11,7 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
   const { buildProgram } = await import('./cli/program.js');
   const { CommanderError } = await import('commander');
   const program = buildProgram(ctx);
+  program.hook('preAction', () => checkHome(ctx));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
@@ -56,6 +58,14 @@ export function reportError(err: unknown, ctx: Context): number {
     say('jfleet: run again with --debug for the stack trace, and please report it as a bug\n');
   }
   return 70;
+}
+
+/** JFLEET_HOME naming a file (a typo, or the config file itself): one line, not an internal error. */
+function checkHome(ctx: Context): void {
+  const st = statSync(ctx.home, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) {
+    throw new UserError(`JFLEET_HOME ${ctx.home} is not a directory`, { hint: 'point JFLEET_HOME at a directory (default ~/.jfleet), or unset it' });
+  }
 }
 
 function isPromptCancel(err: unknown): boolean {

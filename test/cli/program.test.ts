@@ -65,3 +65,19 @@ describe('echoing what the user typed', () => {
     expect(r.stdout).toBe('JFLEET UNKNOWN - no package "x?]0;pwned? y" in the inventory\n');
   });
 });
+
+describe('JFLEET_HOME', () => {
+  it('naming a file is one line and exit 2 (not internal error 70); --version still answers', async () => {
+    const dir = tempHome();
+    const file = join(dir, 'config.json');
+    writeFileSync(file, '{}\n');
+    for (const args of [['config', 'list'], ['sweep'], ['keys', 'init']]) {
+      const r = await jfleet(args, { home: dir, env: { JFLEET_HOME: file } });
+      expect(r).toMatchObject({ exitCode: 2, stdout: '' });
+      expect(r.stderr).toBe(`jfleet: error: JFLEET_HOME ${file} is not a directory\njfleet: hint: point JFLEET_HOME at a directory (default ~/.jfleet), or unset it\n`);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('{}\n');
+    const v = await jfleet(['--version'], { home: dir, env: { JFLEET_HOME: file } });
+    expect(v.exitCode).toBe(0);
+  });
+});
