@@ -154,13 +154,18 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
       env,
     };
     if (opts.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    say(`\n${c.green('Done')} in ${secs(t0)}. Dashboard: ${c.bold(dashboard)}`);
-    say('Try, in another shell:');
-    say('  ' + Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n  '));
-    // Right after the quick start jfleet is not on the PATH yet (that is npm install -g .):
-    // without this line, the first command a newcomer copies is "jfleet: command not found".
-    if (!onPath(ctx.env.PATH)) say(`  alias jfleet=${fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url))}   # or: npm install -g . (puts jfleet on the PATH)`);
-    say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0].id + '; jfleet provision --check; jfleet rollout --help');
+    if (opts.once) {
+      // --once stops the fleet and the server next: a dashboard address or exports would be dead links.
+      say(`\n${c.green('Done')} in ${secs(t0)}. The fleet and the central server stop now (run without --once to keep them and open the dashboard).`);
+    } else {
+      say(`\n${c.green('Done')} in ${secs(t0)}. Dashboard: ${c.bold(dashboard)}`);
+      say('Try, in another shell:');
+      say('  ' + Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n  '));
+      // Right after the quick start jfleet is not on the PATH yet (that is npm install -g .):
+      // without this line, the first command a newcomer copies is "jfleet: command not found".
+      if (!onPath(ctx.env.PATH)) say(`  alias jfleet=${fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url))}   # or: npm install -g . (puts jfleet on the PATH)`);
+      say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0].id + '; jfleet provision --check; jfleet rollout --help');
+    }
 
     if (!opts.once) {
       say(`\nThe fleet and the central server keep running until Ctrl-C.`);

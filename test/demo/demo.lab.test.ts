@@ -64,13 +64,49 @@ describe('jfleet demo', () => {
     expect(r.stdout).not.toMatch(/would change|^RECAP/m);
     for (const n of [1, 2, 3, 4, 5]) expect(r.stdout).toContain(`[${n}/5] `);
     expect(r.stdout.split('\n').length).toBeLessThan(40);
+    // --once stops everything when done: no dashboard address or exports that would be dead links
+    expect(r.stdout).toContain('The fleet and the central server stop now');
+    expect(r.stdout).not.toMatch(/Dashboard:|export JFLEET_/);
+    expect(listLabs().filter((l) => l.dir.startsWith(home))).toEqual([]);
+  });
+
+  it('serving until Ctrl-C, it prints the dashboard and commands that work, then stops cleanly', async () => {
+    const home = tempHome('jfleet-demo-');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, JFLEET_HOME: home, CI: 'true', NO_COLOR: '1' };
+    const p = execa('node', [BIN, 'demo', '--devices', '3'], { env, extendEnv: false, reject: false, timeout: 170_000 });
+    let out = '';
+    await new Promise<void>((resolve) => {
+      p.stdout!.on('data', (b: Buffer) => {
+        out += String(b);
+        if (out.includes('keep running until Ctrl-C')) resolve();
+      });
+      void p.then(() => resolve());
+    });
+    const url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+    expect(url, out).toBeTruthy();
+    const page = await fetch(url!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<svg');
     // the commands it suggests must work: right after the quick start jfleet is not on the PATH
     const installed = (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'jfleet')));
-    if (installed) expect(r.stdout).not.toContain('alias jfleet=');
+    if (installed) expect(out).not.toContain('alias jfleet=');
     else {
-      expect(r.stdout).toContain(`\n  alias jfleet=${BIN}   # or: npm install -g . (puts jfleet on the PATH)\n`);
-      expect(r.stdout.indexOf('alias jfleet=')).toBeLessThan(r.stdout.indexOf('jfleet status;'));
+      expect(out).toContain(`\n  alias jfleet=${BIN}   # or: npm install -g . (puts jfleet on the PATH)\n`);
+      expect(out.indexOf('alias jfleet=')).toBeLessThan(out.indexOf('jfleet status;'));
     }
+    const exported = Object.fromEntries([...out.matchAll(/^  export (JFLEET_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(exported).sort()).toEqual(['JFLEET_API_TOKEN', 'JFLEET_API_URL', 'JFLEET_HOME', 'JFLEET_INVENTORY', 'JFLEET_KEY_FILE']);
+    const status = await jfleet(['status', '--json'], { home: exported.JFLEET_HOME, env: exported });
+    expect(status.exitCode).toBe(0);
+    // the fleet the demo swept, as the suggested `jfleet status` sees it (the load check reads
+    // the shared host's load, so on a busy machine a device may be warn: reachable is the point)
+    const devices = JSON.parse(status.stdout) as Array<{ id: string; state: string }>;
+    expect(devices).toHaveLength(3);
+    for (const d of devices) expect(d.state, d.id).not.toBe('unreachable');
+    p.kill('SIGINT');
+    const r = await p;
+    expect(r.exitCode).toBe(130);
     expect(listLabs().filter((l) => l.dir.startsWith(home))).toEqual([]);
+    expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(home);
   });
 });
