@@ -53,6 +53,7 @@ Exit codes:
 Environment:
   JFLEET_HOME        where config, keys and state live (default ~/.jfleet)
   JFLEET_INVENTORY   inventory directory
+  JFLEET_KEY_FILE    private key for SSH (default: the fleet key from jfleet keys init)
   JFLEET_API_URL, JFLEET_API_TOKEN, JFLEET_FORKS   override config for CI
   NO_COLOR           disable colour
 
