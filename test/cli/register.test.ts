@@ -135,7 +135,7 @@ describe('jfleet register: real processes racing', () => {
       tmp = readdirSync(dir).find((f) => f.startsWith('.packages.yaml.') && f.endsWith('.tmp'));
       if (!tmp) await new Promise((r) => setTimeout(r, 20));
     }
-    expect(tmp).toBeDefined();
+    expect(tmp).toMatch(/^\.packages\.yaml\..*\.tmp$/);
     expect(readFileSync(join(dir, tmp!), 'utf8')).toContain('jombang-1');
     process.kill(child.pid!, 'SIGKILL');
     const r = await child;
