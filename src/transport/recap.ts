@@ -59,7 +59,7 @@ export function summarize(results: DeviceResult[]): Record<DeviceOutcome, number
 export function recapLines(results: DeviceResult[]): string[] {
   const s = summarize(results);
   const parts = (Object.keys(OUTCOME_LABEL) as DeviceOutcome[]).filter((k) => k === 'ok' || k === 'failed' || k === 'unreachable' || k === 'auth' || s[k] > 0).map((k) => `${OUTCOME_LABEL[k]} ${s[k]}`);
-  const lines = [`recap: ${s.total} devices: ${parts.join(', ')}`];
+  const lines = [`recap: ${s.total} ${s.total === 1 ? 'device' : 'devices'}: ${parts.join(', ')}`];
   for (const r of results) {
     if (r.status === 'ok') continue;
     const why = r.status === 'failed' ? (r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode ?? '?'}`) : (r.error ?? '');

@@ -58,6 +58,9 @@ describe('outcomes and recap', () => {
       '  d: auth failed (nope)',
     ]);
   });
+  it('says "1 device", not "1 devices"', () => {
+    expect(recapLines([mk('a', 'ok')])[0]).toBe('recap: 1 device: ok 1, failed 0, unreachable 0, auth failed 0');
+  });
   it('prefixes every output line with the device id', () => {
     expect(prefixLines('a', 'x\ny\n')).toEqual(['a | x', 'a | y']);
     expect(prefixLines('a', 'err', '!')).toEqual(['a ! err']);
