@@ -56,12 +56,15 @@ function rowToStatus(r: DeviceRow, silenced: boolean): DeviceStatus {
   };
 }
 
+type ChangeRow = { seq: number; device: string; from_state: HealthState | null; to_state: HealthState; hard: number; at: string };
+const toChange = (r: ChangeRow): StateChange => ({ seq: r.seq, id: r.device, from: r.from_state, to: r.to_state, hard: r.hard === 1, at: r.at });
+
 /** State changes with seq > afterSeq, oldest first (at most `limit`). */
 export function readStateChanges(db: Db, afterSeq: number, limit = 10_000): StateChange[] {
   const rows = db
     .prepare('SELECT seq, device, from_state, to_state, hard, at FROM health_change WHERE seq > ? ORDER BY seq LIMIT ?')
-    .all(afterSeq, limit) as { seq: number; device: string; from_state: HealthState | null; to_state: HealthState; hard: number; at: string }[];
-  return rows.map((r) => ({ seq: r.seq, id: r.device, from: r.from_state, to: r.to_state, hard: r.hard === 1, at: r.at }));
+    .all(afterSeq, limit) as ChangeRow[];
+  return rows.map(toChange);
 }
 
 export interface HistoryEntry {
@@ -85,8 +88,8 @@ export function readHistory(db: Db, id: string, sinceIso: string, limit = 200): 
 export function readDeviceChanges(db: Db, id: string, limit = 50): StateChange[] {
   const rows = db
     .prepare('SELECT seq, device, from_state, to_state, hard, at FROM health_change WHERE device = ? ORDER BY seq DESC LIMIT ?')
-    .all(id, limit) as { seq: number; device: string; from_state: HealthState | null; to_state: HealthState; hard: number; at: string }[];
-  return rows.map((r) => ({ seq: r.seq, id: r.device, from: r.from_state, to: r.to_state, hard: r.hard === 1, at: r.at }));
+    .all(id, limit) as ChangeRow[];
+  return rows.map(toChange);
 }
 
 export interface VillageAvailability {
