@@ -54,7 +54,7 @@ export function renderRecap(summary: ProvisionSummary, p: Paint): string[] {
   const out = [p.bold(`RECAP${summary.check ? ' (check: nothing was changed)' : ''}`)];
   for (const d of summary.devices) out.push(line(d.id, { ...d, unreachable: d.unreachable ? 1 : 0 }));
   const t = summary.total;
-  out.push(p.bold(line('TOTAL', t)) + `  (${t.devices} devices, ${t.failedDevices} failed)`);
+  out.push(p.bold(line('TOTAL', t)) + `  (${t.devices} ${t.devices === 1 ? 'device' : 'devices'}, ${t.failedDevices} failed)`);
   return out;
 }
 
