@@ -27,6 +27,12 @@ export const configSchema = z.object({
     .optional()
     .meta({ description: 'devices worked on at once (default 50)' }),
   keyFile: pathText.optional().meta({ description: 'SSH private key used to reach the packages' }),
+  sshKex: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9@.+-]+(\s*,\s*[a-z0-9@.+-]+)*$/, 'must be a comma-separated list of SSH key-exchange algorithm names, e.g. "curve25519-sha256,ecdh-sha2-nistp256"')
+    .optional()
+    .meta({ description: 'SSH key-exchange algorithms in order of preference (default: ecdh-sha2-nistp256 first, then curve25519-sha256)' }),
   api: z
     .object({
       url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional().meta({ description: 'central reporting API base URL' }),

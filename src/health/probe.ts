@@ -4,7 +4,7 @@
  * with an error (unreachable / script), which the checks turn into a state.
  */
 import type { Package } from '../inventory/schema.js';
-import type { Transport } from '../transport/types.js';
+import type { RemoteShell, Transport } from '../transport/types.js';
 import { quote } from '../transport/shell.js';
 import { PROBE_SCRIPT } from './probe-script.js';
 import type { ProbeError, ProbeResult, RemoteFacts } from './types.js';
@@ -26,6 +26,8 @@ export interface ProbeOptions {
   sshMs?: number | null;
   clock?: { now(): Date };
   signal?: AbortSignal;
+  /** a kept-open shell on the device to probe through (the daemon's warm sweeps) */
+  shell?: ProbeShell;
 }
 
 const FACT_KEYS: ReadonlyArray<keyof RemoteFacts> = [
@@ -33,8 +35,8 @@ const FACT_KEYS: ReadonlyArray<keyof RemoteFacts> = [
   'ts', 'to', 'rel', 'dns', 'pc', 'pt', 'ac', 'at', 'gr', 'gl', 'ir', 'il',
 ];
 
-/** The command line sent to the device: quoted inputs, then the script. */
-export function probeCommand(targets: ProbeTargets = {}): string {
+/** The inputs as quoted shell assignments (an unset or empty target is not checked). */
+function probeVars(targets: ProbeTargets): string[] {
   const vars: string[] = [];
   const set = (k: string, v: string | undefined) => {
     if (v !== undefined && v !== '') vars.push(`${k}=${quote(v)}`);
@@ -44,7 +46,33 @@ export function probeCommand(targets: ProbeTargets = {}): string {
   set('JP', targets.portalUrl);
   set('JA', targets.apiUrl?.replace(/\/+$/, ''));
   set('JD', targets.dnsName);
-  return (vars.length ? vars.join(' ') + ';' : '') + PROBE_SCRIPT;
+  return vars;
+}
+
+/** The command line sent to the device: quoted inputs, then the script. */
+export function probeCommand(targets: ProbeTargets = {}): string {
+  const vars = probeVars(targets);
+  const script = (vars.length ? vars.join(' ') + ';' : '') + PROBE_SCRIPT;
+  // bash runs it in place (no extra exec); any other login shell (dash, busybox sh) hands it to bash
+  return `S=${quote(script)};if [ "$BASH_VERSION" ];then eval "$S";else exec bash -c "$S";fi`;
+}
+
+/** The probe as a function in a kept-open shell: defined once per shell, then called by name. */
+export const PROBE_FUNCTION = 'jfleet_probe';
+export function probeDefinition(): string {
+  return `${PROBE_FUNCTION}(){\n${PROBE_SCRIPT}\n}`;
+}
+/** A call of the defined probe: the inputs as assignments for the call, then its name (a few bytes on the wire). */
+export function probeCall(targets: ProbeTargets = {}): string {
+  // the inputs not given are unset for the call, so no earlier call's value can leak into this one
+  const vars = probeVars(targets);
+  return `unset JG JI JP JA JD;${[...vars, PROBE_FUNCTION].join(' ')}`;
+}
+
+/** A device's kept-open shell (the daemon's), and whether the probe function is defined in it yet. */
+export interface ProbeShell {
+  shell: RemoteShell;
+  defined: boolean;
 }
 
 /** Pure: the script's stdout to facts, or why it cannot be read. */
@@ -75,7 +103,7 @@ export async function probeDevice(transport: Transport, pkg: Package, opts: Prob
   const base = { id: pkg.id, at, tcpMs: opts.tcpMs ?? null, sshMs: opts.sshMs ?? null };
   const t0 = performance.now();
   try {
-    const r = await transport.exec(probeCommand(opts.targets), { timeoutMs: opts.timeoutMs ?? 15_000, signal: opts.signal });
+    const r = await runProbe(transport, opts);
     const execMs = performance.now() - t0;
     const parsed = parseProbeOutput(r.stdout);
     if ('error' in parsed) {
@@ -89,6 +117,26 @@ export async function probeDevice(transport: Transport, pkg: Package, opts: Prob
   } catch (err) {
     return unreachableProbe(pkg, err, { ...opts, clock });
   }
+}
+
+/**
+ * Through the kept-open shell when there is one (the function is defined on its first use), else
+ * one exec. A shell that ended while the connection is fine (killed on the device, exited) is not
+ * the device's failure: that probe falls back to an exec, and the caller opens a new shell next time.
+ */
+async function runProbe(transport: Transport, opts: ProbeOptions) {
+  const run = { timeoutMs: opts.timeoutMs ?? 15_000, signal: opts.signal };
+  const ps = opts.shell;
+  if (ps?.shell.alive) {
+    try {
+      const r = await ps.shell.run(ps.defined ? probeCall(opts.targets) : `${probeDefinition()}\n${probeCall(opts.targets)}`, run);
+      ps.defined = true;
+      return r;
+    } catch (e) {
+      if ((e as { kind?: string }).kind !== 'protocol') throw e;
+    }
+  }
+  return transport.exec(probeCommand(opts.targets), run);
 }
 
 /** A probe result for a device we could not talk to (connect failed, handshake hung, exec timed out). */

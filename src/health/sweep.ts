@@ -13,7 +13,7 @@ import { selectPackages } from '../inventory/selector.js';
 import type { Transport } from '../transport/types.js';
 import type { Db } from '../store/db.js';
 import { evaluate, rank } from './checks.js';
-import { probeDevice, unreachableProbe, type ProbeTargets } from './probe.js';
+import { probeDevice, unreachableProbe, type ProbeShell, type ProbeTargets } from './probe.js';
 import { loadHealthSettings, inMaintenance, type HealthSettings } from './settings.js';
 import { isAlerting, nextState, SWEEP_EXIT, type DeviceMemory } from './state.js';
 import { mergeThresholds, parseThresholds, thresholdsFromVars, type Thresholds } from './thresholds.js';
@@ -34,6 +34,18 @@ export interface SweepSession {
    * reconnected, and that handshake is measured.
    */
   connected: Map<string, Transport>;
+  /**
+   * A kept-open shell per device (with the probe function defined in it), for sessions that
+   * sweep again and again: a warm probe is then a few bytes and one round trip, with no new
+   * channel or process start-up on the device. Without it every probe is one exec (the right
+   * choice for a one-shot sweep).
+   */
+  shells?: Map<string, { transport: Transport; probe: ProbeShell }>;
+}
+
+/** A session for repeated sweeps (the daemon's): its connections and shells stay open between them. */
+export function keptSession(pool: SweepPool): SweepSession {
+  return { pool, connected: new Map(), shells: new Map() };
 }
 
 export interface SweepOptions {
@@ -117,7 +129,13 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
       const tcpMs = fresh ? (transport.connectTimings?.tcpMs ?? null) : null;
       const sshMs = fresh ? (transport.connectTimings?.sshMs ?? null) : null;
       session.connected.set(pkg.id, transport);
+      const shell = session.shells ? await shellFor(pkg, transport) : undefined;
+      if (shell && 'error' in shell) {
+        session.connected.delete(pkg.id);
+        return { probe: unreachableProbe(pkg, shell.error, { tcpMs, sshMs, clock: ctx.clock }), warm: transport === known };
+      }
       const probe = await probeDevice(transport, pkg, {
+        shell,
         targets: targetsFor(pkg, settings.probe),
         timeoutMs: settings.timeoutMs,
         tcpMs,
@@ -127,6 +145,25 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
       });
       if (!probe.reachable) session.connected.delete(pkg.id);
       return { probe, warm: transport === known };
+    };
+
+    /** The device's kept shell if it is still open on this connection, else a new one (undefined: probe by exec). */
+    const shellFor = async (pkg: Package, transport: Transport): Promise<ProbeShell | { error: unknown } | undefined> => {
+      const shells = session.shells!;
+      const kept = shells.get(pkg.id);
+      if (kept && kept.transport === transport && kept.probe.shell.alive) return kept.probe;
+      kept?.probe.shell.close();
+      shells.delete(pkg.id);
+      if (!transport.openShell) return undefined;
+      try {
+        const probe: ProbeShell = { shell: await transport.openShell({ timeoutMs: settings.timeoutMs, signal: ctx.signal }), defined: false };
+        shells.set(pkg.id, { transport, probe });
+        return probe;
+      } catch (err) {
+        // the device answered SSH but gave no channel in time (hung, cancelled): that is its probe result
+        if ((err as { kind?: string }).kind === 'timeout' || (err as { kind?: string }).kind === 'unreachable') return { error: err };
+        return undefined; // no bash there, or channels refused: probe by exec
+      }
     };
 
     // every in-flight probe listens for a cancel: as many listeners as forks, not a leak

@@ -46,7 +46,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   if (opts.reportCron) validateCron(opts.reportCron, 'the report schedule');
   const log = opts.log ?? ((l: string) => ctx.stdout.write(`${ctx.clock.now().toISOString()} ${l}\n`));
   const { openDb } = await import('../store/db.js');
-  const { runSweep, openPool } = await import('./../health/sweep.js');
+  const { runSweep, openPool, keptSession } = await import('./../health/sweep.js');
   const { loadHealthSettings } = await import('../health/settings.js');
   const { loadSelection } = await import('../inventory/service.js');
   const { countsLine } = await import('../health/render.js');
@@ -54,7 +54,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   const first = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   const settings = loadHealthSettings(first.dir).value;
   const db = openDb(homePaths(ctx.home).db);
-  const session: SweepSession = { pool: await openPool(ctx, settings, first), connected: new Map() };
+  const session: SweepSession = keptSession(await openPool(ctx, settings, first));
   // A running sweep keeps going after a stop request until this fires (the stop bound).
   const hardStop = new AbortController();
   const sweepCtx: Context = { ...ctx, signal: hardStop.signal };

@@ -4,7 +4,8 @@
  */
 import { execa } from 'execa';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import type { ExecOptions, ExecResult, PutOptions, Transport } from './types.js';
+import { ChannelShell, SHELL_COMMAND } from './remote-shell.js';
+import type { ExecOptions, ExecResult, PutOptions, RemoteShell, Transport } from './types.js';
 import { TransportError } from './types.js';
 
 export class LocalTransport implements Transport {
@@ -36,6 +37,16 @@ export class LocalTransport implements Transport {
   }
   async get(remotePath: string): Promise<Buffer> {
     return readFile(remotePath);
+  }
+  async openShell(): Promise<RemoteShell> {
+    const child = execa('/bin/sh', ['-c', SHELL_COMMAND], { env: this.env, extendEnv: this.env === undefined, stdin: 'pipe', stdout: 'pipe', stderr: 'ignore', reject: false, buffer: false });
+    child.stdin?.on('error', () => undefined); // EPIPE once the shell has ended: the run fails on 'close'
+    return new ChannelShell(this.name, {
+      write: (d) => child.stdin?.write(d),
+      onData: (fn) => child.stdout?.on('data', fn),
+      onClose: (fn) => void child.once('close', fn),
+      close: () => void child.kill('SIGKILL'),
+    });
   }
   async close(): Promise<void> {}
 }

@@ -20,7 +20,8 @@ import type { Package } from '../inventory/schema.js';
 import { resolveInventoryDir } from '../inventory/paths.js';
 import { backoffMs, isRetryable } from './classify.js';
 import { editInventory } from './inventory-edit.js';
-import { SshTransport, type AuthCandidates } from './ssh.js';
+import type { ParsedKey } from 'ssh2';
+import { prepareKey, SshTransport, type AuthCandidates } from './ssh.js';
 import { HostKeyMismatchError, TransportError, type Transport } from './types.js';
 
 export interface PoolOptions {
@@ -91,19 +92,19 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
   const base = opts.backoffMs ?? 200;
   const conns = new Map<string, Promise<SshTransport>>();
   const all = new Set<SshTransport>();
-  const keyCache = new Map<string, Buffer | null>();
+  const keyCache = new Map<string, Buffer | ParsedKey | null>();
   const pinned = new Map<string, string>();
   const byId = new Map((opts.packages ?? []).map((p) => [p.id, p]));
   let inventoryDir = opts.inventoryDir;
-  let configKeyFile: Promise<string | undefined> | undefined;
+  let poolConfig: Promise<{ keyFile?: string; kex?: string[] }> | undefined;
   let sshConfig: Promise<((host: string) => Record<string, string | string[]>) | null> | undefined;
   let pinQueue: Promise<void> = Promise.resolve();
   const userHome = ctx.env.HOME;
 
-  const readKey = (file: string): Buffer | null => {
+  const readKey = (file: string): Buffer | ParsedKey | null => {
     if (!keyCache.has(file)) {
       try {
-        keyCache.set(file, readFileSync(file));
+        keyCache.set(file, prepareKey(readFileSync(file)));
       } catch {
         keyCache.set(file, null);
       }
@@ -111,18 +112,21 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
     return keyCache.get(file) ?? null;
   };
 
-  const getConfigKeyFile = () =>
-    (configKeyFile ??= (async () => {
-      if (ctx.env.JFLEET_KEY_FILE) return ctx.env.JFLEET_KEY_FILE;
+  /** What the pool takes from the user config (read once): the key file and the key-exchange order. */
+  const getConfig = () =>
+    (poolConfig ??= (async (): Promise<{ keyFile?: string; kex?: string[] }> => {
+      let cfg: { keyFile?: string; sshKex?: string; inventory?: string } = {};
       try {
         const { loadConfig } = await import('../config/index.js');
-        const cfg = await loadConfig(ctx);
+        cfg = await loadConfig(ctx);
         if (!inventoryDir && cfg.inventory) inventoryDir = resolveInventoryDir(ctx, undefined, cfg.inventory);
-        return cfg.keyFile;
       } catch {
-        return undefined;
+        /* no readable config: defaults */
       }
+      const kex = (ctx.env.JFLEET_SSH_KEX ?? cfg.sshKex)?.split(',').map((s) => s.trim()).filter(Boolean);
+      return { keyFile: ctx.env.JFLEET_KEY_FILE || cfg.keyFile, kex: kex?.length ? kex : undefined };
     })());
+  const getConfigKeyFile = async () => (await getConfig()).keyFile;
 
   const resolveTarget = async (pkg: Package): Promise<ResolvedTarget> => {
     const t: ResolvedTarget = { host: pkg.address, port: pkg.port, username: pkg.user, identityFiles: [], jump: pkg.jump };
@@ -303,6 +307,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
         auth,
         verifyHostKey: verifierFor(pkg),
         sock,
+        kex: (await getConfig()).kex,
         connectTimeoutMs,
         commandTimeoutMs: opts.commandTimeoutMs,
         keepaliveIntervalMs: opts.keepaliveIntervalMs,

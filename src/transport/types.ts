@@ -33,6 +33,21 @@ export interface ConnectTimings {
   sshMs: number;
 }
 
+export interface RunOptions {
+  /** on expiry the shell is ended and a TransportError('timeout') thrown */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A long-lived shell on the device (remote-shell.ts): runs go one at a time over one channel. */
+export interface RemoteShell {
+  /** run a bash snippet (stdin /dev/null, stderr merged into stdout); must not `exit` */
+  run(script: string, opts?: RunOptions): Promise<ExecResult>;
+  /** false once the shell has ended (exited, timed out, cancelled, or the connection died) */
+  readonly alive: boolean;
+  close(): void;
+}
+
 export interface Transport {
   /** human name of the peer, e.g. the package id */
   readonly name: string;
@@ -44,6 +59,8 @@ export interface Transport {
   /** write bytes to a remote path over SFTP (not atomic by itself; see provision for tmp+rename) */
   put(data: Buffer | string, remotePath: string, opts?: PutOptions): Promise<void>;
   get(remotePath: string): Promise<Buffer>;
+  /** a long-lived bash for repeated runs, where the transport offers one (timeoutMs bounds the start) */
+  openShell?(opts?: RunOptions): Promise<RemoteShell>;
   close(): Promise<void>;
 }
 

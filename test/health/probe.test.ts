@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseProbeOutput, probeCommand } from '../../src/health/probe.js';
 import { PROBE_SCRIPT } from '../../src/health/probe-script.js';
 
@@ -23,9 +26,21 @@ describe('probe script', () => {
     expect(typeof f.ir).toBe('number');
     expect(f.pc).toBeNull(); // no portal configured: not checked
   });
-  it('quotes every input: a hostile target cannot inject', () => {
-    const cmd = probeCommand({ dnsName: "x'; touch /tmp/pwned; echo '" });
-    expect(cmd.startsWith(`JD='x'\\''; touch /tmp/pwned; echo '\\'''`)).toBe(true);
+  it('quotes every input: a hostile target cannot inject, under bash or handed to bash by dash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jfleet-probe-'));
+    const marker = join(dir, 'pwned');
+    // hostile only in the URL path: the host stays loopback, so nothing leaves the machine
+    const hostile = `http://127.0.0.1:9/x'; touch ${marker}; echo '$(touch ${marker})\`touch ${marker}\``;
+    const cmd = probeCommand({ portalUrl: hostile, dnsName: 'localhost' });
+    for (const shell of ['bash', 'dash']) {
+      const out = execFileSync(shell, ['-c', cmd], { encoding: 'utf8', timeout: 20_000 });
+      const parsed = parseProbeOutput(out);
+      if ('error' in parsed) throw new Error(`${shell}: ${parsed.error}: ${out}`);
+      expect(parsed.facts.pc).toBe(0); // the whole value reached curl as one URL, which got no answer
+      expect(parsed.facts.dns).toBe(1);
+      expect(existsSync(marker)).toBe(false);
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -8,6 +8,7 @@ import { openDb } from '../../src/store/db.js';
 import { homePaths, type Context } from '../../src/context.js';
 import { readFleetStatus, readStateChanges } from '../../src/health/queries.js';
 import type { SweepSummary } from '../../src/health/types.js';
+import type { RemoteShell } from '../../src/transport/types.js';
 import { jfleet } from '../helpers/cli.js';
 import { installKioskScript, KILL_BROWSER, startPageServer, type PageServer } from './kiosk-stand-in.js';
 
@@ -119,6 +120,40 @@ describe('sweeps against the lab', () => {
       const warm = await runSweep(ctx, { selection: sel, session });
       expect(cold.devices.every((d) => d.probe.sshMs !== null)).toBe(true);
       expect(warm.devices.every((d) => d.probe.sshMs === null && d.status.state === 'ok')).toBe(true);
+    } finally {
+      await session.pool.closeAll();
+    }
+  });
+
+  it('a kept session probes through one shell per device: the same bash every sweep; a shell killed on the device is replaced, not reported', async () => {
+    const { openPool, keptSession } = await import('../../src/health/sweep.js');
+    const { loadSelection } = await import('../../src/inventory/service.js');
+    const sel = await loadSelection(ctx, { inventory: lab.inventoryDir, limit: lab.devices.slice(5, 10).map((d) => d.id).join(',') });
+    const session = keptSession(await openPool(ctx, fast, sel));
+    try {
+      const first = await runSweep(ctx, { selection: sel, session });
+      expect(first.devices.map((d) => d.status.state)).toEqual(sel.packages.map(() => 'ok'));
+      const shells = new Map([...session.shells!].map(([id, s]) => [id, s.probe.shell]));
+      expect([...shells.keys()].sort()).toEqual(sel.packages.map((p) => p.id).sort());
+      // the shell is a real bash on the device; its pid stays the same across sweeps
+      const pidOf = async (shell: RemoteShell) => (await shell.run('echo $$')).stdout.trim();
+      const victim = sel.packages[0].id;
+      const before = await pidOf(shells.get(victim)!);
+      expect(before).toMatch(/^\d+$/);
+      const second = await runSweep(ctx, { selection: sel, session });
+      expect(second.devices.every((d) => d.status.state === 'ok' && d.probe.sshMs === null)).toBe(true);
+      for (const [id, s] of session.shells!) expect(s.probe.shell).toBe(shells.get(id));
+      expect(await pidOf(shells.get(victim)!)).toBe(before);
+      // killed on the device (an admin, the OOM killer): that sweep falls back to exec, the next opens a new shell
+      lab.run(victim, `kill -9 ${before}`);
+      const third = await runSweep(ctx, { selection: sel, session });
+      expect(third.devices.find((d) => d.status.id === victim)?.status.state).toBe('ok');
+      const fourth = await runSweep(ctx, { selection: sel, session });
+      expect(fourth.devices.find((d) => d.status.id === victim)?.status.state).toBe('ok');
+      const replaced = session.shells!.get(victim)!.probe.shell;
+      expect(replaced).not.toBe(shells.get(victim));
+      expect(replaced.alive).toBe(true);
+      expect(await pidOf(replaced)).not.toBe(before);
     } finally {
       await session.pool.closeAll();
     }

@@ -404,3 +404,31 @@ describe('jfleet exec on a lab', () => {
     }
   });
 });
+
+describe('what a connection to a real OpenSSH costs', () => {
+  // OpenSSH announces its host keys after every login; ssh2 answers by asking for proofs of each
+  // (a round trip and a signature on the device) just to emit 'hostkeys'. jfleet declines it.
+  const hostkeysEvent = async (decline: boolean) => {
+    const ssh2 = (await import('ssh2')).default;
+    const { declineHostKeysProof } = await import('../../src/transport/ssh.js');
+    const d = lab().devices[3];
+    const client = new ssh2.Client();
+    let hooked = false;
+    const events: number[] = [];
+    client.on('hostkeys', (keys) => events.push(keys.length));
+    await new Promise<void>((resolve, reject) => {
+      client.on('ready', () => resolve()).on('error', reject);
+      client.connect({ host: d.address, port: d.port, username: 'root', privateKey: readFileSync(lab().keyFile) });
+      if (decline) hooked = declineHostKeysProof(client);
+    });
+    // the announcement follows the login; a proof, when asked for, comes back within a round trip
+    await new Promise<void>((r) => client.exec('true', (e, ch) => (e ? r() : ch.on('close', () => r()).resume())));
+    await sleep(300);
+    client.end();
+    return { hooked, events };
+  };
+  it('ssh2 on its own proves the announced host keys; jfleet declines the announcement', async () => {
+    expect(await hostkeysEvent(false)).toEqual({ hooked: false, events: [1] });
+    expect(await hostkeysEvent(true)).toEqual({ hooked: true, events: [] });
+  });
+});
