@@ -2,7 +2,7 @@
  * conf-backed configuration in $JFLEET_HOME/config.json (mode 0600), with JFLEET_* environment
  * overrides for CI. Effectful; the schema and key table are in schema.ts.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { InputError, UserError } from '../errors.js';
@@ -70,10 +70,36 @@ export interface ConfigSource {
   file: string;
 }
 
+/**
+ * The stored values as conf wrote them, read without conf: every command reads the config, and
+ * importing conf (with ajv) costs about 80 ms of start-up on this machine; only set and unset need
+ * its atomic, 0600 writes. No file yet is an empty config.
+ */
+function readConfigStore(ctx: Pick<Context, 'home'>): { store: Record<string, unknown>; path: string } {
+  const path = configFile(ctx.home);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { store: {}, path };
+    throw new UserError(`${path}: cannot read the config: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix its permissions, or delete it and use jfleet config set', cause: e });
+  }
+  let store: unknown;
+  try {
+    store = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${path}: cannot read the config: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix or delete the file, then use jfleet config set', cause: e });
+  }
+  if (typeof store !== 'object' || store === null || Array.isArray(store)) {
+    throw new UserError(`${path}: cannot read the config: not a JSON object`, { hint: 'fix or delete the file, then use jfleet config set' });
+  }
+  return { store: store as Record<string, unknown>, path };
+}
+
 /** The stored values with env overrides applied, validated; origin says where each came from. */
 export async function loadConfigWithOrigin(ctx: Pick<Context, 'home' | 'env'>): Promise<ConfigSource> {
-  const store = await openConfigStore(ctx);
-  const raw = structuredClone(store.store ?? {}) as Record<string, unknown>;
+  const store = readConfigStore(ctx);
+  const raw = structuredClone(store.store) as Record<string, unknown>;
   const origin = new Map<string, 'env' | 'file'>();
   const keys = configKeys();
   for (const k of keys) if (getIn(raw, k.key) !== undefined) origin.set(k.key, 'file');

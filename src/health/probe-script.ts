@@ -5,7 +5,8 @@
  * gateway, the kiosk page over bash's /dev/tcp), and each slow upstream probe is exactly one
  * fork + exec, started first as a process substitution so they all run while the local facts
  * are read, then collected from their pipes. No subshells, no pipelines, no temp files (a full
- * disk must not break the probe). Every slow step is bounded by its own short timeout.
+ * disk must not break the probe). Every slow step is bounded by its own short timeout. The JSON
+ * is built in a variable and written once: each write to stdout is a packet through sshd.
  *
  * It needs bash (Debian and Ubuntu always have it): probeCommand() runs it through bash when the
  * login shell is another one. Prints one JSON object; a value the device cannot give is null.
@@ -16,7 +17,7 @@
  */
 export const PROBE_SCRIPT = [
   "export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-  "n(){ case $2 in ''|-|*[!0-9.eE+-]*) printf '\"%s\":null,' $1;; *) printf '\"%s\":%s,' $1 $2;; esac;}",
+  "n(){ case $2 in ''|-|*[!0-9.eE+-]*) J+=\"\\\"$1\\\":null,\";; *) J+=\"\\\"$1\\\":$2,\";; esac;}",
   "L=;U=;[ -r /etc/jfleet/kiosk.env ]&&while IFS== read k v;do v=${v#[\\\"\\']};v=${v%[\\\"\\']};case $k in KIOSK_LISTEN)L=$v;;KIOSK_URL)U=$v;;esac;done </etc/jfleet/kiosk.env",
   "P=${JP:-$U};[ \"$P\" = none ]&&P=;G=$JG",
   "[ \"$G\" = auto ]&&{ G=;while read i d g x;do [ \"$d\" = 00000000 ]&&[ ${#g} = 8 ]&&[ $g != 00000000 ]&&G=$((16#${g:6:2})).$((16#${g:4:2})).$((16#${g:2:2})).$((16#${g:0:2}))&&break;done </proc/net/route;}",
@@ -27,11 +28,11 @@ export const PROBE_SCRIPT = [
   "[ \"$P\" ]&&exec 6< <(h \"$P\")",
   "[ \"$JA\" ]&&exec 7< <(h \"$JA/\")",
   "exec 8< <(exec df -k --output=size,avail,itotal,iavail / 2>/dev/null)",
-  "printf {",
+  "J={",
   "read u x </proc/uptime;n up ${u%.*}",
   "c=;read r </sys/devices/system/cpu/online&&case $r in 0-*[!0-9]*|*,*);;0-*)c=$((${r#0-}+1));;0)c=1;;esac;n cpus $c",
   "read a b c x </proc/loadavg;n l1 $a;n l5 $b;n l15 $c",
-  "while read k v x;do case $k in MemTotal:)n mt $v;;MemAvailable:)n ma $v;;esac;done </proc/meminfo",
+  "while read k v x;do case $k in MemTotal:)n mt $v;;MemAvailable:)n ma $v;break;;esac;done </proc/meminfo",
   "t=;for f in /sys/class/thermal/thermal_zone*/temp;do [ -r $f ]&&read v <$f&&[ \"$v\" -gt \"${t:-0}\" ] 2>/dev/null&&t=$v;done;n temp $t",
   "d=;c=0;if [ -d /sys/class/drm ];then d=0;for f in /sys/class/drm/card*-*/status;do [ -r $f ]||continue;d=$((d+1));read v <$f;[ $v = connected ]&&c=$((c+1));done;fi;n dpn $d;n dpc $c",
   "K=/run/jfleet-kiosk/browser.pid;b=;[ -r $K ]&&{ read p <$K;b=0;kill -0 \"$p\" 2>/dev/null&&b=1;};n kb $b",
@@ -46,5 +47,6 @@ export const PROBE_SCRIPT = [
   "w(){ read c t;if [ \"$c\" = 000 ];then n $1c 0;else n $1c $c;n $1t $t;fi;}",
   "[ \"$P\" ]&&w p <&6;[ \"$JA\" ]&&w a <&7",
   "exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&-",
-  "case $v in ''|*[!A-Za-z0-9._+-]*)printf '\"rel\":null}';;*)printf '\"rel\":\"%s\"}' $v;;esac",
+  "case $v in ''|*[!A-Za-z0-9._+-]*)J+='\"rel\":null}';;*)J+=\"\\\"rel\\\":\\\"$v\\\"}\";;esac",
+  "printf %s \"$J\"",
 ].join('\n');

@@ -101,7 +101,6 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     if (settings.probe.apiUrl === undefined) settings.probe.apiUrl = await configuredApiUrl(ctx);
     const forks = await (await import('../config/config.js')).resolveForks(ctx, opts.forks);
 
-    const db = opts.db ?? (ownDb = (await import('../store/db.js')).openDb(homePaths(ctx.home).db));
     const session: SweepSession = opts.session ?? { pool: (ownPool = await openPool(ctx, settings, selection)), connected: new Map() };
     const { packages, ref } = selection;
     const thresholdsOf = thresholdResolver(packages, ref, settings);
@@ -170,7 +169,28 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     setMaxListeners(0, ctx.signal);
     const { fanOut } = await import('../transport/fanout.js');
     let done = 0;
-    const settled = await fanOut(packages, forks, probeOne, { signal: ctx.signal });
+    // --forks bounds the devices being connected to and probed by exec at once. A device with a
+    // kept shell is a small write and a wait on its own CPU: those are probed all at once, so a
+    // warm sweep takes about one probe's time, not one per batch of forks.
+    const warm = (p: Package) => {
+      const kept = session.shells?.get(p.id);
+      return Boolean(kept?.probe.defined && kept.probe.shell.alive && session.connected.get(p.id) === kept.transport);
+    };
+    const warmOnes = packages.filter(warm);
+    const coldOnes = packages.filter((p) => !warm(p));
+    const fanned = Promise.all([
+      fanOut(warmOnes, warmOnes.length, probeOne, { signal: ctx.signal }),
+      fanOut(coldOnes, forks, probeOne, { signal: ctx.signal }),
+    ]).then(([a, b]) => [...a, ...b]);
+    // the database is needed only to store: opened while the first devices answer
+    let db: Db;
+    try {
+      db = opts.db ?? (ownDb = (await import('../store/db.js')).openDb(homePaths(ctx.home).db));
+    } catch (e) {
+      await fanned.catch(() => undefined);
+      throw e;
+    }
+    const settled = await fanned;
     const probes = new Map<string, ProbeResult>();
     for (const s of settled) {
       // Cancelled: store only real answers; a device not probed, or whose probe the cancel cut

@@ -80,6 +80,21 @@ describe('config', () => {
     expect((err as InputError).issues[0]).toMatchObject({ file: join(h, 'config.json'), field: 'forks' });
   });
 
+  it('a file that is not JSON, or not an object, is one error naming it; no file is the defaults; what set writes reads back', async () => {
+    for (const text of ['{"forks": 5', '[1, 2]', 'null']) {
+      const h = home();
+      writeFileSync(join(h, 'config.json'), text);
+      const err = await loadConfig({ home: h, env: {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).message).toMatch(new RegExp(`^${join(h, 'config.json')}: cannot read the config: `));
+    }
+    expect((await loadConfig({ home: home(), env: {} })).forks).toBeUndefined();
+    const h = home();
+    await setConfigValue({ home: h, env: {} }, 'sshKex', 'curve25519-sha256, ecdh-sha2-nistp256');
+    expect((await loadConfig({ home: h, env: {} })).sshKex).toBe('curve25519-sha256, ecdh-sha2-nistp256');
+    await expect(setConfigValue({ home: h, env: {} }, 'sshKex', 'curve25519-sha256;rm -rf /')).rejects.toBeInstanceOf(InputError);
+  });
+
   it('unset goes back to the default', async () => {
     const h = home();
     await setConfigValue({ home: h, env: {} }, 'api.token', 'abc123456789');
