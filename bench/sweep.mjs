@@ -30,6 +30,7 @@ const SIZES = list(arg('sizes', '100,250,500'));
 const ANSIBLE_SIZES = process.argv.includes('--skip-ansible') ? [] : list(arg('ansible-sizes', '100'));
 const N4G = process.argv.includes('--skip-4g') ? 0 : Number(arg('n4g', 100));
 const WARM_ROUNDS = Number(arg('rounds', 3));
+const COLD_ROUNDS = Number(arg('cold-rounds', 3));
 const FORKS = Number(arg('forks', 50));
 const WARM_FORKS = Number(arg('warm-forks', 100));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -144,26 +145,36 @@ try {
         }
       }
       if (ANSIBLE_SIZES.includes(n)) {
-        const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work, ...lab.env, JFLEET_HOME: mkdtempSync(join(work, 'cli-')) };
-        const cli = await run('node', [BIN, 'sweep', '--json', '--forks', String(FORKS)], env);
-        const okCli = JSON.parse(cli.out).total === n;
         const probeFile = join(work, `probe-${n}.sh`);
         writeFileSync(probeFile, probeCommand(targetsFor(sel.packages[0], DEFAULT_SETTINGS.probe)) + '\n');
         const inv = join(work, `hosts-${n}.ini`);
         writeFileSync(inv, '[lab]\n' + lab.devices.map((d) => `${d.id} ansible_host=${d.address} ansible_user=root ansible_ssh_private_key_file=${lab.keyFile} ansible_python_interpreter=/usr/bin/python3`).join('\n') + '\n');
         const play = join(work, `play-${n}.yml`);
         writeFileSync(play, `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: probe\n      shell: "{{ lookup('file', '${probeFile}') }}"\n      args: { executable: /bin/bash }\n      changed_when: false\n`);
-        const ans = await run('ansible-playbook', ['-i', inv, '-f', String(FORKS), play], {
-          PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work,
-          ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PIPELINING: 'True', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False',
-          ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s -o UserKnownHostsFile=/dev/null', ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
-        });
-        const okAns = new RegExp(`ok=1 `).test(ans.out) && !/unreachable=[1-9]|failed=[1-9]/.test(ans.out);
+        // interleaved rounds, each truly cold (a fresh JFLEET_HOME; Ansible's control sockets expire
+        // between rounds), medians compared: one pair of runs on this shared machine can be off by 30%
+        const clis = [];
+        const anss = [];
+        for (let r = 0; r < COLD_ROUNDS; r++) {
+          const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work, ...lab.env, JFLEET_HOME: mkdtempSync(join(work, 'cli-')) };
+          const cli = await run('node', [BIN, 'sweep', '--json', '--forks', String(FORKS)], env);
+          const okCli = (() => { try { return JSON.parse(cli.out).total === n; } catch { return false; } })();
+          const ans = await run('ansible-playbook', ['-i', inv, '-f', String(FORKS), play], {
+            PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work,
+            ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PIPELINING: 'True', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False',
+            ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s -o UserKnownHostsFile=/dev/null', ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
+          });
+          const okAns = new RegExp(`ok=1 `).test(ans.out) && !/unreachable=[1-9]|failed=[1-9]/.test(ans.out);
+          console.log(`  round ${r + 1}: jfleet sweep (CLI, cold) ${fmt(cli.wallMs)}, ${(cli.cpuMs / n).toFixed(1)} ms CPU/device${okCli ? '' : ' (FAILED)'}; ansible-playbook, same probe script, ${fmt(ans.wallMs)}, ${(ans.cpuMs / n).toFixed(1)} ms CPU/device${okAns ? '' : ' (FAILED: ' + ans.out.slice(-300) + ')'}`);
+          clis.push(cli);
+          anss.push(ans);
+          await new Promise((res) => setTimeout(res, 6000)); // let ControlPersist=5s masters exit: the next Ansible round is cold too
+        }
+        const cli = { wallMs: median(clis.map((x) => x.wallMs)), cpuMs: median(clis.map((x) => x.cpuMs)) };
+        const ans = { wallMs: median(anss.map((x) => x.wallMs)), cpuMs: median(anss.map((x) => x.cpuMs)) };
         row.cli = cli;
         row.ansible = ans;
-        console.log(`  jfleet sweep (CLI, cold): ${fmt(cli.wallMs)} wall, ${(cli.cpuMs / n).toFixed(1)} ms CPU/device${okCli ? '' : ' (FAILED)'}`);
-        console.log(`  ansible-playbook, same probe script: ${fmt(ans.wallMs)} wall, ${(ans.cpuMs / n).toFixed(1)} ms CPU/device${okAns ? '' : ' (FAILED: ' + ans.out.slice(-300) + ')'}`);
-        console.log(`  => jfleet cold sweep ${(ans.wallMs / cli.wallMs).toFixed(1)}x faster than Ansible (target >= 10x), ${(ans.cpuMs / cli.cpuMs).toFixed(1)}x less CPU`);
+        console.log(`  => median of ${COLD_ROUNDS}: jfleet ${fmt(cli.wallMs)}, Ansible ${fmt(ans.wallMs)}: jfleet cold sweep ${(ans.wallMs / cli.wallMs).toFixed(1)}x faster than Ansible (target >= 10x), ${(ans.cpuMs / cli.cpuMs).toFixed(1)}x less CPU`);
       }
       rows.push(row);
     } finally {
