@@ -12,6 +12,7 @@
  * the shell (what it was running cannot be trusted to finish), so the next use opens a new one.
  */
 import { randomBytes } from 'node:crypto';
+import { onAbort as whenAborted } from './abort.js';
 import type { ExecResult, RemoteShell, RunOptions } from './types.js';
 import { TransportError } from './types.js';
 
@@ -103,9 +104,10 @@ export class ChannelShell implements RemoteShell {
     if (opts.signal?.aborted) return Promise.reject(new TransportError('timeout', this.name, `command on ${this.name} cancelled`));
     return new Promise<ExecResult>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let offAbort = () => {};
       const settle = () => {
         if (timer) clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
+        offAbort();
       };
       const stop = (e: Error) => {
         if (!this.current) return;
@@ -125,7 +127,7 @@ export class ChannelShell implements RemoteShell {
           reject(e);
         },
       };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      offAbort = whenAborted(opts.signal, onAbort);
       if (opts.timeoutMs) timer = setTimeout(() => stop(new TransportError('timeout', this.name, `command timed out after ${opts.timeoutMs} ms on ${this.name}`)), opts.timeoutMs);
       // the marker's printf is built from octal escapes, so the script text never holds the marker itself
       this.channel.write(`{\n${script}\n} </dev/null 2>&1; printf '\\n${octal(this.marker)}%s\\n' $?\n`);

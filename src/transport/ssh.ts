@@ -11,6 +11,7 @@ import type { ClientChannel, ConnectConfig, ParsedKey } from 'ssh2';
 import type { Duplex, Readable } from 'node:stream';
 import { classifyConnectError, type RawError } from './classify.js';
 import { fingerprint } from './fingerprint.js';
+import { onAbort as whenAborted } from './abort.js';
 import { ChannelShell, SHELL_COMMAND } from './remote-shell.js';
 import type { ConnectTimings, ExecOptions, ExecResult, PutOptions, RemoteShell, RunOptions, Transport } from './types.js';
 import { HostKeyMismatchError, TransportError } from './types.js';
@@ -259,12 +260,13 @@ export class SshTransport implements Transport {
       let done = false;
       let stream: ClientChannel | null = null;
       let timer: NodeJS.Timeout | undefined;
+      let offAbort = () => {};
       const finish = (e: Error | null) => {
         if (done) return;
         done = true;
         if (timer) clearTimeout(timer);
         this.pending.delete(onLost);
-        opts.signal?.removeEventListener('abort', onAbort);
+        offAbort();
         if (e) reject(e);
         else resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode, signal });
       };
@@ -274,7 +276,7 @@ export class SshTransport implements Transport {
         finish(new TransportError('timeout', this.name, `command on ${this.name} cancelled`));
       };
       this.pending.add(onLost);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      offAbort = whenAborted(opts.signal, onAbort);
       if (timeoutMs) {
         timer = setTimeout(() => {
           try {
@@ -323,19 +325,20 @@ export class SshTransport implements Transport {
     const ch = await new Promise<ClientChannel>((resolve, reject) => {
       let done = false;
       let timer: NodeJS.Timeout | undefined;
+      let offAbort = () => {};
       const finish = (e: Error | null, c?: ClientChannel) => {
         if (done) return void c?.close();
         done = true;
         if (timer) clearTimeout(timer);
         this.pending.delete(onLost);
-        opts.signal?.removeEventListener('abort', onAbort);
+        offAbort();
         if (e) reject(e);
         else resolve(c!);
       };
       const onLost = (e: Error) => finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost while starting a shell: ${e.message}`, { cause: e }));
       const onAbort = () => finish(new TransportError('timeout', this.name, `starting a shell on ${this.name} cancelled`));
       this.pending.add(onLost);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      offAbort = whenAborted(opts.signal, onAbort);
       if (opts.timeoutMs) timer = setTimeout(() => finish(new TransportError('timeout', this.name, `starting a shell timed out after ${opts.timeoutMs} ms on ${this.name}`)), opts.timeoutMs);
       client.exec(SHELL_COMMAND, (e, c) => (e ? finish(new TransportError('protocol', this.name, `cannot start a shell on ${this.name}: ${e.message}`, { cause: e })) : finish(null, c)));
     });
