@@ -359,16 +359,29 @@ export class SshTransport implements Transport {
     return this.connect().then(
       () =>
         new Promise<T>((resolve, reject) => {
-          this.requireClient().sftp((e, sftp) => {
-            if (e) return reject(new TransportError('protocol', this.name, `cannot open SFTP on ${this.name}: ${e.message}`, { cause: e }));
+          // a connection that dies mid-transfer fails the transfer at once, like a command
+          let done = false;
+          const finish = (e: Error | null, v?: T) => {
+            if (done) return;
+            done = true;
+            this.pending.delete(onLost);
+            if (e) reject(e);
+            else resolve(v as T);
+          };
+          const onLost = (e: Error) => finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost during SFTP: ${e.message}`, { cause: e }));
+          const client = this.requireClient();
+          this.pending.add(onLost);
+          client.sftp((e, sftp) => {
+            if (e) return finish(new TransportError('protocol', this.name, `cannot open SFTP on ${this.name}: ${e.message}`, { cause: e }));
+            if (done) return sftp.end();
             fn(sftp).then(
               (v) => {
                 sftp.end();
-                resolve(v);
+                finish(null, v);
               },
               (err: Error) => {
                 sftp.end();
-                reject(err instanceof TransportError ? err : new TransportError('protocol', this.name, `SFTP on ${this.name}: ${err.message}`, { cause: err }));
+                finish(err instanceof TransportError ? err : new TransportError('protocol', this.name, `SFTP on ${this.name}: ${err.message}`, { cause: err }));
               },
             );
           });
