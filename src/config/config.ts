@@ -77,22 +77,17 @@ export interface ConfigSource {
  */
 function readConfigStore(ctx: Pick<Context, 'home'>): { store: Record<string, unknown>; path: string } {
   const path = configFile(ctx.home);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { store: {}, path };
-    throw new UserError(`${path}: cannot read the config: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix its permissions, or delete it and use jfleet config set', cause: e });
-  }
+  const unreadable = (why: string, cause?: unknown) =>
+    new UserError(`${path}: cannot read the config: ${why.split('\n')[0]}`, { hint: 'fix or delete the file, then use jfleet config set', cause });
   let store: unknown;
   try {
+    const text = readFileSync(path, 'utf8');
     store = text.trim() === '' ? {} : JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${path}: cannot read the config: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix or delete the file, then use jfleet config set', cause: e });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { store: {}, path };
+    throw unreadable((e as Error).message, e);
   }
-  if (typeof store !== 'object' || store === null || Array.isArray(store)) {
-    throw new UserError(`${path}: cannot read the config: not a JSON object`, { hint: 'fix or delete the file, then use jfleet config set' });
-  }
+  if (typeof store !== 'object' || store === null || Array.isArray(store)) throw unreadable('not a JSON object');
   return { store: store as Record<string, unknown>, path };
 }
 

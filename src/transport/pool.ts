@@ -123,7 +123,8 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
       } catch {
         /* no readable config: defaults */
       }
-      const kex = (ctx.env.JFLEET_SSH_KEX ?? cfg.sshKex)?.split(',').map((s) => s.trim()).filter(Boolean);
+      // loadConfig has applied and validated JFLEET_SSH_KEX already
+      const kex = cfg.sshKex?.split(',').map((s) => s.trim()).filter(Boolean);
       return { keyFile: ctx.env.JFLEET_KEY_FILE || cfg.keyFile, kex: kex?.length ? kex : undefined };
     })());
   const getConfigKeyFile = async () => (await getConfig()).keyFile;
@@ -258,6 +259,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
           port: spec.port ?? 22,
           auth,
           verifyHostKey: hostSpecVerifier(`${spec.host}:${spec.port ?? 22}`),
+          kex: (await getConfig()).kex,
           connectTimeoutMs,
           keepaliveIntervalMs: opts.keepaliveIntervalMs,
         });
