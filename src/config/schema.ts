@@ -8,6 +8,7 @@
  * pick it up from here; nothing else needs changing.
  */
 import { z } from 'zod';
+import { KEX_SUPPORTED } from '../transport/kex.js';
 
 // Plain text for paths and names in config: no control characters.
 // eslint-disable-next-line no-control-regex
@@ -31,6 +32,9 @@ export const configSchema = z.object({
     .string()
     .trim()
     .regex(/^[a-z0-9@.+-]+(\s*,\s*[a-z0-9@.+-]+)*$/, 'must be a comma-separated list of SSH key-exchange algorithm names, e.g. "curve25519-sha256,ecdh-sha2-nistp256"')
+    .refine((v) => !/^[a-z0-9@.+-]+(\s*,\s*[a-z0-9@.+-]+)*$/.test(v) || v.split(',').every((n) => KEX_SUPPORTED.includes(n.trim())), {
+      error: (iss) => `unknown key-exchange algorithm "${String(iss.input).split(',').map((n) => n.trim()).find((n) => !KEX_SUPPORTED.includes(n))}" (known: ${KEX_SUPPORTED.join(', ')})`,
+    })
     .optional()
     .meta({ description: 'SSH key-exchange algorithms in order of preference (default: ecdh-sha2-nistp256 first, then curve25519-sha256)' }),
   api: z

@@ -3,7 +3,6 @@
  * concurrency limit), judge it, run the state machine, and store results and state changes in
  * one transaction. The sweep lock keeps two sweeps from overlapping.
  */
-import { setMaxListeners } from 'node:events';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { InputError } from '../errors.js';
@@ -165,8 +164,6 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
       }
     };
 
-    // every in-flight probe listens for a cancel: as many listeners as forks, not a leak
-    setMaxListeners(0, ctx.signal);
     const { fanOut } = await import('../transport/fanout.js');
     let done = 0;
     // --forks bounds the devices being connected to and probed by exec at once. A device with a
@@ -176,8 +173,9 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
       const kept = session.shells?.get(p.id);
       return Boolean(kept?.probe.defined && kept.probe.shell.alive && session.connected.get(p.id) === kept.transport);
     };
-    const warmOnes = packages.filter(warm);
-    const coldOnes = packages.filter((p) => !warm(p));
+    const warmOnes: Package[] = [];
+    const coldOnes: Package[] = [];
+    for (const p of packages) (warm(p) ? warmOnes : coldOnes).push(p);
     const fanned = Promise.all([
       fanOut(warmOnes, warmOnes.length, probeOne, { signal: ctx.signal }),
       fanOut(coldOnes, forks, probeOne, { signal: ctx.signal }),
@@ -297,13 +295,10 @@ export async function openPool(
   });
 }
 
+/** The central API to probe from the devices. A config that does not load (a bad file or JFLEET_* value) stops the sweep with its located error, before any device is touched. */
 async function configuredApiUrl(ctx: Context): Promise<string | undefined> {
-  try {
-    const { loadConfig } = await import('../config/index.js');
-    return (await loadConfig(ctx)).api?.url;
-  } catch {
-    return undefined;
-  }
+  const { loadConfig } = await import('../config/index.js');
+  return (await loadConfig(ctx)).api?.url;
 }
 
 /** Defaults → health.yaml thresholds → matching groups in order → the device's own vars. */

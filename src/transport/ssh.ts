@@ -12,6 +12,7 @@ import type { Duplex, Readable } from 'node:stream';
 import { classifyConnectError, type RawError } from './classify.js';
 import { fingerprint } from './fingerprint.js';
 import { onAbort as whenAborted } from './abort.js';
+import { KEX_PREFERENCE } from './kex.js';
 import { ChannelShell, SHELL_COMMAND } from './remote-shell.js';
 import type { ConnectTimings, ExecOptions, ExecResult, PutOptions, RemoteShell, RunOptions, Transport } from './types.js';
 import { HostKeyMismatchError, TransportError } from './types.js';
@@ -34,19 +35,7 @@ export interface AuthCandidates {
  * kiosk's low-power CPU that is the device's own work on every cold sweep. Config `sshKex` (or
  * JFLEET_SSH_KEX) sets another order, e.g. "curve25519-sha256" to require Curve25519.
  */
-export const KEX_PREFERENCE = [
-  'ecdh-sha2-nistp256',
-  'curve25519-sha256',
-  'curve25519-sha256@libssh.org',
-  'ecdh-sha2-nistp384',
-  'ecdh-sha2-nistp521',
-  'diffie-hellman-group-exchange-sha256',
-  'diffie-hellman-group14-sha256',
-  'diffie-hellman-group15-sha512',
-  'diffie-hellman-group16-sha512',
-  'diffie-hellman-group17-sha512',
-  'diffie-hellman-group18-sha512',
-];
+export { KEX_PREFERENCE } from './kex.js';
 
 /** The digest each key type signs with when ssh2 names none (RSA names its own: rsa-sha2-256/512). */
 const DEFAULT_DIGEST: Record<string, string | null> = {

@@ -93,6 +93,11 @@ describe('config', () => {
     await setConfigValue({ home: h, env: {} }, 'sshKex', 'curve25519-sha256, ecdh-sha2-nistp256');
     expect((await loadConfig({ home: h, env: {} })).sshKex).toBe('curve25519-sha256, ecdh-sha2-nistp256');
     await expect(setConfigValue({ home: h, env: {} }, 'sshKex', 'curve25519-sha256;rm -rf /')).rejects.toBeInstanceOf(InputError);
+    const unknown = await setConfigValue({ home: h, env: {} }, 'sshKex', 'curve25519-sha256,foo-bar').catch((e: unknown) => e);
+    expect((unknown as InputError).issues).toEqual([expect.objectContaining({ field: 'sshKex', message: expect.stringMatching(/^unknown key-exchange algorithm "foo-bar"/) })]);
+    const fromEnv = await loadConfig({ home: h, env: { JFLEET_SSH_KEX: 'x;y' } }).catch((e: unknown) => e);
+    expect((fromEnv as InputError).issues).toHaveLength(1);
+    expect((fromEnv as InputError).issues[0]).toMatchObject({ field: 'JFLEET_SSH_KEX' });
   });
 
   it('unset goes back to the default', async () => {
