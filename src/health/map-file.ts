@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeAtomic } from '../atomic-file.js';
 import { UserError } from '../errors.js';
 import { assertWritableFile, writeError } from '../cli/output-file.js';
 import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
@@ -33,9 +33,9 @@ async function renderMapFile(file: string, devices: DeviceStatus[], opts: { now:
   const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
   const subtitle = `${devices.length} device(s) · ${opts.now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const svg = renderMapSvg(ref, geo, villageStates(devices), { title: 'Jember village kiosks', subtitle });
-  if (ext === '.svg') return writeFileAtomic(file, svg + '\n');
+  if (ext === '.svg') return writeAtomic(file, svg + '\n', { label: '--map' });
   const html = renderMapHtml(svg, groupByDistrict(devices), 'Jember village kiosks');
-  if (ext !== '.png') return writeFileAtomic(file, html);
+  if (ext !== '.png') return writeAtomic(file, html, { label: '--map' });
   const { chromium } = await import('playwright-core');
   let browser;
   try {
@@ -49,7 +49,7 @@ async function renderMapFile(file: string, devices: DeviceStatus[], opts: { now:
     const page = await browser.newPage({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 1 });
     await page.setContent(`<!doctype html><html><body style="margin:0;background:#fff">${svg}</body></html>`);
     const png = await page.locator('svg').first().screenshot({ type: 'png' });
-    await writeFileAtomic(file, png);
+    writeAtomic(file, png, { label: '--map' });
   } finally {
     await browser.close();
   }

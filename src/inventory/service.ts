@@ -4,6 +4,7 @@
  * apply the --limit selector. Also keeps the "last failed" list behind @failed.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { writeAtomic, writeFailure } from '../atomic-file.js';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { InputError, UserError } from '../errors.js';
@@ -11,7 +12,6 @@ import { loadInventory } from './load.js';
 import { lastFailedFile, resolveInventoryDir } from './paths.js';
 import type { Package } from './schema.js';
 import { selectPackages } from './selector.js';
-import { writeAtomic } from './store.js';
 import { loadVillages, type VillageReference } from './villages.js';
 
 export interface Selection {
@@ -48,6 +48,11 @@ export function readFailed(ctx: Pick<Context, 'home'>): string[] {
 /** Records which packages failed in this fleet command, for `--limit @failed` next time. */
 export async function recordFailed(ctx: Pick<Context, 'home'>, ids: string[]): Promise<void> {
   const stateDir = homePaths(ctx.home).stateDir;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeAtomic(lastFailedFile(stateDir), JSON.stringify([...new Set(ids)].sort(), null, 2) + '\n', 0o600);
+  const file = lastFailedFile(stateDir);
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw writeFailure(e, file);
+  }
+  writeAtomic(file, JSON.stringify([...new Set(ids)].sort(), null, 2) + '\n', { mode: 0o600 });
 }

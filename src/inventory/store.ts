@@ -5,13 +5,13 @@
  * previous file intact. Edits go through the YAML Document API, so comments and the order of
  * untouched entries survive.
  *
- * The atomic write is done here rather than with write-file-atomic because we also fsync the
- * directory after the rename (durability of the rename itself) and want the temp name to carry
- * our pid so stale temp files from a killed writer can be recognised and cleaned.
+ * The atomic write is writeAtomic (src/atomic-file.ts): every byte or nothing, so a full disk is
+ * an error and the previous file, never a truncated one. Its temp names carry the writer's pid,
+ * so stale temp files from a killed writer are recognised and cleaned here, under the lock.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { TEMP_RE, writeAtomic } from '../atomic-file.js';
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { InputError, UserError, ExitCode } from '../errors.js';
 import { packagesFile } from './paths.js';
@@ -105,6 +105,7 @@ async function drain(dir: string, file: string): Promise<void> {
 
 /** A file-system failure the user can act on (permissions, full disk, read-only) as one line. */
 function fsError(e: unknown, file: string): unknown {
+  if (e instanceof UserError) return e; // already one line (writeAtomic)
   const code = (e as NodeJS.ErrnoException)?.code;
   const known: Record<string, string> = {
     EACCES: 'permission denied',
@@ -272,50 +273,6 @@ export async function lockInventory(file: string): Promise<() => Promise<void>> 
   }
 }
 
-const TMP_RE = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-
-/** Writes via a temp file in the same directory: write, fsync, rename, fsync the directory. */
-export function writeAtomic(file: string, text: string, mode?: number): void {
-  const dir = dirname(file);
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let m = mode;
-  if (m === undefined) {
-    try {
-      m = statSync(file).mode & 0o777;
-    } catch {
-      m = 0o644;
-    }
-  }
-  const fd = openSync(tmp, 'wx', m);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-    throw e;
-  }
-  closeSync(fd);
-  // Test hook: hold the finished temp file before the rename so a test can kill -9 mid-write.
-  const pause = Number(process.env.JFLEET_TEST_WRITE_PAUSE_MS ?? 0);
-  if (pause > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
-  renameSync(tmp, file);
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    /* some filesystems refuse fsync on a directory; the rename is still atomic */
-  }
-}
-
 /** Removes temp files left by writers that were killed (their pid is gone). Called under the lock. */
 function cleanStaleTemps(file: string) {
   const dir = dirname(file);
@@ -326,7 +283,7 @@ function cleanStaleTemps(file: string) {
     return;
   }
   for (const n of names) {
-    const m = TMP_RE.exec(n);
+    const m = TEMP_RE.exec(n);
     if (!m || m[1] !== basename(file)) continue;
     const pid = Number(m[2]);
     if (pid === process.pid || pidAlive(pid)) continue;

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import { writeAtomic } from '../atomic-file.js';
 
 export const LAB_RUN_DIR = '/run/jfleet-lab';
 export const LAB_BASE_DIR = '/tmp/jfleet-lab';
@@ -40,12 +40,12 @@ export function readRegistry(): Registry {
 export async function withRegistry<T>(fn: (reg: Registry) => Promise<T> | T): Promise<T> {
   mkdirSync(LAB_RUN_DIR, { recursive: true });
   const file = registryFile();
-  if (!existsSync(file)) await writeFileAtomic(file, JSON.stringify({ labs: [] }));
+  if (!existsSync(file)) writeAtomic(file, JSON.stringify({ labs: [] }));
   const release = await lockfile.lock(file, { retries: { retries: 200, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
   try {
     const reg = readRegistry();
     const out = await fn(reg);
-    await writeFileAtomic(file, JSON.stringify(reg, null, 2));
+    writeAtomic(file, JSON.stringify(reg, null, 2));
     return out;
   } finally {
     await release();

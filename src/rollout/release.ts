@@ -11,6 +11,7 @@ import * as tar from 'tar';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { UserError, InputError } from '../errors.js';
+import { storageFailure } from '../atomic-file.js';
 import {
   CHECK_FILE, INDEX_FILE, MANIFEST_FILE, isValidVersion, manifestSchema, releaseInfoSchema, renderManifest, sameFiles,
   type Manifest, type ReleaseInfo,
@@ -62,9 +63,18 @@ export async function addRelease(
   const src = resolve(ctx.cwd, opts.path);
   if (!existsSync(src)) throw new UserError(`${opts.path}: no such file or directory`);
   const root = releasesDir(ctx);
-  mkdirSync(root, { recursive: true, mode: 0o700 });
+  // the release is built in a staging directory and renamed into place: a full disk stores nothing
+  const full = (e: unknown) => {
+    const why = storageFailure(e);
+    return why ? new UserError(`cannot store release ${version} in ${root}: ${why}; nothing was stored`, { cause: e }) : e;
+  };
   const stage = join(root, `.stage-${process.pid}-${randomBytes(4).toString('hex')}`);
-  mkdirSync(stage, { mode: 0o700 });
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    mkdirSync(stage, { mode: 0o700 });
+  } catch (e) {
+    throw full(e);
+  }
   try {
     // 1. The bundle content, as a directory.
     let content = src;
@@ -149,6 +159,8 @@ export async function addRelease(
     }
     chmodSync(dest, 0o555);
     return { release: readRelease(ctx, version), created: true };
+  } catch (e) {
+    throw full(e);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

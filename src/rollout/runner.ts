@@ -3,7 +3,8 @@
  * gate, roll back, apply the threshold, report (JSON lines, JUnit). Device steps live in
  * device.ts; decisions live in waves.ts and machine.ts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeAtomic, writeFailure } from '../atomic-file.js';
 import { dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import lockfile from 'proper-lockfile';
@@ -385,8 +386,12 @@ function waveSizes(devices: { wave: number }[]): number[] {
 function writeJUnit(ctx: Context, opts: RolloutOptions, r: RolloutRow, store: RolloutStore): void {
   if (!opts.junit) return;
   const file = resolve(ctx.cwd, opts.junit);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderJUnit({ id: r.id, release: r.release, state: r.state, startedAt: r.createdAt, devices: store.devices(r.id) }));
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch (e) {
+    throw writeFailure(e, file, '--junit');
+  }
+  writeAtomic(file, renderJUnit({ id: r.id, release: r.release, state: r.state, startedAt: r.createdAt, devices: store.devices(r.id) }), { label: '--junit' });
 }
 
 interface DeviceCtx {

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import writeFileAtomic from 'write-file-atomic';
+import { writeAtomic, writeAtomicSet } from '../atomic-file.js';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { cronToOnCalendar, mergeCronBlock, renderCronBlock, renderSystemdUnits, type InstallSpec } from './units.js';
@@ -80,8 +80,10 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
     mkdirSync(dir, { recursive: true });
     const service = join(dir, 'jfleet-sweep.service');
     const timer = join(dir, 'jfleet-sweep.timer');
-    await writeFileAtomic(service, units.service, { mode: 0o644 });
-    await writeFileAtomic(timer, units.timer, { mode: 0o644 });
+    writeAtomicSet([
+      { file: service, data: units.service, mode: 0o644 },
+      { file: timer, data: units.timer, mode: 0o644 },
+    ]);
     return { kind, files: [service, timer], next: 'systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer' };
   }
   const file = opts.crontab ?? '/etc/cron.d/jfleet';
@@ -90,6 +92,6 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
   mkdirSync(dirname(file), { recursive: true });
   mkdirSync(homePaths(ctx.home).logsDir, { recursive: true });
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  await writeFileAtomic(file, mergeCronBlock(existing, renderCronBlock(spec, withUser)), { mode: 0o644 });
+  writeAtomic(file, mergeCronBlock(existing, renderCronBlock(spec, withUser)), { mode: 0o644 });
   return { kind, files: [file], next: withUser ? 'cron picks up /etc/cron.d by itself' : `crontab ${file}` };
 }

@@ -5,7 +5,8 @@
  * leaves a stale file that the next run takes over. Not proper-lockfile: its signal-exit hook
  * re-raises SIGTERM, which the CLI would read as a second Ctrl-C and exit without a graceful stop.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { writeAll, writeFailure } from '../atomic-file.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
@@ -45,6 +46,30 @@ function alive(h: Holder): boolean {
   }
 }
 
+/**
+ * Creates the lock file (O_EXCL) with the holder in it. If the holder cannot be written in full (a
+ * full disk), the file this call created is removed again and the failure is one line.
+ */
+function createLockFile(file: string, text: string): void {
+  const fd = openSync(file, 'wx', 0o600); // EEXIST: held (or stale), judged by the caller
+  try {
+    writeAll(fd, Buffer.from(text));
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* the write already failed */
+    }
+    try {
+      unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+    throw writeFailure(e, file);
+  }
+  closeSync(fd);
+}
+
 export async function acquireLock(locksDir: string, name: string, opts: LockOptions = {}): Promise<HeldLock> {
   mkdirSync(locksDir, { recursive: true, mode: 0o700 });
   const file = join(locksDir, `${name}.lock`);
@@ -52,7 +77,7 @@ export async function acquireLock(locksDir: string, name: string, opts: LockOpti
   const deadline = Date.now() + (opts.waitMs ?? 6 * 3600_000);
   for (;;) {
     try {
-      writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 });
+      createLockFile(file, JSON.stringify(me) + '\n');
       let released = false;
       return {
         release: async () => {
@@ -63,7 +88,7 @@ export async function acquireLock(locksDir: string, name: string, opts: LockOpti
         },
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(err, file);
     }
     const holder = readHolder(file);
     if (holder === null || !alive(holder)) {

@@ -2,8 +2,9 @@
  * Handlers for `jfleet exec`, `jfleet ssh`, `jfleet keys init|show` and `jfleet hostkey accept`.
  * Each parses nothing (commander did), calls the pool/fan-out, and renders.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAtomicSet, writeFailure } from '../atomic-file.js';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { ExitCode, ExitStatus, UserError } from '../errors.js';
@@ -212,15 +213,24 @@ export const FLEET_KEY_NAME = 'fleet_ed25519';
 export async function keysInitCommand(ctx: Context, opts: { force?: boolean; json?: boolean }): Promise<void> {
   const dir = homePaths(ctx.home).keysDir;
   const file = join(dir, FLEET_KEY_NAME);
-  if (existsSync(file) && !opts.force) {
+  // an empty private key file is no key (a full disk under an older jfleet left one): replace it
+  const existing = statSync(file, { throwIfNoEntry: false });
+  if (existing && existing.size > 0 && !opts.force) {
     throw new UserError(`a fleet key already exists: ${file}`, { hint: 'devices trust it; replacing it locks jfleet out of them. Use --force only if you mean that' });
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  } catch (e) {
+    throw writeFailure(e, file);
+  }
   const k = generateEd25519(`jfleet@${ctx.env.HOSTNAME ?? 'fleet'}`);
-  writeFileSync(file, k.privateKey, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  writeFileSync(file + '.pub', k.publicKey + '\n', { mode: 0o644 });
+  // Both halves are written in full before either replaces anything: a full disk leaves no key
+  // file (or the old pair, with --force) and a retry after freeing space just works.
+  writeAtomicSet([
+    { file, data: k.privateKey, mode: 0o600 },
+    { file: file + '.pub', data: k.publicKey + '\n', mode: 0o644 },
+  ]);
   if (opts.json) {
     ctx.stdout.write(JSON.stringify({ privateKey: file, publicKey: k.publicKey, fingerprint: k.fingerprint }, null, 2) + '\n');
     return;

@@ -9,11 +9,12 @@
  * There is deliberately no option to skip verification.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex } from 'node:stream';
+import { writeAtomic, writeFailure } from '../atomic-file.js';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import type { Package } from '../inventory/schema.js';
@@ -215,18 +216,36 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
   const knownHostsFile = join(homePaths(ctx.home).stateDir, 'known_hosts.json');
   const hostSpecVerifier = (name: string) => async (fp: string): Promise<true> => {
     let known: Record<string, string> = {};
+    let text: string | undefined;
     try {
-      known = JSON.parse(await readFile(knownHostsFile, 'utf8')) as Record<string, string>;
+      text = await readFile(knownHostsFile, 'utf8');
     } catch {
       /* none yet */
+    }
+    if (text !== undefined) {
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch {
+        /* reported below */
+      }
+      // never start trusting afresh because the pins cannot be read: that is what a pin is for
+      if (!v || typeof v !== 'object' || Array.isArray(v)) {
+        throw new TransportError('hostkey', name, `cannot read the pinned host keys in ${knownHostsFile} (not a JSON object); not connecting to ${name}`);
+      }
+      known = v as Record<string, string>;
     }
     if (known[name]) {
       if (known[name] === fp) return true;
       throw new HostKeyMismatchError(name, known[name], fp);
     }
     known[name] = fp;
-    await mkdir(homePaths(ctx.home).stateDir, { recursive: true });
-    await writeFile(knownHostsFile, JSON.stringify(known, null, 2) + '\n', { mode: 0o600 });
+    try {
+      await mkdir(homePaths(ctx.home).stateDir, { recursive: true });
+      writeAtomic(knownHostsFile, JSON.stringify(known, null, 2) + '\n', { mode: 0o600 });
+    } catch (e) {
+      throw new TransportError('hostkey', name, `cannot pin the host key of ${name} (${fp}): ${(writeFailure(e, knownHostsFile) as Error).message}`, { cause: e });
+    }
     return true;
   };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { jfleet, tempHome } from '../helpers/cli.js';
@@ -32,6 +32,18 @@ describe('jfleet keys', () => {
     const forced = await jfleet(['keys', 'init', '--force'], { home });
     expect(forced.exitCode).toBe(0);
     expect(readFileSync(join(home, 'keys', 'fleet_ed25519'), 'utf8')).not.toBe(before);
+  });
+
+  it('an empty private key file (left by a full disk) is no key: init replaces it without --force', async () => {
+    const home = tempHome();
+    mkdirSync(join(home, 'keys'), { recursive: true, mode: 0o700 });
+    const priv = join(home, 'keys', 'fleet_ed25519');
+    writeFileSync(priv, '', { mode: 0o600 });
+    const r = await jfleet(['keys', 'init'], { home });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`fleet key written: ${priv} (mode 0600)`);
+    expect(readFileSync(priv, 'utf8')).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    expect(readdirSync(join(home, 'keys')).sort()).toEqual(['fleet_ed25519', 'fleet_ed25519.pub']);
   });
 
   it('show without a key says how to make one (exit 2)', async () => {

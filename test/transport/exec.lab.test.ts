@@ -233,6 +233,23 @@ describe('jfleet exec on a lab', () => {
     } finally {
       await pool.closeAll();
     }
+    // that jump host's key is pinned in state/known_hosts.json; pins that cannot be read are
+    // refused, never replaced by trusting whatever key the host offers now
+    const pins = join(home, 'state', 'known_hosts.json');
+    expect(JSON.parse(readFileSync(pins, 'utf8'))[`${jump.address}:${jump.port}`]).toBe(jump.hostKey);
+    const good = readFileSync(pins, 'utf8');
+    writeFileSync(pins, good.slice(0, 20));
+    const again = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs(), retries: 0 });
+    try {
+      const e2 = await again.get({ ...behind, id: 'via-spec-2', jump: `root@${jump.address}:${jump.port}` }).catch((x: unknown) => x);
+      expect(e2).toBeInstanceOf(TransportError);
+      expect((e2 as TransportError).kind).toBe('hostkey');
+      expect((e2 as Error).message).toBe(`cannot read the pinned host keys in ${pins} (not a JSON object); not connecting to ${jump.address}:${jump.port}`);
+      expect(readFileSync(pins, 'utf8')).toBe(good.slice(0, 20));
+    } finally {
+      await again.closeAll();
+      writeFileSync(pins, good);
+    }
   });
 
   it('honours ~/.ssh/config host aliases (HostName) where the inventory names an alias', async () => {

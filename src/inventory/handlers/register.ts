@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
 import { CancelledError, formatIssue, InputError, UserError } from '../../errors.js';
 import { printJson } from '../../cli/shared.js';
-import { assertWritableFile, writeError } from '../../cli/output-file.js';
+import { assertWritableFile } from '../../cli/output-file.js';
+import { writeAtomic } from '../../atomic-file.js';
 import { askConfirm, askSearch, askText, requireFlags } from '../../cli/prompts.js';
 import { csvLine, parseRegistrationCsv } from '../csv.js';
 import { loadInventory } from '../load.js';
@@ -153,11 +154,7 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
     let out = csvLine([...csv.header, 'error']);
     for (const o of r.rejected) out += rejectedLine(o, csv.header, rawByLine, lines);
     if (!opts.dryRun) {
-      try {
-        writeFileSync(rejectedFile, out, { mode: 0o600 });
-      } catch (e) {
-        throw writeError(e, rejectedFile, '--rejected');
-      }
+      writeAtomic(rejectedFile, out, { mode: 0o600, label: '--rejected' });
     }
     for (const o of r.rejected) for (const i of o.issues) ctx.stderr.write(`jfleet: rejected: ${formatIssue(i)}\n`);
     ctx.stderr.write(`jfleet: ${r.rejected.length} row(s) rejected${opts.dryRun ? ' (dry run: not written)' : `, written to ${rejectedFile}`}\n`);
