@@ -31,7 +31,7 @@ const PURE = [
   'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register.ts', 'src/inventory/search.ts',
   'src/rollout/waves.ts', 'src/rollout/machine.ts', 'src/rollout/junit.ts',
   'src/provision/plan.ts', 'src/provision/steps.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
-  'src/report/contract.ts', 'src/transport/shell.ts', 'src/transport/classify.ts',
+  'src/report/contract.ts', 'src/transport/shell.ts', 'src/transport/classify.ts', 'src/cli/output-path.ts',
 ];
 const IO = ['node:fs', 'fs', 'node:fs/promises', 'ssh2', 'execa', 'node-cron', 'conf', 'better-sqlite3', 'undici', 'node:child_process', 'node:http', 'node:https'];
 

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { writeAtomic } from '../atomic-file.js';
 import { UserError } from '../errors.js';
-import { assertWritableFile, writeError } from '../cli/output-file.js';
+import type { Context } from '../context.js';
+import { assertOutputs, writeError } from '../cli/output-file.js';
 import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
 import { renderMapHtml, renderMapSvg, villageStates, type DistrictsGeoJson } from './map.js';
 import { groupByDistrict } from './render.js';
@@ -15,6 +16,19 @@ import type { DeviceStatus } from './types.js';
 
 export function chromiumPath(env: Record<string, string | undefined>): string {
   return env.JFLEET_CHROMIUM ?? '/usr/bin/chromium';
+}
+
+const MAP_EXTENSIONS = ['.svg', '.png', '.html', '.htm'];
+
+function assertMapExtension(file: string): void {
+  const ext = extname(file).toLowerCase();
+  if (!MAP_EXTENSIONS.includes(ext)) throw new UserError(`--map writes .svg, .png or .html files, not "${ext || file}"`);
+}
+
+/** The --map file, checked before status reads anything: a known kind, and a place jfleet may write. */
+export function assertMapFile(ctx: Pick<Context, 'cwd' | 'env' | 'home'>, file: string, inventory?: string): void {
+  assertOutputs(ctx, [{ flag: '--map', file }], { inventory });
+  assertMapExtension(file);
 }
 
 export async function writeMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
@@ -26,9 +40,8 @@ export async function writeMapFile(file: string, devices: DeviceStatus[], opts: 
 }
 
 async function renderMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
+  assertMapExtension(file);
   const ext = extname(file).toLowerCase();
-  if (!['.svg', '.png', '.html', '.htm'].includes(ext)) throw new UserError(`--map writes .svg, .png or .html files, not "${ext || file}"`);
-  assertWritableFile(file, '--map');
   const ref = loadVillages();
   const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
   const subtitle = `${devices.length} device(s) · ${opts.now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

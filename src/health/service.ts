@@ -88,6 +88,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
 }
 
 export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?: boolean | string; map?: string; limit?: string; inventory?: string }): Promise<void> {
+  if (opts.map) (await import('./map-file.js')).assertMapFile(ctx, opts.map, opts.inventory);
   const db = openDb(homePaths(ctx.home).db);
   try {
     const read = async () => {

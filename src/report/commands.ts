@@ -128,6 +128,8 @@ export async function centralServeCommand(
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UserError('--tls-cert and --tls-key go together');
   const { startCentral } = await import('./server.js');
   const dbFile = opts.db ? resolve(ctx.cwd, opts.db) : join(ctx.home, 'central', 'central.db');
+  // Its own database may live in JFLEET_HOME/central (the default); nowhere else in jfleet's state or inputs.
+  if (opts.db !== undefined) (await import('../cli/output-file.js')).assertOutputs(ctx, [{ flag: '--db', file: dbFile, createDirs: true }], { homeExcept: ['central'] });
   let server;
   try {
     server = await startCentral({

@@ -4,13 +4,14 @@
  * device.ts; decisions live in waves.ts and machine.ts.
  */
 import { mkdirSync } from 'node:fs';
-import { writeAtomic, writeFailure } from '../atomic-file.js';
-import { dirname, join, resolve } from 'node:path';
+import { writeAtomic } from '../atomic-file.js';
+import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import lockfile from 'proper-lockfile';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { ExitCode, ExitStatus, UserError } from '../errors.js';
+import { assertOutputs, writeError } from '../cli/output-file.js';
 import type { Package } from '../inventory/schema.js';
 import type { Db } from '../store/db.js';
 import type { Transport } from '../transport/types.js';
@@ -114,6 +115,7 @@ export async function startRollout(ctx: Context, opts: RolloutOptions, deps: Rol
   const targets = parseWaves(opts.waves ?? '1,10%,50%,100%');
   const maxFail = parseMaxFail(opts.maxFail ?? '5%');
   const rel = readRelease(ctx, version);
+  assertJUnitFile(ctx, opts);
   return withRolloutLock(ctx, async () => {
     const { db, store } = await openStore(ctx);
     try {
@@ -124,6 +126,7 @@ export async function startRollout(ctx: Context, opts: RolloutOptions, deps: Rol
             hint: 'finish it with: jfleet rollout resume, or drop it with: jfleet rollout abort',
           });
         }
+        assertJUnitFile(ctx, opts, last.inventory);
         return await execute(ctx, store, last, rel, opts, deps);
       }
       const sel = await (deps.packages ?? ((i, l) => defaultPackages(ctx, i, l)))(opts.inventory, opts.limit);
@@ -149,6 +152,7 @@ export async function startRollout(ctx: Context, opts: RolloutOptions, deps: Rol
 
 /** `jfleet rollout resume`: continue the latest rollout where it stopped, or retry its pending devices. */
 export async function resumeRollout(ctx: Context, opts: RolloutOptions, deps: RolloutDeps = {}): Promise<RolloutResult> {
+  assertJUnitFile(ctx, opts);
   return withRolloutLock(ctx, async () => {
     const { db, store } = await openStore(ctx);
     try {
@@ -167,6 +171,7 @@ export async function resumeRollout(ctx: Context, opts: RolloutOptions, deps: Ro
         return { rollout: last, counts, exitCode: ExitCode.ok };
       }
       const rel = readRelease(ctx, last.release);
+      assertJUnitFile(ctx, opts, last.inventory);
       return await execute(ctx, store, last, rel, { ...opts, release: last.release }, deps);
     } finally {
       db.close();
@@ -383,15 +388,23 @@ function waveSizes(devices: { wave: number }[]): number[] {
   return Array.from(sizes, (n) => n ?? 0);
 }
 
+/**
+ * The --junit file is written after the devices: check it before any is touched (and again with
+ * the inventory a continued rollout was planned on), never at the end of a rollout.
+ */
+function assertJUnitFile(ctx: Context, opts: RolloutOptions, plannedInventory?: string | null): void {
+  if (opts.junit === undefined) return;
+  assertOutputs(ctx, [{ flag: '--junit', file: opts.junit }], { inventory: opts.inventory, inventories: [plannedInventory] });
+}
+
 function writeJUnit(ctx: Context, opts: RolloutOptions, r: RolloutRow, store: RolloutStore): void {
-  if (!opts.junit) return;
+  if (opts.junit === undefined) return;
   const file = resolve(ctx.cwd, opts.junit);
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    writeAtomic(file, renderJUnit({ id: r.id, release: r.release, state: r.state, startedAt: r.createdAt, devices: store.devices(r.id) }), { label: '--junit' });
   } catch (e) {
-    throw writeFailure(e, file, '--junit');
+    throw writeError(e, file, '--junit');
   }
-  writeAtomic(file, renderJUnit({ id: r.id, release: r.release, state: r.state, startedAt: r.createdAt, devices: store.devices(r.id) }), { label: '--junit' });
 }
 
 interface DeviceCtx {

@@ -11,6 +11,7 @@ import { homePaths } from '../context.js';
 import { cronToOnCalendar, mergeCronBlock, renderCronBlock, renderSystemdUnits, type InstallSpec } from './units.js';
 import { validateCron } from './daemon.js';
 import { UserError } from '../errors.js';
+import { assertOutputs } from '../cli/output-file.js';
 
 export interface InstallOptions {
   kind?: 'systemd' | 'cron';
@@ -75,20 +76,22 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
   };
   const kind = scheduleKind(opts);
   if (kind === 'systemd') {
-    const dir = opts.dir ?? '/etc/systemd/system';
+    const dir = resolve(ctx.cwd, opts.dir ?? '/etc/systemd/system');
     const units = renderSystemdUnits(spec, opts.onCalendar ?? cronToOnCalendar(cronExpr), opts.jitterSec ?? 60);
-    mkdirSync(dir, { recursive: true });
     const service = join(dir, 'jfleet-sweep.service');
     const timer = join(dir, 'jfleet-sweep.timer');
+    assertOutputs(ctx, [{ flag: '--dir', file: service, createDirs: true }, { flag: '--dir', file: timer, createDirs: true }], { inventory: opts.inventory });
+    mkdirSync(dir, { recursive: true });
     writeAtomicSet([
       { file: service, data: units.service, mode: 0o644 },
       { file: timer, data: units.timer, mode: 0o644 },
     ]);
     return { kind, files: [service, timer], next: 'systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer' };
   }
-  const file = opts.crontab ?? '/etc/cron.d/jfleet';
+  const file = resolve(ctx.cwd, opts.crontab ?? '/etc/cron.d/jfleet');
   // cron.d entries carry a user field; a user crontab (crontab -l style file) does not.
-  const withUser = !opts.crontab || dirname(resolve(file)) === '/etc/cron.d';
+  const withUser = !opts.crontab || dirname(file) === '/etc/cron.d';
+  assertOutputs(ctx, [{ flag: '--crontab', file, createDirs: true }], { inventory: opts.inventory });
   mkdirSync(dirname(file), { recursive: true });
   mkdirSync(homePaths(ctx.home).logsDir, { recursive: true });
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';

@@ -1,5 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jfleet, tempHome } from '../helpers/cli.js';
 import { openDb } from '../../src/store/db.js';
@@ -10,6 +11,8 @@ import type { HealthState } from '../../src/health/types.js';
 const home = tempHome('jfleet-health-cli-');
 const inv = join(home, 'inventory');
 const env = { JFLEET_INVENTORY: inv };
+// Outputs go outside JFLEET_HOME (jfleet refuses to write into its own state).
+const out = mkdtempSync(join(tmpdir(), 'jfleet-health-out-'));
 
 beforeAll(() => {
   mkdirSync(inv, { recursive: true });
@@ -96,7 +99,7 @@ describe('jfleet status / history / silence (built binary)', () => {
     expect((await jfleet(['silence', '--list'], { home, env })).stdout).toBe('no silences\n');
   });
   it('status --map writes an SVG with one dot per village', async () => {
-    const file = join(home, 'fleet.svg');
+    const file = join(out, 'fleet.svg');
     const r = await jfleet(['status', '--map', file], { home, env });
     expect(r.exitCode).toBe(0);
     const svg = readFileSync(file, 'utf8');
@@ -104,52 +107,52 @@ describe('jfleet status / history / silence (built binary)', () => {
     expect(svg).toMatch(/data-village="35.09.02.2001" data-state="critical"/);
   });
   it('status --map into a missing or unwritable place: one line naming the file, exit 2, nothing written', async () => {
-    const missing = join(home, 'no-such-dir', 'fleet.svg');
+    const missing = join(out, 'no-such-dir', 'fleet.svg');
     const r = await jfleet(['status', '--map', missing], { home, env });
     expect(r).toMatchObject({ exitCode: 2, stdout: '' });
     expect(r.stderr).toBe(`jfleet: error: --map: cannot write ${missing}: no such directory\n`);
-    expect(existsSync(join(home, 'no-such-dir'))).toBe(false);
-    const png = await jfleet(['status', '--map', join(home, 'no-such-dir', 'fleet.png')], { home, env });
+    expect(existsSync(join(out, 'no-such-dir'))).toBe(false);
+    const png = await jfleet(['status', '--map', join(out, 'no-such-dir', 'fleet.png')], { home, env });
     expect(png.exitCode).toBe(2);
     expect(png.stderr).toMatch(/^jfleet: error: --map: cannot write .*fleet\.png: no such directory\n$/);
-    const dirAsFile = join(home, 'a-dir.svg');
+    const dirAsFile = join(out, 'a-dir.svg');
     mkdirSync(dirAsFile);
     const d = await jfleet(['status', '--map', dirAsFile], { home, env });
     expect(d.exitCode).toBe(2);
     expect(d.stderr).toBe(`jfleet: error: --map: cannot write ${dirAsFile}: is a directory\n`);
   });
   it('schedule install writes systemd units or a cron block where told', async () => {
-    const dir = join(home, 'units');
+    const dir = join(out, 'units');
     const r = await jfleet(['schedule', 'install', '--kind', 'systemd', '--dir', dir, '--cron', '*/10 * * * *'], { home, env });
     expect(r.exitCode).toBe(0);
     expect(readFileSync(join(dir, 'jfleet-sweep.timer'), 'utf8')).toMatch(/OnCalendar=\*-\*-\* \*:00\/10:00/);
     expect(readFileSync(join(dir, 'jfleet-sweep.service'), 'utf8')).toMatch(new RegExp(`Environment=JFLEET_HOME=${home}`));
-    const tab = join(home, 'crontab');
+    const tab = join(out, 'crontab');
     await jfleet(['schedule', 'install', '--kind', 'cron', '--crontab', tab], { home, env });
     await jfleet(['schedule', 'install', '--kind', 'cron', '--crontab', tab], { home, env });
     expect(readFileSync(tab, 'utf8').match(/sweep --wait/g)).toHaveLength(1);
     const bad = await jfleet(['schedule', 'install', '--kind', 'cron', '--crontab', tab, '--cron', 'every day'], { home, env });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/not a valid cron expression/);
-    expect(existsSync(join(home, 'units', 'jfleet-sweep.service'))).toBe(true);
+    expect(existsSync(join(out, 'units', 'jfleet-sweep.service'))).toBe(true);
   });
   it('schedule install: --dir means systemd units and --crontab means cron, on any host; the other kind\'s flag is refused', async () => {
-    const dir = join(home, 'units-implied');
+    const dir = join(out, 'units-implied');
     const r = await jfleet(['schedule', 'install', '--dir', dir], { home, env });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe(`wrote ${join(dir, 'jfleet-sweep.service')}\nwrote ${join(dir, 'jfleet-sweep.timer')}\nnext: systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer\n`);
-    const tab = join(home, 'crontab-implied');
+    const tab = join(out, 'crontab-implied');
     const c = await jfleet(['schedule', 'install', '--crontab', tab], { home, env });
     expect(c.exitCode).toBe(0);
     expect(c.stdout).toBe(`wrote ${tab}\nnext: crontab ${tab}\n`);
-    const mixed = await jfleet(['schedule', 'install', '--kind', 'cron', '--dir', join(home, 'units-cron')], { home, env });
+    const mixed = await jfleet(['schedule', 'install', '--kind', 'cron', '--dir', join(out, 'units-cron')], { home, env });
     expect(mixed).toMatchObject({ exitCode: 2, stdout: '' });
     expect(mixed.stderr).toBe('jfleet: error: --dir is for systemd units, not --kind cron\n');
-    const both = await jfleet(['schedule', 'install', '--dir', join(home, 'units-both'), '--crontab', join(home, 'tab-both')], { home, env });
+    const both = await jfleet(['schedule', 'install', '--dir', join(out, 'units-both'), '--crontab', join(out, 'tab-both')], { home, env });
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toMatch(/^jfleet: error: --dir \(systemd\) and --crontab \(cron\) do not go together\n/);
-    expect(existsSync(join(home, 'units-cron'))).toBe(false);
-    expect(existsSync(join(home, 'units-both'))).toBe(false);
-    expect(existsSync(join(home, 'tab-both'))).toBe(false);
+    expect(existsSync(join(out, 'units-cron'))).toBe(false);
+    expect(existsSync(join(out, 'units-both'))).toBe(false);
+    expect(existsSync(join(out, 'tab-both'))).toBe(false);
   });
 });

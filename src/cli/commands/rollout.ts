@@ -7,7 +7,8 @@ const EXIT_CODES = `
 Exit codes:
   0    completed: every device updated and healthy
   1    completed, but some devices failed their gate and were rolled back (under --max-fail)
-  2    usage error (bad flag, unknown release, malformed inventory)
+  2    usage error (bad flag, unknown release, malformed inventory, a --junit file it may
+       not or cannot write: checked before any device is touched)
   4    aborted: failures passed --max-fail (failing devices rolled back, later waves untouched)
   5    completed with devices pending (unreachable); run again or \`jfleet rollout resume\` later
   75   another rollout holds the lock

@@ -4,8 +4,8 @@ import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
 import { CancelledError, formatIssue, InputError, UserError } from '../../errors.js';
 import { printJson } from '../../cli/shared.js';
-import { assertWritableFile } from '../../cli/output-file.js';
 import { writeAtomic } from '../../atomic-file.js';
+import { assertOutputs } from '../../cli/output-file.js';
 import { askConfirm, askSearch, askText, requireFlags } from '../../cli/prompts.js';
 import { csvLine, parseRegistrationCsv } from '../csv.js';
 import { loadInventory } from '../load.js';
@@ -114,6 +114,13 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
     (k) => (opts as Record<string, unknown>)[k] !== undefined,
   );
   if (flagsGiven.length) throw new UserError(`--from imports a file; do not combine it with --${flagsGiven[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+  const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
+  // The rejected rows are written after the inventory: make sure they can be, and that they do
+  // not land on the inventory, the CSV itself or jfleet's state, before anything is read or
+  // changed (an explicit --rejected always; the default one once it is known rows are rejected).
+  const guard = { inventory: opts.inventory, inputs: [{ path: file, what: 'the CSV being imported (--from)' }] };
+  const assertRejected = () => assertOutputs(ctx, [{ flag: '--rejected', file: rejectedFile }], guard);
+  if (opts.rejected) assertRejected();
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -129,13 +136,7 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   }
   const rawByLine = new Map<number, string[]>();
   for (const r of csv.rows) rawByLine.set(r.line!, r.raw);
-  const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
-  // The rejected rows are written after the inventory: make sure they can be, before the
-  // inventory changes (an explicit --rejected always; the default one only if rows will be rejected).
-  if (opts.skipInvalid && !opts.dryRun) {
-    if (opts.rejected) assertWritableFile(rejectedFile, '--rejected');
-    else if (csv.issues.length || (await planOnly()).rejected.length) assertWritableFile(rejectedFile, '--rejected');
-  }
+  if (opts.skipInvalid && !opts.dryRun && !opts.rejected && (csv.issues.length || (await planOnly()).rejected.length)) assertRejected();
   function planOnly() {
     return registerRows({ dir, rows: csv.rows, file: shown, label: csvLabel, now: ctx.clock.now(), dryRun: true, skipInvalid: true });
   }
