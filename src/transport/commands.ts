@@ -186,7 +186,7 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: { inv
   const pool = createPool(ctx, { inventoryDir: dir, packages: all });
   let offered: string;
   try {
-    offered = await pool.offeredHostKey(pkg);
+    offered = await pool.provenHostKey(pkg);
   } catch (e) {
     throw deviceError(e);
   } finally {
