@@ -30,10 +30,10 @@ async function guard<T>(p: () => Promise<T>): Promise<T> {
 }
 
 /** Refuses (exit 2) when a prompt would be needed but there is no terminal, naming the flags to pass. */
-export function requireFlags(ctx: Context, missing: string[], what: string): void {
+export function requireFlags(ctx: Context, missing: string[], what: string, hint?: string): void {
   if (missing.length === 0 || ctx.interactive) return;
   throw new UserError(`missing ${missing.join(', ')}: ${what}, and there is no terminal to ask${ctx.env.CI ? ' (CI is set)' : ''}`, {
-    hint: `pass ${missing.join(' and ')} on the command line`,
+    hint: hint ?? `pass ${missing.join(' and ')} on the command line`,
   });
 }
 

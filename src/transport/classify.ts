@@ -13,9 +13,17 @@ export interface RawError {
 }
 
 /** What went wrong while connecting; `tcpConnected` tells a refused/black-holed device from a hung sshd. */
-export function classifyConnectError(err: RawError, ctx: { target: string; tcpConnected: boolean; timeoutMs: number }): { kind: TransportErrorKind; message: string } {
+export function classifyConnectError(
+  err: RawError,
+  ctx: { target: string; tcpConnected: boolean; timeoutMs: number; offeredHostKey?: string },
+): { kind: TransportErrorKind; message: string } {
   const code = typeof err.code === 'string' ? err.code : undefined;
   const msg = err.message ?? String(err);
+  if (err.level === 'handshake' && /signature verification failed/i.test(msg)) {
+    // the server offered a host key but could not sign the key exchange with it
+    const key = ctx.offeredHostKey ? `host key ${ctx.offeredHostKey}` : 'a host key';
+    return { kind: 'hostkey', message: `${ctx.target} offered ${key} but did not prove it holds it (bad key-exchange signature: a man in the middle?); nothing was pinned` };
+  }
   if (err.level === 'client-authentication') {
     return { kind: 'auth', message: `authentication failed on ${ctx.target} (no offered key or password was accepted)` };
   }

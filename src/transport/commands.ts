@@ -181,30 +181,78 @@ export async function sshCommand(ctx: Context, id: string, opts: { inventory?: s
   }
 }
 
-/** jfleet hostkey accept ID: re-pin after a technician confirmed the device was reinstalled. */
-export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: { inventory?: string; json?: boolean }): Promise<void> {
+/** What `ssh-keygen -lf` prints for a key: SHA256: and 43 characters of unpadded base64. */
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+export interface HostkeyAcceptOptions {
+  inventory?: string;
+  json?: boolean;
+  /** pin only if the device proves this fingerprint (for scripts) */
+  expect?: string;
+  /** pin whatever key the device proves, without asking */
+  yes?: boolean;
+}
+
+/**
+ * jfleet hostkey accept ID: re-pin after a technician confirmed the device was reinstalled. The
+ * device must prove the key (a completed key exchange, not just an offer); the new pin is written
+ * only after the old and new fingerprints were shown and confirmed, or when it equals --expect.
+ */
+export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: HostkeyAcceptOptions): Promise<void> {
+  const expected = opts.expect?.trim();
+  if (expected !== undefined && !FINGERPRINT.test(expected)) {
+    throw new UserError(`--expect ${JSON.stringify(expected.slice(0, 80))} is not a SHA256 host-key fingerprint`, {
+      hint: 'give it as ssh-keygen -lf prints it on the device, e.g. --expect SHA256:… from: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
+    });
+  }
   const { pkg, all, dir } = findPackage(ctx, await inventoryDirFor(ctx, opts.inventory), id);
+  const confirmByPrompt = expected === undefined && !opts.yes;
+  if (confirmByPrompt) {
+    const { requireFlags } = await import('../cli/prompts.js');
+    requireFlags(
+      ctx,
+      ['--expect SHA256:…'],
+      `pinning the host key of ${id} needs its fingerprint checked; nothing was changed`,
+      'pass --expect with the fingerprint read on the device (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), or --yes to pin whatever key it proves',
+    );
+  }
   const pool = createPool(ctx, { inventoryDir: dir, packages: all });
-  let offered: string;
+  let proven: string;
   try {
-    offered = await pool.offeredHostKey(pkg);
+    proven = await pool.provenHostKey(pkg);
   } catch (e) {
     throw deviceError(e);
   } finally {
     await pool.closeAll();
   }
   const old = pkg.hostKey ?? null;
-  if (old !== offered) {
+  if (expected !== undefined && proven !== expected) {
+    throw new UserError(`${id} proves host key ${proven}, not the expected ${expected}; nothing was pinned`, {
+      hint: 'check the fingerprint on the device itself; a different key means another device or a man in the middle',
+    });
+  }
+  if (old !== proven) {
+    if (confirmByPrompt) {
+      const out = opts.json ? ctx.stderr : ctx.stdout;
+      out.write(`${id}: pinned host key   ${old ?? '(none)'}\n${id}: the device proves ${proven}\n`);
+      const { confirmOrYes } = await import('../cli/prompts.js');
+      await confirmOrYes(ctx, { message: `Pin ${proven} as the host key of ${id}?`, what: 'pinning a host key needs confirmation' });
+    }
     await editInventory(dir, (pkgs) => {
-      for (const p of pkgs) if (p.id === id) p.hostKey = offered;
+      for (const p of pkgs) {
+        if (p.id !== id) continue;
+        // what was shown and confirmed must still be what is replaced
+        if ((p.hostKey ?? null) !== old) throw new UserError(`the pin of ${id} changed to ${p.hostKey ?? '(none)'} meanwhile; nothing was pinned (run hostkey accept again)`);
+        p.hostKey = proven;
+      }
     });
   }
   if (opts.json) {
-    ctx.stdout.write(JSON.stringify({ id, old, new: offered, changed: old !== offered }, null, 2) + '\n');
+    ctx.stdout.write(JSON.stringify({ id, old, new: proven, changed: old !== proven }, null, 2) + '\n');
     return;
   }
-  if (old === offered) ctx.stdout.write(`${id}: host key ${offered} is already pinned; nothing changed\n`);
-  else ctx.stdout.write(`${id}: host key pinned ${offered}${old ? ` (was ${old})` : ' (none was pinned)'}\n`);
+  if (old === proven) ctx.stdout.write(`${id}: host key ${proven} is already pinned; nothing changed\n`);
+  else ctx.stdout.write(`${id}: host key pinned ${proven}${old ? ` (was ${old})` : ' (none was pinned)'}\n`);
 }
 
 export const FLEET_KEY_NAME = 'fleet_ed25519';

@@ -4,9 +4,11 @@
  * offer (the package's identityFile, the pool's keyFile, config keyFile/JFLEET_KEY_FILE, the fleet
  * key under JFLEET_HOME/keys, ssh-agent; a password only when the caller passes one, for
  * first-boot bootstrap), retries quick network failures with jittered backoff, and pins host keys:
- * trust on first use writes the fingerprint into the inventory (updateInventory), every later
- * connection must match it, a mismatch is a HostKeyMismatchError until `jfleet hostkey accept ID`.
- * There is deliberately no option to skip verification.
+ * trust on first use writes the fingerprint into the inventory (updateInventory) once the
+ * connection is ready, i.e. after the device proved it holds the key (see HostKeyPolicy in
+ * ssh.ts: the key-exchange check itself only compares); every later connection must match it, a
+ * mismatch is a HostKeyMismatchError until `jfleet hostkey accept ID`. There is deliberately no
+ * option to skip verification.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -22,7 +24,7 @@ import { resolveInventoryDir } from '../inventory/paths.js';
 import { backoffMs, isRetryable } from './classify.js';
 import { editInventory } from './inventory-edit.js';
 import type { ParsedKey } from 'ssh2';
-import { prepareKey, SshTransport, type AuthCandidates } from './ssh.js';
+import { prepareKey, SshTransport, type AuthCandidates, type HostKeyPolicy } from './ssh.js';
 import { HostKeyMismatchError, TransportError, type Transport } from './types.js';
 
 export interface PoolOptions {
@@ -50,8 +52,11 @@ export interface PoolOptions {
 export interface Pool {
   /** a connected transport for the package, reused for the whole run */
   get(pkg: Package): Promise<Transport>;
-  /** the SHA256 fingerprint the device offers now, without logging in (hostkey accept) */
-  offeredHostKey(pkg: Package): Promise<string>;
+  /**
+   * The SHA256 fingerprint of the host key the device proves it holds now (a completed key
+   * exchange), without logging in and without pinning anything (hostkey accept).
+   */
+  provenHostKey(pkg: Package): Promise<string>;
   /** fingerprints pinned during this run (trust on first use), by package id */
   readonly pinned: ReadonlyMap<string, string>;
   closeAll(): Promise<void>;
@@ -197,57 +202,63 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
     return mine;
   };
 
-  const verifierFor = (pkg: Package) => async (fp: string): Promise<true> => {
-    const expected = pinned.get(pkg.id) ?? pkg.hostKey;
-    if (expected) {
-      if (expected === fp) return true;
+  const policyFor = (pkg: Package): HostKeyPolicy => ({
+    async check(fp) {
+      const expected = pinned.get(pkg.id) ?? pkg.hostKey;
+      if (!expected) return 'unpinned';
+      if (expected === fp) return 'pinned';
       throw new HostKeyMismatchError(pkg.id, expected, fp);
-    }
-    try {
-      await pin(pkg.id, fp);
-    } catch (e) {
-      if (e instanceof HostKeyMismatchError) throw e;
-      throw new TransportError('hostkey', pkg.id, `cannot pin the host key of ${pkg.id} (${fp}) into the inventory: ${(e as Error).message}`, { cause: e });
-    }
-    return true;
-  };
+    },
+    async pin(fp) {
+      try {
+        await pin(pkg.id, fp);
+      } catch (e) {
+        if (e instanceof HostKeyMismatchError) throw e;
+        throw new TransportError('hostkey', pkg.id, `cannot pin the host key of ${pkg.id} (${fp}) into the inventory: ${(e as Error).message}`, { cause: e });
+      }
+    },
+  });
 
   /** Host keys of jump hosts that are not packages: pinned in JFLEET_HOME/state/known_hosts.json. */
   const knownHostsFile = join(homePaths(ctx.home).stateDir, 'known_hosts.json');
-  const hostSpecVerifier = (name: string) => async (fp: string): Promise<true> => {
-    let known: Record<string, string> = {};
-    let text: string | undefined;
+  const readKnownHosts = async (name: string): Promise<Record<string, string>> => {
+    let text: string;
     try {
       text = await readFile(knownHostsFile, 'utf8');
     } catch {
-      /* none yet */
+      return {}; // none yet
     }
-    if (text !== undefined) {
-      let v: unknown;
-      try {
-        v = JSON.parse(text);
-      } catch {
-        /* reported below */
-      }
-      // never start trusting afresh because the pins cannot be read: that is what a pin is for
-      if (!v || typeof v !== 'object' || Array.isArray(v)) {
-        throw new TransportError('hostkey', name, `cannot read the pinned host keys in ${knownHostsFile} (not a JSON object); not connecting to ${name}`);
-      }
-      known = v as Record<string, string>;
-    }
-    if (known[name]) {
-      if (known[name] === fp) return true;
-      throw new HostKeyMismatchError(name, known[name], fp);
-    }
-    known[name] = fp;
+    let v: unknown;
     try {
-      await mkdir(homePaths(ctx.home).stateDir, { recursive: true });
-      writeAtomic(knownHostsFile, JSON.stringify(known, null, 2) + '\n', { mode: 0o600 });
-    } catch (e) {
-      throw new TransportError('hostkey', name, `cannot pin the host key of ${name} (${fp}): ${(writeFailure(e, knownHostsFile) as Error).message}`, { cause: e });
+      v = JSON.parse(text);
+    } catch {
+      /* reported below */
     }
-    return true;
+    // never start trusting afresh because the pins cannot be read: that is what a pin is for
+    if (!v || typeof v !== 'object' || Array.isArray(v)) {
+      throw new TransportError('hostkey', name, `cannot read the pinned host keys in ${knownHostsFile} (not a JSON object); not connecting to ${name}`);
+    }
+    return v as Record<string, string>;
   };
+  const hostSpecPolicy = (name: string): HostKeyPolicy => ({
+    async check(fp) {
+      const known = (await readKnownHosts(name))[name];
+      if (!known) return 'unpinned';
+      if (known === fp) return 'pinned';
+      throw new HostKeyMismatchError(name, known, fp);
+    },
+    async pin(fp) {
+      const known = await readKnownHosts(name);
+      if (known[name] && known[name] !== fp) throw new HostKeyMismatchError(name, known[name], fp);
+      known[name] = fp;
+      try {
+        await mkdir(homePaths(ctx.home).stateDir, { recursive: true });
+        writeAtomic(knownHostsFile, JSON.stringify(known, null, 2) + '\n', { mode: 0o600 });
+      } catch (e) {
+        throw new TransportError('hostkey', name, `cannot pin the host key of ${name} (${fp}): ${(writeFailure(e, knownHostsFile) as Error).message}`, { cause: e });
+      }
+    },
+  });
 
   const jumpSock = async (jump: string, selfId: string, host: string, port: number, depth: number): Promise<() => Promise<Duplex>> => {
     if (depth > 4) throw new TransportError('protocol', selfId, `jump host chain too long at ${jump}`);
@@ -277,7 +288,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
           host: spec.host,
           port: spec.port ?? 22,
           auth,
-          verifyHostKey: hostSpecVerifier(`${spec.host}:${spec.port ?? 22}`),
+          hostKey: hostSpecPolicy(`${spec.host}:${spec.port ?? 22}`),
           kex: (await getConfig()).kex,
           connectTimeoutMs,
           keepaliveIntervalMs: opts.keepaliveIntervalMs,
@@ -326,7 +337,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
         host: r.host,
         port: r.port,
         auth,
-        verifyHostKey: verifierFor(pkg),
+        hostKey: policyFor(pkg),
         sock,
         kex: (await getConfig()).kex,
         connectTimeoutMs,
@@ -349,32 +360,21 @@ export function createPool(ctx: Pick<Context, 'env' | 'home' | 'cwd'>, opts: Poo
   return {
     pinned,
     get: (pkg) => connectPkg(pkg),
-    async offeredHostKey(pkg) {
+    async provenHostKey(pkg) {
       const r = await resolveTarget(pkg);
-      let seen: string | undefined;
       const sock = r.jump ? await jumpSock(r.jump, pkg.id, r.host, r.port, 0) : undefined;
       const t = new SshTransport({
         name: pkg.id,
         host: r.host,
         port: r.port,
         auth: { username: r.username, keys: [] },
-        verifyHostKey: async (fp) => {
-          seen = fp;
-          throw new TransportError('hostkey', pkg.id, 'host key read');
-        },
+        // any offered key may go on to prove itself; the caller compares it with the pin
+        hostKey: { check: async () => 'unpinned', pin: async () => undefined },
         sock,
+        kex: (await getConfig()).kex,
         connectTimeoutMs,
       });
-      try {
-        await t.connect();
-      } catch (e) {
-        if (seen) return seen;
-        throw e;
-      } finally {
-        await t.close();
-      }
-      if (seen) return seen;
-      throw new TransportError('protocol', pkg.id, `${pkg.id} offered no host key`);
+      return t.proveHostKey();
     },
     async closeAll() {
       const list = [...all];

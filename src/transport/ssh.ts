@@ -2,8 +2,8 @@
  * The ssh2 Transport: one SSH connection to one device. exec resolves on the channel's close
  * (after its exit status), collecting stdout, stderr, exit code and signal; a per-command timeout
  * closes the channel. put/get go over SFTP, each opening and closing its own SFTP session.
- * Host keys are checked by the hostVerifier the pool passes in; errors are TransportErrors
- * classified by classify.ts.
+ * Host keys follow the HostKeyPolicy the pool passes in (check in the key exchange, pin only
+ * once the handshake proved the key); errors are TransportErrors classified by classify.ts.
  */
 import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import ssh2 from 'ssh2';
@@ -101,16 +101,34 @@ export function declineHostKeysProof(client: ssh2.Client): boolean {
   return true;
 }
 
+/**
+ * How a connection treats the host key the server offers.
+ *
+ * ssh2 calls its hostVerifier with the offered key BEFORE it checks the server's signature over
+ * the key exchange (node_modules/ssh2/lib/protocol/kex.js: the KEX*_REPLY handler calls
+ * _hostVerifier; only later does finish() run parsedHostKey.verify(exchangeHash, sig) and fail
+ * with "signature verification failed"). Any server can offer any public key there, so `check`
+ * only compares with a pin that already exists. The key is proven once the handshake completes:
+ * finish() reaches _onHandshakeComplete (client.js emits 'handshake', then asks for ssh-userauth;
+ * 'ready' follows USERAUTH_SUCCESS) only after the signature verified. So `pin` runs on 'ready'.
+ */
+export interface HostKeyPolicy {
+  /**
+   * In the key exchange, before the key is proven: resolve 'pinned' (it matches the pin) or
+   * 'unpinned' (nothing pinned yet), or throw a TransportError (HostKeyMismatchError) to refuse.
+   * Must not write anything.
+   */
+  check(fp: string): Promise<'pinned' | 'unpinned'>;
+  /** After 'ready', for a key check() called unpinned: the server proved it; write the pin (throw to refuse). */
+  pin(fp: string): Promise<void>;
+}
+
 export interface SshTarget {
   name: string;
   host: string;
   port: number;
   auth: AuthCandidates;
-  /**
-   * Decide on the offered host key: return true to trust, or throw a TransportError
-   * (HostKeyMismatchError) to refuse. May be async (pinning on first use writes the inventory).
-   */
-  verifyHostKey(fp: string): Promise<true>;
+  hostKey: HostKeyPolicy;
   /** a stream to run SSH over instead of TCP (a jump host's forwardOut) */
   sock?: () => Promise<Duplex>;
   connectTimeoutMs: number;
@@ -139,24 +157,47 @@ export class SshTransport implements Transport {
   }
 
   connect(): Promise<void> {
-    this.ready ??= this.open().catch((e) => {
-      this.ready = null;
-      throw e;
-    });
+    this.ready ??= this.open(false).then(
+      () => undefined,
+      (e) => {
+        this.ready = null;
+        throw e;
+      },
+    );
     return this.ready;
   }
 
-  private async open(): Promise<void> {
+  /**
+   * The host key the server proves it holds, without logging in: the key exchange runs to its end
+   * (ssh2 has then verified the server's signature with that key, see HostKeyPolicy) and the
+   * connection is closed. The policy's check still runs; its pin never does.
+   */
+  proveHostKey(): Promise<string> {
+    return this.open(true);
+  }
+
+  /** Connects and logs in (or, with proveOnly, stops after the handshake); resolves the proven host key. */
+  private async open(proveOnly: boolean): Promise<string> {
     const t = this.target;
     const sock = t.sock ? await t.sock() : undefined;
     const client = new ssh2.Client();
     let tcpConnected = Boolean(sock);
     let hostKeyError: TransportError | null = null;
-    const authList: Array<Record<string, unknown>> = [
-      ...t.auth.keys.map((k) => ({ type: 'publickey', username: t.auth.username, key: k.key })),
-      ...(t.auth.agent ? [{ type: 'agent', username: t.auth.username, agent: t.auth.agent }] : []),
-      ...(t.auth.password !== undefined ? [{ type: 'password', username: t.auth.username, password: t.auth.password }] : []),
-    ];
+    // offered: what the server sent in the running key exchange, not yet proven;
+    // proven: what a completed handshake proved (a rekey must offer the same key again)
+    let offered: string | null = null;
+    let proven: string | null = null;
+    let unpinned = false;
+    const authList: Array<Record<string, unknown>> = proveOnly
+      ? []
+      : [
+          ...t.auth.keys.map((k) => ({ type: 'publickey', username: t.auth.username, key: k.key })),
+          ...(t.auth.agent ? [{ type: 'agent', username: t.auth.username, agent: t.auth.agent }] : []),
+          ...(t.auth.password !== undefined ? [{ type: 'password', username: t.auth.username, password: t.auth.password }] : []),
+        ];
+    const refuse = (e: unknown) => {
+      hostKeyError = e instanceof TransportError ? e : new TransportError('hostkey', t.name, String((e as Error)?.message ?? e), { cause: e });
+    };
     const config: ConnectConfig = {
       host: t.host,
       port: t.port,
@@ -166,11 +207,21 @@ export class SshTransport implements Transport {
       keepaliveCountMax: 3,
       algorithms: { kex: (t.kex ?? KEX_PREFERENCE) as NonNullable<ConnectConfig['algorithms']>['kex'] },
       ...(sock ? { sock: sock as unknown as Readable } : {}),
+      // Called before ssh2 checks the server's signature: compare only, never pin here.
       hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
-        t.verifyHostKey(fingerprint(key)).then(
-          () => verify(true),
+        const fp = fingerprint(key);
+        if (proven !== null && fp !== proven) {
+          refuse(new HostKeyMismatchError(t.name, proven, fp));
+          return verify(false);
+        }
+        t.hostKey.check(fp).then(
+          (r) => {
+            offered = fp;
+            if (r === 'unpinned') unpinned = true;
+            verify(true);
+          },
           (e: unknown) => {
-            hostKeyError = e instanceof TransportError ? e : new TransportError('hostkey', t.name, String((e as Error)?.message ?? e), { cause: e });
+            refuse(e);
             verify(false);
           },
         );
@@ -182,7 +233,7 @@ export class SshTransport implements Transport {
     };
     const t0 = performance.now();
     let tcpMs: number | null = null;
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       let settled = false;
       const fail = (err: RawError) => {
         if (settled) return;
@@ -194,7 +245,7 @@ export class SshTransport implements Transport {
         if (!authList.length && err.level === 'client-authentication' && t.auth.keys.length === 0 && !t.auth.agent && t.auth.password === undefined) {
           return reject(new TransportError('auth', t.name, `no key, agent or password to log in to ${t.name} (run: jfleet keys init, or set keyFile)`));
         }
-        const c = classifyConnectError(err, { target: t.name, tcpConnected, timeoutMs: t.connectTimeoutMs });
+        const c = classifyConnectError(err, { target: t.name, tcpConnected, timeoutMs: t.connectTimeoutMs, offeredHostKey: offered ?? undefined });
         reject(new TransportError(c.kind, t.name, c.message, { cause: err }));
       };
       client.once('connect', () => {
@@ -203,14 +254,37 @@ export class SshTransport implements Transport {
         // (each one costs the device's sshd a fork).
         if (!sock) tcpMs = performance.now() - t0;
       });
+      // ssh2 emits 'handshake' only after the server's signature over the exchange verified
+      // with the offered key (kex.js finish(), see HostKeyPolicy): from here the key is proven.
+      client.on('handshake', () => {
+        if (offered === null || settled) return;
+        proven = offered;
+        if (!proveOnly) return;
+        settled = true;
+        client.removeAllListeners('ready');
+        client.on('error', () => undefined);
+        client.end();
+        resolve(proven);
+      });
       client.once('ready', () => {
         if (settled) return;
-        settled = true;
+        const done = () => {
+          if (settled) return;
+          settled = true;
+          this.client = client;
+          client.on('error', (e) => this.markLost(e));
+          client.on('close', () => this.markLost(new Error('connection closed')));
+          resolve(proven!);
+        };
+        if (proven === null) {
+          return fail({ message: `${t.name} reported ready without a completed key exchange`, level: 'protocol' });
+        }
         this.connectTimings = { tcpMs, sshMs: performance.now() - t0 };
-        this.client = client;
-        client.on('error', (e) => this.markLost(e));
-        client.on('close', () => this.markLost(new Error('connection closed')));
-        resolve();
+        if (!unpinned) return done();
+        t.hostKey.pin(proven).then(done, (e: unknown) => {
+          refuse(e);
+          fail({ message: String((e as Error)?.message ?? e), level: 'hostkey' });
+        });
       });
       client.on('error', (e: Error & RawError) => fail(e));
       client.once('close', () => fail({ message: 'connection lost before the SSH session was ready', level: 'client-socket' }));

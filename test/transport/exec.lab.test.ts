@@ -1,7 +1,7 @@
 /**
  * Issue 3 proof on a lab of real sshd devices: exec on all, a powered-off device is unreachable
  * while the others succeed, a hung device times out within the bound, a changed host key is
- * refused with both fingerprints and accepted after `hostkey accept`, hostile inventory values
+ * refused with both fingerprints and accepted after `hostkey accept --expect`, hostile inventory values
  * cannot inject, SFTP round-trips bytes exactly, a device behind a jump host is reached.
  */
 import { describe, expect, it } from 'vitest';
@@ -140,7 +140,15 @@ describe('jfleet exec on a lab', () => {
     expect((err as HostKeyMismatchError).expected).toBe(old);
     expect((err as HostKeyMismatchError).actual).toBe(fresh);
 
-    const acc = await run(['hostkey', 'accept', dev]);
+    // a script must say which key it expects; the device then proves it in a completed handshake
+    const refused = await run(['hostkey', 'accept', dev]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('missing --expect');
+    const wrong = await run(['hostkey', 'accept', dev, '--expect', old]);
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toContain(`${dev} proves host key ${fresh}, not the expected ${old}; nothing was pinned`);
+    expect(pkg(dev).hostKey).toBe(old);
+    const acc = await run(['hostkey', 'accept', dev, '--expect', fresh]);
     expect(acc.exitCode).toBe(0);
     expect(acc.stdout).toBe(`${dev}: host key pinned ${fresh} (was ${old})\n`);
     expect(pkg(dev).hostKey).toBe(fresh);

@@ -54,7 +54,7 @@ const transport = (extra: Partial<ConstructorParameters<typeof SshTransport>[0]>
     host: '127.0.0.1',
     port,
     auth: { username: 'root', keys: [{ source: 'test', key: prepareKey(Buffer.from(userKey)) }] },
-    verifyHostKey: async () => true,
+    hostKey: { check: async () => 'pinned', pin: async () => undefined },
     connectTimeoutMs: 5000,
     ...extra,
   });

@@ -44,7 +44,8 @@ Examples:
       'after',
       `
 The device's host key must match the fingerprint pinned in the inventory (pinned on first
-contact). If it changed, the connection is refused until: jfleet hostkey accept ID.
+contact, once the device proved it holds the key). If it changed, the connection is refused
+until: jfleet hostkey accept ID.
 
 Examples:
   $ jfleet ssh kiosk-rambipuji

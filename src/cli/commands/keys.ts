@@ -46,17 +46,25 @@ Examples:
   const hostkey = program.command('hostkey').description('host keys pinned in the inventory (trust on first use)');
   hostkey
     .command('accept')
-    .description("pin the key a device offers now, after you confirmed it was reinstalled (shows old and new)")
+    .description('re-pin a device\'s host key after a reinstall: shows the pinned and the proven key and asks (or --expect)')
     .argument('<id>', 'package id')
+    .option('--expect <fingerprint>', 'pin only if the device proves this key (SHA256:…, as ssh-keygen -lf prints it); no question asked')
+    .option('-y, --yes', 'pin whatever key the device proves without asking (prefer --expect)')
     .addOption(jsonOption())
     .addHelpText(
       'after',
       `
 A changed host key means a reinstalled device or a man in the middle. jfleet refuses to connect
 (showing both fingerprints) until this command re-pins it; there is no option to skip the check.
+The device must prove it holds the key (a completed SSH key exchange); a key it only offers is
+never pinned. On a terminal the pinned and the proven fingerprint are shown and you confirm.
+Without a terminal pass --expect with the fingerprint read on the device itself (a different
+proven key: exit 2, nothing written), or --yes; with neither it refuses (exit 2).
 
 Examples:
-  $ jfleet hostkey accept kiosk-rambipuji`,
+  $ jfleet hostkey accept kiosk-rambipuji
+  $ ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub     # on the device, from its console
+  $ jfleet hostkey accept kiosk-rambipuji --expect SHA256:Qx0vY2mJ3l0bq9zqkTn8Hc1V6Jm3sYx4bW0eQ1xL2aE`,
     )
     .action(async (id: string, opts, cmd: Command) => {
       const { hostkeyAcceptCommand } = await import('../../transport/commands.js');
