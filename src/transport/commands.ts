@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeAtomicSet, writeFailure } from '../atomic-file.js';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
-import { ExitCode, ExitStatus, UserError } from '../errors.js';
+import { ExitCode, ExitStatus, InputError, UserError, type InputIssue } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { resolveInventoryDir } from '../inventory/paths.js';
 import type { Package } from '../inventory/schema.js';
@@ -16,7 +16,7 @@ import { editInventory } from './inventory-edit.js';
 import { fanOut } from './fanout.js';
 import { generateEd25519 } from './keygen.js';
 import { createPool } from './pool.js';
-import { buildCommand, outcomeOf, prefixLines, progressLine, recapLines, summarize, type DeviceResult } from './recap.js';
+import { buildCommand, expandCommand, outcomeOf, prefixLines, progressLine, recapLines, summarize, type DeviceResult } from './recap.js';
 import type { SshTransport } from './ssh.js';
 import { TransportError } from './types.js';
 
@@ -40,6 +40,15 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   const { loadSelection, recordFailed, readFailed } = await import('../inventory/service.js');
   const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
+  // every device's command is built before any is contacted: a refused placeholder value stops the run
+  const commands = new Map<string, string>();
+  const refused: InputIssue[] = [];
+  for (const p of sel.packages) {
+    const r = expandCommand(args, p);
+    refused.push(...r.issues);
+    commands.set(p.id, r.command);
+  }
+  if (refused.length) throw new InputError(refused);
   const forks = await (await import('../config/config.js')).resolveForks(ctx, opts.forks);
   const timeoutMs = (opts.timeout ?? 60) * 1000;
   const connectTimeoutMs = opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : Math.min(10_000, timeoutMs);
@@ -65,7 +74,7 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
         const started = Date.now();
         try {
           const t = await pool.get(pkg);
-          const value = await t.exec(buildCommand(args, pkg), { timeoutMs });
+          const value = await t.exec(commands.get(pkg.id)!, { timeoutMs });
           return { value, started };
         } catch (error) {
           throw Object.assign(new Error('device failed'), { inner: error, started });
@@ -148,11 +157,12 @@ async function inventoryDirFor(ctx: Context, flag?: string): Promise<string | un
 /** jfleet ssh ID: an interactive shell, host key checked against the pin (or pinned on first use). */
 export async function sshCommand(ctx: Context, id: string, opts: { inventory?: string; command?: string[] }): Promise<void> {
   const { pkg, all, dir } = findPackage(ctx, await inventoryDirFor(ctx, opts.inventory), id);
+  const command = opts.command?.length ? buildCommand(opts.command, pkg) : null;
   const pool = createPool(ctx, { inventoryDir: dir, packages: all });
   try {
     const t = (await pool.get(pkg).catch((e: unknown) => Promise.reject(deviceError(e)))) as SshTransport;
-    if (opts.command?.length) {
-      const r = await t.exec(buildCommand(opts.command, pkg), { onStdout: (b) => ctx.stdout.write(b), onStderr: (b) => ctx.stderr.write(b), signal: ctx.signal });
+    if (command !== null) {
+      const r = await t.exec(command, { onStdout: (b) => ctx.stdout.write(b), onStderr: (b) => ctx.stderr.write(b), signal: ctx.signal });
       if (r.exitCode !== 0) throw new ExitStatus(r.exitCode ?? 1);
       return;
     }

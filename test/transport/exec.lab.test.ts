@@ -159,9 +159,12 @@ describe('jfleet exec on a lab', () => {
 
   it('a hostile inventory value cannot inject shell', async () => {
     const dev = id(7);
-    const hostile = `x'"; touch /tmp/pwned1; $(touch /tmp/pwned2) \`touch /tmp/pwned3\` ' ; echo "$HOME" && touch /tmp/pwned4 #`;
+    // shell syntax but no $ ` [ ] <( >(: text wherever the placeholder is a word of its own
+    const hostile = `x'"; touch /tmp/pwned1; (touch /tmp/pwned2) | touch /tmp/pwned3 ' ; echo "HOME" && touch /tmp/pwned4 #`;
+    // what bash would run in arithmetic (a subscript) or as a substitution: refused, no device contacted
+    const code = ['x[$(touch /tmp/pwned5)]', '`touch /tmp/pwned6`', '$(touch /tmp/pwned7)'];
     await updateInventory(lab().inventoryDir, (ps) => {
-      for (const p of ps) if (p.id === dev) p.vars = { ...(p.vars ?? {}), note: hostile };
+      for (const p of ps) if (p.id === dev) p.vars = { ...(p.vars ?? {}), note: hostile, n: code[0], m: code[1], k: code[2] };
     });
     const line = await run(['exec', '--json', '--limit', dev, '--', 'printf "[%s]" {var.note} "{var.note}"']);
     const argv = await run(['exec', '--json', '--limit', dev, '--', 'printf', '%s', 'note={var.note}']);
@@ -169,6 +172,18 @@ describe('jfleet exec on a lab', () => {
     expect(argv.exitCode).toBe(0);
     expect((JSON.parse(line.stdout) as ExecJson).results[0].stdout).toBe(`[${hostile}][${hostile}]`);
     expect((JSON.parse(argv.stdout) as ExecJson).results[0].stdout).toBe(`note=${hostile}`);
+    for (const [v, args] of [
+      ['n', ['echo $(( {var.n} + 1 ))']],
+      ['m', ['[[ {var.m} -gt 1 ]]']],
+      ['k', ['bash', '-c', 'echo {var.k}']],
+    ] as const) {
+      const r = await run(['exec', '--limit', dev, '--', ...args]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^jfleet: error: ${dev} vars\\.${v}: refused for \\{var\\.${v}\\}`));
+    }
+    // and an inner script gets no free text spliced in
+    const inner = await run(['exec', '--limit', dev, '--', `bash -c 'echo {var.note}'`]);
+    expect(inner.exitCode).toBe(2);
     // and through the transport with commandLine()
     const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
     const t = await pool.get(pkg(dev));

@@ -2,33 +2,52 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { buildCommand, outcomeOf, prefixLines, recapLines, summarize, type DeviceResult } from '../../src/transport/recap.js';
 import { TransportError, HostKeyMismatchError } from '../../src/transport/types.js';
+import { InputError } from '../../src/errors.js';
 
 const sh = (line: string) => execFileSync('/bin/sh', ['-c', line], { encoding: 'utf8', cwd: '/tmp' });
 
-const HOSTILE = [
+// values that stay text wherever a placeholder stands on its own (they hold no $ ` [ ] <( >()
+const INERT = [
   `plain`,
   `with space`,
   `'; touch /tmp/jfleet-pwned; '`,
   `"; touch /tmp/jfleet-pwned; "`,
-  '$(touch /tmp/jfleet-pwned)',
-  '`touch /tmp/jfleet-pwned`',
-  `a\\b\\\\'c"d$e`,
+  `a\\b\\\\'c"d`,
   `*`,
   `-n`,
   `x; rm -rf / #`,
-  '${HOME}$((1+1))',
+  `a|b&c<d>e(f)`,
   '',
 ];
+// values bash could run part of (arithmetic, subscripts, substitutions): refused
+const CODE = ['$(touch /tmp/jfleet-pwned)', '`touch /tmp/jfleet-pwned`', `a\\b'c"d$e`, '${HOME}$((1+1))', 'x[1]', '<(touch /tmp/jfleet-pwned)'];
 
 describe('buildCommand: placeholders never inject', () => {
-  for (const v of HOSTILE) {
+  for (const v of INERT) {
     const pkg = { id: 'kiosk-a', village: '35.09.01.2001', address: '127.0.0.1', vars: { note: v } };
     it(`shell line, every quoting context: ${JSON.stringify(v)}`, () => {
-      const line = buildCommand([`printf '[%s]' {var.note} "{var.note}" 'pre{var.note}post' "in {id} x"`], pkg);
-      expect(sh(line)).toBe(`[${v}][${v}][pre${v}post][in kiosk-a x]`);
+      const line = buildCommand([`printf '[%s]' {var.note} "{var.note}" 'pre{var.note}post' x={var.note} "in {id} x"`], pkg);
+      expect(sh(line)).toBe(`[${v}][${v}][pre${v}post][x=${v}][in kiosk-a x]`);
     });
     it(`argv form: ${JSON.stringify(v)}`, () => {
-      expect(sh(buildCommand(['printf', '%s|', '{var.note}', 'k={id}'], pkg))).toBe(`${v}|k=kiosk-a|`);
+      expect(sh(buildCommand(['printf', '%s|', '{var.note}', 'k={id}', '--note={var.note}'], pkg))).toBe(`${v}|k=kiosk-a|--note=${v}|`);
+    });
+  }
+  for (const v of CODE) {
+    const pkg = { id: 'kiosk-a', village: '35.09.01.2001', address: '127.0.0.1', vars: { note: v } };
+    it(`refuses ${JSON.stringify(v)} in both forms, naming the package and the field`, () => {
+      for (const args of [['echo {var.note}'], ['printf', '%s', '{var.note}']]) {
+        const e = (() => {
+          try {
+            buildCommand(args, pkg);
+          } catch (err) {
+            return err;
+          }
+        })();
+        expect(e).toBeInstanceOf(InputError);
+        expect((e as InputError).issues).toHaveLength(1);
+        expect((e as InputError).message).toMatch(/^kiosk-a vars\.note: refused for \{var\.note\}: the value holds "(\$|`|\[|<\()"/);
+      }
     });
   }
   it('leaves a line without placeholders as written (a shell line is the user\'s shell)', () => {

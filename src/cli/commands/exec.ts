@@ -17,8 +17,11 @@ export function register(program: Command, ctx: Context): void {
       'after',
       `
 Placeholders {id}, {village}, {address} and {var.NAME} are replaced by each device's values,
-always quoted: no inventory value can inject shell. Output lines are prefixed "ID | " (stdout)
-and "ID ! " (stderr); on a terminal a progress line shows done/total on stderr.
+as data, never shell. A value holding $ \` [ ] <( >( (bash could run it in arithmetic or an
+array subscript) is refused, and so is one inside a longer text (maybe a script for another
+shell: 'echo {var.n}') that is not a plain word; before any device is contacted, exit 2.
+Output lines are prefixed "ID | " (stdout) and "ID ! " (stderr); on a terminal a progress
+line shows done/total on stderr.
 
 Exit codes: 0 every device ran the command and it exited 0; 1 some device failed, was
 unreachable, refused auth, offered a changed host key or timed out (the recap says which;
