@@ -53,6 +53,12 @@ describe('architecture', () => {
     expect(offenders.map((f) => f.path)).toEqual([]);
   });
 
+  it('health, schedule, report, central and store never import src/cli (handlers live there, capabilities return data)', () => {
+    const below = ['src/health/', 'src/schedule/', 'src/report/', 'src/central/', 'src/store/'];
+    const offenders = all.filter((f) => below.some((d) => f.path.startsWith(d)) && imports(f.text).some((m) => /(^|\/)cli\//.test(m)));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
   it('command group files load their handlers lazily (no static import of a service module)', () => {
     const groups = all.filter((f) => f.path.startsWith('src/cli/commands/'));
     expect(groups.length).toBeGreaterThan(10);

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { UserError } from '../errors.js';
-import { assertWritableFile, writeError } from '../cli/output-file.js';
 import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
 import { renderMapHtml, renderMapSvg, villageStates, type DistrictsGeoJson } from './map.js';
 import { groupByDistrict } from './render.js';
@@ -17,18 +16,19 @@ export function chromiumPath(env: Record<string, string | undefined>): string {
   return env.JFLEET_CHROMIUM ?? '/usr/bin/chromium';
 }
 
-export async function writeMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
-  try {
-    await renderMapFile(file, devices, opts);
-  } catch (e) {
-    throw writeError(e, file, '--map');
-  }
-}
-
-async function renderMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
+/** The map's format from the file name; throws a one-line UserError for one it cannot write. */
+export function mapFormat(file: string): '.svg' | '.png' | '.html' | '.htm' {
   const ext = extname(file).toLowerCase();
   if (!['.svg', '.png', '.html', '.htm'].includes(ext)) throw new UserError(`--map writes .svg, .png or .html files, not "${ext || file}"`);
-  assertWritableFile(file, '--map');
+  return ext as '.svg' | '.png' | '.html' | '.htm';
+}
+
+/**
+ * Writes the map. The caller checks beforehand that the path can be written (and words the
+ * file-system errors for the user): this module only renders and writes.
+ */
+export async function writeMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
+  const ext = mapFormat(file);
   const ref = loadVillages();
   const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
   const subtitle = `${devices.length} device(s) · ${opts.now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

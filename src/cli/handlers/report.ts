@@ -1,13 +1,12 @@
 /**
- * Handlers of `jfleet report`, `jfleet outbox ...` and `jfleet central serve`: call one service,
- * render the result. Never prints the API token.
+ * Handlers of `jfleet report` and `jfleet outbox ...`: call one service, render the result,
+ * pick the exit code. Never prints the API token.
  */
-import { join, resolve } from 'node:path';
-import type { Context } from '../context.js';
-import { CancelledError, ExitStatus, UserError } from '../errors.js';
-import { printJson, println } from '../cli/shared.js';
-import type { SendOutcome } from './client.js';
-import type { SendSummary } from './outbox.js';
+import type { Context } from '../../context.js';
+import { CancelledError, ExitStatus } from '../../errors.js';
+import { printJson, println } from '../shared.js';
+import type { SendOutcome } from '../../report/client.js';
+import type { SendSummary } from '../../report/outbox.js';
 
 function short(id: string): string {
   return id.slice(0, 13);
@@ -60,7 +59,7 @@ function sendJson(send: SendSummary) {
 }
 
 export async function reportCommand(ctx: Context, opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }): Promise<void> {
-  const { reportNow, flushOutbox } = await import('./service.js');
+  const { reportNow, flushOutbox } = await import('../../report/service.js');
   const waitMs = Math.round(opts.wait * 1000);
   if (opts.dryRun) {
     const r = await reportNow(ctx, { dryRun: true });
@@ -88,7 +87,7 @@ export async function reportCommand(ctx: Context, opts: { dryRun?: boolean; flus
 }
 
 export async function outboxListCommand(ctx: Context, opts: { all?: boolean; json?: boolean }): Promise<void> {
-  const { outboxList } = await import('./service.js');
+  const { outboxList } = await import('../../report/service.js');
   const entries = outboxList(ctx, opts);
   if (opts.json) return printJson(ctx, entries);
   if (!entries.length) return println(ctx, opts.all ? 'the outbox is empty' : 'nothing queued or dead-lettered');
@@ -106,51 +105,13 @@ export async function outboxListCommand(ctx: Context, opts: { all?: boolean; jso
 }
 
 export async function outboxRetryCommand(ctx: Context, ids: string[], opts: { all?: boolean }): Promise<void> {
-  const { outboxRetry } = await import('./service.js');
+  const { outboxRetry } = await import('../../report/service.js');
   const n = outboxRetry(ctx, { ids, all: opts.all });
   println(ctx, `${n} report(s) queued and due now; send them with jfleet report --flush`);
 }
 
 export async function outboxDropCommand(ctx: Context, ids: string[], opts: { dead?: boolean; yes?: boolean }): Promise<void> {
-  const { outboxDrop } = await import('./service.js');
+  const { outboxDrop } = await import('../../report/service.js');
   const n = outboxDrop(ctx, { ids, dead: opts.dead, yes: opts.yes });
   println(ctx, `dropped ${n} report(s)`);
-}
-
-export async function centralServeCommand(
-  ctx: Context,
-  opts: { port: number; host: string; db?: string; token?: string; tlsCert?: string; tlsKey?: string },
-): Promise<void> {
-  const token = opts.token ?? ctx.env.JFLEET_CENTRAL_TOKEN;
-  if (!token) {
-    throw new UserError('the central server needs a bearer token for runners', { hint: 'set JFLEET_CENTRAL_TOKEN (or pass --token)' });
-  }
-  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UserError('--tls-cert and --tls-key go together');
-  const { startCentral } = await import('./server.js');
-  const dbFile = opts.db ? resolve(ctx.cwd, opts.db) : join(ctx.home, 'central', 'central.db');
-  let server;
-  try {
-    server = await startCentral({
-      port: opts.port,
-      host: opts.host,
-      dbFile,
-      token,
-      tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
-    });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(`port ${opts.port} on ${opts.host} is already in use`, { hint: 'pick another with --port' });
-    if (code === 'EACCES') throw new UserError(`not allowed to listen on ${opts.host}:${opts.port}`);
-    throw e;
-  }
-  println(ctx, `jfleet central: serving ${server.url} (database ${dbFile})`);
-  println(ctx, `  dashboard: ${server.url}/`);
-  println(ctx, `  reports:   POST ${server.url}/v1/reports (bearer token)`);
-  println(ctx, '  stop with Ctrl-C');
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) return resolve();
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  await server.close();
-  ctx.stderr.write('jfleet central: stopped\n');
 }

@@ -1,17 +1,17 @@
 /**
- * Handlers behind jfleet sweep, check, status, history and silence: parse-level work done by the
- * command files; here we call one service and render.
+ * Handlers of jfleet sweep, check, status, history and silence: the command files parse; here we
+ * call the health capability, render, and pick the exit code.
  */
-import type { Context } from '../context.js';
-import { homePaths } from '../context.js';
-import { ExitCode, ExitStatus, UserError, printable } from '../errors.js';
-import { openDb } from '../store/db.js';
-import { printJson, println } from '../cli/shared.js';
-import { evaluate, nagiosLine } from './checks.js';
-import { readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from './queries.js';
-import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from './render.js';
-import { addSilence, clearSilences, listSilences, parseDuration } from './silence.js';
-import type { HealthState, SweepSummary } from './types.js';
+import type { Context } from '../../context.js';
+import { homePaths } from '../../context.js';
+import { ExitCode, ExitStatus, UserError, printable } from '../../errors.js';
+import { openDb } from '../../store/db.js';
+import { printJson, println } from '../shared.js';
+import { evaluate, nagiosLine } from '../../health/checks.js';
+import { readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from '../../health/queries.js';
+import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from '../../health/render.js';
+import { addSilence, clearSilences, listSilences, parseDuration } from '../../health/silence.js';
+import type { HealthState, SweepSummary } from '../../health/types.js';
 
 async function painter(ctx: Context): Promise<Paint> {
   if (!ctx.color) return plain;
@@ -33,9 +33,9 @@ export function sweepJson(s: SweepSummary) {
 }
 
 export async function sweepCommand(ctx: Context, opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean }): Promise<void> {
-  const { runSweep } = await import('./sweep.js');
+  const { runSweep } = await import('../../health/sweep.js');
   const summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait });
-  const { recordFailed } = await import('../inventory/service.js');
+  const { recordFailed } = await import('../../inventory/service.js');
   await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
   if (opts.json) printJson(ctx, sweepJson(summary));
   else for (const l of renderSweep(summary, ctx.clock.now(), await painter(ctx))) println(ctx, l);
@@ -51,18 +51,18 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   };
   let sel;
   try {
-    const { loadSelection } = await import('../inventory/service.js');
+    const { loadSelection } = await import('../../inventory/service.js');
     sel = await loadSelection(ctx, { inventory: opts.inventory });
   } catch (e) {
     return unknown(`cannot load the inventory: ${(e as Error).message}`);
   }
   const pkg = sel.packages.find((p) => p.id === id);
   if (!pkg) return unknown(`no package "${id}" in the inventory`);
-  const { loadHealthSettings } = await import('./settings.js');
+  const { loadHealthSettings } = await import('../../health/settings.js');
   const settings = loadHealthSettings(sel.dir);
   if (settings.issues.length) return unknown(`health.yaml: ${settings.issues[0].field ?? ''} ${settings.issues[0].message}`);
-  const { openPool, targetsFor, thresholdResolver } = await import('./sweep.js');
-  const { probeDevice, unreachableProbe } = await import('./probe.js');
+  const { openPool, targetsFor, thresholdResolver } = await import('../../health/sweep.js');
+  const { probeDevice, unreachableProbe } = await import('../../health/probe.js');
   const s = settings.value;
   let pool;
   try {
@@ -93,16 +93,23 @@ export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?
     const read = async () => {
       let list = readFleetStatus(db, ctx.clock.now());
       if (opts.limit) {
-        const { loadSelection } = await import('../inventory/service.js');
+        const { loadSelection } = await import('../../inventory/service.js');
         const ids = new Set((await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit })).packages.map((p) => p.id));
         list = list.filter((d) => ids.has(d.id));
       }
       return list;
     };
     if (opts.map) {
-      const { writeMapFile } = await import('./map-file.js');
+      const { mapFormat, writeMapFile } = await import('../../health/map-file.js');
+      const { assertWritableFile, writeError } = await import('../output-file.js');
       const list = await read();
-      await writeMapFile(opts.map, list, { now: ctx.clock.now(), env: ctx.env });
+      try {
+        mapFormat(opts.map);
+        assertWritableFile(opts.map, '--map');
+        await writeMapFile(opts.map, list, { now: ctx.clock.now(), env: ctx.env });
+      } catch (e) {
+        throw writeError(e, opts.map, '--map');
+      }
       if (!opts.json) println(ctx, `map of ${list.length} device(s) written to ${opts.map}`);
       else printJson(ctx, { map: opts.map, devices: list.length });
       return;
@@ -138,7 +145,7 @@ export async function historyCommand(ctx: Context, id: string | undefined, opts:
     if (!id) {
       const list = readAvailability(db, since);
       if (opts.json) return printJson(ctx, { days, since, villages: list });
-      const { loadVillages } = await import('../inventory/villages.js');
+      const { loadVillages } = await import('../../inventory/villages.js');
       const names = new Map(loadVillages().villages.map((v) => [v.code, v.name]));
       for (const l of renderAvailability(list, names, days)) println(ctx, l);
       return;
@@ -180,7 +187,7 @@ export async function silenceCommand(
     }
     if (!opts.for) throw new UserError('say how long: --for 2d (also 90m, 36h, 1w)');
     if (!opts.reason || !opts.reason.trim()) throw new UserError('say why: --reason "screen replaced, waiting for parts"', { hint: 'the reason is what the next technician reads' });
-    const { loadSelection } = await import('../inventory/service.js');
+    const { loadSelection } = await import('../../inventory/service.js');
     const sel = await loadSelection(ctx, { inventory: opts.inventory });
     if (!sel.packages.some((p) => p.id === id)) throw new UserError(`no package "${id}" in the inventory at ${sel.dir}`);
     const start = opts.start ? new Date(opts.start) : now;

@@ -1,6 +1,6 @@
-/** Handler behind jfleet schedule run. */
-import type { Context } from '../context.js';
-import { runDaemon } from './daemon.js';
+/** Handler of `jfleet schedule run`: resolves the schedules from flags or config, runs the daemon. */
+import type { Context } from '../../context.js';
+import { runDaemon } from '../../schedule/daemon.js';
 
 export async function scheduleRunCommand(
   ctx: Context,
@@ -10,7 +10,7 @@ export async function scheduleRunCommand(
   let reportCron = opts.report;
   if (!sweepCron || !reportCron) {
     try {
-      const { loadConfig } = await import('../config/index.js');
+      const { loadConfig } = await import('../../config/index.js');
       const cfg = await loadConfig(ctx);
       sweepCron ??= cfg.schedule?.sweep;
       reportCron ??= cfg.schedule?.report;
