@@ -59,6 +59,14 @@ describe('architecture', () => {
     expect(offenders.map((f) => f.path)).toEqual([]);
   });
 
+  it('src/store/ is the ground floor: it imports nothing of ours but errors and context', () => {
+    const ours = (m: string) => m.startsWith('.');
+    const offenders = all
+      .filter((f) => f.path.startsWith('src/store/'))
+      .flatMap((f) => imports(f.text).filter((m) => ours(m) && !m.startsWith('./') && !['../errors.js', '../context.js'].includes(m)).map((m) => `${f.path} -> ${m}`));
+    expect(offenders).toEqual([]);
+  });
+
   it('command group files load their handlers lazily (no static import of a service module)', () => {
     const groups = all.filter((f) => f.path.startsWith('src/cli/commands/'));
     expect(groups.length).toBeGreaterThan(10);

@@ -56,7 +56,11 @@ export interface SweepOptions {
   session?: SweepSession;
   /** override health.yaml */
   settings?: Partial<HealthSettings>;
-  db?: Db;
+  /**
+   * The state database, or how to open it: a sweep needs it only to store, so an opener is
+   * called while the first devices answer. Either way the caller closes it.
+   */
+  db: Db | (() => Promise<Db>);
   /** take the sweep lock (default true); wait for it instead of failing */
   lock?: boolean;
   wait?: boolean;
@@ -82,7 +86,7 @@ export function targetsFor(pkg: Package, base: ProbeTargets): ProbeTargets {
   };
 }
 
-export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<SweepSummary> {
+export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepSummary> {
   const startedAt = ctx.clock.now();
   const t0 = performance.now();
   let lock: { release(): Promise<void> } | undefined;
@@ -90,7 +94,6 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     const { acquireLock } = await import('../schedule/lock.js');
     lock = await acquireLock(homePaths(ctx.home).locksDir, 'sweep', { wait: opts.wait, signal: ctx.signal });
   }
-  let ownDb: Db | undefined;
   let ownPool: SweepPool | undefined;
   try {
     const selection = opts.selection ?? (await (await import('../inventory/service.js')).loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit }));
@@ -183,7 +186,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     // the database is needed only to store: opened while the first devices answer
     let db: Db;
     try {
-      db = opts.db ?? (ownDb = (await import('../store/db.js')).openDb(homePaths(ctx.home).db));
+      db = typeof opts.db === 'function' ? await opts.db() : opts.db;
     } catch (e) {
       await fanned.catch(() => undefined);
       throw e;
@@ -273,7 +276,6 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     };
   } finally {
     if (ownPool) await ownPool.closeAll().catch(() => undefined);
-    ownDb?.close();
     await lock?.release();
   }
 }

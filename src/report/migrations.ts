@@ -1,4 +1,4 @@
-import type { Migration } from '../store/migrations.js';
+import type { Migration } from '../store/db.js';
 
 /**
  * Tables of src/report/ in the runner's database.

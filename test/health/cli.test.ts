@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jfleet, tempHome } from '../helpers/cli.js';
 import { openDb } from '../../src/store/db.js';
+import { STATE_MIGRATIONS } from '../../src/state-db.js';
 import { nextState } from '../../src/health/state.js';
 import type { HealthState } from '../../src/health/types.js';
 
@@ -18,7 +19,7 @@ beforeAll(() => {
   - { id: kencong-1, village: 35.09.02.2001, address: 127.0.0.12, registeredAt: 2026-01-01T00:00:00Z }
   - { id: kencong-2, village: 35.09.02.2002, address: 127.0.0.13, registeredAt: 2026-01-01T00:00:00Z }
 `);
-  const db = openDb(join(home, 'state', 'jfleet.db'));
+  const db = openDb(join(home, 'state', 'jfleet.db'), STATE_MIGRATIONS);
   const seq: Record<string, [string, string, HealthState[]]> = {
     'rambipuji-1': ['35.09.13.2006', 'Rambipuji', ['ok', 'ok', 'ok', 'ok']],
     'kencong-1': ['35.09.02.2001', 'Kencong', ['ok', 'critical', 'critical', 'critical']],

@@ -3,9 +3,9 @@
  * call the health capability, render, and pick the exit code.
  */
 import type { Context } from '../../context.js';
-import { homePaths } from '../../context.js';
 import { ExitCode, ExitStatus, UserError, printable } from '../../errors.js';
-import { openDb } from '../../store/db.js';
+import { openStateDb } from '../../state-db.js';
+import type { Db } from '../../store/db.js';
 import { printJson, println } from '../shared.js';
 import { evaluate, nagiosLine } from '../../health/checks.js';
 import { readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from '../../health/queries.js';
@@ -34,7 +34,14 @@ export function sweepJson(s: SweepSummary) {
 
 export async function sweepCommand(ctx: Context, opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean }): Promise<void> {
   const { runSweep } = await import('../../health/sweep.js');
-  const summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait });
+  // opened by the sweep when it first stores, while the first devices answer
+  let db: Db | undefined;
+  let summary;
+  try {
+    summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait, db: async () => (db ??= openStateDb(ctx.home)) });
+  } finally {
+    db?.close();
+  }
   const { recordFailed } = await import('../../inventory/service.js');
   await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
   if (opts.json) printJson(ctx, sweepJson(summary));
@@ -88,7 +95,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
 }
 
 export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?: boolean | string; map?: string; limit?: string; inventory?: string }): Promise<void> {
-  const db = openDb(homePaths(ctx.home).db);
+  const db = openStateDb(ctx.home);
   try {
     const read = async () => {
       let list = readFleetStatus(db, ctx.clock.now());
@@ -140,7 +147,7 @@ export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?
 export async function historyCommand(ctx: Context, id: string | undefined, opts: { days?: number; json?: boolean }): Promise<void> {
   const days = opts.days ?? 30;
   const since = new Date(ctx.clock.now().getTime() - days * 86400_000).toISOString();
-  const db = openDb(homePaths(ctx.home).db);
+  const db = openStateDb(ctx.home);
   try {
     if (!id) {
       const list = readAvailability(db, since);
@@ -170,7 +177,7 @@ export async function silenceCommand(
   opts: { for?: string; reason?: string; start?: string; list?: boolean; clear?: boolean; json?: boolean; inventory?: string },
 ): Promise<void> {
   const now = ctx.clock.now();
-  const db = openDb(homePaths(ctx.home).db);
+  const db = openStateDb(ctx.home);
   try {
     if (opts.list || !id) {
       if (id && !opts.list) throw new UserError('give a package id to silence, or --list');

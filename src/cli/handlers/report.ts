@@ -6,6 +6,7 @@ import type { Context } from '../../context.js';
 import { CancelledError, ExitStatus } from '../../errors.js';
 import { printJson, println } from '../shared.js';
 import type { SendOutcome } from '../../report/client.js';
+import type { Db } from '../../store/db.js';
 import type { SendSummary } from '../../report/outbox.js';
 
 function short(id: string): string {
@@ -58,16 +59,31 @@ function sendJson(send: SendSummary) {
   };
 }
 
+/** The state database for one command: opened here, handed down, closed when the command ends. */
+async function withStateDb<T>(ctx: Context, fn: (db: Db) => Promise<T> | T): Promise<T> {
+  const { openStateDb } = await import('../../state-db.js');
+  const db = openStateDb(ctx.home);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
 export async function reportCommand(ctx: Context, opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }): Promise<void> {
+  await withStateDb(ctx, (db) => reportWith(ctx, db, opts));
+}
+
+async function reportWith(ctx: Context, db: Db, opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }): Promise<void> {
   const { reportNow, flushOutbox } = await import('../../report/service.js');
   const waitMs = Math.round(opts.wait * 1000);
   if (opts.dryRun) {
-    const r = await reportNow(ctx, { dryRun: true });
+    const r = await reportNow(ctx, db, { dryRun: true });
     printJson(ctx, r.report);
     return;
   }
   if (opts.flush) {
-    const { send, url } = await flushOutbox(ctx, { waitMs, force: true, send: { onAttempt: progress(ctx, opts.json) } });
+    const { send, url } = await flushOutbox(ctx, db, { waitMs, force: true, send: { onAttempt: progress(ctx, opts.json) } });
     if (opts.json) printJson(ctx, { url, ...sendJson(send) });
     else {
       if (!send.attempts && !send.busy && send.pending === 0) println(ctx, 'the outbox is empty');
@@ -75,7 +91,7 @@ export async function reportCommand(ctx: Context, opts: { dryRun?: boolean; flus
     }
     return exitFor(ctx, send);
   }
-  const r = await reportNow(ctx, { waitMs, send: { onAttempt: progress(ctx, opts.json) } });
+  const r = await reportNow(ctx, db, { waitMs, send: { onAttempt: progress(ctx, opts.json) } });
   const send = r.send!;
   if (opts.json) {
     printJson(ctx, { reportId: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length, url: r.url, ...sendJson(send) });
@@ -88,7 +104,7 @@ export async function reportCommand(ctx: Context, opts: { dryRun?: boolean; flus
 
 export async function outboxListCommand(ctx: Context, opts: { all?: boolean; json?: boolean }): Promise<void> {
   const { outboxList } = await import('../../report/service.js');
-  const entries = outboxList(ctx, opts);
+  const entries = await withStateDb(ctx, (db) => outboxList(db, opts));
   if (opts.json) return printJson(ctx, entries);
   if (!entries.length) return println(ctx, opts.all ? 'the outbox is empty' : 'nothing queued or dead-lettered');
   const now = ctx.clock.now();
@@ -105,13 +121,15 @@ export async function outboxListCommand(ctx: Context, opts: { all?: boolean; jso
 }
 
 export async function outboxRetryCommand(ctx: Context, ids: string[], opts: { all?: boolean }): Promise<void> {
-  const { outboxRetry } = await import('../../report/service.js');
-  const n = outboxRetry(ctx, { ids, all: opts.all });
+  const { outboxRetry, checkRetrySelection } = await import('../../report/service.js');
+  checkRetrySelection({ ids, all: opts.all });
+  const n = await withStateDb(ctx, (db) => outboxRetry(db, { ids, all: opts.all }));
   println(ctx, `${n} report(s) queued and due now; send them with jfleet report --flush`);
 }
 
 export async function outboxDropCommand(ctx: Context, ids: string[], opts: { dead?: boolean; yes?: boolean }): Promise<void> {
-  const { outboxDrop } = await import('../../report/service.js');
-  const n = outboxDrop(ctx, { ids, dead: opts.dead, yes: opts.yes });
+  const { outboxDrop, checkDropSelection } = await import('../../report/service.js');
+  checkDropSelection({ ids, dead: opts.dead });
+  const n = await withStateDb(ctx, (db) => outboxDrop(db, { ids, dead: opts.dead, yes: opts.yes }));
   println(ctx, `dropped ${n} report(s)`);
 }

@@ -18,13 +18,20 @@ export async function scheduleRunCommand(
       /* no config */
     }
   }
-  await runDaemon(ctx, {
-    sweepCron: sweepCron ?? '*/15 * * * *',
-    reportCron: reportCron && reportCron !== 'none' ? reportCron : undefined,
-    inventory: opts.inventory,
-    limit: opts.limit,
-    forks: opts.forks,
-    jitterMs: opts.jitter * 1000,
-    stopTimeoutMs: opts.stopTimeout * 1000,
-  });
+  const { openStateDb } = await import('../../state-db.js');
+  const db = openStateDb(ctx.home);
+  try {
+    await runDaemon(ctx, {
+      sweepCron: sweepCron ?? '*/15 * * * *',
+      reportCron: reportCron && reportCron !== 'none' ? reportCron : undefined,
+      db,
+      inventory: opts.inventory,
+      limit: opts.limit,
+      forks: opts.forks,
+      jitterMs: opts.jitter * 1000,
+      stopTimeoutMs: opts.stopTimeout * 1000,
+    });
+  } finally {
+    db.close();
+  }
 }
