@@ -27,7 +27,7 @@ function imports(text: string): string[] {
 
 // Planning, evaluating, selecting and rendering: data in, data out.
 const PURE = [
-  'src/health/checks.ts', 'src/health/state.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
+  'src/health/checks.ts', 'src/health/machine.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
   'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register.ts', 'src/inventory/search.ts',
   'src/rollout/waves.ts', 'src/rollout/machine.ts', 'src/rollout/junit.ts',
   'src/provision/plan.ts', 'src/provision/steps.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
 import { UserError } from '../errors.js';
-import { readFleetStatus, readStateChanges } from '../health/queries.js';
+import { readFleetStatus, readStateChanges } from '../health/store.js';
 import { loadVillages } from '../inventory/villages.js';
 import type { Db } from '../store/db.js';
 import { VERSION } from '../version.js';

@@ -7,7 +7,7 @@ import { runSweep, type SweepSession } from '../../src/health/sweep.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { openStateDb, STATE_MIGRATIONS } from '../../src/state-db.js';
 import { homePaths, type Context } from '../../src/context.js';
-import { readFleetStatus, readStateChanges } from '../../src/health/queries.js';
+import { readFleetStatus, readStateChanges } from '../../src/health/store.js';
 import type { SweepSummary } from '../../src/health/types.js';
 import type { RemoteShell } from '../../src/transport/types.js';
 import { jfleet } from '../helpers/cli.js';

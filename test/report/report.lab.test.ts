@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { homePaths, type Context } from '../../src/context.js';
-import { readFleetStatus, readStateChanges } from '../../src/health/queries.js';
+import { readFleetStatus, readStateChanges } from '../../src/health/store.js';
 import { runSweep } from '../../src/health/sweep.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import type { Report } from '../../src/report/contract.js';

@@ -8,9 +8,9 @@ import { openStateDb } from '../../state-db.js';
 import type { Db } from '../../store/db.js';
 import { printJson, println } from '../shared.js';
 import { evaluate, nagiosLine } from '../../health/checks.js';
-import { readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from '../../health/queries.js';
+import { addSilence, clearSilences, listSilences, readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from '../../health/store.js';
 import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from '../../health/render.js';
-import { addSilence, clearSilences, listSilences, parseDuration } from '../../health/silence.js';
+import { parseDuration } from '../../health/silence.js';
 import type { HealthState, SweepSummary } from '../../health/types.js';
 
 async function painter(ctx: Context): Promise<Paint> {
