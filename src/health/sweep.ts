@@ -92,7 +92,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
   const t0 = performance.now();
   let lock: { release(): Promise<void> } | undefined;
   if (opts.lock !== false) {
-    const { acquireLock } = await import('../schedule/lock.js');
+    const { acquireLock } = await import('../store/lock.js');
     lock = await acquireLock(homePaths(ctx.home).locksDir, 'sweep', { wait: opts.wait, signal: ctx.signal });
   }
   let ownPool: SweepPool | undefined;
