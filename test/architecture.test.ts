@@ -67,6 +67,14 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the runner\'s reporting (src/report/) and the central server (src/central/) share only the contract', () => {
+    const report = all.filter((f) => f.path.startsWith('src/report/')).flatMap((f) => imports(f.text).filter((m) => m.includes('central/')).map((m) => `${f.path} -> ${m}`));
+    const central = all
+      .filter((f) => f.path.startsWith('src/central/'))
+      .flatMap((f) => imports(f.text).filter((m) => m.includes('/report/') && m !== '../report/contract.js').map((m) => `${f.path} -> ${m}`));
+    expect([...report, ...central]).toEqual([]);
+  });
+
   it('command group files load their handlers lazily (no static import of a service module)', () => {
     const groups = all.filter((f) => f.path.startsWith('src/cli/commands/'));
     expect(groups.length).toBeGreaterThan(10);

@@ -99,7 +99,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     const added = reg.outcomes.filter((o) => o.status === 'add').length;
     say(`  ${added} packages registered in ${inventoryDir}/packages.yaml (${secs(t)})`);
 
-    const { startCentral } = await import('../report/server.js');
+    const { startCentral } = await import('../central/server.js');
     const srv = await startCentral({ port: opts.port, dbFile: join(home, 'central.db'), token });
     central = srv;
     const env: Record<string, string> = {

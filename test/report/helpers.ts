@@ -7,7 +7,7 @@ import { loadVillages } from '../../src/inventory/villages.js';
 import { buildReport } from '../../src/report/build.js';
 import type { Report } from '../../src/report/contract.js';
 import { uuidv7 } from '../../src/report/ids.js';
-import { startCentral, type CentralHooks, type CentralServer } from '../../src/report/server.js';
+import { startCentral, type CentralHooks, type CentralServer } from '../../src/central/server.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { STATE_MIGRATIONS } from '../../src/state-db.js';
 

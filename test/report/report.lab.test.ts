@@ -11,7 +11,7 @@ import { runSweep } from '../../src/health/sweep.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import type { Report } from '../../src/report/contract.js';
 import { listOutbox, readOutboxBody } from '../../src/report/outbox.js';
-import { startCentral, type CentralServer } from '../../src/report/server.js';
+import { startCentral, type CentralServer } from '../../src/central/server.js';
 import { flushOutbox, reportNow } from '../../src/report/service.js';
 import { openDb } from '../../src/store/db.js';
 import { openStateDb, STATE_MIGRATIONS } from '../../src/state-db.js';

@@ -13,7 +13,7 @@ export async function centralServeCommand(
     throw new UserError('the central server needs a bearer token for runners', { hint: 'set JFLEET_CENTRAL_TOKEN (or pass --token)' });
   }
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UserError('--tls-cert and --tls-key go together');
-  const { startCentral } = await import('../../report/server.js');
+  const { startCentral } = await import('../../central/server.js');
   const dbFile = opts.db ? resolve(ctx.cwd, opts.db) : join(ctx.home, 'central', 'central.db');
   let server;
   try {
