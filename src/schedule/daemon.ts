@@ -7,7 +7,7 @@
  */
 import cron from 'node-cron';
 import type { Context } from '../context.js';
-import { UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 import type { SweepSession } from '../health/sweep.js';
 import type { SweepSummary } from '../health/types.js';
 import type { Db } from '../store/db.js';
@@ -80,7 +80,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
       .catch((err: unknown) => {
         result.failed++;
         const e = err as { exitCode?: number; message?: string };
-        if (e.exitCode === 75) {
+        if (e.exitCode === ExitCode.locked) {
           result.skipped++;
           log(`${name}: skipped, another sweep holds the lock`);
         } else log(`${name}: failed: ${e.message ?? String(err)}`);

@@ -3,7 +3,7 @@
  * pick the exit code. Never prints the API token.
  */
 import type { Context } from '../../context.js';
-import { CancelledError, ExitStatus } from '../../errors.js';
+import { CancelledError, ExitCode, ExitStatus } from '../../errors.js';
 import { printJson, println } from '../shared.js';
 import type { SendOutcome } from '../../report/client.js';
 import type { Db } from '../../store/db.js';
@@ -30,12 +30,12 @@ function renderSend(ctx: Context, send: SendSummary, url: string): void {
 function exitFor(ctx: Context, send: SendSummary): void {
   if (ctx.signal.aborted) throw new CancelledError(`interrupted; ${send.pending} report(s) stay queued for the next run`);
   if (send.busy) {
-    throw new ExitStatus(75, `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`);
+    throw new ExitStatus(ExitCode.locked, `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`);
   }
   if (send.pending > 0) {
-    throw new ExitStatus(1, `${send.pending} report(s) still queued: ${send.lastError ?? 'not due yet'}${describeWait(send.nextAttemptAt, ctx.clock.now())}`);
+    throw new ExitStatus(ExitCode.reportsQueued, `${send.pending} report(s) still queued: ${send.lastError ?? 'not due yet'}${describeWait(send.nextAttemptAt, ctx.clock.now())}`);
   }
-  if (send.dead.length) throw new ExitStatus(1, `${send.dead.length} report(s) dead-lettered`);
+  if (send.dead.length) throw new ExitStatus(ExitCode.reportsQueued, `${send.dead.length} report(s) dead-lettered`);
 }
 
 function progress(ctx: Context, json?: boolean) {
