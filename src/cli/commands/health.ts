@@ -12,6 +12,7 @@ export function register(program: Command, ctx: Context): void {
     .addOption(jsonOption())
     .addOption(forksOption())
     .option('--wait', 'if another sweep is running, wait for it instead of exiting 75')
+    .option('--report', 'then queue a report and send the outbox, as jfleet report does (docs/reporting.md)')
     .addHelpText(
       'after',
       `
@@ -22,13 +23,16 @@ from health.yaml in the inventory directory (docs/health.md).
 Exit codes (the worst HARD state of a device that is neither silenced nor flapping):
   0 ok (soft problems do not count)   1 warn   3 unknown   6 critical   7 unreachable
   2 usage or input error   75 another sweep holds the lock   130 cancelled
+With --report, the report's exit code wins when it fails (see jfleet report --help): 1 reports
+left queued, 2 no central API configured or the token refused, 75 the outbox is busy.
 
 Examples:
   $ jfleet sweep
   $ jfleet sweep --limit Kencong --json
-  $ jfleet sweep --forks 100 --wait       # from cron: queue behind a running sweep`,
+  $ jfleet sweep --forks 100 --wait       # from cron: queue behind a running sweep
+  $ jfleet sweep --report                 # sweep, then report to the central API`,
     )
-    .action(async (opts: { limit?: string; json?: boolean; forks?: number; wait?: boolean }, cmd: Command) => {
+    .action(async (opts: { limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean }, cmd: Command) => {
       const { sweepCommand } = await import('../handlers/health.js');
       await sweepCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
     });

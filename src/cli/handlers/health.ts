@@ -32,22 +32,40 @@ export function sweepJson(s: SweepSummary) {
   };
 }
 
-export async function sweepCommand(ctx: Context, opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean }): Promise<void> {
+/**
+ * `jfleet sweep [--report]`. With --report, a report is queued and the outbox sent after the
+ * sweep, as `jfleet report` would (one pass, no waiting): the exit code is the sweep's unless
+ * the report fails (reports left queued: 1; no API or token refused: 2; outbox busy: 75), which
+ * then wins, since the sweep's results are stored either way. A cancelled sweep sends nothing.
+ */
+export async function sweepCommand(ctx: Context, opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean }): Promise<void> {
   const { runSweep } = await import('../../health/sweep.js');
-  // opened by the sweep when it first stores, while the first devices answer
+  // opened by the sweep when it first stores, while the first devices answer; kept for the report
   let db: Db | undefined;
-  let summary;
+  const stateDb = async () => (db ??= openStateDb(ctx.home));
   try {
-    summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait, db: async () => (db ??= openStateDb(ctx.home)) });
+    const summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait, db: stateDb });
+    const { recordFailed } = await import('../../inventory/service.js');
+    await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
+    if (!opts.json) for (const l of renderSweep(summary, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+    else if (!opts.report || ctx.signal.aborted) printJson(ctx, sweepJson(summary));
+    if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, 'sweep cancelled; results of the devices probed so far were stored');
+    if (opts.report) {
+      const { queueAndSend, reportExit } = await import('./report.js');
+      let sent;
+      try {
+        sent = await queueAndSend(ctx, await stateDb(), { waitMs: 0, json: opts.json });
+      } catch (e) {
+        if (opts.json) printJson(ctx, { ...sweepJson(summary), report: null });
+        throw e;
+      }
+      if (opts.json) printJson(ctx, { ...sweepJson(summary), report: sent.doc });
+      reportExit(ctx, sent.send);
+    }
+    if (summary.exitCode !== 0) throw new ExitStatus(summary.exitCode);
   } finally {
-    db?.close();
+    (db as Db | undefined)?.close();
   }
-  const { recordFailed } = await import('../../inventory/service.js');
-  await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
-  if (opts.json) printJson(ctx, sweepJson(summary));
-  else for (const l of renderSweep(summary, ctx.clock.now(), await painter(ctx))) println(ctx, l);
-  if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, 'sweep cancelled; results of the devices probed so far were stored');
-  if (summary.exitCode !== 0) throw new ExitStatus(summary.exitCode);
 }
 
 /** Nagios plugin contract: one line on stdout, exit 0/1/2/3; never exits 2 for a usage problem. */

@@ -91,16 +91,29 @@ async function reportWith(ctx: Context, db: Db, opts: { dryRun?: boolean; flush?
     }
     return exitFor(ctx, send);
   }
-  const r = await reportNow(ctx, db, { waitMs, send: { onAttempt: progress(ctx, opts.json) } });
+  const { doc, send } = await queueAndSend(ctx, db, { waitMs, json: opts.json });
+  if (opts.json) printJson(ctx, doc);
+  exitFor(ctx, send);
+}
+
+/**
+ * Queue a report and send the outbox: `jfleet report`, and `jfleet sweep --report` after its
+ * sweep. Prints the human lines itself (unless json); returns the JSON document and the send,
+ * whose exit status `reportExit` throws.
+ */
+export async function queueAndSend(ctx: Context, db: Db, opts: { waitMs: number; json?: boolean }): Promise<{ doc: object; send: SendSummary }> {
+  const { reportNow } = await import('../../report/service.js');
+  const r = await reportNow(ctx, db, { waitMs: opts.waitMs, send: { onAttempt: progress(ctx, opts.json) } });
   const send = r.send!;
-  if (opts.json) {
-    printJson(ctx, { reportId: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length, url: r.url, ...sendJson(send) });
-  } else {
+  if (!opts.json) {
     println(ctx, `queued report ${r.report.reportId} (${r.report.fleet.packages.length} package(s), ${r.report.changes.length} state change(s))`);
     renderSend(ctx, send, r.url!);
   }
-  exitFor(ctx, send);
+  return { doc: { reportId: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length, url: r.url, ...sendJson(send) }, send };
 }
+
+/** Throws the exit status of a send that left reports queued, dead-lettered or busy. */
+export const reportExit = exitFor;
 
 export async function outboxListCommand(ctx: Context, opts: { all?: boolean; json?: boolean }): Promise<void> {
   const { outboxList } = await import('../../report/service.js');
