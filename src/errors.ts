@@ -14,14 +14,22 @@ export const ExitCode = {
   rolloutAborted: 4,
   /** rollout completed, but some devices were unreachable and remain pending */
   rolloutPending: 5,
+  /** sweep: the worst alerting hard state is warn */
+  sweepWarn: 1,
   /** sweep: the worst alerting hard state is critical */
   sweepCritical: 6,
   /** sweep: the worst alerting hard state is unreachable */
   sweepUnreachable: 7,
-  /** another run holds the lock (sweep, rollout) */
+  /** report: reports remain queued (central API unreachable or failing) or were dead-lettered */
+  reportsQueued: 1,
+  /** an internal error (a bug): the stack is printed with --debug */
+  internal: 70,
+  /** another run holds the lock (sweep, rollout, the outbox sender) */
   locked: 75,
   /** cancelled by the user (Ctrl-C, or "no" at a confirmation) */
   cancelled: 130,
+  /** stopped by SIGTERM (128 + 15) */
+  terminated: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

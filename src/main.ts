@@ -57,7 +57,7 @@ export function reportError(err: unknown, ctx: Context): number {
     say(`jfleet: internal error: ${e.message}\n`);
     say('jfleet: run again with --debug for the stack trace, and please report it as a bug\n');
   }
-  return 70;
+  return ExitCode.internal;
 }
 
 /** JFLEET_HOME naming a file (a typo, or the config file itself): one line, not an internal error. */
@@ -83,7 +83,7 @@ export async function run(argv: string[]): Promise<void> {
     if (interrupts > 0 && Date.now() - firstAt < 1000) return;
     interrupts++;
     if (interrupts === 1) firstAt = Date.now();
-    process.exitCode ??= sig === 'SIGINT' ? ExitCode.cancelled : 143;
+    process.exitCode ??= sig === 'SIGINT' ? ExitCode.cancelled : ExitCode.terminated;
     if (interrupts > 1) process.exit(process.exitCode); // second Ctrl-C: the user means it
     ac.abort(new Error(sig));
   };

@@ -27,7 +27,7 @@ function imports(text: string): string[] {
 
 // Planning, evaluating, selecting and rendering: data in, data out.
 const PURE = [
-  'src/health/checks.ts', 'src/health/state.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
+  'src/health/checks.ts', 'src/health/machine.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
   'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register.ts', 'src/inventory/search.ts',
   'src/rollout/waves.ts', 'src/rollout/machine.ts', 'src/rollout/junit.ts',
   'src/provision/plan.ts', 'src/provision/steps.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
@@ -58,6 +58,28 @@ describe('architecture', () => {
     const allowed = ['src/lab/lab.ts', 'src/demo/demo.ts', 'src/rollout/release.ts', 'src/transport/local.ts'];
     const offenders = all.filter((f) => !allowed.includes(f.path) && (/\bwriteFileSync\(|\bwriteFile\(|\bappendFile\(/.test(f.text.replace(/sftp\.writeFile\(/g, '')) || imports(f.text).includes('write-file-atomic')));
     expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
+  it('health, schedule, report, central and store never import src/cli (handlers live there, capabilities return data)', () => {
+    const below = ['src/health/', 'src/schedule/', 'src/report/', 'src/central/', 'src/store/'];
+    const offenders = all.filter((f) => below.some((d) => f.path.startsWith(d)) && imports(f.text).some((m) => /(^|\/)cli\//.test(m)));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
+  it('src/store/ is the ground floor: it imports nothing of ours but errors, context and the atomic write', () => {
+    const ours = (m: string) => m.startsWith('.');
+    const offenders = all
+      .filter((f) => f.path.startsWith('src/store/'))
+      .flatMap((f) => imports(f.text).filter((m) => ours(m) && !m.startsWith('./') && !['../errors.js', '../context.js', '../atomic-file.js'].includes(m)).map((m) => `${f.path} -> ${m}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('the runner\'s reporting (src/report/) and the central server (src/central/) share only the contract', () => {
+    const report = all.filter((f) => f.path.startsWith('src/report/')).flatMap((f) => imports(f.text).filter((m) => m.includes('central/')).map((m) => `${f.path} -> ${m}`));
+    const central = all
+      .filter((f) => f.path.startsWith('src/central/'))
+      .flatMap((f) => imports(f.text).filter((m) => m.includes('/report/') && m !== '../report/contract.js').map((m) => `${f.path} -> ${m}`));
+    expect([...report, ...central]).toEqual([]);
   });
 
   it('command group files load their handlers lazily (no static import of a service module)', () => {

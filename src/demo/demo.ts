@@ -99,7 +99,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     const added = reg.outcomes.filter((o) => o.status === 'add').length;
     say(`  ${added} packages registered in ${inventoryDir}/packages.yaml (${secs(t)})`);
 
-    const { startCentral } = await import('../report/server.js');
+    const { startCentral } = await import('../central/server.js');
     const srv = await startCentral({ port: opts.port, dbFile: join(home, 'central.db'), token });
     central = srv;
     const env: Record<string, string> = {
@@ -132,13 +132,20 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     step(4, 'Sweeping the fleet: probes and health checks, one round trip per device');
     t = Date.now();
     const { runSweep } = await import('../health/sweep.js');
-    const sweep = await runSweep(dctx, {});
-    const { renderSweep } = await import('../health/render.js');
-    for (const line of renderSweep(sweep, ctx.clock.now())) say('  ' + line);
+    const { openStateDb } = await import('../state-db.js');
+    const db = openStateDb(dctx.home);
+    let sweep, rep;
+    try {
+      sweep = await runSweep(dctx, { db });
+      const { renderSweep } = await import('../health/render.js');
+      for (const line of renderSweep(sweep, ctx.clock.now())) say('  ' + line);
 
-    step(5, 'Reporting the fleet to the central API (outbox first, then delivery)');
-    const { reportNow } = await import('../report/service.js');
-    const rep = await reportNow(dctx, { waitMs: 5000 });
+      step(5, 'Reporting the fleet to the central API (outbox first, then delivery)');
+      const { reportNow } = await import('../report/service.js');
+      rep = await reportNow(dctx, db, { waitMs: 5000 });
+    } finally {
+      db.close();
+    }
     say(`  report ${rep.report.reportId}: ${rep.send?.delivered.length ?? 0} delivered, ${rep.send?.pending ?? 0} still queued`);
 
     if (ctx.signal.aborted) throw new CancelledError('cancelled before the dashboard was served; the simulated fleet is stopped');

@@ -7,8 +7,6 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { writeAtomic } from '../atomic-file.js';
 import { UserError } from '../errors.js';
-import type { Context } from '../context.js';
-import { assertOutputs, writeError } from '../cli/output-file.js';
 import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
 import { renderMapHtml, renderMapSvg, villageStates, type DistrictsGeoJson } from './map.js';
 import { groupByDistrict } from './render.js';
@@ -18,30 +16,19 @@ export function chromiumPath(env: Record<string, string | undefined>): string {
   return env.JFLEET_CHROMIUM ?? '/usr/bin/chromium';
 }
 
-const MAP_EXTENSIONS = ['.svg', '.png', '.html', '.htm'];
-
-function assertMapExtension(file: string): void {
+/** The map's format from the file name; throws a one-line UserError for one it cannot write. */
+export function mapFormat(file: string): '.svg' | '.png' | '.html' | '.htm' {
   const ext = extname(file).toLowerCase();
-  if (!MAP_EXTENSIONS.includes(ext)) throw new UserError(`--map writes .svg, .png or .html files, not "${ext || file}"`);
+  if (!['.svg', '.png', '.html', '.htm'].includes(ext)) throw new UserError(`--map writes .svg, .png or .html files, not "${ext || file}"`);
+  return ext as '.svg' | '.png' | '.html' | '.htm';
 }
 
-/** The --map file, checked before status reads anything: a known kind, and a place jfleet may write. */
-export function assertMapFile(ctx: Pick<Context, 'cwd' | 'env' | 'home'>, file: string, inventory?: string): void {
-  assertOutputs(ctx, [{ flag: '--map', file }], { inventory });
-  assertMapExtension(file);
-}
-
+/**
+ * Writes the map. The caller checks beforehand that the path can be written (and words the
+ * file-system errors for the user): this module only renders and writes.
+ */
 export async function writeMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
-  try {
-    await renderMapFile(file, devices, opts);
-  } catch (e) {
-    throw writeError(e, file, '--map');
-  }
-}
-
-async function renderMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
-  assertMapExtension(file);
-  const ext = extname(file).toLowerCase();
+  const ext = mapFormat(file);
   const ref = loadVillages();
   const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
   const subtitle = `${devices.length} device(s) · ${opts.now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

@@ -1,4 +1,4 @@
-import type { Migration } from '../store/migrations.js';
+import type { Migration } from '../store/db.js';
 
 /**
  * Tables of src/health/. Times are ISO-8601 UTC strings from Date.toISOString(), so they

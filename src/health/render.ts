@@ -3,7 +3,7 @@
  */
 import { formatDuration } from './checks.js';
 import { HEALTH_STATES, type DeviceStatus, type HealthState, type StateChange, type SweepSummary } from './types.js';
-import type { HistoryEntry, VillageAvailability } from './queries.js';
+import type { HistoryEntry, VillageAvailability } from './store.js';
 
 export type Paint = (state: HealthState, text: string) => string;
 export const plain: Paint = (_s, t) => t;

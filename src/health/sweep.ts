@@ -14,7 +14,8 @@ import type { Db } from '../store/db.js';
 import { evaluate, rank } from './checks.js';
 import { probeDevice, unreachableProbe, type ProbeShell, type ProbeTargets } from './probe.js';
 import { loadHealthSettings, inMaintenance, type HealthSettings } from './settings.js';
-import { isAlerting, nextState, SWEEP_EXIT, type DeviceMemory } from './state.js';
+import { isAlerting, nextState, SWEEP_EXIT } from './machine.js';
+import { activeSilences, healthWriter } from './store.js';
 import { mergeThresholds, parseThresholds, thresholdsFromVars, type Thresholds } from './thresholds.js';
 import { HEALTH_STATES, type DeviceStatus, type HealthState, type ProbeResult, type StateChange, type SweepDevice, type SweepSummary } from './types.js';
 
@@ -56,7 +57,11 @@ export interface SweepOptions {
   session?: SweepSession;
   /** override health.yaml */
   settings?: Partial<HealthSettings>;
-  db?: Db;
+  /**
+   * The state database, or how to open it: a sweep needs it only to store, so an opener is
+   * called while the first devices answer. Either way the caller closes it.
+   */
+  db: Db | (() => Promise<Db>);
   /** take the sweep lock (default true); wait for it instead of failing */
   lock?: boolean;
   wait?: boolean;
@@ -82,15 +87,14 @@ export function targetsFor(pkg: Package, base: ProbeTargets): ProbeTargets {
   };
 }
 
-export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<SweepSummary> {
+export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepSummary> {
   const startedAt = ctx.clock.now();
   const t0 = performance.now();
   let lock: { release(): Promise<void> } | undefined;
   if (opts.lock !== false) {
-    const { acquireLock } = await import('../schedule/lock.js');
+    const { acquireLock } = await import('../store/lock.js');
     lock = await acquireLock(homePaths(ctx.home).locksDir, 'sweep', { wait: opts.wait, signal: ctx.signal });
   }
-  let ownDb: Db | undefined;
   let ownPool: SweepPool | undefined;
   try {
     const selection = opts.selection ?? (await (await import('../inventory/service.js')).loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit }));
@@ -183,7 +187,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     // the database is needed only to store: opened while the first devices answer
     let db: Db;
     try {
-      db = opts.db ?? (ownDb = (await import('../store/db.js')).openDb(homePaths(ctx.home).db));
+      db = typeof opts.db === 'function' ? await opts.db() : opts.db;
     } catch (e) {
       await fanned.catch(() => undefined);
       throw e;
@@ -197,19 +201,18 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
       probes.set(s.item.id, s.ok ? s.value : unreachableProbe(s.item, s.error, { clock: ctx.clock }));
     }
 
-    const silences = (await import('./queries.js')).activeSilences(db, ctx.clock.now());
+    const silences = activeSilences(db, ctx.clock.now());
     const devices: SweepDevice[] = [];
     const changes: StateChange[] = [];
-    const store = storeStatements(db);
+    const store = healthWriter(db);
     db.transaction(() => {
       for (const pkg of packages) {
         const probe = probes.get(pkg.id);
         if (!probe) continue;
         const t = thresholdsOf(pkg);
         const ev = evaluate(probe, t);
-        const prevRow = store.getMemory.get(pkg.id) as MemoryRow | undefined;
-        const prev = prevRow ? rowToMemory(prevRow) : null;
-        const tr = nextState(prev, ev.state, probe.at, t);
+        const prev = store.previous(pkg.id);
+        const tr = nextState(prev?.memory ?? null, ev.state, probe.at, t);
         const silenced = silences.has(pkg.id) || maintained.has(pkg.id);
         const village = ref.byCode.get(pkg.village);
         const status: DeviceStatus = {
@@ -221,30 +224,20 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
           flapping: tr.memory.flapping,
           silenced,
           since: tr.memory.since,
-          lastSeen: probe.reachable ? probe.at : (prevRow?.last_seen ?? null),
-          release: probe.remote ? (probe.remote.rel ?? null) : (prevRow?.release ?? null),
+          lastSeen: probe.reachable ? probe.at : (prev?.lastSeen ?? null),
+          release: probe.remote ? (probe.remote.rel ?? null) : (prev?.release ?? null),
           checks: ev.checks,
         };
-        store.upsert.run({
-          id: status.id, village: status.village, district: status.district, state: status.state, hard: +status.hard,
-          flapping: +status.flapping, silenced: +silenced, since: status.since, last_seen: status.lastSeen, release: status.release,
-          checks: JSON.stringify(status.checks), attempt: tr.memory.attempt, hard_state: tr.memory.hardState,
-          history: JSON.stringify(tr.memory.history), updated_at: probe.at,
-        });
+        store.putDevice(status, tr.memory, probe.at);
         const perf: Record<string, number> = {};
         for (const c of ev.checks) Object.assign(perf, c.perfdata);
-        store.result.run(pkg.id, pkg.village, probe.at, status.state, +status.hard, +silenced, probe.tcpMs, probe.sshMs, probe.execMs, JSON.stringify(perf));
-        if (tr.change) {
-          const info = store.change.run(pkg.id, tr.change.from, tr.change.to, +tr.change.hard, probe.at);
-          changes.push({ seq: Number(info.lastInsertRowid), id: pkg.id, ...tr.change, at: probe.at });
-        }
+        store.addResult({ device: pkg.id, village: pkg.village, at: probe.at, state: status.state, hard: status.hard, silenced, tcpMs: probe.tcpMs, sshMs: probe.sshMs, execMs: probe.execMs, perf });
+        if (tr.change) changes.push({ seq: store.addChange(pkg.id, tr.change, probe.at), id: pkg.id, ...tr.change, at: probe.at });
         const d: SweepDevice = { status, probe, changed: tr.change !== null, alerting: isAlerting(tr.memory, silenced) };
         devices.push(d);
         opts.onDevice?.(d, ++done, packages.length);
       }
-      const cutoff = new Date(startedAt.getTime() - settings.retentionDays * 86400_000).toISOString();
-      store.pruneResults.run(cutoff);
-      store.pruneChanges.run(cutoff);
+      store.prune(new Date(startedAt.getTime() - settings.retentionDays * 86400_000).toISOString());
     })();
 
     const counts = zero();
@@ -273,7 +266,6 @@ export async function runSweep(ctx: Context, opts: SweepOptions = {}): Promise<S
     };
   } finally {
     if (ownPool) await ownPool.closeAll().catch(() => undefined);
-    ownDb?.close();
     await lock?.release();
   }
 }
@@ -324,35 +316,4 @@ export function maintenanceSet(packages: Package[], ref: VillageReference, setti
     for (const p of w.limit ? selectPackages(packages, ref, w.limit) : packages) out.add(p.id);
   }
   return out;
-}
-
-interface MemoryRow {
-  state: HealthState;
-  hard: number;
-  flapping: number;
-  since: string;
-  last_seen: string | null;
-  release: string | null;
-  attempt: number;
-  hard_state: HealthState;
-  history: string;
-}
-
-function rowToMemory(r: MemoryRow): DeviceMemory {
-  return { state: r.state, hard: r.hard === 1, attempt: r.attempt, hardState: r.hard_state, history: JSON.parse(r.history) as HealthState[], flapping: r.flapping === 1, since: r.since };
-}
-
-function storeStatements(db: Db) {
-  return {
-    getMemory: db.prepare('SELECT state, hard, flapping, since, last_seen, release, attempt, hard_state, history FROM health_device WHERE id = ?'),
-    upsert: db.prepare(`INSERT INTO health_device (id, village, district, state, hard, flapping, silenced, since, last_seen, release, checks, attempt, hard_state, history, updated_at)
-      VALUES (@id, @village, @district, @state, @hard, @flapping, @silenced, @since, @last_seen, @release, @checks, @attempt, @hard_state, @history, @updated_at)
-      ON CONFLICT(id) DO UPDATE SET village = excluded.village, district = excluded.district, state = excluded.state, hard = excluded.hard,
-        flapping = excluded.flapping, silenced = excluded.silenced, since = excluded.since, last_seen = excluded.last_seen, release = excluded.release,
-        checks = excluded.checks, attempt = excluded.attempt, hard_state = excluded.hard_state, history = excluded.history, updated_at = excluded.updated_at`),
-    result: db.prepare('INSERT INTO health_result (device, village, at, state, hard, silenced, tcp_ms, ssh_ms, exec_ms, perf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    change: db.prepare('INSERT INTO health_change (device, from_state, to_state, hard, at) VALUES (?, ?, ?, ?, ?)'),
-    pruneResults: db.prepare('DELETE FROM health_result WHERE at < ?'),
-    pruneChanges: db.prepare('DELETE FROM health_change WHERE at < ? AND seq < (SELECT MAX(seq) FROM health_change)'),
-  };
 }

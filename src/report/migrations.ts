@@ -1,4 +1,4 @@
-import type { Migration } from '../store/migrations.js';
+import type { Migration } from '../store/db.js';
 
 /**
  * Tables of src/report/ in the runner's database.
@@ -38,54 +38,5 @@ export const reportMigrations: Migration[] = [
     // smaller). Rows written before this migration keep their text body.
     name: 'report-002-outbox-gzip',
     sql: `ALTER TABLE report_outbox ADD COLUMN body_gzip BLOB;`,
-  },
-];
-
-/** Tables of the reference central server, in its own database file. */
-export const centralMigrations: Migration[] = [
-  {
-    name: 'central-001-reports',
-    sql: `
-      CREATE TABLE central_reports (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        report_id TEXT NOT NULL UNIQUE,
-        runner_id TEXT NOT NULL,
-        runner_name TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        packages INTEGER NOT NULL,
-        changes INTEGER NOT NULL,
-        body TEXT NOT NULL
-      );
-      CREATE TABLE central_packages (
-        id TEXT PRIMARY KEY,
-        snapshot TEXT NOT NULL,
-        state TEXT NOT NULL,
-        release TEXT,
-        report_id TEXT NOT NULL,
-        reported_at TEXT NOT NULL,
-        runner_name TEXT NOT NULL
-      );
-      CREATE TABLE central_history (
-        report_seq INTEGER NOT NULL,
-        package_id TEXT NOT NULL,
-        report_id TEXT NOT NULL,
-        at TEXT NOT NULL,
-        state TEXT NOT NULL,
-        release TEXT,
-        last_seen TEXT,
-        PRIMARY KEY (package_id, report_seq)
-      );
-      CREATE TABLE central_changes (
-        report_seq INTEGER NOT NULL,
-        package_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        from_state TEXT,
-        to_state TEXT NOT NULL,
-        hard INTEGER NOT NULL,
-        at TEXT NOT NULL
-      );
-      CREATE INDEX central_changes_package ON central_changes (package_id, at);
-    `,
   },
 ];

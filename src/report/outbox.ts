@@ -11,6 +11,7 @@
 import { hostname } from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Db } from '../store/db.js';
+import { pidAlive } from '../store/lock.js';
 import { ReportSchema, type Report } from './contract.js';
 import type { Context } from '../context.js';
 import { createApiClient, type ApiClient, type ApiConfig, type SendOutcome } from './client.js';
@@ -143,15 +144,6 @@ interface Lease {
   at: string;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes the sender lease, or returns who holds it. */
 export function acquireSenderLease(db: Db, now: Date): { ok: true; token: string } | { ok: false; holder: Lease } {
   const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -161,7 +153,7 @@ export function acquireSenderLease(db: Db, now: Date): { ok: true; token: string
     if (row) {
       const held = JSON.parse(row.value) as Lease;
       const stale = now.getTime() - Date.parse(held.at) > 15 * 60_000;
-      const alive = held.host === host ? processAlive(held.pid) : !stale;
+      const alive = held.host === host ? pidAlive(held.pid) : !stale;
       if (alive && !stale) return { ok: false as const, holder: held };
     }
     const lease: Lease = { pid: process.pid, host, token, at: now.toISOString() };

@@ -2,14 +2,14 @@
  * What `jfleet report`, `sweep --report`, the daemon and `jfleet outbox` call. Builds a report
  * from what health knows (readFleetStatus / readStateChanges), commits it to the outbox together
  * with the state-change cursor (one transaction: a change is in exactly one report), then sends.
+ * Every verb is handed the state database; the caller (a handler, the daemon) owns its lifetime.
  */
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
-import { homePaths } from '../context.js';
 import { UserError } from '../errors.js';
-import { readFleetStatus, readStateChanges } from '../health/queries.js';
+import { readFleetStatus, readStateChanges } from '../health/store.js';
 import { loadVillages } from '../inventory/villages.js';
-import { openDb, type Db } from '../store/db.js';
+import type { Db } from '../store/db.js';
 import { VERSION } from '../version.js';
 import { buildReport } from './build.js';
 import type { ApiConfig } from './client.js';
@@ -65,8 +65,8 @@ export function composeReport(ctx: Pick<Context, 'clock' | 'env'>, db: Db): { re
 }
 
 /**
- * Builds the next report and commits it to the outbox with the cursor, atomically. Used by
- * `sweep --report` and the daemon when they want to queue now and send separately.
+ * Builds the next report and commits it to the outbox with the cursor, atomically: the queueing
+ * half of reportNow.
  */
 export function queueReport(ctx: Pick<Context, 'clock' | 'env'>, db: Db): { report: Report; seq: number } {
   return db
@@ -95,6 +95,7 @@ export interface ReportNowResult {
  */
 export async function reportNow(
   ctx: Context,
+  db: Db,
   opts: {
     dryRun?: boolean;
     waitMs?: number;
@@ -104,50 +105,37 @@ export async function reportNow(
     send?: Omit<SendOptions, 'waitMs' | 'force'>;
   } = {},
 ): Promise<ReportNowResult> {
-  const db = openDb(homePaths(ctx.home).db);
-  try {
-    if (opts.dryRun) return { report: composeReport(ctx, db).report, queued: false, send: null, url: null };
-    // Resolve the API before queueing, so a missing URL/token is reported before anything is written.
-    const { resolveApiConfig } = await import('./settings.js');
-    const api = opts.api ?? (await resolveApiConfig(ctx));
-    const { report } = queueReport(ctx, db);
-    const send = await sendOutbox(ctx, db, { ...opts.send, force: opts.force ?? true, api, waitMs: opts.waitMs ?? 0 });
-    if (send.authError) {
-      throw new UserError(`central API at ${api.url}: ${send.authError}; ${send.pending} report(s) stay queued`, {
-        hint: 'set the right token with jfleet config set api.token TOKEN (or JFLEET_API_TOKEN), then run jfleet report',
-      });
-    }
-    return { report, queued: true, send, url: api.url };
-  } finally {
-    db.close();
-  }
+  if (opts.dryRun) return { report: composeReport(ctx, db).report, queued: false, send: null, url: null };
+  // Resolve the API before queueing, so a missing URL/token is reported before anything is written.
+  const { resolveApiConfig } = await import('./settings.js');
+  const api = opts.api ?? (await resolveApiConfig(ctx));
+  const { report } = queueReport(ctx, db);
+  const send = await sendOutbox(ctx, db, { ...opts.send, force: opts.force ?? true, api, waitMs: opts.waitMs ?? 0 });
+  if (send.authError) throw tokenRefused(api, send);
+  return { report, queued: true, send, url: api.url };
+}
+
+function tokenRefused(api: ApiConfig, send: SendSummary): UserError {
+  return new UserError(`central API at ${api.url}: ${send.authError}; ${send.pending} report(s) stay queued`, {
+    hint: 'set the right token with jfleet config set api.token TOKEN (or JFLEET_API_TOKEN), then run jfleet report',
+  });
 }
 
 /** Deliver what is queued without building a new report (`jfleet report --flush`, the daemon). */
-export async function flushOutbox(ctx: Context, opts: { waitMs?: number; api?: ApiConfig; force?: boolean; send?: Omit<SendOptions, 'waitMs'> } = {}): Promise<{ send: SendSummary; url: string }> {
-  const db = openDb(homePaths(ctx.home).db);
-  try {
-    const { resolveApiConfig } = await import('./settings.js');
-    const api = opts.api ?? (await resolveApiConfig(ctx));
-    const send = await sendOutbox(ctx, db, { ...opts.send, api, force: opts.force ?? false, waitMs: opts.waitMs ?? 0 });
-    if (send.authError) {
-      throw new UserError(`central API at ${api.url}: ${send.authError}; ${send.pending} report(s) stay queued`, {
-        hint: 'set the right token with jfleet config set api.token TOKEN (or JFLEET_API_TOKEN), then run jfleet report',
-      });
-    }
-    return { send, url: api.url };
-  } finally {
-    db.close();
-  }
+export async function flushOutbox(
+  ctx: Context,
+  db: Db,
+  opts: { waitMs?: number; api?: ApiConfig; force?: boolean; send?: Omit<SendOptions, 'waitMs'> } = {},
+): Promise<{ send: SendSummary; url: string }> {
+  const { resolveApiConfig } = await import('./settings.js');
+  const api = opts.api ?? (await resolveApiConfig(ctx));
+  const send = await sendOutbox(ctx, db, { ...opts.send, api, force: opts.force ?? false, waitMs: opts.waitMs ?? 0 });
+  if (send.authError) throw tokenRefused(api, send);
+  return { send, url: api.url };
 }
 
-export function outboxList(ctx: Pick<Context, 'home'>, opts: { all?: boolean } = {}): OutboxEntry[] {
-  const db = openDb(homePaths(ctx.home).db);
-  try {
-    return listOutbox(db, opts);
-  } finally {
-    db.close();
-  }
+export function outboxList(db: Db, opts: { all?: boolean } = {}): OutboxEntry[] {
+  return listOutbox(db, opts);
 }
 
 function resolveOrThrow(db: Db, ids: string[]): OutboxEntry[] {
@@ -158,31 +146,31 @@ function resolveOrThrow(db: Db, ids: string[]): OutboxEntry[] {
   return found;
 }
 
-export function outboxRetry(ctx: Pick<Context, 'home'>, sel: { ids?: string[]; all?: boolean }): number {
+/** Checked before the database is opened: a call that names nothing is a usage error. */
+export function checkRetrySelection(sel: { ids?: string[]; all?: boolean }): void {
   if (!sel.all && !sel.ids?.length) throw new UserError('name the reports to retry, or pass --all', { hint: 'jfleet outbox list' });
-  const db = openDb(homePaths(ctx.home).db);
-  try {
-    if (sel.all) return retryOutbox(db);
-    const found = resolveOrThrow(db, sel.ids!);
-    const delivered = found.filter((e) => e.status === 'delivered');
-    if (delivered.length) throw new UserError(`report ${delivered[0].reportId} was already delivered`);
-    return retryOutbox(db, found.map((e) => e.reportId));
-  } finally {
-    db.close();
-  }
 }
 
-export function outboxDrop(ctx: Pick<Context, 'home'>, sel: { ids?: string[]; dead?: boolean; yes?: boolean }): number {
+export function outboxRetry(db: Db, sel: { ids?: string[]; all?: boolean }): number {
+  checkRetrySelection(sel);
+  if (sel.all) return retryOutbox(db);
+  const found = resolveOrThrow(db, sel.ids!);
+  const delivered = found.filter((e) => e.status === 'delivered');
+  if (delivered.length) throw new UserError(`report ${delivered[0].reportId} was already delivered`);
+  return retryOutbox(db, found.map((e) => e.reportId));
+}
+
+/** Checked before the database is opened: a call that names nothing is a usage error. */
+export function checkDropSelection(sel: { ids?: string[]; dead?: boolean }): void {
   if (!sel.dead && !sel.ids?.length) throw new UserError('name the reports to drop, or pass --dead', { hint: 'jfleet outbox list' });
-  const db = openDb(homePaths(ctx.home).db);
-  try {
-    const found = sel.ids?.length ? resolveOrThrow(db, sel.ids) : [];
-    if (!sel.yes) {
-      const n = found.length + (sel.dead ? listOutbox(db).filter((e) => e.status === 'dead').length : 0);
-      throw new UserError(`dropping removes ${n} report(s) for good; the central API will never see them`, { hint: 'add --yes to confirm' });
-    }
-    return dropOutbox(db, { reportIds: found.map((e) => e.reportId), dead: sel.dead });
-  } finally {
-    db.close();
+}
+
+export function outboxDrop(db: Db, sel: { ids?: string[]; dead?: boolean; yes?: boolean }): number {
+  checkDropSelection(sel);
+  const found = sel.ids?.length ? resolveOrThrow(db, sel.ids) : [];
+  if (!sel.yes) {
+    const n = found.length + (sel.dead ? listOutbox(db).filter((e) => e.status === 'dead').length : 0);
+    throw new UserError(`dropping removes ${n} report(s) for good; the central API will never see them`, { hint: 'add --yes to confirm' });
   }
+  return dropOutbox(db, { reportIds: found.map((e) => e.reportId), dead: sel.dead });
 }

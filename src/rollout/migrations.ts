@@ -1,4 +1,4 @@
-import type { Migration } from '../store/migrations.js';
+import type { Migration } from '../store/db.js';
 
 /** Tables of src/rollout/: one row per rollout, one row per device of a rollout. */
 export const rolloutMigrations: Migration[] = [

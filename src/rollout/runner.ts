@@ -103,8 +103,8 @@ async function defaultPackages(ctx: Context, inventory: string | undefined, limi
 }
 
 async function openStore(ctx: Context): Promise<{ db: Db; store: RolloutStore }> {
-  const { openDb } = await import('../store/db.js');
-  const db = openDb(homePaths(ctx.home).db);
+  const { openStateDb } = await import('../state-db.js');
+  const db = openStateDb(ctx.home);
   return { db, store: new RolloutStore(db, () => ctx.clock.now()) };
 }
 

@@ -7,8 +7,7 @@
  */
 import cron from 'node-cron';
 import type { Context } from '../context.js';
-import { homePaths } from '../context.js';
-import { UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 import type { SweepSession } from '../health/sweep.js';
 import type { SweepSummary } from '../health/types.js';
 import type { Db } from '../store/db.js';
@@ -23,7 +22,9 @@ export interface DaemonOptions {
   jitterMs?: number;
   /** how long a stop waits for a running sweep before closing its connections (default 30 s) */
   stopTimeoutMs?: number;
-  /** the report step; default: the report capability's reportNow if present, else skipped */
+  /** the state database: sweeps store into it and reports are queued from it; the caller closes it */
+  db: Db;
+  /** the report step (default: queue a report and send the outbox, one pass) */
   onReport?: (ctx: Context, db: Db) => Promise<void>;
   /** called after each sweep (logging, tests) */
   onSweep?: (summary: SweepSummary, n: number) => void;
@@ -45,7 +46,6 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   validateCron(opts.sweepCron, 'the sweep schedule');
   if (opts.reportCron) validateCron(opts.reportCron, 'the report schedule');
   const log = opts.log ?? ((l: string) => ctx.stdout.write(`${ctx.clock.now().toISOString()} ${l}\n`));
-  const { openDb } = await import('../store/db.js');
   const { runSweep, openPool, keptSession } = await import('./../health/sweep.js');
   const { loadHealthSettings } = await import('../health/settings.js');
   const { loadSelection } = await import('../inventory/service.js');
@@ -53,7 +53,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
 
   const first = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   const settings = loadHealthSettings(first.dir).value;
-  const db = openDb(homePaths(ctx.home).db);
+  const db = opts.db;
   const session: SweepSession = keptSession(await openPool(ctx, settings, first));
   // A running sweep keeps going after a stop request until this fires (the stop bound).
   const hardStop = new AbortController();
@@ -80,7 +80,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
       .catch((err: unknown) => {
         result.failed++;
         const e = err as { exitCode?: number; message?: string };
-        if (e.exitCode === 75) {
+        if (e.exitCode === ExitCode.locked) {
           result.skipped++;
           log(`${name}: skipped, another sweep holds the lock`);
         } else log(`${name}: failed: ${e.message ?? String(err)}`);
@@ -130,19 +130,12 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   }
   await session.pool.closeAll().catch(() => undefined);
   for (const t of tasks) await t.destroy();
-  db.close();
   log(`daemon stopped after ${result.sweeps} sweep(s), ${result.reports} report(s)`);
   if (ctx.env.JFLEET_DEBUG_HANDLES) setTimeout(() => log(`still alive: ${process.getActiveResourcesInfo().join(', ')}`), 2000).unref();
   return result;
 }
 
-async function defaultReport(ctx: Context): Promise<void> {
-  let mod: { reportNow?: (ctx: Context, opts: { waitMs?: number }) => Promise<unknown> };
-  try {
-    mod = (await import('../report/service.js')) as typeof mod;
-  } catch {
-    throw new Error('reporting is not available in this build');
-  }
-  if (!mod.reportNow) throw new Error('reporting is not available in this build');
-  await mod.reportNow(ctx, { waitMs: 0 });
+async function defaultReport(ctx: Context, db: Db): Promise<void> {
+  const { reportNow } = await import('../report/service.js');
+  await reportNow(ctx, db, { waitMs: 0 });
 }

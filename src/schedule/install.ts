@@ -11,7 +11,6 @@ import { homePaths } from '../context.js';
 import { cronToOnCalendar, mergeCronBlock, renderCronBlock, renderSystemdUnits, type InstallSpec } from './units.js';
 import { validateCron } from './daemon.js';
 import { UserError } from '../errors.js';
-import { assertOutputs } from '../cli/output-file.js';
 
 export interface InstallOptions {
   kind?: 'systemd' | 'cron';
@@ -25,6 +24,8 @@ export interface InstallOptions {
   user?: string;
   inventory?: string;
   limit?: string;
+  /** checks the files about to be written before anything is (the handler's output-path guard) */
+  checkOutputs?: (outputs: Array<{ flag: string; file: string; createDirs?: boolean }>) => void;
 }
 
 export interface InstallResult {
@@ -80,7 +81,7 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
     const units = renderSystemdUnits(spec, opts.onCalendar ?? cronToOnCalendar(cronExpr), opts.jitterSec ?? 60);
     const service = join(dir, 'jfleet-sweep.service');
     const timer = join(dir, 'jfleet-sweep.timer');
-    assertOutputs(ctx, [{ flag: '--dir', file: service, createDirs: true }, { flag: '--dir', file: timer, createDirs: true }], { inventory: opts.inventory });
+    opts.checkOutputs?.([{ flag: '--dir', file: service, createDirs: true }, { flag: '--dir', file: timer, createDirs: true }]);
     mkdirSync(dir, { recursive: true });
     writeAtomicSet([
       { file: service, data: units.service, mode: 0o644 },
@@ -91,7 +92,7 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
   const file = resolve(ctx.cwd, opts.crontab ?? '/etc/cron.d/jfleet');
   // cron.d entries carry a user field; a user crontab (crontab -l style file) does not.
   const withUser = !opts.crontab || dirname(file) === '/etc/cron.d';
-  assertOutputs(ctx, [{ flag: '--crontab', file, createDirs: true }], { inventory: opts.inventory });
+  opts.checkOutputs?.([{ flag: '--crontab', file, createDirs: true }]);
   mkdirSync(dirname(file), { recursive: true });
   mkdirSync(homePaths(ctx.home).logsDir, { recursive: true });
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';

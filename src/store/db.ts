@@ -2,15 +2,23 @@
  * The embedded state database (better-sqlite3) under $JFLEET_HOME/state/jfleet.db.
  * WAL mode so readers (status, dashboard) are never blocked by a sweep writing; a busy timeout
  * so two writers queue instead of failing. Migrations are named and applied once, in order.
+ * The ground floor: it imports nothing of ours, and the caller says which schema a file gets
+ * (the runner's is src/state-db.ts; the central server's is its own).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { allMigrations, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
 
-export function openDb(file: string, migrations: Migration[] = allMigrations): Db {
+/** One schema change. Once shipped, a migration never changes: add a new one. */
+export interface Migration {
+  /** unique and stable, e.g. "health-001-results" */
+  name: string;
+  sql: string;
+}
+
+export function openDb(file: string, migrations: Migration[]): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');

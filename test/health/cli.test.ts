@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jfleet, tempHome } from '../helpers/cli.js';
 import { openDb } from '../../src/store/db.js';
-import { nextState } from '../../src/health/state.js';
+import { STATE_MIGRATIONS } from '../../src/state-db.js';
+import { nextState, type DeviceMemory } from '../../src/health/machine.js';
+import { healthWriter } from '../../src/health/store.js';
+import type { CheckResult } from '../../src/health/types.js';
 import type { HealthState } from '../../src/health/types.js';
 
 // A home whose database holds three devices' history, written the way a sweep writes it.
@@ -21,31 +24,32 @@ beforeAll(() => {
   - { id: kencong-1, village: 35.09.02.2001, address: 127.0.0.12, registeredAt: 2026-01-01T00:00:00Z }
   - { id: kencong-2, village: 35.09.02.2002, address: 127.0.0.13, registeredAt: 2026-01-01T00:00:00Z }
 `);
-  const db = openDb(join(home, 'state', 'jfleet.db'));
+  const db = openDb(join(home, 'state', 'jfleet.db'), STATE_MIGRATIONS);
   const seq: Record<string, [string, string, HealthState[]]> = {
     'rambipuji-1': ['35.09.13.2006', 'Rambipuji', ['ok', 'ok', 'ok', 'ok']],
     'kencong-1': ['35.09.02.2001', 'Kencong', ['ok', 'critical', 'critical', 'critical']],
     'kencong-2': ['35.09.02.2002', 'Kencong', ['ok', 'ok', 'ok', 'unreachable']],
   };
   const now = Date.now();
+  const store = healthWriter(db);
   for (const [id, [village, district, states]] of Object.entries(seq)) {
-    let mem = null;
+    let mem: DeviceMemory | null = null;
     states.forEach((s, i) => {
       const at = new Date(now - (states.length - i) * 600_000).toISOString();
       const t = nextState(mem, s, at, { maxAttempts: 3, flapHighPct: 30, flapLowPct: 20 });
       mem = t.memory;
-      db.prepare('INSERT INTO health_result (device, village, at, state, hard, silenced) VALUES (?, ?, ?, ?, ?, 0)').run(id, village, at, s, +t.memory.hard);
-      if (t.change) db.prepare('INSERT INTO health_change (device, from_state, to_state, hard, at) VALUES (?, ?, ?, ?, ?)').run(id, t.change.from, t.change.to, +t.change.hard, at);
+      store.addResult({ device: id, village, at, state: s, hard: t.memory.hard, silenced: false, tcpMs: null, sshMs: null, execMs: null, perf: {} });
+      if (t.change) store.addChange(id, t.change, at);
     });
     const m = mem!;
-    const checks = s2checks(m.state);
-    db.prepare(`INSERT INTO health_device (id, village, district, state, hard, flapping, since, last_seen, release, checks, attempt, hard_state, history, updated_at)
-      VALUES (?, ?, ?, ?, ?, 0, ?, ?, '1.2.0', ?, ?, ?, ?, ?)`).run(id, village, district, m.state, +m.hard, m.since, new Date(now).toISOString(), JSON.stringify(checks), m.attempt, m.hardState, JSON.stringify(m.history), new Date(now).toISOString());
+    const at = new Date(now).toISOString();
+    const status = { id, village, district, state: m.state, hard: m.hard, flapping: false, silenced: false, since: m.since, lastSeen: at, release: '1.2.0', checks: s2checks(m.state) };
+    store.putDevice(status, m, at);
   }
   db.close();
 });
 
-function s2checks(s: HealthState) {
+function s2checks(s: HealthState): CheckResult[] {
   if (s === 'critical') return [{ name: 'disk', state: 'critical', output: 'disk / 0% free (0 MiB)', perfdata: { disk_free_pct: 0 } }];
   if (s === 'unreachable') return [{ name: 'ssh', state: 'critical', output: 'timeout: handshake timed out', perfdata: {} }];
   return [{ name: 'disk', state: 'ok', output: 'disk / 50% free', perfdata: { disk_free_pct: 50 } }];

@@ -7,6 +7,7 @@ import { keptSession, runSweep, type SweepPool } from '../../src/health/sweep.js
 import { loadInventory } from '../../src/inventory/load.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 import { openDb } from '../../src/store/db.js';
+import { STATE_MIGRATIONS } from '../../src/state-db.js';
 import type { Context } from '../../src/context.js';
 import type { ExecResult, RemoteShell, Transport } from '../../src/transport/types.js';
 
@@ -60,7 +61,7 @@ describe('sweeps in a kept session', () => {
     const selection = { dir: home, packages: inv.packages, ref: loadVillages() };
     const s = standIns();
     const session = keptSession(s.pool);
-    const db = openDb(join(home, 'jfleet.db'));
+    const db = openDb(join(home, 'jfleet.db'), STATE_MIGRATIONS);
     try {
       const first = await runSweep(ctx, { selection, session, forks: 2, db, lock: false });
       expect(first.total).toBe(inv.packages.length);

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { runSweep, type SweepSession } from '../../src/health/sweep.js';
-import { openDb } from '../../src/store/db.js';
+import { openDb, type Db } from '../../src/store/db.js';
+import { openStateDb, STATE_MIGRATIONS } from '../../src/state-db.js';
 import { homePaths, type Context } from '../../src/context.js';
-import { readFleetStatus, readStateChanges } from '../../src/health/queries.js';
+import { readFleetStatus, readStateChanges } from '../../src/health/store.js';
 import type { SweepSummary } from '../../src/health/types.js';
 import type { RemoteShell } from '../../src/transport/types.js';
 import { jfleet } from '../helpers/cli.js';
@@ -16,6 +17,7 @@ const N = 20;
 let lab: Lab;
 let page: PageServer;
 let ctx: Context;
+let stateDb: Db;
 
 function makeCtx(home: string, env: Record<string, string>): Context {
   return {
@@ -30,7 +32,7 @@ const HEALTH_YAML = `thresholds: { load_warn: 1000, load_crit: 1000 }
 connect_timeout_ms: 3000
 timeout_ms: 6000
 `;
-const sweep = (extra: Partial<Parameters<typeof runSweep>[1]> = {}) => runSweep(ctx, { inventory: lab.inventoryDir, forks: 20, ...extra });
+const sweep = (extra: Partial<Parameters<typeof runSweep>[1]> = {}) => runSweep(ctx, { inventory: lab.inventoryDir, forks: 20, db: stateDb, ...extra });
 const byId = (s: SweepSummary) => new Map(s.devices.map((d) => [d.status.id, d]));
 
 beforeAll(async () => {
@@ -40,9 +42,11 @@ beforeAll(async () => {
   writeFileSync(join(lab.inventoryDir, 'health.yaml'), HEALTH_YAML);
   const home = mkdtempSync(join(tmpdir(), 'jfleet-health-lab-'));
   ctx = makeCtx(home, lab.env);
+  stateDb = openStateDb(home);
 });
 
 afterAll(async () => {
+  stateDb?.close();
   await lab?.stop();
   await page?.close();
 });
@@ -100,7 +104,7 @@ describe('sweeps against the lab', () => {
     expect(m.get(hung)?.status).toMatchObject({ state: 'unreachable', hard: true });
     expect(s.worst).toBe('unreachable');
     expect(s.exitCode).toBe(7);
-    const db = openDb(homePaths(ctx.home).db);
+    const db = openDb(homePaths(ctx.home).db, STATE_MIGRATIONS);
     try {
       const changes = readStateChanges(db, 0).filter((c) => c.id === blip);
       expect(changes.map((c) => [c.from, c.to, c.hard])).toEqual([[null, 'ok', true], ['ok', 'unreachable', false], ['unreachable', 'ok', false]]);
@@ -116,8 +120,8 @@ describe('sweeps against the lab', () => {
     const sel = await loadSelection(ctx, { inventory: lab.inventoryDir, limit: lab.devices.slice(5, 15).map((d) => d.id).join(',') });
     const session: SweepSession = { pool: await openPool(ctx, fast, sel), connected: new Map() };
     try {
-      const cold = await runSweep(ctx, { selection: sel, session });
-      const warm = await runSweep(ctx, { selection: sel, session });
+      const cold = await runSweep(ctx, { selection: sel, session, db: stateDb });
+      const warm = await runSweep(ctx, { selection: sel, session, db: stateDb });
       expect(cold.devices.every((d) => d.probe.sshMs !== null)).toBe(true);
       expect(warm.devices.every((d) => d.probe.sshMs === null && d.status.state === 'ok')).toBe(true);
     } finally {
@@ -131,7 +135,7 @@ describe('sweeps against the lab', () => {
     const sel = await loadSelection(ctx, { inventory: lab.inventoryDir, limit: lab.devices.slice(5, 10).map((d) => d.id).join(',') });
     const session = keptSession(await openPool(ctx, fast, sel));
     try {
-      const first = await runSweep(ctx, { selection: sel, session });
+      const first = await runSweep(ctx, { selection: sel, session, db: stateDb });
       expect(first.devices.map((d) => d.status.state)).toEqual(sel.packages.map(() => 'ok'));
       const shells = new Map([...session.shells!].map(([id, s]) => [id, s.probe.shell]));
       expect([...shells.keys()].sort()).toEqual(sel.packages.map((p) => p.id).sort());
@@ -140,15 +144,15 @@ describe('sweeps against the lab', () => {
       const victim = sel.packages[0].id;
       const before = await pidOf(shells.get(victim)!);
       expect(before).toMatch(/^\d+$/);
-      const second = await runSweep(ctx, { selection: sel, session });
+      const second = await runSweep(ctx, { selection: sel, session, db: stateDb });
       expect(second.devices.every((d) => d.status.state === 'ok' && d.probe.sshMs === null)).toBe(true);
       for (const [id, s] of session.shells!) expect(s.probe.shell).toBe(shells.get(id));
       expect(await pidOf(shells.get(victim)!)).toBe(before);
       // killed on the device (an admin, the OOM killer): that sweep falls back to exec, the next opens a new shell
       lab.run(victim, `kill -9 ${before}`);
-      const third = await runSweep(ctx, { selection: sel, session });
+      const third = await runSweep(ctx, { selection: sel, session, db: stateDb });
       expect(third.devices.find((d) => d.status.id === victim)?.status.state).toBe('ok');
-      const fourth = await runSweep(ctx, { selection: sel, session });
+      const fourth = await runSweep(ctx, { selection: sel, session, db: stateDb });
       expect(fourth.devices.find((d) => d.status.id === victim)?.status.state).toBe('ok');
       const replaced = session.shells!.get(victim)!.probe.shell;
       expect(replaced).not.toBe(shells.get(victim));

@@ -7,8 +7,9 @@ import { loadVillages } from '../../src/inventory/villages.js';
 import { buildReport } from '../../src/report/build.js';
 import type { Report } from '../../src/report/contract.js';
 import { uuidv7 } from '../../src/report/ids.js';
-import { startCentral, type CentralHooks, type CentralServer } from '../../src/report/server.js';
+import { startCentral, type CentralHooks, type CentralServer } from '../../src/central/server.js';
 import { openDb, type Db } from '../../src/store/db.js';
+import { STATE_MIGRATIONS } from '../../src/state-db.js';
 
 export const TOKEN = 'test-token-4f1b9c0e7d';
 export const RUNNER = { id: '0b6c8f9e-4a1d-4c47-9a51-6f3e2d1c0b9a', name: 'runner-test', version: '0.1.0' };
@@ -18,7 +19,7 @@ export function tempDir(prefix = 'jfleet-report-'): string {
 }
 
 export function runnerDb(dir = tempDir()): Db {
-  return openDb(join(dir, 'state', 'jfleet.db'));
+  return openDb(join(dir, 'state', 'jfleet.db'), STATE_MIGRATIONS);
 }
 
 /** n devices in distinct villages, states cycling through `states`. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../src/report/client.js';
 import { deliverOutbox, enqueueReport, listOutbox, readOutboxBody, retryOutbox } from '../../src/report/outbox.js';
-import { startCentral, type CentralServer } from '../../src/report/server.js';
+import { startCentral, type CentralServer } from '../../src/central/server.js';
 import type { Db } from '../../src/store/db.js';
 import { central, runnerDb, sampleReport, tempDir, TOKEN } from './helpers.js';
 

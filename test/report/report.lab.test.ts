@@ -4,16 +4,17 @@
  * each state change in exactly one report, and the central fleet matches what health knows.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { homePaths, type Context } from '../../src/context.js';
-import { readFleetStatus, readStateChanges } from '../../src/health/queries.js';
+import { readFleetStatus, readStateChanges } from '../../src/health/store.js';
 import { runSweep } from '../../src/health/sweep.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import type { Report } from '../../src/report/contract.js';
 import { listOutbox, readOutboxBody } from '../../src/report/outbox.js';
-import { startCentral, type CentralServer } from '../../src/report/server.js';
+import { startCentral, type CentralServer } from '../../src/central/server.js';
 import { flushOutbox, reportNow } from '../../src/report/service.js';
 import { openDb } from '../../src/store/db.js';
+import { openStateDb, STATE_MIGRATIONS } from '../../src/state-db.js';
 import { tempDir, TOKEN } from './helpers.js';
 
 const N = 6;
@@ -47,11 +48,13 @@ describe('reports from real sweeps', () => {
     const home = tempDir('jfleet-report-lab-');
     const ctx = makeCtx(home, { ...lab.env, JFLEET_API_URL: `http://127.0.0.1:${port}`, JFLEET_API_TOKEN: TOKEN, JFLEET_API_TIMEOUT_MS: '3000' });
     const ids: string[] = [];
+    const stateDb = openStateDb(home);
+    onTestFinished(() => stateDb.close());
     for (let sweep = 0; sweep < 3; sweep++) {
       if (sweep === 1) await lab.powerOff(lab.devices[0].id);
-      const s = await runSweep(ctx, { inventory: lab.inventoryDir, forks: N });
+      const s = await runSweep(ctx, { inventory: lab.inventoryDir, forks: N, db: stateDb });
       expect(s.total).toBe(N);
-      const r = await reportNow(ctx, {});
+      const r = await reportNow(ctx, stateDb, {});
       ids.push(r.report.reportId);
       expect(r.report.fleet.packages).toHaveLength(N);
       expect(r.send?.delivered).toEqual([]);
@@ -60,7 +63,7 @@ describe('reports from real sweeps', () => {
     }
 
     srv = await startCentral({ port, dbFile, token: TOKEN });
-    const { send } = await flushOutbox(ctx, { waitMs: 60_000, force: true });
+    const { send } = await flushOutbox(ctx, stateDb, { waitMs: 60_000, force: true });
     expect(send.delivered).toEqual(ids);
     expect(send.pending).toBe(0);
     expect(srv.storedReportIds()).toEqual(ids);
@@ -68,7 +71,7 @@ describe('reports from real sweeps', () => {
     expect(srv.stats.stored).toBe(3);
 
     // every state change health recorded is in exactly one report, in order
-    const db = openDb(homePaths(home).db);
+    const db = openDb(homePaths(home).db, STATE_MIGRATIONS);
     try {
       const reports = ids.map((id) => readOutboxBody(db, id) as Report);
       const seqs = reports.flatMap((r) => r.changes.map((c) => c.seq));

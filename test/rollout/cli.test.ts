@@ -10,6 +10,7 @@ import lockfile from 'proper-lockfile';
 import * as tar from 'tar';
 import { jfleet, tempHome } from '../helpers/cli.js';
 import { openDb } from '../../src/store/db.js';
+import { STATE_MIGRATIONS } from '../../src/state-db.js';
 import { RolloutStore } from '../../src/rollout/state.js';
 
 let work: string;
@@ -135,7 +136,7 @@ describe('jfleet rollout (no devices needed)', () => {
 
   it('status shows an interrupted rollout (human and --json); abort closes it; resume then refuses', async () => {
     const home = tempHome();
-    const db = openDb(join(home, 'state', 'jfleet.db'));
+    const db = openDb(join(home, 'state', 'jfleet.db'), STATE_MIGRATIONS);
     const store = new RolloutStore(db, () => new Date('2026-11-28T10:00:00Z'));
     const id = store.create({ release: '1.4.0', inventory: '/inv', waves: '1,100%', maxFail: '5%', options: {}, plan: [['k-a'], ['k-b', 'k-c', 'k-d']] });
     store.setDevice(id, 'k-a', 'updating');

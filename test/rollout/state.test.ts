@@ -1,10 +1,11 @@
 /** The rollout tables (in-memory SQLite with the real migrations). */
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/store/db.js';
+import { rolloutMigrations } from '../../src/rollout/migrations.js';
 import { RolloutStore } from '../../src/rollout/state.js';
 
 describe('persisted rollout state', () => {
-  const store = () => new RolloutStore(openDb(':memory:'), () => new Date('2026-11-28T10:00:00Z'));
+  const store = () => new RolloutStore(openDb(':memory:', rolloutMigrations), () => new Date('2026-11-28T10:00:00Z'));
 
   it('records transitions, refuses illegal ones, and counts attempts once per start', () => {
     const s = store();

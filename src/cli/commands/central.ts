@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { Context } from '../../context.js';
 import { positiveInt } from '../shared.js';
 
-/** jfleet central serve (issue 6): the reference central API server and dashboard. */
+/** jfleet central serve: the reference central API server and dashboard. */
 export function register(program: Command, ctx: Context): void {
   const central = program.command('central').description('the reference central reporting server (for regencies without a central API, tests and the demo)');
   central
@@ -28,7 +28,7 @@ Examples:
   $ jfleet report && xdg-open http://127.0.0.1:8480/`,
     )
     .action(async (opts: { port: number; host: string; db?: string; token?: string; tlsCert?: string; tlsKey?: string }) => {
-      const { centralServeCommand } = await import('../../report/commands.js');
+      const { centralServeCommand } = await import('../handlers/central.js');
       await centralServeCommand(ctx, opts);
     });
 }

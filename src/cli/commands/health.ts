@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { Context } from '../../context.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt } from '../shared.js';
 
-/** jfleet check, sweep, status, history, silence (issue 5). Reference: docs/health.md. */
+/** jfleet check, sweep, status, history, silence. Reference: docs/health.md. */
 export function register(program: Command, ctx: Context): void {
   program
     .command('sweep')
@@ -12,6 +12,7 @@ export function register(program: Command, ctx: Context): void {
     .addOption(jsonOption())
     .addOption(forksOption())
     .option('--wait', 'if another sweep is running, wait for it instead of exiting 75')
+    .option('--report', 'then queue a report and send the outbox, as jfleet report does (docs/reporting.md)')
     .addHelpText(
       'after',
       `
@@ -22,14 +23,17 @@ from health.yaml in the inventory directory (docs/health.md).
 Exit codes (the worst HARD state of a device that is neither silenced nor flapping):
   0 ok (soft problems do not count)   1 warn   3 unknown   6 critical   7 unreachable
   2 usage or input error   75 another sweep holds the lock   130 cancelled
+With --report, the report's exit code wins when it fails (see jfleet report --help): 1 reports
+left queued, 2 no central API configured or the token refused, 75 the outbox is busy.
 
 Examples:
   $ jfleet sweep
   $ jfleet sweep --limit Kencong --json
-  $ jfleet sweep --forks 100 --wait       # from cron: queue behind a running sweep`,
+  $ jfleet sweep --forks 100 --wait       # from cron: queue behind a running sweep
+  $ jfleet sweep --report                 # sweep, then report to the central API`,
     )
-    .action(async (opts: { limit?: string; json?: boolean; forks?: number; wait?: boolean }, cmd: Command) => {
-      const { sweepCommand } = await import('../../health/service.js');
+    .action(async (opts: { limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean }, cmd: Command) => {
+      const { sweepCommand } = await import('../handlers/health.js');
       await sweepCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
     });
 
@@ -49,7 +53,7 @@ Examples:
   # Nagios: define command { command_name check_jfleet  command_line jfleet check $HOSTNAME$ }`,
     )
     .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const { checkCommand } = await import('../../health/service.js');
+      const { checkCommand } = await import('../handlers/health.js');
       await checkCommand(ctx, id, { inventory: globals(cmd).inventory });
     });
 
@@ -72,7 +76,7 @@ Examples:
   $ jfleet status --map fleet.png          # also fleet.svg, fleet.html`,
     )
     .action(async (opts: { limit?: string; json?: boolean; watch?: boolean | string; map?: string }, cmd: Command) => {
-      const { statusCommand } = await import('../../health/service.js');
+      const { statusCommand } = await import('../handlers/health.js');
       await statusCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
     });
 
@@ -93,7 +97,7 @@ Examples:
   $ jfleet history kiosk-rambipuji-1 --days 7 --json`,
     )
     .action(async (id: string | undefined, opts: { days?: number; json?: boolean }) => {
-      const { historyCommand } = await import('../../health/service.js');
+      const { historyCommand } = await import('../handlers/health.js');
       await historyCommand(ctx, id, opts);
     });
 
@@ -120,7 +124,7 @@ Examples:
   $ jfleet silence kiosk-rambipuji-1 --clear`,
     )
     .action(async (id: string | undefined, opts: { for?: string; reason?: string; start?: string; list?: boolean; clear?: boolean; json?: boolean }, cmd: Command) => {
-      const { silenceCommand } = await import('../../health/service.js');
+      const { silenceCommand } = await import('../handlers/health.js');
       await silenceCommand(ctx, id, { ...opts, inventory: globals(cmd).inventory });
     });
 }

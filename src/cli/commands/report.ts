@@ -11,7 +11,7 @@ function seconds(flag: string) {
   };
 }
 
-/** jfleet report, jfleet outbox list|retry|drop (issue 6). */
+/** jfleet report, jfleet outbox list|retry|drop. */
 export function register(program: Command, ctx: Context): void {
   program
     .command('report')
@@ -44,7 +44,7 @@ Examples:
   $ JFLEET_API_URL=http://127.0.0.1:8480 JFLEET_API_TOKEN=... jfleet report --json`,
     )
     .action(async (opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }) => {
-      const { reportCommand } = await import('../../report/commands.js');
+      const { reportCommand } = await import('../handlers/report.js');
       await reportCommand(ctx, opts);
     });
 
@@ -68,7 +68,7 @@ Examples:
     .addOption(jsonOption())
     .addHelpText('after', '\nExamples:\n  $ jfleet outbox list\n  $ jfleet outbox list --all --json')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const { outboxListCommand } = await import('../../report/commands.js');
+      const { outboxListCommand } = await import('../handlers/report.js');
       await outboxListCommand(ctx, opts);
     });
 
@@ -79,7 +79,7 @@ Examples:
     .option('-a, --all', 'every dead-lettered and queued report')
     .addHelpText('after', '\nExamples:\n  $ jfleet outbox retry --all && jfleet report --flush\n  $ jfleet outbox retry 0190e3a1')
     .action(async (ids: string[], opts: { all?: boolean }) => {
-      const { outboxRetryCommand } = await import('../../report/commands.js');
+      const { outboxRetryCommand } = await import('../handlers/report.js');
       await outboxRetryCommand(ctx, ids, opts);
     });
 
@@ -91,7 +91,7 @@ Examples:
     .option('-y, --yes', 'confirm: dropping cannot be undone')
     .addHelpText('after', '\nExamples:\n  $ jfleet outbox drop --dead --yes\n  $ jfleet outbox drop 0190e3a1 --yes')
     .action(async (ids: string[], opts: { dead?: boolean; yes?: boolean }) => {
-      const { outboxDropCommand } = await import('../../report/commands.js');
+      const { outboxDropCommand } = await import('../handlers/report.js');
       await outboxDropCommand(ctx, ids, opts);
     });
 }

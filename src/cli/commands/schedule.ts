@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { Context } from '../../context.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, printJson, println } from '../shared.js';
 
-/** jfleet schedule run|install (issue 5). Reference: docs/schedule.md. */
+/** jfleet schedule run|install. Reference: docs/schedule.md. */
 export function register(program: Command, ctx: Context): void {
   const schedule = program.command('schedule').description('run sweeps and reports on a schedule (daemon), or install a timer for the one-shot sweep');
 
@@ -31,7 +31,7 @@ Examples:
   $ jfleet schedule run --sweep "*/30 * * * * *" --report "0 * * * *" --jitter 20`,
     )
     .action(async (opts: { sweep?: string; report?: string; jitter: number; stopTimeout: number; limit?: string; forks?: number }, cmd: Command) => {
-      const { scheduleRunCommand } = await import('../../schedule/commands.js');
+      const { scheduleRunCommand } = await import('../handlers/schedule.js');
       await scheduleRunCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
     });
 
@@ -60,7 +60,9 @@ Examples:
     )
     .action(async (opts: { kind?: 'systemd' | 'cron'; cron?: string; onCalendar?: string; jitter: number; dir?: string; crontab?: string; user?: string; limit?: string; json?: boolean }, cmd: Command) => {
       const { installSchedule } = await import('../../schedule/install.js');
-      const r = await installSchedule(ctx, { ...opts, jitterSec: opts.jitter, inventory: globals(cmd).inventory });
+      const { assertOutputs } = await import('../output-file.js');
+      const inventory = globals(cmd).inventory;
+      const r = await installSchedule(ctx, { ...opts, jitterSec: opts.jitter, inventory, checkOutputs: (o) => assertOutputs(ctx, o, { inventory }) });
       if (opts.json) return printJson(ctx, r);
       for (const f of r.files) println(ctx, `wrote ${f}`);
       println(ctx, `next: ${r.next}`);

@@ -8,7 +8,7 @@
  */
 import { renderMapSvg, STATE_COLORS, villageStates, type DistrictsGeoJson } from '../health/map.js';
 import type { VillageReference } from '../inventory/villages.js';
-import { STATE_ORDER, type FleetPackage, type FleetState, type HealthStateName } from './contract.js';
+import { STATE_ORDER, type FleetPackage, type FleetState, type HealthStateName } from '../report/contract.js';
 
 export type DistrictGeoJson = DistrictsGeoJson;
 

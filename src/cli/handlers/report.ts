@@ -1,13 +1,13 @@
 /**
- * Handlers of `jfleet report`, `jfleet outbox ...` and `jfleet central serve`: call one service,
- * render the result. Never prints the API token.
+ * Handlers of `jfleet report` and `jfleet outbox ...`: call one service, render the result,
+ * pick the exit code. Never prints the API token.
  */
-import { join, resolve } from 'node:path';
-import type { Context } from '../context.js';
-import { CancelledError, ExitStatus, UserError } from '../errors.js';
-import { printJson, println } from '../cli/shared.js';
-import type { SendOutcome } from './client.js';
-import type { SendSummary } from './outbox.js';
+import type { Context } from '../../context.js';
+import { CancelledError, ExitCode, ExitStatus } from '../../errors.js';
+import { printJson, println } from '../shared.js';
+import type { SendOutcome } from '../../report/client.js';
+import type { Db } from '../../store/db.js';
+import type { SendSummary } from '../../report/outbox.js';
 
 function short(id: string): string {
   return id.slice(0, 13);
@@ -30,12 +30,12 @@ function renderSend(ctx: Context, send: SendSummary, url: string): void {
 function exitFor(ctx: Context, send: SendSummary): void {
   if (ctx.signal.aborted) throw new CancelledError(`interrupted; ${send.pending} report(s) stay queued for the next run`);
   if (send.busy) {
-    throw new ExitStatus(75, `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`);
+    throw new ExitStatus(ExitCode.locked, `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`);
   }
   if (send.pending > 0) {
-    throw new ExitStatus(1, `${send.pending} report(s) still queued: ${send.lastError ?? 'not due yet'}${describeWait(send.nextAttemptAt, ctx.clock.now())}`);
+    throw new ExitStatus(ExitCode.reportsQueued, `${send.pending} report(s) still queued: ${send.lastError ?? 'not due yet'}${describeWait(send.nextAttemptAt, ctx.clock.now())}`);
   }
-  if (send.dead.length) throw new ExitStatus(1, `${send.dead.length} report(s) dead-lettered`);
+  if (send.dead.length) throw new ExitStatus(ExitCode.reportsQueued, `${send.dead.length} report(s) dead-lettered`);
 }
 
 function progress(ctx: Context, json?: boolean) {
@@ -59,16 +59,31 @@ function sendJson(send: SendSummary) {
   };
 }
 
+/** The state database for one command: opened here, handed down, closed when the command ends. */
+async function withStateDb<T>(ctx: Context, fn: (db: Db) => Promise<T> | T): Promise<T> {
+  const { openStateDb } = await import('../../state-db.js');
+  const db = openStateDb(ctx.home);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
 export async function reportCommand(ctx: Context, opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }): Promise<void> {
-  const { reportNow, flushOutbox } = await import('./service.js');
+  await withStateDb(ctx, (db) => reportWith(ctx, db, opts));
+}
+
+async function reportWith(ctx: Context, db: Db, opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }): Promise<void> {
+  const { reportNow, flushOutbox } = await import('../../report/service.js');
   const waitMs = Math.round(opts.wait * 1000);
   if (opts.dryRun) {
-    const r = await reportNow(ctx, { dryRun: true });
+    const r = await reportNow(ctx, db, { dryRun: true });
     printJson(ctx, r.report);
     return;
   }
   if (opts.flush) {
-    const { send, url } = await flushOutbox(ctx, { waitMs, force: true, send: { onAttempt: progress(ctx, opts.json) } });
+    const { send, url } = await flushOutbox(ctx, db, { waitMs, force: true, send: { onAttempt: progress(ctx, opts.json) } });
     if (opts.json) printJson(ctx, { url, ...sendJson(send) });
     else {
       if (!send.attempts && !send.busy && send.pending === 0) println(ctx, 'the outbox is empty');
@@ -76,20 +91,33 @@ export async function reportCommand(ctx: Context, opts: { dryRun?: boolean; flus
     }
     return exitFor(ctx, send);
   }
-  const r = await reportNow(ctx, { waitMs, send: { onAttempt: progress(ctx, opts.json) } });
-  const send = r.send!;
-  if (opts.json) {
-    printJson(ctx, { reportId: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length, url: r.url, ...sendJson(send) });
-  } else {
-    println(ctx, `queued report ${r.report.reportId} (${r.report.fleet.packages.length} package(s), ${r.report.changes.length} state change(s))`);
-    renderSend(ctx, send, r.url!);
-  }
+  const { doc, send } = await queueAndSend(ctx, db, { waitMs, json: opts.json });
+  if (opts.json) printJson(ctx, doc);
   exitFor(ctx, send);
 }
 
+/**
+ * Queue a report and send the outbox: `jfleet report`, and `jfleet sweep --report` after its
+ * sweep. Prints the human lines itself (unless json); returns the JSON document and the send,
+ * whose exit status `reportExit` throws.
+ */
+export async function queueAndSend(ctx: Context, db: Db, opts: { waitMs: number; json?: boolean }): Promise<{ doc: object; send: SendSummary }> {
+  const { reportNow } = await import('../../report/service.js');
+  const r = await reportNow(ctx, db, { waitMs: opts.waitMs, send: { onAttempt: progress(ctx, opts.json) } });
+  const send = r.send!;
+  if (!opts.json) {
+    println(ctx, `queued report ${r.report.reportId} (${r.report.fleet.packages.length} package(s), ${r.report.changes.length} state change(s))`);
+    renderSend(ctx, send, r.url!);
+  }
+  return { doc: { reportId: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length, url: r.url, ...sendJson(send) }, send };
+}
+
+/** Throws the exit status of a send that left reports queued, dead-lettered or busy. */
+export const reportExit = exitFor;
+
 export async function outboxListCommand(ctx: Context, opts: { all?: boolean; json?: boolean }): Promise<void> {
-  const { outboxList } = await import('./service.js');
-  const entries = outboxList(ctx, opts);
+  const { outboxList } = await import('../../report/service.js');
+  const entries = await withStateDb(ctx, (db) => outboxList(db, opts));
   if (opts.json) return printJson(ctx, entries);
   if (!entries.length) return println(ctx, opts.all ? 'the outbox is empty' : 'nothing queued or dead-lettered');
   const now = ctx.clock.now();
@@ -106,53 +134,15 @@ export async function outboxListCommand(ctx: Context, opts: { all?: boolean; jso
 }
 
 export async function outboxRetryCommand(ctx: Context, ids: string[], opts: { all?: boolean }): Promise<void> {
-  const { outboxRetry } = await import('./service.js');
-  const n = outboxRetry(ctx, { ids, all: opts.all });
+  const { outboxRetry, checkRetrySelection } = await import('../../report/service.js');
+  checkRetrySelection({ ids, all: opts.all });
+  const n = await withStateDb(ctx, (db) => outboxRetry(db, { ids, all: opts.all }));
   println(ctx, `${n} report(s) queued and due now; send them with jfleet report --flush`);
 }
 
 export async function outboxDropCommand(ctx: Context, ids: string[], opts: { dead?: boolean; yes?: boolean }): Promise<void> {
-  const { outboxDrop } = await import('./service.js');
-  const n = outboxDrop(ctx, { ids, dead: opts.dead, yes: opts.yes });
+  const { outboxDrop, checkDropSelection } = await import('../../report/service.js');
+  checkDropSelection({ ids, dead: opts.dead });
+  const n = await withStateDb(ctx, (db) => outboxDrop(db, { ids, dead: opts.dead, yes: opts.yes }));
   println(ctx, `dropped ${n} report(s)`);
-}
-
-export async function centralServeCommand(
-  ctx: Context,
-  opts: { port: number; host: string; db?: string; token?: string; tlsCert?: string; tlsKey?: string },
-): Promise<void> {
-  const token = opts.token ?? ctx.env.JFLEET_CENTRAL_TOKEN;
-  if (!token) {
-    throw new UserError('the central server needs a bearer token for runners', { hint: 'set JFLEET_CENTRAL_TOKEN (or pass --token)' });
-  }
-  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UserError('--tls-cert and --tls-key go together');
-  const { startCentral } = await import('./server.js');
-  const dbFile = opts.db ? resolve(ctx.cwd, opts.db) : join(ctx.home, 'central', 'central.db');
-  // Its own database may live in JFLEET_HOME/central (the default); nowhere else in jfleet's state or inputs.
-  if (opts.db !== undefined) (await import('../cli/output-file.js')).assertOutputs(ctx, [{ flag: '--db', file: dbFile, createDirs: true }], { homeExcept: ['central'] });
-  let server;
-  try {
-    server = await startCentral({
-      port: opts.port,
-      host: opts.host,
-      dbFile,
-      token,
-      tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
-    });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(`port ${opts.port} on ${opts.host} is already in use`, { hint: 'pick another with --port' });
-    if (code === 'EACCES') throw new UserError(`not allowed to listen on ${opts.host}:${opts.port}`);
-    throw e;
-  }
-  println(ctx, `jfleet central: serving ${server.url} (database ${dbFile})`);
-  println(ctx, `  dashboard: ${server.url}/`);
-  println(ctx, `  reports:   POST ${server.url}/v1/reports (bearer token)`);
-  println(ctx, '  stop with Ctrl-C');
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) return resolve();
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  await server.close();
-  ctx.stderr.write('jfleet central: stopped\n');
 }

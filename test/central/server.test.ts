@@ -2,7 +2,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceHistorySchema, FleetStateSchema, ReportAcceptedSchema } from '../../src/report/contract.js';
-import { central, sampleReport, TOKEN } from './helpers.js';
+import { central, sampleReport, TOKEN } from '../report/helpers.js';
 
 let srv: Awaited<ReturnType<typeof central>>;
 beforeAll(async () => {

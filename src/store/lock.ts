@@ -1,5 +1,6 @@
 /**
- * The sweep lock: two sweeps (a cron sweep, a technician's sweep, the daemon) never run at once.
+ * A lock file in the state directory, and the one process-liveness check. The sweep takes it so
+ * two sweeps (a cron sweep, a technician's sweep, the daemon) never run at once.
  *
  * A lock file created with O_EXCL holds the holder's pid; a holder that died (its pid is gone)
  * leaves a stale file that the next run takes over. Not proper-lockfile: its signal-exit hook
@@ -36,10 +37,10 @@ function readHolder(file: string): Holder | null {
   }
 }
 
-function alive(h: Holder): boolean {
-  if (h.host !== hostname()) return true; // cannot tell: respect it
+/** Is process `pid` on this machine still running? (EPERM: it is, but someone else's.) */
+export function pidAlive(pid: number): boolean {
   try {
-    process.kill(h.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
@@ -68,6 +69,11 @@ function createLockFile(file: string, text: string): void {
     throw writeFailure(e, file);
   }
   closeSync(fd);
+}
+
+function alive(h: Holder): boolean {
+  if (h.host !== hostname()) return true; // cannot tell: respect it
+  return pidAlive(h.pid);
 }
 
 export async function acquireLock(locksDir: string, name: string, opts: LockOptions = {}): Promise<HeldLock> {

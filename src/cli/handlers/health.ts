@@ -1,17 +1,17 @@
 /**
- * Handlers behind jfleet sweep, check, status, history and silence: parse-level work done by the
- * command files; here we call one service and render.
+ * Handlers of jfleet sweep, check, status, history and silence: the command files parse; here we
+ * call the health capability, render, and pick the exit code.
  */
-import type { Context } from '../context.js';
-import { homePaths } from '../context.js';
-import { ExitCode, ExitStatus, UserError, printable } from '../errors.js';
-import { openDb } from '../store/db.js';
-import { printJson, println } from '../cli/shared.js';
-import { evaluate, nagiosLine } from './checks.js';
-import { readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from './queries.js';
-import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from './render.js';
-import { addSilence, clearSilences, listSilences, parseDuration } from './silence.js';
-import type { HealthState, SweepSummary } from './types.js';
+import type { Context } from '../../context.js';
+import { ExitCode, ExitStatus, UserError, printable } from '../../errors.js';
+import { openStateDb } from '../../state-db.js';
+import type { Db } from '../../store/db.js';
+import { printJson, println } from '../shared.js';
+import { evaluate, nagiosLine } from '../../health/checks.js';
+import { addSilence, clearSilences, listSilences, readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from '../../health/store.js';
+import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from '../../health/render.js';
+import { parseDuration } from '../../health/silence.js';
+import type { HealthState, SweepSummary } from '../../health/types.js';
 
 async function painter(ctx: Context): Promise<Paint> {
   if (!ctx.color) return plain;
@@ -32,15 +32,40 @@ export function sweepJson(s: SweepSummary) {
   };
 }
 
-export async function sweepCommand(ctx: Context, opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean }): Promise<void> {
-  const { runSweep } = await import('./sweep.js');
-  const summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait });
-  const { recordFailed } = await import('../inventory/service.js');
-  await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
-  if (opts.json) printJson(ctx, sweepJson(summary));
-  else for (const l of renderSweep(summary, ctx.clock.now(), await painter(ctx))) println(ctx, l);
-  if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, 'sweep cancelled; results of the devices probed so far were stored');
-  if (summary.exitCode !== 0) throw new ExitStatus(summary.exitCode);
+/**
+ * `jfleet sweep [--report]`. With --report, a report is queued and the outbox sent after the
+ * sweep, as `jfleet report` would (one pass, no waiting): the exit code is the sweep's unless
+ * the report fails (reports left queued: 1; no API or token refused: 2; outbox busy: 75), which
+ * then wins, since the sweep's results are stored either way. A cancelled sweep sends nothing.
+ */
+export async function sweepCommand(ctx: Context, opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean }): Promise<void> {
+  const { runSweep } = await import('../../health/sweep.js');
+  // opened by the sweep when it first stores, while the first devices answer; kept for the report
+  let db: Db | undefined;
+  const stateDb = async () => (db ??= openStateDb(ctx.home));
+  try {
+    const summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait, db: stateDb });
+    const { recordFailed } = await import('../../inventory/service.js');
+    await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
+    if (!opts.json) for (const l of renderSweep(summary, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+    else if (!opts.report || ctx.signal.aborted) printJson(ctx, sweepJson(summary));
+    if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, 'sweep cancelled; results of the devices probed so far were stored');
+    if (opts.report) {
+      const { queueAndSend, reportExit } = await import('./report.js');
+      let sent;
+      try {
+        sent = await queueAndSend(ctx, await stateDb(), { waitMs: 0, json: opts.json });
+      } catch (e) {
+        if (opts.json) printJson(ctx, { ...sweepJson(summary), report: null });
+        throw e;
+      }
+      if (opts.json) printJson(ctx, { ...sweepJson(summary), report: sent.doc });
+      reportExit(ctx, sent.send);
+    }
+    if (summary.exitCode !== 0) throw new ExitStatus(summary.exitCode);
+  } finally {
+    (db as Db | undefined)?.close();
+  }
 }
 
 /** Nagios plugin contract: one line on stdout, exit 0/1/2/3; never exits 2 for a usage problem. */
@@ -51,18 +76,18 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   };
   let sel;
   try {
-    const { loadSelection } = await import('../inventory/service.js');
+    const { loadSelection } = await import('../../inventory/service.js');
     sel = await loadSelection(ctx, { inventory: opts.inventory });
   } catch (e) {
     return unknown(`cannot load the inventory: ${(e as Error).message}`);
   }
   const pkg = sel.packages.find((p) => p.id === id);
   if (!pkg) return unknown(`no package "${id}" in the inventory`);
-  const { loadHealthSettings } = await import('./settings.js');
+  const { loadHealthSettings } = await import('../../health/settings.js');
   const settings = loadHealthSettings(sel.dir);
   if (settings.issues.length) return unknown(`health.yaml: ${settings.issues[0].field ?? ''} ${settings.issues[0].message}`);
-  const { openPool, targetsFor, thresholdResolver } = await import('./sweep.js');
-  const { probeDevice, unreachableProbe } = await import('./probe.js');
+  const { openPool, targetsFor, thresholdResolver } = await import('../../health/sweep.js');
+  const { probeDevice, unreachableProbe } = await import('../../health/probe.js');
   const s = settings.value;
   let pool;
   try {
@@ -88,22 +113,31 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
 }
 
 export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?: boolean | string; map?: string; limit?: string; inventory?: string }): Promise<void> {
-  if (opts.map) (await import('./map-file.js')).assertMapFile(ctx, opts.map, opts.inventory);
-  const db = openDb(homePaths(ctx.home).db);
+  if (opts.map) {
+    (await import('../output-file.js')).assertOutputs(ctx, [{ flag: '--map', file: opts.map }], { inventory: opts.inventory });
+    (await import('../../health/map-file.js')).mapFormat(opts.map);
+  }
+  const db = openStateDb(ctx.home);
   try {
     const read = async () => {
       let list = readFleetStatus(db, ctx.clock.now());
       if (opts.limit) {
-        const { loadSelection } = await import('../inventory/service.js');
+        const { loadSelection } = await import('../../inventory/service.js');
         const ids = new Set((await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit })).packages.map((p) => p.id));
         list = list.filter((d) => ids.has(d.id));
       }
       return list;
     };
     if (opts.map) {
-      const { writeMapFile } = await import('./map-file.js');
+      const { mapFormat, writeMapFile } = await import('../../health/map-file.js');
+      const { writeError } = await import('../output-file.js');
       const list = await read();
-      await writeMapFile(opts.map, list, { now: ctx.clock.now(), env: ctx.env });
+      try {
+        mapFormat(opts.map);
+        await writeMapFile(opts.map, list, { now: ctx.clock.now(), env: ctx.env });
+      } catch (e) {
+        throw writeError(e, opts.map, '--map');
+      }
       if (!opts.json) println(ctx, `map of ${list.length} device(s) written to ${opts.map}`);
       else printJson(ctx, { map: opts.map, devices: list.length });
       return;
@@ -134,12 +168,12 @@ export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?
 export async function historyCommand(ctx: Context, id: string | undefined, opts: { days?: number; json?: boolean }): Promise<void> {
   const days = opts.days ?? 30;
   const since = new Date(ctx.clock.now().getTime() - days * 86400_000).toISOString();
-  const db = openDb(homePaths(ctx.home).db);
+  const db = openStateDb(ctx.home);
   try {
     if (!id) {
       const list = readAvailability(db, since);
       if (opts.json) return printJson(ctx, { days, since, villages: list });
-      const { loadVillages } = await import('../inventory/villages.js');
+      const { loadVillages } = await import('../../inventory/villages.js');
       const names = new Map(loadVillages().villages.map((v) => [v.code, v.name]));
       for (const l of renderAvailability(list, names, days)) println(ctx, l);
       return;
@@ -164,7 +198,7 @@ export async function silenceCommand(
   opts: { for?: string; reason?: string; start?: string; list?: boolean; clear?: boolean; json?: boolean; inventory?: string },
 ): Promise<void> {
   const now = ctx.clock.now();
-  const db = openDb(homePaths(ctx.home).db);
+  const db = openStateDb(ctx.home);
   try {
     if (opts.list || !id) {
       if (id && !opts.list) throw new UserError('give a package id to silence, or --list');
@@ -181,7 +215,7 @@ export async function silenceCommand(
     }
     if (!opts.for) throw new UserError('say how long: --for 2d (also 90m, 36h, 1w)');
     if (!opts.reason || !opts.reason.trim()) throw new UserError('say why: --reason "screen replaced, waiting for parts"', { hint: 'the reason is what the next technician reads' });
-    const { loadSelection } = await import('../inventory/service.js');
+    const { loadSelection } = await import('../../inventory/service.js');
     const sel = await loadSelection(ctx, { inventory: opts.inventory });
     if (!sel.packages.some((p) => p.id === id)) throw new UserError(`no package "${id}" in the inventory at ${sel.dir}`);
     const start = opts.start ? new Date(opts.start) : now;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlerting, nextState, percentStateChange, type DeviceMemory, type StatePolicy } from '../../src/health/state.js';
+import { isAlerting, nextState, percentStateChange, type DeviceMemory, type StatePolicy } from '../../src/health/machine.js';
 import type { HealthState } from '../../src/health/types.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/states/', import.meta.url));

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { acquireLock } from '../../src/schedule/lock.js';
+import { acquireLock, pidAlive } from '../../src/store/lock.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'jfleet-lock-'));
 
@@ -32,5 +32,13 @@ describe('sweep lock', () => {
     writeFileSync(join(d, 'sweep.lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
     const l = await acquireLock(d, 'sweep');
     await l.release();
+  });
+});
+
+describe('pidAlive', () => {
+  it('is true for a running process and false for one that exited', () => {
+    expect(pidAlive(process.pid)).toBe(true);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    expect(pidAlive(gone)).toBe(false);
   });
 });

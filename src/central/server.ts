@@ -28,7 +28,7 @@ import {
   type PackageSnapshot,
   type Report,
   type ContractStateChange,
-} from './contract.js';
+} from '../report/contract.js';
 import type { DistrictGeoJson } from './dashboard.js';
 import { centralMigrations } from './migrations.js';
 
