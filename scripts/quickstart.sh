@@ -4,8 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
-# npm install, not npm ci: vite 8 names an optional Windows-only package the registry does not serve,
-# which npm ci counts as a lock file out of sync. npm install still installs the locked versions.
-npm install --no-audit --no-fund
+
+npm ci --no-audit --no-fund
 npm run build
 exec ./bin/jfleet.js demo "$@"

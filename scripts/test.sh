@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# Installs what the tests need (system packages, npm packages), builds, and runs every test:
-# unit, CLI (spawning the built binary) and lab (real sshd devices on loopback).
+# Installs what the tests need and runs every test, fast part first:
+#   1. npm ci, lint (Biome: lint + format check), typecheck (src and test): no root, no system packages;
+#   2. system packages (openssh-server, chromium, ...; needs root), build, unit tests
+#      (pure code, data tables, CLI on the built binary, dashboard in headless Chromium);
+#   3. lab tests (real sshd devices on loopback; root).
+# Each stage stops the run on failure, so a lint or type error shows within a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-system-deps.sh
-# npm install, not npm ci: vite 8 names an optional Windows-only package the registry does not serve,
-# which npm ci counts as a lock file out of sync. npm install still installs the locked versions.
-npm install --no-audit --no-fund
+stage() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+stage 'npm ci'
+npm ci --no-audit --no-fund
+stage 'lint'
+npm run lint
+stage 'typecheck'
 npm run typecheck
-npm test
+
+stage 'system packages'
+bash scripts/install-system-deps.sh
+stage 'build'
+npm run build
+stage 'unit tests'
+npx vitest run --project unit
+
+stage 'lab tests'
+npx vitest run --project lab
+stage 'all tests passed'
