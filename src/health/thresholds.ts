@@ -81,12 +81,13 @@ export function parseThresholds(input: Record<string, unknown>, where: string): 
   const issues: ThresholdIssue[] = [];
   for (const [rawKey, raw] of Object.entries(input)) {
     const key = rawKey.includes('_') ? snakeToCamel(rawKey) : rawKey;
-    if (!(key in DEFAULT_THRESHOLDS)) {
+    // own keys only: a key such as valueOf or __proto__ is unknown, not a method of Object.prototype
+    if (!Object.hasOwn(DEFAULT_THRESHOLDS, key)) {
       issues.push({ key: `${where}.${rawKey}`, message: `unknown threshold (known: ${Object.keys(DEFAULT_THRESHOLDS).join(', ')})` });
       continue;
     }
     const k = key as keyof Thresholds;
-    const allowed = ENUMS[k];
+    const allowed = Object.hasOwn(ENUMS, k) ? ENUMS[k] : undefined;
     if (allowed) {
       if (typeof raw !== 'string' || !allowed.includes(raw)) issues.push({ key: `${where}.${rawKey}`, message: `must be one of ${allowed.join(', ')}` });
       else value[k] = raw;

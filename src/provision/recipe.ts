@@ -25,7 +25,7 @@ export const stepSchema = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9-]*$/),
     title: z.string(),
-    kind: z.string().refine((k) => k in STEP_KINDS, 'unknown step kind'),
+    kind: z.string().refine((k) => Object.hasOwn(STEP_KINDS, k), 'unknown step kind'),
     when: z.enum(['key_login_proven']).optional(),
     with: z.record(z.string(), z.unknown()).default({}),
   })
