@@ -39,6 +39,42 @@ export const CHECK_FILE = 'check';
 /** The kiosk app every release must carry. */
 export const INDEX_FILE = 'www/index.html';
 
+const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
+
+/** Bounds on a path inside a bundle: one name, and the whole path (what a stored manifest admits). */
+export const MAX_NAME_BYTES = 255;
+export const MAX_PATH_BYTES = 255;
+
+/**
+ * A bundle entry's name as it may be shown on one terminal line: control characters (C0, DEL,
+ * C1) as \xNN and a backslash doubled, so a hostile name can neither break nor recolour the line.
+ */
+export function showName(name: string): string {
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\\]/g, (c) => (c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/**
+ * Why `path` (relative, "/"-separated, no "./" prefix or trailing "/") may not be a bundle
+ * entry, or undefined when it may. The same names are then safe as files on the controller
+ * and the device, as manifest keys, in `sha256sum -c` lines and in a one-line message.
+ */
+export function bundlePathProblem(path: string): string | undefined {
+  if (path === '') return 'has an empty name';
+  if (path.startsWith('/')) return 'is an absolute path';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) return 'has a control character (newline, ESC, ...) in its name';
+  if (path.includes('\\')) return 'has a backslash in its name';
+  if (path.includes('\ufffd')) return 'has a name that is not valid UTF-8';
+  for (const part of path.split('/')) {
+    if (part === '') return 'has an empty path component ("//")';
+    if (part === '..' || part === '.') return `has a "${part}" path component`;
+    const n = utf8Bytes(part);
+    if (n > MAX_NAME_BYTES) return `has a name of ${n} bytes (at most ${MAX_NAME_BYTES})`;
+  }
+  const n = utf8Bytes(path);
+  if (n > MAX_PATH_BYTES) return `has a path of ${n} bytes (at most ${MAX_PATH_BYTES})`;
+  return undefined;
+}
+
 export function isValidVersion(v: string): boolean {
   return VERSION_RE.test(v);
 }
