@@ -34,6 +34,13 @@ import { centralMigrations } from './migrations.js';
 
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
+/**
+ * How far ahead of the server's clock a report's createdAt may be. A report dated further in
+ * the future is refused (422 "created_in_future"): it would otherwise outrank every honest
+ * report that follows it. Within the skew it is ordered as if created when it was received.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 /** Test and demo hook: answer a POST /v1/reports yourself (fault injection), or delay the answer. */
 export interface CentralHooks {
   /** return an answer to send instead of storing the report (e.g. a 500 or a 429 with Retry-After) */
@@ -109,7 +116,9 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
         }
         if ((req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') stats.gzipped++;
         const report = parseReport(await readBody(req));
-        const r = store.put(report, now());
+        const receivedAt = now();
+        checkClock(report, receivedAt);
+        const r = store.put(report, receivedAt);
         if (r.duplicate) stats.duplicates++;
         else stats.stored++;
         await opts.hooks?.afterStore?.(report.reportId, r.duplicate);
@@ -244,6 +253,17 @@ function parseReport(text: string): Report {
   return r.data;
 }
 
+/** A report dated beyond the allowed skew ahead of the server's clock is refused. */
+export function checkClock(report: Pick<Report, 'createdAt'>, receivedAt: Date): void {
+  const ahead = Date.parse(report.createdAt) - receivedAt.getTime();
+  if (ahead > MAX_CLOCK_SKEW_MS) {
+    throw new HttpError(422, {
+      error: 'created_in_future',
+      message: `createdAt ${report.createdAt} is ${Math.round(ahead / 1000)} s ahead of the server's clock (${receivedAt.toISOString()}); at most ${MAX_CLOCK_SKEW_MS / 1000} s is allowed: fix the runner's clock (NTP), then jfleet outbox retry`,
+    });
+  }
+}
+
 interface PackageRow {
   id: string;
   snapshot: string;
@@ -252,6 +272,12 @@ interface PackageRow {
   report_id: string;
   reported_at: string;
   runner_name: string;
+  order_ms: number;
+}
+
+/** The ordering key of a report's snapshots: min(createdAt, receivedAt) in epoch ms. Pure. */
+export function orderKey(createdAt: string, receivedAt: Date): number {
+  return Math.min(Date.parse(createdAt), receivedAt.getTime());
 }
 
 /** The central database: reports by id (unique), the newest snapshot per package, history. */
@@ -263,9 +289,9 @@ export function centralStore(db: Db) {
   const getReport = db.prepare('SELECT received_at FROM central_reports WHERE report_id = ?');
   const getPackage = db.prepare('SELECT * FROM central_packages WHERE id = ?');
   const upsertPackage = db.prepare(
-    `INSERT INTO central_packages (id, snapshot, state, release, report_id, reported_at, runner_name) VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO central_packages (id, snapshot, state, release, report_id, reported_at, runner_name, order_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, state = excluded.state, release = excluded.release,
-       report_id = excluded.report_id, reported_at = excluded.reported_at, runner_name = excluded.runner_name`,
+       report_id = excluded.report_id, reported_at = excluded.reported_at, runner_name = excluded.runner_name, order_ms = excluded.order_ms`,
   );
   const insertHistory = db.prepare(
     'INSERT OR IGNORE INTO central_history (report_seq, package_id, report_id, at, state, release, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -299,11 +325,15 @@ export function centralStore(db: Db) {
           );
           if (ins.changes === 0) return { duplicate: true, receivedAt: (getReport.get(report.reportId) as { received_at: string }).received_at };
           const seq = Number(ins.lastInsertRowid);
+          // Ordered by the server's clock: a report counts as created when the runner says, but
+          // never later than the server received it, so no runner's clock can put a snapshot
+          // ahead of the reports that arrive after it.
+          const order = orderKey(report.createdAt, receivedAt);
           for (const p of report.fleet.packages) {
             const cur = getPackage.get(p.id) as PackageRow | undefined;
             // A report older than what we hold (another runner, or a late resend) does not roll the package back.
-            if (cur && Date.parse(cur.reported_at) > Date.parse(report.createdAt)) continue;
-            upsertPackage.run(p.id, JSON.stringify(p), p.state, p.release, report.reportId, report.createdAt, report.runner.name);
+            if (cur && cur.order_ms > order) continue;
+            upsertPackage.run(p.id, JSON.stringify(p), p.state, p.release, report.reportId, report.createdAt, report.runner.name, order);
             if (!cur || cur.state !== p.state || cur.release !== p.release) {
               insertHistory.run(seq, p.id, report.reportId, report.createdAt, p.state, p.release, p.lastSeen);
             }
@@ -315,7 +345,8 @@ export function centralStore(db: Db) {
     },
     fleet(now: Date): FleetState {
       const packages = (db.prepare('SELECT * FROM central_packages ORDER BY id').all() as PackageRow[]).map(toFleetPackage);
-      const last = db.prepare('SELECT max(created_at) AS at, count(*) AS n FROM central_reports').get() as { at: string | null; n: number };
+      // The server's clock: when the newest report arrived (a runner's createdAt may be skewed).
+      const last = db.prepare('SELECT max(received_at) AS at, count(*) AS n FROM central_reports').get() as { at: string | null; n: number };
       return { generatedAt: now.toISOString(), lastReportAt: last.at, reports: last.n, counts: countStates(packages), packages };
     },
     history(id: string): DeviceHistory | null {
