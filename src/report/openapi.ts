@@ -89,6 +89,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         'with 422 "created_in_future" (fix the runner\'s clock, then retry it). The server orders a',
         'package\'s snapshots by min(createdAt, time received), so no runner\'s clock can keep a',
         'snapshot ahead of the reports that arrive after it.',
+        '',
+        'The reference server answers only to its own Host names (else 421), may not be framed',
+        '(CSP frame-ancestors \'none\', X-Frame-Options DENY), accepts report bodies up to 16 MiB',
+        '(413) and holds at most 64 MiB of bodies at once (503 with Retry-After). Reads need the read',
+        'token (readAuth) when the server has one; without one they are open on loopback only.',
       ].join('\n'),
       license: { name: 'MIT', identifier: 'MIT' },
     },
@@ -122,7 +127,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             '400': errorResponse('not a valid report (dead-lettered by the runner)'),
             '401': errorResponse('missing or wrong bearer token'),
             '409': errorResponse('error "duplicate_report": already have it (treated as delivered)'),
-            '413': errorResponse('body too large'),
+            '413': errorResponse('body too large (the reference server: over 16 MiB decompressed)'),
+            '421': errorResponse('the Host header is not a name this server answers to'),
             '415': errorResponse('unsupported content type or encoding'),
             '422': errorResponse('error "created_in_future": createdAt is more than 5 minutes ahead of the server\'s clock (dead-lettered by the runner)'),
             '429': {
@@ -131,7 +137,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               content: json('ApiError'),
             },
             '500': errorResponse('server error (retried)'),
-            '503': errorResponse('unavailable (retried)'),
+            '503': {
+              description: 'unavailable, or too many bodies in flight (retried after Retry-After)',
+              headers: { 'Retry-After': { description: 'seconds', schema: { type: 'string' } } },
+              content: json('ApiError'),
+            },
           },
         },
       },
@@ -139,19 +149,23 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: {
           operationId: 'getFleet',
           summary: 'The fleet now: the newest snapshot of every package',
-          description: 'Open to read, like the dashboard: serve the reference server on loopback or behind a reverse proxy.',
-          security: [],
-          responses: { '200': { description: 'fleet state', content: json('FleetState') } },
+          description: 'Needs the read token when the server has one; open otherwise (loopback, or --public-read).',
+          security: [{}, { readAuth: [] }, { readBasic: [] }],
+          responses: {
+            '200': { description: 'fleet state', content: json('FleetState') },
+            '401': errorResponse('the server has a read token and the request did not carry it'),
+          },
         },
       },
       '/v1/devices/{id}/history': {
         get: {
           operationId: 'getDeviceHistory',
           summary: "One package's state history",
-          security: [],
+          security: [{}, { readAuth: [] }, { readBasic: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'package id' }],
           responses: {
             '200': { description: 'history, oldest first', content: json('DeviceHistory') },
+            '401': errorResponse('the server has a read token and the request did not carry it'),
             '404': errorResponse('no report mentioned this package'),
           },
         },
@@ -160,6 +174,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'the token set with jfleet config set api.token (or JFLEET_API_TOKEN)' },
+        readAuth: { type: 'http', scheme: 'bearer', description: 'the read token (jfleet central serve --read-token, or JFLEET_CENTRAL_READ_TOKEN)' },
+        readBasic: { type: 'http', scheme: 'basic', description: 'any user name, the read token as the password (what a browser prompts for)' },
       },
       schemas: componentSchemas(),
     },
