@@ -99,3 +99,30 @@ export class ExitStatus extends Error {
 export function printable(s: string): string {
   return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
 }
+
+/** What a secret is replaced with wherever jfleet prints or stores text. */
+export const REDACTED = '[redacted]';
+
+/**
+ * The user name and password of every URL in `text` (https://user:pass@host) replaced with
+ * [redacted]. For config printing, error lines and anything else that may quote a URL.
+ */
+export function redactUrlCredentials(text: string): string {
+  // the authority runs to the first / ? # or blank; its user info ends at its last @
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, `$1${REDACTED}@`);
+}
+
+/**
+ * Text made safe to print or store: each of `secrets` (also JSON-escaped and URL-encoded, as an
+ * echoing server may send it back), any "Bearer ..." / "Basic ..." credential and URL user info
+ * become [redacted]. Apply it before shortening text, so no prefix of a secret survives a cut.
+ */
+export function redact(text: string, secrets: Array<string | undefined> = []): string {
+  let out = text;
+  for (const s of secrets) {
+    if (!s || s.length < 4) continue;
+    for (const form of new Set([s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)])) out = out.split(form).join(REDACTED);
+  }
+  out = out.replace(/\b(Bearer|Basic)(\s+)(?!\[redacted\])[A-Za-z0-9._~+/=-]+/gi, `$1$2${REDACTED}`);
+  return redactUrlCredentials(out);
+}

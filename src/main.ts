@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Context } from './context.js';
 import { defaultContext } from './context.js';
-import { ExitCode, ExitStatus, UserError, InputError, formatIssue, printable } from './errors.js';
+import { ExitCode, ExitStatus, UserError, InputError, formatIssue, printable, redact } from './errors.js';
 
 /**
  * main(argv, ctx): builds the program, runs it, and maps every outcome to an exit code.
@@ -26,8 +26,9 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
 }
 
 export function reportError(err: unknown, ctx: Context): number {
-  // messages quote what the user typed or a file held: never let it drive the terminal
-  const say = (s: string) => ctx.stderr.write(printable(s));
+  // messages quote what the user typed or a file held: never let it drive the terminal, and
+  // never print a credential it may carry (a bearer token, a URL's user:password@)
+  const say = (s: string) => ctx.stderr.write(printable(redact(s)));
   if (err instanceof ExitStatus) {
     if (err.message) say(`jfleet: ${err.message}\n`);
     return err.exitCode;

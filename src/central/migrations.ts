@@ -47,4 +47,16 @@ export const centralMigrations: Migration[] = [
       CREATE INDEX central_changes_package ON central_changes (package_id, at);
     `,
   },
+  {
+    // The order in which snapshots replace each other: the report's createdAt, but never later
+    // than the server received it (a runner's clock cannot put a report ahead of the server's).
+    // Rows written before this column existed are ordered the same way.
+    name: 'central-002-order-by-server-clock',
+    sql: `
+      ALTER TABLE central_packages ADD COLUMN order_ms INTEGER NOT NULL DEFAULT 0;
+      UPDATE central_packages SET order_ms = coalesce((
+        SELECT CAST(round((min(julianday(r.created_at), julianday(r.received_at)) - 2440587.5) * 86400000) AS INTEGER)
+        FROM central_reports r WHERE r.report_id = central_packages.report_id), 0);
+    `,
+  },
 ];

@@ -8,14 +8,18 @@
  *   GET  /v1/devices/:id/history DeviceHistory
  *   GET  /                      dashboard (map + table); GET /healthz
  *
- * Writes need the token; reads are open (run it on loopback or behind a reverse proxy).
+ * Writes need the token. Reads need the read token when one is set; without one they are open
+ * on loopback only (or everywhere with publicRead: see access.ts). Every request's Host must be
+ * a name the server answers to (DNS rebinding), no page may frame it, and request bodies are
+ * bounded one by one (maxBodyBytes: 413) and together (inFlightBudgetBytes: 503 Retry-After).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { hostAllowed, readAccess } from './access.js';
 import { openDb, type Db } from '../store/db.js';
 import {
   countStates,
@@ -32,7 +36,24 @@ import {
 import type { DistrictGeoJson } from './dashboard.js';
 import { centralMigrations } from './migrations.js';
 
-export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/**
+ * The largest report body accepted (decompressed). A report of 500 packages (twice Jember's 248
+ * villages) with all 16 checks each at the contract's longest output line (1024 characters),
+ * 62-character ids, 128-character releases and 10,000 state changes (the most one report
+ * carries) is 10.4 MiB of JSON (test/central/limits.test.ts builds it); a real one is about
+ * 1 MiB. 16 MiB leaves half again as margin.
+ */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Body bytes all requests in flight may hold together; a request past it gets 503 + Retry-After. */
+export const IN_FLIGHT_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * How far ahead of the server's clock a report's createdAt may be. A report dated further in
+ * the future is refused (422 "created_in_future"): it would otherwise outrank every honest
+ * report that follows it. Within the skew it is ordered as if created when it was received.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** Test and demo hook: answer a POST /v1/reports yourself (fault injection), or delay the answer. */
 export interface CentralHooks {
@@ -57,6 +78,16 @@ export interface CentralOptions {
   tls?: { certFile: string; keyFile: string };
   hooks?: CentralHooks;
   now?: () => Date;
+  /** reads need `Authorization: Bearer READTOKEN` (or Basic with it as the password), even on loopback */
+  readToken?: string;
+  /** reads are open on a non-loopback address too (the operator said so) */
+  publicRead?: boolean;
+  /** Host names the server answers to, besides its bind address and localhost */
+  serverNames?: string[];
+  /** per-request body limit (decompressed), default MAX_BODY_BYTES */
+  maxBodyBytes?: number;
+  /** body bytes all requests may hold at once, default IN_FLIGHT_BUDGET_BYTES */
+  inFlightBudgetBytes?: number;
 }
 
 export interface CentralServer {
@@ -66,6 +97,10 @@ export interface CentralServer {
   stats: { posts: number; stored: number; duplicates: number; unauthorized: number; gzipped: number };
   /** the report ids stored, in arrival order */
   storedReportIds(): string[];
+  /** body bytes held by requests in flight right now */
+  bodyBytesInFlight(): number;
+  /** whether reads need the read token */
+  reads: 'open' | 'token';
   close(): Promise<void>;
 }
 
@@ -73,13 +108,29 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: ApiErrorBody,
+    readonly headers: Record<string, string> = {},
   ) {
     super(body.message);
   }
 }
 
+/** Headers on every answer: nothing may frame the server (clickjacking), no type sniffing. */
+const BASE_HEADERS = {
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+} as const;
+const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
+const DASHBOARD_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
 export async function startCentral(opts: CentralOptions): Promise<CentralServer> {
   if (!opts.token) throw new Error('startCentral: a token is required');
+  const bindHost = opts.host ?? '127.0.0.1';
+  const access = readAccess(bindHost, { readToken: opts.readToken, publicRead: opts.publicRead });
+  if ('refuse' in access) throw new Error(`startCentral: ${access.refuse}`);
+  const readTokenHash = opts.readToken ? sha256(opts.readToken) : null;
+  const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const budget = { max: opts.inFlightBudgetBytes ?? IN_FLIGHT_BUDGET_BYTES, used: 0 };
   const now = opts.now ?? (() => new Date());
   const db = openDb(opts.dbFile, centralMigrations);
   // A report the server acknowledged must survive a power cut: the runner will not send it again.
@@ -95,7 +146,14 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://central');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    const held = { bytes: 0 };
     try {
+      if (!hostAllowed(req.headers.host, { bindHost, serverNames: opts.serverNames })) {
+        throw new HttpError(421, {
+          error: 'misdirected_request',
+          message: 'this server does not answer to that Host name (add it with --server-name)',
+        });
+      }
       if (req.method === 'POST' && path === '/v1/reports') {
         stats.posts++;
         if (!authorised(req.headers.authorization, tokenHash)) {
@@ -108,8 +166,10 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
           return send(res, injected.status, injected.body ?? { error: 'injected', message: `injected HTTP ${injected.status}` }, injected.headers);
         }
         if ((req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') stats.gzipped++;
-        const report = parseReport(await readBody(req));
-        const r = store.put(report, now());
+        const report = parseReport(await readBody(req, maxBody, budget, held));
+        const receivedAt = now();
+        checkClock(report, receivedAt);
+        const r = store.put(report, receivedAt);
         if (r.duplicate) stats.duplicates++;
         else stats.stored++;
         await opts.hooks?.afterStore?.(report.reportId, r.duplicate);
@@ -117,6 +177,13 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
       }
       if (req.method === 'GET' || req.method === 'HEAD') {
         if (path === '/healthz') return send(res, 200, { ok: true });
+        if (readTokenHash && !readAuthorised(req.headers.authorization, readTokenHash)) {
+          throw new HttpError(
+            401,
+            { error: 'unauthorized', message: 'reads need the read token (Authorization: Bearer READTOKEN, or any user name with it as the password)' },
+            { 'www-authenticate': 'Basic realm="jfleet central", charset="UTF-8"' },
+          );
+        }
         if (path === '/v1/fleet') return send(res, 200, store.fleet(now()));
         const m = /^\/v1\/devices\/([a-z0-9-]{1,63})\/history$/.exec(path);
         if (m) {
@@ -126,12 +193,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
         }
         if (path === '/' || path === '/dashboard') {
           const html = renderDashboard(store.fleet(now()), { now: now(), ref, geo });
-          res.writeHead(200, {
-            'content-type': 'text/html; charset=utf-8',
-            'cache-control': 'no-store',
-            'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'",
-            'x-content-type-options': 'nosniff',
-          });
+          res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DASHBOARD_CSP });
           return res.end(req.method === 'HEAD' ? undefined : html);
         }
       }
@@ -140,11 +202,18 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
       }
       throw new HttpError(404, { error: 'not_found', message: `no route ${req.method} ${path}` });
     } catch (e) {
-      if (e instanceof HttpError) return send(res, e.status, e.body);
+      if (e instanceof HttpError) {
+        // A POST refused before its body was read: the rest is discarded as it arrives (never
+        // held), so the sender can read the answer; a sender that keeps pouring is cut off.
+        if (req.method === 'POST' && !req.readableEnded) discardRest(req, maxBody);
+        return send(res, e.status, e.body, e.headers);
+      }
       // The runner went away mid-request (killed, link cut): nothing to answer, nothing stored.
       if (req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as Error).message === 'aborted') return;
       process.stderr.write(`jfleet central: internal error on ${req.method} ${path}: ${(e as Error).stack ?? e}\n`);
       return send(res, 500, { error: 'internal', message: 'internal server error' });
+    } finally {
+      budget.used -= held.bytes;
     }
   };
 
@@ -155,7 +224,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, bindHost, () => resolve());
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -166,6 +235,8 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
     port: addr.port,
     stats,
     storedReportIds: () => store.reportIds(),
+    bodyBytesInFlight: () => budget.used,
+    reads: access.mode,
     async close() {
       if (closed) return;
       closed = true;
@@ -187,10 +258,38 @@ function authorised(header: string | undefined, tokenHash: Buffer): boolean {
   return Boolean(m) && timingSafeEqual(sha256(m![1]), tokenHash);
 }
 
+/** Reads: `Bearer READTOKEN`, or HTTP Basic (what a browser prompts for) with it as the password. */
+function readAuthorised(header: string | undefined, readTokenHash: Buffer): boolean {
+  const h = header ?? '';
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  if (bearer) return timingSafeEqual(sha256(bearer[1]), readTokenHash);
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(h);
+  if (!basic) return false;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && timingSafeEqual(sha256(decoded.slice(colon + 1)), readTokenHash);
+}
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return void res.end();
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-security-policy': JSON_CSP, ...headers });
   res.end(text);
+}
+
+/** Drops what is left of a refused body without keeping it; past `limit` more bytes or 10 s, closes the connection. */
+function discardRest(req: IncomingMessage, limit: number): void {
+  let dropped = 0;
+  const cut = () => req.socket?.destroy();
+  const timer = setTimeout(cut, 10_000);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    dropped += c.length;
+    if (dropped > limit) cut();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 async function drain(req: IncomingMessage): Promise<void> {
@@ -199,7 +298,12 @@ async function drain(req: IncomingMessage): Promise<void> {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * Reads a report body, refusing it as soon as it passes the per-request limit (413) or the
+ * bytes all requests hold would pass the budget (503): neither reads the rest. `held` is what
+ * this request holds from the budget; the caller gives it back when the request is done.
+ */
+async function readBody(req: IncomingMessage, maxBody: number, budget: { max: number; used: number }, held: { bytes: number }): Promise<string> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
     await drain(req);
@@ -210,19 +314,37 @@ async function readBody(req: IncomingMessage): Promise<string> {
     await drain(req);
     throw new HttpError(415, { error: 'unsupported_encoding', message: `content-encoding ${enc} is not supported (gzip or identity)` });
   }
-  const source = enc === 'gzip' ? req.pipe(createGunzip()) : req;
+  const tooLarge = () => new HttpError(413, { error: 'too_large', message: `a report may be at most ${maxBody} bytes` });
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBody) throw tooLarge();
+  const gunzip: Gunzip | null = enc === 'gzip' ? createGunzip() : null;
+  const source = gunzip ? req.pipe(gunzip) : req;
   const chunks: Buffer[] = [];
   let size = 0;
-  try {
-    for await (const c of source as AsyncIterable<Buffer>) {
+  await new Promise<void>((resolve, reject) => {
+    const stop = (e: Error) => {
+      source.off('data', onData);
+      if (gunzip) {
+        req.unpipe(gunzip);
+        gunzip.destroy();
+      }
+      reject(e);
+    };
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) throw new HttpError(413, { error: 'too_large', message: `a report may be at most ${MAX_BODY_BYTES} bytes` });
+      if (size > maxBody) return stop(tooLarge());
+      if (budget.used + c.length > budget.max) {
+        return stop(new HttpError(503, { error: 'busy', message: 'the server holds too many report bodies right now; retry shortly' }, { 'retry-after': '5' }));
+      }
+      budget.used += c.length;
+      held.bytes += c.length;
       chunks.push(c);
-    }
-  } catch (e) {
-    if (e instanceof HttpError) throw e;
-    throw new HttpError(400, { error: 'bad_body', message: `cannot read the body: ${(e as Error).message}` });
-  }
+    };
+    source.on('data', onData);
+    source.once('end', () => resolve());
+    source.once('error', (e) => stop(new HttpError(400, { error: 'bad_body', message: `cannot read the body: ${e.message}` })));
+    req.once('aborted', () => stop(new Error('aborted')));
+  });
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -244,6 +366,17 @@ function parseReport(text: string): Report {
   return r.data;
 }
 
+/** A report dated beyond the allowed skew ahead of the server's clock is refused. */
+export function checkClock(report: Pick<Report, 'createdAt'>, receivedAt: Date): void {
+  const ahead = Date.parse(report.createdAt) - receivedAt.getTime();
+  if (ahead > MAX_CLOCK_SKEW_MS) {
+    throw new HttpError(422, {
+      error: 'created_in_future',
+      message: `createdAt ${report.createdAt} is ${Math.round(ahead / 1000)} s ahead of the server's clock (${receivedAt.toISOString()}); at most ${MAX_CLOCK_SKEW_MS / 1000} s is allowed: fix the runner's clock (NTP), then jfleet outbox retry`,
+    });
+  }
+}
+
 interface PackageRow {
   id: string;
   snapshot: string;
@@ -252,6 +385,12 @@ interface PackageRow {
   report_id: string;
   reported_at: string;
   runner_name: string;
+  order_ms: number;
+}
+
+/** The ordering key of a report's snapshots: min(createdAt, receivedAt) in epoch ms. Pure. */
+export function orderKey(createdAt: string, receivedAt: Date): number {
+  return Math.min(Date.parse(createdAt), receivedAt.getTime());
 }
 
 /** The central database: reports by id (unique), the newest snapshot per package, history. */
@@ -263,9 +402,9 @@ export function centralStore(db: Db) {
   const getReport = db.prepare('SELECT received_at FROM central_reports WHERE report_id = ?');
   const getPackage = db.prepare('SELECT * FROM central_packages WHERE id = ?');
   const upsertPackage = db.prepare(
-    `INSERT INTO central_packages (id, snapshot, state, release, report_id, reported_at, runner_name) VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO central_packages (id, snapshot, state, release, report_id, reported_at, runner_name, order_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, state = excluded.state, release = excluded.release,
-       report_id = excluded.report_id, reported_at = excluded.reported_at, runner_name = excluded.runner_name`,
+       report_id = excluded.report_id, reported_at = excluded.reported_at, runner_name = excluded.runner_name, order_ms = excluded.order_ms`,
   );
   const insertHistory = db.prepare(
     'INSERT OR IGNORE INTO central_history (report_seq, package_id, report_id, at, state, release, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -299,11 +438,15 @@ export function centralStore(db: Db) {
           );
           if (ins.changes === 0) return { duplicate: true, receivedAt: (getReport.get(report.reportId) as { received_at: string }).received_at };
           const seq = Number(ins.lastInsertRowid);
+          // Ordered by the server's clock: a report counts as created when the runner says, but
+          // never later than the server received it, so no runner's clock can put a snapshot
+          // ahead of the reports that arrive after it.
+          const order = orderKey(report.createdAt, receivedAt);
           for (const p of report.fleet.packages) {
             const cur = getPackage.get(p.id) as PackageRow | undefined;
             // A report older than what we hold (another runner, or a late resend) does not roll the package back.
-            if (cur && Date.parse(cur.reported_at) > Date.parse(report.createdAt)) continue;
-            upsertPackage.run(p.id, JSON.stringify(p), p.state, p.release, report.reportId, report.createdAt, report.runner.name);
+            if (cur && cur.order_ms > order) continue;
+            upsertPackage.run(p.id, JSON.stringify(p), p.state, p.release, report.reportId, report.createdAt, report.runner.name, order);
             if (!cur || cur.state !== p.state || cur.release !== p.release) {
               insertHistory.run(seq, p.id, report.reportId, report.createdAt, p.state, p.release, p.lastSeen);
             }
@@ -315,7 +458,8 @@ export function centralStore(db: Db) {
     },
     fleet(now: Date): FleetState {
       const packages = (db.prepare('SELECT * FROM central_packages ORDER BY id').all() as PackageRow[]).map(toFleetPackage);
-      const last = db.prepare('SELECT max(created_at) AS at, count(*) AS n FROM central_reports').get() as { at: string | null; n: number };
+      // The server's clock: when the newest report arrived (a runner's createdAt may be skewed).
+      const last = db.prepare('SELECT max(received_at) AS at, count(*) AS n FROM central_reports').get() as { at: string | null; n: number };
       return { generatedAt: now.toISOString(), lastReportAt: last.at, reports: last.n, counts: countStates(packages), packages };
     },
     history(id: string): DeviceHistory | null {

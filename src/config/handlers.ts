@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
-import { ExitStatus } from '../errors.js';
+import { ExitStatus, redactUrlCredentials } from '../errors.js';
 import { printJson } from '../cli/shared.js';
 import { findKey, getIn, loadConfigWithOrigin, setConfigValue, unsetConfigValue } from './config.js';
 import { configKeys, maskSecret, type ConfigKey } from './schema.js';
@@ -9,7 +9,8 @@ const PATH_KEYS = new Set(['inventory', 'keyFile', 'api.caFile']);
 
 function shown(k: ConfigKey, v: unknown): unknown {
   if (v === undefined) return undefined;
-  return k.secret ? maskSecret(String(v)) : v;
+  if (k.secret) return maskSecret(String(v));
+  return typeof v === 'string' ? redactUrlCredentials(v) : v; // api.url may carry user:password@
 }
 
 export async function configList(ctx: Context, opts: { json?: boolean }): Promise<void> {

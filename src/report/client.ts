@@ -2,12 +2,13 @@
  * The HTTP client for the central API: Node's fetch (undici) with bearer auth, an optional CA
  * bundle, gzip for large bodies and a timeout. Every answer is validated with the contract's
  * zod schemas and classified into what the outbox should do next. The token never appears in
- * an error, a log line or an outcome.
+ * an error, a log line or an outcome: every reason is passed through redact() with the token
+ * before it leaves this module (a server may echo the Authorization header in an error body).
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { Agent, fetch, type Dispatcher } from 'undici';
-import { UserError } from '../errors.js';
+import { redact, redactUrlCredentials, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { API_PREFIX, ApiErrorSchema, FleetStateSchema, ReportAcceptedSchema, type FleetState } from './contract.js';
 
@@ -64,6 +65,8 @@ export function createApiClient(cfg: ApiConfig, now: () => Date = () => new Date
     ...(cfg.token ? { authorization: `Bearer ${cfg.token}` } : {}),
     ...extra,
   });
+  const clean = (text: string) => redact(text, [cfg.token]);
+  const scrub = (o: SendOutcome): SendOutcome => (o.kind === 'delivered' ? o : { ...o, reason: clean(o.reason) });
   const withTimeout = (signal?: AbortSignal) => {
     const t = AbortSignal.timeout(timeoutMs);
     return signal ? AbortSignal.any([signal, t]) : t;
@@ -90,22 +93,22 @@ export function createApiClient(cfg: ApiConfig, now: () => Date = () => new Date
         });
       } catch (e) {
         if (signal?.aborted) throw e;
-        return { kind: 'retry', status: null, reason: networkReason(e, timeoutMs), retryAfterMs: null };
+        return scrub({ kind: 'retry', status: null, reason: networkReason(e, timeoutMs), retryAfterMs: null });
       }
       const text = await res.text().catch(() => '');
-      return classify(res.status, text, res.headers.get('retry-after'), reportId, now());
+      return scrub(classify(res.status, clean(text), res.headers.get('retry-after'), reportId, now()));
     },
     async getFleet(signal) {
       let res;
       try {
         res = await fetch(`${base}${API_PREFIX}/fleet`, { headers: headers(), signal: withTimeout(signal), dispatcher });
       } catch (e) {
-        throw new UserError(`central API at ${base}: ${networkReason(e, timeoutMs)}`);
+        throw new UserError(clean(`central API at ${base}: ${networkReason(e, timeoutMs)}`));
       }
       const text = await res.text();
-      if (res.status !== 200) throw new UserError(`central API at ${base}: HTTP ${res.status} ${describeError(text)}`);
+      if (res.status !== 200) throw new UserError(`central API at ${base}: HTTP ${res.status} ${describeError(clean(text))}`);
       const parsed = FleetStateSchema.safeParse(safeJson(text));
-      if (!parsed.success) throw new UserError(`central API at ${base}: the answer is not a fleet state (${parsed.error.issues[0]?.message})`);
+      if (!parsed.success) throw new UserError(clean(`central API at ${base}: the answer is not a fleet state (${parsed.error.issues[0]?.message})`));
       return parsed.data;
     },
     async close() {
@@ -116,12 +119,19 @@ export function createApiClient(cfg: ApiConfig, now: () => Date = () => new Date
 
 export function normaliseBase(url: string): string {
   let u: URL;
+  const shown = redactUrlCredentials(url);
   try {
     u = new URL(url);
   } catch {
-    throw new UserError(`api.url "${url}" is not a URL`, { hint: 'jfleet config set api.url https://central.example/fleet' });
+    throw new UserError(`api.url "${shown}" is not a URL`, { hint: 'jfleet config set api.url https://central.example/fleet' });
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError(`api.url "${url}" must be http(s)`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError(`api.url "${shown}" must be http(s)`);
+  // fetch refuses such a URL, and its error would quote the password
+  if (u.username || u.password) {
+    throw new UserError(`api.url "${redactUrlCredentials(u.toString())}" carries a user name or password`, {
+      hint: 'put the credential in api.token (sent as a bearer token) and set api.url without user:password@',
+    });
+  }
   u.search = '';
   u.hash = '';
   return u.toString().replace(/\/+$/, '');

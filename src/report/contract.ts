@@ -89,7 +89,10 @@ export const ReportSchema = z
     reportId: z.uuid().meta({
       description: 'idempotency key (UUID v7, time-ordered): the server stores a report id once; a resend answers duplicate',
     }),
-    createdAt: isoTime.meta({ description: 'when the runner built the report' }),
+    createdAt: isoTime.meta({
+      description:
+        "when the runner built the report; at most 5 minutes ahead of the server's clock (else 422 created_in_future). The server orders snapshots by min(createdAt, time received)",
+    }),
     runner: RunnerSchema,
     fleet: z
       .object({
@@ -131,7 +134,7 @@ export const FleetPackageSchema = PackageSnapshotSchema.extend({
 export const FleetStateSchema = z
   .object({
     generatedAt: isoTime,
-    lastReportAt: isoTime.nullable(),
+    lastReportAt: isoTime.nullable().meta({ description: "when the server received the newest report (the server's clock); null before the first" }),
     reports: z.number().int().min(0).meta({ description: 'reports stored so far' }),
     counts: StateCountsSchema,
     packages: z.array(FleetPackageSchema),

@@ -13,6 +13,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Db } from '../store/db.js';
 import { pidAlive } from '../store/lock.js';
 import { ReportSchema, type Report } from './contract.js';
+import { redact, REDACTED } from '../errors.js';
 import type { Context } from '../context.js';
 import { createApiClient, type ApiClient, type ApiConfig, type SendOutcome } from './client.js';
 import { resolveApiConfig } from './settings.js';
@@ -62,7 +63,8 @@ const toEntry = (r: Row): OutboxEntry => ({
   attempts: r.attempts,
   nextAttemptAt: r.next_attempt_at,
   lastAttemptAt: r.last_attempt_at,
-  lastError: r.last_error,
+  // stored reasons are redacted when written; this also covers rows kept from older versions
+  lastError: r.last_error === null ? null : redact(r.last_error),
   deliveredAt: r.delivered_at,
   duplicate: r.duplicate === 1,
 });
@@ -368,10 +370,16 @@ function pruneDelivered(db: Db): void {
  */
 export async function sendOutbox(ctx: Context, db: Db, opts: SendOptions & { api?: ApiConfig } = {}): Promise<SendSummary> {
   const api = opts.api ?? (await resolveApiConfig(ctx));
+  if (api.token) scrubToken(db, api.token);
   const client = createApiClient(api, () => ctx.clock.now());
   try {
     return await deliverOutbox(db, client, { signal: ctx.signal, now: () => ctx.clock.now(), ...opts });
   } finally {
     await client.close();
   }
+}
+
+/** Removes the token from reasons stored by versions that kept an echoing server's words verbatim. */
+function scrubToken(db: Db, token: string): void {
+  db.prepare('UPDATE report_outbox SET last_error = replace(last_error, ?, ?) WHERE instr(last_error, ?) > 0').run(token, REDACTED, token);
 }

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
-import { UserError } from '../errors.js';
+import { redactUrlCredentials, UserError } from '../errors.js';
 import { readFleetStatus, readStateChanges } from '../health/store.js';
 import { loadVillages } from '../inventory/villages.js';
 import type { Db } from '../store/db.js';
@@ -112,11 +112,11 @@ export async function reportNow(
   const { report } = queueReport(ctx, db);
   const send = await sendOutbox(ctx, db, { ...opts.send, force: opts.force ?? true, api, waitMs: opts.waitMs ?? 0 });
   if (send.authError) throw tokenRefused(api, send);
-  return { report, queued: true, send, url: api.url };
+  return { report, queued: true, send, url: redactUrlCredentials(api.url) };
 }
 
 function tokenRefused(api: ApiConfig, send: SendSummary): UserError {
-  return new UserError(`central API at ${api.url}: ${send.authError}; ${send.pending} report(s) stay queued`, {
+  return new UserError(`central API at ${redactUrlCredentials(api.url)}: ${send.authError}; ${send.pending} report(s) stay queued`, {
     hint: 'set the right token with jfleet config set api.token TOKEN (or JFLEET_API_TOKEN), then run jfleet report',
   });
 }
@@ -131,7 +131,7 @@ export async function flushOutbox(
   const api = opts.api ?? (await resolveApiConfig(ctx));
   const send = await sendOutbox(ctx, db, { ...opts.send, api, force: opts.force ?? false, waitMs: opts.waitMs ?? 0 });
   if (send.authError) throw tokenRefused(api, send);
-  return { send, url: api.url };
+  return { send, url: redactUrlCredentials(api.url) };
 }
 
 export function outboxList(db: Db, opts: { all?: boolean } = {}): OutboxEntry[] {

@@ -17,6 +17,8 @@ export async function resolveApiConfig(ctx: Pick<Context, 'home' | 'env' | 'cwd'
       hint: 'jfleet config set api.url https://central.example/fleet (or set JFLEET_API_URL); run one locally with jfleet central serve',
     });
   }
+  const { normaliseBase } = await import('./client.js');
+  normaliseBase(url); // a URL with user:password@ is refused here, before anything is queued
   const token = cfg.api?.token;
   if (!token) {
     throw new UserError('no central API token configured', { hint: 'jfleet config set api.token TOKEN (or set JFLEET_API_TOKEN)' });

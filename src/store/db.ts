@@ -6,7 +6,7 @@
  * (the runner's is src/state-db.ts; the central server's is its own).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type Db = Database.Database;
@@ -21,7 +21,11 @@ export interface Migration {
 export function openDb(file: string, migrations: Migration[]): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
+  // Only its owner may read it (reasons of failed sends, the central server's reports): SQLite
+  // creates the -wal and -shm files with the main file's mode.
+  if (file !== ':memory:') ownerOnly(file);
   db.pragma('journal_mode = WAL');
+  if (file !== ':memory:') for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) ownerOnly(f);
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
@@ -49,4 +53,12 @@ export function migrate(db: Db, migrations: Migration[]): string[] {
     }).immediate();
   }
   return applied;
+}
+
+function ownerOnly(file: string): void {
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch {
+    /* not ours to change (another user's file opened read-only): leave it */
+  }
 }

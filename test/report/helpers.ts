@@ -7,7 +7,7 @@ import { loadVillages } from '../../src/inventory/villages.js';
 import { buildReport } from '../../src/report/build.js';
 import type { Report } from '../../src/report/contract.js';
 import { uuidv7 } from '../../src/report/ids.js';
-import { startCentral, type CentralHooks, type CentralServer } from '../../src/central/server.js';
+import { startCentral, type CentralHooks, type CentralOptions, type CentralServer } from '../../src/central/server.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { STATE_MIGRATIONS } from '../../src/state-db.js';
 
@@ -59,7 +59,12 @@ export function sampleReport(opts: { n?: number; states?: HealthState[]; at?: Da
   });
 }
 
-export async function central(hooks?: CentralHooks, dir = tempDir('jfleet-central-'), port = 0): Promise<CentralServer & { dir: string }> {
-  const s = await startCentral({ port, dbFile: join(dir, 'central.db'), token: TOKEN, hooks });
+export async function central(
+  hooks?: CentralHooks,
+  dir = tempDir('jfleet-central-'),
+  port = 0,
+  extra: Partial<CentralOptions> = {},
+): Promise<CentralServer & { dir: string }> {
+  const s = await startCentral({ port, dbFile: join(dir, 'central.db'), token: TOKEN, hooks, ...extra });
   return Object.assign(s, { dir });
 }

@@ -4,15 +4,29 @@ import type { Context } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { println } from '../shared.js';
 
-export async function centralServeCommand(
-  ctx: Context,
-  opts: { port: number; host: string; db?: string; token?: string; tlsCert?: string; tlsKey?: string },
-): Promise<void> {
+export interface CentralServeOptions {
+  port: number;
+  host: string;
+  db?: string;
+  token?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  readToken?: string;
+  publicRead?: boolean;
+  serverName?: string[];
+}
+
+export async function centralServeCommand(ctx: Context, opts: CentralServeOptions): Promise<void> {
   const token = opts.token ?? ctx.env.JFLEET_CENTRAL_TOKEN;
   if (!token) {
     throw new UserError('the central server needs a bearer token for runners', { hint: 'set JFLEET_CENTRAL_TOKEN (or pass --token)' });
   }
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UserError('--tls-cert and --tls-key go together');
+  const readToken = opts.readToken ?? (ctx.env.JFLEET_CENTRAL_READ_TOKEN || undefined);
+  // Decided before anything is bound: reads on a non-loopback address need a token or --public-read.
+  const { readAccess } = await import('../../central/access.js');
+  const access = readAccess(opts.host, { readToken, publicRead: opts.publicRead });
+  if ('refuse' in access) throw new UserError(access.refuse);
   const { startCentral } = await import('../../central/server.js');
   const dbFile = opts.db ? resolve(ctx.cwd, opts.db) : join(ctx.home, 'central', 'central.db');
   // Its own database may live in JFLEET_HOME/central (the default); nowhere else in jfleet's state or inputs.
@@ -25,6 +39,9 @@ export async function centralServeCommand(
       dbFile,
       token,
       tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
+      readToken,
+      publicRead: opts.publicRead,
+      serverNames: opts.serverName,
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -35,6 +52,7 @@ export async function centralServeCommand(
   println(ctx, `jfleet central: serving ${server.url} (database ${dbFile})`);
   println(ctx, `  dashboard: ${server.url}/`);
   println(ctx, `  reports:   POST ${server.url}/v1/reports (bearer token)`);
+  println(ctx, `  reads:     ${server.reads === 'token' ? 'need the read token' : 'open (no read token)'}`);
   println(ctx, '  stop with Ctrl-C');
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) return resolve();
