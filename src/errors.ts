@@ -22,6 +22,8 @@ export const ExitCode = {
   sweepUnreachable: 7,
   /** report: reports remain queued (central API unreachable or failing) or were dead-lettered */
   reportsQueued: 1,
+  /** config get: the key is not set (like grep finding nothing) */
+  notSet: 1,
   /** an internal error (a bug): the stack is printed with --debug */
   internal: 70,
   /** another run holds the lock (sweep, rollout, the outbox sender) */
