@@ -16,20 +16,10 @@ export function deviceError(e: unknown): unknown {
 }
 
 export function findPackage(ctx: Context, inventory: string | undefined, id: string): { dir: string; pkg: Package; all: Package[] } {
-  const dir = resolveInventoryDir(ctx, inventory, undefined);
+  const dir = resolveInventoryDir(ctx, inventory);
   const res = loadInventory(dir);
   if (res.issues.length) throw new UserError(`the inventory at ${dir} has errors`, { hint: 'run: jfleet inventory check' });
   const pkg = res.packages.find((p) => p.id === id);
   if (!pkg) throw new UserError(`no package "${id}" in ${res.file}`, { hint: 'list them with: jfleet inventory list' });
   return { dir, pkg, all: res.packages };
-}
-
-export async function inventoryDirFor(ctx: Context, flag?: string): Promise<string | undefined> {
-  if (flag) return flag;
-  try {
-    const { loadConfig } = await import('../../config/index.js');
-    return (await loadConfig(ctx)).inventory ?? undefined;
-  } catch {
-    return undefined;
-  }
 }

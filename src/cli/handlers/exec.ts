@@ -6,12 +6,13 @@ import type { Context } from '../../context.js';
 import { ExitCode, ExitStatus, InputError, UserError, type InputIssue } from '../../errors.js';
 import type { Package } from '../../inventory/schema.js';
 import { fanOut } from '../../transport/fanout.js';
+import { fleetPoolOptions } from '../../fleet-pool.js';
 import { createPool } from '../../transport/pool.js';
 import { buildCommand, expandCommand, outcomeOf, prefixLines, progressLine, recapLines, summarize, type DeviceResult } from '../../transport/recap.js';
 import type { SshTransport } from '../../transport/ssh.js';
 import { colors } from '../render/color.js';
 import { printJson } from '../shared.js';
-import { deviceError, findPackage, inventoryDirFor } from './device.js';
+import { deviceError, findPackage } from './device.js';
 
 export interface ExecCommandOptions {
   inventory?: string;
@@ -39,8 +40,8 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   const forks = await (await import('../../config/config.js')).resolveForks(ctx, opts.forks);
   const timeoutMs = (opts.timeout ?? 60) * 1000;
   const connectTimeoutMs = opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : Math.min(10_000, timeoutMs);
-  // (jump hosts outside the selection are read from the inventory by the pool when needed)
-  const pool = createPool(ctx, { inventoryDir: sel.dir, packages: sel.packages, connectTimeoutMs, commandTimeoutMs: timeoutMs });
+  // (jump hosts outside the selection are read from the inventory when needed)
+  const pool = createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: sel.dir, packages: sel.packages }), connectTimeoutMs, commandTimeoutMs: timeoutMs });
   const c = colors(ctx);
   const tty = Boolean(ctx.stderr.isTTY) && !opts.json;
   const total = sel.packages.length;
@@ -124,9 +125,9 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
 
 /** jfleet ssh ID: an interactive shell, host key checked against the pin (or pinned on first use). */
 export async function sshCommand(ctx: Context, id: string, opts: { inventory?: string; command?: string[] }): Promise<void> {
-  const { pkg, all, dir } = findPackage(ctx, await inventoryDirFor(ctx, opts.inventory), id);
+  const { pkg, all, dir } = findPackage(ctx, opts.inventory, id);
   const command = opts.command?.length ? buildCommand(opts.command, pkg) : null;
-  const pool = createPool(ctx, { inventoryDir: dir, packages: all });
+  const pool = createPool(ctx, fleetPoolOptions(ctx, { inventoryDir: dir, packages: all }));
   try {
     const t = (await pool.get(pkg).catch((e: unknown) => Promise.reject(deviceError(e)))) as SshTransport;
     if (command !== null) {

@@ -8,11 +8,12 @@ import { writeAtomicSet, writeFailure } from '../../atomic-file.js';
 import type { Context } from '../../context.js';
 import { homePaths } from '../../context.js';
 import { UserError } from '../../errors.js';
-import { editInventory } from '../../transport/inventory-edit.js';
 import { generateEd25519 } from '../../transport/keygen.js';
+import { fleetPoolOptions } from '../../fleet-pool.js';
+import { updateInventory } from '../../inventory/store.js';
 import { createPool } from '../../transport/pool.js';
 import { printJson } from '../shared.js';
-import { deviceError, findPackage, inventoryDirFor } from './device.js';
+import { deviceError, findPackage } from './device.js';
 
 /** What `ssh-keygen -lf` prints for a key: SHA256: and 43 characters of unpadded base64. */
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
@@ -38,7 +39,7 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: Hostk
       hint: 'give it as ssh-keygen -lf prints it on the device, e.g. --expect SHA256:… from: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
     });
   }
-  const { pkg, all, dir } = findPackage(ctx, await inventoryDirFor(ctx, opts.inventory), id);
+  const { pkg, all, dir } = findPackage(ctx, opts.inventory, id);
   const confirmByPrompt = expected === undefined && !opts.yes;
   if (confirmByPrompt) {
     const { requireFlags } = await import('../prompts.js');
@@ -49,7 +50,7 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: Hostk
       'pass --expect with the fingerprint read on the device (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), or --yes to pin whatever key it proves',
     );
   }
-  const pool = createPool(ctx, { inventoryDir: dir, packages: all });
+  const pool = createPool(ctx, fleetPoolOptions(ctx, { inventoryDir: dir, packages: all }));
   let proven: string;
   try {
     proven = await pool.provenHostKey(pkg);
@@ -71,7 +72,7 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: Hostk
       const { confirmOrYes } = await import('../prompts.js');
       await confirmOrYes(ctx, { message: `Pin ${proven} as the host key of ${id}?`, what: 'pinning a host key needs confirmation' });
     }
-    await editInventory(dir, (pkgs) => {
+    await updateInventory(dir, (pkgs) => {
       for (const p of pkgs) {
         if (p.id !== id) continue;
         // what was shown and confirmed must still be what is replaced
@@ -88,12 +89,10 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: Hostk
   else ctx.stdout.write(`${id}: host key pinned ${proven}${old ? ` (was ${old})` : ' (none was pinned)'}\n`);
 }
 
-export const FLEET_KEY_NAME = 'fleet_ed25519';
-
 /** jfleet keys init: the fleet key, ed25519, private half mode 0600 under JFLEET_HOME/keys. */
 export async function keysInitCommand(ctx: Context, opts: { force?: boolean; json?: boolean }): Promise<void> {
   const dir = homePaths(ctx.home).keysDir;
-  const file = join(dir, FLEET_KEY_NAME);
+  const file = homePaths(ctx.home).fleetKey;
   // an empty private key file is no key (a full disk under an older jfleet left one): replace it
   const existing = statSync(file, { throwIfNoEntry: false });
   if (existing && existing.size > 0 && !opts.force) {
@@ -120,7 +119,7 @@ export async function keysInitCommand(ctx: Context, opts: { force?: boolean; jso
 }
 
 export async function keysShowCommand(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const file = join(homePaths(ctx.home).keysDir, FLEET_KEY_NAME);
+  const file = homePaths(ctx.home).fleetKey;
   let pub: string;
   try {
     pub = readFileSync(file + '.pub', 'utf8').trim();
