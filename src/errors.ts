@@ -61,6 +61,13 @@ export function formatIssue(i: InputIssue): string {
   return parts ? `${parts}: ${i.message}` : i.message;
 }
 
+/** A zod issue (or any validator's, shaped alike) as one short phrase for an InputIssue's message. */
+export function issueMessage(iss: { code?: string; message: string }): string {
+  if (iss.code === 'invalid_type' && /received undefined$/.test(iss.message)) return 'is required';
+  if (iss.code === 'invalid_type' && /expected number, received NaN$/.test(iss.message)) return 'must be a whole number';
+  return iss.message;
+}
+
 /** Invalid input: one or more located issues. Exit 2, nothing written. */
 export class InputError extends UserError {
   readonly issues: InputIssue[];

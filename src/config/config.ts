@@ -5,9 +5,8 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../context.js';
-import { InputError, UserError } from '../errors.js';
+import { InputError, issueMessage, UserError } from '../errors.js';
 import { configKeys, configSchema, type Config, type ConfigKey } from './schema.js';
-import { issueMessage } from '../inventory/schema.js';
 
 export const CONFIG_NAME = 'config';
 

@@ -27,7 +27,8 @@ import { packageSchema, type Package } from '../inventory/schema.js';
 import { homePaths } from '../context.js';
 import { LAB_INIT_SCRIPT } from './init-script.js';
 import { startLink, type Link, type LinkOptions } from './link.js';
-import { LAB_BASE_DIR, freeSlot, isStale, pidAlive, readRegistry, withRegistry, type RegistryEntry } from './registry.js';
+import { LAB_BASE_DIR, freeSlot, isStale, readRegistry, withRegistry, type RegistryEntry } from './registry.js';
+import { pidAlive } from '../store/lock.js';
 
 export interface LabOptions {
   devices: number;

@@ -10,7 +10,7 @@ import { askConfirm, askSearch, askText, requireFlags } from '../prompts.js';
 import { csvLine, parseRegistrationCsv } from '../../inventory/csv.js';
 import { loadInventory } from '../../inventory/load.js';
 import { resolveInventoryDir } from '../../inventory/paths.js';
-import { csvLabel, flagLabel, generateId, REQUIRED_FIELDS, splitTags, type RegField, type RegValues, type RowOutcome } from '../../inventory/register.js';
+import { csvLabel, flagLabel, generateId, REQUIRED_FIELDS, splitTags, type RegField, type RegValues, type RowOutcome } from '../../inventory/register-plan.js';
 import { registerRows, type RegisterResult } from '../../inventory/registration.js';
 import { addressSchema, macSchema, PACKAGE_ID_RE, portSchema, TAG_RE, userSchema, hardwareSchema, custodianSchema, type Package } from '../../inventory/schema.js';
 import { rankVillages } from '../../inventory/search.js';
