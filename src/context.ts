@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Config } from './config/schema.js';
 
 /**
  * Everything a command may touch comes through here, never from module globals, so tests can
@@ -22,6 +23,13 @@ export interface Context {
   interactive: boolean;
   /** a signal that fires on SIGINT/SIGTERM so long runs can stop cleanly */
   signal: AbortSignal;
+  /**
+   * The user configuration (config.json, then JFLEET_* overrides), read once per command on
+   * first use; a config that does not load throws its located error, every time it is asked.
+   * main() installs it (configReader in src/config/config.ts) before a command runs, so that
+   * --version and --help never load the config module.
+   */
+  config(): Config;
 }
 
 export function jfleetHome(env: Record<string, string | undefined>, cwd = process.cwd()): string {
@@ -50,6 +58,9 @@ export function defaultContext(opts: { debug?: boolean; noColor?: boolean; signa
     debug: Boolean(opts.debug) || env.JFLEET_DEBUG === '1',
     interactive: Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY) && !isCI(env),
     signal: opts.signal ?? new AbortController().signal,
+    config: () => {
+      throw new Error('ctx.config() was called before main() installed the config reader');
+    },
   };
 }
 
@@ -59,6 +70,8 @@ export function homePaths(home: string) {
     home,
     configDir: home,
     keysDir: join(home, 'keys'),
+    /** the fleet key jfleet logs in with (jfleet keys init); its public half is fleetKey + '.pub' */
+    fleetKey: join(home, 'keys', 'fleet_ed25519'),
     stateDir: join(home, 'state'),
     db: join(home, 'state', 'jfleet.db'),
     logsDir: join(home, 'state', 'logs'),

@@ -22,6 +22,8 @@ export const ExitCode = {
   sweepUnreachable: 7,
   /** report: reports remain queued (central API unreachable or failing) or were dead-lettered */
   reportsQueued: 1,
+  /** config get: the key is not set (like grep finding nothing) */
+  notSet: 1,
   /** an internal error (a bug): the stack is printed with --debug */
   internal: 70,
   /** another run holds the lock (sweep, rollout, the outbox sender) */
@@ -57,6 +59,13 @@ export function formatIssue(i: InputIssue): string {
   const where = [i.file, i.line !== undefined ? String(i.line) : undefined].filter(Boolean).join(':');
   const parts = [where, i.field].filter(Boolean).join(' ');
   return parts ? `${parts}: ${i.message}` : i.message;
+}
+
+/** A zod issue (or any validator's, shaped alike) as one short phrase for an InputIssue's message. */
+export function issueMessage(iss: { code?: string; message: string }): string {
+  if (iss.code === 'invalid_type' && /received undefined$/.test(iss.message)) return 'is required';
+  if (iss.code === 'invalid_type' && /expected number, received NaN$/.test(iss.message)) return 'must be a whole number';
+  return iss.message;
 }
 
 /** Invalid input: one or more located issues. Exit 2, nothing written. */

@@ -11,7 +11,12 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
   const { buildProgram } = await import('./cli/program.js');
   const { CommanderError } = await import('commander');
   const program = buildProgram(ctx);
-  program.hook('preAction', () => checkHome(ctx));
+  program.hook('preAction', async () => {
+    checkHome(ctx);
+    // loaded here, not at the top: --version and --help never pay for the config schema
+    const { configReader } = await import('./config/config.js');
+    ctx.config = configReader(ctx);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

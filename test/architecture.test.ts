@@ -28,7 +28,7 @@ function imports(text: string): string[] {
 // Planning, evaluating, selecting and rendering: data in, data out.
 const PURE = [
   'src/health/checks.ts', 'src/health/machine.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
-  'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register.ts', 'src/inventory/search.ts',
+  'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register-plan.ts', 'src/inventory/search.ts',
   'src/rollout/waves.ts', 'src/rollout/machine.ts', 'src/rollout/junit.ts',
   'src/provision/plan.ts', 'src/provision/steps.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
   'src/report/contract.ts', 'src/transport/shell.ts', 'src/transport/classify.ts', 'src/cli/output-path.ts',
@@ -90,5 +90,22 @@ describe('architecture', () => {
       // commander, the shared option helpers and the context type are all a group may load up front
       expect(staticImports.filter((m) => !['commander', '../shared.js', '../../context.js', '../../errors.js'].includes(m)), g.path).toEqual([]);
     }
+  });
+});
+
+describe('architecture: inventory, config, transport and lab', () => {
+  it('inventory, config, transport and lab never import src/cli (their handlers live there)', () => {
+    const below = ['src/inventory/', 'src/config/', 'src/transport/', 'src/lab/'];
+    const offenders = all.filter((f) => below.some((d) => f.path.startsWith(d)) && imports(f.text).some((m) => /(^|\/)cli\//.test(m)));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
+  it('src/transport/ is closed: it imports only context, errors, the atomic write and itself (no config, no inventory)', () => {
+    const allowed = ['../context.js', '../errors.js', '../atomic-file.js'];
+    const typeImports = (text: string) => [...text.matchAll(/^import\s+type\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
+    const offenders = all
+      .filter((f) => f.path.startsWith('src/transport/'))
+      .flatMap((f) => [...imports(f.text), ...typeImports(f.text)].filter((m) => m.startsWith('.') && !m.startsWith('./') && !allowed.includes(m)).map((m) => `${f.path} -> ${m}`));
+    expect(offenders).toEqual([]);
   });
 });

@@ -42,7 +42,7 @@ const WALK_LIMIT = 20_000;
  * one of jfleet's inputs or state (also through a symbolic or hard link), a directory, an
  * unwritable or missing place, or a file another output flag names too.
  */
-export function assertOutputs(ctx: Pick<Context, 'cwd' | 'env' | 'home'>, outputs: OutputSpec[], spec: GuardSpec = {}): void {
+export function assertOutputs(ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>, outputs: OutputSpec[], spec: GuardSpec = {}): void {
   if (outputs.length === 0) return;
   const guards = guardsFor(ctx, spec);
   const seen: OutputFacts[] = [];
@@ -61,16 +61,16 @@ export function writeError(e: unknown, file: string, flag: string): unknown {
   return e;
 }
 
-function guardsFor(ctx: Pick<Context, 'cwd' | 'env' | 'home'>, spec: GuardSpec): Guard[] {
+function guardsFor(ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>, spec: GuardSpec): Guard[] {
   const guards: Guard[] = [];
   for (const i of spec.inputs ?? []) {
     const abs = resolve(ctx.cwd, i.path);
     guards.push({ what: i.what, path: realish(abs), tree: false, id: idOf(abs) });
   }
-  const cfg = readConfig(ctx.home);
+  const cfg = ctx.config();
   const keyFile = ctx.env.JFLEET_KEY_FILE || str(cfg.keyFile);
   if (keyFile) for (const k of [keyFile, `${keyFile}.pub`]) guards.push(fileGuard(resolve(ctx.cwd, k), `jfleet's SSH key (keyFile ${keyFile})`));
-  const caFile = ctx.env.JFLEET_API_CA_FILE || str((cfg.api as Record<string, unknown> | undefined)?.caFile);
+  const caFile = ctx.env.JFLEET_API_CA_FILE || str(cfg.api?.caFile);
   if (caFile) guards.push(fileGuard(resolve(ctx.cwd, caFile), `the central API's CA certificate (api.caFile ${caFile})`));
   const dirs = new Set([resolveInventoryDir(ctx, spec.inventory), ...(spec.inventories ?? []).filter((d): d is string => Boolean(d)).map((d) => resolve(ctx.cwd, d))]);
   for (const d of dirs) guards.push({ what: `the inventory directory (${d})`, path: realish(d), tree: true });
@@ -93,15 +93,6 @@ function fileGuard(abs: string, what: string): Guard {
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function readConfig(home: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {}; // missing or broken: the command that needs the config says so
-  }
 }
 
 function idOf(path: string): string | undefined {

@@ -5,9 +5,8 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../context.js';
-import { InputError, UserError } from '../errors.js';
+import { InputError, issueMessage, UserError } from '../errors.js';
 import { configKeys, configSchema, type Config, type ConfigKey } from './schema.js';
-import { issueMessage } from '../inventory/schema.js';
 
 export const CONFIG_NAME = 'config';
 
@@ -93,6 +92,11 @@ function readConfigStore(ctx: Pick<Context, 'home'>): { store: Record<string, un
 
 /** The stored values with env overrides applied, validated; origin says where each came from. */
 export async function loadConfigWithOrigin(ctx: Pick<Context, 'home' | 'env'>): Promise<ConfigSource> {
+  return readConfigWithOrigin(ctx);
+}
+
+/** loadConfigWithOrigin, synchronously (the file is small and read without conf). */
+export function readConfigWithOrigin(ctx: Pick<Context, 'home' | 'env'>): ConfigSource {
   const store = readConfigStore(ctx);
   const raw = structuredClone(store.store) as Record<string, unknown>;
   const origin = new Map<string, 'env' | 'file'>();
@@ -129,23 +133,38 @@ function configIssues(file: string, list: Array<{ key: string; message: string }
 
 /** The configuration every command reads: file values, then JFLEET_* overrides. */
 export async function loadConfig(ctx: Pick<Context, 'home' | 'env'>): Promise<Config> {
-  return (await loadConfigWithOrigin(ctx)).config;
+  return readConfigWithOrigin(ctx).config;
+}
+
+/**
+ * What main() installs as ctx.config: the configuration read once, on first use, and then the
+ * same value (or the same located error) for the rest of the command. One policy: a config that
+ * does not load stops the command that reads it, with its file:field error and exit 2.
+ */
+export function configReader(ctx: Pick<Context, 'home' | 'env'>): () => Config {
+  let read: { ok: true; value: Config } | { ok: false; error: unknown } | undefined;
+  return () => {
+    if (!read) {
+      try {
+        read = { ok: true, value: readConfigWithOrigin(ctx).config };
+      } catch (error) {
+        read = { ok: false, error };
+      }
+    }
+    if (read.ok) return read.value;
+    throw read.error;
+  };
 }
 
 export const DEFAULT_FORKS = 50;
 
 /**
  * How many devices a fleet command works on at once: the --forks flag, else the config's
- * "forks" (or JFLEET_FORKS), else 50. An unreadable config falls back to the default here;
- * commands that need the config itself report its errors.
+ * "forks" (or JFLEET_FORKS), else 50.
  */
-export async function resolveForks(ctx: Pick<Context, 'home' | 'env'>, flag?: number): Promise<number> {
+export async function resolveForks(ctx: Pick<Context, 'config'>, flag?: number): Promise<number> {
   if (flag) return flag;
-  try {
-    return (await loadConfig(ctx)).forks ?? DEFAULT_FORKS;
-  } catch {
-    return DEFAULT_FORKS;
-  }
+  return ctx.config().forks ?? DEFAULT_FORKS;
 }
 
 export function findKey(key: string): ConfigKey {

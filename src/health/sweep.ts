@@ -276,21 +276,20 @@ export async function openPool(
   selection?: { dir: string; packages: Package[] },
 ): Promise<SweepPool> {
   const { createPool } = await import('../transport/pool.js');
+  const { fleetPoolOptions } = await import('../fleet-pool.js');
   // No connect retries: a sweep reports what it sees now; the soft/hard state machine absorbs blips.
   return createPool(ctx, {
+    ...fleetPoolOptions(ctx, { inventoryDir: selection?.dir, packages: selection?.packages }),
     connectTimeoutMs: settings.connectTimeoutMs,
     commandTimeoutMs: settings.timeoutMs,
     retries: 0,
-    inventoryDir: selection?.dir,
-    packages: selection?.packages,
     keepaliveIntervalMs: 15_000,
   });
 }
 
 /** The central API to probe from the devices. A config that does not load (a bad file or JFLEET_* value) stops the sweep with its located error, before any device is touched. */
 async function configuredApiUrl(ctx: Context): Promise<string | undefined> {
-  const { loadConfig } = await import('../config/index.js');
-  return (await loadConfig(ctx)).api?.url;
+  return ctx.config().api?.url;
 }
 
 /** Defaults → health.yaml thresholds → matching groups in order → the device's own vars. */

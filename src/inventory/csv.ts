@@ -5,7 +5,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../errors.js';
-import { REG_FIELDS, REQUIRED_FIELDS, type RegField, type RegistrationRow } from './register.js';
+import { REG_FIELDS, REQUIRED_FIELDS, type RegField, type RegistrationRow } from './register-plan.js';
 
 export interface CsvParse {
   header: RegField[];

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
 import { UserError, type InputIssue } from '../errors.js';
-import { issueMessage, packageSchema, type Package } from './schema.js';
+import { packageSchema, type Package } from './schema.js';
+import { issueMessage } from '../errors.js';
 import { packagesFile } from './paths.js';
 import type { VillageReference } from './villages.js';
 

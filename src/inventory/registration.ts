@@ -5,7 +5,7 @@
  */
 import type { InputIssue } from '../errors.js';
 import { InputError } from '../errors.js';
-import { planRegistrations, type PlanOptions, type RegistrationRow, type RowOutcome } from './register.js';
+import { planRegistrations, type PlanOptions, type RegistrationRow, type RowOutcome } from './register-plan.js';
 import { applyInventoryUpdate, type UpdateResult } from './store.js';
 import { loadVillages } from './villages.js';
 

@@ -90,10 +90,3 @@ export const inventoryFileSchema = z
     packages: z.array(z.unknown()).default([]),
   })
   .passthrough();
-
-/** A zod issue as one short phrase for "file:line field: message". */
-export function issueMessage(iss: { code?: string; message: string }): string {
-  if (iss.code === 'invalid_type' && /received undefined$/.test(iss.message)) return 'is required';
-  if (iss.code === 'invalid_type' && /expected number, received NaN$/.test(iss.message)) return 'must be a whole number';
-  return iss.message;
-}

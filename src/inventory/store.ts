@@ -12,11 +12,13 @@
 import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_RE, writeAtomic } from '../atomic-file.js';
+import { pidAlive } from '../store/lock.js';
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { InputError, UserError, ExitCode } from '../errors.js';
 import { packagesFile } from './paths.js';
 import { crossCheck, parseInventoryDocument, type ParsedInventory } from './load.js';
-import { issueMessage, packageSchema, type Package } from './schema.js';
+import { packageSchema, type Package } from './schema.js';
+import { issueMessage } from '../errors.js';
 import { loadVillages, type VillageReference } from './villages.js';
 
 export const INVENTORY_HEADER =
@@ -292,14 +294,5 @@ function cleanStaleTemps(file: string) {
     } catch {
       /* raced with another cleaner */
     }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

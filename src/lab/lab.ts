@@ -24,10 +24,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generateEd25519 } from '../transport/keygen.js';
 import { loadVillages, type Village } from '../inventory/villages.js';
 import { packageSchema, type Package } from '../inventory/schema.js';
-import { editInventory } from '../transport/inventory-edit.js';
+import { homePaths } from '../context.js';
 import { LAB_INIT_SCRIPT } from './init-script.js';
 import { startLink, type Link, type LinkOptions } from './link.js';
-import { LAB_BASE_DIR, freeSlot, isStale, pidAlive, readRegistry, withRegistry, type RegistryEntry } from './registry.js';
+import { LAB_BASE_DIR, freeSlot, isStale, readRegistry, withRegistry, type RegistryEntry } from './registry.js';
+import { pidAlive } from '../store/lock.js';
 
 export interface LabOptions {
   devices: number;
@@ -414,9 +415,10 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
   mkdirSync(join(home, 'keys'), { recursive: true, mode: 0o700 });
   const labKey = writeKeyPair(join(dir, 'keys'), 'id_ed25519');
   // the lab key is also this home's fleet key, so `JFLEET_HOME=<lab home> jfleet ...` just works
-  copyFileSync(labKey.priv, join(home, 'keys', 'fleet_ed25519'));
-  chmodSync(join(home, 'keys', 'fleet_ed25519'), 0o600);
-  copyFileSync(labKey.priv + '.pub', join(home, 'keys', 'fleet_ed25519.pub'));
+  const fleetKey = homePaths(home).fleetKey;
+  copyFileSync(labKey.priv, fleetKey);
+  chmodSync(fleetKey, 0o600);
+  copyFileSync(labKey.priv + '.pub', fleetKey + '.pub');
   const passwordOnly = new Set(opts.passwordOnly ?? []);
   const password = opts.password ?? 'lab-' + randomBytes(6).toString('hex');
   let shadow: string | null = null;
@@ -701,4 +703,10 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
     },
   };
   return lab;
+}
+
+/** The lab's edits of its inventory (write the devices, point one at its link proxy) go through the inventory's writer. */
+async function editInventory(dir: string, fn: (packages: Package[]) => Package[] | void): Promise<void> {
+  const { updateInventory } = await import('../inventory/store.js');
+  await updateInventory(dir, fn);
 }

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeAtomic } from '../atomic-file.js';
+import { pidAlive } from '../store/lock.js';
 
 export const LAB_RUN_DIR = '/run/jfleet-lab';
 export const LAB_BASE_DIR = '/tmp/jfleet-lab';
@@ -49,16 +50,6 @@ export async function withRegistry<T>(fn: (reg: Registry) => Promise<T> | T): Pr
     return out;
   } finally {
     await release();
-  }
-}
-
-export function pidAlive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -84,7 +84,7 @@ async function resolveKeyFile(ctx: Context): Promise<string> {
   } catch {
     /* no config: the default fleet key */
   }
-  return join(homePaths(ctx.home).keysDir, 'fleet_ed25519');
+  return homePaths(ctx.home).fleetKey;
 }
 
 function bootstrapPassword(ctx: Context, opts: ProvisionOptions): string {
@@ -163,10 +163,11 @@ export async function provision(ctx: Context, opts: ProvisionOptions = {}): Prom
   const keyFile = await resolveKeyFile(ctx);
 
   const { createPool } = await import('../transport/pool.js');
+  const { fleetPoolOptions } = await import('../fleet-pool.js');
   const { fanOut } = await import('../transport/fanout.js');
-  const pool = createPool(ctx, { inventoryDir: sel.dir, packages: sel.packages, connectTimeoutMs: opts.connectTimeoutMs, keyFile, agent: false });
+  const pool = createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: sel.dir, packages: sel.packages, keyFile }), connectTimeoutMs: opts.connectTimeoutMs, agent: false });
   // bootstrap logins: the pool offers the keys it knows first, then the factory password
-  const pwPool = password !== undefined ? createPool(ctx, { inventoryDir: sel.dir, packages: sel.packages, connectTimeoutMs: opts.connectTimeoutMs, password, agent: false }) : undefined;
+  const pwPool = password !== undefined ? createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: sel.dir, packages: sel.packages }), connectTimeoutMs: opts.connectTimeoutMs, password, agent: false }) : undefined;
 
   const runId = ctx.clock.now().toISOString().replace(/[:.]/g, '-');
   const logDir = join(homePaths(ctx.home).logsDir, 'provision', runId);

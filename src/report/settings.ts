@@ -8,9 +8,8 @@ import type { Context } from '../context.js';
 import { UserError } from '../errors.js';
 import type { ApiConfig } from './client.js';
 
-export async function resolveApiConfig(ctx: Pick<Context, 'home' | 'env' | 'cwd'>): Promise<ApiConfig> {
-  const { loadConfig } = await import('../config/index.js');
-  const cfg = await loadConfig(ctx);
+export async function resolveApiConfig(ctx: Pick<Context, 'env' | 'cwd' | 'config'>): Promise<ApiConfig> {
+  const cfg = ctx.config();
   const url = cfg.api?.url;
   if (!url) {
     throw new UserError('no central API configured', {

@@ -265,7 +265,8 @@ async function execute(ctx: Context, store: RolloutStore, row: RolloutRow, rel: 
   let closeAll = deps.close;
   if (!connect) {
     const { createPool } = await import('../transport/pool.js');
-    const pool = createPool(ctx, { inventoryDir: row.inventory ?? undefined, packages: sel.packages });
+    const { fleetPoolOptions } = await import('../fleet-pool.js');
+    const pool = createPool(ctx, fleetPoolOptions(ctx, { inventoryDir: row.inventory ?? undefined, packages: sel.packages }));
     connect = (p) => pool.get(p);
     closeAll = () => pool.closeAll();
   }

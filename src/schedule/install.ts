@@ -52,15 +52,7 @@ function scheduleKind(opts: InstallOptions): 'systemd' | 'cron' {
 
 export async function installSchedule(ctx: Context, opts: InstallOptions): Promise<InstallResult> {
   let cronExpr = opts.cron;
-  if (!cronExpr) {
-    try {
-      const { loadConfig } = await import('../config/index.js');
-      cronExpr = (await loadConfig(ctx)).schedule?.sweep;
-    } catch {
-      /* no config: default below */
-    }
-  }
-  cronExpr ??= '*/15 * * * *';
+  cronExpr ??= ctx.config().schedule?.sweep ?? '*/15 * * * *';
   validateCron(cronExpr, 'the sweep schedule');
   const bin = fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url));
   const env: Record<string, string> = { JFLEET_HOME: ctx.home };

@@ -65,6 +65,36 @@ export interface Transport {
 }
 
 /**
+ * What the pool connects to: the fields of an inventory package it reads (a Package satisfies
+ * this as it is). Owned here so the transport knows nothing of the inventory's schema.
+ */
+export interface DeviceTarget {
+  /** the name the device goes by in messages, pins and the pool's map */
+  id: string;
+  address: string;
+  port: number;
+  user: string;
+  /** a private key for this device, offered first */
+  identityFile?: string;
+  /** `<target id>` or `[user@]host[:port]`: reach the device through this host */
+  jump?: string;
+  /** the pinned SHA256 host-key fingerprint; absent until first contact */
+  hostKey?: string;
+}
+
+/**
+ * Where host keys are pinned on first contact. The pool calls pin() only after the handshake
+ * completed (the device proved it holds the key); the store writes it. If the store already
+ * holds a different pin for the target (the caller's copy was stale), pin() rejects with a
+ * HostKeyMismatchError carrying that pin.
+ */
+export interface HostKeyStore {
+  /** where pins go, for messages ("the inventory") */
+  readonly where: string;
+  pin(id: string, fingerprint: string): Promise<void>;
+}
+
+/**
  * Why a device could not be worked on. A fleet report must tell these apart:
  * unreachable (refused, timed out, no route, DNS), auth failed, host key mismatch,
  * a command timeout, or a protocol/channel error.

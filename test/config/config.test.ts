@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError, UserError } from '../../src/errors.js';
-import { loadConfig, loadConfigWithOrigin, setConfigValue, unsetConfigValue } from '../../src/config/config.js';
+import { configReader, loadConfig, loadConfigWithOrigin, setConfigValue, unsetConfigValue } from '../../src/config/config.js';
 import { configKeys, envNameFor, maskSecret } from '../../src/config/schema.js';
 import { resolveInventoryDir } from '../../src/inventory/paths.js';
 
@@ -107,6 +107,22 @@ describe('config', () => {
     expect((await loadConfig({ home: h, env: {} })).api.token).toBeUndefined();
   });
 
+  it('ctx.config() reads once per command: the same value, or the same located error, every time', () => {
+    const h = home();
+    writeFileSync(join(h, 'config.json'), '{"forks": 9}');
+    const read = configReader({ home: h, env: {} });
+    expect(read().forks).toBe(9);
+    writeFileSync(join(h, 'config.json'), '{"forks": 3}');
+    expect(read().forks).toBe(9);
+    const bad = home();
+    writeFileSync(join(bad, 'config.json'), '{"forks": -1}');
+    const broken = configReader({ home: bad, env: {} });
+    const first = (() => { try { broken(); } catch (e) { return e; } })();
+    expect(first).toBeInstanceOf(InputError);
+    writeFileSync(join(bad, 'config.json'), '{}');
+    expect(() => broken()).toThrow(first as Error);
+  });
+
   it('masks secrets', () => {
     expect(maskSecret('abcdefghijkl')).toBe('ab******kl');
     expect(maskSecret('short')).toBe('********');
@@ -114,11 +130,11 @@ describe('config', () => {
 
   it('resolveInventoryDir: flag, then env, then config, then JFLEET_HOME/inventory', async () => {
     const h = home();
-    const ctx = { cwd: '/work', home: h, env: {} as Record<string, string> };
-    expect(resolveInventoryDir(ctx)).toBe(join(h, 'inventory'));
-    await setConfigValue(ctx, 'inventory', '/srv/fleet');
-    expect(resolveInventoryDir(ctx)).toBe('/srv/fleet');
-    expect(resolveInventoryDir({ ...ctx, env: { JFLEET_INVENTORY: 'inv' } })).toBe('/work/inv');
-    expect(resolveInventoryDir({ ...ctx, env: { JFLEET_INVENTORY: 'inv' } }, 'flag')).toBe('/work/flag');
+    const at = (env: Record<string, string>) => ({ cwd: '/work', home: h, env, config: configReader({ home: h, env }) });
+    expect(resolveInventoryDir(at({}))).toBe(join(h, 'inventory'));
+    await setConfigValue(at({}), 'inventory', '/srv/fleet');
+    expect(resolveInventoryDir(at({}))).toBe('/srv/fleet');
+    expect(resolveInventoryDir(at({ JFLEET_INVENTORY: 'inv' }))).toBe('/work/inv');
+    expect(resolveInventoryDir(at({ JFLEET_INVENTORY: 'inv' }), 'flag')).toBe('/work/flag');
   });
 });

@@ -12,6 +12,7 @@ import type { SweepSummary } from '../../src/health/types.js';
 import type { RemoteShell } from '../../src/transport/types.js';
 import { jfleet } from '../helpers/cli.js';
 import { installKioskScript, KILL_BROWSER, startPageServer, type PageServer } from './kiosk-stand-in.js';
+import { configReader } from '../../src/config/config.js';
 
 const N = 20;
 let lab: Lab;
@@ -23,6 +24,7 @@ function makeCtx(home: string, env: Record<string, string>): Context {
   return {
     cwd: process.cwd(), env: { ...env, JFLEET_HOME: home }, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
     clock: { now: () => new Date() }, home, color: false, debug: false, interactive: false, signal: new AbortController().signal,
+    config: configReader({ home, env: { ...env, JFLEET_HOME: home } }),
   };
 }
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRegistrationCsv } from '../../src/inventory/csv.js';
 import { parseInventory } from '../../src/inventory/load.js';
-import { flagLabel, generateId, planRegistrations, resolveVillage } from '../../src/inventory/register.js';
+import { flagLabel, generateId, planRegistrations, resolveVillage } from '../../src/inventory/register-plan.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 
 const dir = new URL('../fixtures/inventory/csv/', import.meta.url);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError, UserError } from '../../src/errors.js';
 import { loadSelection, readFailed, recordFailed } from '../../src/inventory/service.js';
+import { configReader } from '../../src/config/config.js';
 
 const FLEET = readFileSync(new URL('../fixtures/inventory/selectors/packages.yaml', import.meta.url), 'utf8');
 
@@ -12,7 +13,8 @@ function setup(text = FLEET) {
   const inv = join(home, 'fleet');
   mkdirSync(inv);
   writeFileSync(join(inv, 'packages.yaml'), text);
-  return { home, inv, ctx: { cwd: home, home, env: { JFLEET_INVENTORY: inv } as Record<string, string> } };
+  const env = { JFLEET_INVENTORY: inv } as Record<string, string>;
+  return { home, inv, ctx: { cwd: home, home, env, config: configReader({ home, env }) } };
 }
 
 describe('loadSelection', () => {
@@ -49,7 +51,7 @@ describe('loadSelection', () => {
   });
   it('a missing inventory says how to make one', async () => {
     const home = mkdtempSync(join(tmpdir(), 'jfleet-svc-'));
-    const err = await loadSelection({ cwd: home, home, env: {} }, {}).catch((e: unknown) => e);
+    const err = await loadSelection({ cwd: home, home, env: {}, config: configReader({ home, env: {} }) }, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toBe(`no inventory at ${join(home, 'inventory')} (no packages.yaml)`);
   });

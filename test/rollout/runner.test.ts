@@ -11,6 +11,7 @@ import type { Context } from '../../src/context.js';
 import { addRelease } from '../../src/rollout/release.js';
 import { abortRollout, resumeRollout, rolloutStatus, startRollout, type RolloutDeps } from '../../src/rollout/runner.js';
 import { makeDevice, pkgOf, sha, stopDevice, type LocalDevice } from './local-device.js';
+import { configReader } from '../../src/config/config.js';
 
 let dir: string;
 let devices: LocalDevice[] = [];
@@ -21,7 +22,7 @@ function makeCtx(home: string, signal = new AbortController().signal): Context &
   stdout.on('data', (c) => (buf += String(c)));
   return {
     cwd: dir, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough(), clock: { now: () => new Date() },
-    home, color: false, debug: false, interactive: false, signal, out: () => buf,
+    home, color: false, debug: false, interactive: false, signal, out: () => buf, config: configReader({ home, env: {} }),
   };
 }
 

@@ -16,6 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadInventory } from '../../src/inventory/load.js';
 import { updateInventory } from '../../src/inventory/store.js';
 import { createPool } from '../../src/transport/pool.js';
+import { fleetPoolOptions } from '../../src/fleet-pool.js';
+import { configReader } from '../../src/config/config.js';
 import { fanOut } from '../../src/transport/fanout.js';
 import { commandLine } from '../../src/transport/shell.js';
 import { HostKeyMismatchError, TransportError } from '../../src/transport/types.js';
@@ -28,7 +30,7 @@ const home = tempHome();
 const run = (args: string[], timeoutMs = 120_000) => jfleet(args, { home, env: { JFLEET_INVENTORY: lab().inventoryDir, JFLEET_KEY_FILE: lab().keyFile }, timeoutMs });
 const pkgs = () => loadInventory(lab().inventoryDir).packages;
 const pkg = (id: string) => pkgs().find((p) => p.id === id)!;
-const ctx = () => ({ env: { HOME: home, JFLEET_KEY_FILE: lab().keyFile }, home, cwd: process.cwd() });
+const ctx = () => ({ env: { HOME: home, JFLEET_KEY_FILE: lab().keyFile }, home, cwd: process.cwd(), config: configReader({ home, env: {} }) });
 const id = (i: number) => lab().devices[i].id;
 
 interface ExecJson {
@@ -133,7 +135,7 @@ describe('jfleet exec on a lab', () => {
     expect(sh.exitCode).toBe(1);
     expect(sh.stderr).toBe(`jfleet: error: host key of ${dev} changed: pinned ${old}, offered ${fresh}; if the device was reinstalled, run: jfleet hostkey accept ${dev}\n`);
     // the pool refuses too, with a typed error carrying both
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     const err = await pool.get(pkg(dev)).catch((e: unknown) => e);
     await pool.closeAll();
     expect(err).toBeInstanceOf(HostKeyMismatchError);
@@ -185,7 +187,7 @@ describe('jfleet exec on a lab', () => {
     const inner = await run(['exec', '--limit', dev, '--', `bash -c 'echo {var.note}'`]);
     expect(inner.exitCode).toBe(2);
     // and through the transport with commandLine()
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     const t = await pool.get(pkg(dev));
     const r = await t.exec(commandLine(['printf', '%s', hostile]));
     await pool.closeAll();
@@ -197,7 +199,7 @@ describe('jfleet exec on a lab', () => {
   it('SFTP put/get round-trips bytes exactly, and the write lands in the device upper layer', async () => {
     const dev = lab().devices[8];
     const data = Buffer.concat([Buffer.from([...Array(256).keys()]), randomBytes(1 << 20)]);
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     try {
       const t = await pool.get(pkg(dev.id));
       await t.put(data, '/var/tmp/jfleet-blob.bin', { mode: 0o640 });
@@ -219,13 +221,13 @@ describe('jfleet exec on a lab', () => {
     // a name only the jump host can resolve: the target is unreachable from here directly
     lab().run(jump.id, `echo "${target.address} kiosk-behind-nat" >> /etc/hosts`);
     const behind: Package = { ...pkg(target.id), address: 'kiosk-behind-nat' };
-    const direct = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs(), retries: 0 });
+    const direct = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }), retries: 0 });
     const e = await direct.get(behind).catch((x: unknown) => x);
     await direct.closeAll();
     expect(e).toBeInstanceOf(TransportError);
     expect((e as TransportError).kind).toBe('unreachable');
 
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     try {
       const t = await pool.get({ ...behind, jump: jump.id });
       const r = await t.exec('hostname; echo $SSH_CLIENT');
@@ -244,7 +246,7 @@ describe('jfleet exec on a lab', () => {
         await updateInventory(lab().inventoryDir, (ps) => ps.map((p) => (p.id === viaCli.id ? saved : p)));
       }
       // a pool given no package list reads the inventory to resolve the jump id
-      const bare = createPool(ctx(), { inventoryDir: lab().inventoryDir });
+      const bare = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir }) });
       try {
         expect((await (await bare.get({ ...behind, id: 'via-inventory', jump: jump.id })).exec('hostname')).stdout).toBe(`${target.id}\n`);
       } finally {
@@ -262,7 +264,7 @@ describe('jfleet exec on a lab', () => {
     expect(JSON.parse(readFileSync(pins, 'utf8'))[`${jump.address}:${jump.port}`]).toBe(jump.hostKey);
     const good = readFileSync(pins, 'utf8');
     writeFileSync(pins, good.slice(0, 20));
-    const again = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs(), retries: 0 });
+    const again = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }), retries: 0 });
     try {
       const e2 = await again.get({ ...behind, id: 'via-spec-2', jump: `root@${jump.address}:${jump.port}` }).catch((x: unknown) => x);
       expect(e2).toBeInstanceOf(TransportError);
@@ -279,7 +281,7 @@ describe('jfleet exec on a lab', () => {
     const dev = lab().devices[14];
     mkdirSync(join(home, '.ssh'), { recursive: true });
     writeFileSync(join(home, '.ssh', 'config'), `Host kiosk-alias-14\n  HostName ${dev.address}\n  Port ${dev.port}\n`);
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     try {
       const t = await pool.get({ ...pkg(dev.id), address: 'kiosk-alias-14' });
       expect((await t.exec('hostname')).stdout).toBe(`${dev.id}\n`);
@@ -297,7 +299,8 @@ describe('jfleet exec on a lab', () => {
     try {
       execFileSync('ssh-add', [lab().keyFile], { env: { SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
       const agentHome = tempHome();
-      const pool = createPool({ env: { HOME: agentHome, SSH_AUTH_SOCK: sock }, home: agentHome, cwd: process.cwd() }, { inventoryDir: lab().inventoryDir, packages: pkgs() });
+      const agentCtx = { env: { HOME: agentHome, SSH_AUTH_SOCK: sock }, home: agentHome, cwd: process.cwd(), config: configReader({ home: agentHome, env: {} }) };
+      const pool = createPool(agentCtx, fleetPoolOptions(agentCtx, { inventoryDir: lab().inventoryDir, packages: pkgs() }));
       try {
         const t = await pool.get({ ...pkg(dev.id), identityFile: undefined });
         expect((await t.exec('hostname')).stdout).toBe(`${dev.id}\n`);
@@ -305,7 +308,8 @@ describe('jfleet exec on a lab', () => {
         await pool.closeAll();
       }
       // without the agent the same package has nothing to offer: auth
-      const none = createPool({ env: { HOME: agentHome }, home: agentHome, cwd: process.cwd() }, { inventoryDir: lab().inventoryDir, packages: pkgs() });
+      const noAgentCtx = { env: { HOME: agentHome }, home: agentHome, cwd: process.cwd(), config: configReader({ home: agentHome, env: {} }) };
+      const none = createPool(noAgentCtx, fleetPoolOptions(noAgentCtx, { inventoryDir: lab().inventoryDir, packages: pkgs() }));
       const e = await none.get({ ...pkg(dev.id), identityFile: undefined }).catch((x: unknown) => x);
       await none.closeAll();
       expect((e as TransportError).kind).toBe('auth');
@@ -320,7 +324,7 @@ describe('jfleet exec on a lab', () => {
     expect(r.exitCode).toBe(1);
     expect((JSON.parse(r.stdout) as ExecJson).results[0].status).toBe('auth');
     expect(r.stdout).toContain('"auth": 1');
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs(), password: lab().password, agent: false });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }), password: lab().password, agent: false });
     try {
       const t = await pool.get(pkg(pw.id));
       expect((await t.exec('hostname')).stdout).toBe(`${pw.id}\n`);
@@ -344,7 +348,7 @@ describe('jfleet exec on a lab', () => {
       for (const p of ps) if (p.id === other.id) p.hostKey = dev.hostKey; // pinned: a key that is not its own
     });
     const stale = { ...pkg(other.id), hostKey: undefined };
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     const e = await pool.get(stale).catch((x: unknown) => x);
     await pool.closeAll();
     expect(e).toBeInstanceOf(HostKeyMismatchError);
@@ -358,7 +362,7 @@ describe('jfleet exec on a lab', () => {
 
   it('closing an open connection to a device that has since hung drops the socket within the bound', async () => {
     const dev = lab().devices[13];
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     const sockets = () =>
       (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => (h as { remoteAddress?: string }).remoteAddress === dev.address).length;
     try {
@@ -380,7 +384,7 @@ describe('jfleet exec on a lab', () => {
 
   it('a session killed mid-command is reported as a lost connection; the pool reconnects', async () => {
     const dev = lab().devices[12];
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     try {
       const t = await pool.get(pkg(dev.id));
       const running = t.exec('sleep 20').catch((e: unknown) => e);
@@ -424,7 +428,7 @@ describe('jfleet exec on a lab', () => {
 
   it('fans out over the pool with a concurrency limit', async () => {
     const list = pkgs().filter((p) => !lab().device(p.id).passwordOnly);
-    const pool = createPool(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() });
+    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     let active = 0;
     let peak = 0;
     try {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEd25519 } from '../../src/transport/keygen.js';
 import { createPool } from '../../src/transport/pool.js';
+import { fleetPoolOptions } from '../../src/fleet-pool.js';
+import { configReader } from '../../src/config/config.js';
 import { SshTransport, type HostKeyPolicy } from '../../src/transport/ssh.js';
 import { TransportError } from '../../src/transport/types.js';
 import { updateInventory } from '../../src/inventory/store.js';
@@ -45,7 +47,7 @@ async function setup(port: number, extra: Record<string, unknown> = {}) {
   });
   await updateInventory(dir, () => [pkg]);
   const file = join(dir, 'packages.yaml');
-  const ctx = { env: { HOME: home }, home, cwd: home };
+  const ctx = { env: { HOME: home }, home, cwd: home, config: configReader({ home, env: {} }) };
   return { home, dir, file, ctx, bytes: readFileSync(file) };
 }
 
@@ -72,7 +74,7 @@ const transport = (port: number, hostKey: HostKeyPolicy, key = true) =>
 describe('a server that offers a host key it cannot sign with', () => {
   it('fails the connection on first contact and the inventory stays byte-identical (no pin)', async () => {
     const s = await setup(fake.port);
-    const pool = createPool(s.ctx, { inventoryDir: s.dir, agent: false, retries: 0 });
+    const pool = createPool(s.ctx, { ...fleetPoolOptions(s.ctx, { inventoryDir: s.dir }), agent: false, retries: 0 });
     const before = fake.log.length;
     const err = await pool.get(loadInventory(s.dir).packages[0]).catch((e: unknown) => e);
     await pool.closeAll();
@@ -106,7 +108,7 @@ describe('a server that offers a host key it cannot sign with', () => {
 
   it('as a jump host ([user@]host:port) it is not pinned into known_hosts.json', async () => {
     const s = await setup(22, { address: 'kiosk-behind-nat', jump: `root@127.0.0.1:${fake.port}` });
-    const pool = createPool(s.ctx, { inventoryDir: s.dir, agent: false, keyFile: join(s.home, 'fleet_key'), retries: 0 });
+    const pool = createPool(s.ctx, { ...fleetPoolOptions(s.ctx, { inventoryDir: s.dir, keyFile: join(s.home, 'fleet_key') }), agent: false, retries: 0 });
     const err = await pool.get(loadInventory(s.dir).packages[0]).catch((e: unknown) => e);
     await pool.closeAll();
     expect((err as TransportError).kind).toBe('hostkey');
@@ -118,7 +120,7 @@ describe('a server that offers a host key it cannot sign with', () => {
 describe('a device that proves its key', () => {
   it('is pinned on first contact, after the handshake and login completed', async () => {
     const s = await setup(good.port);
-    const pool = createPool(s.ctx, { inventoryDir: s.dir, agent: false, retries: 0 });
+    const pool = createPool(s.ctx, { ...fleetPoolOptions(s.ctx, { inventoryDir: s.dir }), agent: false, retries: 0 });
     const t = await pool.get(loadInventory(s.dir).packages[0]);
     expect((await t.exec('true')).stdout).toBe('ran: true\n');
     await pool.closeAll();
@@ -170,7 +172,7 @@ describe('a device that proves its key', () => {
 
   it('as a jump host it is pinned into known_hosts.json after the login', async () => {
     const s = await setup(good.port, { address: '127.0.0.1', jump: `root@127.0.0.1:${good.port}` });
-    const pool = createPool(s.ctx, { inventoryDir: s.dir, agent: false, keyFile: join(s.home, 'fleet_key'), retries: 0 });
+    const pool = createPool(s.ctx, { ...fleetPoolOptions(s.ctx, { inventoryDir: s.dir, keyFile: join(s.home, 'fleet_key') }), agent: false, retries: 0 });
     const err = await pool.get(loadInventory(s.dir).packages[0]).catch((e: unknown) => e);
     await pool.closeAll();
     // the test server forwards nothing, so the device behind it is not reached; the jump host was

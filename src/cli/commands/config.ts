@@ -31,7 +31,7 @@ Examples:
   $ jfleet config list
   $ JFLEET_API_TOKEN=... jfleet config list --json`)
     .action(async (opts) => {
-      const { configList } = await import('../../config/handlers.js');
+      const { configList } = await import('../handlers/config.js');
       await configList(ctx, opts);
     });
 
@@ -47,7 +47,7 @@ Examples:
   $ jfleet config get forks
   $ jfleet config get api.url --json`)
     .action(async (key: string, opts) => {
-      const { configGet } = await import('../../config/handlers.js');
+      const { configGet } = await import('../handlers/config.js');
       await configGet(ctx, key, opts);
     });
 
@@ -61,7 +61,7 @@ Examples:
   $ jfleet config set inventory ./inventories/example
   $ jfleet config set schedule.sweep "*/15 * * * *"`)
     .action(async (key: string, value: string) => {
-      const { configSet } = await import('../../config/handlers.js');
+      const { configSet } = await import('../handlers/config.js');
       await configSet(ctx, key, value);
     });
 
@@ -73,7 +73,7 @@ Examples:
 Examples:
   $ jfleet config unset api.token`)
     .action(async (key: string) => {
-      const { configUnset } = await import('../../config/handlers.js');
+      const { configUnset } = await import('../handlers/config.js');
       await configUnset(ctx, key);
     });
 }

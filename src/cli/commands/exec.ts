@@ -34,7 +34,7 @@ Examples:
   $ jfleet exec -- echo {id} {var.kiosk_listen}`,
     )
     .action(async (args: string[], opts, cmd: Command) => {
-      const { execCommand } = await import('../../transport/commands.js');
+      const { execCommand } = await import('../handlers/exec.js');
       await execCommand(ctx, args, { ...opts, inventory: globals(cmd).inventory });
     });
 
@@ -55,7 +55,7 @@ Examples:
   $ jfleet ssh kiosk-rambipuji -- journalctl -u jfleet-kiosk -n 50`,
     )
     .action(async (id: string, command: string[], _opts, cmd: Command) => {
-      const { sshCommand } = await import('../../transport/commands.js');
+      const { sshCommand } = await import('../handlers/exec.js');
       await sshCommand(ctx, id, { inventory: globals(cmd).inventory, command });
     });
 }

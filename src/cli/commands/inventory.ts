@@ -31,7 +31,7 @@ Examples:
   $ jfleet inventory list
   $ jfleet inventory list --limit 'tag:ring-0 & !Kaliwates' --json`)
     .action(async (opts, cmd: Command) => {
-      const { listCommand } = await import('../../inventory/handlers/inventory.js');
+      const { listCommand } = await import('../handlers/inventory.js');
       await listCommand(ctx, { ...opts, inventory: g(cmd) });
     });
 
@@ -46,7 +46,7 @@ Examples:
   $ jfleet inventory show rambipuji-1
   $ jfleet inventory show rambipuji-1 --json`)
     .action(async (id: string, opts, cmd: Command) => {
-      const { showCommand } = await import('../../inventory/handlers/inventory.js');
+      const { showCommand } = await import('../handlers/inventory.js');
       await showCommand(ctx, id, { ...opts, inventory: g(cmd) });
     });
 
@@ -61,7 +61,7 @@ Examples:
   $ jfleet inventory check
   $ jfleet --inventory inventories/example inventory check --json`)
     .action(async (opts, cmd: Command) => {
-      const { checkCommand } = await import('../../inventory/handlers/inventory.js');
+      const { checkCommand } = await import('../handlers/inventory.js');
       await checkCommand(ctx, { ...opts, inventory: g(cmd) });
     });
 
@@ -80,7 +80,7 @@ Examples:
   $ jfleet inventory remove rambipuji-1
   $ jfleet inventory remove --limit 'tag:retired' --yes`)
     .action(async (ids: string[], opts, cmd: Command) => {
-      const { removeCommand } = await import('../../inventory/handlers/inventory.js');
+      const { removeCommand } = await import('../handlers/inventory.js');
       await removeCommand(ctx, ids, { ...opts, inventory: g(cmd) });
     });
 }

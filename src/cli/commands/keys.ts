@@ -28,7 +28,7 @@ Examples:
   $ jfleet keys init
   $ JFLEET_HOME=/srv/jfleet jfleet keys init --json`)
     .action(async (opts) => {
-      const { keysInitCommand } = await import('../../transport/commands.js');
+      const { keysInitCommand } = await import('../handlers/keys.js');
       await keysInitCommand(ctx, opts);
     });
   keys
@@ -39,7 +39,7 @@ Examples:
 Examples:
   $ jfleet keys show`)
     .action(async (opts) => {
-      const { keysShowCommand } = await import('../../transport/commands.js');
+      const { keysShowCommand } = await import('../handlers/keys.js');
       await keysShowCommand(ctx, opts);
     });
 
@@ -67,7 +67,7 @@ Examples:
   $ jfleet hostkey accept kiosk-rambipuji --expect SHA256:Qx0vY2mJ3l0bq9zqkTn8Hc1V6Jm3sYx4bW0eQ1xL2aE`,
     )
     .action(async (id: string, opts, cmd: Command) => {
-      const { hostkeyAcceptCommand } = await import('../../transport/commands.js');
+      const { hostkeyAcceptCommand } = await import('../handlers/keys.js');
       await hostkeyAcceptCommand(ctx, id, { ...opts, inventory: globals(cmd).inventory });
     });
 }

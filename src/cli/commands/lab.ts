@@ -32,7 +32,7 @@ Examples:
   $ sudo jfleet lab up --devices 100
   $ sudo jfleet lab up --devices 10 --password-only 2 --json`)
     .action(async (opts) => {
-      const { labUpCommand } = await import('../../lab/commands.js');
+      const { labUpCommand } = await import('../handlers/lab.js');
       await labUpCommand(ctx, opts);
     });
   lab
@@ -44,7 +44,7 @@ Examples:
 Examples:
   $ sudo jfleet lab down`)
     .action(async (id: string | undefined, opts) => {
-      const { labDownCommand } = await import('../../lab/commands.js');
+      const { labDownCommand } = await import('../handlers/lab.js');
       await labDownCommand(ctx, id, opts);
     });
   lab
@@ -55,7 +55,7 @@ Examples:
 Examples:
   $ jfleet lab status --json`)
     .action(async (opts) => {
-      const { labStatusCommand } = await import('../../lab/commands.js');
+      const { labStatusCommand } = await import('../handlers/lab.js');
       await labStatusCommand(ctx, opts);
     });
 }

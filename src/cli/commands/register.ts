@@ -40,7 +40,7 @@ Examples:
   $ jfleet register --from packages.csv --skip-invalid --rejected bad-rows.csv`,
     )
     .action(async (opts, cmd: Command) => {
-      const { registerCommand } = await import('../../inventory/handlers/register.js');
+      const { registerCommand } = await import('../handlers/register.js');
       await registerCommand(ctx, { ...opts, inventory: cmd.optsWithGlobals().inventory });
     });
 }

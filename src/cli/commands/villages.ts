@@ -22,7 +22,7 @@ Examples:
   $ jfleet villages 35.09.13 --json    # machine-readable: code, name, kind, district, coordinates`,
     )
     .action(async (query: string | undefined, opts: { json?: boolean }) => {
-      const { villagesCommand } = await import('../../inventory/handlers/villages.js');
+      const { villagesCommand } = await import('../handlers/villages.js');
       await villagesCommand(ctx, query, opts);
     });
 }

@@ -9,14 +9,9 @@ export async function scheduleRunCommand(
   let sweepCron = opts.sweep;
   let reportCron = opts.report;
   if (!sweepCron || !reportCron) {
-    try {
-      const { loadConfig } = await import('../../config/index.js');
-      const cfg = await loadConfig(ctx);
-      sweepCron ??= cfg.schedule?.sweep;
-      reportCron ??= cfg.schedule?.report;
-    } catch {
-      /* no config */
-    }
+    const cfg = ctx.config();
+    sweepCron ??= cfg.schedule?.sweep;
+    reportCron ??= cfg.schedule?.report;
   }
   const { openStateDb } = await import('../../state-db.js');
   const db = openStateDb(ctx.home);

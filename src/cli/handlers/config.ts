@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import type { Context } from '../context.js';
-import { ExitStatus, redactUrlCredentials } from '../errors.js';
-import { printJson } from '../cli/shared.js';
-import { findKey, getIn, loadConfigWithOrigin, setConfigValue, unsetConfigValue } from './config.js';
-import { configKeys, maskSecret, type ConfigKey } from './schema.js';
+import type { Context } from '../../context.js';
+import { ExitCode, ExitStatus, redactUrlCredentials } from '../../errors.js';
+import { printJson } from '../shared.js';
+import { findKey, getIn, loadConfigWithOrigin, setConfigValue, unsetConfigValue } from '../../config/config.js';
+import { configKeys, maskSecret, type ConfigKey } from '../../config/schema.js';
 
 const PATH_KEYS = new Set(['inventory', 'keyFile', 'api.caFile']);
 
@@ -34,7 +34,7 @@ export async function configGet(ctx: Context, key: string, opts: { json?: boolea
   const v = shown(k, getIn(config, key));
   if (opts.json) printJson(ctx, { key, value: v ?? null });
   else if (v !== undefined) ctx.stdout.write(`${String(v)}\n`);
-  if (v === undefined) throw new ExitStatus(1, opts.json ? '' : `${key} is not set`);
+  if (v === undefined) throw new ExitStatus(ExitCode.notSet, opts.json ? '' : `${key} is not set`);
 }
 
 export async function configSet(ctx: Context, key: string, value: string): Promise<void> {

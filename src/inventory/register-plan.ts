@@ -4,7 +4,8 @@
  * changes nothing), check uniqueness, and generate ids. Pure: no I/O.
  */
 import type { InputIssue } from '../errors.js';
-import { issueMessage, packageSchema, type Package } from './schema.js';
+import { packageSchema, type Package } from './schema.js';
+import { issueMessage } from '../errors.js';
 import { normalizeName } from './selector.js';
 import type { Village, VillageReference } from './villages.js';
 import { distance } from 'fastest-levenshtein';

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
-import { ExitStatus, formatIssue, InputError, UserError } from '../../errors.js';
-import { printJson } from '../../cli/shared.js';
-import { confirmOrYes } from '../../cli/prompts.js';
-import { loadInventory, type LoadResult } from '../load.js';
-import { lintInventory } from '../lint.js';
-import { resolveInventoryDir } from '../paths.js';
-import type { Package } from '../schema.js';
-import { selectPackages } from '../selector.js';
-import { readFailed } from '../service.js';
-import { applyInventoryUpdate, toPlain } from '../store.js';
-import { loadVillages, type VillageReference } from '../villages.js';
-import { table } from './table.js';
+import { ExitCode, ExitStatus, formatIssue, InputError, UserError } from '../../errors.js';
+import { printJson } from '../shared.js';
+import { confirmOrYes } from '../prompts.js';
+import { loadInventory, type LoadResult } from '../../inventory/load.js';
+import { lintInventory } from '../../inventory/lint.js';
+import { resolveInventoryDir } from '../../inventory/paths.js';
+import type { Package } from '../../inventory/schema.js';
+import { selectPackages } from '../../inventory/selector.js';
+import { readFailed } from '../../inventory/service.js';
+import { applyInventoryUpdate, toPlain } from '../../inventory/store.js';
+import { loadVillages, type VillageReference } from '../../inventory/villages.js';
+import { table } from '../render/table.js';
 
 interface Common {
   inventory?: string;
@@ -95,7 +95,7 @@ export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
     for (const i of issues) ctx.stdout.write(`${i.severity}: ${formatIssue(i)}\n`);
     ctx.stdout.write(`${res.file}: ${valid} valid package(s), ${errors.length} error(s), ${warnings.length} warning(s)\n`);
   }
-  if (errors.length) throw new ExitStatus(2);
+  if (errors.length) throw new ExitStatus(ExitCode.usage);
 }
 
 export async function removeCommand(ctx: Context, ids: string[], opts: Common & { yes?: boolean; dryRun?: boolean }): Promise<void> {

@@ -5,8 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { Context } from '../context.js';
-import { ExitCode, UserError } from '../errors.js';
+import type { Context } from '../../context.js';
+import { ExitCode, UserError } from '../../errors.js';
+import { printJson } from '../shared.js';
 
 function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) {
@@ -18,7 +19,7 @@ async function ensureSshd(ctx: Context): Promise<void> {
   if (existsSync('/usr/sbin/sshd')) return;
   ctx.stderr.write('jfleet: /usr/sbin/sshd is missing; installing openssh-server (apt-get)\n');
   // The runner's own commands go through the local transport, like every other command.
-  const { LocalTransport } = await import('../transport/local.js');
+  const { LocalTransport } = await import('../../transport/local.js');
   const local = new LocalTransport('localhost', { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' });
   // a fresh machine has empty package lists: update first, then install
   const r = await local.exec('apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends openssh-server >/dev/null', { signal: ctx.signal });
@@ -30,7 +31,7 @@ async function ensureSshd(ctx: Context): Promise<void> {
 export async function labUpCommand(ctx: Context, opts: { devices: number; passwordOnly?: number; json?: boolean }): Promise<void> {
   requireRoot('up');
   await ensureSshd(ctx);
-  const { startLab } = await import('./lab.js');
+  const { startLab } = await import('../../lab/lab.js');
   const n = opts.devices;
   const pw = Math.min(opts.passwordOnly ?? 0, n);
   const lab = await startLab({ devices: n, persistent: true, passwordOnly: Array.from({ length: pw }, (_, i) => n - pw + i) });
@@ -45,7 +46,7 @@ export async function labUpCommand(ctx: Context, opts: { devices: number; passwo
     devices: lab.devices.map((d) => ({ id: d.id, address: d.address, port: d.port, village: d.village.code, villageName: d.village.name, district: d.village.district, hostKey: d.hostKey, passwordOnly: d.passwordOnly })),
   };
   if (opts.json) {
-    ctx.stdout.write(JSON.stringify(info, null, 2) + '\n');
+    printJson(ctx, info);
     return;
   }
   const first = lab.devices[0];
@@ -70,10 +71,10 @@ export async function labUpCommand(ctx: Context, opts: { devices: number; passwo
 
 export async function labDownCommand(ctx: Context, id: string | undefined, opts: { json?: boolean }): Promise<void> {
   requireRoot('down');
-  const { stopLabs } = await import('./lab.js');
+  const { stopLabs } = await import('../../lab/lab.js');
   const stopped = await stopLabs((e) => (id ? e.id === id : e.ownerPid === null));
   if (id && !stopped.includes(id)) throw new UserError(`no lab ${id}`, { hint: 'see: jfleet lab status' });
-  if (opts.json) ctx.stdout.write(JSON.stringify({ stopped }, null, 2) + '\n');
+  if (opts.json) printJson(ctx, { stopped });
   else ctx.stdout.write(stopped.length ? `stopped ${stopped.join(', ')}\n` : 'no lab to stop\n');
 }
 
@@ -91,7 +92,7 @@ function listening(host: string, port: number, timeoutMs = 500): Promise<boolean
 }
 
 export async function labStatusCommand(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const { listLabs } = await import('./lab.js');
+  const { listLabs } = await import('../../lab/lab.js');
   const labs = listLabs();
   const rows = await Promise.all(
     labs.map(async (l) => {
@@ -107,7 +108,7 @@ export async function labStatusCommand(ctx: Context, opts: { json?: boolean }): 
     }),
   );
   if (opts.json) {
-    ctx.stdout.write(JSON.stringify({ labs: rows }, null, 2) + '\n');
+    printJson(ctx, { labs: rows });
     return;
   }
   if (!rows.length) {

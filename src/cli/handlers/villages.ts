@@ -1,9 +1,9 @@
 import type { Context } from '../../context.js';
 import { printable } from '../../errors.js';
-import { printJson } from '../../cli/shared.js';
-import { queryVillages, villageJson } from '../search.js';
-import { loadVillages } from '../villages.js';
-import { table } from './table.js';
+import { printJson } from '../shared.js';
+import { queryVillages, villageJson } from '../../inventory/search.js';
+import { loadVillages } from '../../inventory/villages.js';
+import { table } from '../render/table.js';
 
 export async function villagesCommand(ctx: Context, query: string | undefined, opts: { json?: boolean }): Promise<void> {
   const ref = loadVillages();

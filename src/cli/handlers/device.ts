@@ -1,0 +1,25 @@
+/**
+ * The one device a single-device command (ssh, hostkey accept) works on, found by id in the
+ * inventory, and how a device that cannot be reached is reported (one line, exit 1).
+ */
+import type { Context } from '../../context.js';
+import { ExitCode, UserError } from '../../errors.js';
+import { loadInventory } from '../../inventory/load.js';
+import { resolveInventoryDir } from '../../inventory/paths.js';
+import type { Package } from '../../inventory/schema.js';
+import { TransportError } from '../../transport/types.js';
+
+/** A device we could not work on, for single-device commands: one line, exit 1 (no stack). */
+export function deviceError(e: unknown): unknown {
+  if (e instanceof TransportError) return new UserError(e.message, { exitCode: ExitCode.deviceFailed });
+  return e;
+}
+
+export function findPackage(ctx: Context, inventory: string | undefined, id: string): { dir: string; pkg: Package; all: Package[] } {
+  const dir = resolveInventoryDir(ctx, inventory);
+  const res = loadInventory(dir);
+  if (res.issues.length) throw new UserError(`the inventory at ${dir} has errors`, { hint: 'run: jfleet inventory check' });
+  const pkg = res.packages.find((p) => p.id === id);
+  if (!pkg) throw new UserError(`no package "${id}" in ${res.file}`, { hint: 'list them with: jfleet inventory list' });
+  return { dir, pkg, all: res.packages };
+}

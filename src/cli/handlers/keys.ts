@@ -1,0 +1,133 @@
+/**
+ * Handlers for `jfleet keys init|show` and `jfleet hostkey accept`: the fleet key jfleet logs in
+ * with, and re-pinning a device's host key after a technician confirmed it.
+ */
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAtomicSet, writeFailure } from '../../atomic-file.js';
+import type { Context } from '../../context.js';
+import { homePaths } from '../../context.js';
+import { UserError } from '../../errors.js';
+import { generateEd25519 } from '../../transport/keygen.js';
+import { fleetPoolOptions } from '../../fleet-pool.js';
+import { updateInventory } from '../../inventory/store.js';
+import { createPool } from '../../transport/pool.js';
+import { printJson } from '../shared.js';
+import { deviceError, findPackage } from './device.js';
+
+/** What `ssh-keygen -lf` prints for a key: SHA256: and 43 characters of unpadded base64. */
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+export interface HostkeyAcceptOptions {
+  inventory?: string;
+  json?: boolean;
+  /** pin only if the device proves this fingerprint (for scripts) */
+  expect?: string;
+  /** pin whatever key the device proves, without asking */
+  yes?: boolean;
+}
+
+/**
+ * jfleet hostkey accept ID: re-pin after a technician confirmed the device was reinstalled. The
+ * device must prove the key (a completed key exchange, not just an offer); the new pin is written
+ * only after the old and new fingerprints were shown and confirmed, or when it equals --expect.
+ */
+export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: HostkeyAcceptOptions): Promise<void> {
+  const expected = opts.expect?.trim();
+  if (expected !== undefined && !FINGERPRINT.test(expected)) {
+    throw new UserError(`--expect ${JSON.stringify(expected.slice(0, 80))} is not a SHA256 host-key fingerprint`, {
+      hint: 'give it as ssh-keygen -lf prints it on the device, e.g. --expect SHA256:… from: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
+    });
+  }
+  const { pkg, all, dir } = findPackage(ctx, opts.inventory, id);
+  const confirmByPrompt = expected === undefined && !opts.yes;
+  if (confirmByPrompt) {
+    const { requireFlags } = await import('../prompts.js');
+    requireFlags(
+      ctx,
+      ['--expect SHA256:…'],
+      `pinning the host key of ${id} needs its fingerprint checked; nothing was changed`,
+      'pass --expect with the fingerprint read on the device (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), or --yes to pin whatever key it proves',
+    );
+  }
+  const pool = createPool(ctx, fleetPoolOptions(ctx, { inventoryDir: dir, packages: all }));
+  let proven: string;
+  try {
+    proven = await pool.provenHostKey(pkg);
+  } catch (e) {
+    throw deviceError(e);
+  } finally {
+    await pool.closeAll();
+  }
+  const old = pkg.hostKey ?? null;
+  if (expected !== undefined && proven !== expected) {
+    throw new UserError(`${id} proves host key ${proven}, not the expected ${expected}; nothing was pinned`, {
+      hint: 'check the fingerprint on the device itself; a different key means another device or a man in the middle',
+    });
+  }
+  if (old !== proven) {
+    if (confirmByPrompt) {
+      const out = opts.json ? ctx.stderr : ctx.stdout;
+      out.write(`${id}: pinned host key   ${old ?? '(none)'}\n${id}: the device proves ${proven}\n`);
+      const { confirmOrYes } = await import('../prompts.js');
+      await confirmOrYes(ctx, { message: `Pin ${proven} as the host key of ${id}?`, what: 'pinning a host key needs confirmation' });
+    }
+    await updateInventory(dir, (pkgs) => {
+      for (const p of pkgs) {
+        if (p.id !== id) continue;
+        // what was shown and confirmed must still be what is replaced
+        if ((p.hostKey ?? null) !== old) throw new UserError(`the pin of ${id} changed to ${p.hostKey ?? '(none)'} meanwhile; nothing was pinned (run hostkey accept again)`);
+        p.hostKey = proven;
+      }
+    });
+  }
+  if (opts.json) {
+    printJson(ctx, { id, old, new: proven, changed: old !== proven });
+    return;
+  }
+  if (old === proven) ctx.stdout.write(`${id}: host key ${proven} is already pinned; nothing changed\n`);
+  else ctx.stdout.write(`${id}: host key pinned ${proven}${old ? ` (was ${old})` : ' (none was pinned)'}\n`);
+}
+
+/** jfleet keys init: the fleet key, ed25519, private half mode 0600 under JFLEET_HOME/keys. */
+export async function keysInitCommand(ctx: Context, opts: { force?: boolean; json?: boolean }): Promise<void> {
+  const dir = homePaths(ctx.home).keysDir;
+  const file = homePaths(ctx.home).fleetKey;
+  // an empty private key file is no key (a full disk under an older jfleet left one): replace it
+  const existing = statSync(file, { throwIfNoEntry: false });
+  if (existing && existing.size > 0 && !opts.force) {
+    throw new UserError(`a fleet key already exists: ${file}`, { hint: 'devices trust it; replacing it locks jfleet out of them. Use --force only if you mean that' });
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  } catch (e) {
+    throw writeFailure(e, file);
+  }
+  const k = generateEd25519(`jfleet@${ctx.env.HOSTNAME ?? 'fleet'}`);
+  // Both halves are written in full before either replaces anything: a full disk leaves no key
+  // file (or the old pair, with --force) and a retry after freeing space just works.
+  writeAtomicSet([
+    { file, data: k.privateKey, mode: 0o600 },
+    { file: file + '.pub', data: k.publicKey + '\n', mode: 0o644 },
+  ]);
+  if (opts.json) {
+    printJson(ctx, { privateKey: file, publicKey: k.publicKey, fingerprint: k.fingerprint });
+    return;
+  }
+  ctx.stdout.write(`fleet key written: ${file} (mode 0600)\n${k.fingerprint}\n${k.publicKey}\n`);
+}
+
+export async function keysShowCommand(ctx: Context, opts: { json?: boolean }): Promise<void> {
+  const file = homePaths(ctx.home).fleetKey;
+  let pub: string;
+  try {
+    pub = readFileSync(file + '.pub', 'utf8').trim();
+  } catch {
+    throw new UserError(`no fleet key at ${file}`, { hint: 'create one with: jfleet keys init' });
+  }
+  const { fingerprintOfPublicKey } = await import('../../transport/fingerprint.js');
+  const fp = fingerprintOfPublicKey(pub);
+  if (opts.json) printJson(ctx, { privateKey: file, publicKey: pub, fingerprint: fp });
+  else ctx.stdout.write(`${fp}\n${pub}\n`);
+}
