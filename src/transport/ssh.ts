@@ -26,14 +26,15 @@ export interface AuthCandidates {
 }
 
 /**
- * Key exchange: ECDH on NIST P-256 first, then Curve25519 (ssh2's own order before it moved
- * Curve25519 up), then the rest of ssh2's defaults. Both give 128-bit security; the difference is
- * cost. OpenSSH computes X25519 with its portable C reference code but P-256 with OpenSSL's
- * constant-time assembly, and ssh2 pays an OpenSSL key export and import for every X25519
- * exchange. Measured on 100 lab devices, cold connect: 2.1-2.3 s of machine CPU with
- * curve25519-sha256, 1.3-1.4 s with ecdh-sha2-nistp256 (client 0.38-0.44 s vs 0.23-0.29 s). On a
- * kiosk's low-power CPU that is the device's own work on every cold sweep. Config `sshKex` (or
- * JFLEET_SSH_KEX) sets another order, e.g. "curve25519-sha256" to require Curve25519.
+ * Key exchange: OpenSSH's own client order among what ssh2 implements (KEX_PREFERENCE in kex.ts):
+ * Curve25519 first, then ECDH on the NIST curves, then the SHA-2 Diffie-Hellman groups. The
+ * SHA-1 groups (group1, group14-sha1, group-exchange-sha1) are never offered, and config `sshKex`
+ * cannot name them. This follows OpenSSH rather than trading the default for speed: P-256 first
+ * was cheaper (OpenSSH computes X25519 with its portable C reference code but P-256 with OpenSSL's
+ * assembly, and ssh2 pays an OpenSSL key export and import per X25519 exchange; 100 lab devices,
+ * cold connect: 2.1-2.3 s of machine CPU with curve25519-sha256 against 1.3-1.4 s with
+ * ecdh-sha2-nistp256, client 0.38-0.44 s against 0.23-0.29 s). A site that wants that back sets
+ * `sshKex` (or JFLEET_SSH_KEX), e.g. "ecdh-sha2-nistp256,curve25519-sha256".
  */
 export { KEX_PREFERENCE } from './kex.js';
 
