@@ -124,6 +124,21 @@ export interface HostKeyPolicy {
   pin(fp: string): Promise<void>;
 }
 
+/** ssh2's default host-key algorithms (DEFAULT_SERVER_HOST_KEY, with ed25519 as on Node 20), in its order. */
+export const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** The key type named at the start of an SSH public key blob ("ssh-rsa", "ssh-ed25519", ...). */
+export function keyTypeOf(blob: Buffer): string {
+  if (blob.length < 4) return '';
+  const n = blob.readUInt32BE(0);
+  return n > 0 && n < 64 && blob.length >= 4 + n ? blob.subarray(4, 4 + n).toString('latin1') : '';
+}
+
+/** The host-key algorithms that show a key of this type (an RSA key signs as rsa-sha2-512, rsa-sha2-256 or ssh-rsa). */
+export function algorithmsOfType(type: string): string[] {
+  return type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
+}
+
 export interface SshTarget {
   name: string;
   host: string;
@@ -177,8 +192,44 @@ export class SshTransport implements Transport {
     return this.open(true);
   }
 
-  /** Connects and logs in (or, with proveOnly, stops after the handshake); resolves the proven host key. */
+  /**
+   * Connects and logs in (or, with proveOnly, stops after the handshake); resolves the proven host key.
+   *
+   * Which host key a server shows is negotiated: the first algorithm in the client's list that the
+   * server has a key for. A pin is a fingerprint only, which does not say the key's type, so a
+   * device pinned on its RSA key that also has (or later gains) an ed25519 key shows the ed25519
+   * one to ssh2's default order. OpenSSH asks first for the type of the key it knows for the host;
+   * jfleet does the same once it knows: when the key offered is not the pinned one, it connects
+   * again asking only for host-key types not offered yet, until the pinned key is proven or the
+   * device has no other type (then it is "host key changed", naming the first key offered). A
+   * refused key is never logged in to, and the pinned one must still be proven by the server's
+   * signature. The cost: a device pinned on a key ssh2 does not ask for first takes one refused
+   * handshake more per new connection (recording the key type with the pin would save it).
+   */
   private async open(proveOnly: boolean): Promise<string> {
+    let algorithms = HOST_KEY_ALGORITHMS;
+    let first: HostKeyMismatchError | null = null;
+    for (;;) {
+      const seen: { refusedType?: string } = {};
+      try {
+        return await this.attempt(proveOnly, algorithms, seen);
+      } catch (e) {
+        const refused = seen.refusedType;
+        // a key shown but not proven (a man in the middle?) is reported as that, whenever it happens
+        if (e instanceof TransportError && e.kind === 'hostkey' && !(e instanceof HostKeyMismatchError)) throw e;
+        // after a refused key, any other failure (most often "no matching host key format": the
+        // device has no key of another type) means the pinned key was not shown: report that refusal
+        if (!(e instanceof HostKeyMismatchError) || refused === undefined) throw first ?? e;
+        first ??= e;
+        const left = algorithms.filter((a) => !algorithmsOfType(refused).includes(a));
+        if (left.length === 0 || left.length === algorithms.length) throw first;
+        algorithms = left;
+      }
+    }
+  }
+
+  /** One connection, asking for the host-key algorithms given; `seen` gets the type of a key refused as not the pinned one. */
+  private async attempt(proveOnly: boolean, hostKeyAlgorithms: string[], seen: { refusedType?: string }): Promise<string> {
     const t = this.target;
     const sock = t.sock ? await t.sock() : undefined;
     const client = new ssh2.Client();
@@ -206,7 +257,10 @@ export class SshTransport implements Transport {
       readyTimeout: t.connectTimeoutMs,
       keepaliveInterval: t.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
-      algorithms: { kex: (t.kex ?? KEX_PREFERENCE) as NonNullable<ConnectConfig['algorithms']>['kex'] },
+      algorithms: {
+        kex: (t.kex ?? KEX_PREFERENCE) as NonNullable<ConnectConfig['algorithms']>['kex'],
+        serverHostKey: hostKeyAlgorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'],
+      },
       ...(sock ? { sock: sock as unknown as Readable } : {}),
       // Called before ssh2 checks the server's signature: compare only, never pin here.
       hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
@@ -222,6 +276,8 @@ export class SshTransport implements Transport {
             verify(true);
           },
           (e: unknown) => {
+            // the pin is of another key: open() may ask again for the device's other key types
+            if (e instanceof HostKeyMismatchError && proven === null) seen.refusedType = keyTypeOf(key);
             refuse(e);
             verify(false);
           },
