@@ -13,7 +13,9 @@
  * Kept small: its bytes cross a 4G link on every sweep. Inputs come as variables set before it
  * (quoted): JG gateway ("auto" = default route), JI internet host, JP portal URL (default
  * KIOSK_URL; "none" = skip), JA central API URL, JD DNS name (looked up as IPv4 with getaddrinfo:
- * files first, so "localhost" never leaves the machine); unset = not checked.
+ * files first, so "localhost" never leaves the machine); unset = not checked. Every operand of
+ * curl, ping and getent follows `--`, so a value (from health.yaml or the device's KIOSK_URL) that
+ * starts with "-" is a URL or name that fails, never an option (curl -K would read a config file).
  */
 export const PROBE_SCRIPT = [
   "export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -21,10 +23,10 @@ export const PROBE_SCRIPT = [
   "L=;U=;[ -r /etc/jfleet/kiosk.env ]&&while IFS== read k v;do v=${v#[\\\"\\']};v=${v%[\\\"\\']};case $k in KIOSK_LISTEN)L=$v;;KIOSK_URL)U=$v;;esac;done </etc/jfleet/kiosk.env",
   "P=${JP:-$U};[ \"$P\" = none ]&&P=;G=$JG",
   "[ \"$G\" = auto ]&&{ G=;while read i d g x;do [ \"$d\" = 00000000 ]&&[ ${#g} = 8 ]&&[ $g != 00000000 ]&&G=$((16#${g:6:2})).$((16#${g:4:2})).$((16#${g:2:2})).$((16#${g:0:2}))&&break;done </proc/net/route;}",
-  "h(){ exec curl -gsko /dev/null -m3 -w '%{http_code} %{time_total}' \"$1\" 2>/dev/null;}",
-  "[ \"$G\" ]&&exec 3< <(exec ping -nqc3 -i.2 -W1 \"$G\" 2>/dev/null)",
-  "[ \"$JI\" ]&&exec 4< <(exec ping -nqc3 -i.2 -W1 \"$JI\" 2>/dev/null)",
-  "[ \"$JD\" ]&&exec 5< <(RES_OPTIONS='timeout:2 attempts:1' exec getent ahostsv4 \"$JD\" 2>/dev/null)",
+  "h(){ exec curl -gsko /dev/null -m3 -w '%{http_code} %{time_total}' -- \"$1\" 2>/dev/null;}",
+  "[ \"$G\" ]&&exec 3< <(exec ping -nqc3 -i.2 -W1 -- \"$G\" 2>/dev/null)",
+  "[ \"$JI\" ]&&exec 4< <(exec ping -nqc3 -i.2 -W1 -- \"$JI\" 2>/dev/null)",
+  "[ \"$JD\" ]&&exec 5< <(RES_OPTIONS='timeout:2 attempts:1' exec getent ahostsv4 -- \"$JD\" 2>/dev/null)",
   "[ \"$P\" ]&&exec 6< <(h \"$P\")",
   "[ \"$JA\" ]&&exec 7< <(h \"$JA/\")",
   "exec 8< <(exec df -k --output=size,avail,itotal,iavail / 2>/dev/null)",

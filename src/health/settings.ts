@@ -15,7 +15,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isIP } from 'node:net';
+import { LineCounter, parseDocument, type Node } from 'yaml';
 import type { InputIssue } from '../errors.js';
 import { parseThresholds, type Thresholds } from './thresholds.js';
 import type { ProbeTargets } from './probe.js';
@@ -72,7 +73,12 @@ export function loadHealthSettings(inventoryDir: string): { value: HealthSetting
 export function parseHealthSettings(text: string, file: string): { value: HealthSettings; issues: InputIssue[] } {
   const issues: InputIssue[] = [];
   const value = structuredClone(DEFAULT_SETTINGS);
-  const doc = parseDocument(text);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  const lineAt = (path: string[]): number | undefined => {
+    const node = doc.getIn(path, true) as Node | undefined;
+    return node?.range ? lc.linePos(node.range[0]).line : undefined;
+  };
   for (const e of doc.errors) issues.push({ file, message: `YAML: ${e.message.split('\n')[0]}` });
   const raw = (doc.toJSON() ?? {}) as Record<string, unknown>;
   if (typeof raw !== 'object' || Array.isArray(raw)) return { value, issues: [...issues, { file, message: 'expected a mapping' }] };
@@ -106,8 +112,12 @@ export function parseHealthSettings(text: string, file: string): { value: Health
     const key = names[k];
     if (!key) issues.push({ file, field: `probe.${k}`, message: `unknown probe setting (known: ${Object.keys(names).join(', ')})` });
     else if (v === null || v === false || v === '') value.probe[key] = undefined;
-    else if (typeof v !== 'string' || /[\u0000-\u001f\u007f]/.test(v)) issues.push({ file, field: `probe.${k}`, message: 'must be text' });
-    else value.probe[key] = v;
+    else {
+      // each value becomes an operand of curl, ping or getent on every device: never an option
+      const bad = typeof v !== 'string' ? 'must be text' : probeTargetProblem(key, v);
+      if (bad) issues.push({ file, line: lineAt(['probe', k]), field: `probe.${k}`, message: bad });
+      else value.probe[key] = v as string;
+    }
   }
   const int = (v: unknown, field: string, min: number): number | undefined => {
     if (v === undefined) return undefined;
@@ -144,6 +154,32 @@ export function parseHealthSettings(text: string, file: string): { value: Health
       });
   }
   return { value, issues };
+}
+
+/** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens (a trailing dot allowed). */
+const HOST_NAME_RE = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/** Pure: why a probe target cannot be used (null = it can). */
+export function probeTargetProblem(key: keyof ProbeTargets, v: string): string | null {
+  const shown = JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(v)) return `must not contain spaces or control characters (got ${shown})`;
+  if (v.startsWith('-')) return `must not start with "-" (got ${shown}): it would reach the device's command as an option`;
+  if (key === 'portalUrl' || key === 'apiUrl') {
+    let u: URL | null = null;
+    try {
+      u = new URL(v);
+    } catch {
+      u = null;
+    }
+    if (!u || !/^https?:$/.test(u.protocol) || !/^https?:\/\//i.test(v) || u.hostname === '') return `must be an http(s) URL, e.g. https://portal.example.id/ (got ${shown})`;
+    return null;
+  }
+  if (key === 'dnsName') return HOST_NAME_RE.test(v) ? null : `must be a host name (RFC 1123), e.g. jemberkab.go.id (got ${shown})`;
+  // gateway ("auto" = the default route) and internet: ping targets
+  if (key === 'gateway' && v === 'auto') return null;
+  if (isIP(v) || HOST_NAME_RE.test(v)) return null;
+  return `must be an IP address or a host name${key === 'gateway' ? ' (or auto)' : ''} (got ${shown})`;
 }
 
 function hhmm(v: unknown): number | null {

@@ -26,14 +26,15 @@ export interface AuthCandidates {
 }
 
 /**
- * Key exchange: ECDH on NIST P-256 first, then Curve25519 (ssh2's own order before it moved
- * Curve25519 up), then the rest of ssh2's defaults. Both give 128-bit security; the difference is
- * cost. OpenSSH computes X25519 with its portable C reference code but P-256 with OpenSSL's
- * constant-time assembly, and ssh2 pays an OpenSSL key export and import for every X25519
- * exchange. Measured on 100 lab devices, cold connect: 2.1-2.3 s of machine CPU with
- * curve25519-sha256, 1.3-1.4 s with ecdh-sha2-nistp256 (client 0.38-0.44 s vs 0.23-0.29 s). On a
- * kiosk's low-power CPU that is the device's own work on every cold sweep. Config `sshKex` (or
- * JFLEET_SSH_KEX) sets another order, e.g. "curve25519-sha256" to require Curve25519.
+ * Key exchange: OpenSSH's own client order among what ssh2 implements (KEX_PREFERENCE in kex.ts):
+ * Curve25519 first, then ECDH on the NIST curves, then the SHA-2 Diffie-Hellman groups. The
+ * SHA-1 groups (group1, group14-sha1, group-exchange-sha1) are never offered, and config `sshKex`
+ * cannot name them. This follows OpenSSH rather than trading the default for speed: P-256 first
+ * was cheaper (OpenSSH computes X25519 with its portable C reference code but P-256 with OpenSSL's
+ * assembly, and ssh2 pays an OpenSSL key export and import per X25519 exchange; 100 lab devices,
+ * cold connect: 2.1-2.3 s of machine CPU with curve25519-sha256 against 1.3-1.4 s with
+ * ecdh-sha2-nistp256, client 0.38-0.44 s against 0.23-0.29 s). A site that wants that back sets
+ * `sshKex` (or JFLEET_SSH_KEX), e.g. "ecdh-sha2-nistp256,curve25519-sha256".
  */
 export { KEX_PREFERENCE } from './kex.js';
 
@@ -123,6 +124,21 @@ export interface HostKeyPolicy {
   pin(fp: string): Promise<void>;
 }
 
+/** ssh2's default host-key algorithms (DEFAULT_SERVER_HOST_KEY, with ed25519 as on Node 20), in its order. */
+export const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** The key type named at the start of an SSH public key blob ("ssh-rsa", "ssh-ed25519", ...). */
+export function keyTypeOf(blob: Buffer): string {
+  if (blob.length < 4) return '';
+  const n = blob.readUInt32BE(0);
+  return n > 0 && n < 64 && blob.length >= 4 + n ? blob.subarray(4, 4 + n).toString('latin1') : '';
+}
+
+/** The host-key algorithms that show a key of this type (an RSA key signs as rsa-sha2-512, rsa-sha2-256 or ssh-rsa). */
+export function algorithmsOfType(type: string): string[] {
+  return type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
+}
+
 export interface SshTarget {
   name: string;
   host: string;
@@ -176,8 +192,44 @@ export class SshTransport implements Transport {
     return this.open(true);
   }
 
-  /** Connects and logs in (or, with proveOnly, stops after the handshake); resolves the proven host key. */
+  /**
+   * Connects and logs in (or, with proveOnly, stops after the handshake); resolves the proven host key.
+   *
+   * Which host key a server shows is negotiated: the first algorithm in the client's list that the
+   * server has a key for. A pin is a fingerprint only, which does not say the key's type, so a
+   * device pinned on its RSA key that also has (or later gains) an ed25519 key shows the ed25519
+   * one to ssh2's default order. OpenSSH asks first for the type of the key it knows for the host;
+   * jfleet does the same once it knows: when the key offered is not the pinned one, it connects
+   * again asking only for host-key types not offered yet, until the pinned key is proven or the
+   * device has no other type (then it is "host key changed", naming the first key offered). A
+   * refused key is never logged in to, and the pinned one must still be proven by the server's
+   * signature. The cost: a device pinned on a key ssh2 does not ask for first takes one refused
+   * handshake more per new connection (recording the key type with the pin would save it).
+   */
   private async open(proveOnly: boolean): Promise<string> {
+    let algorithms = HOST_KEY_ALGORITHMS;
+    let first: HostKeyMismatchError | null = null;
+    for (;;) {
+      const seen: { refusedType?: string } = {};
+      try {
+        return await this.attempt(proveOnly, algorithms, seen);
+      } catch (e) {
+        const refused = seen.refusedType;
+        // a key shown but not proven (a man in the middle?) is reported as that, whenever it happens
+        if (e instanceof TransportError && e.kind === 'hostkey' && !(e instanceof HostKeyMismatchError)) throw e;
+        // after a refused key, any other failure (most often "no matching host key format": the
+        // device has no key of another type) means the pinned key was not shown: report that refusal
+        if (!(e instanceof HostKeyMismatchError) || refused === undefined) throw first ?? e;
+        first ??= e;
+        const left = algorithms.filter((a) => !algorithmsOfType(refused).includes(a));
+        if (left.length === 0 || left.length === algorithms.length) throw first;
+        algorithms = left;
+      }
+    }
+  }
+
+  /** One connection, asking for the host-key algorithms given; `seen` gets the type of a key refused as not the pinned one. */
+  private async attempt(proveOnly: boolean, hostKeyAlgorithms: string[], seen: { refusedType?: string }): Promise<string> {
     const t = this.target;
     const sock = t.sock ? await t.sock() : undefined;
     const client = new ssh2.Client();
@@ -205,7 +257,10 @@ export class SshTransport implements Transport {
       readyTimeout: t.connectTimeoutMs,
       keepaliveInterval: t.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
-      algorithms: { kex: (t.kex ?? KEX_PREFERENCE) as NonNullable<ConnectConfig['algorithms']>['kex'] },
+      algorithms: {
+        kex: (t.kex ?? KEX_PREFERENCE) as NonNullable<ConnectConfig['algorithms']>['kex'],
+        serverHostKey: hostKeyAlgorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'],
+      },
       ...(sock ? { sock: sock as unknown as Readable } : {}),
       // Called before ssh2 checks the server's signature: compare only, never pin here.
       hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
@@ -221,6 +276,8 @@ export class SshTransport implements Transport {
             verify(true);
           },
           (e: unknown) => {
+            // the pin is of another key: open() may ask again for the device's other key types
+            if (e instanceof HostKeyMismatchError && proven === null) seen.refusedType = keyTypeOf(key);
             refuse(e);
             verify(false);
           },

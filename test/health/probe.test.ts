@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProbeOutput, probeCommand } from '../../src/health/probe.js';
@@ -41,6 +41,28 @@ describe('probe script', () => {
       expect(existsSync(marker)).toBe(false);
     }
     rmSync(dir, { recursive: true, force: true });
+  });
+  it('hands every target to curl, ping and getent as an operand: a value starting with "-" is never an option', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jfleet-probe-'));
+    try {
+      // read as a curl config (-K), this file would fetch a URL and print a made-up answer
+      const cfg = join(dir, 'curl.cfg');
+      writeFileSync(cfg, 'url = "file:///dev/null"\nwrite-out = "299 0.5"\n');
+      const cmd = probeCommand({ portalUrl: `-K${cfg}`, dnsName: '--help' });
+      const out = execFileSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 20_000 });
+      const parsed = parseProbeOutput(out);
+      if ('error' in parsed) throw new Error(parsed.error + ': ' + out);
+      expect(parsed.facts.pc).toBe(0); // "-K…" was a URL that failed, not a config file read (that answers 299)
+      expect(parsed.facts.dns).toBe(0); // "--help" was a name not found, not getent's usage text on stdout
+      // ping writes its usage to stderr, which the script drops: run its line with stderr shown
+      const line = PROBE_SCRIPT.split('\n').find((l) => l.includes('ping') && l.includes('$G'))!;
+      const fragment = `G=-h;${line.replace('2>/dev/null', '2>&1')};while read -r l;do echo "$l";done <&3`;
+      const ping = execFileSync('bash', ['-c', fragment], { encoding: 'utf8', timeout: 20_000 });
+      expect(ping).toMatch(/-h: (Name or service not known|Temporary failure in name resolution|unknown host)/);
+      expect(ping).not.toMatch(/usage/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -37,6 +37,32 @@ utc_offset: "+07:00"
     expect(r.issues.map((i) => i.field)).toContain(field);
     expect(r.issues[0].file).toBe('health.yaml');
   });
+  it.each([
+    ['api_url', '-K/etc/passwd', /must not start with "-"/],
+    ['portal_url', '-K/etc/passwd', /must not start with "-"/],
+    ['portal_url', 'ftp://portal.example.id/', /http\(s\) URL/],
+    ['api_url', 'portal.example.id', /http\(s\) URL/],
+    ['api_url', 'https://x.example.id/a b', /spaces or control/],
+    ['gateway', '-fI127.0.0.1', /must not start with "-"/],
+    ['gateway', '10.0.0.1;reboot', /IP address or a host name \(or auto\)/],
+    ['internet', '--help', /must not start with "-"/],
+    ['dns_name', '-s', /must not start with "-"/],
+    ['dns_name', 'jember_kab.go.id', /host name \(RFC 1123\)/],
+    ['dns_name', 'a-.go.id', /host name/],
+  ])('probe.%s: %s is a located issue: it would reach curl, ping or getent as an option', (key, v, re) => {
+    const r = parseHealthSettings(`retention_days: 30\nprobe:\n  # each becomes an operand on the device\n  ${key}: ${JSON.stringify(v)}\n`, 'health.yaml');
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]).toMatchObject({ file: 'health.yaml', line: 4, field: `probe.${key}` });
+    expect(r.issues[0].message).toMatch(re);
+  });
+  it('takes http(s) URLs, addresses and RFC 1123 host names as probe targets', () => {
+    const r = parseHealthSettings(
+      'probe: { gateway: auto, internet: "2606:4700:4700::1111", dns_name: jemberkab.go.id., portal_url: "https://portal.jemberkab.go.id/kiosk?x=1", api_url: "http://10.0.0.5:8080/api" }',
+      'health.yaml',
+    );
+    expect(r.issues).toEqual([]);
+    expect(parseHealthSettings('probe: { gateway: 192.168.1.1, internet: one.one.one.one }', 'h').issues).toEqual([]);
+  });
   it('maintenance windows in local time (WIB), wrapping past midnight', () => {
     const w = { days: [1], fromMin: 23 * 60 + 30, toMin: 30 }; // Monday 23:30 → Tuesday 00:30
     const at = (iso: string) => inMaintenance(w, new Date(iso), 7 * 60);

@@ -60,22 +60,22 @@ const transport = (extra: Partial<ConstructorParameters<typeof SshTransport>[0]>
   });
 
 describe('the ssh2 transport', () => {
-  it('prefers ECDH P-256 for the key exchange, and logs in with the once-prepared key (the server checks its signature)', async () => {
+  it("prefers Curve25519 for the key exchange (OpenSSH's order), and logs in with the once-prepared key (the server checks its signature)", async () => {
     const t = transport();
     try {
       const r = await t.exec('hostname');
       expect(r.stdout).toBe('ran: hostname\n');
-      expect(seen.at(-1)).toEqual({ kex: 'ecdh-sha2-nistp256', signatureOk: true });
-      expect(KEX_PREFERENCE[0]).toBe('ecdh-sha2-nistp256');
+      expect(seen.at(-1)).toEqual({ kex: 'curve25519-sha256', signatureOk: true });
+      expect(KEX_PREFERENCE[0]).toBe('curve25519-sha256');
     } finally {
       await t.close();
     }
   });
   it('takes another key-exchange order when told (config sshKex)', async () => {
-    const t = transport({ kex: ['curve25519-sha256'] });
+    const t = transport({ kex: ['ecdh-sha2-nistp256', 'curve25519-sha256'] });
     try {
       await t.exec('true');
-      expect(seen.at(-1)?.kex).toBe('curve25519-sha256');
+      expect(seen.at(-1)?.kex).toBe('ecdh-sha2-nistp256');
     } finally {
       await t.close();
     }
