@@ -12,6 +12,8 @@ import type { ParsedKey } from 'ssh2';
 import { fingerprint } from '../../src/transport/fingerprint.js';
 import { generateEd25519 } from '../../src/transport/keygen.js';
 import { createPool } from '../../src/transport/pool.js';
+import { fleetPoolOptions } from '../../src/fleet-pool.js';
+import { configReader } from '../../src/config/config.js';
 import { algorithmsOfType, keyTypeOf, SshTransport, type HostKeyPolicy } from '../../src/transport/ssh.js';
 import { HostKeyMismatchError, TransportError } from '../../src/transport/types.js';
 import { updateInventory } from '../../src/inventory/store.js';
@@ -143,7 +145,8 @@ describe('a device with RSA and ed25519 host keys', () => {
     const dir = join(home, 'inventory');
     const pkg = packageSchema.parse({ id: 'kiosk-a', village: '35.09.13.2006', address: '127.0.0.1', port, user: 'root', identityFile: keyFile, hostKey: rsaFp, registeredAt: '2026-01-01T00:00:00Z' });
     await updateInventory(dir, () => [pkg]);
-    const pool = createPool({ env: { HOME: home }, home, cwd: home }, { inventoryDir: dir, agent: false, retries: 0 });
+    const ctx = { env: { HOME: home }, home, cwd: home, config: configReader({ home, env: {} }) };
+    const pool = createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: dir, keyFile }), agent: false, retries: 0 });
     try {
       const t = await pool.get(loadInventory(dir).packages[0]);
       expect((await t.exec('true')).exitCode).toBe(0);
