@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Context } from '../context.js';
-import { CancelledError, ExitStatus, UserError } from '../errors.js';
+import { CancelledError, ExitCode, ExitStatus, UserError } from '../errors.js';
 import { colors } from '../cli/render/color.js';
 
 export interface DemoOptions {
@@ -182,7 +182,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
       });
     }
     if (result.provision.devicesFailed > 0 || result.report.pending > 0) {
-      throw new ExitStatus(1, `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`);
+      throw new ExitStatus(ExitCode.deviceFailed, `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`);
     }
     return result;
   } finally {

@@ -34,9 +34,9 @@ Examples:
     )
     .action(async (opts, cmd: Command) => {
       const { provision } = await import('../../provision/runner.js');
-      const { ExitStatus } = await import('../../errors.js');
+      const { ExitCode, ExitStatus } = await import('../../errors.js');
       const summary = await provision(ctx, { ...opts, inventory: cmd.optsWithGlobals().inventory as string | undefined });
       if (opts.json) printJson(ctx, summary);
-      if (summary.total.failedDevices > 0) throw new ExitStatus(1);
+      if (summary.total.failedDevices > 0) throw new ExitStatus(ExitCode.deviceFailed);
     });
 }
