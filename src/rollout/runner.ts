@@ -21,7 +21,7 @@ import * as device from './device.js';
 import { renderJUnit } from './junit.js';
 import { countStates, exitCodeOf, outcome, shouldAbort, type Counts, type DeviceState } from './machine.js';
 import { loadArchive, readRelease, type StoredRelease } from './release.js';
-import { RolloutStore, type RolloutRow } from './state.js';
+import { RolloutStore, type RolloutRow } from './store.js';
 import { allowedFailures, formatMaxFail, parseMaxFail, parseWaves, planWaves, thresholdExceeded, type MaxFail } from './waves.js';
 
 export interface RolloutOptions {

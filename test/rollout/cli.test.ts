@@ -11,7 +11,7 @@ import * as tar from 'tar';
 import { jfleet, tempHome } from '../helpers/cli.js';
 import { openDb } from '../../src/store/db.js';
 import { STATE_MIGRATIONS } from '../../src/state-db.js';
-import { RolloutStore } from '../../src/rollout/state.js';
+import { RolloutStore } from '../../src/rollout/store.js';
 
 let work: string;
 let bundleDir: string;
