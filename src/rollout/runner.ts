@@ -3,17 +3,16 @@
  * gate, roll back, apply the threshold, report (JSON lines, JUnit). Device steps live in
  * device.ts; decisions live in waves.ts and machine.ts.
  */
-import { mkdirSync } from 'node:fs';
 import { writeAtomic } from '../atomic-file.js';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import lockfile from 'proper-lockfile';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { ExitCode, ExitStatus, UserError } from '../errors.js';
 import { assertOutputs, writeError } from '../cli/output-file.js';
 import type { Package } from '../inventory/schema.js';
 import type { Db } from '../store/db.js';
+import { acquireLock, lockHeld, type HeldLock } from '../store/lock.js';
 import type { Transport } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
 import { quote } from '../transport/shell.js';
@@ -63,37 +62,27 @@ export class Reporter {
   }
 }
 
-const LOCK_STALE_MS = 10_000;
-
-/** Only one rollout at a time on this controller. A killed holder's lock goes stale after 10 s. */
+/** Only one rollout at a time on this controller. A killed holder's lock is taken over (its pid is gone). */
 export async function withRolloutLock<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
   const dir = homePaths(ctx.home).locksDir;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, 'rollout');
-  let release: () => Promise<void>;
+  let held: HeldLock;
   try {
-    release = await lockfile.lock(file, {
-      realpath: false,
-      stale: LOCK_STALE_MS,
-      update: 2_000,
-      onCompromised: (e) => ctx.stderr.write(`jfleet: warning: the rollout lock was lost: ${e.message}\n`),
-    });
+    held = await acquireLock(dir, 'rollout');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new ExitStatus(ExitCode.locked, `another rollout is running (lock ${file}.lock); wait for it, or see: jfleet rollout status`);
+    if (e instanceof UserError && e.exitCode === ExitCode.locked) {
+      throw new ExitStatus(ExitCode.locked, `another rollout is running (lock ${join(dir, 'rollout.lock')}); wait for it, or see: jfleet rollout status`);
     }
     throw e;
   }
   try {
     return await fn();
   } finally {
-    await release().catch(() => undefined);
+    await held.release();
   }
 }
 
 export function isRolloutLocked(ctx: Context): Promise<boolean> {
-  const file = join(homePaths(ctx.home).locksDir, 'rollout');
-  return lockfile.check(file, { realpath: false, stale: LOCK_STALE_MS }).catch(() => false);
+  return Promise.resolve(lockHeld(homePaths(ctx.home).locksDir, 'rollout'));
 }
 
 async function defaultPackages(ctx: Context, inventory: string | undefined, limit: string | undefined) {
