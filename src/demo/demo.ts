@@ -8,10 +8,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Context } from '../context.js';
 import { CancelledError, ExitCode, ExitStatus, UserError } from '../errors.js';
-import { colors } from '../cli/render/color.js';
+import type { ProvisionSink } from '../provision/events.js';
 
 export interface DemoOptions {
   devices: number;
@@ -19,7 +18,18 @@ export interface DemoOptions {
   once: boolean;
   /** central server port (0 = any free port) */
   port: number;
-  json: boolean;
+}
+
+/** How the demo speaks: handed in by its handler, which owns the terminal. */
+export interface DemoNarration {
+  /** one line of narration for people */
+  say(line: string): void;
+  bold(s: string): string;
+  green(s: string): string;
+  /** provisioning's progress events (the handler draws them) */
+  provision?: ProvisionSink;
+  /** the result, once the fleet is up, provisioned, swept and reported (before serving the dashboard) */
+  result?(r: DemoResult): void;
 }
 
 export interface DemoResult {
@@ -33,16 +43,14 @@ export interface DemoResult {
   env: Record<string, string>;
 }
 
-export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResult> {
+export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNarration): Promise<DemoResult> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new UserError('the demo brings up a simulated fleet of real sshd devices, which needs root', {
       hint: 'run it as root (e.g. sudo bash scripts/quickstart.sh)',
     });
   }
-  const c = colors(ctx);
-  const say = (s: string) => {
-    if (!opts.json) ctx.stdout.write(s + '\n');
-  };
+  const c = narration;
+  const say = (s: string) => narration.say(s);
   // Ctrl-C before the dashboard is up stops the demo where it is (each step finishes what it has
   // in flight), instead of running the remaining steps on a half-done fleet and calling it done.
   const step = (n: number, s: string) => {
@@ -113,11 +121,11 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
 
     step(3, 'Provisioning the kiosks over SSH (host keys pinned on first contact)');
     t = Date.now();
-    const { provision } = await import('../provision/runner.js');
+    const { provisionAll } = await import('../provision/runner.js');
     // The full plan and apply (27 steps per device, twice) would bury the other four steps: the
     // demo prints the recap in one line, with the failing devices, and `jfleet provision --check`
     // (suggested below) shows a device's steps.
-    const prov = await provision({ ...dctx, stdout: devNull() }, { yes: true });
+    const prov = await provisionAll(dctx, {}, narration.provision);
     const pt = prov.total;
     say(`  ${pt.devices} device(s) provisioned in ${secs(t)}: ${pt.changed} change(s) applied, ${pt.ok} step(s) already ok, ${pt.failed} failed, ${pt.unreachable} unreachable`);
     for (const d of prov.devices.filter((x) => x.failed || x.unreachable || x.error)) {
@@ -160,7 +168,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
       home,
       env,
     };
-    if (opts.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    narration.result?.(result);
     if (opts.once) {
       // --once stops the fleet and the server next: a dashboard address or exports would be dead links.
       say(`\n${c.green('Done')} in ${secs(t0)}. The fleet and the central server stop now (run without --once to keep them and open the dashboard).`);
@@ -193,11 +201,6 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
 
 function onPath(path: string | undefined): boolean {
   return (path ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'jfleet')));
-}
-
-/** Provisioning's own output is replaced by the demo's JSON document under --json. */
-function devNull(): Writable {
-  return new Writable({ write: (_c, _e, cb) => cb() });
 }
 
 async function waitForKiosks(urls: string[], timeoutMs: number, signal: AbortSignal): Promise<number> {
