@@ -92,3 +92,10 @@ describe('architecture', () => {
     }
   });
 });
+
+describe('engines emit, handlers render', () => {
+  it.each(['src/provision/', 'src/rollout/', 'src/demo/'])('%s never imports src/cli (its handler in src/cli/handlers/ renders, asks and exits)', (dir) => {
+    const offenders = all.filter((f) => f.path.startsWith(dir)).flatMap((f) => imports(f.text).filter((m) => /(^|\/)cli\//.test(m)).map((m) => `${f.path} -> ${m}`));
+    expect(offenders).toEqual([]);
+  });
+});
