@@ -30,7 +30,8 @@ const PURE = [
   'src/health/checks.ts', 'src/health/machine.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
   'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register.ts', 'src/inventory/search.ts',
   'src/rollout/waves.ts', 'src/rollout/machine.ts', 'src/rollout/junit.ts',
-  'src/provision/plan.ts', 'src/provision/steps.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
+  'src/provision/plan.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
+  ...['index', 'common', 'file', 'directory', 'link', 'hostname', 'timezone', 'user', 'apt', 'deb', 'service', 'release-base', 'sshd'].map((k) => `src/provision/steps/${k}.ts`),
   'src/report/contract.ts', 'src/transport/shell.ts', 'src/transport/classify.ts', 'src/cli/output-path.ts',
 ];
 const IO = ['node:fs', 'fs', 'node:fs/promises', 'ssh2', 'execa', 'node-cron', 'conf', 'better-sqlite3', 'undici', 'node:child_process', 'node:http', 'node:https'];
