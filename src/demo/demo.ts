@@ -8,9 +8,18 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { startCentral } from '../central/server.js';
 import type { Context } from '../context.js';
 import { CancelledError, ExitCode, ExitStatus, UserError } from '../errors.js';
+import { renderSweep } from '../health/render.js';
+import { runSweep } from '../health/sweep.js';
+import { registerRows } from '../inventory/registration.js';
+import { updateInventory } from '../inventory/store.js';
+import { startLab, stopLabs } from '../lab/lab.js';
 import type { ProvisionSink } from '../provision/events.js';
+import { provisionAll } from '../provision/runner.js';
+import { reportNow } from '../report/service.js';
+import { openStateDb } from '../state-db.js';
 
 export interface DemoOptions {
   devices: number;
@@ -64,7 +73,6 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
   const inventoryDir = join(home, 'inventory');
   const token = randomBytes(18).toString('base64url');
 
-  const { stopLabs, startLab } = await import('../lab/lab.js');
   // A fresh demo every time: a previous demo's fleet, inventory and state go first.
   await stopLabs((e) => e.dir === join(home, 'lab'));
   for (const p of ['inventory', 'state', 'central.db', 'central.db-wal', 'central.db-shm', 'packages.csv']) rmSync(join(home, p), { recursive: true, force: true });
@@ -93,7 +101,6 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     }));
     const header = Object.keys(rows[0]);
     writeFileSync(csvFile, [header.join(','), ...rows.map((r) => header.map((h) => r[h as keyof typeof r]).join(','))].join('\n') + '\n');
-    const { registerRows } = await import('../inventory/registration.js');
     const reg = await registerRows({
       dir: inventoryDir,
       rows: rows.map((values, i) => ({ line: i + 2, values })),
@@ -102,12 +109,10 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     });
     // Lab devices share the host's network namespace, so each kiosk page server listens on its
     // device's own loopback address instead of 127.0.0.1:8080.
-    const { updateInventory } = await import('../inventory/store.js');
     await updateInventory(inventoryDir, (pkgs) => pkgs.map((p) => ({ ...p, vars: { ...p.vars, kiosk_listen: `${p.address}:8080` } })));
     const added = reg.outcomes.filter((o) => o.status === 'add').length;
     say(`  ${added} packages registered in ${inventoryDir}/packages.yaml (${secs(t)})`);
 
-    const { startCentral } = await import('../central/server.js');
     const srv = await startCentral({ port: opts.port, dbFile: join(home, 'central.db'), token });
     central = srv;
     const env: Record<string, string> = {
@@ -121,7 +126,6 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
 
     step(3, 'Provisioning the kiosks over SSH (host keys pinned on first contact)');
     t = Date.now();
-    const { provisionAll } = await import('../provision/runner.js');
     // The full plan and apply (27 steps per device, twice) would bury the other four steps: the
     // demo prints the recap in one line, with the failing devices, and `jfleet provision --check`
     // (suggested below) shows a device's steps.
@@ -139,17 +143,13 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
 
     step(4, 'Sweeping the fleet: probes and health checks, one round trip per device');
     t = Date.now();
-    const { runSweep } = await import('../health/sweep.js');
-    const { openStateDb } = await import('../state-db.js');
     const db = openStateDb(dctx.home);
     let sweep, rep;
     try {
       sweep = await runSweep(dctx, { db });
-      const { renderSweep } = await import('../health/render.js');
       for (const line of renderSweep(sweep, ctx.clock.now())) say('  ' + line);
 
       step(5, 'Reporting the fleet to the central API (outbox first, then delivery)');
-      const { reportNow } = await import('../report/service.js');
       rep = await reportNow(dctx, db, { waitMs: 5000 });
     } finally {
       db.close();

@@ -3,18 +3,19 @@
  * where it works devices, on the persisted store. The wave loop is waves-run.ts; what happens is
  * emitted as typed events (events.ts) for the handler to render.
  */
+import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { ExitCode, ExitStatus, UserError } from '../errors.js';
+import { openStateDb } from '../state-db.js';
 import type { Db } from '../store/db.js';
 import { acquireLock, lockHeld, type HeldLock } from '../store/lock.js';
-import { join } from 'node:path';
 import { countStates, type Counts } from './machine.js';
 import { readRelease } from './release.js';
 import { RolloutStore, type RolloutRow } from './store.js';
 import { defaultPackages, execute, type RolloutDeps, type RolloutOptions, type RolloutResult } from './waves-run.js';
-import { formatMaxFail, parseMaxFail, parseWaves, planWaves } from './waves.js';
 import type { RolloutSink } from './events.js';
+import { formatMaxFail, parseMaxFail, parseWaves, planWaves } from './waves.js';
 
 export type { RolloutDeps, RolloutOptions, RolloutResult } from './waves-run.js';
 
@@ -41,8 +42,7 @@ export function isRolloutLocked(ctx: Context): boolean {
   return lockHeld(homePaths(ctx.home).locksDir, 'rollout');
 }
 
-async function openStore(ctx: Context): Promise<{ db: Db; store: RolloutStore }> {
-  const { openStateDb } = await import('../state-db.js');
+function openStore(ctx: Context): { db: Db; store: RolloutStore } {
   const db = openStateDb(ctx.home);
   return { db, store: new RolloutStore(db, () => ctx.clock.now()) };
 }
@@ -56,7 +56,7 @@ export async function startRollout(ctx: Context, opts: RolloutOptions, deps: Rol
   const rel = readRelease(ctx, version);
   opts.checkOutputs?.();
   return withRolloutLock(ctx, async () => {
-    const { db, store } = await openStore(ctx);
+    const { db, store } = openStore(ctx);
     try {
       const last = store.latest();
       if (last && last.state === 'running') {
@@ -93,7 +93,7 @@ export async function startRollout(ctx: Context, opts: RolloutOptions, deps: Rol
 export async function resumeRollout(ctx: Context, opts: RolloutOptions, deps: RolloutDeps = {}): Promise<RolloutResult> {
   opts.checkOutputs?.();
   return withRolloutLock(ctx, async () => {
-    const { db, store } = await openStore(ctx);
+    const { db, store } = openStore(ctx);
     try {
       const last = store.latest();
       if (!last) throw new UserError('no rollout to resume', { hint: 'start one with: jfleet rollout --release V' });
@@ -120,7 +120,7 @@ export async function resumeRollout(ctx: Context, opts: RolloutOptions, deps: Ro
 
 /** `jfleet rollout abort`: stop the latest rollout (a running process notices between devices). */
 export async function abortRollout(ctx: Context, opts: { emit?: RolloutSink } = {}): Promise<RolloutRow> {
-  const { db, store } = await openStore(ctx);
+  const { db, store } = openStore(ctx);
   try {
     const last = store.latest();
     if (!last) throw new UserError('no rollout to abort');
@@ -140,7 +140,7 @@ export async function abortRollout(ctx: Context, opts: { emit?: RolloutSink } = 
 }
 
 export async function rolloutStatus(ctx: Context, opts: { id?: number } = {}) {
-  const { db, store } = await openStore(ctx);
+  const { db, store } = openStore(ctx);
   try {
     const r = opts.id ? store.get(opts.id) : store.latest();
     if (!r) return null;

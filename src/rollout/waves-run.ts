@@ -5,9 +5,11 @@
  * step is emitted as a typed event; nothing here prints.
  */
 import pLimit from 'p-limit';
+import { resolveForks } from '../config/config.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../errors.js';
 import type { Package } from '../inventory/schema.js';
+import { loadSelection, recordFailed } from '../inventory/service.js';
 import type { Transport } from '../transport/types.js';
 import * as device from './device.js';
 import type { RolloutSink } from './events.js';
@@ -52,7 +54,6 @@ export interface RolloutResult {
 }
 
 export async function defaultPackages(ctx: Context, inventory: string | undefined, limit: string | undefined) {
-  const { loadSelection } = await import('../inventory/service.js');
   const sel = await loadSelection(ctx, { inventory, limit });
   return { dir: sel.dir, packages: sel.packages };
 }
@@ -66,7 +67,7 @@ export async function execute(ctx: Context, store: RolloutStore, row: RolloutRow
   const layoutFor = deps.layoutFor ?? (() => device.DEVICE_LAYOUT);
   const gateTimeoutMs = opts.gateTimeoutMs ?? (row.options.gateTimeoutMs as number | undefined) ?? 30_000;
   const settleMs = opts.settleMs ?? (row.options.settleMs as number | undefined) ?? 1_000;
-  const forks = await (await import('../config/config.js')).resolveForks(ctx, opts.forks);
+  const forks = await resolveForks(ctx, opts.forks);
 
   // Packages of this rollout, from the inventory it was planned on (ids are the key).
   const planned = store.devices(id);
@@ -81,6 +82,7 @@ export async function execute(ctx: Context, store: RolloutStore, row: RolloutRow
   let connect = deps.connect;
   let closeAll = deps.close;
   if (!connect) {
+    // ssh2 loads only when a rollout works real devices (status and abort never do)
     const { createPool } = await import('../transport/pool.js');
     const pool = createPool(ctx, { inventoryDir: row.inventory ?? undefined, packages: sel.packages });
     connect = (p) => pool.get(p);
@@ -160,7 +162,6 @@ export async function execute(ctx: Context, store: RolloutStore, row: RolloutRow
   const final = store.get(id)!;
   emit({ event: 'record', rollout: final, devices: store.devices(id) });
   try {
-    const { recordFailed } = await import('../inventory/service.js');
     await recordFailed(ctx, store.devices(id).filter((d) => d.state === 'rolled_back' || d.state === 'failed').map((d) => d.id));
   } catch {
     // @failed is a convenience; a rollout result does not depend on it
