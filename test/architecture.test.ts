@@ -30,7 +30,8 @@ const PURE = [
   'src/health/checks.ts', 'src/health/machine.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
   'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register-plan.ts', 'src/inventory/search.ts',
   'src/rollout/waves.ts', 'src/rollout/machine.ts', 'src/rollout/junit.ts',
-  'src/provision/plan.ts', 'src/provision/steps.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
+  'src/provision/plan.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
+  ...['index', 'common', 'file', 'directory', 'link', 'hostname', 'timezone', 'user', 'apt', 'deb', 'service', 'release-base', 'sshd'].map((k) => `src/provision/steps/${k}.ts`),
   'src/report/contract.ts', 'src/transport/shell.ts', 'src/transport/classify.ts', 'src/cli/output-path.ts',
 ];
 const IO = ['node:fs', 'fs', 'node:fs/promises', 'ssh2', 'execa', 'node-cron', 'conf', 'better-sqlite3', 'undici', 'node:child_process', 'node:http', 'node:https'];
@@ -106,6 +107,13 @@ describe('architecture: inventory, config, transport and lab', () => {
     const offenders = all
       .filter((f) => f.path.startsWith('src/transport/'))
       .flatMap((f) => [...imports(f.text), ...typeImports(f.text)].filter((m) => m.startsWith('.') && !m.startsWith('./') && !allowed.includes(m)).map((m) => `${f.path} -> ${m}`));
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe('engines emit, handlers render', () => {
+  it.each(['src/provision/', 'src/rollout/', 'src/demo/'])('%s never imports src/cli (its handler in src/cli/handlers/ renders, asks and exits)', (dir) => {
+    const offenders = all.filter((f) => f.path.startsWith(dir)).flatMap((f) => imports(f.text).filter((m) => /(^|\/)cli\//.test(m)).map((m) => `${f.path} -> ${m}`));
     expect(offenders).toEqual([]);
   });
 });

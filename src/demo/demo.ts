@@ -8,10 +8,18 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
+import { startCentral } from '../central/server.js';
 import type { Context } from '../context.js';
-import { CancelledError, ExitStatus, UserError } from '../errors.js';
-import { colors } from '../cli/render/color.js';
+import { CancelledError, ExitCode, ExitStatus, UserError } from '../errors.js';
+import { renderSweep } from '../health/render.js';
+import { runSweep } from '../health/sweep.js';
+import { registerRows } from '../inventory/registration.js';
+import { updateInventory } from '../inventory/store.js';
+import { startLab, stopLabs } from '../lab/lab.js';
+import type { ProvisionSink } from '../provision/events.js';
+import { provisionAll } from '../provision/runner.js';
+import { reportNow } from '../report/service.js';
+import { openStateDb } from '../state-db.js';
 
 export interface DemoOptions {
   devices: number;
@@ -19,7 +27,18 @@ export interface DemoOptions {
   once: boolean;
   /** central server port (0 = any free port) */
   port: number;
-  json: boolean;
+}
+
+/** How the demo speaks: handed in by its handler, which owns the terminal. */
+export interface DemoNarration {
+  /** one line of narration for people */
+  say(line: string): void;
+  bold(s: string): string;
+  green(s: string): string;
+  /** provisioning's progress events (the handler draws them) */
+  provision?: ProvisionSink;
+  /** the result, once the fleet is up, provisioned, swept and reported (before serving the dashboard) */
+  result?(r: DemoResult): void;
 }
 
 export interface DemoResult {
@@ -33,16 +52,14 @@ export interface DemoResult {
   env: Record<string, string>;
 }
 
-export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResult> {
+export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNarration): Promise<DemoResult> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new UserError('the demo brings up a simulated fleet of real sshd devices, which needs root', {
       hint: 'run it as root (e.g. sudo bash scripts/quickstart.sh)',
     });
   }
-  const c = colors(ctx);
-  const say = (s: string) => {
-    if (!opts.json) ctx.stdout.write(s + '\n');
-  };
+  const c = narration;
+  const say = (s: string) => narration.say(s);
   // Ctrl-C before the dashboard is up stops the demo where it is (each step finishes what it has
   // in flight), instead of running the remaining steps on a half-done fleet and calling it done.
   const step = (n: number, s: string) => {
@@ -56,7 +73,6 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
   const inventoryDir = join(home, 'inventory');
   const token = randomBytes(18).toString('base64url');
 
-  const { stopLabs, startLab } = await import('../lab/lab.js');
   // A fresh demo every time: a previous demo's fleet, inventory and state go first.
   await stopLabs((e) => e.dir === join(home, 'lab'));
   for (const p of ['inventory', 'state', 'central.db', 'central.db-wal', 'central.db-shm', 'packages.csv']) rmSync(join(home, p), { recursive: true, force: true });
@@ -85,7 +101,6 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     }));
     const header = Object.keys(rows[0]);
     writeFileSync(csvFile, [header.join(','), ...rows.map((r) => header.map((h) => r[h as keyof typeof r]).join(','))].join('\n') + '\n');
-    const { registerRows } = await import('../inventory/registration.js');
     const reg = await registerRows({
       dir: inventoryDir,
       rows: rows.map((values, i) => ({ line: i + 2, values })),
@@ -94,12 +109,10 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
     });
     // Lab devices share the host's network namespace, so each kiosk page server listens on its
     // device's own loopback address instead of 127.0.0.1:8080.
-    const { updateInventory } = await import('../inventory/store.js');
     await updateInventory(inventoryDir, (pkgs) => pkgs.map((p) => ({ ...p, vars: { ...p.vars, kiosk_listen: `${p.address}:8080` } })));
     const added = reg.outcomes.filter((o) => o.status === 'add').length;
     say(`  ${added} packages registered in ${inventoryDir}/packages.yaml (${secs(t)})`);
 
-    const { startCentral } = await import('../central/server.js');
     const srv = await startCentral({ port: opts.port, dbFile: join(home, 'central.db'), token });
     central = srv;
     const env: Record<string, string> = {
@@ -113,11 +126,10 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
 
     step(3, 'Provisioning the kiosks over SSH (host keys pinned on first contact)');
     t = Date.now();
-    const { provision } = await import('../provision/runner.js');
     // The full plan and apply (27 steps per device, twice) would bury the other four steps: the
     // demo prints the recap in one line, with the failing devices, and `jfleet provision --check`
     // (suggested below) shows a device's steps.
-    const prov = await provision({ ...dctx, stdout: devNull() }, { yes: true });
+    const prov = await provisionAll(dctx, {}, narration.provision);
     const pt = prov.total;
     say(`  ${pt.devices} device(s) provisioned in ${secs(t)}: ${pt.changed} change(s) applied, ${pt.ok} step(s) already ok, ${pt.failed} failed, ${pt.unreachable} unreachable`);
     for (const d of prov.devices.filter((x) => x.failed || x.unreachable || x.error)) {
@@ -131,17 +143,13 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
 
     step(4, 'Sweeping the fleet: probes and health checks, one round trip per device');
     t = Date.now();
-    const { runSweep } = await import('../health/sweep.js');
-    const { openStateDb } = await import('../state-db.js');
     const db = openStateDb(dctx.home);
     let sweep, rep;
     try {
       sweep = await runSweep(dctx, { db });
-      const { renderSweep } = await import('../health/render.js');
       for (const line of renderSweep(sweep, ctx.clock.now())) say('  ' + line);
 
       step(5, 'Reporting the fleet to the central API (outbox first, then delivery)');
-      const { reportNow } = await import('../report/service.js');
       rep = await reportNow(dctx, db, { waitMs: 5000 });
     } finally {
       db.close();
@@ -160,7 +168,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
       home,
       env,
     };
-    if (opts.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    narration.result?.(result);
     if (opts.once) {
       // --once stops the fleet and the server next: a dashboard address or exports would be dead links.
       say(`\n${c.green('Done')} in ${secs(t0)}. The fleet and the central server stop now (run without --once to keep them and open the dashboard).`);
@@ -182,7 +190,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
       });
     }
     if (result.provision.devicesFailed > 0 || result.report.pending > 0) {
-      throw new ExitStatus(1, `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`);
+      throw new ExitStatus(ExitCode.deviceFailed, `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`);
     }
     return result;
   } finally {
@@ -193,11 +201,6 @@ export async function runDemo(ctx: Context, opts: DemoOptions): Promise<DemoResu
 
 function onPath(path: string | undefined): boolean {
   return (path ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'jfleet')));
-}
-
-/** Provisioning's own output is replaced by the demo's JSON document under --json. */
-function devNull(): Writable {
-  return new Writable({ write: (_c, _e, cb) => cb() });
 }
 
 async function waitForKiosks(urls: string[], timeoutMs: number, signal: AbortSignal): Promise<number> {

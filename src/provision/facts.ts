@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { quote } from '../transport/shell.js';
-import type { FactDef, FactRequest, RawFact } from './types.js';
+import type { FactDef, FactRequest } from './types.js';
 
 /** Files at most this big are read whole so --diff can show their before/after. */
 export const CONTENT_LIMIT = 65536;

@@ -1,7 +1,7 @@
 /**
  * Planning a whole device: which facts to gather, and each step's plan from them. Pure.
  */
-import { STEP_KINDS } from './steps.js';
+import { STEP_KINDS } from './steps/index.js';
 import { uniqueRequests } from './gather.js';
 import type { ResolvedRecipe, ResolvedStep } from './recipe.js';
 import type { FactRequest, FactSource, RunFacts, StepPlan } from './types.js';

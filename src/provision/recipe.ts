@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Package } from '../inventory/schema.js';
 import type { Village } from '../inventory/villages.js';
-import { STEP_KINDS } from './steps.js';
+import { STEP_KINDS } from './steps/index.js';
 
 const varsSchema = z.record(z.string(), z.string());
 

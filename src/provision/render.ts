@@ -2,7 +2,7 @@
  * How a provisioning run reads on a terminal: plan lines, diffs, the per-device and total recap
  * (Ansible's shape). Pure: returns strings.
  */
-import { unifiedDiff } from './steps.js';
+import { unifiedDiff } from './steps/index.js';
 import type { DeviceRecap, Diff, ProvisionSummary, StepResult } from './types.js';
 
 export interface Paint {

@@ -65,6 +65,8 @@ export interface StepContext {
 
 export interface StepKind<D> {
   kind: string;
+  /** throws on a desired value that must never reach a command (decided once per value) */
+  validate(desired: D): void;
   /** the facts plan() will read */
   facts(desired: D): FactRequest[];
   /** pure: desired + facts -> actions, or none with a reason */

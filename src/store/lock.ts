@@ -1,6 +1,7 @@
 /**
  * A lock file in the state directory, and the one process-liveness check. The sweep takes it so
- * two sweeps (a cron sweep, a technician's sweep, the daemon) never run at once.
+ * two sweeps (a cron sweep, a technician's sweep, the daemon) never run at once; a rollout takes
+ * it so two rollouts never work the fleet at once.
  *
  * A lock file created with O_EXCL holds the holder's pid; a holder that died (its pid is gone)
  * leaves a stale file that the next run takes over. Not proper-lockfile: its signal-exit hook
@@ -74,6 +75,12 @@ function createLockFile(file: string, text: string): void {
 function alive(h: Holder): boolean {
   if (h.host !== hostname()) return true; // cannot tell: respect it
   return pidAlive(h.pid);
+}
+
+/** Is the lock `name` held by a live process (a stale file left by a dead holder is not held)? */
+export function lockHeld(locksDir: string, name: string): boolean {
+  const holder = readHolder(join(locksDir, `${name}.lock`));
+  return holder !== null && alive(holder);
 }
 
 export async function acquireLock(locksDir: string, name: string, opts: LockOptions = {}): Promise<HeldLock> {

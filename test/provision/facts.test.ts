@@ -4,6 +4,8 @@ import { loadFixtures } from './fixture-host.js';
 
 interface FactCase {
   args: Record<string, unknown>;
+  /** the exact shell snippet that reaches the device for these args */
+  command: string;
   raw: { rc: number; out: string };
   expected?: unknown;
   /** the parser must refuse this output */
@@ -17,8 +19,8 @@ describe('facts (test/fixtures/facts/<fact>/<case>.json)', () => {
   });
   it.each(cases)('%s / %s', (name, _case, c) => {
     const def = FACTS[name];
-    const cmd = def.command(c.args as never);
-    expect(typeof cmd).toBe('string');
+    expect(c.command, 'every fact fixture pins its command').toEqual(expect.any(String));
+    expect(def.command(c.args as never)).toBe(c.command);
     if (c.throws) {
       expect(() => def.parse(c.raw, c.args as never)).toThrow(c.throws);
     } else {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { req, fileFact, linkFact, directoryFact, debPackagesFact } from '../../src/provision/facts.js';
 import { gatherScript, parseGatherOutput, uniqueRequests } from '../../src/provision/gather.js';
-import { sha256 } from '../../src/provision/steps.js';
+import { sha256 } from '../../src/provision/steps/index.js';
 
 describe('gather', () => {
   const d = mkdtempSync(join(tmpdir(), 'jfleet-gather-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STEP_KINDS } from '../../src/provision/steps.js';
+import { STEP_KINDS } from '../../src/provision/steps/index.js';
 import type { Action } from '../../src/provision/types.js';
 import { fixtureHost, loadFixtures, factKey, type FixtureFact } from './fixture-host.js';
 

@@ -6,12 +6,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { acquireLock } from '../../src/store/lock.js';
 import * as tar from 'tar';
 import { jfleet, tempHome } from '../helpers/cli.js';
 import { openDb } from '../../src/store/db.js';
 import { STATE_MIGRATIONS } from '../../src/state-db.js';
-import { RolloutStore } from '../../src/rollout/state.js';
+import { RolloutStore } from '../../src/rollout/store.js';
 
 let work: string;
 let bundleDir: string;
@@ -117,14 +117,14 @@ describe('jfleet rollout (no devices needed)', () => {
   it('exits 75 while another rollout holds the lock', async () => {
     const home = tempHome();
     expect((await jfleet(['release', 'add', bundleDir, '--version', '1.0.0'], { home })).exitCode).toBe(0);
-    mkdirSync(join(home, 'state', 'locks'), { recursive: true });
-    const release = await lockfile.lock(join(home, 'state', 'locks', 'rollout'), { realpath: false, stale: 10_000 });
+    // held by this (live) test process, as a running rollout would hold it
+    const lock = await acquireLock(join(home, 'state', 'locks'), 'rollout');
     try {
       const r = await jfleet(['rollout', '--release', '1.0.0'], { home });
       expect(r.exitCode).toBe(75);
       expect(r.stderr).toContain('another rollout is running');
     } finally {
-      await release();
+      await lock.release();
     }
   });
 

@@ -175,7 +175,7 @@ describe('rollout on a 30-device lab', () => {
     expect(mid.rollout.state).toBe('running');
     expect(mid.counts.updated).toBeGreaterThanOrEqual(4);
     expect(mid.counts.updated).toBeLessThan(N);
-    // the killed holder's lock goes stale after 10 s: until then resume is refused with 75
+    // the killed holder's lock is taken over once its pid is gone: while it lingers, resume is refused with 75
     let r = await run(['rollout', 'resume', '--json']);
     for (let i = 0; r.exitCode === 75 && i < 15; i++) {
       await new Promise((res) => setTimeout(res, 1000));

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../../src/context.js';
 import { addRelease } from '../../src/rollout/release.js';
-import { abortRollout, resumeRollout, rolloutStatus, startRollout, type RolloutDeps } from '../../src/rollout/runner.js';
+import { abortRollout, rolloutStatus, type RolloutDeps } from '../../src/rollout/service.js';
+// start and resume through their handler: the events it renders (JSON lines) and the JUnit file it writes are part of what is tested
+import { runResume as resumeRollout, runRollout as startRollout } from '../../src/cli/handlers/rollout.js';
 import { makeDevice, pkgOf, sha, stopDevice, type LocalDevice } from './local-device.js';
 import { configReader } from '../../src/config/config.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { acquireLock, pidAlive } from '../../src/store/lock.js';
+import { acquireLock, lockHeld, pidAlive } from '../../src/store/lock.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'jfleet-lock-'));
 
@@ -32,6 +32,20 @@ describe('sweep lock', () => {
     writeFileSync(join(d, 'sweep.lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
     const l = await acquireLock(d, 'sweep');
     await l.release();
+  });
+});
+
+describe('lockHeld', () => {
+  it('is true while a live process holds the lock, false when free or left by a dead holder', async () => {
+    const d = dir();
+    expect(lockHeld(d, 'rollout')).toBe(false);
+    const l = await acquireLock(d, 'rollout');
+    expect(lockHeld(d, 'rollout')).toBe(true);
+    await l.release();
+    expect(lockHeld(d, 'rollout')).toBe(false);
+    const dead = spawnSync('true').pid!;
+    writeFileSync(join(d, 'rollout.lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    expect(lockHeld(d, 'rollout')).toBe(false);
   });
 });
 

@@ -19,7 +19,7 @@ Examples:
   $ sudo jfleet demo                 # 12 devices, dashboard served until Ctrl-C
   $ jfleet demo --devices 30 --once  # run, print the summary, clean up`)
     .action(async (opts: { devices: number; port: number; once?: boolean; json?: boolean }) => {
-      const { runDemo } = await import('../../demo/demo.js');
-      await runDemo(ctx, { devices: opts.devices, port: opts.port, once: Boolean(opts.once), json: Boolean(opts.json) });
+      const { demoCommand } = await import('../handlers/demo.js');
+      await demoCommand(ctx, { devices: opts.devices, port: opts.port, once: Boolean(opts.once), json: Boolean(opts.json) });
     });
 }

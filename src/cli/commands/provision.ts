@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
-import { forksOption, jsonOption, limitOption, printJson } from '../shared.js';
+import { forksOption, jsonOption, limitOption } from '../shared.js';
 
-/** jfleet provision (issue 4): plan -> show -> confirm -> apply the kiosk recipe. */
+/** jfleet provision: plan -> show -> confirm -> apply the kiosk recipe. */
 export function register(program: Command, ctx: Context): void {
   program
     .command('provision')
@@ -33,10 +33,7 @@ Examples:
   $ jfleet provision --profile lab --yes --json`,
     )
     .action(async (opts, cmd: Command) => {
-      const { provision } = await import('../../provision/runner.js');
-      const { ExitStatus } = await import('../../errors.js');
-      const summary = await provision(ctx, { ...opts, inventory: cmd.optsWithGlobals().inventory as string | undefined });
-      if (opts.json) printJson(ctx, summary);
-      if (summary.total.failedDevices > 0) throw new ExitStatus(1);
+      const { provisionCommand } = await import('../handlers/provision.js');
+      await provisionCommand(ctx, { ...opts, inventory: cmd.optsWithGlobals().inventory as string | undefined });
     });
 }

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import type { Context } from '../../context.js';
-import { ExitStatus } from '../../errors.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, printJson, println } from '../shared.js';
 
 const EXIT_CODES = `
@@ -30,7 +29,7 @@ export function joinReleaseVersion(args: string[]): string[] {
   return out;
 }
 
-/** jfleet release add|list, jfleet rollout [resume|status|abort] (issue 7). */
+/** jfleet release add|list, jfleet rollout [resume|status|abort]. */
 export function register(program: Command, ctx: Context): void {
   const parseOptions = program.parseOptions.bind(program);
   program.parseOptions = (args: string[]) => parseOptions(joinReleaseVersion(args));
@@ -98,12 +97,11 @@ Examples:
   $ jfleet rollout resume --json
   $ jfleet rollout abort`)
     .action(async (o: { release?: string; limit?: string; waves: string; maxFail: string; junit?: string; gateTimeout: number; forks?: number; json?: boolean }, cmd: Command) => {
-      const { startRollout } = await import('../../rollout/runner.js');
-      const res = await startRollout(ctx, {
+      const { rolloutCommand } = await import('../handlers/rollout.js');
+      await rolloutCommand(ctx, {
         release: o.release, limit: o.limit, inventory: globals(cmd).inventory, waves: o.waves, maxFail: o.maxFail,
         junit: o.junit, json: o.json, forks: o.forks, gateTimeoutMs: o.gateTimeout * 1000,
       });
-      if (res.exitCode !== 0) throw new ExitStatus(res.exitCode);
     });
 
   rollout
@@ -120,9 +118,8 @@ Examples:
     .action(async (_o: unknown, cmd: Command) => {
       // optsWithGlobals: `rollout` itself declares --json/--junit/--forks, so commander may file them there.
       const o = cmd.optsWithGlobals() as { junit?: string; forks?: number; json?: boolean };
-      const { resumeRollout } = await import('../../rollout/runner.js');
-      const res = await resumeRollout(ctx, { junit: o.junit, json: o.json, forks: o.forks, inventory: globals(cmd).inventory });
-      if (res.exitCode !== 0) throw new ExitStatus(res.exitCode);
+      const { resumeCommand } = await import('../handlers/rollout.js');
+      await resumeCommand(ctx, { junit: o.junit, json: o.json, forks: o.forks, inventory: globals(cmd).inventory });
     });
 
   rollout
@@ -138,20 +135,8 @@ Examples:
   $ jfleet rollout status --json | jq '.counts'`)
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { id?: number; json?: boolean };
-      const { rolloutStatus } = await import('../../rollout/runner.js');
-      const { UserError } = await import('../../errors.js');
-      const s = await rolloutStatus(ctx, { id: o.id });
-      if (!s) throw new UserError(o.id ? `no rollout ${o.id}` : 'no rollout yet', { hint: 'start one with: jfleet rollout --release V' });
-      if (o.json) return printJson(ctx, s);
-      const r = s.rollout;
-      println(ctx, `rollout ${r.id}: release ${r.release}, ${s.live}${r.reason ? ` (${r.reason})` : ''}`);
-      println(ctx, `  started ${r.createdAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}; waves ${r.waves}; max-fail ${r.maxFail}${r.selector ? `; limit ${r.selector}` : ''}`);
-      const c = s.counts;
-      println(ctx, `  ${c.total} devices: ${c.updated} updated, ${c.rolled_back} rolled back, ${c.failed} failed, ${c.pending} pending, ${c.planned + c.updating} to do, ${c.skipped} skipped`);
-      for (const w of s.waves) println(ctx, `  wave ${w.wave}: ${w.devices} device(s), ${w.counts.updated} updated, ${w.counts.failures} failed, ${w.counts.pending} pending`);
-      for (const d of s.devices.filter((x) => x.state !== 'updated' && x.state !== 'planned')) {
-        println(ctx, `  ${d.state.padEnd(11)} ${d.id}${d.error ? `: ${d.error}` : ''}`);
-      }
+      const { statusCommand } = await import('../handlers/rollout.js');
+      await statusCommand(ctx, o);
     });
 
   rollout
@@ -163,7 +148,7 @@ Examples:
   $ jfleet rollout abort`)
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { json?: boolean };
-      const { abortRollout } = await import('../../rollout/runner.js');
-      await abortRollout(ctx, { json: o.json });
+      const { abortCommand } = await import('../handlers/rollout.js');
+      await abortCommand(ctx, o);
     });
 }

@@ -1,5 +1,5 @@
 /**
- * Persisted rollout state (SQLite via src/store/db.ts). Every device transition is written
+ * The persisted rollout store: rollout state (SQLite via src/store/db.ts). Every device transition is written
  * before the next step starts, so a killed CI job leaves an exact record to resume from.
  */
 import type { Db } from '../store/db.js';

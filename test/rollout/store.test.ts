@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/store/db.js';
 import { rolloutMigrations } from '../../src/rollout/migrations.js';
-import { RolloutStore } from '../../src/rollout/state.js';
+import { RolloutStore } from '../../src/rollout/store.js';
 
 describe('persisted rollout state', () => {
   const store = () => new RolloutStore(openDb(':memory:', rolloutMigrations), () => new Date('2026-11-28T10:00:00Z'));

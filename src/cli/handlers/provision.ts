@@ -1,0 +1,98 @@
+/**
+ * Handler of jfleet provision: plan -> show -> confirm -> apply, as explicit stages. The
+ * command file parses; here we refuse a change run nobody can confirm, draw progress from the
+ * engine's events, show the plan, ask (or take --yes), apply, render the recap or the --json
+ * summary, and pick the exit code.
+ */
+import type { Context } from '../../context.js';
+import { ExitCode, ExitStatus, UserError } from '../../errors.js';
+import type { ProvisionSink } from '../../provision/events.js';
+import { renderDevice, renderRecap, type Paint } from '../../provision/render.js';
+import { openProvision, type ProvisionOptions } from '../../provision/runner.js';
+import type { DeviceRecap, ProvisionSummary } from '../../provision/types.js';
+import { confirmOrYes } from '../prompts.js';
+import { colors } from '../render/color.js';
+import { printJson, println } from '../shared.js';
+
+export interface ProvisionCommandOptions extends ProvisionOptions {
+  diff?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  /** list ok steps too */
+  verbose?: boolean;
+}
+
+/**
+ * One progress line on a terminal's stderr, redrawn as devices settle: `plan 3/12  desa-1: 2 to
+ * change`. Nothing without a terminal (or with --json).
+ */
+export function progressLine(ctx: Context, enabled: boolean): ProvisionSink {
+  const tty = enabled && Boolean(ctx.stderr.isTTY);
+  let done = 0;
+  let total = 0;
+  return (e) => {
+    if (e.event === 'stage-start') {
+      total = e.devices;
+      done = 0;
+    } else if (e.event === 'device-end') {
+      done++;
+      const state = e.failed ? 'failed' : e.stage === 'plan' ? `${e.changes} to change` : `${e.changes} changed`;
+      if (tty) ctx.stderr.write(`\r\x1b[K${e.stage} ${done}/${total}  ${e.device}: ${state}`);
+    } else if (e.event === 'stage-end') {
+      if (tty) ctx.stderr.write('\r\x1b[K');
+      done = 0;
+    }
+  };
+}
+
+export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptions): Promise<void> {
+  const check = Boolean(opts.check);
+  const human = !opts.json;
+  const p = colors(ctx) as unknown as Paint;
+  const out = (s = '') => {
+    if (human) println(ctx, s);
+  };
+  // Refuse before touching anything: a change run needs --yes or someone at a terminal.
+  if (!check && !opts.yes && (!ctx.interactive || opts.json)) {
+    throw new UserError('refusing to provision without confirmation: there is no terminal to ask' + (opts.json ? ' (--json)' : ''), {
+      hint: 'add --yes to apply, or --check to only see what would change',
+    });
+  }
+  const progress = progressLine(ctx, human);
+  const show = (devices: DeviceRecap[], asCheck: boolean) => {
+    for (const r of devices) if (r.changed || r.failed || r.error || opts.verbose) for (const l of renderDevice(r, { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p)) out(l);
+  };
+  const run = await openProvision(ctx, opts, (e) => {
+    progress(e);
+    if (e.event === 'summary' && human) {
+      out();
+      for (const l of renderRecap(e.summary, p)) out(l);
+      out(p.dim(`logs: ${run.logDir}`));
+    }
+  });
+  let summary: ProvisionSummary;
+  try {
+    // ---- plan, show ----
+    const plan = await run.plan();
+    out(p.bold(`${check ? 'Check' : 'Plan'}: recipe ${plan.recipe.name} ${plan.recipe.version}, ${plan.devices.length} device${plan.devices.length === 1 ? '' : 's'}`));
+    show(plan.devices, true);
+    if (check) {
+      summary = await run.finishCheck();
+    } else {
+      // ---- confirm ----
+      const { devices: n, changes } = plan.changing;
+      if (n && !opts.yes) {
+        await confirmOrYes(ctx, { message: `Apply ${changes} change${changes === 1 ? '' : 's'} on ${n} device${n === 1 ? '' : 's'}?`, yes: opts.yes, what: 'provisioning changes devices' });
+      }
+      // ---- apply ----
+      if (n) out(p.bold(`Apply: ${n} device${n === 1 ? '' : 's'}`));
+      const recaps = await run.apply();
+      show(recaps, false);
+      summary = await run.finish(recaps);
+    }
+  } finally {
+    await run.close();
+  }
+  if (opts.json) printJson(ctx, summary);
+  if (summary.total.failedDevices > 0) throw new ExitStatus(ExitCode.deviceFailed);
+}

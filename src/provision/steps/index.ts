@@ -1,0 +1,25 @@
+/**
+ * Steps: pure plans from desired state and facts to the actions needed, or to none with a
+ * reason. An empty plan when the facts already match is idempotency. Values reach commands
+ * only through quote()/commandLine(); each kind validates its desired value once, before any
+ * of it is used. One file per kind; this index names them all.
+ */
+import type { StepKind } from '../types.js';
+import { aptStep } from './apt.js';
+import { debStep } from './deb.js';
+import { directoryStep } from './directory.js';
+import { fileStep } from './file.js';
+import { hostnameStep } from './hostname.js';
+import { linkStep } from './link.js';
+import { releaseBaseStep } from './release-base.js';
+import { serviceStep } from './service.js';
+import { sshdStep } from './sshd.js';
+import { timezoneStep } from './timezone.js';
+import { userStep } from './user.js';
+
+export const STEP_KINDS: Record<string, StepKind<any>> = Object.fromEntries(
+  [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep].map((k) => [k.kind, k]),
+);
+
+export { sha256, unifiedDiff } from './common.js';
+export type { StepContext } from '../types.js';
