@@ -42,3 +42,95 @@ describe('selector globs', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('silent no-ops in packages.yaml and health.yaml', () => {
+  it('a misspelt top-level key is a located error with a suggestion, exit 2', async () => {
+    const r = await jfleet(['inventory', 'check'], { home: fleetHome(ONE.replace('packages:', 'pakages:')) });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout + r.stderr).toMatch(/packages\.yaml:1 pakages: unknown key "pakages" \(did you mean "packages"\?\)/);
+  });
+  it('a second byte-order mark is a located error, exit 2', async () => {
+    for (const text of ['\uFEFF\uFEFF' + ONE, '\uFEFFxx\uFEFF' + ONE, ONE + '# \uFEFF\n']) {
+      const r = await jfleet(['inventory', 'list'], { home: fleetHome(text) });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/packages\.yaml:\d+: a byte-order mark \(U\+FEFF\) after the start of the file/);
+    }
+    const one = await jfleet(['inventory', 'list', '--json'], { home: fleetHome('\uFEFF' + ONE) });
+    expect(one.exitCode, one.stderr).toBe(0);
+  });
+  it('an unknown health.yaml setting is located with a suggestion, and timeouts are bounded', async () => {
+    const home = fleetHome(ONE);
+    writeFileSync(join(home, 'inventory', 'health.yaml'), 'thresholds: {}\ntimeout_msec: 5000\n');
+    const r = await jfleet(['sweep'], { home, timeoutMs: 20_000 });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/health\.yaml:2 timeout_msec: unknown setting: unknown key "timeout_msec" \(did you mean "timeout_ms"\?\)/);
+    writeFileSync(join(home, 'inventory', 'health.yaml'), 'timeout_ms: 2147483648\n');
+    const t = await jfleet(['sweep'], { home, timeoutMs: 20_000 });
+    expect(t.exitCode).toBe(2);
+    expect(t.stderr).toMatch(/health\.yaml:1 timeout_ms: must be a whole number from 500 to 86400000/);
+  });
+});
+
+describe('quadratic or endless inputs', () => {
+  it('100,000 YAML keys are refused with one line', async () => {
+    const block = fleetHome(ONE + Array.from({ length: 100_000 }, (_, i) => `k${i}: 1`).join('\n') + '\n');
+    const r = await jfleet(['inventory', 'list'], { home: block, timeoutMs: 20_000 });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/packages\.yaml:100001: more than 100000 lines/);
+    const flow = fleetHome(`packages: []\nx: {${Array.from({ length: 100_000 }, (_, i) => `k${i}: 1`).join(', ')}}\n`);
+    const f = await jfleet(['inventory', 'list'], { home: flow, timeoutMs: 20_000 });
+    expect(f.exitCode).toBe(2);
+    expect(f.stderr).toMatch(/packages\.yaml:2: a mapping of 100000 keys \(at most 1000\)/);
+  });
+  it('deep nesting, an alias bomb and a file over 2 MiB are refused', async () => {
+    const deep = await jfleet(['inventory', 'list'], { home: fleetHome('packages: ' + '['.repeat(100_000) + ']'.repeat(100_000) + '\n'), timeoutMs: 20_000 });
+    expect(deep.exitCode).toBe(2);
+    expect(deep.stderr).toContain('nested deeper than 64 levels');
+    const lol = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) lol.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(10).fill('*' + 'abcdefghi'[i - 1]).join(', ')}]`);
+    const bomb = `packages:\n  - id: x\n    village: 35.09.13.2006\n    address: 127.0.0.1\n    vars: { ${lol.map((l) => l.replace(/^(\w): /, '$1: ')).join(', ')} }\n`;
+    const b = await jfleet(['inventory', 'list'], { home: fleetHome(bomb), timeoutMs: 20_000 });
+    expect(b.exitCode).toBe(2);
+    expect(b.stderr).toMatch(/Excessive alias count/);
+    const big = await jfleet(['inventory', 'list'], { home: fleetHome(ONE + '#'.repeat(3 * 1024 * 1024) + '\n'), timeoutMs: 20_000 });
+    expect(big.exitCode).toBe(2);
+    expect(big.stderr).toMatch(/packages\.yaml is \d+ bytes, over the 2097152-byte limit/);
+  });
+  it('a FIFO, a device or a directory as packages.yaml is one line, exit 2', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { rmSync, symlinkSync } = await import('node:fs');
+    const home = fleetHome(ONE);
+    const file = join(home, 'inventory', 'packages.yaml');
+    rmSync(file);
+    execFileSync('mkfifo', [file]);
+    const fifo = await jfleet(['inventory', 'list'], { home, timeoutMs: 20_000 });
+    expect(fifo.exitCode).toBe(2);
+    expect(fifo.stderr).toContain('packages.yaml: is a FIFO, not a regular file');
+    rmSync(file);
+    symlinkSync('/dev/zero', file);
+    const dev = await jfleet(['inventory', 'list'], { home, timeoutMs: 20_000 });
+    expect(dev.exitCode).toBe(2);
+    expect(dev.stderr).toContain('packages.yaml: is a device, not a regular file');
+    rmSync(file);
+    mkdirSync(file);
+    const dir = await jfleet(['inventory', 'list'], { home, timeoutMs: 20_000 });
+    expect(dir.exitCode).toBe(2);
+    expect(dir.stderr).toContain('packages.yaml: is a directory');
+  });
+  it('a CSV of 100,000 rows without ids is refused; 10,000 rows are planned in bounded time', async () => {
+    const home = fleetHome('packages: []\n');
+    const rows = (n: number) => 'village,address\n' + Array.from({ length: n }, (_, i) => `35.09.13.2006,10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`).join('\n') + '\n';
+    writeFileSync(join(home, 'big.csv'), rows(100_000));
+    const r = await jfleet(['register', '--from', join(home, 'big.csv'), '--dry-run'], { home, timeoutMs: 20_000 });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/big\.csv is \d+ bytes, over the 2097152-byte limit/);
+    writeFileSync(join(home, 'many.csv'), rows(10_001));
+    const many = await jfleet(['register', '--from', join(home, 'many.csv'), '--dry-run'], { home, timeoutMs: 20_000 });
+    expect(many.exitCode).toBe(2);
+    expect(many.stderr).toMatch(/many\.csv:10002: more than 10000 rows/);
+    writeFileSync(join(home, 'ok.csv'), rows(10_000));
+    const ok = await jfleet(['register', '--from', join(home, 'ok.csv'), '--dry-run', '--json'], { home, timeoutMs: 20_000 });
+    expect(ok.exitCode, ok.stderr.slice(0, 300)).toBe(0);
+    expect(ok.stdout).toContain('rambipuji-10000');
+  });
+});
