@@ -134,3 +134,25 @@ describe('quadratic or endless inputs', () => {
     expect(ok.stdout).toContain('rambipuji-10000');
   });
 });
+
+describe('@failed', () => {
+  it('a corrupt last-failed.json is an error naming the file, never an empty set', async () => {
+    const home = fleetHome(ONE);
+    mkdirSync(join(home, 'state'), { recursive: true });
+    for (const corrupt of ['{not json', '{"ids": []}', '[1, 2]']) {
+      writeFileSync(join(home, 'state', 'last-failed.json'), corrupt);
+      for (const sel of ['!@failed', '@failed']) {
+        const r = await jfleet(['inventory', 'list', '--json', '--limit', sel], { home });
+        expect(r.exitCode).toBe(2);
+        expect(r.stderr).toMatch(/state\/last-failed\.json is corrupt \(expected a JSON list of package ids\)/);
+        expect(r.stdout).toBe('');
+      }
+    }
+    const other = await jfleet(['inventory', 'list', '--json', '--limit', LONG_ID], { home });
+    expect(other.exitCode, other.stderr).toBe(0);
+    writeFileSync(join(home, 'state', 'last-failed.json'), JSON.stringify([LONG_ID]));
+    const ok = await jfleet(['inventory', 'list', '--json', '--limit', '!@failed'], { home });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual([]);
+  });
+});
