@@ -156,3 +156,24 @@ describe('@failed', () => {
     expect(JSON.parse(ok.stdout)).toEqual([]);
   });
 });
+
+describe('timeouts are bounded', () => {
+  for (const args of [
+    ['exec', '--timeout', '2147484', '--', 'true'],
+    ['exec', '--connect-timeout', '99999999', '--', 'true'],
+    ['rollout', '--gate-timeout', '2147484'],
+    ['schedule', 'run', '--stop-timeout', '2147484'],
+    ['schedule', 'run', '--jitter', '2147484'],
+  ]) {
+    it(`${args.slice(0, 3).join(' ')} over 24 h is a usage error`, async () => {
+      const r = await jfleet(args, { home: fleetHome(ONE), timeoutMs: 20_000 });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/takes at most 86400, not "\d+"/);
+    });
+  }
+  it('report --wait over 24 h is a usage error', async () => {
+    const r = await jfleet(['report', '--wait', '2147484'], { home: fleetHome(ONE) });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--wait takes at most 86400 seconds');
+  });
+});
