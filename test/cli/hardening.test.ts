@@ -177,3 +177,18 @@ describe('timeouts are bounded', () => {
     expect(r.stderr).toContain('--wait takes at most 86400 seconds');
   });
 });
+
+describe('schedule install', () => {
+  it('refuses a six-field cron expression instead of writing it into a crontab', async () => {
+    const home = fleetHome(ONE);
+    const crontab = join(tempHome('jfleet-cron-'), 'jfleet.cron');
+    const r = await jfleet(['schedule', 'install', '--kind', 'cron', '--crontab', crontab, '--cron', '0 */15 * * * *'], { home });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--cron "0 */15 * * * *" has 6 fields; schedule install writes crontab and systemd timers, which take exactly 5');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(crontab)).toBe(false);
+    const ok = await jfleet(['schedule', 'install', '--kind', 'cron', '--crontab', crontab, '--cron', '*/15 * * * *'], { home });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(existsSync(crontab)).toBe(true);
+  });
+});
