@@ -26,15 +26,19 @@ export function forksOption(): Option {
   return new Option('-f, --forks <n>', 'devices worked on at once (default: config "forks", else 50)').argParser(positiveInt('--forks'));
 }
 
-export function positiveInt(flag: string) {
+export function positiveInt(flag: string, max?: number) {
   return (v: string): number => {
     const n = Number(v);
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
       throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, not "${v}"`);
     }
+    if (max !== undefined && n > max) throw new InvalidArgumentError(`${flag} takes at most ${max}, not "${v}"`);
     return n;
   };
 }
+
+/** The longest timeout or delay a flag takes, in seconds (24 h; a timer over 2^31-1 ms fires at once). */
+export const MAX_SECONDS = 86_400;
 
 /** Write JSON to stdout: one document, newline-terminated. */
 export function printJson(ctx: Context, value: unknown): void {

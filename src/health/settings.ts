@@ -13,11 +13,12 @@
  *
  * parseHealthSettings is pure; loadHealthSettings reads the file (absent = defaults).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import { LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import type { InputIssue } from '../errors.js';
+import { readInputFile } from '../input-file.js';
+import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { parseThresholds, type Thresholds } from './thresholds.js';
 import type { ProbeTargets } from './probe.js';
 
@@ -52,6 +53,9 @@ export const DEFAULT_SETTINGS: HealthSettings = {
   connectTimeoutMs: 8_000,
 };
 
+/** The longest timeout_ms / connect_timeout_ms: 24 h. */
+export const MAX_TIMEOUT_MS = 86_400_000;
+
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 export function healthSettingsFile(inventoryDir: string): string {
@@ -60,28 +64,40 @@ export function healthSettingsFile(inventoryDir: string): string {
 
 export function loadHealthSettings(inventoryDir: string): { value: HealthSettings; issues: InputIssue[] } {
   const file = healthSettingsFile(inventoryDir);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { value: structuredClone(DEFAULT_SETTINGS), issues: [] };
-    throw e;
-  }
+  // a regular file of at most MAX_INPUT_BYTES; anything else is one UserError line
+  const text = readInputFile(file);
+  if (text === undefined) return { value: structuredClone(DEFAULT_SETTINGS), issues: [] };
   return parseHealthSettings(text, file);
 }
 
 export function parseHealthSettings(text: string, file: string): { value: HealthSettings; issues: InputIssue[] } {
   const issues: InputIssue[] = [];
   const value = structuredClone(DEFAULT_SETTINGS);
+  const textIssue = yamlTextIssue(text, file);
+  if (textIssue) return { value, issues: [textIssue] };
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
+  const doc = parseDocument(text, { lineCounter: lc, ...YAML_PARSE_OPTIONS });
   const lineAt = (path: string[]): number | undefined => {
     const node = doc.getIn(path, true) as Node | undefined;
     return node?.range ? lc.linePos(node.range[0]).line : undefined;
   };
-  for (const e of doc.errors) issues.push({ file, message: `YAML: ${e.message.split('\n')[0]}` });
-  const raw = (doc.toJSON() ?? {}) as Record<string, unknown>;
+  for (const e of doc.errors) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: `YAML: ${e.message.split('\n')[0]}` });
+  if (issues.length) return { value, issues };
+  const tree = yamlTreeIssues(doc, file, lc);
+  if (tree.length) return { value, issues: tree };
+  let raw: Record<string, unknown>;
+  try {
+    raw = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    return { value, issues: [{ file, message: `YAML: ${(e as Error).message.split('\n')[0]}` }] };
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) return { value, issues: [...issues, { file, message: 'expected a mapping' }] };
+  const keyLine = (k: string): number | undefined => {
+    if (!isMap(doc.contents)) return undefined;
+    const pair = doc.contents.items.find((p) => isScalar(p.key) && String(p.key.value) === k);
+    const r = (pair?.key as Node | undefined)?.range;
+    return r ? lc.linePos(r[0]).line : undefined;
+  };
   const obj = (v: unknown, field: string): Record<string, unknown> => {
     if (v === undefined || v === null) return {};
     if (typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
@@ -93,8 +109,9 @@ export function parseHealthSettings(text: string, file: string): { value: Health
     for (const i of r.issues) issues.push({ file, field: i.key, message: i.message });
     return r.value;
   };
+  const known = ['thresholds', 'groups', 'probe', 'maintenance', 'retention_days', 'timeout_ms', 'connect_timeout_ms', 'utc_offset'];
   for (const k of Object.keys(raw)) {
-    if (!['thresholds', 'groups', 'probe', 'maintenance', 'retention_days', 'timeout_ms', 'connect_timeout_ms', 'utc_offset'].includes(k)) issues.push({ file, field: k, message: 'unknown setting' });
+    if (!known.includes(k)) issues.push({ file, line: keyLine(k), field: k.replace(/[\u0000-\u001f\u007f-\u009f\uFEFF]/g, '?').slice(0, 60), message: `unknown setting: ${unknownKeyMessage(k, known)}` });
   }
   value.thresholds = th(raw.thresholds, 'thresholds');
   if (raw.groups !== undefined) {
@@ -119,15 +136,16 @@ export function parseHealthSettings(text: string, file: string): { value: Health
       else value.probe[key] = v as string;
     }
   }
-  const int = (v: unknown, field: string, min: number): number | undefined => {
+  const int = (v: unknown, field: string, min: number, max: number): number | undefined => {
     if (v === undefined) return undefined;
-    if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-    issues.push({ file, field, message: `must be a whole number of at least ${min}` });
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    issues.push({ file, line: keyLine(field), field, message: `must be a whole number from ${min} to ${max}` });
     return undefined;
   };
-  value.retentionDays = int(raw.retention_days, 'retention_days', 1) ?? value.retentionDays;
-  value.timeoutMs = int(raw.timeout_ms, 'timeout_ms', 500) ?? value.timeoutMs;
-  value.connectTimeoutMs = int(raw.connect_timeout_ms, 'connect_timeout_ms', 500) ?? value.connectTimeoutMs;
+  value.retentionDays = int(raw.retention_days, 'retention_days', 1, 36_500) ?? value.retentionDays;
+  // timers take at most 2^31-1 ms (a larger one fires after 1 ms): at most a day
+  value.timeoutMs = int(raw.timeout_ms, 'timeout_ms', 500, MAX_TIMEOUT_MS) ?? value.timeoutMs;
+  value.connectTimeoutMs = int(raw.connect_timeout_ms, 'connect_timeout_ms', 500, MAX_TIMEOUT_MS) ?? value.connectTimeoutMs;
   if (raw.utc_offset !== undefined) {
     const m = /^([+-])(\d{2}):(\d{2})$/.exec(String(raw.utc_offset));
     if (!m) issues.push({ file, field: 'utc_offset', message: 'must look like +07:00' });

@@ -13,16 +13,23 @@ export interface CsvParse {
   issues: InputIssue[];
 }
 
+/** The most package rows one CSV may hold (Jember has 248 villages). */
+export const MAX_CSV_ROWS = 10_000;
+
 export function parseRegistrationCsv(text: string, file: string): CsvParse {
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { info: true, bom: true, skip_empty_lines: true, relax_column_count: true, comment: '#', comment_no_infix: true }) as unknown as typeof records;
+    // header + MAX_CSV_ROWS + 1: enough to tell that a file has too many rows, and no more
+    records = parse(text, { info: true, bom: true, to: MAX_CSV_ROWS + 2, skip_empty_lines: true, relax_column_count: true, comment: '#', comment_no_infix: true }) as unknown as typeof records;
   } catch (e) {
     const err = e as Error & { lines?: number; code?: string };
     const msg = err.message.replace(/^Invalid [^:]*:\s*/, '').split('\n')[0];
     return { header: [], rows: [], issues: [{ file, line: err.lines, message: `CSV: ${msg}` }] };
   }
   if (records.length === 0) return { header: [], rows: [], issues: [{ file, line: 1, message: 'empty file: expected a header line such as id,village,address,port,user,serial,mac,model,tags' }] };
+  if (records.length > MAX_CSV_ROWS + 1) {
+    return { header: [], rows: [], issues: [{ file, line: records[records.length - 1].info.lines, message: `more than ${MAX_CSV_ROWS} rows: split the file (nothing was imported)` }] };
+  }
   const [head, ...body] = records;
   const headerLine = head.info.lines;
   const header: RegField[] = [];

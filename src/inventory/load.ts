@@ -2,11 +2,11 @@
  * Loading never prints: it returns the packages and every problem found, each located as
  * file:line field. The CLI decides what to print and exits 2 on errors.
  */
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
-import { UserError, type InputIssue } from '../errors.js';
+import { UserError, issueMessage, type InputIssue } from '../errors.js';
+import { readInputFile } from '../input-file.js';
+import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { packageSchema, type Package } from './schema.js';
-import { issueMessage } from '../errors.js';
 import { packagesFile } from './paths.js';
 import type { VillageReference } from './villages.js';
 
@@ -21,17 +21,9 @@ export interface LoadResult {
 
 export function loadInventory(dir: string, ref?: VillageReference): LoadResult {
   const file = packagesFile(dir);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { file, packages: [], issues: [], exists: false };
-    if (code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EPERM') {
-      throw new UserError(`cannot read ${file}: ${code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' ? 'a path component is not a directory' : 'permission denied'} (${code})`, { cause: e });
-    }
-    throw e;
-  }
+  // a regular file of at most MAX_INPUT_BYTES; anything else is one UserError line
+  const text = readInputFile(file);
+  if (text === undefined) return { file, packages: [], issues: [], exists: false };
   return { ...parseInventory(text, file, ref), exists: true };
 }
 
@@ -55,17 +47,26 @@ export interface ParsedInventory {
 /** Parses once and keeps the document, so the store can edit what it validated. */
 export function parseInventoryDocument(text: string, file: string, ref?: VillageReference): ParsedInventory {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const textIssue = yamlTextIssue(text, file);
+  const doc = parseDocument(textIssue ? '' : text, { lineCounter: lc, ...YAML_PARSE_OPTIONS });
   const none = (issues: InputIssue[]): ParsedInventory => ({ file, doc, packages: [], nodes: [], indexes: [], issues });
+  if (textIssue) return none([textIssue]);
   const issues: InputIssue[] = [];
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   for (const err of doc.errors) {
     issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${err.message.split('\n')[0]}` });
   }
   if (issues.length) return none(issues);
+  issues.push(...yamlTreeIssues(doc, file, lc));
+  if (issues.length) return none(issues);
   const root = doc.contents;
   if (root === null || root === undefined) return none(issues);
   if (!isMap(root)) return none([{ file, line: lineOf(root as Node), message: 'expected a mapping with a "packages" list' }]);
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    if (key !== 'packages') issues.push({ file, line: lineOf(pair.key as Node), field: key.replace(/[\u0000-\u001f\u007f-\u009f\uFEFF]/g, '?').slice(0, 60), message: unknownKeyMessage(key, ['packages']) });
+  }
+  if (issues.length) return none(issues);
   const list = root.get('packages', true) as Node | undefined;
   if (list === undefined || list === null || (isScalar(list) && list.value === null)) return none(issues);
   if (!isSeq(list)) return none([{ file, line: lineOf(list), field: 'packages', message: 'must be a list' }]);
@@ -75,7 +76,14 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
   const indexes: number[] = [];
   list.items.forEach((item, idx) => {
     const itemNode = item as Node;
-    const parsed = packageSchema.safeParse((itemNode as { toJSON(): unknown }).toJSON());
+    let plain: unknown;
+    try {
+      plain = (itemNode as { toJS(doc: Document, o: { maxAliasCount: number }): unknown }).toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      issues.push({ file, line: lineOf(itemNode), field: `packages[${idx}]`, message: `YAML: ${(e as Error).message.split('\n')[0]}` });
+      return;
+    }
+    const parsed = packageSchema.safeParse(plain);
     if (!parsed.success) {
       for (const iss of parsed.error.issues) {
         const path = iss.path.map(String);

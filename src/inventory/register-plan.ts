@@ -116,12 +116,33 @@ export function slug(s: string): string {
 
 /** "<village>-<n>", or "<district>-<village>-<n>" when the village name exists in several districts. */
 export function generateId(ref: VillageReference, village: Village, taken: Set<string>): string {
-  const shared = ref.villages.filter((x) => normalizeName(x.name) === normalizeName(village.name)).length > 1;
-  const base = shared ? `${slug(village.district)}-${slug(village.name)}` : slug(village.name);
-  for (let n = 1; ; n++) {
+  const base = idBase(ref, village);
+  // resume at the last number handed out from this set for this base: ids are only ever added
+  // to `taken`, so a row never rescans every id before it (linear, not quadratic)
+  let next = nextNumber.get(taken);
+  if (!next) nextNumber.set(taken, (next = new Map()));
+  for (let n = next.get(base) ?? 1; ; n++) {
     const id = `${base}-${n}`;
-    if (!taken.has(id)) return id;
+    if (!taken.has(id)) {
+      // the caller may not take it (a row that clashes): the next call starts here again
+      next.set(base, n);
+      return id;
+    }
   }
+}
+
+const nextNumber = new WeakMap<Set<string>, Map<string, number>>();
+const sharedNames = new WeakMap<VillageReference, Map<string, number>>();
+
+function idBase(ref: VillageReference, village: Village): string {
+  let counts = sharedNames.get(ref);
+  if (!counts) {
+    counts = new Map();
+    for (const x of ref.villages) counts.set(normalizeName(x.name), (counts.get(normalizeName(x.name)) ?? 0) + 1);
+    sharedNames.set(ref, counts);
+  }
+  const shared = (counts.get(normalizeName(village.name)) ?? 0) > 1;
+  return shared ? `${slug(village.district)}-${slug(village.name)}` : slug(village.name);
 }
 
 /** The package a row describes (id may be a placeholder), or the issues that stop it. */

@@ -116,14 +116,35 @@ export function normalizeName(s: string): string {
     .replace(/[^a-z0-9]/g, '');
 }
 
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const ch of glob) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+/** Longest glob a term may hold (ids, tags and names are far shorter). */
+export const MAX_GLOB = 256;
+
+/**
+ * Case-insensitive glob match: `*` any run, `?` one character, anything else literal.
+ * The two-pointer wildcard walk with one remembered star: O(glob × text) at worst, never the
+ * exponential backtracking of a regular expression with many `.*`.
+ */
+export function globMatch(glob: string, text: string): boolean {
+  const g = glob.toLowerCase();
+  const t = text.toLowerCase();
+  let gi = 0;
+  let ti = 0;
+  let star = -1;
+  let mark = 0;
+  while (ti < t.length) {
+    if (gi < g.length && (g[gi] === '?' || (g[gi] !== '*' && g[gi] === t[ti]))) {
+      gi++;
+      ti++;
+    } else if (gi < g.length && g[gi] === '*') {
+      star = gi++;
+      mark = ti;
+    } else if (star >= 0) {
+      gi = star + 1;
+      ti = ++mark;
+    } else return false;
   }
-  return new RegExp(`^${re}$`, 'i');
+  while (gi < g.length && g[gi] === '*') gi++;
+  return gi === g.length;
 }
 
 const isGlob = (s: string) => /[*?]/.test(s);
@@ -168,6 +189,11 @@ function typoBudget(n: string): number {
   return n.length <= 3 ? 0 : n.length <= 6 ? 1 : 2;
 }
 
+function boundedGlob(glob: string, selector: string, pos: number): string {
+  if (glob.length > MAX_GLOB) fail(selector, `glob longer than ${MAX_GLOB} characters`, pos);
+  return glob;
+}
+
 function compileTerm(term: { text: string; pos: number }, selector: string, packages: Package[], ref: VillageReference, idx: NameIndex, opts: SelectOptions): Matcher {
   const raw = term.text;
   const lower = raw.toLowerCase();
@@ -184,13 +210,13 @@ function compileTerm(term: { text: string; pos: number }, selector: string, pack
 
   if (kind === 'tag') {
     if (!arg) fail(selector, 'tag: needs a tag name', term.pos);
-    const re = globToRegExp(arg);
-    return (p) => p.tags.some((t) => re.test(t));
+    const glob = boundedGlob(arg, selector, term.pos);
+    return (p) => p.tags.some((t) => globMatch(glob, t));
   }
   if (kind === 'id') {
     if (!arg) fail(selector, 'id: needs a package id or glob', term.pos);
-    const re = globToRegExp(arg);
-    return (p) => re.test(p.id);
+    const glob = boundedGlob(arg, selector, term.pos);
+    return (p) => globMatch(glob, p.id);
   }
   if (kind === 'district') return districtMatcher(arg, true) ?? fail(selector, unknownMessage('district', arg, ref.districts.map((d) => d.name)), term.pos);
   if (kind === 'village') return villageMatcher(arg, true) ?? fail(selector, unknownMessage('village', arg, ref.villages.map((v) => v.name)), term.pos);
@@ -203,8 +229,8 @@ function compileTerm(term: { text: string; pos: number }, selector: string, pack
     return (p) => p.village === raw || p.village.startsWith(raw + '.');
   }
   if (isGlob(raw)) {
-    const re = globToRegExp(raw);
-    return (p) => re.test(p.id);
+    const glob = boundedGlob(raw, selector, term.pos);
+    return (p) => globMatch(glob, p.id);
   }
 
   // A bare name: district, then village, then package id; then the unique close name.

@@ -35,14 +35,32 @@ export async function loadSelection(ctx: Pick<Context, 'cwd' | 'env' | 'home' | 
   return { dir, packages, ref };
 }
 
-/** The ids recorded by the last fleet command's recordFailed (empty when none). */
-export function readFailed(ctx: Pick<Context, 'home'>): string[] {
+/**
+ * The ids recorded by the last fleet command's recordFailed (empty when none was recorded).
+ * A file that is not a JSON list of ids is a UserError naming it (exit 2): `!@failed` must never
+ * select everything because the list could not be read. `lenient` (for rewriting the list after
+ * a run) reads a corrupt file as empty instead.
+ */
+export function readFailed(ctx: Pick<Context, 'home'>, opts: { lenient?: boolean } = {}): string[] {
+  const file = lastFailedFile(homePaths(ctx.home).stateDir);
+  let text: string;
   try {
-    const v: unknown = JSON.parse(readFileSync(lastFailedFile(homePaths(ctx.home).stateDir), 'utf8'));
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || opts.lenient) return [];
+    throw new UserError(`cannot read ${file} (the list behind @failed): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = undefined;
+  }
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  if (opts.lenient) return [];
+  throw new UserError(`${file} is corrupt (expected a JSON list of package ids), so @failed cannot be resolved`, {
+    hint: 'remove it (the next fleet command records a new one) or select the packages another way',
+  });
 }
 
 /** Records which packages failed in this fleet command, for `--limit @failed` next time. */

@@ -9,7 +9,8 @@
  * an error and the previous file, never a truncated one. Its temp names carry the writer's pid,
  * so stale temp files from a killed writer are recognised and cleaned here, under the lock.
  */
-import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { readInputFile } from '../input-file.js';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_RE, writeAtomic } from '../atomic-file.js';
 import { pidAlive } from '../store/lock.js';
@@ -124,12 +125,8 @@ function fsError(e: unknown, file: string): unknown {
 }
 
 function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    return '';
-  }
+  // a regular file within the input size limit, like every load (a FIFO is refused, not waited on)
+  return readInputFile(file) ?? '';
 }
 
 /** Runs one caller's edit against a list: validated result, or the issues that stop it. */

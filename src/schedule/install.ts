@@ -52,8 +52,17 @@ function scheduleKind(opts: InstallOptions): 'systemd' | 'cron' {
 
 export async function installSchedule(ctx: Context, opts: InstallOptions): Promise<InstallResult> {
   let cronExpr = opts.cron;
-  cronExpr ??= ctx.config().schedule?.sweep ?? '*/15 * * * *';
+  cronExpr ??= ctx.config().schedule?.sweep;
+  const from = opts.cron ? '--cron' : cronExpr ? 'config schedule.sweep' : undefined;
+  cronExpr ??= '*/15 * * * *';
   validateCron(cronExpr, 'the sweep schedule');
+  // cron.d and OnCalendar take five fields; a sixth (node-cron's seconds, for schedule run)
+  // written verbatim would make a line cron never runs
+  if (cronExpr.trim().split(/\s+/).length !== 5) {
+    throw new UserError(`${from ?? 'the sweep schedule'} "${cronExpr}" has ${cronExpr.trim().split(/\s+/).length} fields; schedule install writes crontab and systemd timers, which take exactly 5 (minute hour day month weekday)`, {
+      hint: 'drop the seconds field, e.g. "*/15 * * * *" (six fields with seconds work only for jfleet schedule run)',
+    });
+  }
   const bin = fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url));
   const env: Record<string, string> = { JFLEET_HOME: ctx.home };
   const inv = opts.inventory ?? ctx.env.JFLEET_INVENTORY;

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Context } from '../../context.js';
-import { forksOption, globals, jsonOption, limitOption, positiveInt } from '../shared.js';
+import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS } from '../shared.js';
 
 /** jfleet exec, jfleet ssh (issue 3). */
 export function register(program: Command, ctx: Context): void {
@@ -10,8 +10,8 @@ export function register(program: Command, ctx: Context): void {
     .argument('<command...>', 'the command: one argument is a shell line as written; several are an argv, each quoted')
     .addOption(limitOption())
     .addOption(forksOption())
-    .addOption(new Option('-t, --timeout <seconds>', 'per-device command timeout (default 60)').argParser(positiveInt('--timeout')))
-    .addOption(new Option('--connect-timeout <seconds>', 'TCP connect + SSH handshake timeout (default: the smaller of 10 and --timeout)').argParser(positiveInt('--connect-timeout')))
+    .addOption(new Option('-t, --timeout <seconds>', 'per-device command timeout (default 60)').argParser(positiveInt('--timeout', MAX_SECONDS)))
+    .addOption(new Option('--connect-timeout <seconds>', 'TCP connect + SSH handshake timeout (default: the smaller of 10 and --timeout)').argParser(positiveInt('--connect-timeout', MAX_SECONDS)))
     .addOption(jsonOption())
     .addHelpText(
       'after',

@@ -7,6 +7,7 @@ function seconds(flag: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} takes a number of seconds, not "${v}"`);
+    if (n > 86_400) throw new InvalidArgumentError(`${flag} takes at most 86400 seconds (24 h), not "${v}"`);
     return n;
   };
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Context } from '../../context.js';
-import { forksOption, globals, jsonOption, limitOption, positiveInt, printJson, println } from '../shared.js';
+import { ExitStatus } from '../../errors.js';
+import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
 
 const EXIT_CODES = `
 Exit codes:
@@ -80,7 +81,7 @@ Examples:
     .option('--waves <list>', 'cumulative wave targets: device counts and percentages', '1,10%,50%,100%')
     .option('--max-fail <n|pct>', 'abort when failures pass this (a count, or % of devices reached)', '5%')
     .option('--junit <file>', 'write a JUnit XML report (one test case per device)')
-    .option('--gate-timeout <seconds>', 'how long each device may take to pass its health gate', positiveInt('--gate-timeout'), 30)
+    .option('--gate-timeout <seconds>', 'how long each device may take to pass its health gate', positiveInt('--gate-timeout', MAX_SECONDS), 30)
     .addOption(forksOption())
     .addOption(jsonOption())
     .addHelpText('after', `

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Context } from '../../context.js';
-import { forksOption, globals, jsonOption, limitOption, positiveInt, printJson, println } from '../shared.js';
+import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
 
 /** jfleet schedule run|install. Reference: docs/schedule.md. */
 export function register(program: Command, ctx: Context): void {
@@ -12,8 +12,8 @@ export function register(program: Command, ctx: Context): void {
     .description('long-running daemon: sweeps and reports on cron expressions, connections kept warm')
     .option('--sweep <cron>', 'sweep schedule (default: config "schedule.sweep", else "*/15 * * * *")')
     .option('--report <cron>', 'report schedule (default: config "schedule.report"; none = no reports)')
-    .addOption(new Option('--jitter <seconds>', 'random delay before each run').default(0).argParser((v) => (v === '0' ? 0 : positiveInt('--jitter')(v))))
-    .addOption(new Option('--stop-timeout <seconds>', 'on SIGTERM/SIGINT, how long a running sweep may finish').default(30).argParser(positiveInt('--stop-timeout')))
+    .addOption(new Option('--jitter <seconds>', 'random delay before each run').default(0).argParser((v) => (v === '0' ? 0 : positiveInt('--jitter', MAX_SECONDS)(v))))
+    .addOption(new Option('--stop-timeout <seconds>', 'on SIGTERM/SIGINT, how long a running sweep may finish').default(30).argParser(positiveInt('--stop-timeout', MAX_SECONDS)))
     .addOption(limitOption())
     .addOption(forksOption())
     .addHelpText(
@@ -41,7 +41,7 @@ Examples:
     .addOption(new Option('--kind <kind>', 'systemd or cron (default: systemd when it runs, else cron)').choices(['systemd', 'cron']))
     .option('--cron <expr>', 'when to sweep (default: config "schedule.sweep", else "*/15 * * * *")')
     .option('--on-calendar <spec>', 'systemd OnCalendar, for schedules cron cannot express simply')
-    .addOption(new Option('--jitter <seconds>', 'systemd RandomizedDelaySec').default(60).argParser((v) => (v === '0' ? 0 : positiveInt('--jitter')(v))))
+    .addOption(new Option('--jitter <seconds>', 'systemd RandomizedDelaySec').default(60).argParser((v) => (v === '0' ? 0 : positiveInt('--jitter', MAX_SECONDS)(v))))
     .option('--dir <dir>', 'where the systemd units go (default /etc/systemd/system; implies --kind systemd)')
     .option('--crontab <file>', 'the crontab file to write (default /etc/cron.d/jfleet; implies --kind cron)')
     .option('--user <name>', 'user the sweep runs as', 'root')

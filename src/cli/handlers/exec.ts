@@ -109,10 +109,10 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   const order = new Map(sel.packages.map((p, i) => [p.id, i]));
   results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   // @failed: the devices that failed this run; a cancelled device keeps whatever it had before
-  const before = new Set(readFailed(ctx));
+  const before = new Set(readFailed(ctx, { lenient: true }));
   const failedIds = results.filter((r) => r.status !== 'ok' && (r.status !== 'cancelled' || before.has(r.id))).map((r) => r.id);
   // (an fsync'd write: skipped when the recorded list already says the same)
-  if (JSON.stringify(readFailed(ctx)) !== JSON.stringify([...new Set(failedIds)].sort())) await recordFailed(ctx, failedIds);
+  if (JSON.stringify(readFailed(ctx, { lenient: true })) !== JSON.stringify([...new Set(failedIds)].sort())) await recordFailed(ctx, failedIds);
   if (opts.json) {
     printJson(ctx, { command: args, summary: summarize(results), results });
   } else {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
@@ -16,6 +15,7 @@ import { addressSchema, macSchema, PACKAGE_ID_RE, portSchema, TAG_RE, userSchema
 import { rankVillages } from '../../inventory/search.js';
 import { toPlain } from '../../inventory/store.js';
 import { loadVillages, type VillageReference } from '../../inventory/villages.js';
+import { readInputFile } from '../../input-file.js';
 
 export interface RegisterOptions {
   inventory?: string;
@@ -121,12 +121,9 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   const guard = { inventory: opts.inventory, inputs: [{ path: file, what: 'the CSV being imported (--from)' }] };
   const assertRejected = () => assertOutputs(ctx, [{ flag: '--rejected', file: rejectedFile }], guard);
   if (opts.rejected) assertRejected();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read ${opts.from}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  // a regular file of at most MAX_INPUT_BYTES (a FIFO or device is refused, not read for ever)
+  const text = readInputFile(file);
+  if (text === undefined) throw new UserError(`cannot read ${opts.from}: no such file`);
   const shown = opts.from!;
   const csv = parseRegistrationCsv(text, shown);
   const rowIssues = csv.issues.filter((i) => i.line !== undefined && csv.header.length && i.field === undefined && /^expected \d+ fields/.test(i.message));
