@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_RE, writeAtomic } from '../atomic-file.js';
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
-import { InputError, UserError, ExitCode } from '../errors.js';
+import { InputError, StorageError, UserError, ExitCode } from '../errors.js';
 import { packagesFile } from './paths.js';
 import { crossCheck, parseInventoryDocument, type ParsedInventory } from './load.js';
 import { issueMessage, packageSchema, type Package } from './schema.js';
@@ -117,7 +117,7 @@ function fsError(e: unknown, file: string): unknown {
     EISDIR: 'is a directory',
     EEXIST: 'exists and is not a directory',
   };
-  if (code && known[code]) return new UserError(`cannot write ${file}: ${known[code]} (${code}); nothing was changed`, { cause: e });
+  if (code && known[code]) return new (['EROFS', 'ENOSPC', 'EDQUOT'].includes(code) ? StorageError : UserError)(`cannot write ${file}: ${known[code]} (${code}); nothing was changed`, { cause: e });
   return e;
 }
 
@@ -169,7 +169,7 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
   let release: (() => Promise<void>) | undefined;
   const outcome = new Map<Job, { ok: true; value: UpdateResult } | { ok: false; error: unknown }>();
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     release = await lockInventory(file);
     cleanStaleTemps(file);
     const text = readText(file);
@@ -188,7 +188,7 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
     }
     const newText = render(cur, text, state);
     const written = newText !== undefined && newText !== text;
-    if (written) writeAtomic(file, newText);
+    if (written) writeAtomic(file, newText, { mode: 0o600 }); // custodians' personal data
     for (const d of done) outcome.set(d.job, { ok: true, value: { file, before: d.before, after: d.after, ...diff(d.before, d.after), written, text: newText ?? text } });
   } catch (e) {
     const error = fsError(e, file);

@@ -10,7 +10,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import * as tar from 'tar';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
-import { UserError, InputError } from '../errors.js';
+import { StorageError, UserError, InputError } from '../errors.js';
 import { storageFailure } from '../atomic-file.js';
 import {
   CHECK_FILE, INDEX_FILE, MANIFEST_FILE, isValidVersion, manifestSchema, releaseInfoSchema, renderManifest, sameFiles,
@@ -66,7 +66,7 @@ export async function addRelease(
   // the release is built in a staging directory and renamed into place: a full disk stores nothing
   const full = (e: unknown) => {
     const why = storageFailure(e);
-    return why ? new UserError(`cannot store release ${version} in ${root}: ${why}; nothing was stored`, { cause: e }) : e;
+    return why ? new StorageError(`cannot store release ${version} in ${root}: ${why}; nothing was stored`, { file: root, cause: e }) : e;
   };
   const stage = join(root, `.stage-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
