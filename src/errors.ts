@@ -135,6 +135,16 @@ export class ExitStatus extends Error {
   }
 }
 
+/** Aliases a YAML document may expand (yaml's default, said out loud: every parse of user YAML sets it). */
+export const MAX_YAML_ALIASES = 100;
+
+/** A yaml error's first line, with a stack overflow or alias bomb said in the user's terms. */
+export function yamlMessage(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) return 'nested too deeply';
+  if (/Excessive alias count/.test(message)) return `too many aliases (more than ${MAX_YAML_ALIASES} expansions: an alias bomb?)`;
+  return message.split('\n')[0];
+}
+
 /**
  * Text that came from the user (an id, a flag value, a file's content) made safe to echo on a
  * terminal: control characters (ESC sequences that retitle or recolour the terminal, CR that

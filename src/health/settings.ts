@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { InputIssue } from '../errors.js';
+import { MAX_YAML_ALIASES, yamlMessage, type InputIssue } from '../errors.js';
 import { parseThresholds, type Thresholds } from './thresholds.js';
 import type { ProbeTargets } from './probe.js';
 
@@ -53,6 +53,10 @@ export const DEFAULT_SETTINGS: HealthSettings = {
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
+/** Ten years of results at most; timers past 10 minutes are a typo (and Node caps them at 2^31 ms). */
+export const MAX_RETENTION_DAYS = 3650;
+export const MAX_TIMEOUT_MS = 600_000;
+
 export function healthSettingsFile(inventoryDir: string): string {
   return join(inventoryDir, 'health.yaml');
 }
@@ -73,8 +77,14 @@ export function parseHealthSettings(text: string, file: string): { value: Health
   const issues: InputIssue[] = [];
   const value = structuredClone(DEFAULT_SETTINGS);
   const doc = parseDocument(text);
-  for (const e of doc.errors) issues.push({ file, message: `YAML: ${e.message.split('\n')[0]}` });
-  const raw = (doc.toJSON() ?? {}) as Record<string, unknown>;
+  for (const e of doc.errors) issues.push({ file, message: `YAML: ${yamlMessage(e.message)}` });
+  let raw: Record<string, unknown>;
+  try {
+    raw = (doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    // an alias bomb ("billion laughs") or nesting past the stack: refused, not expanded
+    return { value, issues: [...issues, { file, message: `YAML: ${yamlMessage(e instanceof Error ? e.message : String(e))}` }] };
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) return { value, issues: [...issues, { file, message: 'expected a mapping' }] };
   const obj = (v: unknown, field: string): Record<string, unknown> => {
     if (v === undefined || v === null) return {};
@@ -109,15 +119,16 @@ export function parseHealthSettings(text: string, file: string): { value: Health
     else if (typeof v !== 'string' || /[\u0000-\u001f\u007f]/.test(v)) issues.push({ file, field: `probe.${k}`, message: 'must be text' });
     else value.probe[key] = v;
   }
-  const int = (v: unknown, field: string, min: number): number | undefined => {
+  const int = (v: unknown, field: string, min: number, max: number): number | undefined => {
     if (v === undefined) return undefined;
-    if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-    issues.push({ file, field, message: `must be a whole number of at least ${min}` });
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    issues.push({ file, field, message: `must be a whole number from ${min} to ${max}` });
     return undefined;
   };
-  value.retentionDays = int(raw.retention_days, 'retention_days', 1) ?? value.retentionDays;
-  value.timeoutMs = int(raw.timeout_ms, 'timeout_ms', 500) ?? value.timeoutMs;
-  value.connectTimeoutMs = int(raw.connect_timeout_ms, 'connect_timeout_ms', 500) ?? value.connectTimeoutMs;
+  // bounded: 1e300 days would put the pruning cut-off before any date there is
+  value.retentionDays = int(raw.retention_days, 'retention_days', 1, MAX_RETENTION_DAYS) ?? value.retentionDays;
+  value.timeoutMs = int(raw.timeout_ms, 'timeout_ms', 500, MAX_TIMEOUT_MS) ?? value.timeoutMs;
+  value.connectTimeoutMs = int(raw.connect_timeout_ms, 'connect_timeout_ms', 500, MAX_TIMEOUT_MS) ?? value.connectTimeoutMs;
   if (raw.utc_offset !== undefined) {
     const m = /^([+-])(\d{2}):(\d{2})$/.exec(String(raw.utc_offset));
     if (!m) issues.push({ file, field: 'utc_offset', message: 'must look like +07:00' });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
-import { UserError, type InputIssue } from '../errors.js';
+import { MAX_YAML_ALIASES, UserError, yamlMessage, type InputIssue } from '../errors.js';
 import { issueMessage, packageSchema, type Package } from './schema.js';
 import { packagesFile } from './paths.js';
 import type { VillageReference } from './villages.js';
@@ -59,7 +59,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
   const issues: InputIssue[] = [];
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   for (const err of doc.errors) {
-    issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${err.message.split('\n')[0]}` });
+    issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${yamlMessage(err.message)}` });
   }
   if (issues.length) return none(issues);
   const root = doc.contents;
@@ -74,7 +74,14 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
   const indexes: number[] = [];
   list.items.forEach((item, idx) => {
     const itemNode = item as Node;
-    const parsed = packageSchema.safeParse((itemNode as { toJSON(): unknown }).toJSON());
+    let json: unknown;
+    try {
+      json = itemNode.toJS(doc, { maxAliasCount: MAX_YAML_ALIASES });
+    } catch (e) {
+      issues.push({ file, line: lineOf(itemNode), field: `packages[${idx}]`, message: `YAML: ${yamlMessage(e instanceof Error ? e.message : String(e))}` });
+      return;
+    }
+    const parsed = packageSchema.safeParse(json);
     if (!parsed.success) {
       for (const iss of parsed.error.issues) {
         const path = iss.path.map(String);
