@@ -84,7 +84,12 @@ export function asStorageError(err: unknown, ctx: Pick<Context, 'home'>): Storag
   }
   // a library's temp file (conf writes config.json.tmp-1a2b…) stands for the file it replaces
   const path = typeof e.path === 'string' ? e.path.replace(/\.tmp-[0-9a-f]+$/, '') : undefined;
-  if (!path) return undefined;
+  if (!path) {
+    // a write(2) that failed with no path to say (conf's config.json on a full disk)
+    const why = storageReason(e);
+    if (!why || !['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG'].includes(why.code)) return undefined;
+    return new StorageError(`cannot ${e.syscall ?? 'write'}: ${why.reason} (${why.code}); jfleet keeps its files under ${ctx.home}`, { hint: 'free space on that file system or make it writable, then run the command again', cause: e });
+  }
   const rel = relative(ctx.home, path);
   const underHome = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
   const code = realCode(e.code, path);

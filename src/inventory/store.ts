@@ -9,7 +9,7 @@
  * an error and the previous file, never a truncated one. Its temp names carry the writer's pid,
  * so stale temp files from a killed writer are recognised and cleaned here, under the lock.
  */
-import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_RE, writeAtomic } from '../atomic-file.js';
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
@@ -170,6 +170,7 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
   const outcome = new Map<Job, { ok: true; value: UpdateResult } | { ok: false; error: unknown }>();
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK); // a read-only file system fails here, not after 80 lock retries
     release = await lockInventory(file);
     cleanStaleTemps(file);
     const text = readText(file);
