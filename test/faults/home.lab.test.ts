@@ -84,7 +84,10 @@ function check(r: CliResult, args: string[]): void {
   if (r.exitCode !== 0) {
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines[0], what).toMatch(/^jfleet: (error: )?\S/);
-    expect(lines.slice(1).every((l) => l.startsWith('jfleet: hint: ')), what).toBe(true);
+    expect(
+      lines.slice(1).every((l) => l.startsWith('jfleet: hint: ')),
+      what,
+    ).toBe(true);
   }
 }
 
@@ -108,15 +111,24 @@ describe.each(FAULTS)('a %s $JFLEET_HOME', (name, breakIt, readsAnswer) => {
         expect(r.exitCode, `jfleet ${args.join(' ')}: ${r.stderr}`).toBe(ref.exitCode);
         expect(r.stdout.replaceAll(home, '$HOME'), `jfleet ${args.join(' ')}`).toBe(ref.stdout.replaceAll(join(root, 'healthy'), '$HOME'));
       }
-      if (name === 'corrupt' && ['status', 'outbox list', 'history X', 'rollout status', 'report --dry-run', 'sweep'].includes(args.join(' '))) {
+      if (
+        name === 'corrupt' &&
+        ['status', 'outbox list', 'history X', 'rollout status', 'report --dry-run', 'sweep'].includes(args.join(' '))
+      ) {
         expect(r.exitCode).toBe(74);
-        expect(r.stderr.split('\n')[0]).toBe(`jfleet: error: the state database ${homePaths(home).db} is not a database (file is not a database)`);
+        expect(r.stderr.split('\n')[0]).toBe(
+          `jfleet: error: the state database ${homePaths(home).db} is not a database (file is not a database)`,
+        );
       }
     }
     if (name !== 'corrupt') {
       // nothing half-written: the inventory is as it was, the writing commands said 74
       expect(readFileSync(join(home, 'inventory', 'packages.yaml')).equals(before)).toBe(true);
-      for (const args of [['config', 'set', 'forks', '5'], ['register', '--village', '35.09.13.2006', '--address', 'k.lan', '--serial', 'SN-FAULT'], ['keys', 'init']]) {
+      for (const args of [
+        ['config', 'set', 'forks', '5'],
+        ['register', '--village', '35.09.13.2006', '--address', 'k.lan', '--serial', 'SN-FAULT'],
+        ['keys', 'init'],
+      ]) {
         expect((await jfleet(args, { home })).exitCode, args.join(' ')).toBe(74);
       }
     }

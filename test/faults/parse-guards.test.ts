@@ -90,9 +90,19 @@ describe('packages.yaml', () => {
     expect(r.issues[0].line).toBeGreaterThan(0);
   });
   it('an alias bomb in a package is refused at its line', () => {
-    const text = ['anchors:', ...BOMB.split('\n').slice(0, -1).map((l) => '  ' + l), 'packages:', '  - [*f, *f, *f, *f, *f, *f, *f, *f, *f]', ''].join('\n');
+    const text = [
+      'anchors:',
+      ...BOMB.split('\n')
+        .slice(0, -1)
+        .map((l) => '  ' + l),
+      'packages:',
+      '  - [*f, *f, *f, *f, *f, *f, *f, *f, *f]',
+      '',
+    ].join('\n');
     const r = parseInventory(text, file, ref);
-    expect(r.issues).toEqual([{ file, line: 9, field: 'packages[0]', message: 'YAML: too many aliases (more than 100 expansions: an alias bomb?)' }]);
+    expect(r.issues).toEqual([
+      { file, line: 9, field: 'packages[0]', message: 'YAML: too many aliases (more than 100 expansions: an alias bomb?)' },
+    ]);
   });
   it('inventory list on a 10,000-deep inventory: one located line, exit 2', async () => {
     const h = home({ 'inventory/packages.yaml': `packages:\n  - id: x\n    village: ${flowDeep}\n` });
@@ -101,7 +111,11 @@ describe('packages.yaml', () => {
 });
 
 describe('config.json', () => {
-  it.each([['config', 'list'], ['config', 'set', 'forks', '5'], ['config', 'get', 'forks']])('nested 10,000 deep: jfleet %s %s is one line naming the file, exit 2', async (...args) => {
+  it.each([
+    ['config', 'list'],
+    ['config', 'set', 'forks', '5'],
+    ['config', 'get', 'forks'],
+  ])('nested 10,000 deep: jfleet %s %s is one line naming the file, exit 2', async (...args) => {
     const h = home({ 'config.json': `{"inventory": ${flowDeep}}` });
     oneLocatedError(await jfleet(args, { home: h }), join(h, 'config.json'), /nested too deeply/);
   });

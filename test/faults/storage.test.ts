@@ -22,20 +22,39 @@ function report(err: unknown, home = '/h'): { code: number; stderr: string } {
 }
 
 const sqlite = (code: string, message: string) => Object.assign(new Error(message), { name: 'SqliteError', code });
-const errno = (code: string, syscall: string, path: string) => Object.assign(new Error(`${code}: ${syscall} '${path}'`), { code, syscall, path });
+const errno = (code: string, syscall: string, path: string) =>
+  Object.assign(new Error(`${code}: ${syscall} '${path}'`), { code, syscall, path });
 
 describe('reportError: storage failures', () => {
   it.each([
-    [sqlite('SQLITE_NOTADB', 'file is not a database'), 'jfleet: error: the state database /h/state/jfleet.db is not a database (file is not a database)'],
-    [sqlite('SQLITE_CORRUPT', 'database disk image is malformed'), 'jfleet: error: the state database /h/state/jfleet.db is corrupt (database disk image is malformed)'],
-    [sqlite('SQLITE_FULL', 'database or disk is full'), 'jfleet: error: cannot write the state database /h/state/jfleet.db: database or disk is full (SQLITE_FULL); the change was not made'],
-    [sqlite('SQLITE_IOERR_WRITE', 'disk I/O error'), 'jfleet: error: cannot write the state database /h/state/jfleet.db: disk I/O error (SQLITE_IOERR_WRITE); the change was not made'],
-    [sqlite('SQLITE_READONLY', 'attempt to write a readonly database'), 'jfleet: error: cannot write the state database /h/state/jfleet.db: the database is read-only (SQLITE_READONLY); the change was not made'],
+    [
+      sqlite('SQLITE_NOTADB', 'file is not a database'),
+      'jfleet: error: the state database /h/state/jfleet.db is not a database (file is not a database)',
+    ],
+    [
+      sqlite('SQLITE_CORRUPT', 'database disk image is malformed'),
+      'jfleet: error: the state database /h/state/jfleet.db is corrupt (database disk image is malformed)',
+    ],
+    [
+      sqlite('SQLITE_FULL', 'database or disk is full'),
+      'jfleet: error: cannot write the state database /h/state/jfleet.db: database or disk is full (SQLITE_FULL); the change was not made',
+    ],
+    [
+      sqlite('SQLITE_IOERR_WRITE', 'disk I/O error'),
+      'jfleet: error: cannot write the state database /h/state/jfleet.db: disk I/O error (SQLITE_IOERR_WRITE); the change was not made',
+    ],
+    [
+      sqlite('SQLITE_READONLY', 'attempt to write a readonly database'),
+      'jfleet: error: cannot write the state database /h/state/jfleet.db: the database is read-only (SQLITE_READONLY); the change was not made',
+    ],
     [errno('ENOSPC', 'write', '/h/state/x'), 'jfleet: error: cannot write /h/state/x: no space left on the device (ENOSPC)'],
     [errno('EDQUOT', 'open', '/elsewhere/out.xml'), 'jfleet: error: cannot open /elsewhere/out.xml: disk quota exceeded (EDQUOT)'],
     [errno('EROFS', 'open', '/h/config.json.tmp-1a2b3c'), 'jfleet: error: cannot open /h/config.json: read-only file system (EROFS)'],
     [errno('EIO', 'read', '/h/keys/k'), 'jfleet: error: cannot read /h/keys/k: input/output error (EIO)'],
-    [Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' }), "jfleet: error: cannot write: no space left on the device (ENOSPC); jfleet keeps its files under /h"],
+    [
+      Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' }),
+      'jfleet: error: cannot write: no space left on the device (ENOSPC); jfleet keeps its files under /h',
+    ],
     [errno('EACCES', 'mkdir', '/h/state'), 'jfleet: error: cannot mkdir /h/state: permission denied (EACCES)'],
   ])('%s → exit 74, one line and a hint', (err, line) => {
     const r = report(err);
@@ -82,7 +101,9 @@ describe('openDb', () => {
     for (const args of [['status'], ['outbox', 'list'], ['history', 'x'], ['rollout', 'status']]) {
       const r = await jfleet(args, { home });
       expect(r.exitCode, args.join(' ')).toBe(74);
-      expect(r.stderr.split('\n')[0]).toBe(`jfleet: error: the state database ${homePaths(home).db} is not a database (file is not a database)`);
+      expect(r.stderr.split('\n')[0]).toBe(
+        `jfleet: error: the state database ${homePaths(home).db} is not a database (file is not a database)`,
+      );
       expect(r.stderr).not.toContain('internal error');
     }
   });
@@ -93,14 +114,19 @@ describe('modes: $JFLEET_HOME is private to its owner', () => {
   it('after register, config set, keys init and a sweep on an empty inventory: dirs 0700, files 0600', async () => {
     const home = join(tempHome('jfleet-modes-'), 'home'); // created by jfleet itself
     const env = { JFLEET_HOME: home };
-    expect((await jfleet(['register', '--village', '35.09.13.2006', '--address', 'k.lan', '--serial', 'SN1'], { home, env })).exitCode).toBe(0);
+    expect(
+      (await jfleet(['register', '--village', '35.09.13.2006', '--address', 'k.lan', '--serial', 'SN1'], { home, env })).exitCode,
+    ).toBe(0);
     expect((await jfleet(['config', 'set', 'forks', '5'], { home, env })).exitCode).toBe(0);
     expect((await jfleet(['keys', 'init'], { home, env })).exitCode).toBe(0);
     expect((await jfleet(['inventory', 'remove', 'rambipuji-1', '--yes'], { home, env })).exitCode).toBe(0);
     const sweep = await jfleet(['sweep'], { home, env });
     expect(sweep.stderr).not.toContain('internal error');
     expect((await jfleet(['status'], { home, env })).exitCode).toBe(0);
-    const walk = (dir: string): string[] => [dir, ...readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)]))];
+    const walk = (dir: string): string[] => [
+      dir,
+      ...readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)])),
+    ];
     const all = walk(home);
     expect(all).toContain(homePaths(home).db);
     expect(all).toContain(join(home, 'inventory', 'packages.yaml'));
