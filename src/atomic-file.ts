@@ -2,18 +2,18 @@
  * Replacing a file so that it is either the old bytes or all of the new ones: a temp file in the
  * same directory, every byte written (write(2) may write less than asked on a nearly full disk),
  * fsync, rename over the target, fsync of the directory. Any failure before the rename removes
- * the temp file and leaves the target as it was; a file-system failure the user can act on (full
- * disk, quota, read-only...) is one line naming the file.
+ * the temp file and leaves the target as it was; a file-system failure (full disk, quota,
+ * read-only...) is one line naming the file (a StorageError, exit 74).
  *
  * Done here rather than with write-file-atomic, which issues one write(2) and ignores a short
  * count (a full disk then leaves a truncated file that looks written), does not fsync the
  * directory, and does not put our pid in the temp name (so stale temps from a killed writer can
  * be recognised and cleaned: see TEMP_RE).
  */
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from './errors.js';
+import { StorageError, UserError } from './errors.js';
 
 /** The one file-system call the loop needs, as a seam so a test can make writes short. */
 export type WriteFn = (fd: number, buf: Uint8Array, offset: number, length: number) => number;
@@ -42,15 +42,39 @@ export function storageFailure(e: unknown): string | undefined {
   return code && ['ENOSPC', 'EDQUOT', 'EROFS', 'EFBIG'].includes(code) ? `${REASONS[code]} (${code})` : undefined;
 }
 
+/** The failures that are the machine's storage, not the user's choice of file: exit 74. */
+const STORAGE = ['ENOSPC', 'EDQUOT', 'EROFS', 'EFBIG', 'EIO'];
+
+/**
+ * The errno that really stopped a write to `path`: `mkdirSync(..., { recursive: true })` on a
+ * read-only file system says ENOENT, so an ENOENT, EACCES or EPERM is checked against the nearest
+ * directory that exists (EROFS there is the real reason).
+ */
+export function realCode(code: string | undefined, path: string): string | undefined {
+  if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EPERM') return code;
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EROFS') return 'EROFS';
+  }
+  return code;
+}
+
 /**
  * A failed write of `file` as the one-line error a user can act on ("--map: " first when `label`
- * names the flag that chose the file); anything unexpected as it is.
+ * names the flag that chose the file): a full disk, quota, read-only file system or I/O error is
+ * a StorageError (exit 74), another refusal (permission, a missing directory) a UserError (exit 2);
+ * anything unexpected as it is.
  */
 export function writeFailure(e: unknown, file: string, label?: string): unknown {
   if (e instanceof UserError) return e;
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code && REASONS[code]) return new UserError(`${label ? label + ': ' : ''}cannot write ${file}: ${REASONS[code]} (${code}); the file was not changed`, { cause: e });
-  return e;
+  const code = realCode((e as NodeJS.ErrnoException)?.code, file);
+  if (!code || !REASONS[code]) return e;
+  const message = `${label ? label + ': ' : ''}cannot write ${file}: ${REASONS[code]} (${code}); the file was not changed`;
+  if (STORAGE.includes(code)) return new StorageError(message, { file, cause: e });
+  return new UserError(message, { cause: e });
 }
 
 /** Writes all of `buf` to `fd`, looping on short writes. A write that makes no progress is an error. */

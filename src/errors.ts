@@ -26,6 +26,8 @@ export const ExitCode = {
   notSet: 1,
   /** an internal error (a bug): the stack is printed with --debug */
   internal: 70,
+  /** the machine's storage failed: full disk, quota, read-only, I/O error, a corrupt or foreign state database (EX_IOERR) */
+  storage: 74,
   /** another run holds the lock (sweep, rollout, the outbox sender) */
   locked: 75,
   /** cancelled by the user (Ctrl-C, or "no" at a confirmation) */
@@ -45,6 +47,48 @@ export class UserError extends Error {
     this.exitCode = opts.exitCode ?? ExitCode.usage;
     this.hint = opts.hint;
   }
+}
+
+/**
+ * The machine's storage failed under jfleet (full disk, quota, read-only file system, I/O error,
+ * a state database that is corrupt or not a database): one line naming the file, exit 74.
+ * Not the user's usage, and not a bug.
+ */
+export class StorageError extends UserError {
+  readonly file?: string;
+  constructor(message: string, opts: { file?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, { exitCode: ExitCode.storage, hint: opts.hint, cause: opts.cause });
+    this.name = 'StorageError';
+    this.file = opts.file;
+  }
+}
+
+const STORAGE_REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EFBIG: 'file too large',
+  EIO: 'input/output error',
+  SQLITE_FULL: 'database or disk is full',
+  SQLITE_NOTADB: 'file is not a database',
+  SQLITE_CORRUPT: 'the database file is corrupt',
+  SQLITE_READONLY: 'the database is read-only',
+  SQLITE_CANTOPEN: 'unable to open the database file',
+  SQLITE_IOERR: 'disk I/O error',
+  SQLITE_PERM: 'access to the database file denied',
+};
+
+/**
+ * The storage failure an error stands for (a Node errno or a better-sqlite3 SqliteError code),
+ * as { code, reason }; undefined for anything else. SQLITE_IOERR_* and SQLITE_CORRUPT_* count
+ * as their base code.
+ */
+export function storageReason(err: unknown): { code: string; reason: string } | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  const base = /^SQLITE_[A-Z]+/.exec(code)?.[0] ?? code;
+  const reason = STORAGE_REASONS[code] ?? STORAGE_REASONS[base];
+  return reason ? { code, reason } : undefined;
 }
 
 /** A bad value in a file or a flag, located as precisely as we can: file:line field: message. */
@@ -98,6 +142,16 @@ export class ExitStatus extends Error {
     this.name = 'ExitStatus';
     this.exitCode = exitCode;
   }
+}
+
+/** Aliases a YAML document may expand (yaml's default, said out loud: every parse of user YAML sets it). */
+export const MAX_YAML_ALIASES = 100;
+
+/** A yaml error's first line, with a stack overflow or alias bomb said in the user's terms. */
+export function yamlMessage(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) return 'nested too deeply';
+  if (/Excessive alias count/.test(message)) return `too many aliases (more than ${MAX_YAML_ALIASES} expansions: an alias bomb?)`;
+  return message.split('\n')[0];
 }
 
 /**

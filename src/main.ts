@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
+import { realCode } from './atomic-file.js';
 import type { Context } from './context.js';
-import { defaultContext } from './context.js';
-import { ExitCode, ExitStatus, UserError, InputError, formatIssue, printable, redact } from './errors.js';
+import { defaultContext, homePaths } from './context.js';
+import { ExitCode, ExitStatus, StorageError, UserError, InputError, formatIssue, printable, redact, storageReason } from './errors.js';
 
 /**
  * main(argv, ctx): builds the program, runs it, and maps every outcome to an exit code.
@@ -56,6 +58,8 @@ export function reportError(err: unknown, ctx: Context): number {
     say('jfleet: cancelled\n');
     return ExitCode.cancelled;
   }
+  const storage = asStorageError(err, ctx);
+  if (storage) return reportError(storage, ctx);
   const e = err instanceof Error ? err : new Error(String(err));
   if (ctx.debug) {
     say(`jfleet: internal error: ${e.stack ?? e.message}\n`);
@@ -64,6 +68,42 @@ export function reportError(err: unknown, ctx: Context): number {
     say('jfleet: run again with --debug for the stack trace, and please report it as a bug\n');
   }
   return ExitCode.internal;
+}
+
+/**
+ * A storage failure that reached here unwrapped (a write by a library, a state database that
+ * became read-only or full mid-command) as one line naming the file: an errno with a path (a
+ * permission refusal counts when the path is under JFLEET_HOME), or an SqliteError (the state
+ * database: the central server handles its own).
+ */
+export function asStorageError(err: unknown, ctx: Pick<Context, 'home'>): StorageError | undefined {
+  const e = err as NodeJS.ErrnoException | null;
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string') return undefined;
+  if (e.name === 'SqliteError') {
+    const why = storageReason(e);
+    if (!why) return undefined;
+    const db = homePaths(ctx.home).db;
+    const base = why.code.replace(/^(SQLITE_[A-Z]+).*/, '$1');
+    if (base === 'SQLITE_NOTADB' || base === 'SQLITE_CORRUPT')
+      return new StorageError(`the state database ${db} is ${base === 'SQLITE_NOTADB' ? 'not a database' : 'corrupt'} (${e.message})`, { file: db, hint: `restore it from a backup, or move it aside (mv ${db} ${db}.broken) to start with an empty state`, cause: e });
+    return new StorageError(`cannot write the state database ${db}: ${why.reason} (${why.code}); the change was not made`, { file: db, hint: 'free space on that file system or make it writable, then run the command again', cause: e });
+  }
+  // a library's temp file (conf writes config.json.tmp-1a2b…) stands for the file it replaces
+  const path = typeof e.path === 'string' ? e.path.replace(/\.tmp-[0-9a-f]+$/, '') : undefined;
+  if (!path) {
+    // a write(2) that failed with no path to say (conf's config.json on a full disk)
+    const why = storageReason(e);
+    if (!why || !['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG'].includes(why.code)) return undefined;
+    return new StorageError(`cannot ${e.syscall ?? 'write'}: ${why.reason} (${why.code}); jfleet keeps its files under ${ctx.home}`, { hint: 'free space on that file system or make it writable, then run the command again', cause: e });
+  }
+  const rel = relative(ctx.home, path);
+  const underHome = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  const code = realCode(e.code, path);
+  const why = code ? storageReason({ code }) : undefined;
+  const denied = underHome && (code === 'EACCES' || code === 'EPERM');
+  if (!why && !denied) return undefined;
+  const reason = why ? why.reason : code === 'EACCES' ? 'permission denied' : 'operation not permitted';
+  return new StorageError(`cannot ${e.syscall ?? 'use'} ${path}: ${reason} (${code})`, { file: path, hint: 'free space on that file system or make it writable, then run the command again', cause: e });
 }
 
 /** JFLEET_HOME naming a file (a typo, or the config file itself): one line, not an internal error. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeAtomic, writeAtomicSet, type WriteFn } from '../src/atomic-file.js';
-import { UserError } from '../src/errors.js';
+import { ExitCode, StorageError, UserError } from '../src/errors.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'jfleet-atomic-'));
 const text = 'x'.repeat(10_000) + '\nend\n';
@@ -43,8 +43,9 @@ describe('writeAtomic', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).exitCode).toBe(2);
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as UserError).exitCode).toBe(ExitCode.storage);
+    expect((err as UserError).exitCode).toBe(74);
     expect((err as Error).message).toBe(`cannot write ${file}: no space left on the device (ENOSPC); the file was not changed`);
     expect(readFileSync(file, 'utf8')).toBe('packages: []\n');
     expect(readdirSync(dir)).toEqual(['packages.yaml']);

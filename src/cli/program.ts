@@ -47,6 +47,7 @@ Exit codes:
   6    sweep: the worst alerting state is critical (1 warn, 3 unknown)
   7    sweep: the worst alerting state is unreachable
   70   internal error (a bug: run with --debug and report it)
+  74   storage failed (full disk, quota, read-only, I/O error, corrupt state database); nothing was written
   75   another run holds the lock
   130  cancelled
 

@@ -26,6 +26,7 @@ type ConfStore = {
 export async function openConfigStore(ctx: Pick<Context, 'home'>): Promise<ConfStore> {
   const { default: Conf } = await import('conf');
   mkdirSync(ctx.home, { recursive: true, mode: 0o700 });
+  readConfigStore(ctx); // a file conf would choke on (nested 10,000 deep) is refused first, in one line
   try {
     return new Conf({
       projectName: 'jfleet',
@@ -87,7 +88,20 @@ function readConfigStore(ctx: Pick<Context, 'home'>): { store: Record<string, un
     throw unreadable((e as Error).message, e);
   }
   if (typeof store !== 'object' || store === null || Array.isArray(store)) throw unreadable('not a JSON object');
+  if (nestedDeeperThan(store, 64)) throw unreadable('nested too deeply (more than 64 levels)');
   return { store: store as Record<string, unknown>, path };
+}
+
+/** Whether `v` nests deeper than `max` (counted without recursion: 10,000 levels overflow the stack). */
+function nestedDeeperThan(v: unknown, max: number): boolean {
+  const todo: Array<[unknown, number]> = [[v, 0]];
+  while (todo.length) {
+    const [cur, depth] = todo.pop()!;
+    if (typeof cur !== 'object' || cur === null) continue;
+    if (depth >= max) return true;
+    for (const c of Object.values(cur)) todo.push([c, depth + 1]);
+  }
+  return false;
 }
 
 /** The stored values with env overrides applied, validated; origin says where each came from. */

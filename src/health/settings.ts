@@ -53,10 +53,11 @@ export const DEFAULT_SETTINGS: HealthSettings = {
   connectTimeoutMs: 8_000,
 };
 
-/** The longest timeout_ms / connect_timeout_ms: 24 h. */
-export const MAX_TIMEOUT_MS = 86_400_000;
-
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** Ten years of results at most; timers past 10 minutes are a typo (and Node caps them at 2^31 ms). */
+export const MAX_RETENTION_DAYS = 3650;
+export const MAX_TIMEOUT_MS = 600_000;
 
 export function healthSettingsFile(inventoryDir: string): string {
   return join(inventoryDir, 'health.yaml');
@@ -142,7 +143,8 @@ export function parseHealthSettings(text: string, file: string): { value: Health
     issues.push({ file, line: keyLine(field), field, message: `must be a whole number from ${min} to ${max}` });
     return undefined;
   };
-  value.retentionDays = int(raw.retention_days, 'retention_days', 1, 36_500) ?? value.retentionDays;
+  // bounded: 1e300 days would put the pruning cut-off before any date there is
+  value.retentionDays = int(raw.retention_days, 'retention_days', 1, MAX_RETENTION_DAYS) ?? value.retentionDays;
   // timers take at most 2^31-1 ms (a larger one fires after 1 ms): at most a day
   value.timeoutMs = int(raw.timeout_ms, 'timeout_ms', 500, MAX_TIMEOUT_MS) ?? value.timeoutMs;
   value.connectTimeoutMs = int(raw.connect_timeout_ms, 'connect_timeout_ms', 500, MAX_TIMEOUT_MS) ?? value.connectTimeoutMs;

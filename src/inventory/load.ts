@@ -3,7 +3,7 @@
  * file:line field. The CLI decides what to print and exits 2 on errors.
  */
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
-import { UserError, issueMessage, type InputIssue } from '../errors.js';
+import { UserError, issueMessage, yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { packageSchema, type Package } from './schema.js';
@@ -54,7 +54,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
   const issues: InputIssue[] = [];
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   for (const err of doc.errors) {
-    issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${err.message.split('\n')[0]}` });
+    issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${yamlMessage(err.message)}` });
   }
   if (issues.length) return none(issues);
   issues.push(...yamlTreeIssues(doc, file, lc));

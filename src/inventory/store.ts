@@ -9,13 +9,13 @@
  * an error and the previous file, never a truncated one. Its temp names carry the writer's pid,
  * so stale temp files from a killed writer are recognised and cleaned here, under the lock.
  */
-import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { readInputFile } from '../input-file.js';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_RE, writeAtomic } from '../atomic-file.js';
 import { pidAlive } from '../store/lock.js';
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
-import { InputError, UserError, ExitCode } from '../errors.js';
+import { InputError, StorageError, UserError, ExitCode } from '../errors.js';
 import { packagesFile } from './paths.js';
 import { crossCheck, parseInventoryDocument, type ParsedInventory } from './load.js';
 import { packageSchema, type Package } from './schema.js';
@@ -120,7 +120,7 @@ function fsError(e: unknown, file: string): unknown {
     EISDIR: 'is a directory',
     EEXIST: 'exists and is not a directory',
   };
-  if (code && known[code]) return new UserError(`cannot write ${file}: ${known[code]} (${code}); nothing was changed`, { cause: e });
+  if (code && known[code]) return new (['EROFS', 'ENOSPC', 'EDQUOT'].includes(code) ? StorageError : UserError)(`cannot write ${file}: ${known[code]} (${code}); nothing was changed`, { cause: e });
   return e;
 }
 
@@ -168,7 +168,8 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
   let release: (() => Promise<void>) | undefined;
   const outcome = new Map<Job, { ok: true; value: UpdateResult } | { ok: false; error: unknown }>();
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK); // a read-only file system fails here, not after 80 lock retries
     release = await lockInventory(file);
     cleanStaleTemps(file);
     const text = readText(file);
@@ -187,7 +188,7 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
     }
     const newText = render(cur, text, state);
     const written = newText !== undefined && newText !== text;
-    if (written) writeAtomic(file, newText);
+    if (written) writeAtomic(file, newText, { mode: 0o600 }); // custodians' personal data
     for (const d of done) outcome.set(d.job, { ok: true, value: { file, before: d.before, after: d.after, ...diff(d.before, d.after), written, text: newText ?? text } });
   } catch (e) {
     const error = fsError(e, file);

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { InputError, type InputIssue } from '../errors.js';
+import { InputError, MAX_YAML_ALIASES, type InputIssue } from '../errors.js';
 import { overrideSchema, recipeSchema, referencedFiles, type Recipe, type RecipeOverride } from './recipe.js';
 
 export const DEFAULT_RECIPE_DIR = fileURLToPath(new URL('../../recipes/kiosk/', import.meta.url));
@@ -19,7 +19,7 @@ function issuesOf(file: string, error: { issues: Array<{ path: PropertyKey[]; me
 
 async function yamlFile(file: string): Promise<unknown> {
   try {
-    return parseYaml(await readFile(file, 'utf8'));
+    return parseYaml(await readFile(file, 'utf8'), { maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
     throw new InputError([{ file, message: e instanceof Error ? e.message.split('\n')[0] : String(e) }]);
   }

@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as tar from 'tar';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
-import { UserError, InputError } from '../errors.js';
+import { StorageError, UserError, InputError } from '../errors.js';
 import { storageFailure, writeAll } from '../atomic-file.js';
 import {
   CHECK_FILE, INDEX_FILE, MANIFEST_FILE, bundlePathProblem, isValidVersion, showName, manifestSchema, releaseInfoSchema, renderManifest, sameFiles,
@@ -234,7 +234,7 @@ export async function addRelease(
   // the release is built in a staging directory and renamed into place: a full disk stores nothing
   const full = (e: unknown) => {
     const why = storageFailure(e);
-    return why ? new UserError(`cannot store release ${version} in ${root}: ${why}; nothing was stored`, { cause: e }) : e;
+    return why ? new StorageError(`cannot store release ${version} in ${root}: ${why}; nothing was stored`, { file: root, cause: e }) : e;
   };
   const stage = join(root, `.stage-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {

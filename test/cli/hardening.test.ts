@@ -67,7 +67,7 @@ describe('silent no-ops in packages.yaml and health.yaml', () => {
     writeFileSync(join(home, 'inventory', 'health.yaml'), 'timeout_ms: 2147483648\n');
     const t = await jfleet(['sweep'], { home, timeoutMs: 20_000 });
     expect(t.exitCode).toBe(2);
-    expect(t.stderr).toMatch(/health\.yaml:1 timeout_ms: must be a whole number from 500 to 86400000/);
+    expect(t.stderr).toMatch(/health\.yaml:1 timeout_ms: must be a whole number from 500 to 600000/);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * A nearly full disk (root: a small tmpfs is mounted as the directory jfleet writes to). The
  * write(2) of a new inventory then comes back short or fails: jfleet must say so in one line and
- * exit 2, leaving the old file byte for byte and no temp file, never "registered" and exit 0.
+ * exit 74 (storage failed), leaving the old file byte for byte and no temp file, never "registered" and exit 0.
  * Same for the fleet key: a full disk leaves no key file, and a retry after freeing space works.
  */
 import { execa } from 'execa';
@@ -84,7 +84,7 @@ beforeAll(async () => {
 const REGISTER = ['register', '--village', '35.09.13.2006', '--address', 'kiosk-new.lan', '--serial', 'SN-NEW', '--tag', 'ring-0'];
 
 describe('register on a nearly full disk', () => {
-  it.each([4, 16, 64])('with %i KiB free: one line naming the file, exit 2, packages.yaml byte-identical, no temp file', async (kib) => {
+  it.each([4, 16, 64])('with %i KiB free: one line naming the file, exit 74, packages.yaml byte-identical, no temp file', async (kib) => {
     const home = newHome();
     const inv = join(home, 'inventory');
     await mountTmpfs(inv);
@@ -94,7 +94,7 @@ describe('register on a nearly full disk', () => {
     const filler = fillTo(inv, kib * KiB);
 
     const r = await jfleet(REGISTER, { home });
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(74);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`jfleet: error: cannot write ${file}: no space left on the device (ENOSPC); the file was not changed\n`);
     expect(readFileSync(file).equals(before)).toBe(true);
@@ -116,14 +116,14 @@ describe('keys init on a full disk', () => {
   const keyFiles = (home: string) => (existsSync(join(home, 'keys')) ? readdirSync(join(home, 'keys')) : []);
 
   // 0 free: the private key cannot be written; 4 KiB: it can, the public half cannot
-  it.each([0, 4])('with %i KiB free: exit 2, one line, no key file left; a retry after freeing space succeeds', async (kib) => {
+  it.each([0, 4])('with %i KiB free: exit 74, one line, no key file left; a retry after freeing space succeeds', async (kib) => {
     const home = newHome();
     await mountTmpfs(home);
     const filler = fillTo(home, kib * KiB);
     const priv = join(home, 'keys', 'fleet_ed25519');
 
     const r = await jfleet(['keys', 'init'], { home });
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(74);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(new RegExp(`^jfleet: error: cannot write ${priv}(\\.pub)?: no space left on the device \\(ENOSPC\\); the file was not changed\\n$`));
     expect(keyFiles(home)).toEqual([]);
@@ -149,7 +149,7 @@ describe('keys init on a full disk', () => {
     fillTo(home, 4 * KiB);
 
     const r = await jfleet(['keys', 'init', '--force'], { home });
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(74);
     expect(r.stderr).toMatch(/^jfleet: error: cannot write .*fleet_ed25519(\.pub)?: no space left on the device \(ENOSPC\); the file was not changed\n$/);
     expect(readFileSync(priv).equals(old[0])).toBe(true);
     expect(readFileSync(priv + '.pub').equals(old[1])).toBe(true);
