@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
-import type { InputIssue } from '../errors.js';
+import { yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { parseThresholds, type Thresholds } from './thresholds.js';
@@ -90,7 +90,8 @@ export function parseHealthSettings(text: string, file: string): { value: Health
   try {
     raw = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as Record<string, unknown>;
   } catch (e) {
-    return { value, issues: [{ file, message: `YAML: ${(e as Error).message.split('\n')[0]}` }] };
+    // an alias bomb ("billion laughs") or nesting past the stack: refused, not expanded
+    return { value, issues: [{ file, message: `YAML: ${yamlMessage(e instanceof Error ? e.message : String(e))}` }] };
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) return { value, issues: [...issues, { file, message: 'expected a mapping' }] };
   const keyLine = (k: string): number | undefined => {

@@ -80,7 +80,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
     try {
       plain = (itemNode as { toJS(doc: Document, o: { maxAliasCount: number }): unknown }).toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      issues.push({ file, line: lineOf(itemNode), field: `packages[${idx}]`, message: `YAML: ${(e as Error).message.split('\n')[0]}` });
+      issues.push({ file, line: lineOf(itemNode), field: `packages[${idx}]`, message: `YAML: ${yamlMessage(e instanceof Error ? e.message : String(e))}` });
       return;
     }
     const parsed = packageSchema.safeParse(plain);
