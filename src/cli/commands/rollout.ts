@@ -20,12 +20,14 @@ Exit codes:
  * `--version=V`, which the root's flag does not match and which reaches `release add` intact.
  */
 export function joinReleaseVersion(args: string[]): string[] {
-  const ops = args.filter((a) => !a.startsWith('-'));
-  if (ops[0] !== 'release' || ops[1] !== 'add') return args;
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--version' && i + 1 < args.length && !args[i + 1].startsWith('-')) out.push(`--version=${args[++i]}`);
-    else out.push(args[i]);
+  const at = args.findIndex((a, i) => a === 'release' && args[i + 1] === 'add');
+  if (at < 0) return args;
+  const out = args.slice(0, at + 2);
+  for (let i = at + 2; i < args.length; i++) {
+    // the next word is the version whatever it looks like ("-x", "", "--help"): the version
+    // check then refuses it in one line, instead of commander reading it as another option
+    if (args[i] === '--version') out.push(`--version=${args[++i] ?? ''}`);
+    else out.push(args[i] as string);
   }
   return out;
 }
