@@ -117,3 +117,17 @@ describe('engines emit, handlers render', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('layers', () => {
+  it('nothing outside src/cli imports it, but src/main.ts, which builds the program', () => {
+    const offenders = all
+      .filter((f) => !f.path.startsWith('src/cli/') && f.path !== 'src/main.ts')
+      .flatMap((f) => imports(f.text).filter((m) => /(^|\/)cli\//.test(m)).map((m) => `${f.path} -> ${m}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('every command handler lives in src/cli/handlers/ (no handlers/, commands.ts or service.ts of command verbs in a capability)', () => {
+    const misplaced = all.filter((f) => !f.path.startsWith('src/cli/') && /(^|\/)(handlers\/|commands\.ts$|handlers\.ts$)/.test(f.path));
+    expect(misplaced.map((f) => f.path)).toEqual([]);
+  });
+});
