@@ -37,10 +37,22 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'jfleet.js');
 
 const { startLab } = await import(join(ROOT, 'dist', 'lab', 'lab.js'));
-const { runSweep, openPool, keptSession, targetsFor } = await import(join(ROOT, 'dist', 'health', 'sweep.js'));
+const { runSweep: runSweepWithDb, openPool, keptSession, targetsFor } = await import(join(ROOT, 'dist', 'health', 'sweep.js'));
+const { openStateDb } = await import(join(ROOT, 'dist', 'state-db.js'));
 const { probeCommand } = await import(join(ROOT, 'dist', 'health', 'probe.js'));
 const { loadSelection } = await import(join(ROOT, 'dist', 'inventory', 'service.js'));
 const { DEFAULT_SETTINGS } = await import(join(ROOT, 'dist', 'health', 'settings.js'));
+const { configReader } = await import(join(ROOT, 'dist', 'config', 'config.js'));
+
+/** A sweep that opens and closes the state database itself, as runSweep did before it was handed one. */
+async function runSweep(ctx, opts) {
+  let db;
+  try {
+    return await runSweepWithDb(ctx, { ...opts, db: async () => (db = openStateDb(ctx.home)) });
+  } finally {
+    db?.close();
+  }
+}
 
 const fmt = (ms) => (ms / 1000).toFixed(2) + ' s';
 const mib = (b) => (b / 1048576).toFixed(0) + ' MiB';
@@ -65,9 +77,11 @@ async function measure(fn) {
 }
 
 function ctxFor(home, env) {
+  const ctxEnv = { ...process.env, ...env, JFLEET_HOME: home };
   return {
-    cwd: process.cwd(), env: { ...process.env, ...env, JFLEET_HOME: home }, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+    cwd: process.cwd(), env: ctxEnv, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
     clock: { now: () => new Date() }, home, color: false, debug: false, interactive: false, signal: new AbortController().signal,
+    config: configReader({ home, env: ctxEnv }),
   };
 }
 

@@ -12,7 +12,8 @@ const ALL = { ...CORE_CHECKS, ...AUX_CHECKS };
 interface Case {
   facts: Partial<RemoteFacts>;
   thresholds?: Record<string, unknown>;
-  expect: { state: string; perfdata?: Record<string, number> };
+  /** the check's line as the technician and Nagios read it, exactly */
+  expect: { state: string; output: string; perfdata?: Record<string, number> };
 }
 
 const cases = readdirSync(DIR).flatMap((check) =>
@@ -29,7 +30,7 @@ describe('checks from fixtures', () => {
     const r = ALL[c.check](c.data.facts, mergeThresholds(parsed.value));
     expect(r.name).toBe(c.check);
     expect(r.state).toBe(c.data.expect.state);
-    expect(r.output.length).toBeGreaterThan(0);
+    expect(r.output).toBe(c.data.expect.output);
     if (c.data.expect.perfdata) expect(r.perfdata).toMatchObject(c.data.expect.perfdata);
   });
 });
