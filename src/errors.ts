@@ -155,12 +155,20 @@ export function yamlMessage(message: string): string {
 }
 
 /**
+ * What a terminal acts on rather than shows: C0 controls but newline and tab (ESC starts the
+ * sequences that set the clipboard, retitle, clear or recolour; CR and backspace overwrite the
+ * line; BEL rings), DEL, C1 controls (U+0080-U+009F: U+009B is CSI on some terminals), and the
+ * bidi embeddings, overrides and isolates that make a line read in another order than it runs.
+ */
+export const TERMINAL_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
  * Text that came from the user (an id, a flag value, a file's content) made safe to echo on a
- * terminal: control characters (ESC sequences that retitle or recolour the terminal, CR that
- * overwrites the line, BEL...) become "?". Newlines and tabs stay: messages may span lines.
+ * terminal: each of TERMINAL_CONTROLS becomes "?". Newlines and tabs stay: messages may span
+ * lines. (Device output is shown escaped instead: src/cli/render/terminal.ts.)
  */
 export function printable(s: string): string {
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
+  return s.replace(TERMINAL_CONTROLS, '?');
 }
 
 /** What a secret is replaced with wherever jfleet prints or stores text. */

@@ -2,6 +2,7 @@
  * Handlers for `jfleet exec` and `jfleet ssh`. Each parses nothing (commander did), calls the
  * pool/fan-out, and renders.
  */
+import { StringDecoder } from 'node:string_decoder';
 import type { Context } from '../../context.js';
 import { ExitCode, ExitStatus, InputError, UserError, type InputIssue } from '../../errors.js';
 import type { Package } from '../../inventory/schema.js';
@@ -11,6 +12,7 @@ import { createPool } from '../../transport/pool.js';
 import { buildCommand, expandCommand, outcomeOf, prefixLines, progressLine, recapLines, summarize, type DeviceResult } from '../../transport/recap.js';
 import type { SshTransport } from '../../transport/ssh.js';
 import { colors } from '../render/color.js';
+import { deviceText } from '../render/terminal.js';
 import { printJson } from '../shared.js';
 import { deviceError, findPackage } from './device.js';
 
@@ -43,6 +45,8 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   // (jump hosts outside the selection are read from the inventory when needed)
   const pool = createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: sel.dir, packages: sel.packages }), connectTimeoutMs, commandTimeoutMs: timeoutMs });
   const c = colors(ctx);
+  // what a device sent, as shown on stdout: escaped on a terminal, exact when piped (and in --json)
+  const shown = deviceText(ctx.stdout);
   const tty = Boolean(ctx.stderr.isTTY) && !opts.json;
   const total = sel.packages.length;
   let done = 0;
@@ -93,8 +97,9 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
           if (r.status !== 'ok') notOk++;
           if (opts.json) return;
           clearProgress();
-          const lines = [...prefixLines(c.bold ? c.bold(r.id) : r.id, r.stdout), ...prefixLines(r.id, r.stderr, '!')];
-          if (r.status !== 'ok') lines.push(`${r.id} ! ${r.status === 'failed' ? `exit ${r.exitCode ?? r.signal}` : r.error}`);
+          // the device's bytes are escaped before our own colour is added
+          const lines = [...prefixLines(c.bold ? c.bold(r.id) : r.id, shown(r.stdout)), ...prefixLines(r.id, shown(r.stderr), '!')];
+          if (r.status !== 'ok') lines.push(`${r.id} ! ${r.status === 'failed' ? `exit ${r.exitCode ?? r.signal}` : shown(r.error ?? '')}`);
           if (lines.length) ctx.stdout.write(lines.join('\n') + '\n');
           drawProgress();
         },
@@ -116,7 +121,7 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   if (opts.json) {
     printJson(ctx, { command: args, summary: summarize(results), results });
   } else {
-    const recap = recapLines(results);
+    const recap = recapLines(results).map(shown);
     ctx.stdout.write(recap.join('\n') + '\n');
   }
   if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled);
@@ -131,7 +136,12 @@ export async function sshCommand(ctx: Context, id: string, opts: { inventory?: s
   try {
     const t = (await pool.get(pkg).catch((e: unknown) => Promise.reject(deviceError(e)))) as SshTransport;
     if (command !== null) {
-      const r = await t.exec(command, { onStdout: (b) => ctx.stdout.write(b), onStderr: (b) => ctx.stderr.write(b), signal: ctx.signal });
+      // streamed as it comes: escaped on a terminal (a character split across chunks is held back), as is when piped
+      const out = streamTo(ctx.stdout);
+      const err = streamTo(ctx.stderr);
+      const r = await t.exec(command, { onStdout: out.write, onStderr: err.write, signal: ctx.signal });
+      out.end();
+      err.end();
       if (r.exitCode !== 0) throw new ExitStatus(r.exitCode ?? ExitCode.deviceFailed);
       return;
     }
@@ -158,4 +168,18 @@ export async function sshCommand(ctx: Context, id: string, opts: { inventory?: s
   } finally {
     await pool.closeAll();
   }
+}
+
+/** A device's byte stream onto one of ours: on a terminal decoded and escaped (deviceText), else the bytes as they came. */
+function streamTo(stream: Context['stdout'] | Context['stderr']): { write: (b: Buffer) => void; end: () => void } {
+  if (!stream.isTTY) return { write: (b) => void stream.write(b), end: () => undefined };
+  const decoder = new StringDecoder('utf8');
+  const shown = deviceText(stream);
+  return {
+    write: (b) => void stream.write(shown(decoder.write(b))),
+    end: () => {
+      const rest = decoder.end();
+      if (rest) stream.write(shown(rest));
+    },
+  };
 }

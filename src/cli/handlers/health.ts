@@ -11,13 +11,22 @@ import { evaluate, nagiosLine } from '../../health/checks.js';
 import { addSilence, clearSilences, listSilences, readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from '../../health/store.js';
 import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from '../../health/render.js';
 import { parseDuration } from '../../health/silence.js';
-import type { HealthState, SweepSummary } from '../../health/types.js';
+import type { DeviceStatus, HealthState, SweepSummary } from '../../health/types.js';
+import { deviceText } from '../render/terminal.js';
 
 async function painter(ctx: Context): Promise<Paint> {
   if (!ctx.color) return plain;
   const pc = (await import('picocolors')).default;
   const by: Record<HealthState, (s: string) => string> = { ok: pc.green, warn: pc.yellow, critical: pc.red, unknown: pc.magenta, unreachable: pc.blue };
   return (s, t) => by[s](t);
+}
+
+/**
+ * A device's status with the text the device reported (check outputs, its release) passed
+ * through `shown`, for the human renderings: escaped on a terminal, exact when piped.
+ */
+export function shownStatus(d: DeviceStatus, shown: (s: string) => string): DeviceStatus {
+  return { ...d, release: d.release === null ? null : shown(d.release), checks: d.checks.map((c) => ({ ...c, output: shown(c.output) })) };
 }
 
 export function sweepJson(s: SweepSummary) {
@@ -47,7 +56,11 @@ export async function sweepCommand(ctx: Context, opts: { inventory?: string; lim
     const summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait, db: stateDb });
     const { recordFailed } = await import('../../inventory/service.js');
     await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
-    if (!opts.json) for (const l of renderSweep(summary, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+    if (!opts.json) {
+      const shown = deviceText(ctx.stdout);
+      const view = { ...summary, devices: summary.devices.map((d) => ({ ...d, status: shownStatus(d.status, shown) })) };
+      for (const l of renderSweep(view, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+    }
     else if (!opts.report || ctx.signal.aborted) printJson(ctx, sweepJson(summary));
     if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, 'sweep cancelled; results of the devices probed so far were stored');
     if (opts.report) {
@@ -105,7 +118,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
       probe = unreachableProbe(pkg, e, { clock: ctx.clock });
     }
     const r = nagiosLine(id, evaluate(probe, thresholdResolver(sel.packages, sel.ref, s)(pkg)));
-    println(ctx, r.line);
+    println(ctx, deviceText(ctx.stdout)(r.line));
     if (r.exitCode !== 0) throw new ExitStatus(r.exitCode);
   } finally {
     await pool.closeAll().catch(() => undefined);
@@ -146,7 +159,7 @@ export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?
     const show = async () => {
       const list = await read();
       if (opts.json) printJson(ctx, list);
-      else for (const l of renderStatus(list, ctx.clock.now(), paint)) println(ctx, l);
+      else for (const l of renderStatus(list.map((d) => shownStatus(d, deviceText(ctx.stdout))), ctx.clock.now(), paint)) println(ctx, l);
     };
     if (!opts.watch) return await show();
     const every = typeof opts.watch === 'string' ? Number(opts.watch) : 5;
@@ -186,7 +199,8 @@ export async function historyCommand(ctx: Context, id: string | undefined, opts:
       const up = entries.filter((e) => e.state === 'ok' || e.state === 'warn').length;
       return printJson(ctx, { id, days, status, availability: entries.length ? up / entries.length : null, changes, results: entries.slice(0, 200) });
     }
-    for (const l of renderHistory(id, status, changes, entries, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+    const shown = status && shownStatus(status, deviceText(ctx.stdout));
+    for (const l of renderHistory(id, shown, changes, entries, ctx.clock.now(), await painter(ctx))) println(ctx, l);
   } finally {
     db.close();
   }

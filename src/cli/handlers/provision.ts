@@ -9,9 +9,10 @@ import { ExitCode, ExitStatus, UserError } from '../../errors.js';
 import type { ProvisionSink } from '../../provision/events.js';
 import { renderDevice, renderRecap, type Paint } from '../../provision/render.js';
 import { openProvision, type ProvisionOptions } from '../../provision/runner.js';
-import type { DeviceRecap, ProvisionSummary } from '../../provision/types.js';
+import type { DeviceRecap, Diff, ProvisionSummary } from '../../provision/types.js';
 import { confirmOrYes } from '../prompts.js';
 import { colors } from '../render/color.js';
+import { deviceText } from '../render/terminal.js';
 import { printJson, println } from '../shared.js';
 
 export interface ProvisionCommandOptions extends ProvisionOptions {
@@ -45,6 +46,21 @@ export function progressLine(ctx: Context, enabled: boolean): ProvisionSink {
   };
 }
 
+/**
+ * A device's recap with every text that may hold the device's bytes (its error, step reasons
+ * and errors, diff labels and contents: a file's current content, a fact's value) passed through
+ * `shown`, for rendering: escaped on a terminal, kept exact otherwise. Diffs are escaped before
+ * they are laid out, so our own colours and layout are never escaped.
+ */
+export function shownRecap(r: DeviceRecap, shown: (s: string) => string): DeviceRecap {
+  const diff = (d: Diff): Diff => ({ label: shown(d.label), before: shown(d.before), after: shown(d.after) });
+  return {
+    ...r,
+    ...(r.error !== undefined ? { error: shown(r.error) } : {}),
+    steps: r.steps.map((s) => ({ ...s, reason: shown(s.reason), ...(s.error !== undefined ? { error: shown(s.error) } : {}), diffs: s.diffs.map(diff) })),
+  };
+}
+
 export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptions): Promise<void> {
   const check = Boolean(opts.check);
   const human = !opts.json;
@@ -59,8 +75,9 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
     });
   }
   const progress = progressLine(ctx, human);
+  const shown = deviceText(ctx.stdout);
   const show = (devices: DeviceRecap[], asCheck: boolean) => {
-    for (const r of devices) if (r.changed || r.failed || r.error || opts.verbose) for (const l of renderDevice(r, { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p)) out(l);
+    for (const r of devices) if (r.changed || r.failed || r.error || opts.verbose) for (const l of renderDevice(shownRecap(r, shown), { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p)) out(l);
   };
   const run = await openProvision(ctx, opts, (e) => {
     progress(e);

@@ -13,6 +13,7 @@ import { exitCodeOf } from '../../rollout/machine.js';
 import { abortRollout, resumeRollout, rolloutStatus, startRollout, type RolloutDeps, type RolloutOptions, type RolloutResult } from '../../rollout/service.js';
 import { assertOutputs, writeError } from '../output-file.js';
 import { printJson, println } from '../shared.js';
+import { deviceText } from '../render/terminal.js';
 
 /** What the rollout commands take on top of the service's options: how to report. */
 export interface RolloutCommandOptions extends Omit<RolloutOptions, 'emit' | 'checkOutputs'> {
@@ -83,8 +84,9 @@ function sink(ctx: Context, o: RolloutCommandOptions): RolloutSink {
       const j = jsonEvent(e);
       if (j) ctx.stdout.write(JSON.stringify({ ts: ctx.clock.now().toISOString(), ...j }) + '\n');
     } else {
+      // a reason may quote a device's gate or health-check output: escaped on a terminal
       const l = humanLine(e);
-      if (l !== undefined) println(ctx, l);
+      if (l !== undefined) println(ctx, deviceText(ctx.stdout)(l));
     }
   };
 }
@@ -147,12 +149,12 @@ export async function statusCommand(ctx: Context, o: { id?: number; json?: boole
   if (!s) throw new UserError(o.id ? `no rollout ${o.id}` : 'no rollout yet', { hint: 'start one with: jfleet rollout --release V' });
   if (o.json) return printJson(ctx, s);
   const r = s.rollout;
-  println(ctx, `rollout ${r.id}: release ${r.release}, ${s.live}${r.reason ? ` (${r.reason})` : ''}`);
+  println(ctx, `rollout ${r.id}: release ${r.release}, ${s.live}${r.reason ? ` (${deviceText(ctx.stdout)(r.reason)})` : ''}`);
   println(ctx, `  started ${r.createdAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}; waves ${r.waves}; max-fail ${r.maxFail}${r.selector ? `; limit ${r.selector}` : ''}`);
   const c = s.counts;
   println(ctx, `  ${c.total} devices: ${c.updated} updated, ${c.rolled_back} rolled back, ${c.failed} failed, ${c.pending} pending, ${c.planned + c.updating} to do, ${c.skipped} skipped`);
   for (const w of s.waves) println(ctx, `  wave ${w.wave}: ${w.devices} device(s), ${w.counts.updated} updated, ${w.counts.failures} failed, ${w.counts.pending} pending`);
   for (const d of s.devices.filter((x) => x.state !== 'updated' && x.state !== 'planned')) {
-    println(ctx, `  ${d.state.padEnd(11)} ${d.id}${d.error ? `: ${d.error}` : ''}`);
+    println(ctx, `  ${d.state.padEnd(11)} ${d.id}${d.error ? `: ${deviceText(ctx.stdout)(d.error)}` : ''}`);
   }
 }
