@@ -20,6 +20,7 @@ import type { ProvisionSink } from '../provision/events.js';
 import { provisionAll } from '../provision/runner.js';
 import { reportNow } from '../report/service.js';
 import { openStateDb } from '../state-db.js';
+import { configReader } from '../config/config.js';
 
 export interface DemoOptions {
   devices: number;
@@ -122,7 +123,9 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       JFLEET_API_URL: srv.url,
       JFLEET_API_TOKEN: token,
     };
-    const dctx: Context = { ...ctx, home, env: { ...ctx.env, ...env } };
+    // its own home and environment, so its own config reader too (the outer one read the user's)
+    const denv = { ...ctx.env, ...env };
+    const dctx: Context = { ...ctx, home, env: denv, config: configReader({ home, env: denv }) };
 
     step(3, 'Provisioning the kiosks over SSH (host keys pinned on first contact)');
     t = Date.now();
