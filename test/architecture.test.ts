@@ -117,3 +117,18 @@ describe('engines emit, handlers render', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('architecture: CLI wording stays in src/cli', () => {
+  it('src/transport/ has no string literal containing "jfleet " (hints are data; src/cli/render/failure.ts words them)', () => {
+    const literals = (text: string) => {
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+      return [...code.matchAll(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g)].map((m) => m[0]);
+    };
+    const offenders = all
+      .filter((f) => f.path.startsWith('src/transport/'))
+      .flatMap((f) => literals(f.text).filter((s) => /jfleet /.test(s)).map((s) => `${f.path}: ${s}`));
+    // the one known literal names the program as the subject of a policy, not a command to run
+    const known = ['src/transport/kex.ts: `key-exchange algorithm "${name}" uses SHA-1, which jfleet refuses (${KEX_SHA1.join(\', \')}); use e.g. ${KEX_PREFERENCE[0]}`'];
+    expect(offenders.filter((o) => !known.includes(o))).toEqual([]);
+  });
+});

@@ -11,6 +11,7 @@ import { createPool } from '../../transport/pool.js';
 import { buildCommand, expandCommand, outcomeOf, prefixLines, progressLine, recapLines, summarize, type DeviceResult } from '../../transport/recap.js';
 import type { SshTransport } from '../../transport/ssh.js';
 import { colors } from '../render/color.js';
+import { failureText } from '../render/failure.js';
 import { printJson } from '../shared.js';
 import { deviceError, findPackage } from './device.js';
 
@@ -76,7 +77,7 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
             ? outcomeOf({ ok: true, value: s.value.value })
             : ctx.signal.aborted
               ? { status: 'cancelled' as const, error: 'stopped by Ctrl-C before it finished' }
-              : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error });
+              : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error }, failureText);
           const started = s.ok ? s.value.started : ((s.error as { started?: number }).started ?? Date.now());
           const r: DeviceResult = {
             id: s.item.id,
