@@ -30,6 +30,18 @@ export interface Context {
    * --version and --help never load the config module.
    */
   config(): Config;
+  /**
+   * How a device failure reads in recaps and results: main() installs the CLI's wording
+   * (failureText in src/cli/render/failure.ts, which turns an error's hint into the command to
+   * run). Engines word failures through failureMessage(ctx, e), never naming a command themselves.
+   */
+  describeFailure?(e: unknown): string;
+}
+
+/** A device failure as the operator reads it (the error's message where no wording is installed). */
+export function failureMessage(ctx: Pick<Context, 'describeFailure'>, e: unknown): string {
+  if (ctx.describeFailure) return ctx.describeFailure(e);
+  return e instanceof Error ? e.message : String(e);
 }
 
 export function jfleetHome(env: Record<string, string | undefined>, cwd = process.cwd()): string {

@@ -18,6 +18,8 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
     // loaded here, not at the top: --version and --help never pay for the config schema
     const { configReader } = await import('./config/config.js');
     ctx.config = configReader(ctx);
+    const { failureText } = await import('./cli/render/failure.js');
+    ctx.describeFailure = failureText;
   });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -56,7 +56,7 @@ describe('architecture', () => {
 
   it('files are replaced with writeAtomic, not writeFileSync or write-file-atomic (a full disk truncates those)', () => {
     // the lab's device roots and the demo's CSV are scratch; a release is staged and renamed; local.ts writes on the device
-    const allowed = ['src/lab/lab.ts', 'src/demo/demo.ts', 'src/rollout/release.ts', 'src/transport/local.ts'];
+    const allowed = ['src/lab/image.ts', 'src/lab/lifecycle.ts', 'src/demo/demo.ts', 'src/rollout/release.ts', 'src/transport/local.ts'];
     const offenders = all.filter((f) => !allowed.includes(f.path) && (/\bwriteFileSync\(|\bwriteFile\(|\bappendFile\(/.test(f.text.replace(/sftp\.writeFile\(/g, '')) || imports(f.text).includes('write-file-atomic')));
     expect(offenders.map((f) => f.path)).toEqual([]);
   });
@@ -129,5 +129,20 @@ describe('layers', () => {
   it('every command handler lives in src/cli/handlers/ (no handlers/, commands.ts or service.ts of command verbs in a capability)', () => {
     const misplaced = all.filter((f) => !f.path.startsWith('src/cli/') && /(^|\/)(handlers\/|commands\.ts$|handlers\.ts$)/.test(f.path));
     expect(misplaced.map((f) => f.path)).toEqual([]);
+  });
+});
+
+describe('architecture: CLI wording stays in src/cli', () => {
+  it('src/transport/ has no string literal containing "jfleet " (hints are data; src/cli/render/failure.ts words them)', () => {
+    const literals = (text: string) => {
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+      return [...code.matchAll(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g)].map((m) => m[0]);
+    };
+    const offenders = all
+      .filter((f) => f.path.startsWith('src/transport/'))
+      .flatMap((f) => literals(f.text).filter((s) => /jfleet /.test(s)).map((s) => `${f.path}: ${s}`));
+    // the one known literal names the program as the subject of a policy, not a command to run
+    const known = ['src/transport/kex.ts: `key-exchange algorithm "${name}" uses SHA-1, which jfleet refuses (${KEX_SHA1.join(\', \')}); use e.g. ${KEX_PREFERENCE[0]}`'];
+    expect(offenders.filter((o) => !known.includes(o))).toEqual([]);
   });
 });

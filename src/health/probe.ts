@@ -28,6 +28,8 @@ export interface ProbeOptions {
   signal?: AbortSignal;
   /** a kept-open shell on the device to probe through (the daemon's warm sweeps) */
   shell?: ProbeShell;
+  /** how a connect failure reads (failureMessage of the context); default its message */
+  describeFailure?: (e: unknown) => string;
 }
 
 const FACT_KEYS: ReadonlyArray<keyof RemoteFacts> = [
@@ -140,7 +142,7 @@ async function runProbe(transport: Transport, opts: ProbeOptions) {
 }
 
 /** A probe result for a device we could not talk to (connect failed, handshake hung, exec timed out). */
-export function unreachableProbe(pkg: Package, err: unknown, opts: Pick<ProbeOptions, 'tcpMs' | 'sshMs' | 'clock'> = {}): ProbeResult {
+export function unreachableProbe(pkg: Package, err: unknown, opts: Pick<ProbeOptions, 'tcpMs' | 'sshMs' | 'clock' | 'describeFailure'> = {}): ProbeResult {
   const e = err as { kind?: string; message?: string };
   const kinds: ProbeError['kind'][] = ['unreachable', 'auth', 'hostkey', 'timeout', 'protocol'];
   const kind = kinds.includes(e?.kind as ProbeError['kind']) ? (e.kind as ProbeError['kind']) : 'unreachable';
@@ -152,6 +154,6 @@ export function unreachableProbe(pkg: Package, err: unknown, opts: Pick<ProbeOpt
     sshMs: opts.sshMs ?? null,
     execMs: null,
     remote: null,
-    error: { kind, message: (e?.message ?? String(err)).split('\n')[0].slice(0, 300) },
+    error: { kind, message: (opts.describeFailure ? opts.describeFailure(err) : (e?.message ?? String(err))).split('\n')[0].slice(0, 300) },
   };
 }

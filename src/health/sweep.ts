@@ -4,7 +4,7 @@
  * one transaction. The sweep lock keeps two sweeps from overlapping.
  */
 import type { Context } from '../context.js';
-import { homePaths } from '../context.js';
+import { failureMessage, homePaths } from '../context.js';
 import { InputError } from '../errors.js';
 import type { Package } from '../inventory/schema.js';
 import type { VillageReference } from '../inventory/villages.js';
@@ -116,6 +116,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
       if (first.warm && !first.probe.reachable && first.probe.error?.kind !== 'timeout') return (await probeOnce(pkg)).probe;
       return first.probe;
     };
+    const describeFailure = (e: unknown) => failureMessage(ctx, e);
     const probeOnce = async (pkg: Package): Promise<{ probe: ProbeResult; warm: boolean }> => {
       const known = session.connected.get(pkg.id);
       let transport: Transport;
@@ -123,7 +124,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
         transport = await session.pool.get(pkg);
       } catch (err) {
         session.connected.delete(pkg.id);
-        return { probe: unreachableProbe(pkg, err, { clock: ctx.clock }), warm: false };
+        return { probe: unreachableProbe(pkg, err, { clock: ctx.clock, describeFailure }), warm: false };
       }
       // TCP connect and handshake times are measured on the connection itself, when it opens
       // (no second TCP connection per device: on the device each costs sshd a fork).
@@ -134,7 +135,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
       const shell = session.shells ? await shellFor(pkg, transport) : undefined;
       if (shell && 'error' in shell) {
         session.connected.delete(pkg.id);
-        return { probe: unreachableProbe(pkg, shell.error, { tcpMs, sshMs, clock: ctx.clock }), warm: transport === known };
+        return { probe: unreachableProbe(pkg, shell.error, { tcpMs, sshMs, clock: ctx.clock, describeFailure }), warm: transport === known };
       }
       const probe = await probeDevice(transport, pkg, {
         shell,
@@ -198,7 +199,7 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
       // Cancelled: store only real answers; a device not probed, or whose probe the cancel cut
       // short, is left as it was rather than marked unreachable.
       if (ctx.signal.aborted && !(s.ok && s.value.reachable)) continue;
-      probes.set(s.item.id, s.ok ? s.value : unreachableProbe(s.item, s.error, { clock: ctx.clock }));
+      probes.set(s.item.id, s.ok ? s.value : unreachableProbe(s.item, s.error, { clock: ctx.clock, describeFailure }));
     }
 
     const silences = activeSilences(db, ctx.clock.now());

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { resolveForks } from '../config/config.js';
 import type { Context } from '../context.js';
-import { homePaths } from '../context.js';
+import { failureMessage, homePaths } from '../context.js';
 import { UserError } from '../errors.js';
 import type { Package } from '../inventory/schema.js';
 import { loadSelection, recordFailed } from '../inventory/service.js';
@@ -145,7 +145,7 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
             dp.transport = await pwPool.get(pkg);
             log.line('bootstrap: --check: looking with the factory password, changing nothing');
           } catch (e2) {
-            recap.error = `bootstrap: ${message(e2)}`;
+            recap.error = `bootstrap: ${failureMessage(ctx, e2)}`;
             log.line(recap.error);
             return dp;
           }
@@ -162,14 +162,14 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
             dp.transport = await pool.get(pkg);
             log.line('bootstrap: key login proven');
           } catch (e2) {
-            recap.error = `the fleet key was installed but key login still fails: ${message(e2)}`;
+            recap.error = `the fleet key was installed but key login still fails: ${failureMessage(ctx, e2)}`;
             log.line(recap.error);
             return dp;
           }
         }
       } else {
         recap.unreachable = e instanceof TransportError && e.kind !== 'auth' && e.kind !== 'hostkey';
-        recap.error = message(e);
+        recap.error = failureMessage(ctx, e);
         if (e instanceof TransportError && e.kind === 'auth' && !opts.bootstrap) recap.error += ' (a factory-fresh device? run with --bootstrap)';
         log.line(`connect: ${recap.error}`);
         return dp;
@@ -185,7 +185,7 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
       log.line(`facts: ${reqs.length} in one round trip`);
     } catch (e) {
       recap.unreachable = e instanceof TransportError && e.kind !== 'timeout';
-      recap.error = `reading facts: ${message(e)}`;
+      recap.error = `reading facts: ${failureMessage(ctx, e)}`;
       log.line(recap.error);
       return dp;
     }
@@ -236,7 +236,7 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
               planned: [],
               handlers: [],
               log: new DeviceLog(join(logDir, `${sel.packages[i].id}.log`)),
-              recap: { id: sel.packages[i].id, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, error: message(r.error), steps: [], durationMs: 0 },
+              recap: { id: sel.packages[i].id, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, error: failureMessage(ctx, r.error), steps: [], durationMs: 0 },
             },
       );
       planned = devices.map((d) => countSteps({ ...d.recap, steps: planResults(d) }));

@@ -18,14 +18,15 @@ export interface DeviceCtx {
   layoutFor: (pkg: Package) => device.KioskLayout;
   gateTimeoutMs: number;
   settleMs: number;
+  /** how a device failure reads (failureMessage of the context) */
+  describeFailure: (e: unknown) => string;
 }
 
-export function classify(e: unknown): { state: DeviceState; error: string } {
+export function classify(e: unknown, describe: (e: unknown) => string): { state: DeviceState; error: string } {
   if (e instanceof TransportError && (e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'protocol')) {
-    return { state: 'pending', error: `unreachable: ${e.message}` };
+    return { state: 'pending', error: `unreachable: ${describe(e)}` };
   }
-  const msg = e instanceof Error ? e.message : String(e);
-  return { state: 'failed', error: msg };
+  return { state: 'failed', error: describe(e) };
 }
 
 /** Does the device still answer a trivial command? */
@@ -79,19 +80,19 @@ export async function updateOne(
     const why = `health gate failed on ${version}: ${g.problems.join('; ')}`;
     await rollback(why, g.problems.join('; '));
   } catch (e) {
-    const c = classify(e);
+    const c = classify(e, dc.describeFailure);
     // An SFTP or channel error is ambiguous: a dropped link (pending) or the device refusing the
     // write, e.g. a full disk (failed). Ask the device: if it still answers, it is a failure.
     if (c.state === 'pending' && e instanceof TransportError && e.kind === 'protocol' && (await answers(dc, pkg))) {
       c.state = 'failed';
-      c.error = e.message;
+      c.error = dc.describeFailure(e);
     }
     if (c.state === 'pending') {
       // The device dropped off mid-way: whatever it runs now, the next run redoes it from inspect.
       finish('pending', { previous, error: c.error }, 'pending', c.error);
     } else if (switched) {
       await rollback(`after the switch: ${c.error}`, c.error).catch((e2: unknown) => {
-        const c2 = classify(e2);
+        const c2 = classify(e2, dc.describeFailure);
         finish(c2.state, { previous, error: `after the switch: ${c.error}; rollback: ${c2.error}` }, 'failed', `${c.error}; rollback: ${c2.error}`);
       });
     } else {

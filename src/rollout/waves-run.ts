@@ -7,6 +7,7 @@
 import pLimit from 'p-limit';
 import { resolveForks } from '../config/config.js';
 import type { Context } from '../context.js';
+import { failureMessage } from '../context.js';
 import { ExitCode } from '../errors.js';
 import type { Package } from '../inventory/schema.js';
 import { loadSelection, recordFailed } from '../inventory/service.js';
@@ -107,7 +108,7 @@ export async function execute(ctx: Context, store: RolloutStore, row: RolloutRow
             limit(async () => {
               if (ctx.signal.aborted || operatorAborted(store, id)) return;
               if (abortCertain(store, id, w, maxFail)) return; // left planned; skipped by the abort below
-              await updateOne(store, emit, id, w, byId.get(d.id), d.id, rel, archive, { connect: connect!, layoutFor, gateTimeoutMs, settleMs }).catch((e: unknown) => {
+              await updateOne(store, emit, id, w, byId.get(d.id), d.id, rel, archive, { connect: connect!, layoutFor, gateTimeoutMs, settleMs, describeFailure: (e) => failureMessage(ctx, e) }).catch((e: unknown) => {
                 // A bug, not a device result: record it on the device rather than leave the run half-done.
                 const msg = `internal error: ${e instanceof Error ? e.message : String(e)}`;
                 if (store.device(id, d.id)?.state === 'updating') store.setDevice(id, d.id, 'failed', { error: msg });

@@ -34,14 +34,17 @@ export interface DeviceResult {
   durationMs: number;
 }
 
-export function outcomeOf(r: { ok: true; value: ExecResult } | { ok: false; error: unknown }): { status: DeviceOutcome; error: string | null } {
+/** describe words a failure for the operator (the CLI's failureText); default the error's message */
+export function outcomeOf(
+  r: { ok: true; value: ExecResult } | { ok: false; error: unknown },
+  describe: (e: unknown) => string = (e) => (e instanceof Error ? e.message : String(e)),
+): { status: DeviceOutcome; error: string | null } {
   if (r.ok) {
     const ok = r.value.exitCode === 0;
     return { status: ok ? 'ok' : 'failed', error: null };
   }
   const e = r.error;
-  if (e instanceof TransportError) return { status: e.kind, error: e.message };
-  return { status: 'error', error: e instanceof Error ? e.message : String(e) };
+  return { status: e instanceof TransportError ? e.kind : 'error', error: describe(e) };
 }
 
 /** Each output line prefixed by the device id: "id | line" (stderr lines "id ! line"). */

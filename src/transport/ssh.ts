@@ -300,7 +300,7 @@ export class SshTransport implements Transport {
         client.end();
         if (hostKeyError) return reject(hostKeyError);
         if (!authList.length && err.level === 'client-authentication' && t.auth.keys.length === 0 && !t.auth.agent && t.auth.password === undefined) {
-          return reject(new TransportError('auth', t.name, `no key, agent or password to log in to ${t.name} (run: jfleet keys init, or set keyFile)`));
+          return reject(new TransportError('auth', t.name, `no key, agent or password to log in to ${t.name}`, { hint: { kind: 'keys-init' } }));
         }
         const c = classifyConnectError(err, { target: t.name, tcpConnected, timeoutMs: t.connectTimeoutMs, offeredHostKey: offered ?? undefined });
         reject(new TransportError(c.kind, t.name, c.message, { cause: err }));

@@ -101,14 +101,26 @@ export interface HostKeyStore {
  */
 export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'protocol';
 
+/**
+ * What the operator can do about a failure, as data: the CLI layer words it as a command to run
+ * (src/cli/render/failure.ts), so the transport never names a CLI command or flag.
+ */
+export type TransportHint =
+  /** the device was reinstalled: re-pin its host key */
+  | { kind: 'hostkey-accept'; id: string }
+  /** no credential to log in with: make the fleet key (or set keyFile) */
+  | { kind: 'keys-init' };
+
 export class TransportError extends Error {
   readonly kind: TransportErrorKind;
   readonly target: string;
-  constructor(kind: TransportErrorKind, target: string, message: string, opts: { cause?: unknown } = {}) {
+  readonly hint?: TransportHint;
+  constructor(kind: TransportErrorKind, target: string, message: string, opts: { cause?: unknown; hint?: TransportHint } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'TransportError';
     this.kind = kind;
     this.target = target;
+    if (opts.hint) this.hint = opts.hint;
   }
 }
 
@@ -116,11 +128,7 @@ export class HostKeyMismatchError extends TransportError {
   readonly expected: string;
   readonly actual: string;
   constructor(target: string, expected: string, actual: string) {
-    super(
-      'hostkey',
-      target,
-      `host key of ${target} changed: pinned ${expected}, offered ${actual}; if the device was reinstalled, run: jfleet hostkey accept ${target}`,
-    );
+    super('hostkey', target, `host key of ${target} changed: pinned ${expected}, offered ${actual}`, { hint: { kind: 'hostkey-accept', id: target } });
     this.name = 'HostKeyMismatchError';
     this.expected = expected;
     this.actual = actual;

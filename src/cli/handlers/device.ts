@@ -8,10 +8,11 @@ import { loadInventory } from '../../inventory/load.js';
 import { resolveInventoryDir } from '../../inventory/paths.js';
 import type { Package } from '../../inventory/schema.js';
 import { TransportError } from '../../transport/types.js';
+import { failureText } from '../render/failure.js';
 
 /** A device we could not work on, for single-device commands: one line, exit 1 (no stack). */
 export function deviceError(e: unknown): unknown {
-  if (e instanceof TransportError) return new UserError(e.message, { exitCode: ExitCode.deviceFailed });
+  if (e instanceof TransportError) return new UserError(failureText(e), { exitCode: ExitCode.deviceFailed });
   return e;
 }
 

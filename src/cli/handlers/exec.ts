@@ -13,6 +13,7 @@ import { buildCommand, expandCommand, outcomeOf, prefixLines, progressLine, reca
 import type { SshTransport } from '../../transport/ssh.js';
 import { colors } from '../render/color.js';
 import { deviceText } from '../render/terminal.js';
+import { failureText } from '../render/failure.js';
 import { printJson } from '../shared.js';
 import { deviceError, findPackage } from './device.js';
 
@@ -80,7 +81,7 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
             ? outcomeOf({ ok: true, value: s.value.value })
             : ctx.signal.aborted
               ? { status: 'cancelled' as const, error: 'stopped by Ctrl-C before it finished' }
-              : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error });
+              : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error }, failureText);
           const started = s.ok ? s.value.started : ((s.error as { started?: number }).started ?? Date.now());
           const r: DeviceResult = {
             id: s.item.id,

@@ -7,6 +7,7 @@ import { ExitCode, ExitStatus, UserError, printable } from '../../errors.js';
 import { openStateDb } from '../../state-db.js';
 import type { Db } from '../../store/db.js';
 import { printJson, println } from '../shared.js';
+import { failureText } from '../render/failure.js';
 import { evaluate, nagiosLine } from '../../health/checks.js';
 import { addSilence, clearSilences, listSilences, readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from '../../health/store.js';
 import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from '../../health/render.js';
@@ -115,7 +116,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
       const timings = t.connectTimings;
       probe = await probeDevice(t, pkg, { targets: targetsFor(pkg, s.probe), timeoutMs: s.timeoutMs, tcpMs: timings?.tcpMs ?? null, sshMs: timings?.sshMs ?? null, clock: ctx.clock, signal: ctx.signal });
     } catch (e) {
-      probe = unreachableProbe(pkg, e, { clock: ctx.clock });
+      probe = unreachableProbe(pkg, e, { clock: ctx.clock, describeFailure: failureText });
     }
     const r = nagiosLine(id, evaluate(probe, thresholdResolver(sel.packages, sel.ref, s)(pkg)));
     println(ctx, deviceText(ctx.stdout)(r.line));
