@@ -99,7 +99,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
     nodes.push(itemNode);
     indexes.push(idx);
   });
-  issues.push(...crossCheck(packages, file, (i) => lineOf(nodes[i]), ref, (i) => indexes[i]));
+  issues.push(...crossCheck(packages, file, (i) => lineOf(nodes[i]), ref, (i) => indexes[i] ?? i));
   return { file, doc, packages, nodes, indexes, issues };
 }
 
