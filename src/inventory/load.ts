@@ -3,7 +3,7 @@
  * file:line field. The CLI decides what to print and exits 2 on errors.
  */
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
-import { UserError, issueMessage, yamlMessage, type InputIssue } from '../errors.js';
+import { issueMessage, yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { packageSchema, type Package } from './schema.js';

@@ -9,7 +9,7 @@
  * an error and the previous file, never a truncated one. Its temp names carry the writer's pid,
  * so stale temp files from a killed writer are recognised and cleaned here, under the lock.
  */
-import { accessSync, constants, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { readInputFile } from '../input-file.js';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_RE, writeAtomic } from '../atomic-file.js';

@@ -3,7 +3,6 @@
  * password, and the one step that logs in with that password and installs the fleet key.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { UserError } from '../errors.js';
