@@ -192,9 +192,9 @@ export function writeAtomicSet(files: Array<{ file: string; data: string | Uint8
     for (const p of done) removeQuietly(p.tmp);
     throw e;
   }
-  for (let i = 0; i < done.length; i++) {
+  for (const [i, p] of done.entries()) {
     try {
-      commit(done[i]);
+      commit(p);
     } catch (e) {
       for (const p of done.slice(i + 1)) removeQuietly(p.tmp);
       throw e;

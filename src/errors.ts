@@ -151,7 +151,7 @@ export const MAX_YAML_ALIASES = 100;
 export function yamlMessage(message: string): string {
   if (/Maximum call stack size exceeded/.test(message)) return 'nested too deeply';
   if (/Excessive alias count/.test(message)) return `too many aliases (more than ${MAX_YAML_ALIASES} expansions: an alias bomb?)`;
-  return message.split('\n')[0];
+  return message.split('\n')[0] ?? '';
 }
 
 /**

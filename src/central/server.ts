@@ -187,7 +187,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
         if (path === '/v1/fleet') return send(res, 200, store.fleet(now()));
         const m = /^\/v1\/devices\/([a-z0-9-]{1,63})\/history$/.exec(path);
         if (m) {
-          const h = store.history(m[1]);
+          const h = store.history(m[1]!); // the one group takes part in every match
           if (!h) throw new HttpError(404, { error: 'not_found', message: `no report mentioned package ${m[1]}` });
           return send(res, 200, h);
         }
@@ -254,18 +254,18 @@ function sha256(s: string): Buffer {
 }
 
 function authorised(header: string | undefined, tokenHash: Buffer): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return Boolean(m) && timingSafeEqual(sha256(m![1]), tokenHash);
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+  return token !== undefined && timingSafeEqual(sha256(token), tokenHash);
 }
 
 /** Reads: `Bearer READTOKEN`, or HTTP Basic (what a browser prompts for) with it as the password. */
 function readAuthorised(header: string | undefined, readTokenHash: Buffer): boolean {
   const h = header ?? '';
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  if (bearer) return timingSafeEqual(sha256(bearer[1]), readTokenHash);
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(h);
-  if (!basic) return false;
-  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(h)?.[1];
+  if (bearer !== undefined) return timingSafeEqual(sha256(bearer), readTokenHash);
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(h)?.[1];
+  if (basic === undefined) return false;
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon >= 0 && timingSafeEqual(sha256(decoded.slice(colon + 1)), readTokenHash);
 }
@@ -304,7 +304,7 @@ async function drain(req: IncomingMessage): Promise<void> {
  * this request holds from the budget; the caller gives it back when the request is done.
  */
 async function readBody(req: IncomingMessage, maxBody: number, budget: { max: number; used: number }, held: { bytes: number }): Promise<string> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = ((req.headers['content-type'] ?? '').split(';')[0] ?? '').trim().toLowerCase();
   if (type !== 'application/json') {
     await drain(req);
     throw new HttpError(415, { error: 'unsupported_media_type', message: 'send application/json' });

@@ -5,7 +5,7 @@
  * the inventory, not a browser. The decision is outputProblem() in output-path.ts; this file
  * gathers the facts it decides on (real paths, inodes, permissions) and the things to guard.
  */
-import { accessSync, constants, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { UserError } from '../errors.js';

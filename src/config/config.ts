@@ -46,12 +46,13 @@ export async function openConfigStore(ctx: Pick<Context, 'home'>): Promise<ConfS
 
 function setIn(obj: Record<string, unknown>, key: string, value: unknown) {
   const parts = key.split('.');
+  const leaf = parts.pop() ?? ''; // split() gives at least one part
   let cur = obj;
-  for (const p of parts.slice(0, -1)) {
+  for (const p of parts) {
     if (typeof cur[p] !== 'object' || cur[p] === null) cur[p] = {};
     cur = cur[p] as Record<string, unknown>;
   }
-  cur[parts[parts.length - 1]] = value;
+  cur[leaf] = value;
 }
 
 export function getIn(obj: unknown, key: string): unknown {

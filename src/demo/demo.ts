@@ -84,7 +84,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
   const lab = await startLab({ devices: opts.devices, dir: join(home, 'lab'), pinHostKeys: false });
   let central: { url: string; close(): Promise<void> } | undefined;
   try {
-    say(`  ${lab.devices.length} devices up in ${secs(t)}: ${lab.devices[0].address} … ${lab.devices.at(-1)!.address}`);
+    say(`  ${lab.devices.length} devices up in ${secs(t)}: ${lab.devices[0]!.address} … ${lab.devices.at(-1)!.address}`);
 
     step(2, 'Registering the packages from a spreadsheet (CSV import against the village reference)');
     t = Date.now();
@@ -100,7 +100,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       model: 'Lab mini-PC',
       tags: i === 0 ? 'lab;ring-canary' : 'lab;ring-main',
     }));
-    const header = Object.keys(rows[0]);
+    const header = Object.keys(rows[0] ?? {});
     writeFileSync(csvFile, [header.join(','), ...rows.map((r) => header.map((h) => r[h as keyof typeof r]).join(','))].join('\n') + '\n');
     const reg = await registerRows({
       dir: inventoryDir,
@@ -182,7 +182,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       // Right after the quick start jfleet is not on the PATH yet (that is npm install -g .):
       // without this line, the first command a newcomer copies is "jfleet: command not found".
       if (!onPath(ctx.env.PATH)) say(`  alias jfleet=${fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url))}   # or: npm install -g . (puts jfleet on the PATH)`);
-      say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0].id + '; jfleet provision --check; jfleet rollout --help');
+      say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0]!.id + '; jfleet provision --check; jfleet rollout --help');
     }
 
     if (!opts.once) {

@@ -109,7 +109,7 @@ export async function probeDevice(transport: Transport, pkg: Package, opts: Prob
     const execMs = performance.now() - t0;
     const parsed = parseProbeOutput(r.stdout);
     if ('error' in parsed) {
-      const why = r.exitCode !== 0 ? ` (exit ${r.exitCode}${r.stderr ? `: ${r.stderr.trim().split('\n')[0].slice(0, 120)}` : ''})` : '';
+      const why = r.exitCode !== 0 ? ` (exit ${r.exitCode}${r.stderr ? `: ${(r.stderr.trim().split('\n')[0] ?? '').slice(0, 120)}` : ''})` : '';
       return { ...base, reachable: true, execMs, remote: null, error: { kind: 'script', message: parsed.error + why } };
     }
     const f = parsed.facts;
@@ -154,6 +154,6 @@ export function unreachableProbe(pkg: Package, err: unknown, opts: Pick<ProbeOpt
     sshMs: opts.sshMs ?? null,
     execMs: null,
     remote: null,
-    error: { kind, message: (opts.describeFailure ? opts.describeFailure(err) : (e?.message ?? String(err))).split('\n')[0].slice(0, 300) },
+    error: { kind, message: ((opts.describeFailure ? opts.describeFailure(err) : (e?.message ?? String(err))).split('\n')[0] ?? '').slice(0, 300) },
   };
 }

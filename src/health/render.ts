@@ -92,9 +92,10 @@ export function renderHistory(id: string, status: DeviceStatus | null, changes: 
     for (const c of status.checks) lines.push(`  ${pad(c.name, 14)} ${paint(c.state, pad(c.state, 9))} ${c.output}`);
   } else lines.push(`${id}: never swept`);
   const n = entries.length;
-  if (n) {
+  const latest = entries.at(-1);
+  if (latest) {
     const up = entries.filter((e) => e.state === 'ok' || e.state === 'warn').length;
-    lines.push('', `availability: ${((up / n) * 100).toFixed(1)}% of ${n} sweep(s) since ${entries[n - 1].at}`);
+    lines.push('', `availability: ${((up / n) * 100).toFixed(1)}% of ${n} sweep(s) since ${latest.at}`);
   }
   if (changes.length) {
     lines.push('', 'state changes (newest first):');

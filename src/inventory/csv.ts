@@ -26,11 +26,11 @@ export function parseRegistrationCsv(text: string, file: string): CsvParse {
     const msg = err.message.replace(/^Invalid [^:]*:\s*/, '').split('\n')[0];
     return { header: [], rows: [], issues: [{ file, line: err.lines, message: `CSV: ${msg}` }] };
   }
-  if (records.length === 0) return { header: [], rows: [], issues: [{ file, line: 1, message: 'empty file: expected a header line such as id,village,address,port,user,serial,mac,model,tags' }] };
   if (records.length > MAX_CSV_ROWS + 1) {
-    return { header: [], rows: [], issues: [{ file, line: records[records.length - 1].info.lines, message: `more than ${MAX_CSV_ROWS} rows: split the file (nothing was imported)` }] };
+    return { header: [], rows: [], issues: [{ file, line: records.at(-1)?.info.lines, message: `more than ${MAX_CSV_ROWS} rows: split the file (nothing was imported)` }] };
   }
   const [head, ...body] = records;
+  if (!head) return { header: [], rows: [], issues: [{ file, line: 1, message: 'empty file: expected a header line such as id,village,address,port,user,serial,mac,model,tags' }] };
   const headerLine = head.info.lines;
   const header: RegField[] = [];
   const issues: InputIssue[] = [];

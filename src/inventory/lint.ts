@@ -19,9 +19,10 @@ export function lintInventory(packages: Package[], loadIssues: InputIssue[], fil
     byHost.set(k, [...(byHost.get(k) ?? []), p]);
   }
   for (const [host, list] of byHost) {
-    if (list.length < 2) continue;
-    for (const p of list.slice(1)) {
-      out.push({ severity: 'warning', file, line: lineOfId(p.id), field: `${p.id}.address`, message: `address ${host} is shared with ${list[0].id} (different ports); check that this is intended` });
+    const [first, ...rest] = list;
+    if (!first || rest.length === 0) continue;
+    for (const p of rest) {
+      out.push({ severity: 'warning', file, line: lineOfId(p.id), field: `${p.id}.address`, message: `address ${host} is shared with ${first.id} (different ports); check that this is intended` });
     }
   }
   for (const p of packages) {

@@ -3,7 +3,7 @@
  * file:line field. The CLI decides what to print and exits 2 on errors.
  */
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
-import { UserError, issueMessage, yamlMessage, type InputIssue } from '../errors.js';
+import { issueMessage, yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { packageSchema, type Package } from './schema.js';
@@ -99,7 +99,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
     nodes.push(itemNode);
     indexes.push(idx);
   });
-  issues.push(...crossCheck(packages, file, (i) => lineOf(nodes[i]), ref, (i) => indexes[i]));
+  issues.push(...crossCheck(packages, file, (i) => lineOf(nodes[i]), ref, (i) => indexes[i] ?? i));
   return { file, doc, packages, nodes, indexes, issues };
 }
 

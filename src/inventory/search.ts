@@ -61,7 +61,8 @@ export function queryVillages(ref: VillageReference, query: string | undefined):
       .map((d) => ({ d, dist: distance(normalizeName(d.name), n) }))
       .filter((x) => x.dist <= 2)
       .sort((a, b) => a.dist - b.dist);
-    if (near.length && (near.length === 1 || near[0].dist < near[1].dist)) return { kind: 'district', district: near[0].d, villages: near[0].d.villages };
+    const [best, second] = near;
+    if (best && (!second || best.dist < second.dist)) return { kind: 'district', district: best.d, villages: best.d.villages };
   }
   return { kind: 'villages', villages };
 }

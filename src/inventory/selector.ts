@@ -54,24 +54,26 @@ export function parseSelector(selector: string): Node {
     while (i < s.length && s[i] === ' ') i++;
   };
   const parseOr = (): Node => {
-    const items = [parseAnd()];
+    const first = parseAnd();
+    const items = [first];
     ws();
     while (s[i] === ',') {
       i++;
       items.push(parseAnd());
       ws();
     }
-    return items.length === 1 ? items[0] : { t: 'or', items };
+    return items.length === 1 ? first : { t: 'or', items };
   };
   const parseAnd = (): Node => {
-    const items = [parseNot()];
+    const first = parseNot();
+    const items = [first];
     ws();
     while (s[i] === '&') {
       i++;
       items.push(parseNot());
       ws();
     }
-    return items.length === 1 ? items[0] : { t: 'and', items };
+    return items.length === 1 ? first : { t: 'and', items };
   };
   const parseNot = (): Node => {
     ws();
@@ -89,12 +91,12 @@ export function parseSelector(selector: string): Node {
       return inner;
     }
     const start = i;
-    while (i < s.length && TERM_CHAR_RE.test(s[i])) i++;
+    while (i < s.length && TERM_CHAR_RE.test(s.charAt(i))) i++;
     const text = s.slice(start, i).trim();
     if (!text) {
       if (i >= s.length) fail(selector, 'expected a term (district, village, id, tag:NAME, @failed) but the selector ended', i);
-      if (',&)'.includes(s[i])) fail(selector, `expected a term before "${s[i]}"`, i);
-      fail(selector, `character "${printable(s[i])}" is not allowed`, i);
+      if (',&)'.includes(s.charAt(i))) fail(selector, `expected a term before "${s[i]}"`, i);
+      fail(selector, `character "${printable(s.charAt(i))}" is not allowed`, i);
     }
     return { t: 'term', text, pos: start };
   };
@@ -102,7 +104,7 @@ export function parseSelector(selector: string): Node {
   ws();
   if (i < s.length) {
     if (s[i] === ')') fail(selector, 'unmatched ")"', i);
-    fail(selector, `character "${printable(s[i])}" is not allowed`, i);
+    fail(selector, `character "${printable(s.charAt(i))}" is not allowed`, i);
   }
   return tree;
 }
@@ -245,10 +247,10 @@ function compileTerm(term: { text: string; pos: number }, selector: string, pack
   fail(selector, `"${raw}" matches no district, village or package id${suggestion ? ` (did you mean ${suggestion}?)` : ''}`, term.pos);
 
   function nameFor(key: string): string {
-    const d = idx.districts.get(key);
-    if (d) return ref.districtByCode.get(d[0])!.name;
-    const v = idx.villages.get(key);
-    if (v) return ref.byCode.get(v[0])!.name;
+    const d = idx.districts.get(key)?.[0];
+    if (d) return ref.districtByCode.get(d)!.name;
+    const v = idx.villages.get(key)?.[0];
+    if (v) return ref.byCode.get(v)!.name;
     return key;
   }
 

@@ -9,7 +9,7 @@
  * an error and the previous file, never a truncated one. Its temp names carry the writer's pid,
  * so stale temp files from a killed writer are recognised and cleaned here, under the lock.
  */
-import { accessSync, constants, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { readInputFile } from '../input-file.js';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_RE, writeAtomic } from '../atomic-file.js';
@@ -173,7 +173,7 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
     release = await lockInventory(file);
     cleanStaleTemps(file);
     const text = readText(file);
-    const cur = parseInventoryDocument(text, file, jobs[0].ref);
+    const cur = parseInventoryDocument(text, file, jobs[0]!.ref); // the caller never runs an empty batch
     if (cur.issues.length) throw new InputError(cur.issues, { hint: `fix ${file} first (jfleet inventory check); nothing was written` });
     let state = cur.packages;
     const done: Array<{ job: Job; before: Package[]; after: Package[] }> = [];
@@ -208,7 +208,7 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
 function render(cur: ParsedInventory, text: string, after: Package[]): string | undefined {
   const before = cur.packages;
   const { added, changed } = diff(before, after);
-  const sameOrder = before.length === after.length && before.every((p, i) => p.id === after[i].id);
+  const sameOrder = before.length === after.length && before.every((p, i) => p.id === after[i]?.id);
   if (sameOrder && added.length === 0 && changed.length === 0) return undefined;
   const doc = text.trim() === '' || !isMap(cur.doc.contents) ? newDocument() : cur.doc;
   let seq = doc.get('packages', true) as YAMLSeq | undefined;

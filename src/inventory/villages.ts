@@ -41,15 +41,15 @@ export function parseVillagesCsv(text: string): VillageReference {
     if (i < 0) throw new Error(`villages reference: missing column ${n}`);
     return i;
   };
-  const [dc, d, vc, v, k, la, lo] = ['district_code', 'district', 'village_code', 'village', 'kind', 'lat', 'lon'].map(col);
+  const [dc, d, vc, v, k, la, lo] = [col('district_code'), col('district'), col('village_code'), col('village'), col('kind'), col('lat'), col('lon')];
   const villages: Village[] = lines.map((line) => {
     const f = line.split(',');
     return {
-      code: f[vc],
-      name: f[v],
+      code: f[vc] ?? '',
+      name: f[v] ?? '',
       kind: f[k] === 'kelurahan' ? 'kelurahan' : 'desa',
-      districtCode: f[dc],
-      district: f[d],
+      districtCode: f[dc] ?? '',
+      district: f[d] ?? '',
       lat: Number(f[la]),
       lon: Number(f[lo]),
     };

@@ -33,7 +33,7 @@ export function spreadVillages(n: number, codes?: string[]): Village[] {
   const ref = loadVillages();
   if (codes?.length) {
     return Array.from({ length: n }, (_, i) => {
-      const code = codes[i % codes.length];
+      const code = codes[i % codes.length] ?? '';
       const v = ref.byCode.get(code);
       if (!v) throw new Error(`unknown village code ${code}`);
       return v;
@@ -42,7 +42,9 @@ export function spreadVillages(n: number, codes?: string[]): Village[] {
   const districts = [...ref.districts].sort((a, b) => a.code.localeCompare(b.code));
   return Array.from({ length: n }, (_, i) => {
     const d = districts[i % districts.length];
-    return d.villages[Math.floor(i / districts.length) % d.villages.length];
+    const v = d?.villages[Math.floor(i / districts.length) % d.villages.length];
+    if (!v) throw new Error('the village reference has an empty district');
+    return v;
   });
 }
 
@@ -147,7 +149,7 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
   const ids = deviceIds(villages.map((v) => v.name));
   const devDirOf = (d: { id: string }) => join(dir, 'devices', d.id);
   const devices: LabDevice[] = villages.map((village, i) => {
-    const id = ids[i];
+    const id = ids[i] ?? `kiosk-${i + 1}`; // deviceIds gives one id per name
     const devDir = devDirOf({ id });
     const isPw = passwordOnly.has(i);
     const address = labAddress(slot, i);

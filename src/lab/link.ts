@@ -55,6 +55,7 @@ export async function startLink(listen: { host: string; port: number }, target: 
       while (queue.length) {
         if (stalled()) return;
         const head = queue[0];
+        if (!head) break;
         const wait = head.at - Date.now();
         if (wait > 0) {
           timer = setTimeout(() => {

@@ -111,7 +111,7 @@ export async function applySteps(
   if (!failed) {
     const wanted = notifiedHandlers(recipe, planned.filter((x) => changedIds.has(x.step.id)));
     for (const h of wanted) {
-      const hd = recipe.handlers[h];
+      const hd = recipe.handlers[h]!; // notifiedHandlers() returns keys of recipe.handlers
       try {
         log.line(`handler ${h}: ${hd.command}`);
         await runAction(t, { kind: 'exec', command: hd.command }, STEP_TIMEOUT_MS);

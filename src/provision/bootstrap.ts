@@ -3,7 +3,6 @@
  * password, and the one step that logs in with that password and installs the fleet key.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { UserError } from '../errors.js';
@@ -39,7 +38,7 @@ export async function installFleetKey(pwPool: Pool, keyFile: string, pkg: Packag
   if (!existsSync(pubFile)) {
     return { step: { ...step, status: 'failed', reason: 'no public key', error: `bootstrap: the fleet public key ${pubFile} is missing (run: jfleet keys init)` } };
   }
-  const pub = readFileSync(pubFile, 'utf8').trim().split('\n')[0];
+  const pub = readFileSync(pubFile, 'utf8').trim().split('\n')[0] ?? '';
   if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( [^\n]*)?$/.test(pub)) {
     return { step: { ...step, status: 'failed', reason: 'bad public key', error: `bootstrap: ${pubFile} is not an OpenSSH public key` } };
   }

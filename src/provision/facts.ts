@@ -80,12 +80,13 @@ export const fileFact: FactDef<{ path: string }, FileFact> = {
   parse: (raw) => {
     const l = lines(raw.out);
     const head = (l[0] ?? '').split(' ');
-    if (head[0] === 'absent') return { kind: 'absent' };
-    if (head[0] !== 'file') {
-      if (['link', 'directory', 'other'].includes(head[0])) return { kind: 'wrong', actual: kindWord(head[0]) };
+    const [word = ''] = head;
+    if (word === 'absent') return { kind: 'absent' };
+    const [, mode, owner, group, size] = head;
+    if (word !== 'file' || mode === undefined || owner === undefined || group === undefined || size === undefined) {
+      if (['link', 'directory', 'other'].includes(word)) return { kind: 'wrong', actual: kindWord(word) };
       throw new Error(`file fact: unexpected output ${JSON.stringify(raw.out.slice(0, 80))}`);
     }
-    const [, mode, owner, group, size] = head;
     const second = l[1] ?? '';
     if (second.startsWith('c ')) {
       const bytes = Buffer.from(second.slice(2), 'base64');
@@ -105,9 +106,10 @@ export const directoryFact: FactDef<{ path: string }, DirectoryFact> = {
   },
   parse: (raw) => {
     const head = (lines(raw.out)[0] ?? '').split(' ');
-    if (head[0] === 'absent') return { kind: 'absent' };
-    if (head[0] === 'directory') return { kind: 'directory', mode: head[1].padStart(4, '0'), owner: head[2], group: head[3] };
-    if (head[0] === 'link' || head[0] === 'file') return { kind: 'wrong', actual: kindWord(head[0]) };
+    const [word = '', mode, owner, group] = head;
+    if (word === 'absent') return { kind: 'absent' };
+    if (word === 'directory' && mode !== undefined && owner !== undefined && group !== undefined) return { kind: 'directory', mode: mode.padStart(4, '0'), owner, group };
+    if (word === 'link' || word === 'file') return { kind: 'wrong', actual: kindWord(word) };
     throw new Error(`directory fact: unexpected output ${JSON.stringify(raw.out.slice(0, 80))}`);
   },
 };
@@ -153,15 +155,17 @@ export const userFact: FactDef<{ name: string }, UserFact> = {
     const l = lines(raw.out);
     if (l[0] === 'absent') return { kind: 'absent' };
     const f = (l[0] ?? '').split(':');
-    if (f.length < 7 || f[0] !== name) throw new Error(`user fact: unexpected passwd line for ${name}`);
+    // name:password:uid:gid:gecos:home:shell; the length check makes the defaults unreachable
+    const [login, , uid = '', gid = '', , home = '', shell = ''] = f;
+    if (f.length < 7 || login !== name) throw new Error(`user fact: unexpected passwd line for ${name}`);
     const pw = l[1] ?? '';
     const groups = (l[2] ?? '').split(' ').filter((g) => g !== '');
     return {
       kind: 'user',
-      uid: Number(f[2]),
-      gid: Number(f[3]),
-      home: f[5],
-      shell: f[6],
+      uid: Number(uid),
+      gid: Number(gid),
+      home,
+      shell,
       locked: pw === '!' || pw === '*',
       groups,
     };
@@ -176,8 +180,8 @@ export const debPackagesFact: FactDef<{ names: string[] }, DebPackagesFact> = {
     const res: DebPackagesFact = {};
     for (const n of names) res[n] = { installed: false, status: '', version: '' };
     for (const line of lines(raw.out)) {
-      const [pkg, status = '', version = ''] = line.split('\t');
-      const name = pkg.split(':')[0];
+      const [pkg = '', status = '', version = ''] = line.split('\t');
+      const [name = ''] = pkg.split(':');
       const st = status.trim();
       if (name in res) res[name] = { installed: st.startsWith('ii'), status: st, version };
     }

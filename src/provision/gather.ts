@@ -47,7 +47,9 @@ export function parseGatherOutput(stdout: string, reqs: FactRequest[], nonce: st
       return;
     }
     try {
-      values.set(r.key, { value: FACTS[r.fact].parse(rf, r.args) });
+      const def = FACTS[r.fact];
+      if (!def) throw new Error(`unknown fact ${r.fact}`);
+      values.set(r.key, { value: def.parse(rf, r.args) });
     } catch (e) {
       values.set(r.key, { error: e instanceof Error ? e : new Error(String(e)) });
     }

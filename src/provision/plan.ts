@@ -1,7 +1,7 @@
 /**
  * Planning a whole device: which facts to gather, and each step's plan from them. Pure.
  */
-import { STEP_KINDS } from './steps/index.js';
+import { stepKind } from './steps/index.js';
 import { uniqueRequests } from './gather.js';
 import type { ResolvedRecipe, ResolvedStep } from './recipe.js';
 import type { FactRequest, FactSource, RunFacts, StepPlan } from './types.js';
@@ -13,7 +13,7 @@ export interface PlannedStep {
 
 export function recipeFacts(recipe: ResolvedRecipe): FactRequest[] {
   const all: FactRequest[] = [];
-  for (const s of recipe.steps) all.push(...STEP_KINDS[s.kind].facts(s.desired));
+  for (const s of recipe.steps) all.push(...stepKind(s.kind).facts(s.desired));
   return uniqueRequests(all);
 }
 
@@ -24,7 +24,7 @@ export function planDevice(recipe: ResolvedRecipe, facts: FactSource, run: RunFa
     }
     let plan: StepPlan;
     try {
-      plan = STEP_KINDS[step.kind].plan(step.desired, { facts, run });
+      plan = stepKind(step.kind).plan(step.desired, { facts, run });
     } catch (e) {
       plan = { status: 'fail', reason: e instanceof Error ? e.message : String(e), actions: [], diffs: [] };
     }

@@ -21,7 +21,7 @@ async function yamlFile(file: string): Promise<unknown> {
   try {
     return parseYaml(await readFile(file, 'utf8'), { maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
-    throw new InputError([{ file, message: e instanceof Error ? e.message.split('\n')[0] : String(e) }]);
+    throw new InputError([{ file, message: e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e) }]);
   }
 }
 

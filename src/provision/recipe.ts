@@ -31,12 +31,14 @@ export const stepSchema = z
   })
   .strict();
 
+const RULE_NAMES = ['hostlabel', 'zone', 'username', 'hostport', 'url', 'hhmm', 'duration', 'version'] as const;
+
 export const recipeSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]*$/),
     version: z.string().regex(/^\d+\.\d+\.\d+$/),
     vars: varsSchema.default({}),
-    rules: z.record(z.string(), z.enum(['hostlabel', 'zone', 'username', 'hostport', 'url', 'hhmm', 'duration', 'version'])).default({}),
+    rules: z.record(z.string(), z.enum(RULE_NAMES)).default({}),
     packages: z.array(z.string()).default([]),
     debs: z.array(z.object({ name: z.string(), version: z.string(), file: z.string() }).strict()).default([]),
     handlers: z.record(z.string(), z.object({ title: z.string(), command: z.string() }).strict()).default({}),
@@ -76,7 +78,7 @@ export interface ResolvedRecipe {
 
 export class RecipeError extends Error {}
 
-const RULES: Record<string, { re: RegExp; says: string }> = {
+const RULES: Record<(typeof RULE_NAMES)[number], { re: RegExp; says: string }> = {
   hostlabel: { re: /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, says: 'one DNS label (a-z, 0-9, "-")' },
   zone: { re: /^[A-Za-z0-9_+-]+(?:\/[A-Za-z0-9_+-]+)*$/, says: 'a time zone name like Asia/Jakarta' },
   username: { re: /^[a-z_][a-z0-9_-]{0,31}$/, says: 'a POSIX user name' },
@@ -120,8 +122,10 @@ export function layersFor(recipe: Recipe, pkg: Package, districtCode: string, op
     if (!p) throw new RecipeError(`recipe ${recipe.data.name} has no profile "${opts.profile}" (have: ${Object.keys(recipe.profiles).join(', ') || 'none'})`);
     layers.push(p);
   }
-  if (recipe.districts[districtCode]) layers.push(recipe.districts[districtCode]);
-  if (recipe.villages[pkg.village]) layers.push(recipe.villages[pkg.village]);
+  const district = recipe.districts[districtCode];
+  if (district) layers.push(district);
+  const village = recipe.villages[pkg.village];
+  if (village) layers.push(village);
   return layers;
 }
 

@@ -202,7 +202,12 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
       if (status === 'failed') failed = true;
       res.push({ id: step.id, title: step.title, status, reason: plan.reason, diffs: plan.diffs, commands: plan.actions.map(showAction), ...(status === 'failed' ? { error: plan.reason } : {}) });
     }
-    if (!failed) for (const h of d.handlers) res.push({ id: `handler:${h}`, title: d.recipe!.handlers[h].title, status: 'changed', reason: d.recipe!.handlers[h].title, diffs: [], commands: [d.recipe!.handlers[h].command] });
+    if (!failed) {
+      for (const h of d.handlers) {
+        const hd = d.recipe!.handlers[h]!; // d.handlers comes from notifiedHandlers(): keys of recipe.handlers
+        res.push({ id: `handler:${h}`, title: hd.title, status: 'changed', reason: hd.title, diffs: [], commands: [hd.command] });
+      }
+    }
     return res;
   };
 
@@ -228,15 +233,15 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
             changes: r.ok ? r.value.planned.filter((x) => x.plan.status === 'change').length : 0,
           }),
       });
-      devices = plans.map((r, i) =>
+      devices = plans.map((r) =>
         r.ok
           ? r.value
           : {
-              pkg: sel.packages[i],
+              pkg: r.item,
               planned: [],
               handlers: [],
-              log: new DeviceLog(join(logDir, `${sel.packages[i].id}.log`)),
-              recap: { id: sel.packages[i].id, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, error: failureMessage(ctx, r.error), steps: [], durationMs: 0 },
+              log: new DeviceLog(join(logDir, `${r.item.id}.log`)),
+              recap: { id: r.item.id, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, error: failureMessage(ctx, r.error), steps: [], durationMs: 0 },
             },
       );
       planned = devices.map((d) => countSteps({ ...d.recap, steps: planResults(d) }));
@@ -268,8 +273,8 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
           onSettled: (r) => emit({ event: 'device-end', stage: 'apply', device: r.item.pkg.id, failed: !r.ok || r.value.failed > 0, changes: r.ok ? r.value.changed : 0 }),
         },
       );
-      const recaps = applied.map((r, i) =>
-        r.ok ? r.value : { ...devices[i].recap, failed: 1, error: ctx.signal.aborted ? 'cancelled before this device was changed' : `internal: ${message(r.error)}` },
+      const recaps = applied.map((r) =>
+        r.ok ? r.value : { ...r.item.recap, failed: 1, error: ctx.signal.aborted ? 'cancelled before this device was changed' : `internal: ${message(r.error)}` },
       );
       emit({ event: 'stage-end', stage: 'apply', devices: recaps });
       return recaps;

@@ -12,8 +12,8 @@ export function uuidv7(nowMs: number = Date.now(), random: Uint8Array = randomBy
     t = Math.floor(t / 256);
   }
   b.set(random.subarray(0, 10), 6);
-  b[6] = 0x70 | (b[6] & 0x0f); // version 7
-  b[8] = 0x80 | (b[8] & 0x3f); // variant 10
+  b[6] = 0x70 | (b[6]! & 0x0f); // version 7 (b has 16 bytes)
+  b[8] = 0x80 | (b[8]! & 0x3f); // variant 10
   const h = Buffer.from(b).toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

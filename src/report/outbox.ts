@@ -110,7 +110,8 @@ export function resolveOutboxIds(db: Db, ids: string[]): { found: OutboxEntry[];
   const missing: string[] = [];
   for (const id of ids) {
     const m = all.filter((e) => e.reportId === id || e.reportId.startsWith(id) || String(e.seq) === id);
-    if (m.length === 1) found.push(m[0]);
+    const [one, ...more] = m;
+    if (one && more.length === 0) found.push(one);
     else missing.push(id);
   }
   return { found, missing };

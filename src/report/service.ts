@@ -156,7 +156,8 @@ export function outboxRetry(db: Db, sel: { ids?: string[]; all?: boolean }): num
   if (sel.all) return retryOutbox(db);
   const found = resolveOrThrow(db, sel.ids!);
   const delivered = found.filter((e) => e.status === 'delivered');
-  if (delivered.length) throw new UserError(`report ${delivered[0].reportId} was already delivered`);
+  const [done] = delivered;
+  if (done) throw new UserError(`report ${done.reportId} was already delivered`);
   return retryOutbox(db, found.map((e) => e.reportId));
 }
 

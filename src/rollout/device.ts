@@ -297,7 +297,7 @@ export async function gate(t: Transport, l: KioskLayout, version: string, o: Gat
     // The kiosk is up and serving the release, and only the release's own check keeps failing:
     // a verdict, not a slow start. Three in a row is enough; no need to wait out the window.
     const restarted = !o.pidsBefore || poll.pids !== o.pidsBefore;
-    checkOnly = restarted && poll.problems.length === 1 && poll.problems[0].startsWith('release check failed') ? checkOnly + 1 : 0;
+    checkOnly = restarted && poll.problems.length === 1 && poll.problems[0]?.startsWith('release check failed') ? checkOnly + 1 : 0;
     last = poll;
     if (checkOnly >= 3) break;
     if (Date.now() + o.settleMs > deadline || o.signal?.aborted) break;

@@ -82,7 +82,7 @@ export function isValidVersion(v: string): boolean {
 /** The manifest as written into the bundle: keys sorted, so the same content gives the same bytes. */
 export function renderManifest(m: Manifest): string {
   const files: Record<string, string> = {};
-  for (const k of Object.keys(m.files).sort()) files[k] = m.files[k];
+  for (const k of Object.keys(m.files).sort()) files[k] = m.files[k]!; // k is one of m.files' own keys
   return JSON.stringify({ version: m.version, files }, null, 2) + '\n';
 }
 

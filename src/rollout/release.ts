@@ -100,7 +100,7 @@ async function unpackArchive(file: string, into: string, label: string): Promise
   const kind = /\.tar$/.test(file) ? '.tar archive' : '.tar.gz';
   const invalid = (e: unknown): unknown => {
     if (e instanceof UserError || storageFailure(e)) return e;
-    const msg = showName(String((e as Error)?.message ?? e).split('\n')[0]);
+    const msg = showName(String((e as Error)?.message ?? e).split('\n')[0] ?? '');
     return new UserError(`release bundle ${label} is not a valid ${kind}: ${msg}`, { cause: e });
   };
   const heads: { path: string; type: string; linkpath?: string; mode?: number }[] = [];
@@ -368,7 +368,7 @@ function readStored(root: string, version: string): StoredRelease | { damaged: s
     }
     const r = schema.safeParse(parsed);
     if (r.success) return r.data;
-    const i = r.error.issues[0];
+    const i = r.error.issues[0]!; // a failed parse has at least one issue
     return `${name}: ${i.path.map(String).join('.')}: ${i.message}`;
   };
   const info = read('release.json', releaseInfoSchema);

@@ -46,8 +46,8 @@ export function parseWaves(spec: string): WaveTarget[] {
       hint: `e.g. --waves ${DEFAULT_WAVES}`,
     });
   });
-  const last = targets[targets.length - 1];
-  if (last.kind === 'percent' && last.pct !== 100) {
+  const last = targets.at(-1);
+  if (last?.kind === 'percent' && last.pct !== 100) {
     throw new UserError(`--waves "${spec}" ends at ${last.pct}%: the last wave must be 100% so every selected device is updated`);
   }
   return targets;
@@ -75,7 +75,10 @@ export function orderDevices<T extends PlannableDevice>(devices: T[]): T[] {
   const groups = [...districts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, l]) => l.sort(byId));
   const out: T[] = [...canaries];
   for (let i = 0; groups.some((g) => i < g.length); i++) {
-    for (const g of groups) if (i < g.length) out.push(g[i]);
+    for (const g of groups) {
+      const d = g[i];
+      if (d !== undefined) out.push(d);
+    }
   }
   return out;
 }
@@ -88,7 +91,8 @@ export function planWaves<T extends PlannableDevice>(devices: T[], targets: Wave
   const ordered = orderDevices(devices);
   const total = ordered.length;
   if (total === 0) return [];
-  const lastTarget = targetCount(targets[targets.length - 1], total);
+  const end = targets.at(-1);
+  const lastTarget = end ? targetCount(end, total) : 0;
   if (lastTarget < total) {
     throw new UserError(`the waves cover ${lastTarget} of ${total} selected devices: end them with 100%`);
   }

@@ -41,7 +41,7 @@ function shQuote(v: string): string {
 export function cronToOnCalendar(expr: string): string {
   const f = expr.trim().split(/\s+/);
   if (f.length !== 5) throw new UserError(`cannot turn "${expr}" into a systemd OnCalendar; pass --on-calendar`, { hint: 'e.g. --on-calendar "*:0/15" (see man systemd.time)' });
-  const [min, hour, dom, mon, dow] = f;
+  const [min = '', hour = '', dom, mon, dow] = f; // five fields, checked above
   const num = (s: string) => /^\d{1,2}$/.test(s);
   const step = (s: string) => /^\*\/\d{1,2}$/.test(s);
   const part = (s: string) => (s === '*' ? '*' : num(s) ? s.padStart(2, '0') : step(s) ? `00/${s.slice(2)}` : null);

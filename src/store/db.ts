@@ -6,7 +6,7 @@
  * (the runner's is src/state-db.ts; the central server's is its own).
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StorageError, storageReason } from '../errors.js';
 

@@ -130,15 +130,16 @@ interface Use {
 export function expandCommand(args: string[], pkg: PlaceholderPackage): { command: string; issues: InputIssue[] } {
   const uses: Use[] = [];
   const use = (m: RegExpExecArray | string[]): Use => {
-    const key = m[1];
-    const value = key.startsWith('var.') ? (pkg.vars?.[m[2]] ?? '') : String((pkg as unknown as Record<string, unknown>)[key] ?? '');
-    const u: Use = { field: key.startsWith('var.') ? `vars.${m[2]}` : key, label: m[0], value, spliced: false };
+    // PH: group 1 always takes part, group 2 whenever the key is var.NAME
+    const [label = '', key = '', varName = ''] = m;
+    const value = key.startsWith('var.') ? (pkg.vars?.[varName] ?? '') : String((pkg as unknown as Record<string, unknown>)[key] ?? '');
+    const u: Use = { field: key.startsWith('var.') ? `vars.${varName}` : key, label, value, spliced: false };
     uses.push(u);
     return u;
   };
   let command: string;
   if (args.length === 1) {
-    command = expandLine(args[0], use);
+    command = expandLine(args[0]!, use); // length checked
   } else {
     // an argv: values replaced raw, then every argument quoted as a whole
     command = args
@@ -209,7 +210,7 @@ function expandLine(line: string, use: (m: RegExpExecArray) => Use): string {
     return pos;
   };
   for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
+    const ch = line.charAt(i);
     if (ch === '{') {
       const m = placeholderAt(i);
       if (m) {
@@ -277,7 +278,7 @@ function heredocDelimiter(line: string, from: number): { delim: string | null; s
   if (strip) j++;
   while (line[j] === ' ' || line[j] === '\t') j++;
   let delim = '';
-  while (j < line.length && !BOUNDARY.test(line[j])) {
+  while (j < line.length && !BOUNDARY.test(line.charAt(j))) {
     const c = line[j];
     if (c === "'" || c === '"') {
       const close = line.indexOf(c, j + 1);

@@ -35,7 +35,7 @@ export function expandTilde(p: string, home: string | undefined): string {
 export function parseHostSpec(spec: string): { user?: string; host: string; port?: number } {
   const m = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(spec.trim());
   if (!m) throw new Error(`bad host "${spec}"`);
-  return { user: m[1], host: m[2], port: m[3] ? Number(m[3]) : undefined };
+  return { user: m[1], host: m[2]!, port: m[3] ? Number(m[3]) : undefined }; // group 2 is not optional
 }
 
 /** The target's fields, with ~/.ssh/config filling what they leave open. */

@@ -32,7 +32,7 @@ describe('report clocks', () => {
     const future = sampleReport({ n: 2, states: ['ok'], at: new Date('2099-01-01T00:00:00Z') });
     const res = await c.post(future);
     expect(res.status).toBe(422);
-    const body = await res.json();
+    const body = (await res.json()) as { error: string; message: string };
     expect(body.error).toBe('created_in_future');
     expect(body.message).toContain('ahead of the server');
     expect(c.srv.storedReportIds()).not.toContain(future.reportId);

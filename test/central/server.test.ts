@@ -47,9 +47,9 @@ describe('central server', () => {
     expect(wrong.status).toBe(401);
     const invalid = await post(JSON.stringify({ ...r, reportId: 'x', fleet: { ...r.fleet, packages: [{ ...r.fleet.packages[0], state: 'down' }] } }));
     expect(invalid.status).toBe(400);
-    const body = await invalid.json();
+    const body = (await invalid.json()) as { error: string; issues: Array<{ path: string }> };
     expect(body.error).toBe('invalid_report');
-    expect(body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['reportId', 'fleet.packages.0.state']));
+    expect(body.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['reportId', 'fleet.packages.0.state']));
     expect((await post('{nope')).status).toBe(400);
     expect((await post(JSON.stringify(r), { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await post(JSON.stringify(r), { 'content-encoding': 'br' })).status).toBe(415);

@@ -92,7 +92,7 @@ describe('central dashboard', () => {
     const critical = latest.fleet.packages.filter((p) => p.state === 'critical');
     expect(await visibleRows(page).count()).toBe(critical.length);
     expect(await page.locator('#shown').textContent()).toBe(String(critical.length));
-    const states = await visibleRows(page).evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.state));
+    const states = await visibleRows(page).evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string | undefined> }).dataset.state));
     expect(new Set(states)).toEqual(new Set(['critical']));
     expect(await page.locator('#map circle[data-village]:not(.dim)').count()).toBe(critical.length);
     // the filter is kept in the address: a reload (the page refreshes every minute) keeps the view
@@ -119,8 +119,8 @@ describe('central dashboard', () => {
   });
 
   it("a package's history link answers its state changes across reports", async () => {
-    const h = await (await fetch(`${srv.url}/v1/devices/kiosk-002/history`)).json();
+    const h = (await (await fetch(`${srv.url}/v1/devices/kiosk-002/history`)).json()) as { current: { state: string }; entries: Array<{ state: string }> };
     expect(h.current.state).toBe('warn');
-    expect(h.entries.map((e: { state: string }) => e.state)).toEqual(['ok', 'warn']);
+    expect(h.entries.map((e) => e.state)).toEqual(['ok', 'warn']);
   });
 });

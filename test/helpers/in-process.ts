@@ -50,6 +50,10 @@ export async function runInProcess(
     debug: false,
     interactive: false,
     signal: opts.signal ?? new AbortController().signal,
+    // main() installs the config reader before a command runs, as for defaultContext()
+    config: () => {
+      throw new Error('ctx.config() was called before main() installed the config reader');
+    },
   };
   const exitCode = await main(argv, ctx);
   // let the PassThroughs deliver what was written

@@ -175,7 +175,7 @@ describe('jfleet central serve (CLI)', () => {
 
     const r = await jfleet(['report', '--json'], { home: tempHome(), env: apiEnv(url) });
     expect(r.exitCode).toBe(0);
-    const fleet = await (await fetch(`${url}/v1/fleet`)).json();
+    const fleet = (await (await fetch(`${url}/v1/fleet`)).json()) as { reports: number };
     expect(fleet.reports).toBe(1);
 
     child.kill('SIGTERM');

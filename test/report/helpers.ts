@@ -25,7 +25,7 @@ export function runnerDb(dir = tempDir()): Db {
 /** n devices in distinct villages, states cycling through `states`. */
 export function devices(n: number, states: HealthState[] = ['ok'], at = '2026-11-28T10:00:00.000Z'): DeviceStatus[] {
   const ref = loadVillages();
-  return Array.from({ length: n }, (_, i) => {
+  return Array.from({ length: n }, (_, i): DeviceStatus => {
     const v = ref.villages[(i * 7) % ref.villages.length];
     const state = states[i % states.length];
     return {

@@ -6,17 +6,18 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../src/report/client.js';
 import { deliverOutbox, enqueueReport, listOutbox, readOutboxBody, retryOutbox } from '../../src/report/outbox.js';
-import { startCentral, type CentralServer } from '../../src/central/server.js';
+import { startCentral } from '../../src/central/server.js';
 import type { Db } from '../../src/store/db.js';
 import { central, runnerDb, sampleReport, tempDir, TOKEN } from './helpers.js';
 
 const fast = { baseMs: 40, capMs: 400, maxRetryAfterMs: 5_000 };
-const cleanup: Array<() => Promise<void> | void> = [];
+// what close() returns is awaited and dropped: a Db's close() returns the Database itself
+const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-function track<T extends { close(): Promise<void> | void }>(x: T): T {
+function track<T extends { close(): unknown }>(x: T): T {
   cleanup.push(() => x.close());
   return x;
 }
@@ -32,11 +33,11 @@ function queue(db: Db, n: number, start = Date.parse('2026-11-28T10:00:00Z')): s
 describe('outbox delivery', () => {
   it('central stopped across three reports: all arrive once it is back, in order, none twice', async () => {
     const db = track(runnerDb());
-    let srv: CentralServer & { dir: string } = await central();
-    const port = srv.port;
-    const dir = srv.dir;
-    await srv.close();
-    const client = track(createApiClient({ url: srv.url, token: TOKEN, timeoutMs: 2_000 }));
+    const stopped = await central();
+    const port = stopped.port;
+    const dir = stopped.dir;
+    await stopped.close();
+    const client = track(createApiClient({ url: stopped.url, token: TOKEN, timeoutMs: 2_000 }));
 
     const ids: string[] = [];
     for (let sweep = 0; sweep < 3; sweep++) {
@@ -49,7 +50,7 @@ describe('outbox delivery', () => {
       expect(listOutbox(db).map((e) => e.attempts)).toEqual([sweep + 1, ...Array(sweep).fill(0)]);
     }
 
-    srv = track(await startCentral({ port, dbFile: join(dir, 'central.db'), token: TOKEN }));
+    const srv = track(await startCentral({ port, dbFile: join(dir, 'central.db'), token: TOKEN }));
     const s = await deliverOutbox(db, client, { backoff: fast, waitMs: 5_000 });
     expect(s.delivered).toEqual(ids);
     expect(s.pending).toBe(0);

@@ -51,7 +51,9 @@ describe('reports from real sweeps', () => {
     const ctx = makeCtx(home, { ...lab.env, JFLEET_API_URL: `http://127.0.0.1:${port}`, JFLEET_API_TOKEN: TOKEN, JFLEET_API_TIMEOUT_MS: '3000' });
     const ids: string[] = [];
     const stateDb = openStateDb(home);
-    onTestFinished(() => stateDb.close());
+    onTestFinished(() => {
+      stateDb.close();
+    });
     for (let sweep = 0; sweep < 3; sweep++) {
       if (sweep === 1) await lab.powerOff(lab.devices[0].id);
       const s = await runSweep(ctx, { inventory: lab.inventoryDir, forks: N, db: stateDb });
@@ -82,10 +84,10 @@ describe('reports from real sweeps', () => {
       expect(listOutbox(db, { all: true }).map((e) => e.status)).toEqual(['delivered', 'delivered', 'delivered']);
 
       // the central fleet is what health knows now
-      const fleet = await (await fetch(`${srv.url}/v1/fleet`)).json();
+      const fleet = (await (await fetch(`${srv.url}/v1/fleet`)).json()) as { packages: Array<{ id: string; state: string }> };
       const health = readFleetStatus(db);
-      expect(fleet.packages.map((p: { id: string; state: string }) => [p.id, p.state]).sort()).toEqual(health.map((d) => [d.id, d.state]).sort());
-      expect(fleet.packages.find((p: { id: string }) => p.id === lab.devices[0].id).state).toBe('unreachable');
+      expect(fleet.packages.map((p) => [p.id, p.state]).sort()).toEqual(health.map((d) => [d.id, d.state]).sort());
+      expect(fleet.packages.find((p) => p.id === lab.devices[0].id)?.state).toBe('unreachable');
     } finally {
       db.close();
     }

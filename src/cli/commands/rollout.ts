@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import type { Context } from '../../context.js';
-import { ExitStatus } from '../../errors.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
 
 const EXIT_CODES = `

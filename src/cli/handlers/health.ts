@@ -99,7 +99,8 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   if (!pkg) return unknown(`no package "${id}" in the inventory`);
   const { loadHealthSettings } = await import('../../health/settings.js');
   const settings = loadHealthSettings(sel.dir);
-  if (settings.issues.length) return unknown(`health.yaml: ${settings.issues[0].field ?? ''} ${settings.issues[0].message}`);
+  const [issue] = settings.issues;
+  if (issue) return unknown(`health.yaml: ${issue.field ?? ''} ${issue.message}`);
   const { openPool, targetsFor, thresholdResolver } = await import('../../health/sweep.js');
   const { probeDevice, unreachableProbe } = await import('../../health/probe.js');
   const s = settings.value;

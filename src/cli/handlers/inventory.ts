@@ -80,8 +80,8 @@ export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
   readFileSync(res.file, 'utf8')
     .split('\n')
     .forEach((l, i) => {
-      const m = /^\s*-?\s*id:\s*["']?([a-z0-9-]+)/.exec(l);
-      if (m && !lines.has(m[1])) lines.set(m[1], i + 1);
+      const id = /^\s*-?\s*id:\s*["']?([a-z0-9-]+)/.exec(l)?.[1];
+      if (id !== undefined && !lines.has(id)) lines.set(id, i + 1);
     });
   const issues = lintInventory(res.packages, res.issues, res.file, (id) => lines.get(id));
   const errors = issues.filter((i) => i.severity === 'error');

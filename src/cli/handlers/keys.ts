@@ -3,7 +3,6 @@
  * with, and re-pinning a device's host key after a technician confirmed it.
  */
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeAtomicSet, writeFailure } from '../../atomic-file.js';
 import type { Context } from '../../context.js';
 import { homePaths } from '../../context.js';

@@ -49,8 +49,9 @@ export async function labUpCommand(ctx: Context, opts: { devices: number; passwo
     printJson(ctx, info);
     return;
   }
-  const first = lab.devices[0];
-  const last = lab.devices[lab.devices.length - 1];
+  // startLab brings up opts.devices (at least one) devices or throws
+  const first = lab.devices[0]!;
+  const last = lab.devices.at(-1)!;
   const districts = new Set(lab.devices.map((d) => d.village.district)).size;
   ctx.stdout.write(
     [

@@ -95,7 +95,8 @@ function report(ctx: Context, r: RegisterResult, opts: RegisterOptions) {
     const v = ref.byCode.get(p.village);
     ctx.stdout.write(`registered ${p.id}: ${v?.name ?? p.village}, ${v?.district ?? ''} (${p.village}) at ${p.address}:${p.port}\n`);
   }
-  if (!opts.from && unchanged.length) ctx.stdout.write(`already registered as ${unchanged[0].existingId}; nothing changed\n`);
+  const [firstUnchanged] = unchanged;
+  if (!opts.from && firstUnchanged) ctx.stdout.write(`already registered as ${firstUnchanged.existingId}; nothing changed\n`);
   if (opts.from) {
     ctx.stdout.write(`${r.update.file}: ${added.length} added, ${unchanged.length} already registered, ${r.rejected.length} rejected\n`);
   }
@@ -113,7 +114,8 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   const flagsGiven = ['village', 'address', 'id', 'serial', 'mac', 'model', 'tag', 'jump', 'custodianName', 'custodianPhone', 'port', 'user'].filter(
     (k) => (opts as Record<string, unknown>)[k] !== undefined,
   );
-  if (flagsGiven.length) throw new UserError(`--from imports a file; do not combine it with --${flagsGiven[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+  const [flag] = flagsGiven;
+  if (flag !== undefined) throw new UserError(`--from imports a file; do not combine it with --${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
   const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
   // The rejected rows are written after the inventory: make sure they can be, and that they do
   // not land on the inventory, the CSV itself or jfleet's state, before anything is read or

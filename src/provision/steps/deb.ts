@@ -27,7 +27,7 @@ export const debStep: StepKind<DebDesired> = guarded({
   plan: (d, { facts }) => {
     if (!d.debs.length) return ok('no .deb files listed');
     const have = facts.get<DebPackagesFact>(req(debPackagesFact, { names: d.debs.map((x) => x.name) }));
-    const todo = d.debs.filter((x) => !(have[x.name]?.installed && have[x.name].version === x.version));
+    const todo = d.debs.filter((x) => !(have[x.name]?.installed && have[x.name]?.version === x.version));
     if (!todo.length) return ok(`${d.debs.length} .deb packages at their versions`);
     const actions: Action[] = [];
     for (const x of todo) {
@@ -47,7 +47,10 @@ export const debStep: StepKind<DebDesired> = guarded({
     return changed(
       todo.map((x) => `install ${x.name} ${x.version} from ${x.file}`),
       actions,
-      todo.map((x) => ({ label: `package ${x.name}`, before: have[x.name]?.installed ? have[x.name].version : '(absent)', after: x.version })),
+      todo.map((x) => {
+        const h = have[x.name];
+        return { label: `package ${x.name}`, before: h?.installed ? h.version : '(absent)', after: x.version };
+      }),
     );
   },
 });

@@ -21,5 +21,12 @@ export const STEP_KINDS: Record<string, StepKind<any>> = Object.fromEntries(
   [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep].map((k) => [k.kind, k]),
 );
 
+/** The step kind named `kind`; the recipe schema admits only these names. */
+export function stepKind(kind: string): StepKind<any> {
+  const k = STEP_KINDS[kind];
+  if (!k) throw new Error(`unknown step kind ${kind}`);
+  return k;
+}
+
 export { sha256, unifiedDiff } from './common.js';
 export type { StepContext } from '../types.js';

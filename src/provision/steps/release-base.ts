@@ -13,7 +13,7 @@ export interface ReleaseBaseDesired {
 
 export function releaseManifest(version: string, files: Record<string, string>): string {
   const sums: Record<string, string> = {};
-  for (const k of Object.keys(files).sort()) sums[k] = sha256(files[k]);
+  for (const k of Object.keys(files).sort()) sums[k] = sha256(files[k]!); // k is one of files' own keys
   return JSON.stringify({ version, files: sums }, null, 2) + '\n';
 }
 

@@ -34,9 +34,10 @@ export function sshdEffective(content: string): Record<string, string> {
     if (l === '' || l.startsWith('#')) continue;
     const m = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(l);
     if (!m) continue;
-    const k = m[1].toLowerCase();
+    // both groups take part in every match
+    const k = m[1]!.toLowerCase();
     if (k === 'match') break;
-    if (!(k in out)) out[k] = m[2];
+    if (!(k in out)) out[k] = m[2]!;
   }
   return out;
 }
