@@ -64,7 +64,9 @@ try {
     const cw = median(c.map((x) => x.wallMs));
     const bc = median(b.map((x) => x.cpuMs));
     const cc = median(c.map((x) => x.cpuMs));
-    console.log(`  ${cname.padEnd(16)} base ${bw.toFixed(0).padStart(6)} ms (${bc.toFixed(0)} ms CPU)  current ${cw.toFixed(0).padStart(6)} ms (${cc.toFixed(0)} ms CPU)  current/base ${(cw / bw).toFixed(2)} wall, ${(cc / bc).toFixed(2)} CPU`);
+    console.log(
+      `  ${cname.padEnd(16)} base ${bw.toFixed(0).padStart(6)} ms (${bc.toFixed(0)} ms CPU)  current ${cw.toFixed(0).padStart(6)} ms (${cc.toFixed(0)} ms CPU)  current/base ${(cw / bw).toFixed(2)} wall, ${(cc / bc).toFixed(2)} CPU`,
+    );
   }
 } finally {
   await run('node', [builds[1][1], 'lab', 'down', lab.id], { ...baseEnv, JFLEET_HOME: labHome });

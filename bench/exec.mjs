@@ -33,7 +33,11 @@ const median = (xs) => {
 };
 
 console.log(`bench/exec: ${DEVICES} lab devices, forks ${FORKS}, ${ROUNDS} rounds, command: ${CMD}`);
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 const t0 = Date.now();
 const lab = await startLab({ devices: DEVICES });
 console.log(`lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -42,7 +46,16 @@ try {
   const baseEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work };
   // ansible inventory
   const inv = join(work, 'hosts.ini');
-  writeFileSync(inv, '[lab]\n' + lab.devices.map((d) => `${d.id} ansible_host=${d.address} ansible_user=root ansible_ssh_private_key_file=${lab.keyFile} ansible_python_interpreter=/usr/bin/python3`).join('\n') + '\n');
+  writeFileSync(
+    inv,
+    '[lab]\n' +
+      lab.devices
+        .map(
+          (d) => `${d.id} ansible_host=${d.address} ansible_user=root ansible_ssh_private_key_file=${lab.keyFile} ansible_python_interpreter=/usr/bin/python3`,
+        )
+        .join('\n') +
+      '\n',
+  );
   const addrs = join(work, 'addrs');
   writeFileSync(addrs, lab.devices.map((d) => d.address).join('\n') + '\n');
   const sshOpts = `-i ${lab.keyFile} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
@@ -82,7 +95,9 @@ try {
         console.log(`  round ${round} ${name}: only ${r.ok}/${DEVICES} ok (exit ${r.code}) ${r.err.slice(0, 300)}`);
       }
       samples[name].push(r);
-      console.log(`  round ${round} ${name.padEnd(10)} wall ${(r.wallMs / 1000).toFixed(2)} s, client CPU ${(r.cpuMs / 1000).toFixed(2)} s (${(r.cpuMs / DEVICES).toFixed(1)} ms/device), ok ${r.ok}/${DEVICES}`);
+      console.log(
+        `  round ${round} ${name.padEnd(10)} wall ${(r.wallMs / 1000).toFixed(2)} s, client CPU ${(r.cpuMs / 1000).toFixed(2)} s (${(r.cpuMs / DEVICES).toFixed(1)} ms/device), ok ${r.ok}/${DEVICES}`,
+      );
     }
   }
   const sum = Object.fromEntries(
@@ -91,12 +106,19 @@ try {
   console.log(`\nmedian of ${ROUNDS}:`);
   console.log('tool        wall (s)   client CPU (s)   CPU/device (ms)');
   for (const [k, v] of Object.entries(sum)) {
-    console.log(`${k.padEnd(10)} ${(v.wallMs / 1000).toFixed(2).padStart(8)}   ${(v.cpuMs / 1000).toFixed(2).padStart(14)}   ${(v.cpuMs / DEVICES).toFixed(1).padStart(15)}`);
+    console.log(
+      `${k.padEnd(10)} ${(v.wallMs / 1000).toFixed(2).padStart(8)}   ${(v.cpuMs / 1000).toFixed(2).padStart(14)}   ${(v.cpuMs / DEVICES).toFixed(1).padStart(15)}`,
+    );
   }
   const j = sum.jfleet;
   console.log('');
-  if (sum.ansible) console.log(`jfleet vs ansible:   ${(sum.ansible.wallMs / j.wallMs).toFixed(1)}x faster wall (target >= 10x), ${(sum.ansible.cpuMs / j.cpuMs).toFixed(1)}x less CPU`);
-  console.log(`jfleet vs ssh+xargs: ${(sum['ssh+xargs'].wallMs / j.wallMs).toFixed(1)}x faster wall (target >= 2.5x), ${(sum['ssh+xargs'].cpuMs / j.cpuMs).toFixed(1)}x less CPU`);
+  if (sum.ansible)
+    console.log(
+      `jfleet vs ansible:   ${(sum.ansible.wallMs / j.wallMs).toFixed(1)}x faster wall (target >= 10x), ${(sum.ansible.cpuMs / j.cpuMs).toFixed(1)}x less CPU`,
+    );
+  console.log(
+    `jfleet vs ssh+xargs: ${(sum['ssh+xargs'].wallMs / j.wallMs).toFixed(1)}x faster wall (target >= 2.5x), ${(sum['ssh+xargs'].cpuMs / j.cpuMs).toFixed(1)}x less CPU`,
+  );
   console.log(`jfleet client CPU:   ${(j.cpuMs / DEVICES).toFixed(1)} ms/device (target <= 8), node start-up included`);
 } finally {
   await lab.stop();

@@ -55,7 +55,8 @@ function ansibleRun(lab, inventory) {
     changed += Number(m[2]);
     failed += Number(m[3]) + Number(m[4]);
   }
-  if (r.status !== 0 || failed || hosts !== devices) throw new Error(`ansible-playbook failed (${r.status}, ${hosts} hosts, ${failed} failed): ${(r.stdout + r.stderr).slice(-3000)}`);
+  if (r.status !== 0 || failed || hosts !== devices)
+    throw new Error(`ansible-playbook failed (${r.status}, ${hosts} hosts, ${failed} failed): ${(r.stdout + r.stderr).slice(-3000)}`);
   if (process.env.BENCH_VERBOSE) console.log(r.stdout);
   return { ...r, changed };
 }

@@ -79,8 +79,17 @@ async function measure(fn) {
 function ctxFor(home, env) {
   const ctxEnv = { ...process.env, ...env, JFLEET_HOME: home };
   return {
-    cwd: process.cwd(), env: ctxEnv, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
-    clock: { now: () => new Date() }, home, color: false, debug: false, interactive: false, signal: new AbortController().signal,
+    cwd: process.cwd(),
+    env: ctxEnv,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: { now: () => new Date() },
+    home,
+    color: false,
+    debug: false,
+    interactive: false,
+    signal: new AbortController().signal,
     config: configReader({ home, env: ctxEnv }),
   };
 }
@@ -90,7 +99,14 @@ function ctxFor(home, env) {
  * server for all devices, in its own process so the sweep being measured does not slow it down.
  */
 async function startPage() {
-  const child = spawn(process.execPath, ['-e', `const s=require('node:http').createServer((q,r)=>r.end('<!doctype html><title>kiosk</title>'));s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const s=require('node:http').createServer((q,r)=>r.end('<!doctype html><title>kiosk</title>'));s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const port = await new Promise((resolve) => child.stdout.once('data', (b) => resolve(Number(String(b).trim()))));
   return { listen: `127.0.0.1:${port}`, close: async () => void child.kill() };
 }
@@ -111,15 +127,23 @@ async function labWithKiosk(n, page) {
 }
 
 function summarise(s) {
-  const bad = Object.entries(s.counts).filter(([k, v]) => k !== 'ok' && v > 0).map(([k, v]) => `${k} ${v}`);
+  const bad = Object.entries(s.counts)
+    .filter(([k, v]) => k !== 'ok' && v > 0)
+    .map(([k, v]) => `${k} ${v}`);
   if (!bad.length) return '(all ok)';
   const why = new Map();
   for (const d of s.devices) for (const c of d.status.checks) if (c.state !== 'ok' && c.state !== 'unknown') why.set(c.name, (why.get(c.name) ?? 0) + 1);
   return `(${bad.join(', ')}; ${[...why].map(([k, v]) => `${k} ${v}`).join(', ')})`;
 }
 
-console.log(`bench/sweep: sizes ${SIZES.join(',') || '-'}, ansible at ${ANSIBLE_SIZES.join(',') || '-'}, 4G at ${N4G || '-'}, forks ${FORKS} (warm ${WARM_FORKS})`);
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `bench/sweep: sizes ${SIZES.join(',') || '-'}, ansible at ${ANSIBLE_SIZES.join(',') || '-'}, 4G at ${N4G || '-'}, forks ${FORKS} (warm ${WARM_FORKS})`,
+);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 const page = await startPage();
 const rows = [];
 const work = mkdtempSync(join(tmpdir(), 'jfleet-bench-sweep-'));
@@ -135,7 +159,9 @@ try {
       if (SIZES.includes(n)) {
         const cold = await measure(() => runSweep(ctx, { selection: sel, forks: FORKS }));
         row.cold = cold;
-        console.log(`  cold sweep (in-process):  ${fmt(cold.wallMs)} wall, ${(cold.cpuMs / n).toFixed(1)} ms client CPU/device, peak RSS ${mib(cold.peak)} ${summarise(cold.value)}`);
+        console.log(
+          `  cold sweep (in-process):  ${fmt(cold.wallMs)} wall, ${(cold.cpuMs / n).toFixed(1)} ms client CPU/device, peak RSS ${mib(cold.peak)} ${summarise(cold.value)}`,
+        );
         const session = keptSession(await openPool(ctx, DEFAULT_SETTINGS, sel));
         try {
           await runSweep(ctx, { selection: sel, session, forks: FORKS }); // opens the connections
@@ -143,7 +169,9 @@ try {
           for (let i = 0; i < WARM_ROUNDS; i++) warm.push(await measure(() => runSweep(ctx, { selection: sel, session, forks: WARM_FORKS })));
           const w = warm.sort((a, b) => a.wallMs - b.wallMs)[Math.floor(warm.length / 2)];
           row.warm = w;
-          console.log(`  warm sweep (kept session):${fmt(w.wallMs)} wall (median of ${WARM_ROUNDS}), ${(w.cpuMs / n).toFixed(1)} ms client CPU/device, RSS ${mib(Math.max(...warm.map((x) => x.peak)))} with ${session.connected.size} connections open ${summarise(w.value)}`);
+          console.log(
+            `  warm sweep (kept session):${fmt(w.wallMs)} wall (median of ${WARM_ROUNDS}), ${(w.cpuMs / n).toFixed(1)} ms client CPU/device, RSS ${mib(Math.max(...warm.map((x) => x.peak)))} with ${session.connected.size} connections open ${summarise(w.value)}`,
+          );
           row.warmPeak = Math.max(...warm.map((x) => x.peak));
           // the floor on this machine right now: "true" on every device over the same kept shells
           // (what a warm probe rides on), and as one exec each over the same connections
@@ -152,8 +180,12 @@ try {
           const shellFloor = await measure(() => fanOut(shells, WARM_FORKS, (sh) => sh.run('true')));
           const floor = await measure(() => fanOut(sel.packages, WARM_FORKS, async (p) => (await session.pool.get(p)).exec('true')));
           row.floor = shellFloor;
-          console.log(`  floor ("true" in the ${shells.length} kept shells): ${fmt(shellFloor.wallMs)} wall -> the probe's own work on the devices costs ${fmt(w.wallMs - shellFloor.wallMs)} over it`);
-          console.log(`  (one exec of "true" per device on the open connections instead: ${fmt(floor.wallMs)} wall, ${(floor.cpuMs / n).toFixed(1)} ms client CPU/device)`);
+          console.log(
+            `  floor ("true" in the ${shells.length} kept shells): ${fmt(shellFloor.wallMs)} wall -> the probe's own work on the devices costs ${fmt(w.wallMs - shellFloor.wallMs)} over it`,
+          );
+          console.log(
+            `  (one exec of "true" per device on the open connections instead: ${fmt(floor.wallMs)} wall, ${(floor.cpuMs / n).toFixed(1)} ms client CPU/device)`,
+          );
         } finally {
           await session.pool.closeAll();
         }
@@ -162,9 +194,22 @@ try {
         const probeFile = join(work, `probe-${n}.sh`);
         writeFileSync(probeFile, probeCommand(targetsFor(sel.packages[0], DEFAULT_SETTINGS.probe)) + '\n');
         const inv = join(work, `hosts-${n}.ini`);
-        writeFileSync(inv, '[lab]\n' + lab.devices.map((d) => `${d.id} ansible_host=${d.address} ansible_user=root ansible_ssh_private_key_file=${lab.keyFile} ansible_python_interpreter=/usr/bin/python3`).join('\n') + '\n');
+        writeFileSync(
+          inv,
+          '[lab]\n' +
+            lab.devices
+              .map(
+                (d) =>
+                  `${d.id} ansible_host=${d.address} ansible_user=root ansible_ssh_private_key_file=${lab.keyFile} ansible_python_interpreter=/usr/bin/python3`,
+              )
+              .join('\n') +
+            '\n',
+        );
         const play = join(work, `play-${n}.yml`);
-        writeFileSync(play, `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: probe\n      shell: "{{ lookup('file', '${probeFile}') }}"\n      args: { executable: /bin/bash }\n      changed_when: false\n`);
+        writeFileSync(
+          play,
+          `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: probe\n      shell: "{{ lookup('file', '${probeFile}') }}"\n      args: { executable: /bin/bash }\n      changed_when: false\n`,
+        );
         // interleaved rounds, each truly cold (a fresh JFLEET_HOME; Ansible's control sockets expire
         // between rounds), medians compared: one pair of runs on this shared machine can be off by 30%
         const clis = [];
@@ -172,14 +217,28 @@ try {
         for (let r = 0; r < COLD_ROUNDS; r++) {
           const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work, ...lab.env, JFLEET_HOME: mkdtempSync(join(work, 'cli-')) };
           const cli = await run('node', [BIN, 'sweep', '--json', '--forks', String(FORKS)], env);
-          const okCli = (() => { try { return JSON.parse(cli.out).total === n; } catch { return false; } })();
+          const okCli = (() => {
+            try {
+              return JSON.parse(cli.out).total === n;
+            } catch {
+              return false;
+            }
+          })();
           const ans = await run('ansible-playbook', ['-i', inv, '-f', String(FORKS), play], {
-            PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work,
-            ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PIPELINING: 'True', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False',
-            ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s -o UserKnownHostsFile=/dev/null', ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
+            PATH: process.env.PATH,
+            LANG: 'C.UTF-8',
+            HOME: work,
+            ANSIBLE_HOST_KEY_CHECKING: 'False',
+            ANSIBLE_PIPELINING: 'True',
+            ANSIBLE_NOCOLOR: '1',
+            ANSIBLE_RETRY_FILES_ENABLED: 'False',
+            ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s -o UserKnownHostsFile=/dev/null',
+            ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
           });
           const okAns = new RegExp(`ok=1 `).test(ans.out) && !/unreachable=[1-9]|failed=[1-9]/.test(ans.out);
-          console.log(`  round ${r + 1}: jfleet sweep (CLI, cold) ${fmt(cli.wallMs)}, ${(cli.cpuMs / n).toFixed(1)} ms CPU/device${okCli ? '' : ' (FAILED)'}; ansible-playbook, same probe script, ${fmt(ans.wallMs)}, ${(ans.cpuMs / n).toFixed(1)} ms CPU/device${okAns ? '' : ' (FAILED: ' + ans.out.slice(-300) + ')'}`);
+          console.log(
+            `  round ${r + 1}: jfleet sweep (CLI, cold) ${fmt(cli.wallMs)}, ${(cli.cpuMs / n).toFixed(1)} ms CPU/device${okCli ? '' : ' (FAILED)'}; ansible-playbook, same probe script, ${fmt(ans.wallMs)}, ${(ans.cpuMs / n).toFixed(1)} ms CPU/device${okAns ? '' : ' (FAILED: ' + ans.out.slice(-300) + ')'}`,
+          );
           clis.push(cli);
           anss.push(ans);
           await new Promise((res) => setTimeout(res, 6000)); // let ControlPersist=5s masters exit: the next Ansible round is cold too
@@ -188,7 +247,9 @@ try {
         const ans = { wallMs: median(anss.map((x) => x.wallMs)), cpuMs: median(anss.map((x) => x.cpuMs)) };
         row.cli = cli;
         row.ansible = ans;
-        console.log(`  => median of ${COLD_ROUNDS}: jfleet ${fmt(cli.wallMs)}, Ansible ${fmt(ans.wallMs)}: jfleet cold sweep ${(ans.wallMs / cli.wallMs).toFixed(1)}x faster than Ansible (target >= 10x), ${(ans.cpuMs / cli.cpuMs).toFixed(1)}x less CPU`);
+        console.log(
+          `  => median of ${COLD_ROUNDS}: jfleet ${fmt(cli.wallMs)}, Ansible ${fmt(ans.wallMs)}: jfleet cold sweep ${(ans.wallMs / cli.wallMs).toFixed(1)}x faster than Ansible (target >= 10x), ${(ans.cpuMs / cli.cpuMs).toFixed(1)}x less CPU`,
+        );
       }
       rows.push(row);
     } finally {
@@ -214,8 +275,14 @@ try {
           c.on('data', (b) => (bytes += b.length));
           up.on('data', (b) => (bytes += b.length));
           c.pipe(up).pipe(c);
-          const end = () => { c.destroy(); up.destroy(); };
-          c.on('error', end); up.on('error', end); c.on('close', end); up.on('close', end);
+          const end = () => {
+            c.destroy();
+            up.destroy();
+          };
+          c.on('error', end);
+          up.on('error', end);
+          c.on('close', end);
+          up.on('close', end);
         });
         await new Promise((r) => srv.listen(0, '127.0.0.1', r));
         relays.push(srv);
@@ -230,7 +297,9 @@ try {
         bytes = 0;
         const warm = await measure(() => runSweep(ctx, { selection: sel4g, session, forks: N4G }));
         const warmBytes = bytes;
-        console.log(`  cold sweep over 4G: ${fmt(cold.wallMs)} wall (target <= 10 s), ${(coldBytes / N4G / 1024).toFixed(1)} KiB/device on the wire (target <= 20 KB) ${summarise(cold.value)}`);
+        console.log(
+          `  cold sweep over 4G: ${fmt(cold.wallMs)} wall (target <= 10 s), ${(coldBytes / N4G / 1024).toFixed(1)} KiB/device on the wire (target <= 20 KB) ${summarise(cold.value)}`,
+        );
         console.log(`  warm sweep over 4G: ${fmt(warm.wallMs)} wall, ${(warmBytes / N4G / 1024).toFixed(1)} KiB/device on the wire ${summarise(warm.value)}`);
       } finally {
         await session.pool.closeAll();
@@ -244,7 +313,10 @@ try {
   const withCold = rows.filter((r) => r.cold);
   if (withCold.length > 1) {
     console.log('\n== scaling (per device; flat = linear)');
-    for (const r of withCold) console.log(`  ${String(r.n).padStart(4)}: cold ${(r.cold.wallMs / r.n).toFixed(1)} ms wall/device, ${(r.cold.cpuMs / r.n).toFixed(1)} ms CPU/device; warm ${(r.warm.wallMs / r.n).toFixed(2)} ms wall/device, ${(r.warm.cpuMs / r.n).toFixed(2)} ms CPU/device, RSS ${mib(r.warmPeak)}`);
+    for (const r of withCold)
+      console.log(
+        `  ${String(r.n).padStart(4)}: cold ${(r.cold.wallMs / r.n).toFixed(1)} ms wall/device, ${(r.cold.cpuMs / r.n).toFixed(1)} ms CPU/device; warm ${(r.warm.wallMs / r.n).toFixed(2)} ms wall/device, ${(r.warm.cpuMs / r.n).toFixed(2)} ms CPU/device, RSS ${mib(r.warmPeak)}`,
+      );
   }
 } finally {
   await page.close();

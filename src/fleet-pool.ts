@@ -23,11 +23,17 @@ export interface FleetPoolScope {
 /** A jump spec that names a package by id rather than a host (`user@`, `:port` or a dot say host). */
 const looksLikeId = (jump: string) => !jump.includes('@') && !jump.includes(':') && !jump.includes('.');
 
-export function fleetPoolOptions(ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>, scope: FleetPoolScope = {}): Pick<PoolOptions, 'hostKeys' | 'keyFiles' | 'kex' | 'resolveJump'> {
+export function fleetPoolOptions(
+  ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>,
+  scope: FleetPoolScope = {},
+): Pick<PoolOptions, 'hostKeys' | 'keyFiles' | 'kex' | 'resolveJump'> {
   const cfg = ctx.config();
   let dir = scope.inventoryDir;
   const inventoryDir = () => (dir ??= resolveInventoryDir(ctx));
-  const kex = cfg.sshKex?.split(',').map((s) => s.trim()).filter(Boolean);
+  const kex = cfg.sshKex
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const byId = new Map((scope.packages ?? []).map((p) => [p.id, p]));
   return {
     hostKeys: inventoryHostKeys(inventoryDir),

@@ -30,7 +30,15 @@ export function readInputFile(file: string, opts: { maxBytes?: number } = {}): s
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) {
-      const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+      const kind = st.isDirectory()
+        ? 'a directory'
+        : st.isFIFO()
+          ? 'a FIFO'
+          : st.isSocket()
+            ? 'a socket'
+            : st.isCharacterDevice() || st.isBlockDevice()
+              ? 'a device'
+              : 'not a regular file';
       throw new UserError(`cannot read ${file}: is ${kind}, not a regular file`);
     }
     if (st.size > max) throw new UserError(`${file} is ${st.size} bytes, over the ${max}-byte limit for an input file`);

@@ -87,8 +87,16 @@ export function asStorageError(err: unknown, ctx: Pick<Context, 'home'>): Storag
     const db = homePaths(ctx.home).db;
     const base = why.code.replace(/^(SQLITE_[A-Z]+).*/, '$1');
     if (base === 'SQLITE_NOTADB' || base === 'SQLITE_CORRUPT')
-      return new StorageError(`the state database ${db} is ${base === 'SQLITE_NOTADB' ? 'not a database' : 'corrupt'} (${e.message})`, { file: db, hint: `restore it from a backup, or move it aside (mv ${db} ${db}.broken) to start with an empty state`, cause: e });
-    return new StorageError(`cannot write the state database ${db}: ${why.reason} (${why.code}); the change was not made`, { file: db, hint: 'free space on that file system or make it writable, then run the command again', cause: e });
+      return new StorageError(`the state database ${db} is ${base === 'SQLITE_NOTADB' ? 'not a database' : 'corrupt'} (${e.message})`, {
+        file: db,
+        hint: `restore it from a backup, or move it aside (mv ${db} ${db}.broken) to start with an empty state`,
+        cause: e,
+      });
+    return new StorageError(`cannot write the state database ${db}: ${why.reason} (${why.code}); the change was not made`, {
+      file: db,
+      hint: 'free space on that file system or make it writable, then run the command again',
+      cause: e,
+    });
   }
   // a library's temp file (conf writes config.json.tmp-1a2b…) stands for the file it replaces
   const path = typeof e.path === 'string' ? e.path.replace(/\.tmp-[0-9a-f]+$/, '') : undefined;
@@ -96,7 +104,10 @@ export function asStorageError(err: unknown, ctx: Pick<Context, 'home'>): Storag
     // a write(2) that failed with no path to say (conf's config.json on a full disk)
     const why = storageReason(e);
     if (!why || !['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG'].includes(why.code)) return undefined;
-    return new StorageError(`cannot ${e.syscall ?? 'write'}: ${why.reason} (${why.code}); jfleet keeps its files under ${ctx.home}`, { hint: 'free space on that file system or make it writable, then run the command again', cause: e });
+    return new StorageError(`cannot ${e.syscall ?? 'write'}: ${why.reason} (${why.code}); jfleet keeps its files under ${ctx.home}`, {
+      hint: 'free space on that file system or make it writable, then run the command again',
+      cause: e,
+    });
   }
   const rel = relative(ctx.home, path);
   const underHome = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -105,7 +116,11 @@ export function asStorageError(err: unknown, ctx: Pick<Context, 'home'>): Storag
   const denied = underHome && (code === 'EACCES' || code === 'EPERM');
   if (!why && !denied) return undefined;
   const reason = why ? why.reason : code === 'EACCES' ? 'permission denied' : 'operation not permitted';
-  return new StorageError(`cannot ${e.syscall ?? 'use'} ${path}: ${reason} (${code})`, { file: path, hint: 'free space on that file system or make it writable, then run the command again', cause: e });
+  return new StorageError(`cannot ${e.syscall ?? 'use'} ${path}: ${reason} (${code})`, {
+    file: path,
+    hint: 'free space on that file system or make it writable, then run the command again',
+    cause: e,
+  });
 }
 
 /** JFLEET_HOME naming a file (a typo, or the config file itself): one line, not an internal error. */

@@ -27,7 +27,12 @@ function lineAt(text: string, index: number): number {
 /** A problem with the raw text (a stray byte-order mark, too many lines, nesting too deep), or undefined. */
 export function yamlTextIssue(text: string, file: string): InputIssue | undefined {
   const bom = text.indexOf('\uFEFF', text.startsWith('\uFEFF') ? 1 : 0);
-  if (bom >= 0) return { file, line: lineAt(text, bom), message: 'a byte-order mark (U+FEFF) after the start of the file: save it as UTF-8 with at most one BOM, at the very start' };
+  if (bom >= 0)
+    return {
+      file,
+      line: lineAt(text, bom),
+      message: 'a byte-order mark (U+FEFF) after the start of the file: save it as UTF-8 with at most one BOM, at the very start',
+    };
   let lines = 1;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
@@ -56,7 +61,12 @@ export function yamlTreeIssues(doc: Document, file: string, lc: LineCounter): In
       const seen = new Set<string>();
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
-        if (seen.has(key)) issues.push({ file, line: lineOf(pair.key), message: `YAML: duplicate key "${key.replace(/[\u0000-\u001f\u007f-\u009f\uFEFF]/g, '?').slice(0, 60)}" (map keys must be unique)` });
+        if (seen.has(key))
+          issues.push({
+            file,
+            line: lineOf(pair.key),
+            message: `YAML: duplicate key "${key.replace(/[\u0000-\u001f\u007f-\u009f\uFEFF]/g, '?').slice(0, 60)}" (map keys must be unique)`,
+          });
         seen.add(key);
         stack.push({ node: pair.key, depth: depth + 1 }, { node: pair.value, depth: depth + 1 });
       }

@@ -27,14 +27,43 @@ function imports(text: string): string[] {
 
 // Planning, evaluating, selecting and rendering: data in, data out.
 const PURE = [
-  'src/health/checks.ts', 'src/health/machine.ts', 'src/health/thresholds.ts', 'src/health/render.ts',
-  'src/inventory/selector.ts', 'src/inventory/schema.ts', 'src/inventory/register-plan.ts', 'src/inventory/search.ts',
-  'src/rollout/waves.ts', 'src/rollout/machine.ts', 'src/rollout/junit.ts',
-  'src/provision/plan.ts', 'src/provision/facts.ts', 'src/provision/render.ts', 'src/provision/gather.ts',
-  ...['index', 'common', 'file', 'directory', 'link', 'hostname', 'timezone', 'user', 'apt', 'deb', 'service', 'release-base', 'sshd'].map((k) => `src/provision/steps/${k}.ts`),
-  'src/report/contract.ts', 'src/transport/shell.ts', 'src/transport/classify.ts', 'src/cli/output-path.ts',
+  'src/health/checks.ts',
+  'src/health/machine.ts',
+  'src/health/thresholds.ts',
+  'src/health/render.ts',
+  'src/inventory/selector.ts',
+  'src/inventory/schema.ts',
+  'src/inventory/register-plan.ts',
+  'src/inventory/search.ts',
+  'src/rollout/waves.ts',
+  'src/rollout/machine.ts',
+  'src/rollout/junit.ts',
+  'src/provision/plan.ts',
+  'src/provision/facts.ts',
+  'src/provision/render.ts',
+  'src/provision/gather.ts',
+  ...['index', 'common', 'file', 'directory', 'link', 'hostname', 'timezone', 'user', 'apt', 'deb', 'service', 'release-base', 'sshd'].map(
+    (k) => `src/provision/steps/${k}.ts`,
+  ),
+  'src/report/contract.ts',
+  'src/transport/shell.ts',
+  'src/transport/classify.ts',
+  'src/cli/output-path.ts',
 ];
-const IO = ['node:fs', 'fs', 'node:fs/promises', 'ssh2', 'execa', 'node-cron', 'conf', 'better-sqlite3', 'undici', 'node:child_process', 'node:http', 'node:https'];
+const IO = [
+  'node:fs',
+  'fs',
+  'node:fs/promises',
+  'ssh2',
+  'execa',
+  'node-cron',
+  'conf',
+  'better-sqlite3',
+  'undici',
+  'node:child_process',
+  'node:http',
+  'node:https',
+];
 
 describe('architecture', () => {
   it.each(PURE)('%s imports no I/O module and calls no fetch', (path) => {
@@ -57,7 +86,11 @@ describe('architecture', () => {
   it('files are replaced with writeAtomic, not writeFileSync or write-file-atomic (a full disk truncates those)', () => {
     // the lab's device roots and the demo's CSV are scratch; a release is staged and renamed; local.ts writes on the device
     const allowed = ['src/lab/image.ts', 'src/lab/lifecycle.ts', 'src/demo/demo.ts', 'src/rollout/release.ts', 'src/transport/local.ts'];
-    const offenders = all.filter((f) => !allowed.includes(f.path) && (/\bwriteFileSync\(|\bwriteFile\(|\bappendFile\(/.test(f.text.replace(/sftp\.writeFile\(/g, '')) || imports(f.text).includes('write-file-atomic')));
+    const offenders = all.filter(
+      (f) =>
+        !allowed.includes(f.path) &&
+        (/\bwriteFileSync\(|\bwriteFile\(|\bappendFile\(/.test(f.text.replace(/sftp\.writeFile\(/g, '')) || imports(f.text).includes('write-file-atomic')),
+    );
     expect(offenders.map((f) => f.path)).toEqual([]);
   });
 
@@ -71,15 +104,29 @@ describe('architecture', () => {
     const ours = (m: string) => m.startsWith('.');
     const offenders = all
       .filter((f) => f.path.startsWith('src/store/'))
-      .flatMap((f) => imports(f.text).filter((m) => ours(m) && !m.startsWith('./') && !['../errors.js', '../context.js', '../atomic-file.js'].includes(m)).map((m) => `${f.path} -> ${m}`));
+      .flatMap((f) =>
+        imports(f.text)
+          .filter((m) => ours(m) && !m.startsWith('./') && !['../errors.js', '../context.js', '../atomic-file.js'].includes(m))
+          .map((m) => `${f.path} -> ${m}`),
+      );
     expect(offenders).toEqual([]);
   });
 
-  it('the runner\'s reporting (src/report/) and the central server (src/central/) share only the contract', () => {
-    const report = all.filter((f) => f.path.startsWith('src/report/')).flatMap((f) => imports(f.text).filter((m) => m.includes('central/')).map((m) => `${f.path} -> ${m}`));
+  it("the runner's reporting (src/report/) and the central server (src/central/) share only the contract", () => {
+    const report = all
+      .filter((f) => f.path.startsWith('src/report/'))
+      .flatMap((f) =>
+        imports(f.text)
+          .filter((m) => m.includes('central/'))
+          .map((m) => `${f.path} -> ${m}`),
+      );
     const central = all
       .filter((f) => f.path.startsWith('src/central/'))
-      .flatMap((f) => imports(f.text).filter((m) => m.includes('/report/') && m !== '../report/contract.js').map((m) => `${f.path} -> ${m}`));
+      .flatMap((f) =>
+        imports(f.text)
+          .filter((m) => m.includes('/report/') && m !== '../report/contract.js')
+          .map((m) => `${f.path} -> ${m}`),
+      );
     expect([...report, ...central]).toEqual([]);
   });
 
@@ -89,7 +136,10 @@ describe('architecture', () => {
     for (const g of groups) {
       const staticImports = [...g.text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
       // commander, the shared option helpers and the context type are all a group may load up front
-      expect(staticImports.filter((m) => !['commander', '../shared.js', '../../context.js', '../../errors.js'].includes(m)), g.path).toEqual([]);
+      expect(
+        staticImports.filter((m) => !['commander', '../shared.js', '../../context.js', '../../errors.js'].includes(m)),
+        g.path,
+      ).toEqual([]);
     }
   });
 });
@@ -106,14 +156,24 @@ describe('architecture: inventory, config, transport and lab', () => {
     const typeImports = (text: string) => [...text.matchAll(/^import\s+type\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
     const offenders = all
       .filter((f) => f.path.startsWith('src/transport/'))
-      .flatMap((f) => [...imports(f.text), ...typeImports(f.text)].filter((m) => m.startsWith('.') && !m.startsWith('./') && !allowed.includes(m)).map((m) => `${f.path} -> ${m}`));
+      .flatMap((f) =>
+        [...imports(f.text), ...typeImports(f.text)]
+          .filter((m) => m.startsWith('.') && !m.startsWith('./') && !allowed.includes(m))
+          .map((m) => `${f.path} -> ${m}`),
+      );
     expect(offenders).toEqual([]);
   });
 });
 
 describe('engines emit, handlers render', () => {
   it.each(['src/provision/', 'src/rollout/', 'src/demo/'])('%s never imports src/cli (its handler in src/cli/handlers/ renders, asks and exits)', (dir) => {
-    const offenders = all.filter((f) => f.path.startsWith(dir)).flatMap((f) => imports(f.text).filter((m) => /(^|\/)cli\//.test(m)).map((m) => `${f.path} -> ${m}`));
+    const offenders = all
+      .filter((f) => f.path.startsWith(dir))
+      .flatMap((f) =>
+        imports(f.text)
+          .filter((m) => /(^|\/)cli\//.test(m))
+          .map((m) => `${f.path} -> ${m}`),
+      );
     expect(offenders).toEqual([]);
   });
 });
@@ -122,7 +182,11 @@ describe('layers', () => {
   it('nothing outside src/cli imports it, but src/main.ts, which builds the program', () => {
     const offenders = all
       .filter((f) => !f.path.startsWith('src/cli/') && f.path !== 'src/main.ts')
-      .flatMap((f) => imports(f.text).filter((m) => /(^|\/)cli\//.test(m)).map((m) => `${f.path} -> ${m}`));
+      .flatMap((f) =>
+        imports(f.text)
+          .filter((m) => /(^|\/)cli\//.test(m))
+          .map((m) => `${f.path} -> ${m}`),
+      );
     expect(offenders).toEqual([]);
   });
 
@@ -140,9 +204,15 @@ describe('architecture: CLI wording stays in src/cli', () => {
     };
     const offenders = all
       .filter((f) => f.path.startsWith('src/transport/'))
-      .flatMap((f) => literals(f.text).filter((s) => /jfleet /.test(s)).map((s) => `${f.path}: ${s}`));
+      .flatMap((f) =>
+        literals(f.text)
+          .filter((s) => /jfleet /.test(s))
+          .map((s) => `${f.path}: ${s}`),
+      );
     // the one known literal names the program as the subject of a policy, not a command to run
-    const known = ['src/transport/kex.ts: `key-exchange algorithm "${name}" uses SHA-1, which jfleet refuses (${KEX_SHA1.join(\', \')}); use e.g. ${KEX_PREFERENCE[0]}`'];
+    const known = [
+      'src/transport/kex.ts: `key-exchange algorithm "${name}" uses SHA-1, which jfleet refuses (${KEX_SHA1.join(\', \')}); use e.g. ${KEX_PREFERENCE[0]}`',
+    ];
     expect(offenders.filter((o) => !known.includes(o))).toEqual([]);
   });
 });

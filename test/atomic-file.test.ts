@@ -9,18 +9,22 @@ const fresh = () => mkdtempSync(join(tmpdir(), 'jfleet-atomic-'));
 const text = 'x'.repeat(10_000) + '\nend\n';
 
 /** A write(2) that writes at most `max` bytes per call, as a nearly full disk does. */
-const shortWrites = (max: number, calls: number[] = []): WriteFn => (fd, buf, off, len) => {
-  calls.push(len);
-  return writeSync(fd, buf, off, Math.min(len, max));
-};
+const shortWrites =
+  (max: number, calls: number[] = []): WriteFn =>
+  (fd, buf, off, len) => {
+    calls.push(len);
+    return writeSync(fd, buf, off, Math.min(len, max));
+  };
 
 /** Short writes until `budget` bytes are used, then ENOSPC: the disk filling up mid-file. */
-const fillsUp = (budget: number): WriteFn => (fd, buf, off, len) => {
-  if (budget <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-  const n = writeSync(fd, buf, off, Math.min(len, budget, 4096));
-  budget -= n;
-  return n;
-};
+const fillsUp =
+  (budget: number): WriteFn =>
+  (fd, buf, off, len) => {
+    if (budget <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const n = writeSync(fd, buf, off, Math.min(len, budget, 4096));
+    budget -= n;
+    return n;
+  };
 
 describe('writeAtomic', () => {
   it('writes every byte even when each write(2) is short', () => {
@@ -54,7 +58,9 @@ describe('writeAtomic', () => {
   it('a write(2) that makes no progress is an error, not a truncated file', () => {
     const dir = fresh();
     const file = join(dir, 'last-failed.json');
-    expect(() => writeAtomic(file, text, { write: () => 0, label: '--junit' })).toThrow(`--junit: cannot write ${file}: input/output error (EIO); the file was not changed`);
+    expect(() => writeAtomic(file, text, { write: () => 0, label: '--junit' })).toThrow(
+      `--junit: cannot write ${file}: input/output error (EIO); the file was not changed`,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 

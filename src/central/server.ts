@@ -121,7 +121,8 @@ const BASE_HEADERS = {
   'cache-control': 'no-store',
 } as const;
 const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
-const DASHBOARD_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const DASHBOARD_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export async function startCentral(opts: CentralOptions): Promise<CentralServer> {
   if (!opts.token) throw new Error('startCentral: a token is required');
@@ -409,9 +410,7 @@ export function centralStore(db: Db) {
   const insertHistory = db.prepare(
     'INSERT OR IGNORE INTO central_history (report_seq, package_id, report_id, at, state, release, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
-  const insertChange = db.prepare(
-    'INSERT INTO central_changes (report_seq, package_id, seq, from_state, to_state, hard, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insertChange = db.prepare('INSERT INTO central_changes (report_seq, package_id, seq, from_state, to_state, hard, at) VALUES (?, ?, ?, ?, ?, ?, ?)');
 
   const toFleetPackage = (r: PackageRow): FleetPackage => ({
     ...(JSON.parse(r.snapshot) as PackageSnapshot),

@@ -72,7 +72,10 @@ function guardsFor(ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>, spec: 
   if (keyFile) for (const k of [keyFile, `${keyFile}.pub`]) guards.push(fileGuard(resolve(ctx.cwd, k), `jfleet's SSH key (keyFile ${keyFile})`));
   const caFile = ctx.env.JFLEET_API_CA_FILE || str(cfg.api?.caFile);
   if (caFile) guards.push(fileGuard(resolve(ctx.cwd, caFile), `the central API's CA certificate (api.caFile ${caFile})`));
-  const dirs = new Set([resolveInventoryDir(ctx, spec.inventory), ...(spec.inventories ?? []).filter((d): d is string => Boolean(d)).map((d) => resolve(ctx.cwd, d))]);
+  const dirs = new Set([
+    resolveInventoryDir(ctx, spec.inventory),
+    ...(spec.inventories ?? []).filter((d): d is string => Boolean(d)).map((d) => resolve(ctx.cwd, d)),
+  ]);
   for (const d of dirs) guards.push({ what: `the inventory directory (${d})`, path: realish(d), tree: true });
   const ref = REFERENCE_DIR.replace(/\/+$/, '');
   guards.push({ what: `jfleet's village reference data (${ref})`, path: realish(ref), tree: true });
@@ -145,7 +148,12 @@ function factsOf(file: string, o: OutputSpec, guards: Guard[]): OutputFacts {
   }
   if (st) {
     f.id = `${st.dev}:${st.ino}`;
-    if (st.nlink > 1) f.hardLinks = findLinks(st.dev, st.ino, guards.filter((g) => g.tree).map((g) => g.path));
+    if (st.nlink > 1)
+      f.hardLinks = findLinks(
+        st.dev,
+        st.ino,
+        guards.filter((g) => g.tree).map((g) => g.path),
+      );
     try {
       accessSync(real, constants.W_OK);
       accessSync(dirname(real), constants.W_OK); // atomic writers replace the file by renaming into the directory

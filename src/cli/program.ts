@@ -36,7 +36,9 @@ export function buildProgram(ctx: Context): Command {
       writeErr: (s) => ctx.stderr.write(s),
       outputError: (s, write) => write(printable(s.startsWith('error:') ? `jfleet: ${s}` : s)),
     })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes:
   0    ok
   1    some device failed (the report says which)
@@ -62,14 +64,26 @@ Examples:
   $ jfleet villages rambipuji
   $ jfleet register --village 35.09.13.2006 --address kiosk-rambipuji.lan --serial SN123 --mac 00:11:22:33:44:55 --model NUC
   $ jfleet exec --limit Rambipuji -- uptime
-  $ jfleet demo`);
+  $ jfleet demo`,
+    );
 
   for (const reg of [
-    registerVillages, registerRegister, registerInventory, registerConfig,
-    registerLab, registerKeys, registerExec, registerProvision,
-    registerHealth, registerSchedule, registerReport, registerCentral,
-    registerRollout, registerDemo,
-  ]) reg(program, ctx);
+    registerVillages,
+    registerRegister,
+    registerInventory,
+    registerConfig,
+    registerLab,
+    registerKeys,
+    registerExec,
+    registerProvision,
+    registerHealth,
+    registerSchedule,
+    registerReport,
+    registerCentral,
+    registerRollout,
+    registerDemo,
+  ])
+    reg(program, ctx);
 
   // Subcommands inherit the error/exit behaviour of the root.
   const inherit = (cmd: Command) => {

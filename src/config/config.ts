@@ -118,7 +118,11 @@ export function readConfigWithOrigin(ctx: Pick<Context, 'home' | 'env'>): Config
   const keys = configKeys();
   for (const k of keys) if (getIn(raw, k.key) !== undefined) origin.set(k.key, 'file');
   const fileCheck = configSchema.safeParse(raw);
-  if (!fileCheck.success) throw configIssues(store.path, fileCheck.error.issues.map((i) => ({ key: i.path.join('.'), message: issueMessage(i) })));
+  if (!fileCheck.success)
+    throw configIssues(
+      store.path,
+      fileCheck.error.issues.map((i) => ({ key: i.path.join('.'), message: issueMessage(i) })),
+    );
   for (const k of keys) {
     const v = ctx.env[k.env];
     if (v !== undefined && v !== '') {
@@ -185,7 +189,11 @@ export async function resolveForks(ctx: Pick<Context, 'config'>, flag?: number):
 export function findKey(key: string): ConfigKey {
   const k = configKeys().find((x) => x.key === key);
   if (!k) {
-    throw new UserError(`unknown config key "${key}"`, { hint: `known keys: ${configKeys().map((x) => x.key).join(', ')}` });
+    throw new UserError(`unknown config key "${key}"`, {
+      hint: `known keys: ${configKeys()
+        .map((x) => x.key)
+        .join(', ')}`,
+    });
   }
   return k;
 }

@@ -12,7 +12,11 @@ import { kexListProblem } from '../transport/kex.js';
 
 // Plain text for paths and names in config: no control characters.
 // eslint-disable-next-line no-control-regex
-const pathText = z.string().min(1).max(4096).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+const pathText = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 const cron = z
   .string()
   .trim()
@@ -31,7 +35,10 @@ export const configSchema = z.object({
   sshKex: z
     .string()
     .trim()
-    .regex(/^[a-z0-9@.+-]+(\s*,\s*[a-z0-9@.+-]+)*$/, 'must be a comma-separated list of SSH key-exchange algorithm names, e.g. "curve25519-sha256,ecdh-sha2-nistp256"')
+    .regex(
+      /^[a-z0-9@.+-]+(\s*,\s*[a-z0-9@.+-]+)*$/,
+      'must be a comma-separated list of SSH key-exchange algorithm names, e.g. "curve25519-sha256,ecdh-sha2-nistp256"',
+    )
     .refine((v) => !/^[a-z0-9@.+-]+(\s*,\s*[a-z0-9@.+-]+)*$/.test(v) || kexListProblem(v) === null, {
       error: (iss) => kexListProblem(String(iss.input)) ?? 'invalid key-exchange list',
     })
@@ -39,8 +46,17 @@ export const configSchema = z.object({
     .meta({ description: "SSH key-exchange algorithms in order of preference (default: OpenSSH's order, curve25519-sha256 first; SHA-1 groups refused)" }),
   api: z
     .object({
-      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional().meta({ description: 'central reporting API base URL' }),
-      token: z.string().min(1).max(4096).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional().meta({ description: 'central reporting API token', secret: true }),
+      url: z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .optional()
+        .meta({ description: 'central reporting API base URL' }),
+      token: z
+        .string()
+        .min(1)
+        .max(4096)
+        .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+        .optional()
+        .meta({ description: 'central reporting API token', secret: true }),
       caFile: pathText.optional().meta({ description: 'CA certificate file for the central API (PEM)' }),
     })
     .default({}),
@@ -74,7 +90,13 @@ function unwrap(s: z.ZodType): z.ZodType {
 }
 
 export function envNameFor(key: string): string {
-  return 'JFLEET_' + key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase();
+  return (
+    'JFLEET_' +
+    key
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/\./g, '_')
+      .toUpperCase()
+  );
 }
 
 /** Every leaf key of the schema, in declaration order. */

@@ -76,7 +76,8 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
 
   // A fresh demo every time: a previous demo's fleet, inventory and state go first.
   await stopLabs((e) => e.dir === join(home, 'lab'));
-  for (const p of ['inventory', 'state', 'central.db', 'central.db-wal', 'central.db-shm', 'packages.csv']) rmSync(join(home, p), { recursive: true, force: true });
+  for (const p of ['inventory', 'state', 'central.db', 'central.db-wal', 'central.db-shm', 'packages.csv'])
+    rmSync(join(home, p), { recursive: true, force: true });
   mkdirSync(home, { recursive: true, mode: 0o700 });
 
   step(1, `Bringing up ${opts.devices} simulated kiosk devices (real sshd, own address, host key and root filesystem)`);
@@ -134,14 +135,25 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     // (suggested below) shows a device's steps.
     const prov = await provisionAll(dctx, {}, narration.provision);
     const pt = prov.total;
-    say(`  ${pt.devices} device(s) provisioned in ${secs(t)}: ${pt.changed} change(s) applied, ${pt.ok} step(s) already ok, ${pt.failed} failed, ${pt.unreachable} unreachable`);
+    say(
+      `  ${pt.devices} device(s) provisioned in ${secs(t)}: ${pt.changed} change(s) applied, ${pt.ok} step(s) already ok, ${pt.failed} failed, ${pt.unreachable} unreachable`,
+    );
     for (const d of prov.devices.filter((x) => x.failed || x.unreachable || x.error)) {
-      const why = d.error ?? d.steps.filter((st) => st.status === 'failed').map((st) => `${st.id}: ${st.error ?? st.reason}`).join('; ');
+      const why =
+        d.error ??
+        d.steps
+          .filter((st) => st.status === 'failed')
+          .map((st) => `${st.id}: ${st.error ?? st.reason}`)
+          .join('; ');
       say(`    ${d.id}: ${why || 'failed'}${d.logFile ? ` (log: ${d.logFile})` : ''}`);
     }
     // The kiosk service starts in the background after provisioning; give it a moment so the
     // first sweep sees the fleet as it is, not as it boots.
-    const ready = await waitForKiosks(lab.devices.map((d) => `http://${d.address}:8080/`), 15_000, ctx.signal);
+    const ready = await waitForKiosks(
+      lab.devices.map((d) => `http://${d.address}:8080/`),
+      15_000,
+      ctx.signal,
+    );
     say(`  ${ready}/${lab.devices.length} kiosk pages answering`);
 
     step(4, 'Sweeping the fleet: probes and health checks, one round trip per device');
@@ -178,10 +190,16 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     } else {
       say(`\n${c.green('Done')} in ${secs(t0)}. Dashboard: ${c.bold(dashboard)}`);
       say('Try, in another shell:');
-      say('  ' + Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n  '));
+      say(
+        '  ' +
+          Object.entries(env)
+            .map(([k, v]) => `export ${k}=${v}`)
+            .join('\n  '),
+      );
       // Right after the quick start jfleet is not on the PATH yet (that is npm install -g .):
       // without this line, the first command a newcomer copies is "jfleet: command not found".
-      if (!onPath(ctx.env.PATH)) say(`  alias jfleet=${fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url))}   # or: npm install -g . (puts jfleet on the PATH)`);
+      if (!onPath(ctx.env.PATH))
+        say(`  alias jfleet=${fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url))}   # or: npm install -g . (puts jfleet on the PATH)`);
       say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0]!.id + '; jfleet provision --check; jfleet rollout --help');
     }
 
@@ -193,7 +211,10 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       });
     }
     if (result.provision.devicesFailed > 0 || result.report.pending > 0) {
-      throw new ExitStatus(ExitCode.deviceFailed, `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`);
+      throw new ExitStatus(
+        ExitCode.deviceFailed,
+        `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`,
+      );
     }
     return result;
   } finally {
@@ -211,15 +232,17 @@ async function waitForKiosks(urls: string[], timeoutMs: number, signal: AbortSig
   const up = new Set<string>();
   while (up.size < urls.length && Date.now() < deadline && !signal.aborted) {
     await Promise.all(
-      urls.filter((u) => !up.has(u)).map(async (u) => {
-        try {
-          const r = await fetch(u, { signal: AbortSignal.timeout(1000) });
-          if (r.ok) up.add(u);
-          await r.body?.cancel();
-        } catch {
-          /* not up yet */
-        }
-      }),
+      urls
+        .filter((u) => !up.has(u))
+        .map(async (u) => {
+          try {
+            const r = await fetch(u, { signal: AbortSignal.timeout(1000) });
+            if (r.ok) up.add(u);
+            await r.body?.cancel();
+          } catch {
+            /* not up yet */
+          }
+        }),
     );
     if (up.size < urls.length) await new Promise((r) => setTimeout(r, 300));
   }

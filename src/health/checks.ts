@@ -101,9 +101,7 @@ export const display: Check = (f, t) => {
   const n = num(f.dpn);
   const c = num(f.dpc);
   if (n === null) {
-    return t.display === 'required'
-      ? res('display', 'critical', 'no display subsystem found')
-      : res('display', 'ok', 'headless (no display subsystem)');
+    return t.display === 'required' ? res('display', 'critical', 'no display subsystem found') : res('display', 'ok', 'headless (no display subsystem)');
   }
   if (n === 0) return res('display', t.display === 'required' ? 'critical' : 'warn', 'no display connector found', { displays: 0 });
   if ((c ?? 0) === 0) return res('display', 'critical', 'no display connected', { displays: 0 });
@@ -148,7 +146,9 @@ function link(name: string, label: string, rtt: number | null, loss: number | nu
   // ping reports negative loss when it counts stray replies (duplicates); clamp to 0..100
   loss = Math.min(100, Math.max(0, loss));
   if (loss >= 100 || rtt === null) return res(name, t.upstreamState, `${label} does not answer (100% loss)`, { [`${name}_loss_pct`]: 100 });
-  const state = worst([grade(rtt, t.rttWarnMs, t.rttCritMs, 'above'), grade(loss, t.lossWarnPct, t.lossCritPct, 'above')].map((s) => (s === 'critical' ? t.upstreamState : s)));
+  const state = worst(
+    [grade(rtt, t.rttWarnMs, t.rttCritMs, 'above'), grade(loss, t.lossWarnPct, t.lossCritPct, 'above')].map((s) => (s === 'critical' ? t.upstreamState : s)),
+  );
   return res(name, state as CheckState, `${label} rtt ${r1(rtt)} ms, loss ${loss}%`, { [`${name}_rtt_ms`]: r1(rtt), [`${name}_loss_pct`]: loss });
 }
 
@@ -158,7 +158,18 @@ export const internet: Check = (f, t) => link('internet', 'internet', num(f.ir),
 /** Core checks: when one of these cannot say, the device is unknown. */
 export const CORE_CHECKS: Record<string, Check> = { load, memory, disk, kiosk_browser: kioskBrowser, kiosk_page: kioskPage };
 /** Auxiliary checks: their warn/critical count, their unknown (a missing sensor, an unset URL) does not. */
-export const AUX_CHECKS: Record<string, Check> = { uptime, temperature, display, time_sync: timeSync, release, dns, portal, central_api: centralApi, gateway, internet };
+export const AUX_CHECKS: Record<string, Check> = {
+  uptime,
+  temperature,
+  display,
+  time_sync: timeSync,
+  release,
+  dns,
+  portal,
+  central_api: centralApi,
+  gateway,
+  internet,
+};
 
 const RANK: Record<HealthState, number> = { ok: 0, warn: 1, unknown: 2, critical: 3, unreachable: 4 };
 /** Severity order used for "worst": ok < warn < unknown < critical < unreachable. */

@@ -129,4 +129,10 @@ export function isAlerting(m: Pick<DeviceMemory, 'state' | 'hard' | 'flapping'>,
  * Exit code of a sweep from the worst alerting hard state (documented in docs/health.md):
  * ok 0, warn 1, unknown 3, critical 6, unreachable 7.
  */
-export const SWEEP_EXIT: Record<HealthState, number> = { ok: ExitCode.ok, warn: ExitCode.sweepWarn, unknown: ExitCode.unknown, critical: ExitCode.sweepCritical, unreachable: ExitCode.sweepUnreachable };
+export const SWEEP_EXIT: Record<HealthState, number> = {
+  ok: ExitCode.ok,
+  warn: ExitCode.sweepWarn,
+  unknown: ExitCode.unknown,
+  critical: ExitCode.sweepCritical,
+  unreachable: ExitCode.sweepUnreachable,
+};

@@ -51,11 +51,24 @@ export function renderMapSvg(ref: VillageReference, geojson: DistrictsGeoJson, s
   const margin = 20;
   const header = 56;
   const legendH = 34;
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  for (const f of geojson.features) for (const ring of rings(f.geometry)) for (const [x, y] of ring) {
-    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity;
+  for (const f of geojson.features)
+    for (const ring of rings(f.geometry))
+      for (const [x, y] of ring) {
+        minX = Math.min(minX, x);
+        maxX = Math.max(maxX, x);
+        minY = Math.min(minY, y);
+        maxY = Math.max(maxY, y);
+      }
+  if (!Number.isFinite(minX)) {
+    minX = 113.2;
+    maxX = 114.1;
+    minY = -8.6;
+    maxY = -7.9;
   }
-  if (!Number.isFinite(minX)) { minX = 113.2; maxX = 114.1; minY = -8.6; maxY = -7.9; }
   // Equirectangular with the latitude's cosine: near the equator that is faithful enough.
   const kx = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
   const scale = (width - 2 * margin) / ((maxX - minX) * kx);
@@ -72,8 +85,12 @@ export function renderMapSvg(ref: VillageReference, geojson: DistrictsGeoJson, s
   if (opts.subtitle) parts.push(`<text x="${margin}" y="46" font-size="12" fill="#616161">${esc(opts.subtitle)}</text>`);
   parts.push('<g id="districts" fill="#eceff1" stroke="#90a4ae" stroke-width="0.8">');
   for (const f of geojson.features) {
-    const d = rings(f.geometry).map((ring) => 'M' + ring.map(([x, y]) => `${f2(px(x))},${f2(py(y))}`).join('L') + 'Z').join('');
-    parts.push(`<path d="${d}" data-district="${esc(String(f.properties.district_code ?? ''))}"><title>${esc(String(f.properties.district ?? ''))}</title></path>`);
+    const d = rings(f.geometry)
+      .map((ring) => 'M' + ring.map(([x, y]) => `${f2(px(x))},${f2(py(y))}`).join('L') + 'Z')
+      .join('');
+    parts.push(
+      `<path d="${d}" data-district="${esc(String(f.properties.district_code ?? ''))}"><title>${esc(String(f.properties.district ?? ''))}</title></path>`,
+    );
   }
   parts.push('</g>');
   // District names at the mean of their villages (inside the district, unlike a bbox centre).
@@ -93,7 +110,9 @@ export function renderMapSvg(ref: VillageReference, geojson: DistrictsGeoJson, s
     const v = ref.byCode.get(code);
     if (!v) continue;
     counts[state]++;
-    parts.push(`<circle cx="${f2(px(v.lon))}" cy="${f2(py(v.lat))}" r="${r}" fill="${STATE_COLORS[state]}" data-village="${esc(code)}" data-state="${state}"><title>${esc(`${v.name} (${v.district}): ${state}`)}</title></circle>`);
+    parts.push(
+      `<circle cx="${f2(px(v.lon))}" cy="${f2(py(v.lat))}" r="${r}" fill="${STATE_COLORS[state]}" data-village="${esc(code)}" data-state="${state}"><title>${esc(`${v.name} (${v.district}): ${state}`)}</title></circle>`,
+    );
   }
   parts.push('</g>');
   const ly = height - margin - 10;
@@ -110,7 +129,10 @@ export function renderMapSvg(ref: VillageReference, geojson: DistrictsGeoJson, s
 export function renderMapHtml(svg: string, rows: Array<{ district: string; counts: Record<HealthState, number> }>, title: string): string {
   const head = HEALTH_STATES.map((s) => `<th>${s}</th>`).join('');
   const body = rows
-    .map((r) => `<tr><td>${esc(r.district)}</td>${HEALTH_STATES.map((s) => `<td${r.counts[s] ? ` style="color:${STATE_COLORS[s]};font-weight:bold"` : ''}>${r.counts[s]}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.district)}</td>${HEALTH_STATES.map((s) => `<td${r.counts[s] ? ` style="color:${STATE_COLORS[s]};font-weight:bold"` : ''}>${r.counts[s]}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>

@@ -33,8 +33,36 @@ export interface ProbeOptions {
 }
 
 const FACT_KEYS: ReadonlyArray<keyof RemoteFacts> = [
-  'up', 'boot', 'l1', 'l5', 'l15', 'cpus', 'mt', 'ma', 'ds', 'da', 'is', 'ia', 'temp', 'dpn', 'dpc', 'kb', 'kp', 'kpt',
-  'ts', 'to', 'rel', 'dns', 'pc', 'pt', 'ac', 'at', 'gr', 'gl', 'ir', 'il',
+  'up',
+  'boot',
+  'l1',
+  'l5',
+  'l15',
+  'cpus',
+  'mt',
+  'ma',
+  'ds',
+  'da',
+  'is',
+  'ia',
+  'temp',
+  'dpn',
+  'dpc',
+  'kb',
+  'kp',
+  'kpt',
+  'ts',
+  'to',
+  'rel',
+  'dns',
+  'pc',
+  'pt',
+  'ac',
+  'at',
+  'gr',
+  'gl',
+  'ir',
+  'il',
 ];
 
 /** The inputs as quoted shell assignments (an unset or empty target is not checked). */

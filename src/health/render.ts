@@ -44,7 +44,9 @@ export function renderSweep(s: SweepSummary, now: Date, paint: Paint = plain): s
   lines.push(`sweep of ${s.total} device(s) in ${(s.durationMs / 1000).toFixed(1)} s: ${countsLine(s.counts, paint)}`);
   const problems = s.devices.filter((d) => d.status.state !== 'ok').sort((a, b) => a.status.id.localeCompare(b.status.id));
   for (const d of problems) {
-    lines.push(`  ${pad(d.status.id, 28)} ${paint(d.status.state, pad(d.status.state, 11))} ${pad(flags(d.status), 14)} since ${ago(d.status.since, now)}  ${problem(d.status)}`);
+    lines.push(
+      `  ${pad(d.status.id, 28)} ${paint(d.status.state, pad(d.status.state, 11))} ${pad(flags(d.status), 14)} since ${ago(d.status.since, now)}  ${problem(d.status)}`,
+    );
   }
   const soft = s.devices.filter((d) => d.status.state !== 'ok' && !d.status.hard).length;
   const quiet = s.devices.filter((d) => d.status.state !== 'ok' && d.status.hard && !d.alerting).length;
@@ -85,10 +87,19 @@ export function renderStatus(list: DeviceStatus[], now: Date, paint: Paint = pla
   return lines;
 }
 
-export function renderHistory(id: string, status: DeviceStatus | null, changes: StateChange[], entries: HistoryEntry[], now: Date, paint: Paint = plain): string[] {
+export function renderHistory(
+  id: string,
+  status: DeviceStatus | null,
+  changes: StateChange[],
+  entries: HistoryEntry[],
+  now: Date,
+  paint: Paint = plain,
+): string[] {
   const lines: string[] = [];
   if (status) {
-    lines.push(`${id}: ${paint(status.state, status.state)} (${flags(status)}) since ${status.since} (${ago(status.since, now)}); last seen ${status.lastSeen ?? 'never'}; release ${status.release ?? '-'}`);
+    lines.push(
+      `${id}: ${paint(status.state, status.state)} (${flags(status)}) since ${status.since} (${ago(status.since, now)}); last seen ${status.lastSeen ?? 'never'}; release ${status.release ?? '-'}`,
+    );
     for (const c of status.checks) lines.push(`  ${pad(c.name, 14)} ${paint(c.state, pad(c.state, 9))} ${c.output}`);
   } else lines.push(`${id}: never swept`);
   const n = entries.length;
@@ -106,9 +117,14 @@ export function renderHistory(id: string, status: DeviceStatus | null, changes: 
 
 export function renderAvailability(list: VillageAvailability[], names: Map<string, string>, days: number): string[] {
   if (list.length === 0) return [`no sweep results in the last ${days} day(s)`];
-  const lines = [`availability per village, last ${days} day(s) (ok or warn / all sweeps):`, `${pad('VILLAGE', 14)} ${pad('NAME', 24)} ${lpad('AVAIL', 7)} ${lpad('SWEEPS', 7)}  unreachable critical`];
+  const lines = [
+    `availability per village, last ${days} day(s) (ok or warn / all sweeps):`,
+    `${pad('VILLAGE', 14)} ${pad('NAME', 24)} ${lpad('AVAIL', 7)} ${lpad('SWEEPS', 7)}  unreachable critical`,
+  ];
   for (const v of [...list].sort((a, b) => a.available - b.available || a.village.localeCompare(b.village))) {
-    lines.push(`${pad(v.village, 14)} ${pad(names.get(v.village) ?? '?', 24)} ${lpad((v.available * 100).toFixed(1) + '%', 7)} ${lpad(String(v.samples), 7)}  ${lpad(String(v.counts.unreachable), 11)} ${lpad(String(v.counts.critical), 8)}`);
+    lines.push(
+      `${pad(v.village, 14)} ${pad(names.get(v.village) ?? '?', 24)} ${lpad((v.available * 100).toFixed(1) + '%', 7)} ${lpad(String(v.samples), 7)}  ${lpad(String(v.counts.unreachable), 11)} ${lpad(String(v.counts.critical), 8)}`,
+    );
   }
   return lines;
 }

@@ -113,7 +113,13 @@ export function parseHealthSettings(text: string, file: string): { value: Health
   };
   const known = ['thresholds', 'groups', 'probe', 'maintenance', 'retention_days', 'timeout_ms', 'connect_timeout_ms', 'utc_offset'];
   for (const k of Object.keys(raw)) {
-    if (!known.includes(k)) issues.push({ file, line: keyLine(k), field: k.replace(/[\u0000-\u001f\u007f-\u009f\uFEFF]/g, '?').slice(0, 60), message: `unknown setting: ${unknownKeyMessage(k, known)}` });
+    if (!known.includes(k))
+      issues.push({
+        file,
+        line: keyLine(k),
+        field: k.replace(/[\u0000-\u001f\u007f-\u009f\uFEFF]/g, '?').slice(0, 60),
+        message: `unknown setting: ${unknownKeyMessage(k, known)}`,
+      });
   }
   value.thresholds = th(raw.thresholds, 'thresholds');
   if (raw.groups !== undefined) {
@@ -126,7 +132,13 @@ export function parseHealthSettings(text: string, file: string): { value: Health
       });
   }
   const probe = obj(raw.probe, 'probe');
-  const names: Record<string, keyof ProbeTargets> = { gateway: 'gateway', internet: 'internet', portal_url: 'portalUrl', api_url: 'apiUrl', dns_name: 'dnsName' };
+  const names: Record<string, keyof ProbeTargets> = {
+    gateway: 'gateway',
+    internet: 'internet',
+    portal_url: 'portalUrl',
+    api_url: 'apiUrl',
+    dns_name: 'dnsName',
+  };
   for (const [k, v] of Object.entries(probe)) {
     const key = names[k];
     if (!key) issues.push({ file, field: `probe.${k}`, message: `unknown probe setting (known: ${Object.keys(names).join(', ')})` });
@@ -193,7 +205,8 @@ export function probeTargetProblem(key: keyof ProbeTargets, v: string): string |
     } catch {
       u = null;
     }
-    if (!u || !/^https?:$/.test(u.protocol) || !/^https?:\/\//i.test(v) || u.hostname === '') return `must be an http(s) URL, e.g. https://portal.example.id/ (got ${shown})`;
+    if (!u || !/^https?:$/.test(u.protocol) || !/^https?:\/\//i.test(v) || u.hostname === '')
+      return `must be an http(s) URL, e.g. https://portal.example.id/ (got ${shown})`;
     return null;
   }
   if (key === 'dnsName') return HOST_NAME_RE.test(v) ? null : `must be a host name (RFC 1123), e.g. jemberkab.go.id (got ${shown})`;

@@ -44,7 +44,15 @@ function rowToStatus(r: DeviceRow, silenced: boolean): DeviceStatus {
 }
 
 function rowToMemory(r: DeviceRow): DeviceMemory {
-  return { state: r.state, hard: r.hard === 1, attempt: r.attempt, hardState: r.hard_state, history: JSON.parse(r.history) as HealthState[], flapping: r.flapping === 1, since: r.since };
+  return {
+    state: r.state,
+    hard: r.hard === 1,
+    attempt: r.attempt,
+    hardState: r.hard_state,
+    history: JSON.parse(r.history) as HealthState[],
+    flapping: r.flapping === 1,
+    since: r.since,
+  };
 }
 
 /** Devices with an active silence at `now` (a maintenance window is a silence that starts later). */
@@ -93,7 +101,15 @@ export interface HistoryEntry {
 export function readHistory(db: Db, id: string, sinceIso: string, limit = 200): HistoryEntry[] {
   const rows = db
     .prepare('SELECT at, state, hard, silenced, tcp_ms, ssh_ms, exec_ms FROM health_result WHERE device = ? AND at >= ? ORDER BY at DESC LIMIT ?')
-    .all(id, sinceIso, limit) as { at: string; state: HealthState; hard: number; silenced: number; tcp_ms: number | null; ssh_ms: number | null; exec_ms: number | null }[];
+    .all(id, sinceIso, limit) as {
+    at: string;
+    state: HealthState;
+    hard: number;
+    silenced: number;
+    tcp_ms: number | null;
+    ssh_ms: number | null;
+    exec_ms: number | null;
+  }[];
   return rows.map((r) => ({ at: r.at, state: r.state, hard: r.hard === 1, silenced: r.silenced === 1, tcpMs: r.tcp_ms, sshMs: r.ssh_ms, execMs: r.exec_ms }));
 }
 
@@ -114,9 +130,11 @@ export interface VillageAvailability {
 
 /** Availability per village since `sinceIso`: the share of sweep samples that were ok or warn. */
 export function readAvailability(db: Db, sinceIso: string): VillageAvailability[] {
-  const rows = db
-    .prepare('SELECT village, state, COUNT(*) AS n FROM health_result WHERE at >= ? GROUP BY village, state ORDER BY village')
-    .all(sinceIso) as { village: string; state: HealthState; n: number }[];
+  const rows = db.prepare('SELECT village, state, COUNT(*) AS n FROM health_result WHERE at >= ? GROUP BY village, state ORDER BY village').all(sinceIso) as {
+    village: string;
+    state: HealthState;
+    n: number;
+  }[];
   const by = new Map<string, VillageAvailability>();
   for (const r of rows) {
     let v = by.get(r.village);
@@ -141,21 +159,27 @@ export interface Silence {
 
 export function addSilence(db: Db, device: string, reason: string, startsAt: Date, durationMs: number, now: Date): Silence {
   const s = { device, reason, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + durationMs).toISOString(), createdAt: now.toISOString() };
-  const info = db.prepare('INSERT INTO health_silence (device, reason, starts_at, ends_at, created_at) VALUES (?, ?, ?, ?, ?)').run(s.device, s.reason, s.startsAt, s.endsAt, s.createdAt);
+  const info = db
+    .prepare('INSERT INTO health_silence (device, reason, starts_at, ends_at, created_at) VALUES (?, ?, ?, ?, ?)')
+    .run(s.device, s.reason, s.startsAt, s.endsAt, s.createdAt);
   return { id: Number(info.lastInsertRowid), ...s };
 }
 
 /** Silences not yet over (active or scheduled). */
 export function listSilences(db: Db, now: Date): Silence[] {
   const rows = db
-    .prepare('SELECT id, device, reason, starts_at, ends_at, created_at FROM health_silence WHERE cleared_at IS NULL AND ends_at > ? ORDER BY device, starts_at')
+    .prepare(
+      'SELECT id, device, reason, starts_at, ends_at, created_at FROM health_silence WHERE cleared_at IS NULL AND ends_at > ? ORDER BY device, starts_at',
+    )
     .all(now.toISOString()) as { id: number; device: string; reason: string; starts_at: string; ends_at: string; created_at: string }[];
   return rows.map((r) => ({ id: r.id, device: r.device, reason: r.reason, startsAt: r.starts_at, endsAt: r.ends_at, createdAt: r.created_at }));
 }
 
 /** Clear every open silence of a device; returns how many. */
 export function clearSilences(db: Db, device: string, now: Date): number {
-  return db.prepare('UPDATE health_silence SET cleared_at = ? WHERE device = ? AND cleared_at IS NULL AND ends_at > ?').run(now.toISOString(), device, now.toISOString()).changes;
+  return db
+    .prepare('UPDATE health_silence SET cleared_at = ? WHERE device = ? AND cleared_at IS NULL AND ends_at > ?')
+    .run(now.toISOString(), device, now.toISOString()).changes;
 }
 
 // --- the sweep's writes ---------------------------------------------------------------------
@@ -187,12 +211,15 @@ export interface HealthWriter {
 /** Prepared statements for one sweep; the caller wraps the calls in its transaction. */
 export function healthWriter(db: Db): HealthWriter {
   const getDevice = db.prepare('SELECT * FROM health_device WHERE id = ?');
-  const upsert = db.prepare(`INSERT INTO health_device (id, village, district, state, hard, flapping, silenced, since, last_seen, release, checks, attempt, hard_state, history, updated_at)
+  const upsert =
+    db.prepare(`INSERT INTO health_device (id, village, district, state, hard, flapping, silenced, since, last_seen, release, checks, attempt, hard_state, history, updated_at)
       VALUES (@id, @village, @district, @state, @hard, @flapping, @silenced, @since, @last_seen, @release, @checks, @attempt, @hard_state, @history, @updated_at)
       ON CONFLICT(id) DO UPDATE SET village = excluded.village, district = excluded.district, state = excluded.state, hard = excluded.hard,
         flapping = excluded.flapping, silenced = excluded.silenced, since = excluded.since, last_seen = excluded.last_seen, release = excluded.release,
         checks = excluded.checks, attempt = excluded.attempt, hard_state = excluded.hard_state, history = excluded.history, updated_at = excluded.updated_at`);
-  const result = db.prepare('INSERT INTO health_result (device, village, at, state, hard, silenced, tcp_ms, ssh_ms, exec_ms, perf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const result = db.prepare(
+    'INSERT INTO health_result (device, village, at, state, hard, silenced, tcp_ms, ssh_ms, exec_ms, perf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const change = db.prepare('INSERT INTO health_change (device, from_state, to_state, hard, at) VALUES (?, ?, ?, ?, ?)');
   const pruneResults = db.prepare('DELETE FROM health_result WHERE at < ?');
   const pruneChanges = db.prepare('DELETE FROM health_change WHERE at < ? AND seq < (SELECT MAX(seq) FROM health_change)');
@@ -203,9 +230,21 @@ export function healthWriter(db: Db): HealthWriter {
     },
     putDevice(s, m, updatedAt) {
       const row: DeviceRow = {
-        id: s.id, village: s.village, district: s.district, state: s.state, hard: +s.hard, flapping: +s.flapping, silenced: +s.silenced,
-        since: s.since, last_seen: s.lastSeen, release: s.release, checks: JSON.stringify(s.checks), attempt: m.attempt,
-        hard_state: m.hardState, history: JSON.stringify(m.history), updated_at: updatedAt,
+        id: s.id,
+        village: s.village,
+        district: s.district,
+        state: s.state,
+        hard: +s.hard,
+        flapping: +s.flapping,
+        silenced: +s.silenced,
+        since: s.since,
+        last_seen: s.lastSeen,
+        release: s.release,
+        checks: JSON.stringify(s.checks),
+        attempt: m.attempt,
+        hard_state: m.hardState,
+        history: JSON.stringify(m.history),
+        updated_at: updatedAt,
       };
       upsert.run(row);
     },

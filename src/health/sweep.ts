@@ -232,7 +232,18 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
         store.putDevice(status, tr.memory, probe.at);
         const perf: Record<string, number> = {};
         for (const c of ev.checks) Object.assign(perf, c.perfdata);
-        store.addResult({ device: pkg.id, village: pkg.village, at: probe.at, state: status.state, hard: status.hard, silenced, tcpMs: probe.tcpMs, sshMs: probe.sshMs, execMs: probe.execMs, perf });
+        store.addResult({
+          device: pkg.id,
+          village: pkg.village,
+          at: probe.at,
+          state: status.state,
+          hard: status.hard,
+          silenced,
+          tcpMs: probe.tcpMs,
+          sshMs: probe.sshMs,
+          execMs: probe.execMs,
+          perf,
+        });
         if (tr.change) changes.push({ seq: store.addChange(pkg.id, tr.change, probe.at), id: pkg.id, ...tr.change, at: probe.at });
         const d: SweepDevice = { status, probe, changed: tr.change !== null, alerting: isAlerting(tr.memory, silenced) };
         devices.push(d);

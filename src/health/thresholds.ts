@@ -95,7 +95,8 @@ export function parseThresholds(input: Record<string, unknown>, where: string): 
     }
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
     if (!Number.isFinite(n) || n < 0) issues.push({ key: `${where}.${rawKey}`, message: 'must be a number of at least 0' });
-    else if (k === 'maxAttempts' && (!Number.isInteger(n) || n < 1)) issues.push({ key: `${where}.${rawKey}`, message: 'must be a whole number of at least 1' });
+    else if (k === 'maxAttempts' && (!Number.isInteger(n) || n < 1))
+      issues.push({ key: `${where}.${rawKey}`, message: 'must be a whole number of at least 1' });
     else value[k] = n;
   }
   return { value: value as Partial<Thresholds>, issues };

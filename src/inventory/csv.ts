@@ -20,17 +20,34 @@ export function parseRegistrationCsv(text: string, file: string): CsvParse {
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     // header + MAX_CSV_ROWS + 1: enough to tell that a file has too many rows, and no more
-    records = parse(text, { info: true, bom: true, to: MAX_CSV_ROWS + 2, skip_empty_lines: true, relax_column_count: true, comment: '#', comment_no_infix: true }) as unknown as typeof records;
+    records = parse(text, {
+      info: true,
+      bom: true,
+      to: MAX_CSV_ROWS + 2,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      comment: '#',
+      comment_no_infix: true,
+    }) as unknown as typeof records;
   } catch (e) {
     const err = e as Error & { lines?: number; code?: string };
     const msg = err.message.replace(/^Invalid [^:]*:\s*/, '').split('\n')[0];
     return { header: [], rows: [], issues: [{ file, line: err.lines, message: `CSV: ${msg}` }] };
   }
   if (records.length > MAX_CSV_ROWS + 1) {
-    return { header: [], rows: [], issues: [{ file, line: records.at(-1)?.info.lines, message: `more than ${MAX_CSV_ROWS} rows: split the file (nothing was imported)` }] };
+    return {
+      header: [],
+      rows: [],
+      issues: [{ file, line: records.at(-1)?.info.lines, message: `more than ${MAX_CSV_ROWS} rows: split the file (nothing was imported)` }],
+    };
   }
   const [head, ...body] = records;
-  if (!head) return { header: [], rows: [], issues: [{ file, line: 1, message: 'empty file: expected a header line such as id,village,address,port,user,serial,mac,model,tags' }] };
+  if (!head)
+    return {
+      header: [],
+      rows: [],
+      issues: [{ file, line: 1, message: 'empty file: expected a header line such as id,village,address,port,user,serial,mac,model,tags' }],
+    };
   const headerLine = head.info.lines;
   const header: RegField[] = [];
   const issues: InputIssue[] = [];
@@ -43,7 +60,8 @@ export function parseRegistrationCsv(text: string, file: string): CsvParse {
     }
     header.push(name);
   });
-  for (const f of REQUIRED_FIELDS) if (!header.includes(f)) issues.push({ file, line: headerLine, field: f, message: 'required column is missing from the header' });
+  for (const f of REQUIRED_FIELDS)
+    if (!header.includes(f)) issues.push({ file, line: headerLine, field: f, message: 'required column is missing from the header' });
   if (issues.length) return { header, rows: [], issues };
 
   const rows: CsvParse['rows'] = [];

@@ -22,12 +22,24 @@ export function lintInventory(packages: Package[], loadIssues: InputIssue[], fil
     const [first, ...rest] = list;
     if (!first || rest.length === 0) continue;
     for (const p of rest) {
-      out.push({ severity: 'warning', file, line: lineOfId(p.id), field: `${p.id}.address`, message: `address ${host} is shared with ${first.id} (different ports); check that this is intended` });
+      out.push({
+        severity: 'warning',
+        file,
+        line: lineOfId(p.id),
+        field: `${p.id}.address`,
+        message: `address ${host} is shared with ${first.id} (different ports); check that this is intended`,
+      });
     }
   }
   for (const p of packages) {
     if (p.jump && /^[a-z0-9-]+$/.test(p.jump) && !p.jump.includes('.') && !ids.has(p.jump)) {
-      out.push({ severity: 'error', file, line: lineOfId(p.id), field: `${p.id}.jump`, message: `jump host "${p.jump}" is not a package id in this inventory` });
+      out.push({
+        severity: 'error',
+        file,
+        line: lineOfId(p.id),
+        field: `${p.id}.jump`,
+        message: `jump host "${p.jump}" is not a package id in this inventory`,
+      });
     }
     if (p.jump === p.id) out.push({ severity: 'error', file, line: lineOfId(p.id), field: `${p.id}.jump`, message: 'a package cannot be its own jump host' });
   }

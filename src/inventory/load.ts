@@ -64,7 +64,13 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
   if (!isMap(root)) return none([{ file, line: lineOf(root as Node), message: 'expected a mapping with a "packages" list' }]);
   for (const pair of root.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-    if (key !== 'packages') issues.push({ file, line: lineOf(pair.key as Node), field: key.replace(/[\u0000-\u001f\u007f-\u009f\uFEFF]/g, '?').slice(0, 60), message: unknownKeyMessage(key, ['packages']) });
+    if (key !== 'packages')
+      issues.push({
+        file,
+        line: lineOf(pair.key as Node),
+        field: key.replace(/[\u0000-\u001f\u007f-\u009f\uFEFF]/g, '?').slice(0, 60),
+        message: unknownKeyMessage(key, ['packages']),
+      });
   }
   if (issues.length) return none(issues);
   const list = root.get('packages', true) as Node | undefined;
@@ -99,7 +105,15 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
     nodes.push(itemNode);
     indexes.push(idx);
   });
-  issues.push(...crossCheck(packages, file, (i) => lineOf(nodes[i]), ref, (i) => indexes[i] ?? i));
+  issues.push(
+    ...crossCheck(
+      packages,
+      file,
+      (i) => lineOf(nodes[i]),
+      ref,
+      (i) => indexes[i] ?? i,
+    ),
+  );
   return { file, doc, packages, nodes, indexes, issues };
 }
 
@@ -116,7 +130,13 @@ export function crossCheck(
   const seen = new Map<string, number>();
   const uniq = (key: string, i: number, field: string, label: string) => {
     const prev = seen.get(key);
-    if (prev !== undefined) issues.push({ file, line: lineOfIndex(i), field: `packages[${itemIndex(i)}].${field}`, message: `duplicate ${label} (also at line ${lineOfIndex(prev)})` });
+    if (prev !== undefined)
+      issues.push({
+        file,
+        line: lineOfIndex(i),
+        field: `packages[${itemIndex(i)}].${field}`,
+        message: `duplicate ${label} (also at line ${lineOfIndex(prev)})`,
+      });
     else seen.set(key, i);
   };
   packages.forEach((p, i) => {
@@ -124,7 +144,13 @@ export function crossCheck(
     uniq(`addr:${p.address.toLowerCase()}:${p.port}`, i, 'address', `address ${p.address}:${p.port}`);
     if (p.hardware.serial) uniq(`serial:${p.hardware.serial}`, i, 'hardware.serial', `serial ${p.hardware.serial}`);
     if (p.hardware.mac) uniq(`mac:${p.hardware.mac}`, i, 'hardware.mac', `MAC ${p.hardware.mac}`);
-    if (ref && !ref.byCode.has(p.village)) issues.push({ file, line: lineOfIndex(i), field: `packages[${itemIndex(i)}].village`, message: `unknown village code ${p.village} (see: jfleet villages)` });
+    if (ref && !ref.byCode.has(p.village))
+      issues.push({
+        file,
+        line: lineOfIndex(i),
+        field: `packages[${itemIndex(i)}].village`,
+        message: `unknown village code ${p.village} (see: jfleet villages)`,
+      });
   });
   return issues;
 }

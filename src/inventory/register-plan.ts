@@ -245,7 +245,11 @@ export function planRegistrations(existing: Package[], rows: RegistrationRow[], 
     const rowKey = givenId ? `id:${givenId}` : `addr:${addrKey}`;
     if (seenInFile.has(rowKey)) {
       const prev = seenInFile.get(rowKey);
-      outcomes.push({ row, status: 'invalid', issues: [at(givenId ? 'id' : 'address', `duplicate of ${prev !== undefined ? `line ${prev}` : 'an earlier entry'}`)] });
+      outcomes.push({
+        row,
+        status: 'invalid',
+        issues: [at(givenId ? 'id' : 'address', `duplicate of ${prev !== undefined ? `line ${prev}` : 'an earlier entry'}`)],
+      });
       continue;
     }
     seenInFile.set(rowKey, row.line);
@@ -260,7 +264,12 @@ export function planRegistrations(existing: Package[], rows: RegistrationRow[], 
       outcomes.push({
         row,
         status: 'invalid',
-        issues: [at(diff[0] as RegField, `package ${match.id} is already registered with a different ${diff.join(', ')}; remove it first (jfleet inventory remove ${match.id}) or edit packages.yaml`)],
+        issues: [
+          at(
+            diff[0] as RegField,
+            `package ${match.id} is already registered with a different ${diff.join(', ')}; remove it first (jfleet inventory remove ${match.id}) or edit packages.yaml`,
+          ),
+        ],
       });
       continue;
     }
@@ -271,7 +280,8 @@ export function planRegistrations(existing: Package[], rows: RegistrationRow[], 
       const holder = claimed.get(k);
       if (!holder) continue;
       const field = k.startsWith('id:') ? 'id' : k.startsWith('addr:') ? 'address' : k.startsWith('serial:') ? 'serial' : 'mac';
-      const who = holder.id !== undefined && holder.line === undefined ? `package ${holder.id}` : holder.line !== undefined ? `line ${holder.line}` : 'an earlier entry';
+      const who =
+        holder.id !== undefined && holder.line === undefined ? `package ${holder.id}` : holder.line !== undefined ? `line ${holder.line}` : 'an earlier entry';
       clash.push(at(field, `duplicate ${field === 'address' ? 'address:port' : field} ${k.slice(k.indexOf(':') + 1)} (already used by ${who})`));
     }
     if (clash.length) {

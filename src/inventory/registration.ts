@@ -40,7 +40,9 @@ export async function registerRows(req: RegisterRequest): Promise<RegisterResult
       outcomes = plan.outcomes;
       const issues = [...pre.flatMap((o) => o.issues), ...plan.issues].sort(byLine);
       if (issues.length && !req.skipInvalid) {
-        throw new InputError(issues, { hint: req.file ? 'fix the rows above (or pass --skip-invalid to import the good ones); nothing was written' : 'nothing was written' });
+        throw new InputError(issues, {
+          hint: req.file ? 'fix the rows above (or pass --skip-invalid to import the good ones); nothing was written' : 'nothing was written',
+        });
       }
       return plan.packages;
     },

@@ -23,13 +23,9 @@ export function isHostAddress(v: string): boolean {
   return isIP(v) !== 0 || (HOSTNAME_RE.test(v) && !/^[0-9.]+$/.test(v));
 }
 
-const text = (max: number) =>
-  z.string().trim().min(1).max(max).regex(NO_CONTROL_RE, 'must not contain control characters');
+const text = (max: number) => z.string().trim().min(1).max(max).regex(NO_CONTROL_RE, 'must not contain control characters');
 
-export const addressSchema = z
-  .string()
-  .trim()
-  .refine(isHostAddress, 'must be an IP address or an RFC 1123 host name');
+export const addressSchema = z.string().trim().refine(isHostAddress, 'must be an IP address or an RFC 1123 host name');
 
 export const portSchema = z.coerce.number().int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 
@@ -47,7 +43,11 @@ export const hardwareSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9 .,_()+\/:-]*$/, 'must be letters, digits, spaces and . , _ ( ) + / : -')
       .refine((v) => !v.includes('..'), 'must not contain ".."')
       .optional(),
-    serial: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be letters, digits, ".", "_" or "-"').optional(),
+    serial: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be letters, digits, ".", "_" or "-"')
+      .optional(),
     mac: macSchema.optional(),
   })
   .strict();
@@ -55,13 +55,22 @@ export const hardwareSchema = z
 /** Personal data: optional, never logged, never sent to the central API. */
 export const custodianSchema = z
   .object({
-    name: text(120).regex(/^[\p{L}\p{M}][\p{L}\p{M} .,'-]*$/u, 'must be a name (letters, spaces, . , \' -)').optional(),
-    phone: z.string().trim().regex(/^\+?[0-9 -]{6,20}$/, 'must be a phone number').optional(),
+    name: text(120)
+      .regex(/^[\p{L}\p{M}][\p{L}\p{M} .,'-]*$/u, "must be a name (letters, spaces, . , ' -)")
+      .optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 -]{6,20}$/, 'must be a phone number')
+      .optional(),
   })
   .strict();
 
 /** A jump host: another package's id, or user@host:port. */
-export const jumpSchema = z.string().trim().regex(/^(?:[a-z_][a-z0-9_-]*@)?[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be a package id or [user@]host[:port]');
+export const jumpSchema = z
+  .string()
+  .trim()
+  .regex(/^(?:[a-z_][a-z0-9_-]*@)?[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be a package id or [user@]host[:port]');
 
 export const packageSchema = z
   .object({
@@ -74,10 +83,18 @@ export const packageSchema = z
     tags: z.array(z.string().regex(TAG_RE, 'must be lower-case letters, digits, "_", ".", "=" or "-"')).default([]),
     hostKey: z.string().regex(FINGERPRINT_RE, 'must be an OpenSSH SHA256 fingerprint').optional(),
     jump: jumpSchema.optional(),
-    identityFile: z.string().regex(/^[A-Za-z0-9_.\/~-]{1,4096}$/, 'must be a path of letters, digits, _ . / ~ -').optional(),
+    identityFile: z
+      .string()
+      .regex(/^[A-Za-z0-9_.\/~-]{1,4096}$/, 'must be a path of letters, digits, _ . / ~ -')
+      .optional(),
     custodian: custodianSchema.optional(),
     /** per-device recipe/template variables (e.g. kiosk listen address on a lab device) */
-    vars: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'variable names are lower-case words'), z.string().max(500).regex(NO_CONTROL_RE, 'must not contain control characters')).optional(),
+    vars: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'variable names are lower-case words'),
+        z.string().max(500).regex(NO_CONTROL_RE, 'must not contain control characters'),
+      )
+      .optional(),
     registeredAt: z.iso.datetime({ offset: true }),
   })
   .strict();

@@ -32,7 +32,8 @@ export function rankVillages(ref: VillageReference, term: string, limit = 20): V
     else {
       const full = distance(n, t);
       if (full <= budget) s = 3 + full;
-      else if (t.length >= 4 && distance(n.slice(0, t.length), t) <= 1) s = 5.5; // typo while still typing
+      else if (t.length >= 4 && distance(n.slice(0, t.length), t) <= 1)
+        s = 5.5; // typo while still typing
       else if (distance(d, t) <= budget) s = 6 + distance(d, t);
     }
     if (s !== Infinity) scored.push({ v, s });

@@ -22,11 +22,7 @@ export interface SelectOptions {
   failed?: string[];
 }
 
-type Node =
-  | { t: 'or'; items: Node[] }
-  | { t: 'and'; items: Node[] }
-  | { t: 'not'; item: Node }
-  | { t: 'term'; text: string; pos: number };
+type Node = { t: 'or'; items: Node[] } | { t: 'and'; items: Node[] } | { t: 'not'; item: Node } | { t: 'term'; text: string; pos: number };
 
 const MAX_SELECTOR = 4096;
 const CODE_PREFIX_RE = /^35(?:\.09(?:\.\d{2}(?:\.\d{4})?)?)?$/;
@@ -196,7 +192,14 @@ function boundedGlob(glob: string, selector: string, pos: number): string {
   return glob;
 }
 
-function compileTerm(term: { text: string; pos: number }, selector: string, packages: Package[], ref: VillageReference, idx: NameIndex, opts: SelectOptions): Matcher {
+function compileTerm(
+  term: { text: string; pos: number },
+  selector: string,
+  packages: Package[],
+  ref: VillageReference,
+  idx: NameIndex,
+  opts: SelectOptions,
+): Matcher {
   const raw = term.text;
   const lower = raw.toLowerCase();
   const colon = lower.indexOf(':');
@@ -220,8 +223,32 @@ function compileTerm(term: { text: string; pos: number }, selector: string, pack
     const glob = boundedGlob(arg, selector, term.pos);
     return (p) => globMatch(glob, p.id);
   }
-  if (kind === 'district') return districtMatcher(arg, true) ?? fail(selector, unknownMessage('district', arg, ref.districts.map((d) => d.name)), term.pos);
-  if (kind === 'village') return villageMatcher(arg, true) ?? fail(selector, unknownMessage('village', arg, ref.villages.map((v) => v.name)), term.pos);
+  if (kind === 'district')
+    return (
+      districtMatcher(arg, true) ??
+      fail(
+        selector,
+        unknownMessage(
+          'district',
+          arg,
+          ref.districts.map((d) => d.name),
+        ),
+        term.pos,
+      )
+    );
+  if (kind === 'village')
+    return (
+      villageMatcher(arg, true) ??
+      fail(
+        selector,
+        unknownMessage(
+          'village',
+          arg,
+          ref.villages.map((v) => v.name),
+        ),
+        term.pos,
+      )
+    );
   if (kind) fail(selector, `unknown selector kind "${kind}:" (use tag:, district:, village: or id:)`, term.pos);
 
   if (/^[0-9.]+$/.test(raw)) {

@@ -20,7 +20,10 @@ export interface Selection {
   ref: VillageReference;
 }
 
-export async function loadSelection(ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>, opts: { inventory?: string; limit?: string } = {}): Promise<Selection> {
+export async function loadSelection(
+  ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>,
+  opts: { inventory?: string; limit?: string } = {},
+): Promise<Selection> {
   const dir = resolveInventoryDir(ctx, opts.inventory);
   const ref = loadVillages();
   const res = loadInventory(dir, ref);

@@ -49,7 +49,21 @@ export async function updateInventory(dir: string, fn: (packages: Package[]) => 
 }
 
 /** Fixed field order for entries jfleet writes, so files diff well. */
-const FIELD_ORDER = ['id', 'village', 'address', 'port', 'user', 'hardware', 'tags', 'hostKey', 'jump', 'identityFile', 'vars', 'custodian', 'registeredAt'] as const;
+const FIELD_ORDER = [
+  'id',
+  'village',
+  'address',
+  'port',
+  'user',
+  'hardware',
+  'tags',
+  'hostKey',
+  'jump',
+  'identityFile',
+  'vars',
+  'custodian',
+  'registeredAt',
+] as const;
 
 /** The YAML form of a package: canonical key order, empty hardware/tags left out. */
 export function toPlain(p: Package): Record<string, unknown> {
@@ -120,7 +134,11 @@ function fsError(e: unknown, file: string): unknown {
     EISDIR: 'is a directory',
     EEXIST: 'exists and is not a directory',
   };
-  if (code && known[code]) return new (['EROFS', 'ENOSPC', 'EDQUOT'].includes(code) ? StorageError : UserError)(`cannot write ${file}: ${known[code]} (${code}); nothing was changed`, { cause: e });
+  if (code && known[code])
+    return new (['EROFS', 'ENOSPC', 'EDQUOT'].includes(code) ? StorageError : UserError)(
+      `cannot write ${file}: ${known[code]} (${code}); nothing was changed`,
+      { cause: e },
+    );
   return e;
 }
 
@@ -189,7 +207,8 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
     const newText = render(cur, text, state);
     const written = newText !== undefined && newText !== text;
     if (written) writeAtomic(file, newText, { mode: 0o600 }); // custodians' personal data
-    for (const d of done) outcome.set(d.job, { ok: true, value: { file, before: d.before, after: d.after, ...diff(d.before, d.after), written, text: newText ?? text } });
+    for (const d of done)
+      outcome.set(d.job, { ok: true, value: { file, before: d.before, after: d.after, ...diff(d.before, d.after), written, text: newText ?? text } });
   } catch (e) {
     const error = fsError(e, file);
     for (const job of jobs) if (!outcome.has(job) || outcome.get(job)!.ok) outcome.set(job, { ok: false, error });

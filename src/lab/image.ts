@@ -116,11 +116,7 @@ export function readHostBase(password: string | null): HostBase {
 }
 
 /** Lay out one device's directory (upper/work/merged, home, boot); returns its host key fingerprint. */
-export function writeDeviceImage(
-  devDir: string,
-  dev: { address: string; port: number; passwordOnly: boolean; authorizedKey: string },
-  base: HostBase,
-): string {
+export function writeDeviceImage(devDir: string, dev: { address: string; port: number; passwordOnly: boolean; authorizedKey: string }, base: HostBase): string {
   for (const sub of ['upper', 'work', 'merged', 'home', 'boot']) mkdirSync(join(devDir, sub), { recursive: true });
   chmodSync(join(devDir, 'home'), 0o700);
   mkdirSync(join(devDir, 'home', '.ssh'), { recursive: true, mode: 0o700 });

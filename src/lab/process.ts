@@ -92,7 +92,7 @@ export async function killDevice(dev: { pid: number; initPid: number }, devDir: 
     tryKill(dev.pid, 'SIGKILL');
   }
   if (dev.initPid && isOurs) tryKill(dev.initPid, 'SIGKILL');
-  for (let i = 0; i < 200 && (pidAlive(dev.pid) && isOurs); i++) await sleep(10);
+  for (let i = 0; i < 200 && pidAlive(dev.pid) && isOurs; i++) await sleep(10);
   // the namespace's processes die with its PID 1; wait for the init to be reaped too
   for (let i = 0; i < 200 && dev.initPid && existsSync(`/proc/${dev.initPid}`) && isOurs; i++) await sleep(10);
 }

@@ -66,7 +66,12 @@ export function showAction(a: Action): string {
  * each result is handed to `onStep` as it is known.
  */
 export async function applySteps(
-  t: Transport, recipe: ResolvedRecipe, planned: PlannedStep[], before: StepResult[], log: DeviceLog, onStep: (r: StepResult) => void,
+  t: Transport,
+  recipe: ResolvedRecipe,
+  planned: PlannedStep[],
+  before: StepResult[],
+  log: DeviceLog,
+  onStep: (r: StepResult) => void,
 ): Promise<StepResult[]> {
   const steps: StepResult[] = [...before];
   const push = (r: StepResult) => {
@@ -109,7 +114,10 @@ export async function applySteps(
   }
   // Handlers run once, after the steps, and only on a device that did not fail.
   if (!failed) {
-    const wanted = notifiedHandlers(recipe, planned.filter((x) => changedIds.has(x.step.id)));
+    const wanted = notifiedHandlers(
+      recipe,
+      planned.filter((x) => changedIds.has(x.step.id)),
+    );
     for (const h of wanted) {
       const hd = recipe.handlers[h]!; // notifiedHandlers() returns keys of recipe.handlers
       try {

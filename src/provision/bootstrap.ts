@@ -36,7 +36,9 @@ export async function installFleetKey(pwPool: Pool, keyFile: string, pkg: Packag
   const step: StepResult = { id: 'bootstrap', title: 'install the fleet key', status: 'changed', reason: '', diffs: [], commands: [] };
   const pubFile = `${keyFile}.pub`;
   if (!existsSync(pubFile)) {
-    return { step: { ...step, status: 'failed', reason: 'no public key', error: `bootstrap: the fleet public key ${pubFile} is missing (run: jfleet keys init)` } };
+    return {
+      step: { ...step, status: 'failed', reason: 'no public key', error: `bootstrap: the fleet public key ${pubFile} is missing (run: jfleet keys init)` },
+    };
   }
   const pub = readFileSync(pubFile, 'utf8').trim().split('\n')[0] ?? '';
   if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( [^\n]*)?$/.test(pub)) {

@@ -14,10 +14,7 @@ export type FileFact =
   | { kind: 'wrong'; actual: string }
   | { kind: 'file'; mode: string; owner: string; group: string; size: number; sha256: string; content?: string };
 
-export type DirectoryFact =
-  | { kind: 'absent' }
-  | { kind: 'wrong'; actual: string }
-  | { kind: 'directory'; mode: string; owner: string; group: string };
+export type DirectoryFact = { kind: 'absent' } | { kind: 'wrong'; actual: string } | { kind: 'directory'; mode: string; owner: string; group: string };
 
 export type LinkFact = { kind: 'absent' } | { kind: 'wrong'; actual: string } | { kind: 'link'; target: string };
 
@@ -33,9 +30,7 @@ export interface SystemFact {
   state: string;
 }
 
-export type UserFact =
-  | { kind: 'absent' }
-  | { kind: 'user'; uid: number; gid: number; home: string; shell: string; locked: boolean; groups: string[] };
+export type UserFact = { kind: 'absent' } | { kind: 'user'; uid: number; gid: number; home: string; shell: string; locked: boolean; groups: string[] };
 
 export interface DebInfo {
   installed: boolean;
@@ -90,7 +85,15 @@ export const fileFact: FactDef<{ path: string }, FileFact> = {
     const second = l[1] ?? '';
     if (second.startsWith('c ')) {
       const bytes = Buffer.from(second.slice(2), 'base64');
-      return { kind: 'file', mode: mode.padStart(4, '0'), owner, group, size: Number(size), sha256: createHash('sha256').update(bytes).digest('hex'), content: bytes.toString('utf8') };
+      return {
+        kind: 'file',
+        mode: mode.padStart(4, '0'),
+        owner,
+        group,
+        size: Number(size),
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        content: bytes.toString('utf8'),
+      };
     }
     const sha256 = second.slice(2, 66);
     if (!second.startsWith('h ') || !/^[0-9a-f]{64}$/.test(sha256)) throw new Error('file fact: missing content or sha256');
@@ -108,7 +111,8 @@ export const directoryFact: FactDef<{ path: string }, DirectoryFact> = {
     const head = (lines(raw.out)[0] ?? '').split(' ');
     const [word = '', mode, owner, group] = head;
     if (word === 'absent') return { kind: 'absent' };
-    if (word === 'directory' && mode !== undefined && owner !== undefined && group !== undefined) return { kind: 'directory', mode: mode.padStart(4, '0'), owner, group };
+    if (word === 'directory' && mode !== undefined && owner !== undefined && group !== undefined)
+      return { kind: 'directory', mode: mode.padStart(4, '0'), owner, group };
     if (word === 'link' || word === 'file') return { kind: 'wrong', actual: kindWord(word) };
     throw new Error(`directory fact: unexpected output ${JSON.stringify(raw.out.slice(0, 80))}`);
   },
@@ -174,8 +178,7 @@ export const userFact: FactDef<{ name: string }, UserFact> = {
 
 export const debPackagesFact: FactDef<{ names: string[] }, DebPackagesFact> = {
   name: 'debs',
-  command: ({ names }) =>
-    `dpkg-query -W -f='\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${names.map(quote).join(' ')} 2>/dev/null; true`,
+  command: ({ names }) => `dpkg-query -W -f='\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${names.map(quote).join(' ')} 2>/dev/null; true`,
   parse: (raw, { names }) => {
     const res: DebPackagesFact = {};
     for (const n of names) res[n] = { installed: false, status: '', version: '' };

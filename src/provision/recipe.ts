@@ -167,7 +167,10 @@ export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | u
     const v = vars[k];
     const r = RULES[rule];
     if (v === undefined) throw new RecipeError(`variable ${k} is not set`);
-    if (!r.re.test(v)) throw new RecipeError(`variable ${k} = ${JSON.stringify(v)} must be ${r.says}${pkg.vars && k in pkg.vars ? ` (from the inventory entry of ${pkg.id})` : ''}`);
+    if (!r.re.test(v))
+      throw new RecipeError(
+        `variable ${k} = ${JSON.stringify(v)} must be ${r.says}${pkg.vars && k in pkg.vars ? ` (from the inventory entry of ${pkg.id})` : ''}`,
+      );
   }
   const steps: ResolvedStep[] = [];
   for (const s of d.steps) {
@@ -210,7 +213,8 @@ export function referencedFiles(data: RecipeData): string[] {
   const out = new Set<string>();
   for (const s of data.steps) {
     if (typeof s.with.source === 'string') out.add(s.with.source);
-    if (s.with.files && typeof s.with.files === 'object') for (const v of Object.values(s.with.files as Record<string, unknown>)) if (typeof v === 'string') out.add(v);
+    if (s.with.files && typeof s.with.files === 'object')
+      for (const v of Object.values(s.with.files as Record<string, unknown>)) if (typeof v === 'string') out.add(v);
   }
   return [...out];
 }

@@ -90,9 +90,21 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
   const forks = await resolveForks(ctx, opts.forks);
   const keyFile = resolveKeyFile(ctx);
 
-  const pool = createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: sel.dir, packages: sel.packages, keyFile }), connectTimeoutMs: opts.connectTimeoutMs, agent: false });
+  const pool = createPool(ctx, {
+    ...fleetPoolOptions(ctx, { inventoryDir: sel.dir, packages: sel.packages, keyFile }),
+    connectTimeoutMs: opts.connectTimeoutMs,
+    agent: false,
+  });
   // bootstrap logins: the pool offers the keys it knows first, then the factory password
-  const pwPool = password !== undefined ? createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: sel.dir, packages: sel.packages }), connectTimeoutMs: opts.connectTimeoutMs, password, agent: false }) : undefined;
+  const pwPool =
+    password !== undefined
+      ? createPool(ctx, {
+          ...fleetPoolOptions(ctx, { inventoryDir: sel.dir, packages: sel.packages }),
+          connectTimeoutMs: opts.connectTimeoutMs,
+          password,
+          agent: false,
+        })
+      : undefined;
   const close = async () => {
     await pool.closeAll();
     await pwPool?.closeAll();
@@ -135,7 +147,14 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
       if (e instanceof TransportError && e.kind === 'auth' && opts.bootstrap) {
         if (check) {
           keyLoginProven = false;
-          recap.steps.push({ id: 'bootstrap', title: 'install the fleet key', status: 'changed', reason: 'the fleet key is not accepted yet: would log in with the factory password and install it', diffs: [], commands: [] });
+          recap.steps.push({
+            id: 'bootstrap',
+            title: 'install the fleet key',
+            status: 'changed',
+            reason: 'the fleet key is not accepted yet: would log in with the factory password and install it',
+            diffs: [],
+            commands: [],
+          });
           if (!pwPool) {
             log.line('bootstrap: fleet key not accepted; --check without a password: cannot look further');
             recap.error = 'fleet key not accepted yet (give the factory password to look with --check, or run without --check to bootstrap)';
@@ -200,7 +219,15 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
     for (const { step, plan } of d.planned) {
       const status = plan.status === 'change' ? 'changed' : plan.status === 'fail' ? 'failed' : plan.status === 'skip' ? 'skipped' : 'ok';
       if (status === 'failed') failed = true;
-      res.push({ id: step.id, title: step.title, status, reason: plan.reason, diffs: plan.diffs, commands: plan.actions.map(showAction), ...(status === 'failed' ? { error: plan.reason } : {}) });
+      res.push({
+        id: step.id,
+        title: step.title,
+        status,
+        reason: plan.reason,
+        diffs: plan.diffs,
+        commands: plan.actions.map(showAction),
+        ...(status === 'failed' ? { error: plan.reason } : {}),
+      });
     }
     if (!failed) {
       for (const h of d.handlers) {
@@ -214,7 +241,10 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
   async function finish(recaps: DeviceRecap[]): Promise<ProvisionSummary> {
     const summary = summarize(check, recipeId, recaps);
     emit({ event: 'summary', summary });
-    await recordFailed(ctx, recaps.filter((d) => d.failed || d.unreachable || d.error).map((d) => d.id));
+    await recordFailed(
+      ctx,
+      recaps.filter((d) => d.failed || d.unreachable || d.error).map((d) => d.id),
+    );
     return summary;
   }
 
@@ -228,7 +258,9 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
         signal: ctx.signal,
         onSettled: (r) =>
           emit({
-            event: 'device-end', stage: 'plan', device: r.item.id,
+            event: 'device-end',
+            stage: 'plan',
+            device: r.item.id,
             failed: !r.ok || Boolean(r.value.recap.error),
             changes: r.ok ? r.value.planned.filter((x) => x.plan.status === 'change').length : 0,
           }),
@@ -241,7 +273,17 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
               planned: [],
               handlers: [],
               log: new DeviceLog(join(logDir, `${r.item.id}.log`)),
-              recap: { id: r.item.id, ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, error: failureMessage(ctx, r.error), steps: [], durationMs: 0 },
+              recap: {
+                id: r.item.id,
+                ok: 0,
+                changed: 0,
+                failed: 0,
+                skipped: 0,
+                unreachable: false,
+                error: failureMessage(ctx, r.error),
+                steps: [],
+                durationMs: 0,
+              },
             },
       );
       planned = devices.map((d) => countSteps({ ...d.recap, steps: planResults(d) }));
@@ -263,18 +305,23 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
           const t0 = Date.now();
           if (d.recap.error || !d.transport) return countSteps({ ...d.recap, steps: [...d.recap.steps], durationMs: Date.now() - t0 });
           emit({ event: 'device-start', stage: 'apply', device: d.pkg.id });
-          const steps = await applySteps(d.transport, d.recipe!, d.planned, d.recap.steps, d.log, (result) => emit({ event: 'step', device: d.pkg.id, result }));
+          const steps = await applySteps(d.transport, d.recipe!, d.planned, d.recap.steps, d.log, (result) =>
+            emit({ event: 'step', device: d.pkg.id, result }),
+          );
           const r = countSteps({ ...d.recap, steps, durationMs: Date.now() - t0 });
           d.log.line(`recap: ok=${r.ok} changed=${r.changed} failed=${r.failed} skipped=${r.skipped}`);
           return r;
         },
         {
           signal: ctx.signal,
-          onSettled: (r) => emit({ event: 'device-end', stage: 'apply', device: r.item.pkg.id, failed: !r.ok || r.value.failed > 0, changes: r.ok ? r.value.changed : 0 }),
+          onSettled: (r) =>
+            emit({ event: 'device-end', stage: 'apply', device: r.item.pkg.id, failed: !r.ok || r.value.failed > 0, changes: r.ok ? r.value.changed : 0 }),
         },
       );
       const recaps = applied.map((r) =>
-        r.ok ? r.value : { ...r.item.recap, failed: 1, error: ctx.signal.aborted ? 'cancelled before this device was changed' : `internal: ${message(r.error)}` },
+        r.ok
+          ? r.value
+          : { ...r.item.recap, failed: 1, error: ctx.signal.aborted ? 'cancelled before this device was changed' : `internal: ${message(r.error)}` },
       );
       emit({ event: 'stage-end', stage: 'apply', devices: recaps });
       return recaps;

@@ -35,9 +35,7 @@ export interface RunFacts {
   keyLoginProven: boolean;
 }
 
-export type Action =
-  | { kind: 'exec'; command: string; description?: string }
-  | { kind: 'put'; path: string; data: string | Uint8Array; mode?: number };
+export type Action = { kind: 'exec'; command: string; description?: string } | { kind: 'put'; path: string; data: string | Uint8Array; mode?: number };
 
 export interface Diff {
   /** what is compared: a path, or a setting name */

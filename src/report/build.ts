@@ -53,8 +53,6 @@ export function buildReport(input: {
     createdAt: input.createdAt.toISOString(),
     runner: input.runner,
     fleet: { counts: countStates(packages), packages },
-    changes: [...input.changes]
-      .sort((a, b) => a.seq - b.seq)
-      .map((c) => ({ seq: c.seq, id: c.id, from: c.from, to: c.to, hard: c.hard, at: c.at })),
+    changes: [...input.changes].sort((a, b) => a.seq - b.seq).map((c) => ({ seq: c.seq, id: c.id, from: c.from, to: c.to, hard: c.hard, at: c.at })),
   };
 }

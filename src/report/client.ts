@@ -54,7 +54,7 @@ export function createApiClient(cfg: ApiConfig, now: () => Date = () => new Date
       ca = readFileSync(cfg.caFile, 'utf8');
     } catch (e) {
       throw new UserError(`api.caFile ${cfg.caFile}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
-        hint: 'point api.caFile (or JFLEET_API_CA_FILE) at a PEM file with the CA that signed the central API\'s certificate',
+        hint: "point api.caFile (or JFLEET_API_CA_FILE) at a PEM file with the CA that signed the central API's certificate",
       });
     }
   }

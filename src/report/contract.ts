@@ -13,7 +13,11 @@ export const API_PREFIX = '/v1';
 
 const isoTime = z.iso.datetime({ offset: true });
 // eslint-disable-next-line no-control-regex
-const line = (max: number) => z.string().max(max).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, 'must not contain control characters');
+const line = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, 'must not contain control characters');
 
 export const HealthStateSchema = z
   .enum(['ok', 'warn', 'critical', 'unknown', 'unreachable'])
@@ -32,16 +36,23 @@ export const CheckSchema = z
   })
   .meta({ id: 'Check' });
 
-export const PackageIdSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/).meta({ description: 'package id from the inventory' });
-export const VillageCodeSchema = z.string().regex(/^35\.09\.\d{2}\.\d{4}$/).meta({ description: 'Kemendagri village code, e.g. 35.09.13.2006' });
-export const DistrictCodeSchema = z.string().regex(/^35\.09\.\d{2}$/).meta({ description: 'Kemendagri district (kecamatan) code, e.g. 35.09.13' });
+export const PackageIdSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/)
+  .meta({ description: 'package id from the inventory' });
+export const VillageCodeSchema = z
+  .string()
+  .regex(/^35\.09\.\d{2}\.\d{4}$/)
+  .meta({ description: 'Kemendagri village code, e.g. 35.09.13.2006' });
+export const DistrictCodeSchema = z
+  .string()
+  .regex(/^35\.09\.\d{2}$/)
+  .meta({ description: 'Kemendagri district (kecamatan) code, e.g. 35.09.13' });
 
 export const PackageSnapshotSchema = z
   .object({
     id: PackageIdSchema,
-    village: z
-      .object({ code: VillageCodeSchema, name: line(120) })
-      .meta({ description: 'the village office the package stands in' }),
+    village: z.object({ code: VillageCodeSchema, name: line(120) }).meta({ description: 'the village office the package stands in' }),
     district: z.object({ code: DistrictCodeSchema, name: line(120) }),
     state: HealthStateSchema,
     hard: z.boolean().meta({ description: 'the state is confirmed (several consecutive observations)' }),
@@ -56,7 +67,7 @@ export const PackageSnapshotSchema = z
 
 export const StateChangeSchema = z
   .object({
-    seq: z.number().int().min(0).meta({ description: 'the runner\'s change sequence number, increasing' }),
+    seq: z.number().int().min(0).meta({ description: "the runner's change sequence number, increasing" }),
     id: PackageIdSchema,
     from: HealthStateSchema.nullable().meta({ description: 'null the first time a package is seen' }),
     to: HealthStateSchema,
@@ -149,7 +160,7 @@ export const HistoryEntrySchema = z
     release: z.string().nullable(),
     lastSeen: isoTime.nullable(),
   })
-  .meta({ id: 'HistoryEntry', description: 'A report in which the package\'s state or release differed from the previous one.' });
+  .meta({ id: 'HistoryEntry', description: "A report in which the package's state or release differed from the previous one." });
 
 export const DeviceHistorySchema = z
   .object({

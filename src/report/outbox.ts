@@ -88,9 +88,7 @@ export function enqueueReport(db: Db, report: Report): number {
 }
 
 export function listOutbox(db: Db, opts: { all?: boolean } = {}): OutboxEntry[] {
-  const sql = opts.all
-    ? 'SELECT * FROM report_outbox ORDER BY seq'
-    : "SELECT * FROM report_outbox WHERE status != 'delivered' ORDER BY seq";
+  const sql = opts.all ? 'SELECT * FROM report_outbox ORDER BY seq' : "SELECT * FROM report_outbox WHERE status != 'delivered' ORDER BY seq";
   return (db.prepare(sql).all() as Row[]).map(toEntry);
 }
 
@@ -124,7 +122,8 @@ export function retryOutbox(db: Db, reportIds?: string[]): number {
      WHERE report_id = ? AND status != 'delivered'`,
   );
   if (reportIds) return db.transaction(() => reportIds.reduce((n, id) => n + stmt.run(id).changes, 0))();
-  return db.prepare(`UPDATE report_outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL, server_delay = 0 WHERE status != 'delivered'`).run().changes;
+  return db.prepare(`UPDATE report_outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL, server_delay = 0 WHERE status != 'delivered'`).run()
+    .changes;
 }
 
 /** Removes reports for good (never sent, or dead). Returns how many were removed. */
@@ -151,18 +150,20 @@ interface Lease {
 export function acquireSenderLease(db: Db, now: Date): { ok: true; token: string } | { ok: false; holder: Lease } {
   const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   const host = hostname();
-  return db.transaction(() => {
-    const row = db.prepare("SELECT value FROM report_meta WHERE key = 'sender'").get() as { value: string } | undefined;
-    if (row) {
-      const held = JSON.parse(row.value) as Lease;
-      const stale = now.getTime() - Date.parse(held.at) > 15 * 60_000;
-      const alive = held.host === host ? pidAlive(held.pid) : !stale;
-      if (alive && !stale) return { ok: false as const, holder: held };
-    }
-    const lease: Lease = { pid: process.pid, host, token, at: now.toISOString() };
-    db.prepare("INSERT INTO report_meta (key, value) VALUES ('sender', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(lease));
-    return { ok: true as const, token };
-  }).immediate();
+  return db
+    .transaction(() => {
+      const row = db.prepare("SELECT value FROM report_meta WHERE key = 'sender'").get() as { value: string } | undefined;
+      if (row) {
+        const held = JSON.parse(row.value) as Lease;
+        const stale = now.getTime() - Date.parse(held.at) > 15 * 60_000;
+        const alive = held.host === host ? pidAlive(held.pid) : !stale;
+        if (alive && !stale) return { ok: false as const, holder: held };
+      }
+      const lease: Lease = { pid: process.pid, host, token, at: now.toISOString() };
+      db.prepare("INSERT INTO report_meta (key, value) VALUES ('sender', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(lease));
+      return { ok: true as const, token };
+    })
+    .immediate();
 }
 
 function renewLease(db: Db, token: string, now: Date): void {
@@ -261,7 +262,17 @@ export async function deliverOutbox(db: Db, client: ApiClient, opts: SendOptions
   const b = { ...DEFAULT_BACKOFF, ...opts.backoff };
   const sleep = opts.sleep ?? defaultSleep;
   const deadline = now().getTime() + (opts.waitMs ?? 0);
-  const summary: SendSummary = { busy: null, attempts: 0, delivered: [], duplicates: [], dead: [], pending: 0, lastError: null, nextAttemptAt: null, authError: null };
+  const summary: SendSummary = {
+    busy: null,
+    attempts: 0,
+    delivered: [],
+    duplicates: [],
+    dead: [],
+    pending: 0,
+    lastError: null,
+    nextAttemptAt: null,
+    authError: null,
+  };
 
   const lease = acquireSenderLease(db, now());
   if (!lease.ok) {
@@ -314,12 +325,9 @@ export async function deliverOutbox(db: Db, client: ApiClient, opts: SendOptions
         summary.lastError = null;
         summary.nextAttemptAt = null;
       } else if (outcome.kind === 'dead') {
-        db.prepare(`UPDATE report_outbox SET status = 'dead', attempts = ?, last_attempt_at = ?, last_error = ?, next_attempt_at = NULL, server_delay = 0 WHERE seq = ?`).run(
-          attempt,
-          attemptAt.toISOString(),
-          outcome.reason,
-          row.seq,
-        );
+        db.prepare(
+          `UPDATE report_outbox SET status = 'dead', attempts = ?, last_attempt_at = ?, last_error = ?, next_attempt_at = NULL, server_delay = 0 WHERE seq = ?`,
+        ).run(attempt, attemptAt.toISOString(), outcome.reason, row.seq);
         summary.dead.push({ reportId: row.report_id, reason: outcome.reason });
       } else {
         const delay = backoffDelayMs(attempt, outcome.kind === 'retry' ? outcome.retryAfterMs : null, b, opts.random);

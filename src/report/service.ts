@@ -158,7 +158,10 @@ export function outboxRetry(db: Db, sel: { ids?: string[]; all?: boolean }): num
   const delivered = found.filter((e) => e.status === 'delivered');
   const [done] = delivered;
   if (done) throw new UserError(`report ${done.reportId} was already delivered`);
-  return retryOutbox(db, found.map((e) => e.reportId));
+  return retryOutbox(
+    db,
+    found.map((e) => e.reportId),
+  );
 }
 
 /** Checked before the database is opened: a call that names nothing is a usage error. */

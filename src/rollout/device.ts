@@ -96,16 +96,20 @@ export async function inspect(t: Transport, l: KioskLayout, version: string): Pr
   const p = paths(l);
   // Also readies the staging dir and drops a stale partial upload, so the transfer that may
   // follow is a bare SFTP write (round trips count on a 4G link).
-  const out = await run(t, 'inspect', sh([
-    `c=$(readlink ${quote(p.current)} 2>/dev/null); echo "current=$c"`,
-    `pv=$(readlink ${quote(p.previous)} 2>/dev/null); echo "previous=$pv"`,
-    `[ -d ${quote(`${p.releases}/${version}`)} ] && echo has=1 || echo has=0`,
-    `a=${quote(`${p.staging}/${version}.tar.gz`)}`,
-    `[ -f "$a" ] && echo "staged=$(sha256sum "$a" | cut -d' ' -f1)" || echo staged=`,
-    `echo "pids=$(cat ${quote(p.run)}/*.pid 2>/dev/null | tr '\\n' ' ')"`,
-    `mkdir -p ${quote(p.staging)} 2>/dev/null; rm -f "$a.part"`,
-    'exit 0',
-  ]));
+  const out = await run(
+    t,
+    'inspect',
+    sh([
+      `c=$(readlink ${quote(p.current)} 2>/dev/null); echo "current=$c"`,
+      `pv=$(readlink ${quote(p.previous)} 2>/dev/null); echo "previous=$pv"`,
+      `[ -d ${quote(`${p.releases}/${version}`)} ] && echo has=1 || echo has=0`,
+      `a=${quote(`${p.staging}/${version}.tar.gz`)}`,
+      `[ -f "$a" ] && echo "staged=$(sha256sum "$a" | cut -d' ' -f1)" || echo staged=`,
+      `echo "pids=$(cat ${quote(p.run)}/*.pid 2>/dev/null | tr '\\n' ' ')"`,
+      `mkdir -p ${quote(p.staging)} 2>/dev/null; rm -f "$a.part"`,
+      'exit 0',
+    ]),
+  );
   const kv = parseKv(out);
   return {
     current: kv.current ? versionOfTarget(kv.current) : null,
@@ -161,22 +165,27 @@ export async function install(t: Transport, l: KioskLayout, m: Manifest, archive
   const work = `${p.staging}/${v}.d`;
   const dest = `${p.releases}/${v}`;
   const tgz = `${p.staging}/${v}.tar.gz`;
-  await run(t, 'install', sh([
-    'set -u',
-    // the upload, if one was made, must have arrived whole before it replaces the staged archive
-    `if [ -f ${quote(tgz + '.part')} ]; then s=$(sha256sum ${quote(tgz + '.part')} | cut -d' ' -f1); [ "$s" = ${quote(archiveSha)} ] || { rm -f ${quote(tgz + '.part')}; echo "archive arrived damaged (sha256 $s)" >&2; exit 3; }; mv -f ${quote(tgz + '.part')} ${quote(tgz)} || exit 3; fi`,
-    `[ -f ${quote(tgz)} ] || { echo "no staged archive" >&2; exit 3; }`,
-    `rm -rf ${quote(work)} && mkdir -p ${quote(work)} ${quote(p.releases)} || exit 3`,
-    `tar -xzf ${quote(`${p.staging}/${v}.tar.gz`)} -C ${quote(work)} --no-same-owner -m || { echo "cannot unpack the archive" >&2; rm -rf ${quote(work)}; exit 3; }`,
-    `cd ${quote(work)} || exit 3`,
-    `( ${verifyHere(count)} ) || { rm -rf ${quote(work)}; exit 3; }`,
-    'cd / || exit 3',
-    // A damaged copy of the same version (from a tampered device) is moved aside first.
-    `if [ -e ${quote(dest)} ]; then mv ${quote(dest)} ${quote(`${p.staging}/${v}.old`)}.$$ || exit 3; fi`,
-    `mv ${quote(work)} ${quote(dest)} || exit 3`,
-    `rm -rf ${quote(`${p.staging}/${v}.old`)}.* ${quote(`${p.staging}/${v}.tar.gz`)}`,
-    'sync 2>/dev/null; exit 0',
-  ]), { stdin: lines, timeoutMs: 120_000 });
+  await run(
+    t,
+    'install',
+    sh([
+      'set -u',
+      // the upload, if one was made, must have arrived whole before it replaces the staged archive
+      `if [ -f ${quote(tgz + '.part')} ]; then s=$(sha256sum ${quote(tgz + '.part')} | cut -d' ' -f1); [ "$s" = ${quote(archiveSha)} ] || { rm -f ${quote(tgz + '.part')}; echo "archive arrived damaged (sha256 $s)" >&2; exit 3; }; mv -f ${quote(tgz + '.part')} ${quote(tgz)} || exit 3; fi`,
+      `[ -f ${quote(tgz)} ] || { echo "no staged archive" >&2; exit 3; }`,
+      `rm -rf ${quote(work)} && mkdir -p ${quote(work)} ${quote(p.releases)} || exit 3`,
+      `tar -xzf ${quote(`${p.staging}/${v}.tar.gz`)} -C ${quote(work)} --no-same-owner -m || { echo "cannot unpack the archive" >&2; rm -rf ${quote(work)}; exit 3; }`,
+      `cd ${quote(work)} || exit 3`,
+      `( ${verifyHere(count)} ) || { rm -rf ${quote(work)}; exit 3; }`,
+      'cd / || exit 3',
+      // A damaged copy of the same version (from a tampered device) is moved aside first.
+      `if [ -e ${quote(dest)} ]; then mv ${quote(dest)} ${quote(`${p.staging}/${v}.old`)}.$$ || exit 3; fi`,
+      `mv ${quote(work)} ${quote(dest)} || exit 3`,
+      `rm -rf ${quote(`${p.staging}/${v}.old`)}.* ${quote(`${p.staging}/${v}.tar.gz`)}`,
+      'sync 2>/dev/null; exit 0',
+    ]),
+    { stdin: lines, timeoutMs: 120_000 },
+  );
 }
 
 /** Restart the kiosk: the recipe's helper if there, else systemd, else the lab init's restart file. */
@@ -196,17 +205,23 @@ function restartCmd(l: KioskLayout): string {
  */
 export async function switchTo(t: Transport, l: KioskLayout, to: string, opts: { keepPrevious?: boolean } = {}): Promise<{ from: string | null }> {
   const p = paths(l);
-  const out = await run(t, 'switch', sh([
-    'set -u',
-    `[ -f ${quote(`${p.releases}/${to}/${MANIFEST_FILE}`)} ] || { echo "release ${to} is not on the device" >&2; exit 3; }`,
-    `c=$(readlink ${quote(p.current)} 2>/dev/null); echo "from=$c"`,
-    `if [ "$c" != ${quote(`releases/${to}`)} ]; then`,
-    opts.keepPrevious ? '  :' : `  if [ -n "$c" ]; then ln -sfn "$c" ${quote(`${p.base}/.previous.tmp`)} && mv -T ${quote(`${p.base}/.previous.tmp`)} ${quote(p.previous)} || exit 3; fi`,
-    `  ln -sfn ${quote(`releases/${to}`)} ${quote(`${p.base}/.current.tmp`)} && mv -T ${quote(`${p.base}/.current.tmp`)} ${quote(p.current)} || exit 3`,
-    'fi',
-    restartCmd(l),
-    'exit 0',
-  ]));
+  const out = await run(
+    t,
+    'switch',
+    sh([
+      'set -u',
+      `[ -f ${quote(`${p.releases}/${to}/${MANIFEST_FILE}`)} ] || { echo "release ${to} is not on the device" >&2; exit 3; }`,
+      `c=$(readlink ${quote(p.current)} 2>/dev/null); echo "from=$c"`,
+      `if [ "$c" != ${quote(`releases/${to}`)} ]; then`,
+      opts.keepPrevious
+        ? '  :'
+        : `  if [ -n "$c" ]; then ln -sfn "$c" ${quote(`${p.base}/.previous.tmp`)} && mv -T ${quote(`${p.base}/.previous.tmp`)} ${quote(p.previous)} || exit 3; fi`,
+      `  ln -sfn ${quote(`releases/${to}`)} ${quote(`${p.base}/.current.tmp`)} && mv -T ${quote(`${p.base}/.current.tmp`)} ${quote(p.current)} || exit 3`,
+      'fi',
+      restartCmd(l),
+      'exit 0',
+    ]),
+  );
   const from = parseKv(out).from;
   return { from: from ? versionOfTarget(from) : null };
 }
@@ -237,26 +252,33 @@ function checkEnv(pkg: Package): string {
     JFLEET_MODEL: pkg.hardware.model ?? '',
   };
   for (const [k, v] of Object.entries(pkg.vars ?? {})) vars[`JFLEET_VAR_${k.toUpperCase()}`] = v;
-  return Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+  return Object.entries(vars)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(' ');
 }
 
 /** One look at the kiosk: a single remote script, key=value lines out. */
 export async function pollKiosk(t: Transport, l: KioskLayout, version: string, pkg: Package): Promise<GatePoll> {
   const p = paths(l);
-  const out = await run(t, 'gate', sh([
-    `B=${quote(p.base)}`,
-    `echo "current=$(readlink "$B/current" 2>/dev/null)"`,
-    `echo "manifest=$(grep -o '"version"[[:space:]]*:[[:space:]]*"[^"]*"' "$B/current/${MANIFEST_FILE}" 2>/dev/null | head -1 | sed 's/.*"\\([^"]*\\)"$/\\1/')"`,
-    `pids=; dead=; for f in ${quote(p.run)}/*.pid; do [ -f "$f" ] || continue; x=$(cat "$f" 2>/dev/null); pids="$pids $x"; kill -0 "$x" 2>/dev/null || dead="$dead $(basename "$f")"; done`,
-    'echo "pids=$pids"; echo "dead=$dead"',
-    `listen=$(sed -n 's/^[[:space:]]*KIOSK_LISTEN=//p' ${quote(p.env)} 2>/dev/null | tail -1 | tr -d '"\\047 ')`,
-    'echo "listen=$listen"',
-    'if [ -z "$listen" ]; then echo http=no-listen',
-    `elif command -v curl >/dev/null 2>&1; then echo "http=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$listen/")"`,
-    `else echo "http=$(python3 -c 'import sys,urllib.request as u\ntry: print(u.urlopen(sys.argv[1],timeout=3).status)\nexcept Exception as e: print(getattr(e,"code",0))' "http://$listen/" 2>/dev/null)"; fi`,
-    `if [ -f "$B/current/check" ]; then o=$(cd "$B/current" && ${checkEnv(pkg)} timeout 20 sh ./check 2>&1); echo "check=$?"; echo "checkout=$(printf '%s' "$o" | tail -1 | tr -cd '[:print:]' | cut -c1-200)"; else echo check=none; fi`,
-    'exit 0',
-  ]), { timeoutMs: 40_000 });
+  const out = await run(
+    t,
+    'gate',
+    sh([
+      `B=${quote(p.base)}`,
+      `echo "current=$(readlink "$B/current" 2>/dev/null)"`,
+      `echo "manifest=$(grep -o '"version"[[:space:]]*:[[:space:]]*"[^"]*"' "$B/current/${MANIFEST_FILE}" 2>/dev/null | head -1 | sed 's/.*"\\([^"]*\\)"$/\\1/')"`,
+      `pids=; dead=; for f in ${quote(p.run)}/*.pid; do [ -f "$f" ] || continue; x=$(cat "$f" 2>/dev/null); pids="$pids $x"; kill -0 "$x" 2>/dev/null || dead="$dead $(basename "$f")"; done`,
+      'echo "pids=$pids"; echo "dead=$dead"',
+      `listen=$(sed -n 's/^[[:space:]]*KIOSK_LISTEN=//p' ${quote(p.env)} 2>/dev/null | tail -1 | tr -d '"\\047 ')`,
+      'echo "listen=$listen"',
+      'if [ -z "$listen" ]; then echo http=no-listen',
+      `elif command -v curl >/dev/null 2>&1; then echo "http=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$listen/")"`,
+      `else echo "http=$(python3 -c 'import sys,urllib.request as u\ntry: print(u.urlopen(sys.argv[1],timeout=3).status)\nexcept Exception as e: print(getattr(e,"code",0))' "http://$listen/" 2>/dev/null)"; fi`,
+      `if [ -f "$B/current/check" ]; then o=$(cd "$B/current" && ${checkEnv(pkg)} timeout 20 sh ./check 2>&1); echo "check=$?"; echo "checkout=$(printf '%s' "$o" | tail -1 | tr -cd '[:print:]' | cut -c1-200)"; else echo check=none; fi`,
+      'exit 0',
+    ]),
+    { timeoutMs: 40_000 },
+  );
   const kv = parseKv(out);
   const problems: string[] = [];
   const pids = (kv.pids ?? '').trim();
@@ -264,7 +286,10 @@ export async function pollKiosk(t: Transport, l: KioskLayout, version: string, p
   if (kv.manifest !== version) problems.push(`manifest.json reports ${kv.manifest || 'no version'}`);
   if (!pids) problems.push('kiosk not running (no pid file)');
   else if (kv.dead?.trim()) problems.push(`kiosk process dead (${kv.dead.trim()})`);
-  if (kv.http !== '200') problems.push(kv.http === 'no-listen' ? 'no KIOSK_LISTEN in kiosk.env' : `page at ${kv.listen} answered ${kv.http && kv.http !== '000' ? kv.http : 'nothing'}`);
+  if (kv.http !== '200')
+    problems.push(
+      kv.http === 'no-listen' ? 'no KIOSK_LISTEN in kiosk.env' : `page at ${kv.listen} answered ${kv.http && kv.http !== '000' ? kv.http : 'nothing'}`,
+    );
   if (kv.check !== 'none' && kv.check !== '0') problems.push(`release check failed (exit ${kv.check})${kv.checkout ? `: ${kv.checkout}` : ''}`);
   return { ok: problems.length === 0, pids, problems };
 }
@@ -272,7 +297,14 @@ export async function pollKiosk(t: Transport, l: KioskLayout, version: string, p
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((res) => {
     const t = setTimeout(res, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); res(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        res();
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -309,12 +341,15 @@ export async function gate(t: Transport, l: KioskLayout, version: string, o: Gat
 /** Keep current and previous; remove other releases and leftover staging (disk is small). */
 export async function prune(t: Transport, l: KioskLayout): Promise<void> {
   const p = paths(l);
-  await t.exec(sh([
-    `cd ${quote(p.releases)} 2>/dev/null || exit 0`,
-    `c=$(readlink ${quote(p.current)} 2>/dev/null); c=\${c##*/}`,
-    `pv=$(readlink ${quote(p.previous)} 2>/dev/null); pv=\${pv##*/}`,
-    'for d in *; do [ -d "$d" ] || continue; [ "$d" = "$c" ] || [ "$d" = "$pv" ] || rm -rf -- "$d"; done',
-    `rm -rf ${quote(p.staging)}`,
-    'exit 0',
-  ]), { timeoutMs: 60_000 });
+  await t.exec(
+    sh([
+      `cd ${quote(p.releases)} 2>/dev/null || exit 0`,
+      `c=$(readlink ${quote(p.current)} 2>/dev/null); c=\${c##*/}`,
+      `pv=$(readlink ${quote(p.previous)} 2>/dev/null); pv=\${pv##*/}`,
+      'for d in *; do [ -d "$d" ] || continue; [ "$d" = "$c" ] || [ "$d" = "$pv" ] || rm -rf -- "$d"; done',
+      `rm -rf ${quote(p.staging)}`,
+      'exit 0',
+    ]),
+    { timeoutMs: 60_000 },
+  );
 }

@@ -6,7 +6,20 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  type Stats, chmodSync, closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+  type Stats,
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tar from 'tar';
@@ -15,8 +28,18 @@ import { homePaths } from '../context.js';
 import { StorageError, UserError, InputError } from '../errors.js';
 import { storageFailure, writeAll } from '../atomic-file.js';
 import {
-  CHECK_FILE, INDEX_FILE, MANIFEST_FILE, bundlePathProblem, isValidVersion, showName, manifestSchema, releaseInfoSchema, renderManifest, sameFiles,
-  type Manifest, type ReleaseInfo,
+  CHECK_FILE,
+  INDEX_FILE,
+  MANIFEST_FILE,
+  bundlePathProblem,
+  isValidVersion,
+  showName,
+  manifestSchema,
+  releaseInfoSchema,
+  renderManifest,
+  sameFiles,
+  type Manifest,
+  type ReleaseInfo,
 } from './manifest.js';
 
 export const ARCHIVE_FILE = 'bundle.tar.gz';
@@ -225,7 +248,9 @@ export async function addRelease(
 ): Promise<{ release: StoredRelease; created: boolean }> {
   const { version } = opts;
   if (!isValidVersion(version)) {
-    throw new UserError(`--version "${version}" is not a valid release version`, { hint: 'use letters, digits, ".", "_", "+" or "-", e.g. 1.4.0 or 2026.11.28-1' });
+    throw new UserError(`--version "${version}" is not a valid release version`, {
+      hint: 'use letters, digits, ".", "_", "+" or "-", e.g. 1.4.0 or 2026.11.28-1',
+    });
   }
   const src = resolve(ctx.cwd, opts.path);
   const label = showName(opts.path);
@@ -254,7 +279,9 @@ export async function addRelease(
     }
     const files = walk(content, label).filter((f) => f !== MANIFEST_FILE);
     if (!files.includes(INDEX_FILE)) {
-      throw new UserError(`${label}: the bundle has no ${INDEX_FILE} (the kiosk app)`, { hint: 'a release holds www/ (the kiosk page), optional config and an optional "check" script' });
+      throw new UserError(`${label}: the bundle has no ${INDEX_FILE} (the kiosk app)`, {
+        hint: 'a release holds www/ (the kiosk page), optional config and an optional "check" script',
+      });
     }
     const manifest: Manifest = { version, files: {} };
     let bytes = 0;
@@ -275,10 +302,13 @@ export async function addRelease(
       }
       const m = manifestSchema.safeParse(parsed);
       if (!m.success) throw new InputError(m.error.issues.map((i) => ({ file, field: showName(i.path.join('.')), message: i.message })));
-      if (m.data.version !== version) throw new InputError([{ file, field: 'version', message: `says ${showName(m.data.version)}, but --version is ${version}` }]);
+      if (m.data.version !== version)
+        throw new InputError([{ file, field: 'version', message: `says ${showName(m.data.version)}, but --version is ${version}` }]);
       if (!sameFiles(m.data, manifest)) {
         const bad = Object.keys({ ...m.data.files, ...manifest.files }).filter((k) => m.data.files[k] !== manifest.files[k]);
-        throw new InputError([{ file, field: 'files', message: `checksums do not match the bundle: ${bad.slice(0, 5).map(showName).join(', ')}${bad.length > 5 ? ', …' : ''}` }]);
+        throw new InputError([
+          { file, field: 'files', message: `checksums do not match the bundle: ${bad.slice(0, 5).map(showName).join(', ')}${bad.length > 5 ? ', …' : ''}` },
+        ]);
       }
     }
     // 3. Already there? Same content is fine (a CI job re-run); different content is refused.
@@ -290,7 +320,10 @@ export async function addRelease(
       const existing = readStored(root, version);
       if ('damaged' in existing) damaged = true;
       else if (sameFiles(existing.manifest, manifest)) return { release: existing, created: false };
-      else throw new UserError(`release ${version} already exists with different content; releases are immutable`, { hint: 'publish the change under a new version' });
+      else
+        throw new UserError(`release ${version} already exists with different content; releases are immutable`, {
+          hint: 'publish the change under a new version',
+        });
     }
     // 4. The archive devices receive: manifest first, then the files in sorted order.
     const out = join(stage, 'release');
@@ -358,13 +391,16 @@ function copyTree(from: string, to: string, files: string[]): void {
  */
 function readStored(root: string, version: string): StoredRelease | { damaged: string } {
   const dir = join(root, version);
-  const read = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }): T | string => {
+  const read = <T>(
+    name: string,
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  ): T | string => {
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(join(dir, name), 'utf8'));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return `${name}: ${code === 'ENOENT' ? 'missing' : code ?? `not JSON: ${(e as Error).message}`}`;
+      return `${name}: ${code === 'ENOENT' ? 'missing' : (code ?? `not JSON: ${(e as Error).message}`)}`;
     }
     const r = schema.safeParse(parsed);
     if (r.success) return r.data;

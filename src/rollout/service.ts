@@ -70,7 +70,10 @@ export async function startRollout(ctx: Context, opts: RolloutOptions, deps: Rol
       }
       const sel = await (deps.packages ?? ((i, l) => defaultPackages(ctx, i, l)))(opts.inventory, opts.limit);
       if (sel.packages.length === 0) throw new UserError(`no package matches ${opts.limit ? `--limit ${opts.limit}` : 'the inventory'}`);
-      const done = store.alreadyOn(version, sel.packages.map((p) => p.id));
+      const done = store.alreadyOn(
+        version,
+        sel.packages.map((p) => p.id),
+      );
       const todo = sel.packages.filter((p) => !done.has(p.id));
       const plan = planWaves(todo, targets).map((w) => w.map((p) => p.id));
       const id = store.create({

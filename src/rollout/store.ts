@@ -35,44 +35,94 @@ export interface DeviceRow {
 }
 
 type RawRollout = {
-  id: number; release: string; selector: string | null; inventory: string | null; waves: string; max_fail: string; options: string;
-  state: RolloutState; current_wave: number; reason: string | null; created_at: string; updated_at: string; finished_at: string | null;
+  id: number;
+  release: string;
+  selector: string | null;
+  inventory: string | null;
+  waves: string;
+  max_fail: string;
+  options: string;
+  state: RolloutState;
+  current_wave: number;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
 };
 type RawDevice = {
-  device_id: string; wave: number; position: number; state: DeviceState; previous: string | null; attempts: number;
-  error: string | null; started_at: string | null; finished_at: string | null; ms: number | null;
+  device_id: string;
+  wave: number;
+  position: number;
+  state: DeviceState;
+  previous: string | null;
+  attempts: number;
+  error: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  ms: number | null;
 };
 
 const toRollout = (r: RawRollout): RolloutRow => ({
-  id: r.id, release: r.release, selector: r.selector, inventory: r.inventory, waves: r.waves, maxFail: r.max_fail,
-  options: JSON.parse(r.options) as Record<string, unknown>, state: r.state, currentWave: r.current_wave, reason: r.reason,
-  createdAt: r.created_at, updatedAt: r.updated_at, finishedAt: r.finished_at,
+  id: r.id,
+  release: r.release,
+  selector: r.selector,
+  inventory: r.inventory,
+  waves: r.waves,
+  maxFail: r.max_fail,
+  options: JSON.parse(r.options) as Record<string, unknown>,
+  state: r.state,
+  currentWave: r.current_wave,
+  reason: r.reason,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  finishedAt: r.finished_at,
 });
 const toDevice = (r: RawDevice): DeviceRow => ({
-  id: r.device_id, wave: r.wave, position: r.position, state: r.state, previous: r.previous, attempts: r.attempts,
-  error: r.error, startedAt: r.started_at, finishedAt: r.finished_at, ms: r.ms,
+  id: r.device_id,
+  wave: r.wave,
+  position: r.position,
+  state: r.state,
+  previous: r.previous,
+  attempts: r.attempts,
+  error: r.error,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  ms: r.ms,
 });
 
 export class RolloutStore {
-  constructor(private readonly db: Db, private readonly now: () => Date) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+  ) {}
 
   private ts(): string {
     return this.now().toISOString();
   }
 
-  create(r: { release: string; selector?: string; inventory: string; waves: string; maxFail: string; options: Record<string, unknown>; plan: string[][] }): number {
+  create(r: {
+    release: string;
+    selector?: string;
+    inventory: string;
+    waves: string;
+    maxFail: string;
+    options: Record<string, unknown>;
+    plan: string[][];
+  }): number {
     const at = this.ts();
-    return this.db.transaction(() => {
-      const info = this.db
-        .prepare(`INSERT INTO rollouts (release, selector, inventory, waves, max_fail, options, state, created_at, updated_at)
+    return this.db
+      .transaction(() => {
+        const info = this.db
+          .prepare(`INSERT INTO rollouts (release, selector, inventory, waves, max_fail, options, state, created_at, updated_at)
                   VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`)
-        .run(r.release, r.selector ?? null, r.inventory, r.waves, r.maxFail, JSON.stringify(r.options), at, at);
-      const id = Number(info.lastInsertRowid);
-      const ins = this.db.prepare(`INSERT INTO rollout_devices (rollout_id, device_id, wave, position, state) VALUES (?, ?, ?, ?, 'planned')`);
-      let pos = 0;
-      r.plan.forEach((wave, w) => wave.forEach((dev) => ins.run(id, dev, w, pos++)));
-      return id;
-    }).immediate();
+          .run(r.release, r.selector ?? null, r.inventory, r.waves, r.maxFail, JSON.stringify(r.options), at, at);
+        const id = Number(info.lastInsertRowid);
+        const ins = this.db.prepare(`INSERT INTO rollout_devices (rollout_id, device_id, wave, position, state) VALUES (?, ?, ?, ?, 'planned')`);
+        let pos = 0;
+        r.plan.forEach((wave, w) => wave.forEach((dev) => ins.run(id, dev, w, pos++)));
+        return id;
+      })
+      .immediate();
   }
 
   get(id: number): RolloutRow | null {
@@ -101,20 +151,35 @@ export class RolloutStore {
   /** A device transition, checked against the state machine. */
   setDevice(id: number, deviceId: string, to: DeviceState, fields: { previous?: string | null; error?: string | null; ms?: number | null } = {}): void {
     const at = this.ts();
-    this.db.transaction(() => {
-      const cur = this.device(id, deviceId);
-      if (!cur) throw new Error(`rollout ${id} has no device ${deviceId}`);
-      assertTransition(deviceId, cur.state, to);
-      // updating → updating only records facts (previous); a fresh start counts an attempt.
-      const starting = to === 'updating' && cur.state !== 'updating';
-      this.db
-        .prepare(`UPDATE rollout_devices SET state = ?, attempts = attempts + ?, previous = COALESCE(?, previous),
+    this.db
+      .transaction(() => {
+        const cur = this.device(id, deviceId);
+        if (!cur) throw new Error(`rollout ${id} has no device ${deviceId}`);
+        assertTransition(deviceId, cur.state, to);
+        // updating → updating only records facts (previous); a fresh start counts an attempt.
+        const starting = to === 'updating' && cur.state !== 'updating';
+        this.db
+          .prepare(`UPDATE rollout_devices SET state = ?, attempts = attempts + ?, previous = COALESCE(?, previous),
                   error = ?, started_at = CASE WHEN ? THEN ? ELSE started_at END,
                   finished_at = CASE WHEN ? THEN NULL ELSE ? END, ms = CASE WHEN ? THEN NULL ELSE COALESCE(?, ms) END
                   WHERE rollout_id = ? AND device_id = ?`)
-        .run(to, starting ? 1 : 0, fields.previous ?? null, to === 'updating' ? null : (fields.error ?? null), starting ? 1 : 0, at, to === 'updating' ? 1 : 0, at, starting ? 1 : 0, fields.ms ?? null, id, deviceId);
-      this.db.prepare('UPDATE rollouts SET updated_at = ? WHERE id = ?').run(at, id);
-    }).immediate();
+          .run(
+            to,
+            starting ? 1 : 0,
+            fields.previous ?? null,
+            to === 'updating' ? null : (fields.error ?? null),
+            starting ? 1 : 0,
+            at,
+            to === 'updating' ? 1 : 0,
+            at,
+            starting ? 1 : 0,
+            fields.ms ?? null,
+            id,
+            deviceId,
+          );
+        this.db.prepare('UPDATE rollouts SET updated_at = ? WHERE id = ?').run(at, id);
+      })
+      .immediate();
   }
 
   /** Move a device into another wave (a canary that cannot be reached is replaced by the next device). */

@@ -40,8 +40,15 @@ async function answers(dc: DeviceCtx, pkg: Package): Promise<boolean> {
 }
 
 export async function updateOne(
-  store: RolloutStore, emit: RolloutSink, id: number, wave: number, pkg: Package | undefined, deviceId: string,
-  rel: StoredRelease, archive: Buffer, dc: DeviceCtx,
+  store: RolloutStore,
+  emit: RolloutSink,
+  id: number,
+  wave: number,
+  pkg: Package | undefined,
+  deviceId: string,
+  rel: StoredRelease,
+  archive: Buffer,
+  dc: DeviceCtx,
 ): Promise<void> {
   const started = Date.now();
   const version = rel.info.version;
@@ -49,7 +56,19 @@ export async function updateOne(
   const finish = (state: DeviceState, fields: { previous?: string | null; error?: string | null }, shown: DeviceEvent['shown'], reason = '') => {
     const ms = Date.now() - started;
     store.setDevice(id, deviceId, state, { ...fields, ms });
-    emit({ event: 'device', rollout: id, wave: wave + 1, device: deviceId, state, previous: fields.previous ?? null, error: fields.error ?? null, ms, release: version, shown, reason });
+    emit({
+      event: 'device',
+      rollout: id,
+      wave: wave + 1,
+      device: deviceId,
+      state,
+      previous: fields.previous ?? null,
+      error: fields.error ?? null,
+      ms,
+      release: version,
+      shown,
+      reason,
+    });
   };
   if (!pkg) {
     finish('skipped', { error: 'no longer in the inventory' }, 'skipped', 'no longer in the inventory');
@@ -119,7 +138,12 @@ export async function updateOne(
     if (back.ok) {
       finish('rolled_back', { previous, error: why }, 'rolled_back', short);
     } else {
-      finish('failed', { previous, error: `${why}; rollback to ${previous} failed its gate too: ${back.problems.join('; ')}` }, 'failed', `rollback to ${previous} unhealthy: ${back.problems.join('; ')}`);
+      finish(
+        'failed',
+        { previous, error: `${why}; rollback to ${previous} failed its gate too: ${back.problems.join('; ')}` },
+        'failed',
+        `rollback to ${previous} unhealthy: ${back.problems.join('; ')}`,
+      );
     }
   }
 }

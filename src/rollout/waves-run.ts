@@ -59,7 +59,14 @@ export async function defaultPackages(ctx: Context, inventory: string | undefine
   return { dir: sel.dir, packages: sel.packages };
 }
 
-export async function execute(ctx: Context, store: RolloutStore, row: RolloutRow, rel: StoredRelease, opts: RolloutOptions, deps: RolloutDeps): Promise<RolloutResult> {
+export async function execute(
+  ctx: Context,
+  store: RolloutStore,
+  row: RolloutRow,
+  rel: StoredRelease,
+  opts: RolloutOptions,
+  deps: RolloutDeps,
+): Promise<RolloutResult> {
   const emit: RolloutSink = opts.emit ?? (() => undefined);
   const id = row.id;
   const version = row.release;
@@ -78,7 +85,16 @@ export async function execute(ctx: Context, store: RolloutStore, row: RolloutRow
   // Resuming: devices left "updating" by a killed run are redone; pending ones are retried.
   const reopened = store.reopen(id, ['pending', 'updating']);
   if (row.state !== 'running') store.setRollout(id, { state: 'running', reason: null });
-  emit({ event: 'rollout-start', rollout: id, release: version, devices: planned.length, waves: waveSizes(planned), maxFail: row.maxFail, resumed: reopened > 0 || row.createdAt !== row.updatedAt, reopened });
+  emit({
+    event: 'rollout-start',
+    rollout: id,
+    release: version,
+    devices: planned.length,
+    waves: waveSizes(planned),
+    maxFail: row.maxFail,
+    resumed: reopened > 0 || row.createdAt !== row.updatedAt,
+    reopened,
+  });
 
   let connect = deps.connect;
   let closeAll = deps.close;
@@ -108,11 +124,28 @@ export async function execute(ctx: Context, store: RolloutStore, row: RolloutRow
             limit(async () => {
               if (ctx.signal.aborted || operatorAborted(store, id)) return;
               if (abortCertain(store, id, w, maxFail)) return; // left planned; skipped by the abort below
-              await updateOne(store, emit, id, w, byId.get(d.id), d.id, rel, archive, { connect: connect!, layoutFor, gateTimeoutMs, settleMs, describeFailure: (e) => failureMessage(ctx, e) }).catch((e: unknown) => {
+              await updateOne(store, emit, id, w, byId.get(d.id), d.id, rel, archive, {
+                connect: connect!,
+                layoutFor,
+                gateTimeoutMs,
+                settleMs,
+                describeFailure: (e) => failureMessage(ctx, e),
+              }).catch((e: unknown) => {
                 // A bug, not a device result: record it on the device rather than leave the run half-done.
                 const msg = `internal error: ${e instanceof Error ? e.message : String(e)}`;
                 if (store.device(id, d.id)?.state === 'updating') store.setDevice(id, d.id, 'failed', { error: msg });
-                emit({ event: 'device', rollout: id, wave: w + 1, device: d.id, state: 'failed', previous: null, error: msg, release: version, shown: 'failed', reason: msg });
+                emit({
+                  event: 'device',
+                  rollout: id,
+                  wave: w + 1,
+                  device: d.id,
+                  state: 'failed',
+                  previous: null,
+                  error: msg,
+                  release: version,
+                  shown: 'failed',
+                  reason: msg,
+                });
               });
             }),
           ),
@@ -164,7 +197,13 @@ export async function execute(ctx: Context, store: RolloutStore, row: RolloutRow
   const final = store.get(id)!;
   emit({ event: 'record', rollout: final, devices: store.devices(id) });
   try {
-    await recordFailed(ctx, store.devices(id).filter((d) => d.state === 'rolled_back' || d.state === 'failed').map((d) => d.id));
+    await recordFailed(
+      ctx,
+      store
+        .devices(id)
+        .filter((d) => d.state === 'rolled_back' || d.state === 'failed')
+        .map((d) => d.id),
+    );
   } catch {
     // @failed is a convenience; a rollout result does not depend on it
   }

@@ -39,7 +39,10 @@ export interface DaemonResult {
 }
 
 export function validateCron(expr: string, what: string): void {
-  if (!cron.validate(expr)) throw new UserError(`${what} is not a valid cron expression: "${expr}"`, { hint: 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 * * * *"' });
+  if (!cron.validate(expr))
+    throw new UserError(`${what} is not a valid cron expression: "${expr}"`, {
+      hint: 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 * * * *"',
+    });
 }
 
 export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<DaemonResult> {
@@ -97,7 +100,9 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
     const warmBefore = selection.packages.filter((p) => session.connected.has(p.id)).length;
     const s = await runSweep(sweepCtx, { selection, session, db, forks: opts.forks });
     result.sweeps++;
-    log(`sweep #${result.sweeps}: ${s.total} device(s) in ${(s.durationMs / 1000).toFixed(1)} s, ${warmBefore} warm: ${countsLine(s.counts)}; worst alerting ${s.worst}`);
+    log(
+      `sweep #${result.sweeps}: ${s.total} device(s) in ${(s.durationMs / 1000).toFixed(1)} s, ${warmBefore} warm: ${countsLine(s.counts)}; worst alerting ${s.worst}`,
+    );
     opts.onSweep?.(s, result.sweeps);
   });
   const reportJob = exclusive('report', async () => {
@@ -109,7 +114,9 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   const common = { noOverlap: true, maxRandomDelay: opts.jitterMs ?? 0 };
   const tasks = [cron.schedule(opts.sweepCron, sweepJob, { ...common, name: 'jfleet-sweep' })];
   if (opts.reportCron) tasks.push(cron.schedule(opts.reportCron, reportJob, { ...common, name: 'jfleet-report' }));
-  log(`daemon started: sweep "${opts.sweepCron}"${opts.reportCron ? `, report "${opts.reportCron}"` : ''}, ${first.packages.length} device(s), jitter ${Math.round((opts.jitterMs ?? 0) / 1000)} s (pid ${process.pid})`);
+  log(
+    `daemon started: sweep "${opts.sweepCron}"${opts.reportCron ? `, report "${opts.reportCron}"` : ''}, ${first.packages.length} device(s), jitter ${Math.round((opts.jitterMs ?? 0) / 1000)} s (pid ${process.pid})`,
+  );
 
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) return resolve();

@@ -41,7 +41,8 @@ export interface InstallResult {
 function scheduleKind(opts: InstallOptions): 'systemd' | 'cron' {
   const systemdFlag = opts.dir !== undefined ? '--dir' : opts.onCalendar !== undefined ? '--on-calendar' : undefined;
   const cronFlag = opts.crontab !== undefined ? '--crontab' : undefined;
-  if (systemdFlag && cronFlag) throw new UserError(`${systemdFlag} (systemd) and ${cronFlag} (cron) do not go together`, { hint: 'pick one, or say which with --kind' });
+  if (systemdFlag && cronFlag)
+    throw new UserError(`${systemdFlag} (systemd) and ${cronFlag} (cron) do not go together`, { hint: 'pick one, or say which with --kind' });
   if (opts.kind === 'cron' && systemdFlag) throw new UserError(`${systemdFlag} is for systemd units, not --kind cron`);
   if (opts.kind === 'systemd' && cronFlag) throw new UserError(`${cronFlag} is for cron, not --kind systemd`);
   if (opts.kind) return opts.kind;
@@ -59,9 +60,12 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
   // cron.d and OnCalendar take five fields; a sixth (node-cron's seconds, for schedule run)
   // written verbatim would make a line cron never runs
   if (cronExpr.trim().split(/\s+/).length !== 5) {
-    throw new UserError(`${from ?? 'the sweep schedule'} "${cronExpr}" has ${cronExpr.trim().split(/\s+/).length} fields; schedule install writes crontab and systemd timers, which take exactly 5 (minute hour day month weekday)`, {
-      hint: 'drop the seconds field, e.g. "*/15 * * * *" (six fields with seconds work only for jfleet schedule run)',
-    });
+    throw new UserError(
+      `${from ?? 'the sweep schedule'} "${cronExpr}" has ${cronExpr.trim().split(/\s+/).length} fields; schedule install writes crontab and systemd timers, which take exactly 5 (minute hour day month weekday)`,
+      {
+        hint: 'drop the seconds field, e.g. "*/15 * * * *" (six fields with seconds work only for jfleet schedule run)',
+      },
+    );
   }
   const bin = fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url));
   const env: Record<string, string> = { JFLEET_HOME: ctx.home };
@@ -82,7 +86,10 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
     const units = renderSystemdUnits(spec, opts.onCalendar ?? cronToOnCalendar(cronExpr), opts.jitterSec ?? 60);
     const service = join(dir, 'jfleet-sweep.service');
     const timer = join(dir, 'jfleet-sweep.timer');
-    opts.checkOutputs?.([{ flag: '--dir', file: service, createDirs: true }, { flag: '--dir', file: timer, createDirs: true }]);
+    opts.checkOutputs?.([
+      { flag: '--dir', file: service, createDirs: true },
+      { flag: '--dir', file: timer, createDirs: true },
+    ]);
     mkdirSync(dir, { recursive: true });
     writeAtomicSet([
       { file: service, data: units.service, mode: 0o644 },

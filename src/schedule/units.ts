@@ -40,7 +40,8 @@ function shQuote(v: string): string {
 /** The common cron shapes as a systemd OnCalendar; anything else needs --on-calendar. */
 export function cronToOnCalendar(expr: string): string {
   const f = expr.trim().split(/\s+/);
-  if (f.length !== 5) throw new UserError(`cannot turn "${expr}" into a systemd OnCalendar; pass --on-calendar`, { hint: 'e.g. --on-calendar "*:0/15" (see man systemd.time)' });
+  if (f.length !== 5)
+    throw new UserError(`cannot turn "${expr}" into a systemd OnCalendar; pass --on-calendar`, { hint: 'e.g. --on-calendar "*:0/15" (see man systemd.time)' });
   const [min = '', hour = '', dom, mon, dow] = f; // five fields, checked above
   const num = (s: string) => /^\d{1,2}$/.test(s);
   const step = (s: string) => /^\*\/\d{1,2}$/.test(s);
@@ -94,7 +95,9 @@ export const CRON_END = '# END jfleet sweep';
 
 /** The cron.d block; the sweep lock (sweep --wait) keeps runs from overlapping. */
 export function renderCronBlock(spec: InstallSpec, withUserField: boolean): string {
-  const env = Object.entries(spec.env).map(([k, v]) => `${k}=${shQuote(v)}`).join(' ');
+  const env = Object.entries(spec.env)
+    .map(([k, v]) => `${k}=${shQuote(v)}`)
+    .join(' ');
   const cmd = [spec.node, spec.bin, 'sweep', '--wait', ...spec.args].map(shQuote).join(' ');
   const line = `${check(spec.cron, 'cron')}${withUserField ? ` ${check(spec.user, 'user')}` : ''} ${env ? env + ' ' : ''}${cmd} >> ${shQuote(spec.logFile)} 2>&1`;
   // cron turns an unescaped % into a newline

@@ -4,7 +4,19 @@
  */
 import { TransportError, type TransportErrorKind } from './types.js';
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EADDRNOTAVAIL', 'ECONNABORTED']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EADDRNOTAVAIL',
+  'ECONNABORTED',
+]);
 
 export interface RawError {
   message?: string;
@@ -22,7 +34,10 @@ export function classifyConnectError(
   if (err.level === 'handshake' && /signature verification failed/i.test(msg)) {
     // the server offered a host key but could not sign the key exchange with it
     const key = ctx.offeredHostKey ? `host key ${ctx.offeredHostKey}` : 'a host key';
-    return { kind: 'hostkey', message: `${ctx.target} offered ${key} but did not prove it holds it (bad key-exchange signature: a man in the middle?); nothing was pinned` };
+    return {
+      kind: 'hostkey',
+      message: `${ctx.target} offered ${key} but did not prove it holds it (bad key-exchange signature: a man in the middle?); nothing was pinned`,
+    };
   }
   if (err.level === 'client-authentication') {
     return { kind: 'auth', message: `authentication failed on ${ctx.target} (no offered key or password was accepted)` };

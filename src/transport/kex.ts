@@ -29,7 +29,8 @@ export const KEX_SUPPORTED = [...KEX_ALLOWED, ...KEX_SHA1];
 /** Pure: why a comma-separated sshKex list cannot be used (null = it can). */
 export function kexListProblem(list: string): string | null {
   for (const name of list.split(',').map((n) => n.trim())) {
-    if (KEX_SHA1.includes(name)) return `key-exchange algorithm "${name}" uses SHA-1, which jfleet refuses (${KEX_SHA1.join(', ')}); use e.g. ${KEX_PREFERENCE[0]}`;
+    if (KEX_SHA1.includes(name))
+      return `key-exchange algorithm "${name}" uses SHA-1, which jfleet refuses (${KEX_SHA1.join(', ')}); use e.g. ${KEX_PREFERENCE[0]}`;
     if (!KEX_ALLOWED.includes(name)) return `unknown key-exchange algorithm "${name}" (known: ${KEX_ALLOWED.join(', ')})`;
   }
   return null;

@@ -10,7 +10,10 @@ import { TransportError } from './types.js';
 
 export class LocalTransport implements Transport {
   readonly name: string;
-  constructor(name = 'localhost', private readonly env?: Record<string, string | undefined>) {
+  constructor(
+    name = 'localhost',
+    private readonly env?: Record<string, string | undefined>,
+  ) {
     this.name = name;
   }
   async connect(): Promise<void> {}
@@ -39,7 +42,15 @@ export class LocalTransport implements Transport {
     return readFile(remotePath);
   }
   async openShell(): Promise<RemoteShell> {
-    const child = execa('/bin/sh', ['-c', SHELL_COMMAND], { env: this.env, extendEnv: this.env === undefined, stdin: 'pipe', stdout: 'pipe', stderr: 'ignore', reject: false, buffer: false });
+    const child = execa('/bin/sh', ['-c', SHELL_COMMAND], {
+      env: this.env,
+      extendEnv: this.env === undefined,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'ignore',
+      reject: false,
+      buffer: false,
+    });
     child.stdin?.on('error', () => undefined); // EPIPE once the shell has ended: the run fails on 'close'
     return new ChannelShell(this.name, {
       write: (d) => child.stdin?.write(d),

@@ -62,7 +62,9 @@ export function summarize(results: DeviceResult[]): Record<DeviceOutcome, number
 
 export function recapLines(results: DeviceResult[]): string[] {
   const s = summarize(results);
-  const parts = (Object.keys(OUTCOME_LABEL) as DeviceOutcome[]).filter((k) => k === 'ok' || k === 'failed' || k === 'unreachable' || k === 'auth' || s[k] > 0).map((k) => `${OUTCOME_LABEL[k]} ${s[k]}`);
+  const parts = (Object.keys(OUTCOME_LABEL) as DeviceOutcome[])
+    .filter((k) => k === 'ok' || k === 'failed' || k === 'unreachable' || k === 'auth' || s[k] > 0)
+    .map((k) => `${OUTCOME_LABEL[k]} ${s[k]}`);
   const lines = [`recap: ${s.total} ${s.total === 1 ? 'device' : 'devices'}: ${parts.join(', ')}`];
   for (const r of results) {
     if (r.status === 'ok') continue;
@@ -164,9 +166,11 @@ export function expandCommand(args: string[], pkg: PlaceholderPackage): { comman
 
 function valueProblem(u: Use): string | null {
   const code = CODE.exec(u.value);
-  if (code) return `refused for ${u.label}: the value holds ${JSON.stringify(code[0])}; bash can run such a value as code (arithmetic, array subscripts): a placeholder value must not hold $ \` [ ] <( >(`;
+  if (code)
+    return `refused for ${u.label}: the value holds ${JSON.stringify(code[0])}; bash can run such a value as code (arithmetic, array subscripts): a placeholder value must not hold $ \` [ ] <( >(`;
   const odd = u.spliced ? NOT_PLAIN.exec(u.value) : null;
-  if (odd) return `refused for ${u.label}: it stands in a longer text that may be a script for another shell (as in 'echo {var.n}' or a heredoc), and the value holds ${JSON.stringify(odd[0])}; there only letters, digits and _ . / : = @ % + , - pass (give the placeholder a word of its own)`;
+  if (odd)
+    return `refused for ${u.label}: it stands in a longer text that may be a script for another shell (as in 'echo {var.n}' or a heredoc), and the value holds ${JSON.stringify(odd[0])}; there only letters, digits and _ . / : = @ % + , - pass (give the placeholder a word of its own)`;
   return null;
 }
 

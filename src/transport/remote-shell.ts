@@ -128,7 +128,11 @@ export class ChannelShell implements RemoteShell {
         },
       };
       offAbort = whenAborted(opts.signal, onAbort);
-      if (opts.timeoutMs) timer = setTimeout(() => stop(new TransportError('timeout', this.name, `command timed out after ${opts.timeoutMs} ms on ${this.name}`)), opts.timeoutMs);
+      if (opts.timeoutMs)
+        timer = setTimeout(
+          () => stop(new TransportError('timeout', this.name, `command timed out after ${opts.timeoutMs} ms on ${this.name}`)),
+          opts.timeoutMs,
+        );
       // the marker's printf is built from octal escapes, so the script text never holds the marker itself
       this.channel.write(`{\n${script}\n} </dev/null 2>&1; printf '\\n${octal(this.marker)}%s\\n' $?\n`);
     });

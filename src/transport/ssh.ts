@@ -125,7 +125,15 @@ export interface HostKeyPolicy {
 }
 
 /** ssh2's default host-key algorithms (DEFAULT_SERVER_HOST_KEY, with ed25519 as on Node 20), in its order. */
-export const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+export const HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
 
 /** The key type named at the start of an SSH public key blob ("ssh-rsa", "ssh-ed25519", ...). */
 export function keyTypeOf(blob: Buffer): string {
@@ -390,7 +398,8 @@ export class SshTransport implements Transport {
         if (e) reject(e);
         else resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode, signal });
       };
-      const onLost = (e: Error) => finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost during the command: ${e.message}`, { cause: e }));
+      const onLost = (e: Error) =>
+        finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost during the command: ${e.message}`, { cause: e }));
       const onAbort = () => {
         stream?.close();
         finish(new TransportError('timeout', this.name, `command on ${this.name} cancelled`));
@@ -455,12 +464,19 @@ export class SshTransport implements Transport {
         if (e) reject(e);
         else resolve(c!);
       };
-      const onLost = (e: Error) => finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost while starting a shell: ${e.message}`, { cause: e }));
+      const onLost = (e: Error) =>
+        finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost while starting a shell: ${e.message}`, { cause: e }));
       const onAbort = () => finish(new TransportError('timeout', this.name, `starting a shell on ${this.name} cancelled`));
       this.pending.add(onLost);
       offAbort = whenAborted(opts.signal, onAbort);
-      if (opts.timeoutMs) timer = setTimeout(() => finish(new TransportError('timeout', this.name, `starting a shell timed out after ${opts.timeoutMs} ms on ${this.name}`)), opts.timeoutMs);
-      client.exec(SHELL_COMMAND, (e, c) => (e ? finish(new TransportError('protocol', this.name, `cannot start a shell on ${this.name}: ${e.message}`, { cause: e })) : finish(null, c)));
+      if (opts.timeoutMs)
+        timer = setTimeout(
+          () => finish(new TransportError('timeout', this.name, `starting a shell timed out after ${opts.timeoutMs} ms on ${this.name}`)),
+          opts.timeoutMs,
+        );
+      client.exec(SHELL_COMMAND, (e, c) =>
+        e ? finish(new TransportError('protocol', this.name, `cannot start a shell on ${this.name}: ${e.message}`, { cause: e })) : finish(null, c),
+      );
     });
     ch.stderr.resume();
     return new ChannelShell(
@@ -488,7 +504,8 @@ export class SshTransport implements Transport {
             if (e) reject(e);
             else resolve(v as T);
           };
-          const onLost = (e: Error) => finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost during SFTP: ${e.message}`, { cause: e }));
+          const onLost = (e: Error) =>
+            finish(new TransportError('unreachable', this.name, `connection to ${this.name} lost during SFTP: ${e.message}`, { cause: e }));
           const client = this.requireClient();
           this.pending.add(onLost);
           client.sftp((e, sftp) => {
@@ -538,7 +555,10 @@ export class SshTransport implements Transport {
     const client = this.requireClient();
     return new Promise<Duplex>((resolve, reject) => {
       client.forwardOut('127.0.0.1', 0, host, port, (e, ch) => {
-        if (e) return reject(new TransportError('unreachable', `${host}:${port}`, `jump host ${this.name} cannot reach ${host}:${port}: ${e.message}`, { cause: e }));
+        if (e)
+          return reject(
+            new TransportError('unreachable', `${host}:${port}`, `jump host ${this.name} cannot reach ${host}:${port}: ${e.message}`, { cause: e }),
+          );
         resolve(ch as unknown as Duplex);
       });
     });
@@ -549,7 +569,9 @@ export class SshTransport implements Transport {
     await this.connect();
     const client = this.requireClient();
     return new Promise((resolve, reject) => {
-      client.shell(pty ? { rows: window.rows, cols: window.cols, term: window.term } : false, (e, ch) => (e ? reject(new TransportError('protocol', this.name, `cannot open a shell on ${this.name}: ${e.message}`)) : resolve(ch)));
+      client.shell(pty ? { rows: window.rows, cols: window.cols, term: window.term } : false, (e, ch) =>
+        e ? reject(new TransportError('protocol', this.name, `cannot open a shell on ${this.name}: ${e.message}`)) : resolve(ch),
+      );
     });
   }
 

@@ -21,7 +21,11 @@ async function clocked(start: string, dir?: string) {
   const srv = await central(undefined, dir, 0, { now: () => new Date(t) });
   cleanup.push(() => srv.close());
   const post = (body: unknown) =>
-    fetch(`${srv.url}/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${srv.url}/v1/reports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const fleet = async () => FleetStateSchema.parse(await (await fetch(`${srv.url}/v1/fleet`)).json());
   return { srv, post, fleet, advance: (ms: number) => (t += ms) };
 }
@@ -70,15 +74,14 @@ describe('report clocks', () => {
     const dir = tempDir('jfleet-central-');
     const old = openDb(join(dir, 'central.db'), centralMigrations.slice(0, 1));
     const frozen = sampleReport({ n: 1, states: ['ok'], at: new Date('2099-01-01T00:00:00Z') });
-    old.prepare(
-      `INSERT INTO central_reports (report_id, runner_id, runner_name, created_at, received_at, packages, changes, body) VALUES (?, ?, ?, ?, ?, 1, 0, '{}')`,
-    ).run(frozen.reportId, frozen.runner.id, frozen.runner.name, frozen.createdAt, '2026-11-30T00:00:00.000Z');
-    old.prepare(`INSERT INTO central_packages (id, snapshot, state, release, report_id, reported_at, runner_name) VALUES (?, ?, 'ok', '1.4.2', ?, ?, 'x')`).run(
-      'kiosk-001',
-      JSON.stringify(frozen.fleet.packages[0]),
-      frozen.reportId,
-      frozen.createdAt,
-    );
+    old
+      .prepare(
+        `INSERT INTO central_reports (report_id, runner_id, runner_name, created_at, received_at, packages, changes, body) VALUES (?, ?, ?, ?, ?, 1, 0, '{}')`,
+      )
+      .run(frozen.reportId, frozen.runner.id, frozen.runner.name, frozen.createdAt, '2026-11-30T00:00:00.000Z');
+    old
+      .prepare(`INSERT INTO central_packages (id, snapshot, state, release, report_id, reported_at, runner_name) VALUES (?, ?, 'ok', '1.4.2', ?, ?, 'x')`)
+      .run('kiosk-001', JSON.stringify(frozen.fleet.packages[0]), frozen.reportId, frozen.createdAt);
     old.close();
     const c = await clocked('2026-12-01T10:00:00Z', dir);
     expect((await c.fleet()).packages[0].state).toBe('ok');

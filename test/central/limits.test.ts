@@ -20,7 +20,24 @@ afterEach(async () => {
 });
 
 const MiB = 1024 * 1024;
-const CHECKS = ['ssh', 'load', 'memory', 'disk', 'kiosk_browser', 'kiosk_page', 'uptime', 'temperature', 'display', 'time_sync', 'release', 'dns', 'portal', 'central_api', 'gateway', 'internet'];
+const CHECKS = [
+  'ssh',
+  'load',
+  'memory',
+  'disk',
+  'kiosk_browser',
+  'kiosk_page',
+  'uptime',
+  'temperature',
+  'display',
+  'time_sync',
+  'release',
+  'dns',
+  'portal',
+  'central_api',
+  'gateway',
+  'internet',
+];
 
 /** 500 packages, every check at the contract's longest output line, 10,000 changes: the honest bound. */
 function largestReport() {
@@ -37,10 +54,29 @@ function largestReport() {
     since: at,
     lastSeen: at,
     release: 'r'.repeat(128),
-    checks: CHECKS.map((n) => ({ name: n, state: 'critical' as const, output: 'o'.repeat(1024), perfdata: { [`${n}_a_ms`]: 123456.7, [`${n}_b_pct`]: 99.9, [`${n}_c`]: 1e6 } })),
+    checks: CHECKS.map((n) => ({
+      name: n,
+      state: 'critical' as const,
+      output: 'o'.repeat(1024),
+      perfdata: { [`${n}_a_ms`]: 123456.7, [`${n}_b_pct`]: 99.9, [`${n}_c`]: 1e6 },
+    })),
   }));
-  const changes = Array.from({ length: 10_000 }, (_, i) => ({ seq: i + 1, id: devices[i % 500].id, from: 'ok' as const, to: 'critical' as const, hard: true, at }));
-  return buildReport({ reportId: '01a22373-5e87-7502-b580-ed81858f8f58', createdAt: new Date(at), runner: { ...RUNNER, name: 'n'.repeat(255) }, devices, changes, ref });
+  const changes = Array.from({ length: 10_000 }, (_, i) => ({
+    seq: i + 1,
+    id: devices[i % 500].id,
+    from: 'ok' as const,
+    to: 'critical' as const,
+    hard: true,
+    at,
+  }));
+  return buildReport({
+    reportId: '01a22373-5e87-7502-b580-ed81858f8f58',
+    createdAt: new Date(at),
+    runner: { ...RUNNER, name: 'n'.repeat(255) },
+    devices,
+    changes,
+    ref,
+  });
 }
 
 /**
@@ -48,7 +84,11 @@ function largestReport() {
  * resolves with the status as soon as the server answers (the rest is not sent), or when the
  * whole body went out and the answer came. `hold` stops writing after that many bytes.
  */
-function pour(url: string, total: number, opts: { declare?: boolean; hold?: number } = {}): { status: Promise<number>; req: ClientRequest; finish: () => void } {
+function pour(
+  url: string,
+  total: number,
+  opts: { declare?: boolean; hold?: number } = {},
+): { status: Promise<number>; req: ClientRequest; finish: () => void } {
   const chunk = Buffer.alloc(256 * 1024, 0x20);
   let sent = 0;
   let answered = false;
@@ -104,7 +144,11 @@ describe('body limits', () => {
     expect(IN_FLIGHT_BUDGET_BYTES).toBeGreaterThanOrEqual(2 * MAX_BODY_BYTES);
     const srv = await central();
     cleanup.push(() => srv.close());
-    const res = await fetch(`${srv.url}/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(big) });
+    const res = await fetch(`${srv.url}/v1/reports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(big),
+    });
     expect(res.status).toBe(201);
   });
 

@@ -87,7 +87,12 @@ describe('quadratic or endless inputs', () => {
     expect(deep.exitCode).toBe(2);
     expect(deep.stderr).toContain('nested deeper than 64 levels');
     const lol = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lol.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(10).fill('*' + 'abcdefghi'[i - 1]).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lol.push(
+        `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(10)
+          .fill('*' + 'abcdefghi'[i - 1])
+          .join(', ')}]`,
+      );
     const bomb = `packages:\n  - id: x\n    village: 35.09.13.2006\n    address: 127.0.0.1\n    vars: { ${lol.map((l) => l.replace(/^(\w): /, '$1: ')).join(', ')} }\n`;
     const b = await jfleet(['inventory', 'list'], { home: fleetHome(bomb), timeoutMs: 20_000 });
     expect(b.exitCode).toBe(2);
@@ -119,7 +124,8 @@ describe('quadratic or endless inputs', () => {
   });
   it('a CSV of 100,000 rows without ids is refused; 10,000 rows are planned in bounded time', async () => {
     const home = fleetHome('packages: []\n');
-    const rows = (n: number) => 'village,address\n' + Array.from({ length: n }, (_, i) => `35.09.13.2006,10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`).join('\n') + '\n';
+    const rows = (n: number) =>
+      'village,address\n' + Array.from({ length: n }, (_, i) => `35.09.13.2006,10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`).join('\n') + '\n';
     writeFileSync(join(home, 'big.csv'), rows(100_000));
     const r = await jfleet(['register', '--from', join(home, 'big.csv'), '--dry-run'], { home, timeoutMs: 20_000 });
     expect(r.exitCode).toBe(2);

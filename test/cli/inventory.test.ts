@@ -116,7 +116,9 @@ describe('jfleet inventory check', () => {
     expect(j).toMatchObject({ packages: 1, ok: false });
   });
   it('lists every error with file:line and exits 2', async () => {
-    const broken = FLEET.replace('address: 127.0.0.11', 'address: 127.0.0.12').replace('village: 35.09.01.2003', 'village: 35.09.01.2999') + '  - id: rambipuji-1\n    village: 35.09.13.2006\n    address: 127.0.0.99\n    registeredAt: 2026-01-01T00:00:00Z\n';
+    const broken =
+      FLEET.replace('address: 127.0.0.11', 'address: 127.0.0.12').replace('village: 35.09.01.2003', 'village: 35.09.01.2999') +
+      '  - id: rambipuji-1\n    village: 35.09.13.2006\n    address: 127.0.0.99\n    registeredAt: 2026-01-01T00:00:00Z\n';
     const home = fleet(broken);
     const r = await jfleet(['inventory', 'check', '--json'], { home });
     expect(r.exitCode).toBe(2);

@@ -9,12 +9,21 @@ describe('jfleet lab up|status|down, jfleet ssh', () => {
     const up = await jfleet(['lab', 'up', '--devices', '3', '--json'], { home });
     expect(up.stderr).toBe('');
     expect(up.exitCode).toBe(0);
-    const info = JSON.parse(up.stdout) as { id: string; dir: string; inventory: string; keyFile: string; env: Record<string, string>; devices: Array<{ id: string; address: string }> };
+    const info = JSON.parse(up.stdout) as {
+      id: string;
+      dir: string;
+      inventory: string;
+      keyFile: string;
+      env: Record<string, string>;
+      devices: Array<{ id: string; address: string }>;
+    };
     try {
       expect(info.devices).toHaveLength(3);
       expect(info.env).toEqual({ JFLEET_INVENTORY: info.inventory, JFLEET_KEY_FILE: info.keyFile });
       const status = await jfleet(['lab', 'status', '--json'], { home });
-      const mine = (JSON.parse(status.stdout) as { labs: Array<{ id: string; up: number; devices: number; owner: string }> }).labs.find((l) => l.id === info.id);
+      const mine = (JSON.parse(status.stdout) as { labs: Array<{ id: string; up: number; devices: number; owner: string }> }).labs.find(
+        (l) => l.id === info.id,
+      );
       expect(mine).toMatchObject({ up: 3, devices: 3, owner: 'lab up' });
 
       const exec = await jfleet(['exec', '--', 'hostname'], { home, env: info.env });

@@ -236,7 +236,9 @@ describe('rollout --junit: checked before the rollout touches any device', () =>
     try {
       const b = await rollout(f.home, join(locked.dir, 'rollout.xml'));
       expect(b).toMatchObject({ exitCode: 2, stdout: '' });
-      expect(b.stderr).toMatch(new RegExp(`^jfleet: error: --junit: cannot write ${locked.dir}/rollout\\.xml: (permission denied|operation not permitted)\\n$`));
+      expect(b.stderr).toMatch(
+        new RegExp(`^jfleet: error: --junit: cannot write ${locked.dir}/rollout\\.xml: (permission denied|operation not permitted)\\n$`),
+      );
     } finally {
       locked.release();
     }

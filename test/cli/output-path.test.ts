@@ -4,7 +4,12 @@ import { cannotWrite, outputProblem, type Guard, type OutputFacts } from '../../
 const GUARDS: Guard[] = [
   { what: 'the CSV being imported (--from)', path: '/work/in/packages.csv', tree: false, id: '1:100' },
   { what: 'the inventory directory (/srv/inv)', path: '/srv/inv', tree: true },
-  { what: 'JFLEET_HOME (/home/t/.jfleet), where jfleet keeps its config, keys and state', path: '/home/t/.jfleet', tree: true, except: ['/home/t/.jfleet/central'] },
+  {
+    what: 'JFLEET_HOME (/home/t/.jfleet), where jfleet keeps its config, keys and state',
+    path: '/home/t/.jfleet',
+    tree: true,
+    except: ['/home/t/.jfleet/central'],
+  },
 ];
 
 const out = (file: string, more: Partial<OutputFacts> = {}): OutputFacts => ({ flag: '--rejected', file, real: file, ...more });
@@ -18,13 +23,33 @@ describe('outputProblem: may an output flag write this file?', () => {
     ['the inventory directory itself', out('/srv/inv', { isDirectory: true }), 'it is the inventory directory (/srv/inv)'],
     ['a sibling whose name only starts like the inventory directory', out('/srv/inventory.csv'), undefined],
     ['the CSV being imported', out('/work/in/packages.csv', { id: '1:100' }), 'it is the CSV being imported (--from)'],
-    ['a symbolic link to the inventory file', out('/work/out/link.csv', { real: '/srv/inv/packages.yaml', id: '1:5' }), 'it resolves to /srv/inv/packages.yaml, in the inventory directory (/srv/inv)'],
-    ['a symbolic link to the CSV', out('/work/out/link.csv', { real: '/work/in/packages.csv', id: '1:100' }), 'it resolves to /work/in/packages.csv, the CSV being imported (--from)'],
+    [
+      'a symbolic link to the inventory file',
+      out('/work/out/link.csv', { real: '/srv/inv/packages.yaml', id: '1:5' }),
+      'it resolves to /srv/inv/packages.yaml, in the inventory directory (/srv/inv)',
+    ],
+    [
+      'a symbolic link to the CSV',
+      out('/work/out/link.csv', { real: '/work/in/packages.csv', id: '1:100' }),
+      'it resolves to /work/in/packages.csv, the CSV being imported (--from)',
+    ],
     ['a hard link to the CSV', out('/work/out/hard.csv', { id: '1:100' }), 'it is a hard link to /work/in/packages.csv, the CSV being imported (--from)'],
-    ['a hard link to the inventory file', out('/work/out/hard.csv', { id: '1:5', hardLinks: ['/srv/inv/packages.yaml'] }), 'it is a hard link to /srv/inv/packages.yaml, in the inventory directory (/srv/inv)'],
+    [
+      'a hard link to the inventory file',
+      out('/work/out/hard.csv', { id: '1:5', hardLinks: ['/srv/inv/packages.yaml'] }),
+      'it is a hard link to /srv/inv/packages.yaml, in the inventory directory (/srv/inv)',
+    ],
     ['a file with other links, none guarded', out('/work/out/hard.csv', { id: '1:6', hardLinks: ['/elsewhere/x'] }), undefined],
-    ['the config in JFLEET_HOME', out('/home/t/.jfleet/config.json', { id: '1:9' }), 'it is in JFLEET_HOME (/home/t/.jfleet), where jfleet keeps its config, keys and state'],
-    ['the state database', out('/home/t/.jfleet/state/jfleet.db', { id: '1:10' }), 'it is in JFLEET_HOME (/home/t/.jfleet), where jfleet keeps its config, keys and state'],
+    [
+      'the config in JFLEET_HOME',
+      out('/home/t/.jfleet/config.json', { id: '1:9' }),
+      'it is in JFLEET_HOME (/home/t/.jfleet), where jfleet keeps its config, keys and state',
+    ],
+    [
+      'the state database',
+      out('/home/t/.jfleet/state/jfleet.db', { id: '1:10' }),
+      'it is in JFLEET_HOME (/home/t/.jfleet), where jfleet keeps its config, keys and state',
+    ],
     ['under a directory excepted from JFLEET_HOME', out('/home/t/.jfleet/central/central.db'), undefined],
     ['a directory', out('/work/out', { isDirectory: true }), 'is a directory'],
     ['in a missing directory', out('/work/nope/x.xml', { problem: 'ENOENT' }), 'no such directory'],

@@ -74,7 +74,9 @@ describe('JFLEET_HOME', () => {
     for (const args of [['config', 'list'], ['sweep'], ['keys', 'init']]) {
       const r = await jfleet(args, { home: dir, env: { JFLEET_HOME: file } });
       expect(r).toMatchObject({ exitCode: 2, stdout: '' });
-      expect(r.stderr).toBe(`jfleet: error: JFLEET_HOME ${file} is not a directory\njfleet: hint: point JFLEET_HOME at a directory (default ~/.jfleet), or unset it\n`);
+      expect(r.stderr).toBe(
+        `jfleet: error: JFLEET_HOME ${file} is not a directory\njfleet: hint: point JFLEET_HOME at a directory (default ~/.jfleet), or unset it\n`,
+      );
     }
     expect(readFileSync(file, 'utf8')).toBe('{}\n');
     const v = await jfleet(['--version'], { home: dir, env: { JFLEET_HOME: file } });

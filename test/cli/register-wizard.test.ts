@@ -94,7 +94,16 @@ describe('jfleet register wizard (real terminal via tmux)', () => {
     expect(done).toContain('EXIT=0');
     const inv = parseInventory(readFileSync(join(home, 'inventory', 'packages.yaml'), 'utf8'), 'x', loadVillages());
     expect(inv.packages).toMatchObject([
-      { id: 'kasiyan-timur-1', village: '35.09.08.2008', address: '127.0.0.50', port: 22, user: 'root', tags: ['ring-0', 'pilot'], hardware: { serial: 'SN-W1', mac: '00:11:22:33:44:5a', model: 'NUC 11' }, custodian: { name: 'Bu Siti' } },
+      {
+        id: 'kasiyan-timur-1',
+        village: '35.09.08.2008',
+        address: '127.0.0.50',
+        port: 22,
+        user: 'root',
+        tags: ['ring-0', 'pilot'],
+        hardware: { serial: 'SN-W1', mac: '00:11:22:33:44:5a', model: 'NUC 11' },
+        custodian: { name: 'Bu Siti' },
+      },
     ]);
   });
 
@@ -112,7 +121,27 @@ describe('jfleet register wizard (real terminal via tmux)', () => {
 
   it('answering no at the summary writes nothing (exit 130)', async () => {
     const home = tempHome();
-    const t = await terminal(home, ['register', '--village', '35.09.13.2006', '--serial', 'S1', '--mac', '00:11:22:33:44:55', '--model', 'X', '--tag', 'a', '--id', 'r-1', '--port', '22', '--user', 'root', '--custodian-name', 'A']);
+    const t = await terminal(home, [
+      'register',
+      '--village',
+      '35.09.13.2006',
+      '--serial',
+      'S1',
+      '--mac',
+      '00:11:22:33:44:55',
+      '--model',
+      'X',
+      '--tag',
+      'a',
+      '--id',
+      'r-1',
+      '--port',
+      '22',
+      '--user',
+      'root',
+      '--custodian-name',
+      'A',
+    ]);
     await t.waitFor(/Address/);
     await t.type('127.0.0.52');
     await t.keys('Enter');

@@ -10,7 +10,21 @@ const ref = loadVillages();
 const invFile = (home: string) => join(home, 'inventory', 'packages.yaml');
 const ids = (home: string) => parseInventory(readFileSync(invFile(home), 'utf8'), 'x', ref).packages.map((p) => p.id);
 
-const FLAGS = ['register', '--village', '35.09.13.2006', '--address', 'kiosk-rambipuji.lan', '--serial', 'SN123', '--mac', '00:11:22:33:44:55', '--model', 'NUC 11', '--tag', 'ring-0'];
+const FLAGS = [
+  'register',
+  '--village',
+  '35.09.13.2006',
+  '--address',
+  'kiosk-rambipuji.lan',
+  '--serial',
+  'SN123',
+  '--mac',
+  '00:11:22:33:44:55',
+  '--model',
+  'NUC 11',
+  '--tag',
+  'ring-0',
+];
 
 describe('jfleet register (flags)', () => {
   it('registers with flags, generating the id from the village', async () => {
@@ -19,7 +33,15 @@ describe('jfleet register (flags)', () => {
     expect(r).toMatchObject({ exitCode: 0, stderr: '' });
     expect(r.stdout).toBe('registered rambipuji-1: Rambipuji, Rambipuji (35.09.13.2006) at kiosk-rambipuji.lan:22\n');
     const p = parseInventory(readFileSync(invFile(home), 'utf8'), 'x', ref).packages[0];
-    expect(p).toMatchObject({ id: 'rambipuji-1', village: '35.09.13.2006', address: 'kiosk-rambipuji.lan', port: 22, user: 'root', tags: ['ring-0'], hardware: { serial: 'SN123', mac: '00:11:22:33:44:55', model: 'NUC 11' } });
+    expect(p).toMatchObject({
+      id: 'rambipuji-1',
+      village: '35.09.13.2006',
+      address: 'kiosk-rambipuji.lan',
+      port: 22,
+      user: 'root',
+      tags: ['ring-0'],
+      hardware: { serial: 'SN123', mac: '00:11:22:33:44:55', model: 'NUC 11' },
+    });
   });
 
   it('running the same registration again changes nothing', async () => {

@@ -51,7 +51,14 @@ describe('printable (user text in error lines)', () => {
   });
 });
 
-const ansi: Paint = { green: (s) => `\x1b[32m${s}\x1b[39m`, yellow: (s) => `\x1b[33m${s}\x1b[39m`, red: (s) => `\x1b[31m${s}\x1b[39m`, cyan: (s) => s, dim: (s) => s, bold: (s) => `\x1b[1m${s}\x1b[22m` };
+const ansi: Paint = {
+  green: (s) => `\x1b[32m${s}\x1b[39m`,
+  yellow: (s) => `\x1b[33m${s}\x1b[39m`,
+  red: (s) => `\x1b[31m${s}\x1b[39m`,
+  cyan: (s) => s,
+  dim: (s) => s,
+  bold: (s) => `\x1b[1m${s}\x1b[22m`,
+};
 
 describe('provision --diff of a file whose device content holds ESC', () => {
   const recap: DeviceRecap = {
@@ -71,7 +78,15 @@ describe('provision --diff of a file whose device content holds ESC', () => {
         commands: [],
         diffs: [{ label: '/etc/motd', before: 'welcome\n\x1b]52;c;aGk=\x07\x1b[2J\n', after: 'welcome\n' }],
       },
-      { id: 'hostname', title: 'hostname', status: 'failed', reason: 'x', error: 'hostname is "k\x1b]0;pwned\x07"', commands: [], diffs: [{ label: 'hostname', before: 'k\x1b]0;pwned\x07', after: 'kiosk-ajung' }] },
+      {
+        id: 'hostname',
+        title: 'hostname',
+        status: 'failed',
+        reason: 'x',
+        error: 'hostname is "k\x1b]0;pwned\x07"',
+        commands: [],
+        diffs: [{ label: 'hostname', before: 'k\x1b]0;pwned\x07', after: 'kiosk-ajung' }],
+      },
     ],
   };
   it('on a terminal: the device bytes are escaped, our colours are not', () => {
@@ -96,7 +111,19 @@ describe('provision --diff of a file whose device content holds ESC', () => {
 
 describe('health check output from a device', () => {
   it('is escaped in what status and sweep render on a terminal', () => {
-    const d = { id: 'k', village: 'v', district: 'd', state: 'warn', hard: true, flapping: false, silenced: false, since: '', lastSeen: null, release: '1\x1b[2J', checks: [{ name: 'page', state: 'warn', output: 'title \x1b]0;x\x07', perfdata: {} }] } as unknown as DeviceStatus;
+    const d = {
+      id: 'k',
+      village: 'v',
+      district: 'd',
+      state: 'warn',
+      hard: true,
+      flapping: false,
+      silenced: false,
+      since: '',
+      lastSeen: null,
+      release: '1\x1b[2J',
+      checks: [{ name: 'page', state: 'warn', output: 'title \x1b]0;x\x07', perfdata: {} }],
+    } as unknown as DeviceStatus;
     const s = shownStatus(d, deviceText({ isTTY: true }));
     expect(s.checks[0].output).toBe('title \\x1b]0;x\\x07');
     expect(s.release).toBe('1\\x1b[2J');

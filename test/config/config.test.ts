@@ -21,7 +21,8 @@ describe('config', () => {
       ['schedule.sweep', 'JFLEET_SCHEDULE_SWEEP'],
       ['schedule.report', 'JFLEET_SCHEDULE_REPORT'],
       ['keyFile', 'JFLEET_KEY_FILE'],
-    ]) expect(keys).toContainEqual([key, env]);
+    ])
+      expect(keys).toContainEqual([key, env]);
     expect(configKeys().find((k) => k.key === 'api.token')?.secret).toBe(true);
     expect(envNameFor('api.caFile')).toBe('JFLEET_API_CA_FILE');
   });
@@ -41,7 +42,10 @@ describe('config', () => {
   it('lets JFLEET_* override the file, typed by the schema', async () => {
     const h = home();
     await setConfigValue({ home: h, env: {} }, 'forks', '12');
-    const { config, origin } = await loadConfigWithOrigin({ home: h, env: { JFLEET_FORKS: '3', JFLEET_API_TOKEN: 'tok-123456789', JFLEET_SCHEDULE_SWEEP: '*/5 * * * *' } });
+    const { config, origin } = await loadConfigWithOrigin({
+      home: h,
+      env: { JFLEET_FORKS: '3', JFLEET_API_TOKEN: 'tok-123456789', JFLEET_SCHEDULE_SWEEP: '*/5 * * * *' },
+    });
     expect(config.forks).toBe(3);
     expect(config.api.token).toBe('tok-123456789');
     expect(config.schedule.sweep).toBe('*/5 * * * *');
@@ -94,7 +98,9 @@ describe('config', () => {
     expect((await loadConfig({ home: h, env: {} })).sshKex).toBe('curve25519-sha256, ecdh-sha2-nistp256');
     await expect(setConfigValue({ home: h, env: {} }, 'sshKex', 'curve25519-sha256;rm -rf /')).rejects.toBeInstanceOf(InputError);
     const unknown = await setConfigValue({ home: h, env: {} }, 'sshKex', 'curve25519-sha256,foo-bar').catch((e: unknown) => e);
-    expect((unknown as InputError).issues).toEqual([expect.objectContaining({ field: 'sshKex', message: expect.stringMatching(/^unknown key-exchange algorithm "foo-bar"/) })]);
+    expect((unknown as InputError).issues).toEqual([
+      expect.objectContaining({ field: 'sshKex', message: expect.stringMatching(/^unknown key-exchange algorithm "foo-bar"/) }),
+    ]);
     const fromEnv = await loadConfig({ home: h, env: { JFLEET_SSH_KEX: 'x;y' } }).catch((e: unknown) => e);
     expect((fromEnv as InputError).issues).toHaveLength(1);
     expect((fromEnv as InputError).issues[0]).toMatchObject({ field: 'JFLEET_SSH_KEX' });
@@ -117,7 +123,13 @@ describe('config', () => {
     const bad = home();
     writeFileSync(join(bad, 'config.json'), '{"forks": -1}');
     const broken = configReader({ home: bad, env: {} });
-    const first = (() => { try { broken(); } catch (e) { return e; } })();
+    const first = (() => {
+      try {
+        broken();
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(first).toBeInstanceOf(InputError);
     writeFileSync(join(bad, 'config.json'), '{}');
     expect(() => broken()).toThrow(first as Error);

@@ -45,7 +45,10 @@ describe('sshKex', () => {
     const h = tempHome('jfleet-kex-cli-');
     const r = await jfleet(['config', 'set', 'sshKex', 'diffie-hellman-group14-sha1'], { home: h });
     expect(r.exitCode).toBe(2);
-    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('jfleet: hint:'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('jfleet: hint:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/sshKex: key-exchange algorithm "diffie-hellman-group14-sha1" uses SHA-1/);
   });

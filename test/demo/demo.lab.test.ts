@@ -59,7 +59,9 @@ describe('jfleet demo', () => {
     const r = await jfleet(['demo', '--once', '--devices', '3'], { home, timeoutMs: 170_000 });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^\[3\/5\] Provisioning.*\n  3 device\(s\) provisioned in [\d.]+ s: \d+ change\(s\) applied, \d+ step\(s\) already ok, 0 failed, 0 unreachable\n/m);
+    expect(r.stdout).toMatch(
+      /^\[3\/5\] Provisioning.*\n  3 device\(s\) provisioned in [\d.]+ s: \d+ change\(s\) applied, \d+ step\(s\) already ok, 0 failed, 0 unreachable\n/m,
+    );
     // the per-step plan and apply of every device stay in the logs, not on the newcomer's screen
     expect(r.stdout).not.toMatch(/would change|^RECAP/m);
     for (const n of [1, 2, 3, 4, 5]) expect(r.stdout).toContain(`[${n}/5] `);

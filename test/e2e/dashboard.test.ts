@@ -92,7 +92,9 @@ describe('central dashboard', () => {
     const critical = latest.fleet.packages.filter((p) => p.state === 'critical');
     expect(await visibleRows(page).count()).toBe(critical.length);
     expect(await page.locator('#shown').textContent()).toBe(String(critical.length));
-    const states = await visibleRows(page).evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string | undefined> }).dataset.state));
+    const states = await visibleRows(page).evaluateAll((rows) =>
+      rows.map((r) => (r as unknown as { dataset: Record<string, string | undefined> }).dataset.state),
+    );
     expect(new Set(states)).toEqual(new Set(['critical']));
     expect(await page.locator('#map circle[data-village]:not(.dim)').count()).toBe(critical.length);
     // the filter is kept in the address: a reload (the page refreshes every minute) keeps the view

@@ -111,14 +111,9 @@ describe.each(FAULTS)('a %s $JFLEET_HOME', (name, breakIt, readsAnswer) => {
         expect(r.exitCode, `jfleet ${args.join(' ')}: ${r.stderr}`).toBe(ref.exitCode);
         expect(r.stdout.replaceAll(home, '$HOME'), `jfleet ${args.join(' ')}`).toBe(ref.stdout.replaceAll(join(root, 'healthy'), '$HOME'));
       }
-      if (
-        name === 'corrupt' &&
-        ['status', 'outbox list', 'history X', 'rollout status', 'report --dry-run', 'sweep'].includes(args.join(' '))
-      ) {
+      if (name === 'corrupt' && ['status', 'outbox list', 'history X', 'rollout status', 'report --dry-run', 'sweep'].includes(args.join(' '))) {
         expect(r.exitCode).toBe(74);
-        expect(r.stderr.split('\n')[0]).toBe(
-          `jfleet: error: the state database ${homePaths(home).db} is not a database (file is not a database)`,
-        );
+        expect(r.stderr.split('\n')[0]).toBe(`jfleet: error: the state database ${homePaths(home).db} is not a database (file is not a database)`);
       }
     }
     if (name !== 'corrupt') {

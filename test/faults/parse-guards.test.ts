@@ -106,7 +106,11 @@ describe('packages.yaml', () => {
   });
   it('inventory list on a 10,000-deep inventory: one located line, exit 2', async () => {
     const h = home({ 'inventory/packages.yaml': `packages:\n  - id: x\n    village: ${flowDeep}\n` });
-    oneLocatedError(await jfleet(['inventory', 'list'], { home: h }), join(h, 'inventory', 'packages.yaml') + ':3', /nested (too deeply|deeper than 64 levels)/);
+    oneLocatedError(
+      await jfleet(['inventory', 'list'], { home: h }),
+      join(h, 'inventory', 'packages.yaml') + ':3',
+      /nested (too deeply|deeper than 64 levels)/,
+    );
   });
 });
 

@@ -22,15 +22,11 @@ function report(err: unknown, home = '/h'): { code: number; stderr: string } {
 }
 
 const sqlite = (code: string, message: string) => Object.assign(new Error(message), { name: 'SqliteError', code });
-const errno = (code: string, syscall: string, path: string) =>
-  Object.assign(new Error(`${code}: ${syscall} '${path}'`), { code, syscall, path });
+const errno = (code: string, syscall: string, path: string) => Object.assign(new Error(`${code}: ${syscall} '${path}'`), { code, syscall, path });
 
 describe('reportError: storage failures', () => {
   it.each([
-    [
-      sqlite('SQLITE_NOTADB', 'file is not a database'),
-      'jfleet: error: the state database /h/state/jfleet.db is not a database (file is not a database)',
-    ],
+    [sqlite('SQLITE_NOTADB', 'file is not a database'), 'jfleet: error: the state database /h/state/jfleet.db is not a database (file is not a database)'],
     [
       sqlite('SQLITE_CORRUPT', 'database disk image is malformed'),
       'jfleet: error: the state database /h/state/jfleet.db is corrupt (database disk image is malformed)',
@@ -101,9 +97,7 @@ describe('openDb', () => {
     for (const args of [['status'], ['outbox', 'list'], ['history', 'x'], ['rollout', 'status']]) {
       const r = await jfleet(args, { home });
       expect(r.exitCode, args.join(' ')).toBe(74);
-      expect(r.stderr.split('\n')[0]).toBe(
-        `jfleet: error: the state database ${homePaths(home).db} is not a database (file is not a database)`,
-      );
+      expect(r.stderr.split('\n')[0]).toBe(`jfleet: error: the state database ${homePaths(home).db} is not a database (file is not a database)`);
       expect(r.stderr).not.toContain('internal error');
     }
   });
@@ -114,9 +108,7 @@ describe('modes: $JFLEET_HOME is private to its owner', () => {
   it('after register, config set, keys init and a sweep on an empty inventory: dirs 0700, files 0600', async () => {
     const home = join(tempHome('jfleet-modes-'), 'home'); // created by jfleet itself
     const env = { JFLEET_HOME: home };
-    expect(
-      (await jfleet(['register', '--village', '35.09.13.2006', '--address', 'k.lan', '--serial', 'SN1'], { home, env })).exitCode,
-    ).toBe(0);
+    expect((await jfleet(['register', '--village', '35.09.13.2006', '--address', 'k.lan', '--serial', 'SN1'], { home, env })).exitCode).toBe(0);
     expect((await jfleet(['config', 'set', 'forks', '5'], { home, env })).exitCode).toBe(0);
     expect((await jfleet(['keys', 'init'], { home, env })).exitCode).toBe(0);
     expect((await jfleet(['inventory', 'remove', 'rambipuji-1', '--yes'], { home, env })).exitCode).toBe(0);

@@ -38,14 +38,55 @@ beforeAll(() => {
 });
 afterAll(() => {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  console.log(`fuzz cases: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${total} (seed ${SEED})`);
+  console.log(
+    `fuzz cases: ${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; total ${total} (seed ${SEED})`,
+  );
 });
 
 /** Hostile strings: control characters, shell metacharacters, YAML syntax, long and unicode. */
 const hostile = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '-x', '--help', '-V', '$(id)', '`id`', 'x[$(id)]', "a'b", 'a"b', '\u001b]52;c;aGk=\u0007', '\r\n', '\u0000', '*', '**', '!', '@failed', '&', ',', '..', '../../etc/passwd', '/dev/zero', '1e300', '-1', '2147483648', 'NaN', 'null', '~', '{}', '[]', '&a', '*a', '!!js/function', '\uFEFF', 'é', '\u202e'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '-x',
+    '--help',
+    '-V',
+    '$(id)',
+    '`id`',
+    'x[$(id)]',
+    "a'b",
+    'a"b',
+    '\u001b]52;c;aGk=\u0007',
+    '\r\n',
+    '\u0000',
+    '*',
+    '**',
+    '!',
+    '@failed',
+    '&',
+    ',',
+    '..',
+    '../../etc/passwd',
+    '/dev/zero',
+    '1e300',
+    '-1',
+    '2147483648',
+    'NaN',
+    'null',
+    '~',
+    '{}',
+    '[]',
+    '&a',
+    '*a',
+    '!!js/function',
+    '\uFEFF',
+    'é',
+    '\u202e',
+  ),
   fc.string({ minLength: 200, maxLength: 400 }),
 );
 
@@ -76,16 +117,24 @@ describe('fuzz: inventory YAML', () => {
 
   it('a package field replaced by a hostile value: located error or ok, never 70, file unchanged', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(doc.packages.length - 1), fc.constantFrom(...fields), fc.oneof(hostile, fc.anything({ maxDepth: 3 })), async (i, field, value) => {
-        const { home: h, inv } = home();
-        const d = structuredClone(doc);
-        (d.packages[i] as Record<string, unknown>)[field] = value;
-        writeFileSync(join(inv, 'packages.yaml'), stringify(d));
-        for (const cmd of [['inventory', 'check'], ['inventory', 'list', '--json']]) {
-          await contract(['--inventory', inv, ...cmd], { home: h }, [inv]);
-        }
-        rmSync(h, { recursive: true, force: true });
-      }),
+      fc.asyncProperty(
+        fc.nat(doc.packages.length - 1),
+        fc.constantFrom(...fields),
+        fc.oneof(hostile, fc.anything({ maxDepth: 3 })),
+        async (i, field, value) => {
+          const { home: h, inv } = home();
+          const d = structuredClone(doc);
+          (d.packages[i] as Record<string, unknown>)[field] = value;
+          writeFileSync(join(inv, 'packages.yaml'), stringify(d));
+          for (const cmd of [
+            ['inventory', 'check'],
+            ['inventory', 'list', '--json'],
+          ]) {
+            await contract(['--inventory', inv, ...cmd], { home: h }, [inv]);
+          }
+          rmSync(h, { recursive: true, force: true });
+        },
+      ),
       params('inventory-yaml', 150),
     );
   });
@@ -143,7 +192,12 @@ describe('fuzz: selectors', () => {
     copyFileSync(EXAMPLE, join(inv, 'packages.yaml'));
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(hostile, fc.array(fc.constantFrom('*', 'a', '?', ',', '&', '!', 'tag:', 'ring-0', '35.09', '@failed', 'rambipuji', '[', ']', '(', ')', ' '), { maxLength: 40 }).map((a) => a.join(''))),
+        fc.oneof(
+          hostile,
+          fc
+            .array(fc.constantFrom('*', 'a', '?', ',', '&', '!', 'tag:', 'ring-0', '35.09', '@failed', 'rambipuji', '[', ']', '(', ')', ' '), { maxLength: 40 })
+            .map((a) => a.join('')),
+        ),
         async (sel) => {
           const r = await contract(['--inventory', inv, 'inventory', 'list', '--limit', sel], { home: h }, [inv]);
           expect([0, 2], sel).toContain(r.exitCode);
@@ -157,7 +211,20 @@ describe('fuzz: selectors', () => {
 
 describe('fuzz: config values', () => {
   it('config set KEY VALUE: refused with the config untouched, or stored and listed', async () => {
-    const keys = ['api.url', 'api.token', 'inventory', 'forks', 'sshKex', 'keyFile', 'schedule.sweep', 'schedule.report', 'timezone', 'lang', 'no.such.key', ''];
+    const keys = [
+      'api.url',
+      'api.token',
+      'inventory',
+      'forks',
+      'sshKex',
+      'keyFile',
+      'schedule.sweep',
+      'schedule.report',
+      'timezone',
+      'lang',
+      'no.such.key',
+      '',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...keys), hostile, async (key, value) => {
         const h = tempDir();
@@ -180,14 +247,32 @@ describe('fuzz: output paths', () => {
     copyFileSync(EXAMPLE, join(inv, 'packages.yaml'));
     mkdirSync(join(h, 'out'));
     symlinkSync(join(inv, 'packages.yaml'), join(h, 'out', 'link.svg'));
-    const candidates = [join(inv, 'packages.yaml'), join(inv, 'x.svg'), join(h, 'config.json'), join(h, 'out', 'link.svg'), join(h, 'out'), join(h, 'nope', 'x.svg'), '/proc/self/x.svg', join(h, 'out', 'map.svg'), join(h, 'out', 'map.txt'), '-', ''];
+    const candidates = [
+      join(inv, 'packages.yaml'),
+      join(inv, 'x.svg'),
+      join(h, 'config.json'),
+      join(h, 'out', 'link.svg'),
+      join(h, 'out'),
+      join(h, 'nope', 'x.svg'),
+      '/proc/self/x.svg',
+      join(h, 'out', 'map.svg'),
+      join(h, 'out', 'map.txt'),
+      '-',
+      '',
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom(...candidates), hostile.map((s) => join(h, 'out', s))), async (p) => {
-        const invBefore = readFileSync(join(inv, 'packages.yaml'));
-        const r = await contract(['--inventory', inv, 'status', '--map', p], { home: h }, [inv]);
-        expect([0, 2], p).toContain(r.exitCode);
-        expect(readFileSync(join(inv, 'packages.yaml')).equals(invBefore)).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constantFrom(...candidates),
+          hostile.map((s) => join(h, 'out', s)),
+        ),
+        async (p) => {
+          const invBefore = readFileSync(join(inv, 'packages.yaml'));
+          const r = await contract(['--inventory', inv, 'status', '--map', p], { home: h }, [inv]);
+          expect([0, 2], p).toContain(r.exitCode);
+          expect(readFileSync(join(inv, 'packages.yaml')).equals(invBefore)).toBe(true);
+        },
+      ),
       params('output-paths', 60),
     );
     rmSync(h, { recursive: true, force: true });
@@ -207,7 +292,10 @@ describe('fuzz: release names', () => {
           // exit 0 (other than help asked for with --help) means the release is there under that version, not that something else ran
           const list = await runInProcess(['release', 'list', '--json'], { home: h });
           expect(list.exitCode).toBe(0);
-          expect((JSON.parse(list.stdout) as { version: string }[]).map((x) => x.version), `release add --version ${JSON.stringify(v)} exited 0`).toContain(v);
+          expect(
+            (JSON.parse(list.stdout) as { version: string }[]).map((x) => x.version),
+            `release add --version ${JSON.stringify(v)} exited 0`,
+          ).toContain(v);
         }
       }),
       params('release-names', 80),
@@ -228,7 +316,17 @@ describe('fuzz: pure loaders (health.yaml, recipe overrides, waves, max-fail)', 
   it('health.yaml: a value and issues, never an exception', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.anything({ maxDepth: 4 }).map((v) => stringify(v) ?? ''), fc.string({ unit: 'binary', maxLength: 300 }), fc.record({ thresholds: fc.anything({ maxDepth: 3 }), groups: fc.anything({ maxDepth: 3 }), retention_days: fc.oneof(fc.double(), fc.integer(), hostile) }).map((v) => stringify(v))),
+        fc.oneof(
+          fc.anything({ maxDepth: 4 }).map((v) => stringify(v) ?? ''),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc
+            .record({
+              thresholds: fc.anything({ maxDepth: 3 }),
+              groups: fc.anything({ maxDepth: 3 }),
+              retention_days: fc.oneof(fc.double(), fc.integer(), hostile),
+            })
+            .map((v) => stringify(v)),
+        ),
         (text) => noInternal(() => parseHealthSettings(text, 'health.yaml'), text),
       ),
       params('health-yaml', 150),
@@ -237,24 +335,35 @@ describe('fuzz: pure loaders (health.yaml, recipe overrides, waves, max-fail)', 
 
   it('recipe overrides: a located error or a recipe', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.anything({ maxDepth: 3 }).map((v) => stringify(v) ?? ''), hostile), async (text) => {
-        const dir = mkdtempSync(join(tmpdir(), 'jfleet-recipe-'));
-        execFileSync('cp', ['-r', `${DEFAULT_RECIPE_DIR}/.`, dir]);
-        mkdirSync(join(dir, 'overrides', 'districts'), { recursive: true });
-        writeFileSync(join(dir, 'overrides', 'districts', '35.09.13.yaml'), text);
-        try {
-          await loadRecipe(dir);
-        } catch (e) {
-          expect(e, `${text}: ${(e as Error).stack}`).toBeInstanceOf(UserError);
-        }
-        rmSync(dir, { recursive: true, force: true });
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.anything({ maxDepth: 3 }).map((v) => stringify(v) ?? ''),
+          hostile,
+        ),
+        async (text) => {
+          const dir = mkdtempSync(join(tmpdir(), 'jfleet-recipe-'));
+          execFileSync('cp', ['-r', `${DEFAULT_RECIPE_DIR}/.`, dir]);
+          mkdirSync(join(dir, 'overrides', 'districts'), { recursive: true });
+          writeFileSync(join(dir, 'overrides', 'districts', '35.09.13.yaml'), text);
+          try {
+            await loadRecipe(dir);
+          } catch (e) {
+            expect(e, `${text}: ${(e as Error).stack}`).toBeInstanceOf(UserError);
+          }
+          rmSync(dir, { recursive: true, force: true });
+        },
+      ),
       params('recipe-overrides', 60),
     );
   });
 
   it('--waves and --max-fail: parsed or one UserError', () => {
-    const spec = fc.oneof(hostile, fc.array(fc.oneof(fc.integer({ min: -5, max: 300 }).map(String), fc.constantFrom('%', ',', '10%', '100%', '1e9', '0', '.5')), { maxLength: 8 }).map((a) => a.join('')));
+    const spec = fc.oneof(
+      hostile,
+      fc
+        .array(fc.oneof(fc.integer({ min: -5, max: 300 }).map(String), fc.constantFrom('%', ',', '10%', '100%', '1e9', '0', '.5')), { maxLength: 8 })
+        .map((a) => a.join('')),
+    );
     fc.assert(
       fc.property(spec, spec, (w, m) => {
         noInternal(() => parseWaves(w), `waves ${w}`);
@@ -266,11 +375,35 @@ describe('fuzz: pure loaders (health.yaml, recipe overrides, waves, max-fail)', 
 });
 
 describe('fuzz: placeholder values in remote commands', () => {
-  const forms = ['echo {var.n}', 'echo "{var.n}"', "echo '{var.n}'", 'echo $(( {var.n} + 1 ))', '[[ {var.n} -gt 1 ]]', '(( {var.n} > 1 ))', 'let x={var.n}', 'declare -i x={var.n}', 'a=(1 2); echo ${a[{var.n}]}', 'v=abc; echo ${v:{var.n}}', "bash -c 'echo {var.n}'", 'echo {var.n} {id}'];
+  const forms = [
+    'echo {var.n}',
+    'echo "{var.n}"',
+    "echo '{var.n}'",
+    'echo $(( {var.n} + 1 ))',
+    '[[ {var.n} -gt 1 ]]',
+    '(( {var.n} > 1 ))',
+    'let x={var.n}',
+    'declare -i x={var.n}',
+    'a=(1 2); echo ${a[{var.n}]}',
+    'v=abc; echo ${v:{var.n}}',
+    "bash -c 'echo {var.n}'",
+    'echo {var.n} {id}',
+  ];
   it('a hostile value is refused or stays inert under bash', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jfleet-canary-'));
     const canary = join(dir, 'CANARY');
-    const payload = fc.oneof(hostile, fc.constantFrom(`x[$(touch ${canary})]`, `$(touch ${canary})`, `\`touch ${canary}\``, `x[\`touch ${canary}\`]`, `;touch ${canary}`, `'; touch ${canary}; '`, `" ; touch ${canary} ; "`));
+    const payload = fc.oneof(
+      hostile,
+      fc.constantFrom(
+        `x[$(touch ${canary})]`,
+        `$(touch ${canary})`,
+        `\`touch ${canary}\``,
+        `x[\`touch ${canary}\`]`,
+        `;touch ${canary}`,
+        `'; touch ${canary}; '`,
+        `" ; touch ${canary} ; "`,
+      ),
+    );
     fc.assert(
       fc.property(fc.constantFrom(...forms), payload, (form, value) => {
         let cmd: string;

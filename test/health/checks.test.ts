@@ -35,9 +35,32 @@ describe('checks from fixtures', () => {
   });
 });
 
-const healthy: Partial<RemoteFacts> = { up: 86400, l1: 0.1, l5: 0.1, l15: 0.1, cpus: 2, mt: 4e6, ma: 2e6, ds: 1e7, da: 5e6, kb: 1, kp: 200, kpt: 0.01, rel: '1.0.0', dpn: null };
+const healthy: Partial<RemoteFacts> = {
+  up: 86400,
+  l1: 0.1,
+  l5: 0.1,
+  l15: 0.1,
+  cpus: 2,
+  mt: 4e6,
+  ma: 2e6,
+  ds: 1e7,
+  da: 5e6,
+  kb: 1,
+  kp: 200,
+  kpt: 0.01,
+  rel: '1.0.0',
+  dpn: null,
+};
 const probe = (remote: Partial<RemoteFacts> | null, extra: Partial<ProbeResult> = {}): ProbeResult => ({
-  id: 'k1', at: '2026-01-01T00:00:00.000Z', reachable: remote !== null, tcpMs: 3, sshMs: 20, execMs: 40, remote, error: null, ...extra,
+  id: 'k1',
+  at: '2026-01-01T00:00:00.000Z',
+  reachable: remote !== null,
+  tcpMs: 3,
+  sshMs: 20,
+  execMs: 40,
+  remote,
+  error: null,
+  ...extra,
 });
 
 describe('evaluate', () => {
@@ -91,7 +114,12 @@ describe('nagios contract', () => {
 describe('thresholds', () => {
   it('rejects unknown keys and bad values, located', () => {
     const r = parseThresholds({ disk_warn_pct: 'x', nope: 1, display: 'maybe', maxAttempts: 0 }, 'health.thresholds');
-    expect(r.issues.map((i) => i.key)).toEqual(['health.thresholds.disk_warn_pct', 'health.thresholds.nope', 'health.thresholds.display', 'health.thresholds.maxAttempts']);
+    expect(r.issues.map((i) => i.key)).toEqual([
+      'health.thresholds.disk_warn_pct',
+      'health.thresholds.nope',
+      'health.thresholds.display',
+      'health.thresholds.maxAttempts',
+    ]);
   });
   it('device vars override groups which override defaults', () => {
     const group = parseThresholds({ diskWarnPct: 20, diskCritPct: 8 }, 'g').value;

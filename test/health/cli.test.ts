@@ -19,11 +19,14 @@ const out = mkdtempSync(join(tmpdir(), 'jfleet-health-out-'));
 
 beforeAll(() => {
   mkdirSync(inv, { recursive: true });
-  writeFileSync(join(inv, 'packages.yaml'), `packages:
+  writeFileSync(
+    join(inv, 'packages.yaml'),
+    `packages:
   - { id: rambipuji-1, village: 35.09.13.2006, address: 127.0.0.11, registeredAt: 2026-01-01T00:00:00Z }
   - { id: kencong-1, village: 35.09.02.2001, address: 127.0.0.12, registeredAt: 2026-01-01T00:00:00Z }
   - { id: kencong-2, village: 35.09.02.2002, address: 127.0.0.13, registeredAt: 2026-01-01T00:00:00Z }
-`);
+`,
+  );
   const db = openDb(join(home, 'state', 'jfleet.db'), STATE_MIGRATIONS);
   const seq: Record<string, [string, string, HealthState[]]> = {
     'rambipuji-1': ['35.09.13.2006', 'Rambipuji', ['ok', 'ok', 'ok', 'ok']],
@@ -43,7 +46,19 @@ beforeAll(() => {
     });
     const m = mem!;
     const at = new Date(now).toISOString();
-    const status = { id, village, district, state: m.state, hard: m.hard, flapping: false, silenced: false, since: m.since, lastSeen: at, release: '1.2.0', checks: s2checks(m.state) };
+    const status = {
+      id,
+      village,
+      district,
+      state: m.state,
+      hard: m.hard,
+      flapping: false,
+      silenced: false,
+      since: m.since,
+      lastSeen: at,
+      release: '1.2.0',
+      checks: s2checks(m.state),
+    };
     store.putDevice(status, m, at);
   }
   db.close();
@@ -69,7 +84,10 @@ describe('jfleet status / history / silence (built binary)', () => {
   it('status --json is DeviceStatus[]; --limit narrows it', async () => {
     const r = await jfleet(['status', '--json', '--limit', 'Kencong'], { home, env });
     const list = JSON.parse(r.stdout) as Array<{ id: string; state: string; hard: boolean; release: string }>;
-    expect(list.map((d) => [d.id, d.state, d.hard])).toEqual([['kencong-1', 'critical', true], ['kencong-2', 'unreachable', false]]);
+    expect(list.map((d) => [d.id, d.state, d.hard])).toEqual([
+      ['kencong-1', 'critical', true],
+      ['kencong-2', 'unreachable', false],
+    ]);
     expect(list[0].release).toBe('1.2.0');
   });
   it('history of a device: checks, changes, availability', async () => {
@@ -140,11 +158,13 @@ describe('jfleet status / history / silence (built binary)', () => {
     expect(bad.stderr).toMatch(/not a valid cron expression/);
     expect(existsSync(join(out, 'units', 'jfleet-sweep.service'))).toBe(true);
   });
-  it('schedule install: --dir means systemd units and --crontab means cron, on any host; the other kind\'s flag is refused', async () => {
+  it("schedule install: --dir means systemd units and --crontab means cron, on any host; the other kind's flag is refused", async () => {
     const dir = join(out, 'units-implied');
     const r = await jfleet(['schedule', 'install', '--dir', dir], { home, env });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe(`wrote ${join(dir, 'jfleet-sweep.service')}\nwrote ${join(dir, 'jfleet-sweep.timer')}\nnext: systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer\n`);
+    expect(r.stdout).toBe(
+      `wrote ${join(dir, 'jfleet-sweep.service')}\nwrote ${join(dir, 'jfleet-sweep.timer')}\nnext: systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer\n`,
+    );
     const tab = join(out, 'crontab-implied');
     const c = await jfleet(['schedule', 'install', '--crontab', tab], { home, env });
     expect(c.exitCode).toBe(0);

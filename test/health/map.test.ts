@@ -12,12 +12,30 @@ const ref = loadVillages();
 const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
 
 // One package per district, in the village nearest the district's middle: dots far apart.
-const plan: HealthState[] = [...Array(10).fill('ok'), ...Array(8).fill('warn'), ...Array(6).fill('critical'), ...Array(4).fill('unknown'), ...Array(3).fill('unreachable')];
+const plan: HealthState[] = [
+  ...Array(10).fill('ok'),
+  ...Array(8).fill('warn'),
+  ...Array(6).fill('critical'),
+  ...Array(4).fill('unknown'),
+  ...Array(3).fill('unreachable'),
+];
 const devices: DeviceStatus[] = ref.districts.map((d, i) => {
   const lat = d.villages.reduce((s, v) => s + v.lat, 0) / d.villages.length;
   const lon = d.villages.reduce((s, v) => s + v.lon, 0) / d.villages.length;
   const v = [...d.villages].sort((a, b) => Math.hypot(a.lat - lat, a.lon - lon) - Math.hypot(b.lat - lat, b.lon - lon))[0];
-  return { id: `k-${i}`, village: v.code, district: d.name, state: plan[i], hard: true, flapping: false, silenced: false, since: '2026-01-01T00:00:00.000Z', lastSeen: null, release: null, checks: [] };
+  return {
+    id: `k-${i}`,
+    village: v.code,
+    district: d.name,
+    state: plan[i],
+    hard: true,
+    flapping: false,
+    silenced: false,
+    since: '2026-01-01T00:00:00.000Z',
+    lastSeen: null,
+    release: null,
+    checks: [],
+  };
 });
 const expected = Object.fromEntries(HEALTH_STATES.map((s) => [s, plan.filter((p) => p === s).length]));
 
@@ -37,14 +55,18 @@ describe('map SVG', () => {
 /** Minimal PNG decoder (8-bit RGB/RGBA, non-interlaced): what Chromium writes. */
 function decodePng(buf: Buffer): { w: number; h: number; px: (x: number, y: number) => [number, number, number] } {
   let off = 8;
-  let w = 0, h = 0, type = 0;
+  let w = 0,
+    h = 0,
+    type = 0;
   const idat: Buffer[] = [];
   while (off < buf.length) {
     const len = buf.readUInt32BE(off);
     const kind = buf.toString('ascii', off + 4, off + 8);
     const data = buf.subarray(off + 8, off + 8 + len);
     if (kind === 'IHDR') {
-      w = data.readUInt32BE(0); h = data.readUInt32BE(4); type = data[9];
+      w = data.readUInt32BE(0);
+      h = data.readUInt32BE(4);
+      type = data[9];
       expect([data[8], data[12]]).toEqual([8, 0]);
     } else if (kind === 'IDAT') idat.push(data);
     off += 12 + len;
@@ -82,7 +104,12 @@ function blobs(img: ReturnType<typeof decodePng>, hex: string): number {
       while (stack.length) {
         const [cx, cy] = stack.pop()!;
         size++;
-        for (const [nx, ny] of [[cx + 1, cy], [cx - 1, cy], [cx, cy + 1], [cx, cy - 1]]) {
+        for (const [nx, ny] of [
+          [cx + 1, cy],
+          [cx - 1, cy],
+          [cx, cy + 1],
+          [cx, cy - 1],
+        ]) {
           if (nx < 0 || ny < 0 || nx >= img.w || ny >= img.h || seen[ny * img.w + nx] || !hit(nx, ny)) continue;
           seen[ny * img.w + nx] = 1;
           stack.push([nx, ny]);

@@ -34,12 +34,18 @@ describe('jfleet sweep with a hostile probe target in health.yaml (built binary)
     const home = tempHome('jfleet-health-yaml-');
     const inv = join(home, 'inventory');
     mkdirSync(inv, { recursive: true });
-    writeFileSync(join(inv, 'packages.yaml'), `packages:\n  - { id: rambipuji-1, village: 35.09.13.2006, address: 127.0.0.1, port: ${port}, registeredAt: 2026-01-01T00:00:00Z }\n`);
+    writeFileSync(
+      join(inv, 'packages.yaml'),
+      `packages:\n  - { id: rambipuji-1, village: 35.09.13.2006, address: 127.0.0.1, port: ${port}, registeredAt: 2026-01-01T00:00:00Z }\n`,
+    );
     writeFileSync(join(inv, 'health.yaml'), `retention_days: 30\nprobe:\n  # each becomes an operand on the device\n  ${field}: ${JSON.stringify(value)}\n`);
     const before = connections;
     const r = await jfleet(['sweep'], { home, env: { JFLEET_INVENTORY: inv } });
     expect(r.exitCode).toBe(2);
-    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('jfleet: hint:'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('jfleet: hint:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^jfleet: error: ${inv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/health\\.yaml:4 probe\\.${field}: `));
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack

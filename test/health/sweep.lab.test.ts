@@ -22,8 +22,17 @@ let stateDb: Db;
 
 function makeCtx(home: string, env: Record<string, string>): Context {
   return {
-    cwd: process.cwd(), env: { ...env, JFLEET_HOME: home }, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
-    clock: { now: () => new Date() }, home, color: false, debug: false, interactive: false, signal: new AbortController().signal,
+    cwd: process.cwd(),
+    env: { ...env, JFLEET_HOME: home },
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: { now: () => new Date() },
+    home,
+    color: false,
+    debug: false,
+    interactive: false,
+    signal: new AbortController().signal,
     config: configReader({ home, env: { ...env, JFLEET_HOME: home } }),
   };
 }
@@ -59,7 +68,15 @@ describe('sweeps against the lab', () => {
   it('a healthy fleet is ok, hard, with perfdata and the installed release', async () => {
     const s = await sweep();
     expect(s.total).toBe(N);
-    const bad = s.devices.filter((d) => d.status.state !== 'ok').map((d) => `${d.status.id}: ${d.status.checks.filter((c) => c.state !== 'ok').map((c) => c.output).join('; ')}`);
+    const bad = s.devices
+      .filter((d) => d.status.state !== 'ok')
+      .map(
+        (d) =>
+          `${d.status.id}: ${d.status.checks
+            .filter((c) => c.state !== 'ok')
+            .map((c) => c.output)
+            .join('; ')}`,
+      );
     expect(bad).toEqual([]);
     expect(s.exitCode).toBe(0);
     const d0 = s.devices[0];
@@ -109,7 +126,11 @@ describe('sweeps against the lab', () => {
     const db = openDb(homePaths(ctx.home).db, STATE_MIGRATIONS);
     try {
       const changes = readStateChanges(db, 0).filter((c) => c.id === blip);
-      expect(changes.map((c) => [c.from, c.to, c.hard])).toEqual([[null, 'ok', true], ['ok', 'unreachable', false], ['unreachable', 'ok', false]]);
+      expect(changes.map((c) => [c.from, c.to, c.hard])).toEqual([
+        [null, 'ok', true],
+        ['ok', 'unreachable', false],
+        ['unreachable', 'ok', false],
+      ]);
       expect(readFleetStatus(db).find((d) => d.id === blip)).toMatchObject({ state: 'ok', hard: true });
     } finally {
       db.close();
@@ -119,7 +140,13 @@ describe('sweeps against the lab', () => {
   it('a warm session reuses its connections: no handshake on the second sweep', async () => {
     const { openPool } = await import('../../src/health/sweep.js');
     const { loadSelection } = await import('../../src/inventory/service.js');
-    const sel = await loadSelection(ctx, { inventory: lab.inventoryDir, limit: lab.devices.slice(5, 15).map((d) => d.id).join(',') });
+    const sel = await loadSelection(ctx, {
+      inventory: lab.inventoryDir,
+      limit: lab.devices
+        .slice(5, 15)
+        .map((d) => d.id)
+        .join(','),
+    });
     const session: SweepSession = { pool: await openPool(ctx, fast, sel), connected: new Map() };
     try {
       const cold = await runSweep(ctx, { selection: sel, session, db: stateDb });
@@ -134,7 +161,13 @@ describe('sweeps against the lab', () => {
   it('a kept session probes through one shell per device: the same bash every sweep; a shell killed on the device is replaced, not reported', async () => {
     const { openPool, keptSession } = await import('../../src/health/sweep.js');
     const { loadSelection } = await import('../../src/inventory/service.js');
-    const sel = await loadSelection(ctx, { inventory: lab.inventoryDir, limit: lab.devices.slice(5, 10).map((d) => d.id).join(',') });
+    const sel = await loadSelection(ctx, {
+      inventory: lab.inventoryDir,
+      limit: lab.devices
+        .slice(5, 10)
+        .map((d) => d.id)
+        .join(','),
+    });
     const session = keptSession(await openPool(ctx, fast, sel));
     try {
       const first = await runSweep(ctx, { selection: sel, session, db: stateDb });

@@ -125,7 +125,9 @@ describe('keys init on a full disk', () => {
     const r = await jfleet(['keys', 'init'], { home });
     expect(r.exitCode).toBe(74);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^jfleet: error: cannot write ${priv}(\\.pub)?: no space left on the device \\(ENOSPC\\); the file was not changed\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^jfleet: error: cannot write ${priv}(\\.pub)?: no space left on the device \\(ENOSPC\\); the file was not changed\\n$`),
+    );
     expect(keyFiles(home)).toEqual([]);
 
     unlinkSync(filler);

@@ -9,7 +9,9 @@ const dir = new URL('../fixtures/inventory/yaml/', import.meta.url);
 const ref = loadVillages();
 
 describe('parseInventory (fixtures)', () => {
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const text = readFileSync(new URL(name, dir), 'utf8');
     const m = /^# expect: (.*)$/m.exec(text);
     if (!m) throw new Error(`${name}: no "# expect:" line`);

@@ -18,7 +18,9 @@ interface Expect {
 
 describe('CSV import planning (fixtures: <name>.csv + <name>.expect.json, on top of existing.yaml)', () => {
   it('the existing inventory is valid', () => expect(existing.issues).toEqual([]));
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()) {
     const want = JSON.parse(readFileSync(new URL(name.replace(/\.csv$/, '.expect.json'), dir), 'utf8')) as Expect;
     it(name, () => {
       const csv = parseRegistrationCsv(readFileSync(new URL(name, dir), 'utf8'), name);
@@ -47,7 +49,11 @@ describe('planRegistrations', () => {
     expect(plan.packages[0]).toMatchObject({ id: 'rambipuji-1', port: 22, user: 'root', tags: [], registeredAt: '2026-06-01T00:00:00.000Z' });
   });
   it('keeps custodian contact when given', () => {
-    const plan = planRegistrations([], [{ values: { village: '35.09.13.2006', address: '127.0.0.5', custodian_name: 'Bu Siti', custodian_phone: '+62 812 1111' } }], { ref, now });
+    const plan = planRegistrations(
+      [],
+      [{ values: { village: '35.09.13.2006', address: '127.0.0.5', custodian_name: 'Bu Siti', custodian_phone: '+62 812 1111' } }],
+      { ref, now },
+    );
     expect(plan.packages[0].custodian).toEqual({ name: 'Bu Siti', phone: '+62 812 1111' });
   });
 });

@@ -30,7 +30,16 @@ function fresh(text = original): string {
   return dir;
 }
 const read = (dir: string) => readFileSync(join(dir, 'packages.yaml'), 'utf8');
-const pkg = (id: string, address: string): Package => ({ id, village: '35.09.01.2003', address, port: 22, user: 'root', hardware: {}, tags: [], registeredAt: '2026-02-02T00:00:00.000Z' });
+const pkg = (id: string, address: string): Package => ({
+  id,
+  village: '35.09.01.2003',
+  address,
+  port: 22,
+  user: 'root',
+  hardware: {},
+  tags: [],
+  registeredAt: '2026-02-02T00:00:00.000Z',
+});
 
 describe('updateInventory', () => {
   it('keeps comments and order of untouched entries when adding', async () => {
@@ -55,7 +64,9 @@ describe('updateInventory', () => {
     const text = read(dir);
     expect(text).toContain('# second kiosk');
     expect(text).toContain('# do not rename: on the asset sticker');
-    expect(text).toMatch(/id: rambipuji-2\n {4}village: 35.09.13.2006\n {4}address: 127.0.0.12\n {4}registeredAt: 2026-01-01T00:00:00Z\n {4}hostKey: SHA256:B{43}\n/);
+    expect(text).toMatch(
+      /id: rambipuji-2\n {4}village: 35.09.13.2006\n {4}address: 127.0.0.12\n {4}registeredAt: 2026-01-01T00:00:00Z\n {4}hostKey: SHA256:B{43}\n/,
+    );
     // the first entry is byte-for-byte what it was
     const squeeze = (s: string) => s.replace(/ +#/g, ' #');
     expect(squeeze(text.split('  # second kiosk')[0])).toBe(squeeze(original.split('  # second kiosk')[0]));

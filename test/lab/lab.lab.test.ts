@@ -64,7 +64,14 @@ describe('a lab device', () => {
     for (const [i, p] of inv.packages.entries()) {
       const d = lab().devices[i];
       expect(ref.byCode.get(p.village)?.name).toBe(d.village.name);
-      expect(p).toMatchObject({ address: d.address, port: d.port, user: 'root', identityFile: lab().keyFile, hostKey: d.hostKey, vars: { kiosk_listen: `${d.address}:8080` } });
+      expect(p).toMatchObject({
+        address: d.address,
+        port: d.port,
+        user: 'root',
+        identityFile: lab().keyFile,
+        hostKey: d.hostKey,
+        vars: { kiosk_listen: `${d.address}:8080` },
+      });
     }
     expect(new Set(lab().devices.map((d) => d.village.districtCode)).size).toBe(4);
   });
@@ -80,7 +87,13 @@ describe('a lab device', () => {
     });
     // the host's own enabled units (ssh.service...) are not started in the device
     expect(lab().run(d.id, 'ps -e -o comm=')).not.toMatch(/postgres/);
-    expect(lab().run(d.id, 'ps -e -o args=').split('\n').filter((l) => l.startsWith('sshd') || l.includes('/usr/sbin/sshd')).join('\n')).not.toMatch(/sshd -D$/m);
+    expect(
+      lab()
+        .run(d.id, 'ps -e -o args=')
+        .split('\n')
+        .filter((l) => l.startsWith('sshd') || l.includes('/usr/sbin/sshd'))
+        .join('\n'),
+    ).not.toMatch(/sshd -D$/m);
     // killed: Restart=always brings it back after RestartSec
     lab().run(d.id, `kill $(cat /run/jfleet-lab/labtest.service.pid)`);
     const second = await until(() => {
@@ -103,7 +116,11 @@ describe('a lab device', () => {
     symlinkSync('/etc/systemd/system/jfleet-kiosk.service', join(d.rootDir, 'etc/systemd/system/multi-user.target.wants/jfleet-kiosk.service'));
     const pidFile = '/run/jfleet-lab/jfleet-kiosk.service.pid';
     const before = await until(() => lab().run(d.id, `cat ${pidFile} 2>/dev/null || true`).trim() || undefined);
-    writeFileSync(join(d.rootDir, 'usr/local/bin/jfleet-kiosk-restart'), readFileSync(join(import.meta.dirname, '../../recipes/kiosk/files/jfleet-kiosk-restart')), { mode: 0o755 });
+    writeFileSync(
+      join(d.rootDir, 'usr/local/bin/jfleet-kiosk-restart'),
+      readFileSync(join(import.meta.dirname, '../../recipes/kiosk/files/jfleet-kiosk-restart')),
+      { mode: 0o755 },
+    );
     lab().run(d.id, '/usr/local/bin/jfleet-kiosk-restart');
     // no waiting here: when the helper has returned, the old process is gone and the new one runs
     const after = lab().run(d.id, `cat ${pidFile}`).trim();
@@ -117,7 +134,9 @@ describe('a lab device', () => {
     const before = d.pid;
     await lab().powerOff(d.id);
     expect(existsSync(`/proc/${before}`)).toBe(false);
-    await expect(import('node:net').then((net) => new Promise((res, rej) => net.connect(d.port, d.address).on('connect', res).on('error', rej)))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(
+      import('node:net').then((net) => new Promise((res, rej) => net.connect(d.port, d.address).on('connect', res).on('error', rej))),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await lab().powerOn(d.id);
     expect(d.pid).not.toBe(before);
     expect(lab().run(d.id, 'hostname').trim()).toBe(d.id);

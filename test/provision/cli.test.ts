@@ -51,7 +51,11 @@ describe('jfleet provision (no lab)', () => {
 
   it('a hostile inventory value fails that device with a clear message and never reaches it', async () => {
     const home = tempHome();
-    inventory(home, entry('desa-1', 1, '    vars:\n      portal_url: "https://x/$(reboot)"\n') + entry('desa-2', 2, '    vars:\n      kiosk_listen: "127.0.0.1:8080; reboot"\n'));
+    inventory(
+      home,
+      entry('desa-1', 1, '    vars:\n      portal_url: "https://x/$(reboot)"\n') +
+        entry('desa-2', 2, '    vars:\n      kiosk_listen: "127.0.0.1:8080; reboot"\n'),
+    );
     const r = await jfleet(['provision', '--check', '--json'], { home });
     expect(r.exitCode).toBe(1);
     const s = JSON.parse(r.stdout);

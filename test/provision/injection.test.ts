@@ -16,10 +16,28 @@ import type { Package } from '../../src/inventory/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jfleet-inject-'));
 const canary = join(dir, 'pwned');
-const HOSTILE = [`$(touch ${canary})`, `\`touch ${canary}\``, `x'; touch ${canary}; echo '`, `x"; touch ${canary}; echo "`, `; touch ${canary}`, `| touch ${canary}`, `\n touch ${canary}`];
+const HOSTILE = [
+  `$(touch ${canary})`,
+  `\`touch ${canary}\``,
+  `x'; touch ${canary}; echo '`,
+  `x"; touch ${canary}; echo "`,
+  `; touch ${canary}`,
+  `| touch ${canary}`,
+  `\n touch ${canary}`,
+];
 
 function pkg(vars: Record<string, string>): Package {
-  return { id: 'desa-1', village: '35.09.13.2006', address: '127.0.0.1', port: 22, user: 'root', hardware: {}, tags: [], vars, registeredAt: '2026-01-01T00:00:00Z' };
+  return {
+    id: 'desa-1',
+    village: '35.09.13.2006',
+    address: '127.0.0.1',
+    port: 22,
+    user: 'root',
+    hardware: {},
+    tags: [],
+    vars,
+    registeredAt: '2026-01-01T00:00:00Z',
+  };
 }
 
 describe('hostile values', () => {

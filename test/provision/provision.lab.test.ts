@@ -37,7 +37,11 @@ async function run(args: string[], env: Record<string, string> = {}) {
   } catch {
     /* no JSON: the assertions below show stderr */
   }
-  return { ...r, summary: summary!, why: `${r.stderr}\n${JSON.stringify(summary?.devices.filter((d) => d.failed || d.error).map((d) => ({ id: d.id, error: d.error, failed: d.steps.filter((s) => s.status === 'failed') })))}` };
+  return {
+    ...r,
+    summary: summary!,
+    why: `${r.stderr}\n${JSON.stringify(summary?.devices.filter((d) => d.failed || d.error).map((d) => ({ id: d.id, error: d.error, failed: d.steps.filter((s) => s.status === 'failed') })))}`,
+  };
 }
 
 function device(s: ProvisionSummary, id: string) {
@@ -99,7 +103,11 @@ describe('jfleet provision on the lab', () => {
     for (const d of first.summary.devices) expect(d.changed).toBeGreaterThan(20);
     // the kiosk is up: page served on its listen address, release from the manifest, browser pid alive
     const d0 = keyDevices()[0];
-    await expect.poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid 2>/dev/null && kill -0 "$(cat /run/jfleet-kiosk/browser.pid)" && echo alive'), { timeout: 15_000 }).toContain('alive');
+    await expect
+      .poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid 2>/dev/null && kill -0 "$(cat /run/jfleet-kiosk/browser.pid)" && echo alive'), {
+        timeout: 15_000,
+      })
+      .toContain('alive');
     await expect.poll(async () => (await fetch(`http://${d0.address}:8080/`).catch(() => undefined))?.status, { timeout: 15_000 }).toBe(200);
     expect(JSON.parse(lab().run(d0.id, 'cat /opt/jfleet-kiosk/current/manifest.json')).version).toBe('0.0.0-base');
     expect(lab().run(d0.id, 'cat /etc/hostname').trim()).toBe(`kiosk-${d0.village.code.replace(/\./g, '-')}`);
@@ -110,7 +118,9 @@ describe('jfleet provision on the lab', () => {
     // the browser is restarted when it dies
     const pid = lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid').trim();
     lab().run(d0.id, `kill ${pid}`);
-    await expect.poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid; kill -0 "$(cat /run/jfleet-kiosk/browser.pid)" && echo alive'), { timeout: 15_000 }).toMatch(/^(?!\s*${pid}\s)\d+\s+alive/);
+    await expect
+      .poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid; kill -0 "$(cat /run/jfleet-kiosk/browser.pid)" && echo alive'), { timeout: 15_000 })
+      .toMatch(/^(?!\s*${pid}\s)\d+\s+alive/);
 
     const second = await run(['--yes', '--limit', keyLimit()]);
     expect(second.exitCode, second.why).toBe(0);
@@ -124,13 +134,21 @@ describe('jfleet provision on the lab', () => {
 
   it('--check reports exactly the drift and leaves the device byte for byte untouched', async () => {
     const d = keyDevices()[1];
-    lab().run(d.id, `printf 'KIOSK_URL="https://elsewhere.example/"\\n' > /etc/jfleet/kiosk.env; rm /etc/systemd/system/sleep.target; chmod 0600 /etc/jfleet/recipe.json`);
+    lab().run(
+      d.id,
+      `printf 'KIOSK_URL="https://elsewhere.example/"\\n' > /etc/jfleet/kiosk.env; rm /etc/systemd/system/sleep.target; chmod 0600 /etc/jfleet/recipe.json`,
+    );
     await sleep(200);
     const before = snapshot(d.upperDir);
     const r = await run(['--check', '--diff', '--limit', d.id]);
     expect(r.exitCode, r.why).toBe(0);
     const dev = device(r.summary, d.id);
-    expect(dev.steps.filter((s) => s.status === 'changed').map((s) => s.id).sort()).toEqual(['handler:kiosk-restart', 'kiosk-env', 'nosleep', 'recipe-stamp']);
+    expect(
+      dev.steps
+        .filter((s) => s.status === 'changed')
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['handler:kiosk-restart', 'kiosk-env', 'nosleep', 'recipe-stamp']);
     const env = dev.steps.find((s) => s.id === 'kiosk-env')!;
     expect(env.diffs[0].before).toContain('elsewhere.example');
     expect(env.diffs[0].after).toContain(`KIOSK_LISTEN="${d.address}:8080"`);
@@ -150,7 +168,11 @@ describe('jfleet provision on the lab', () => {
     const devs = keyDevices();
     const victims = [devs[2].id, devs[3].id, devs[4].id];
     // drift everywhere so every device has work to do in the apply stage
-    for (const d of devs) lab().run(d.id, 'rm -f /etc/jfleet/kiosk.env /etc/apt/apt.conf.d/20auto-upgrades /etc/systemd/system/jfleet-nightly-reboot.timer /etc/X11/xorg.conf.d/10-jfleet-noblank.conf');
+    for (const d of devs)
+      lab().run(
+        d.id,
+        'rm -f /etc/jfleet/kiosk.env /etc/apt/apt.conf.d/20auto-upgrades /etc/systemd/system/jfleet-nightly-reboot.timer /etc/X11/xorg.conf.d/10-jfleet-noblank.conf',
+      );
     const child = execa('node', [BIN, 'provision', '--json', '--yes', '--forks', '4', '--limit', keyLimit()], {
       env: { PATH: process.env.PATH!, HOME: lab().home, CI: 'true', NO_COLOR: '1', ...lab().env },
       extendEnv: false,
@@ -213,19 +235,31 @@ describe('jfleet provision on the lab', () => {
     const pkgDir = join(tmp, 'pkg');
     mkdirSync(join(pkgDir, 'DEBIAN'), { recursive: true });
     mkdirSync(join(pkgDir, 'usr', 'share', 'jfleet-lab-dummy'), { recursive: true });
-    writeFileSync(join(pkgDir, 'DEBIAN', 'control'), 'Package: jfleet-lab-dummy\nVersion: 1.0\nArchitecture: all\nMaintainer: jfleet tests <tests@example.invalid>\nDescription: a tiny package pushed over SFTP\n');
+    writeFileSync(
+      join(pkgDir, 'DEBIAN', 'control'),
+      'Package: jfleet-lab-dummy\nVersion: 1.0\nArchitecture: all\nMaintainer: jfleet tests <tests@example.invalid>\nDescription: a tiny package pushed over SFTP\n',
+    );
     writeFileSync(join(pkgDir, 'usr', 'share', 'jfleet-lab-dummy', 'README'), 'pushed, not downloaded\n');
     const deb = join(tmp, 'jfleet-lab-dummy_1.0_all.deb');
     await execa('dpkg-deb', ['--build', '--root-owner-group', pkgDir, deb]);
     const recipe = join(tmp, 'kiosk');
     cpSync(join(ROOT, 'recipes', 'kiosk'), recipe, { recursive: true });
-    writeFileSync(join(recipe, 'overrides', 'villages', `${d.village.code}.yaml`), `debs:\n  - { name: jfleet-lab-dummy, version: "1.0", file: ${JSON.stringify(deb)} }\n`);
+    writeFileSync(
+      join(recipe, 'overrides', 'villages', `${d.village.code}.yaml`),
+      `debs:\n  - { name: jfleet-lab-dummy, version: "1.0", file: ${JSON.stringify(deb)} }\n`,
+    );
     // another dpkg user holds the lock for a few seconds: the step waits instead of failing
-    lab().run(d.id, `setsid python3 -c 'import fcntl,time; f=open("/var/lib/dpkg/lock-frontend","w"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(4)' >/dev/null 2>&1 &`);
+    lab().run(
+      d.id,
+      `setsid python3 -c 'import fcntl,time; f=open("/var/lib/dpkg/lock-frontend","w"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(4)' >/dev/null 2>&1 &`,
+    );
     await sleep(300);
     const r = await run(['--yes', '--limit', d.id, '--recipe', recipe]);
     expect(r.exitCode, r.why).toBe(0);
-    expect(device(r.summary, d.id).steps.find((s) => s.id === 'debs')).toMatchObject({ status: 'changed', reason: 'install jfleet-lab-dummy 1.0 from jfleet-lab-dummy_1.0_all.deb' });
+    expect(device(r.summary, d.id).steps.find((s) => s.id === 'debs')).toMatchObject({
+      status: 'changed',
+      reason: 'install jfleet-lab-dummy 1.0 from jfleet-lab-dummy_1.0_all.deb',
+    });
     expect(lab().run(d.id, "dpkg-query -W -f '${Status} ${Version}' jfleet-lab-dummy")).toBe('install ok installed 1.0');
     expect(lab().run(d.id, 'cat /usr/share/jfleet-lab-dummy/README')).toBe('pushed, not downloaded\n');
     const again = await run(['--yes', '--limit', d.id, '--recipe', recipe]);

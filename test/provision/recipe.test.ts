@@ -28,7 +28,12 @@ describe('kiosk recipe', () => {
   it('layers: lab profile package list, village override, then package vars', async () => {
     const recipe = await loadRecipe();
     const r = resolveRecipe(recipe, pkg('35.09.08.2003', { kiosk_listen: '127.101.0.7:8080' }), ref.byCode.get('35.09.08.2003'), { profile: 'lab' });
-    expect((r.steps.find((s) => s.id === 'packages')!.desired as { packages: string[] }).packages).toEqual(['python3', 'tzdata', 'systemd-timesyncd', 'openssh-server']);
+    expect((r.steps.find((s) => s.id === 'packages')!.desired as { packages: string[] }).packages).toEqual([
+      'python3',
+      'tzdata',
+      'systemd-timesyncd',
+      'openssh-server',
+    ]);
     expect(r.vars.portal_url).toBe('https://puger.jemberkab.go.id/desa/mojosari/');
     expect(r.vars.kiosk_listen).toBe('127.101.0.7:8080');
   });
@@ -44,7 +49,11 @@ describe('kiosk recipe', () => {
     const reqs = recipeFacts(r);
     // no fact read twice: one batched script
     expect(new Set(reqs.map((q) => q.key)).size).toBe(reqs.length);
-    const failing: FactSource = { get: () => { throw new Error('no device'); } };
+    const failing: FactSource = {
+      get: () => {
+        throw new Error('no device');
+      },
+    };
     const planned = planDevice(r, failing, { keyLoginProven: false });
     expect(planned.find((p) => p.step.id === 'ssh-hardening')!.plan.status).toBe('skip');
     expect(planned.find((p) => p.step.id === 'hostname')!.plan).toMatchObject({ status: 'fail', reason: 'no device' });

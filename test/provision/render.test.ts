@@ -3,7 +3,17 @@ import { renderRecap, summarize, type Paint } from '../../src/provision/render.j
 import type { DeviceRecap } from '../../src/provision/types.js';
 
 const plain: Paint = { green: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s, dim: (s) => s, bold: (s) => s };
-const dev = (id: string, over: Partial<DeviceRecap> = {}): DeviceRecap => ({ id, ok: 3, changed: 0, failed: 0, skipped: 0, unreachable: false, steps: [], durationMs: 1, ...over });
+const dev = (id: string, over: Partial<DeviceRecap> = {}): DeviceRecap => ({
+  id,
+  ok: 3,
+  changed: 0,
+  failed: 0,
+  skipped: 0,
+  unreachable: false,
+  steps: [],
+  durationMs: 1,
+  ...over,
+});
 const recipe = { name: 'kiosk', version: '1' };
 
 describe('provision recap', () => {

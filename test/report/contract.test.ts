@@ -24,8 +24,17 @@ describe('report contract', () => {
       ['report id not a uuid', { ...good, reportId: 'abc' }],
       ['time without zone', { ...good, createdAt: '2026-11-28 10:00' }],
       ['unknown state', { ...good, fleet: { ...good.fleet, packages: [{ ...good.fleet.packages[0], state: 'down' }] } }],
-      ['village outside Jember', { ...good, fleet: { ...good.fleet, packages: [{ ...good.fleet.packages[0], village: { code: '35.10.01.2001', name: 'x' } }] } }],
-      ['perfdata not a number', { ...good, fleet: { ...good.fleet, packages: [{ ...good.fleet.packages[0], checks: [{ name: 'd', state: 'ok', output: '', perfdata: { x: '1' } }] }] } }],
+      [
+        'village outside Jember',
+        { ...good, fleet: { ...good.fleet, packages: [{ ...good.fleet.packages[0], village: { code: '35.10.01.2001', name: 'x' } }] } },
+      ],
+      [
+        'perfdata not a number',
+        {
+          ...good,
+          fleet: { ...good.fleet, packages: [{ ...good.fleet.packages[0], checks: [{ name: 'd', state: 'ok', output: '', perfdata: { x: '1' } }] }] },
+        },
+      ],
     ];
     for (const [why, value] of bad) expect(ReportSchema.safeParse(value).success, why).toBe(false);
   });

@@ -40,7 +40,12 @@ export function devices(n: number, states: HealthState[] = ['ok'], at = '2026-11
       lastSeen: state === 'unreachable' ? null : at,
       release: '1.4.2',
       checks: [
-        { name: 'disk', state: state === 'critical' ? 'critical' : 'ok', output: state === 'critical' ? 'disk / 2% free' : 'disk / 61% free', perfdata: { disk_free_pct: state === 'critical' ? 2 : 61 } },
+        {
+          name: 'disk',
+          state: state === 'critical' ? 'critical' : 'ok',
+          output: state === 'critical' ? 'disk / 2% free' : 'disk / 61% free',
+          perfdata: { disk_free_pct: state === 'critical' ? 2 : 61 },
+        },
         { name: 'kiosk', state: 'ok', output: 'browser running, page 200', perfdata: { page_ms: 12 } },
       ],
     };

@@ -64,10 +64,7 @@ describe('outbox delivery', () => {
   });
 
   it('500, then 429 with Retry-After, then 200: backs off, waits as asked, delivers once', async () => {
-    const answers = [
-      { status: 500 },
-      { status: 429, headers: { 'retry-after': '1' }, body: { error: 'slow_down', message: 'too many' } },
-    ];
+    const answers = [{ status: 500 }, { status: 429, headers: { 'retry-after': '1' }, body: { error: 'slow_down', message: 'too many' } }];
     const times: number[] = [];
     const srv = track(
       await central({
@@ -117,7 +114,9 @@ describe('outbox delivery', () => {
 
   it('a 4xx other than 408/429 dead-letters the report with the reason and the queue moves on', async () => {
     let n = 0;
-    const srv = track(await central({ beforeStore: () => (++n === 1 ? { status: 422, body: { error: 'unprocessable', message: 'village retired' } } : undefined) }));
+    const srv = track(
+      await central({ beforeStore: () => (++n === 1 ? { status: 422, body: { error: 'unprocessable', message: 'village retired' } } : undefined) }),
+    );
     const db = track(runnerDb());
     const client = track(createApiClient({ url: srv.url, token: TOKEN }));
     const ids = queue(db, 2);
@@ -204,11 +203,53 @@ describe('outbox delivery', () => {
 
   it('HTTPS with a private CA given as caFile; without it the report stays queued', async () => {
     const dir = tempDir('jfleet-tls-');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=jfleet test CA', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem')], { stdio: 'ignore' });
-    execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1',
-      '-keyout', join(dir, 'srv.key'), '-out', join(dir, 'srv.csr')], { stdio: 'ignore' });
-    execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1\\n' > ${dir}/ext && openssl x509 -req -in ${dir}/srv.csr -CA ${dir}/ca.pem -CAkey ${dir}/ca.key -CAcreateserial -days 2 -extfile ${dir}/ext -out ${dir}/srv.pem`], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=jfleet test CA',
+        '-keyout',
+        join(dir, 'ca.key'),
+        '-out',
+        join(dir, 'ca.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        join(dir, 'srv.key'),
+        '-out',
+        join(dir, 'srv.csr'),
+      ],
+      { stdio: 'ignore' },
+    );
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        `printf 'subjectAltName=IP:127.0.0.1\\n' > ${dir}/ext && openssl x509 -req -in ${dir}/srv.csr -CA ${dir}/ca.pem -CAkey ${dir}/ca.key -CAcreateserial -days 2 -extfile ${dir}/ext -out ${dir}/srv.pem`,
+      ],
+      { stdio: 'ignore' },
+    );
     const srv = track(await startCentral({ dbFile: join(dir, 'c.db'), token: TOKEN, tls: { certFile: join(dir, 'srv.pem'), keyFile: join(dir, 'srv.key') } }));
     expect(srv.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const db = track(runnerDb());

@@ -110,7 +110,12 @@ describe('an api.url with user:password@', () => {
     const set = await jfleet(['config', 'set', 'api.url', url], { home });
     expect(set.exitCode).toBe(0);
     expect(set.stdout).toContain(`https://${REDACTED}@127.0.0.1:9/fleet`);
-    const outs = [set, await jfleet(['config', 'get', 'api.url'], { home }), await jfleet(['config', 'list'], { home }), await jfleet(['config', 'list', '--json'], { home })];
+    const outs = [
+      set,
+      await jfleet(['config', 'get', 'api.url'], { home }),
+      await jfleet(['config', 'list'], { home }),
+      await jfleet(['config', 'list', '--json'], { home }),
+    ];
     for (const r of outs) expect(r.stdout + r.stderr).not.toContain(pw);
     expect(outs[2].stdout).toContain(REDACTED);
   });

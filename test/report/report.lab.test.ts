@@ -24,8 +24,17 @@ let srv: CentralServer | undefined;
 
 function makeCtx(home: string, env: Record<string, string>): Context {
   return {
-    cwd: process.cwd(), env: { ...env, JFLEET_HOME: home }, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
-    clock: { now: () => new Date() }, home, color: false, debug: false, interactive: false, signal: new AbortController().signal,
+    cwd: process.cwd(),
+    env: { ...env, JFLEET_HOME: home },
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: { now: () => new Date() },
+    home,
+    color: false,
+    debug: false,
+    interactive: false,
+    signal: new AbortController().signal,
     config: configReader({ home, env: { ...env, JFLEET_HOME: home } }),
   };
 }

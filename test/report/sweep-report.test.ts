@@ -25,14 +25,17 @@ async function homeWithDeadDevice(): Promise<{ home: string; env: Record<string,
   const home = tempHome('jfleet-sweep-report-');
   const inv = join(home, 'inventory');
   mkdirSync(inv, { recursive: true });
-  writeFileSync(join(inv, 'packages.yaml'), `packages:
+  writeFileSync(
+    join(inv, 'packages.yaml'),
+    `packages:
   - { id: rambipuji-1, village: 35.09.13.2006, address: 127.0.0.1, port: ${port}, registeredAt: 2026-01-01T00:00:00Z }
-`);
+`,
+  );
   return { home, env: { JFLEET_INVENTORY: inv } };
 }
 
 describe('jfleet sweep --report (CLI)', () => {
-  it('sweeps, then delivers a report of that sweep; the exit code is the sweep\'s', async () => {
+  it("sweeps, then delivers a report of that sweep; the exit code is the sweep's", async () => {
     const srv = await central();
     cleanup.push(() => srv.close());
     const { home, env } = await homeWithDeadDevice();
@@ -73,7 +76,7 @@ describe('jfleet sweep --report (CLI)', () => {
     expect(doc.report.delivered).toEqual([doc.report.reportId]);
   });
 
-  it('a report that fails decides the exit code; the sweep\'s results are stored all the same', async () => {
+  it("a report that fails decides the exit code; the sweep's results are stored all the same", async () => {
     const { home, env } = await homeWithDeadDevice();
     const r = await jfleet(['sweep', '--report'], { home, env });
     expect(r.exitCode).toBe(2);

@@ -153,7 +153,9 @@ describe('jfleet rollout (no devices needed)', () => {
     expect(human.stdout).toContain('pending     k-b: unreachable: connection refused');
 
     const json = JSON.parse((await jfleet(['rollout', 'status', '--json'], { home })).stdout) as {
-      live: string; counts: { updated: number; pending: number; updating: number }; waves: { wave: number; devices: number }[];
+      live: string;
+      counts: { updated: number; pending: number; updating: number };
+      waves: { wave: number; devices: number }[];
     };
     expect(json.live).toBe('interrupted');
     expect(json.counts).toMatchObject({ updated: 1, pending: 1, updating: 1 });
@@ -162,7 +164,10 @@ describe('jfleet rollout (no devices needed)', () => {
     const abort = await jfleet(['rollout', 'abort', '--json'], { home });
     expect(abort.exitCode, abort.stderr).toBe(0);
     expect(JSON.parse(abort.stdout)).toMatchObject({ event: 'rollout-aborted', rollout: 1, running: false });
-    const after = JSON.parse((await jfleet(['rollout', 'status', '--json'], { home })).stdout) as { live: string; counts: { skipped: number; updated: number } };
+    const after = JSON.parse((await jfleet(['rollout', 'status', '--json'], { home })).stdout) as {
+      live: string;
+      counts: { skipped: number; updated: number };
+    };
     expect(after).toMatchObject({ live: 'aborted', counts: { skipped: 3, updated: 1 } });
 
     const resume = await jfleet(['rollout', 'resume'], { home });

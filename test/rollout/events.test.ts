@@ -8,7 +8,18 @@ import type { DeviceEvent } from '../../src/rollout/events.js';
 import { countStates } from '../../src/rollout/machine.js';
 
 const dev = (o: Partial<DeviceEvent>): DeviceEvent => ({
-  event: 'device', rollout: 3, wave: 2, device: 'k-1', state: 'updated', previous: '1.0.0', error: null, ms: 1234, release: '1.1.0', shown: 'updated', reason: '', ...o,
+  event: 'device',
+  rollout: 3,
+  wave: 2,
+  device: 'k-1',
+  state: 'updated',
+  previous: '1.0.0',
+  error: null,
+  ms: 1234,
+  release: '1.1.0',
+  shown: 'updated',
+  reason: '',
+  ...o,
 });
 
 describe('rollout events, rendered', () => {
@@ -26,20 +37,38 @@ describe('rollout events, rendered', () => {
 
   it('start, waves and end lines', () => {
     const counts = countStates(['updated', 'updated', 'failed', 'pending']);
-    expect(humanLine({ event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: true, reopened: 2 }))
-      .toBe('rollout 3: release 1.1.0 to 4 device(s) in 2 wave(s) [1, 3], max-fail 5% (resuming 2)');
-    expect(humanLine({ event: 'wave-end', rollout: 3, wave: 2, counts, allowedFailures: 0, abort: true }))
-      .toBe('wave 2 done: 2 updated, 1 failed (0 allowed of 3 reached), 1 pending');
-    expect(humanLine({ event: 'rollout-end', rollout: 3, release: '1.1.0', state: 'completed_failures', counts, exitCode: 1 }))
-      .toBe('rollout 3 completed_failures: 2 updated, 0 rolled back, 1 failed, 1 pending, 0 skipped (exit 1)');
-    expect(humanLine({ event: 'rollout-end', rollout: 3, release: '1.1.0', state: 'completed', counts, exitCode: 0, nothingToResume: true }))
-      .toBe('rollout 3 of 1.1.0 already finished (completed, exit 0 then); nothing to resume');
+    expect(humanLine({ event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: true, reopened: 2 })).toBe(
+      'rollout 3: release 1.1.0 to 4 device(s) in 2 wave(s) [1, 3], max-fail 5% (resuming 2)',
+    );
+    expect(humanLine({ event: 'wave-end', rollout: 3, wave: 2, counts, allowedFailures: 0, abort: true })).toBe(
+      'wave 2 done: 2 updated, 1 failed (0 allowed of 3 reached), 1 pending',
+    );
+    expect(humanLine({ event: 'rollout-end', rollout: 3, release: '1.1.0', state: 'completed_failures', counts, exitCode: 1 })).toBe(
+      'rollout 3 completed_failures: 2 updated, 0 rolled back, 1 failed, 1 pending, 0 skipped (exit 1)',
+    );
+    expect(humanLine({ event: 'rollout-end', rollout: 3, release: '1.1.0', state: 'completed', counts, exitCode: 0, nothingToResume: true })).toBe(
+      'rollout 3 of 1.1.0 already finished (completed, exit 0 then); nothing to resume',
+    );
   });
 
   it('JSON lines carry the fields they always did, and nothing for people only', () => {
     expect(jsonEvent(dev({}))).toEqual({ event: 'device', rollout: 3, wave: 2, device: 'k-1', state: 'updated', previous: '1.0.0', error: null, ms: 1234 });
-    expect(jsonEvent(dev({ state: 'failed', ms: undefined, error: 'internal error: x' }))).toEqual({ event: 'device', rollout: 3, wave: 2, device: 'k-1', state: 'failed', error: 'internal error: x' });
-    expect(jsonEvent({ event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: false, reopened: 0 }))
-      .toEqual({ event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: false });
+    expect(jsonEvent(dev({ state: 'failed', ms: undefined, error: 'internal error: x' }))).toEqual({
+      event: 'device',
+      rollout: 3,
+      wave: 2,
+      device: 'k-1',
+      state: 'failed',
+      error: 'internal error: x',
+    });
+    expect(jsonEvent({ event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: false, reopened: 0 })).toEqual({
+      event: 'rollout-start',
+      rollout: 3,
+      release: '1.1.0',
+      devices: 4,
+      waves: [1, 3],
+      maxFail: '5%',
+      resumed: false,
+    });
   });
 });

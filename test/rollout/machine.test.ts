@@ -55,7 +55,9 @@ describe('JUnit XML', () => {
     expect(xml).toContain('<testcase classname="jfleet.rollout.wave1" name="kiosk-a" time="1.500"/>');
   });
   it('reports a rollback as a failure and a pending device as skipped, escaped', () => {
-    expect(xml).toContain('<failure type="rolled_back" message="health gate failed; rolled back to 1.1.0: page answered 500 &lt;bad&gt; &amp; &quot;worse&quot;">');
+    expect(xml).toContain(
+      '<failure type="rolled_back" message="health gate failed; rolled back to 1.1.0: page answered 500 &lt;bad&gt; &amp; &quot;worse&quot;">',
+    );
     expect(xml).not.toContain('\u0001');
     expect(xml).toContain('<skipped message="pending: unreachable (connection refused); a later run updates it"/>');
   });

@@ -157,8 +157,14 @@ describe('release add refuses hostile bundle entries (exit 2, one line, store un
     await refused(tgz('twice.tgz', [{ path: 'www/index.html', data: 'again' }]), /entry "www\/index.html" appears twice/);
   });
   it('a .tar.gz with a hard link to nothing earlier in the archive, or out of it', async () => {
-    await refused(tgz('hl-missing.tgz', [{ path: 'b', type: '1', linkpath: 'a' }]), /entry "b" is a hard link to "a", which is not a regular file earlier in the archive/);
-    await refused(tgz('hl-up.tgz', [{ path: 'b', type: '1', linkpath: '../../etc/passwd' }]), /entry "b" is a hard link whose target "\.\.\/\.\.\/etc\/passwd" has a "\.\." path component/);
+    await refused(
+      tgz('hl-missing.tgz', [{ path: 'b', type: '1', linkpath: 'a' }]),
+      /entry "b" is a hard link to "a", which is not a regular file earlier in the archive/,
+    );
+    await refused(
+      tgz('hl-up.tgz', [{ path: 'b', type: '1', linkpath: '../../etc/passwd' }]),
+      /entry "b" is a hard link whose target "\.\.\/\.\.\/etc\/passwd" has a "\.\." path component/,
+    );
     await refused(tgz('hl-dir.tgz', [{ path: 'b', type: '1', linkpath: 'www' }]), /is a hard link to "www", which is not a regular file/);
   });
   it('a truncated or corrupt .tar.gz is "not a valid .tar.gz"', async () => {
@@ -209,7 +215,20 @@ describe('a release directory an older jfleet stored from a hostile bundle', () 
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'bundle.tar.gz'), gzipSync(tarBytes([{ path: 'www/a\nb', data: 'x' }])));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version, files: { 'www/a\nb': '0'.repeat(64) } }));
-    writeFileSync(join(dir, 'release.json'), JSON.stringify({ version, archive: 'bundle.tar.gz', archiveSha256: '0'.repeat(64), archiveBytes: 1, files: 1, bytes: 1, addedAt: '2026-01-01T00:00:00.000Z', source: 'x', hasCheck: false }));
+    writeFileSync(
+      join(dir, 'release.json'),
+      JSON.stringify({
+        version,
+        archive: 'bundle.tar.gz',
+        archiveSha256: '0'.repeat(64),
+        archiveBytes: 1,
+        files: 1,
+        bytes: 1,
+        addedAt: '2026-01-01T00:00:00.000Z',
+        source: 'x',
+        hasCheck: false,
+      }),
+    );
     for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o444);
     chmodSync(dir, 0o555);
     return dir;
@@ -248,8 +267,25 @@ describe('a release directory an older jfleet stored from a hostile bundle', () 
 
 describe('bundlePathProblem and showName', () => {
   it('admit ordinary names, refuse hostile ones, and show them on one line', () => {
-    for (const ok of ['www/index.html', 'check', 'www/ünïcode/日本.js', 'a'.repeat(255), `${'é'.repeat(127)}`]) expect(bundlePathProblem(ok), ok).toBeUndefined();
-    for (const bad of ['', '/abs', 'a/../b', 'a/./b', 'a//b', 'a\nb', 'a\rb', 'a\x1bb', 'a\x7fb', 'a\u009bb', 'a\\b', 'a\ufffdb', 'a'.repeat(256), 'é'.repeat(128), `${'d'.repeat(200)}/${'e'.repeat(60)}`]) {
+    for (const ok of ['www/index.html', 'check', 'www/ünïcode/日本.js', 'a'.repeat(255), `${'é'.repeat(127)}`])
+      expect(bundlePathProblem(ok), ok).toBeUndefined();
+    for (const bad of [
+      '',
+      '/abs',
+      'a/../b',
+      'a/./b',
+      'a//b',
+      'a\nb',
+      'a\rb',
+      'a\x1bb',
+      'a\x7fb',
+      'a\u009bb',
+      'a\\b',
+      'a\ufffdb',
+      'a'.repeat(256),
+      'é'.repeat(128),
+      `${'d'.repeat(200)}/${'e'.repeat(60)}`,
+    ]) {
       expect(bundlePathProblem(bad), JSON.stringify(bad)).toBeDefined();
     }
     expect(showName('a\nb\x1b[31m\\c\u009b')).toBe('a\\x0ab\\x1b[31m\\\\c\\x9b');

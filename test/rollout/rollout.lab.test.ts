@@ -71,13 +71,21 @@ function fleetReleases(): Record<string, string> {
 }
 
 function lines(stdout: string): Array<Record<string, unknown> & { event: string }> {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown> & { event: string });
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown> & { event: string });
 }
 
 /** For failure messages: the devices of a run that did not end updated, with why. */
 function notUpdated(stdout: string): string {
   try {
-    return JSON.stringify(lines(stdout).filter((e) => e.event === 'device' && e.state !== 'updated').map((e) => [e.device, e.state, e.error]));
+    return JSON.stringify(
+      lines(stdout)
+        .filter((e) => e.event === 'device' && e.state !== 'updated')
+        .map((e) => [e.device, e.state, e.error]),
+    );
   } catch {
     return stdout.slice(-2000);
   }
@@ -130,7 +138,9 @@ beforeAll(async () => {
   });
   const good = (v: string) => run(['release', 'add', bundle(v), '--version', v]);
   for (const v of ['1.0.0', '1.3.0']) expect((await good(v)).exitCode).toBe(0);
-  expect((await run(['release', 'add', bundle('1.1.0', '#!/bin/sh\necho "kiosk self-test: renderer crashed"\nexit 1\n'), '--version', '1.1.0'])).exitCode).toBe(0);
+  expect((await run(['release', 'add', bundle('1.1.0', '#!/bin/sh\necho "kiosk self-test: renderer crashed"\nexit 1\n'), '--version', '1.1.0'])).exitCode).toBe(
+    0,
+  );
   const legacyCheck = '#!/bin/sh\ncase " $JFLEET_TAGS " in *" legacy-gpu "*) echo "WebGL 2 unavailable on $JFLEET_DEVICE"; exit 1;; esac\nexit 0\n';
   for (const v of ['1.2.0', '1.2.1']) expect((await run(['release', 'add', bundle(v, legacyCheck), '--version', v])).exitCode).toBe(0);
 }, 180_000);
@@ -206,7 +216,12 @@ describe('rollout on a 30-device lab', () => {
     expect(evA.filter((e) => e.event === 'device' && e.state === 'rolled_back').map((e) => e.device)).toEqual([legacy[0]]);
     expect(evA.at(-1)).toMatchObject({ state: 'aborted', counts: { updated: 17, rolled_back: 1, skipped: 12 } });
     const afterA = fleetReleases();
-    expect(order.slice(0, 18).filter((id) => id !== legacy[0]).every((id) => afterA[id] === '1.2.1')).toBe(true);
+    expect(
+      order
+        .slice(0, 18)
+        .filter((id) => id !== legacy[0])
+        .every((id) => afterA[id] === '1.2.1'),
+    ).toBe(true);
     expect([legacy[0], ...order.slice(18)].every((id) => afterA[id] === '1.0.0')).toBe(true);
 
     // 1.2.0 with the default waves and 10%: the 3 legacy devices are rolled back, the rest updated
@@ -214,7 +229,12 @@ describe('rollout on a 30-device lab', () => {
     const b = await run(['rollout', '--release', '1.2.0', '--max-fail', '10%', '--json', '--junit', junit, '--gate-timeout', '30']);
     expect(b.exitCode, b.stderr + notUpdated(b.stdout)).toBe(1);
     const evB = lines(b.stdout);
-    expect(evB.filter((e) => e.event === 'device' && e.state === 'rolled_back').map((e) => String(e.device)).sort()).toEqual([...legacy].sort());
+    expect(
+      evB
+        .filter((e) => e.event === 'device' && e.state === 'rolled_back')
+        .map((e) => String(e.device))
+        .sort(),
+    ).toEqual([...legacy].sort());
     expect(evB.at(-1)).toMatchObject({ state: 'completed_failures', counts: { updated: 27, rolled_back: 3 } });
     const afterB = fleetReleases();
     for (const id of order) expect(afterB[id], id).toBe(legacy.includes(id) ? '1.0.0' : '1.2.0');
@@ -232,7 +252,12 @@ describe('rollout on a 30-device lab', () => {
     const r = await child;
     expect(r.exitCode, String(r.stderr)).toBe(5);
     const ev = lines(String(r.stdout));
-    expect(ev.filter((e) => e.event === 'device' && e.state === 'pending').map((e) => String(e.device)).sort()).toEqual([...off].sort());
+    expect(
+      ev
+        .filter((e) => e.event === 'device' && e.state === 'pending')
+        .map((e) => String(e.device))
+        .sort(),
+    ).toEqual([...off].sort());
     expect(ev.at(-1)).toMatchObject({ state: 'completed_pending', counts: { updated: N - 2, pending: 2, failures: 0 } });
     const status = JSON.parse((await run(['rollout', 'status', '--json'])).stdout) as { counts: { pending: number } };
     expect(status.counts.pending).toBe(2);
@@ -243,7 +268,12 @@ describe('rollout on a 30-device lab', () => {
     expect(again.exitCode, again.stderr).toBe(0);
     const evAgain = lines(again.stdout);
     expect(evAgain[0]).toMatchObject({ event: 'rollout-start', devices: 2 });
-    expect(evAgain.filter((e) => e.event === 'device').map((e) => String(e.device)).sort()).toEqual([...off].sort());
+    expect(
+      evAgain
+        .filter((e) => e.event === 'device')
+        .map((e) => String(e.device))
+        .sort(),
+    ).toEqual([...off].sort());
     expect(new Set(Object.values(fleetReleases()))).toEqual(new Set(['1.3.0']));
   });
 

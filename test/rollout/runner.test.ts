@@ -23,8 +23,19 @@ function makeCtx(home: string, signal = new AbortController().signal): Context &
   let buf = '';
   stdout.on('data', (c) => (buf += String(c)));
   return {
-    cwd: dir, env: {}, stdin: new PassThrough(), stdout, stderr: new PassThrough(), clock: { now: () => new Date() },
-    home, color: false, debug: false, interactive: false, signal, out: () => buf, config: configReader({ home, env: {} }),
+    cwd: dir,
+    env: {},
+    stdin: new PassThrough(),
+    stdout,
+    stderr: new PassThrough(),
+    clock: { now: () => new Date() },
+    home,
+    color: false,
+    debug: false,
+    interactive: false,
+    signal,
+    out: () => buf,
+    config: configReader({ home, env: {} }),
   };
 }
 
@@ -47,7 +58,15 @@ function perDevice(): RolloutDeps {
   return {
     connect: async (p) => {
       const t = byId.get(p.id)!.transport;
-      return { ...t, name: t.name, exec: t.exec, put: async (data, path, o) => { puts.set(p.id, (puts.get(p.id) ?? 0) + 1); return t.put(data, path, o); } };
+      return {
+        ...t,
+        name: t.name,
+        exec: t.exec,
+        put: async (data, path, o) => {
+          puts.set(p.id, (puts.get(p.id) ?? 0) + 1);
+          return t.put(data, path, o);
+        },
+      };
     },
     layoutFor: (p) => ({ root: byId.get(p.id)!.root }),
     packages: async () => ({ dir: join(dir, 'inventory'), packages: devices.map((d) => d.pkg) }),
@@ -69,7 +88,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'jfleet-rollout-'));
   const villages = ['35.09.01.2001', '35.09.02.2001', '35.09.03.2001'];
   const specs = [
-    ['k-a1', 0], ['k-a2', 0], ['k-b1', 1], ['k-b2', 1], ['k-c1', 2], ['k-c2', 2],
+    ['k-a1', 0],
+    ['k-a2', 0],
+    ['k-b1', 1],
+    ['k-b2', 1],
+    ['k-c1', 2],
+    ['k-c2', 2],
   ] as const;
   devices = await Promise.all(specs.map(([id, v]) => makeDevice(dir, pkgOf(id, villages[v], id === 'k-c2' ? ['legacy-gpu'] : []))));
 });
@@ -85,10 +109,18 @@ describe('rollout runner on local devices', () => {
     const ctx = makeCtx(home);
     await addRelease(ctx, { path: bundle('r1'), version: '1.0.0' });
     const junit = join(dir, 'r1.xml');
-    const res = await startRollout(ctx, { release: '1.0.0', waves: '1,50%,100%', maxFail: '0', json: true, junit, settleMs: 300, gateTimeoutMs: 15_000 }, perDevice());
+    const res = await startRollout(
+      ctx,
+      { release: '1.0.0', waves: '1,50%,100%', maxFail: '0', json: true, junit, settleMs: 300, gateTimeoutMs: 15_000 },
+      perDevice(),
+    );
     expect(res.exitCode).toBe(0);
     expect(res.counts).toMatchObject({ total: 6, updated: 6, failures: 0, pending: 0 });
-    const events = ctx.out().trim().split('\n').map((l) => JSON.parse(l) as { event: string; wave?: number; devices?: string[] });
+    const events = ctx
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; wave?: number; devices?: string[] });
     const waves = events.filter((e) => e.event === 'wave-start');
     expect(waves.map((w) => w.devices!.length)).toEqual([1, 2, 3]);
     expect(waves[0].devices).toEqual(['k-a1']); // canary: first of the round-robin
@@ -184,13 +216,17 @@ describe('rollout runner on local devices', () => {
     const ctx = makeCtx(home, ac.signal);
     await addRelease(ctx, { path: bundle('r6'), version: '6.0.0' });
     const d = perDevice();
-    const res = await startRollout(ctx, { release: '6.0.0', waves: '1,2,100%', maxFail: '0', settleMs: 300, json: true, forks: 1 }, {
-      ...d,
-      connect: async (p) => {
-        if (p.id !== 'k-a1') ac.abort(new Error('SIGTERM')); // the canary is done: the job is cancelled
-        return d.connect!(p);
+    const res = await startRollout(
+      ctx,
+      { release: '6.0.0', waves: '1,2,100%', maxFail: '0', settleMs: 300, json: true, forks: 1 },
+      {
+        ...d,
+        connect: async (p) => {
+          if (p.id !== 'k-a1') ac.abort(new Error('SIGTERM')); // the canary is done: the job is cancelled
+          return d.connect!(p);
+        },
       },
-    });
+    );
     expect(res.exitCode).toBe(130);
     const st = await rolloutStatus(makeCtx(home));
     expect(st!.rollout.state).toBe('running');
@@ -210,16 +246,20 @@ describe('rollout runner on local devices', () => {
     const before = Object.fromEntries(devices.map((x) => [x.pkg.id, releaseOf(x)]));
     const d = perDevice();
     let aborted = false;
-    const res = await startRollout(ctx, { release: '7.0.0', waves: '1,2,100%', maxFail: '0', settleMs: 300, forks: 1 }, {
-      ...d,
-      connect: async (p) => {
-        if (p.id !== 'k-a1' && !aborted) {
-          aborted = true;
-          await abortRollout(makeCtx(home)); // what an operator runs from another shell
-        }
-        return d.connect!(p);
+    const res = await startRollout(
+      ctx,
+      { release: '7.0.0', waves: '1,2,100%', maxFail: '0', settleMs: 300, forks: 1 },
+      {
+        ...d,
+        connect: async (p) => {
+          if (p.id !== 'k-a1' && !aborted) {
+            aborted = true;
+            await abortRollout(makeCtx(home)); // what an operator runs from another shell
+          }
+          return d.connect!(p);
+        },
       },
-    });
+    );
     expect(res.exitCode).toBe(4);
     expect(res.rollout).toMatchObject({ state: 'aborted', reason: 'aborted by operator (jfleet rollout abort)' });
     expect(res.counts.updated).toBe(2); // the canary, and the device already in flight

@@ -10,7 +10,11 @@ describe('persisted rollout state', () => {
   it('records transitions, refuses illegal ones, and counts attempts once per start', () => {
     const s = store();
     const id = s.create({ release: '1.0.0', inventory: '/inv', waves: '1,100%', maxFail: '5%', options: {}, plan: [['a'], ['b', 'c']] });
-    expect(s.devices(id).map((d) => [d.id, d.wave, d.state])).toEqual([['a', 0, 'planned'], ['b', 1, 'planned'], ['c', 1, 'planned']]);
+    expect(s.devices(id).map((d) => [d.id, d.wave, d.state])).toEqual([
+      ['a', 0, 'planned'],
+      ['b', 1, 'planned'],
+      ['c', 1, 'planned'],
+    ]);
     s.setDevice(id, 'a', 'updating');
     s.setDevice(id, 'a', 'updating', { previous: '0.9.0' });
     s.setDevice(id, 'a', 'updated', { ms: 1200 });

@@ -23,7 +23,9 @@ function device(s: string) {
 
 describe('wave planner (test/fixtures/waves/plan)', () => {
   const dir = join(FIXTURES, 'plan');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   it('has fixtures', () => expect(files.length).toBeGreaterThan(5));
   for (const f of files) {
     const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as PlanCase;

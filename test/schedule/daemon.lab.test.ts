@@ -61,7 +61,10 @@ describe('jfleet schedule run', () => {
     // reuse, from the stored results: only the first sweep measured a handshake per device
     const db = new Database(join(home, 'state', 'jfleet.db'), { readonly: true });
     try {
-      const rows = db.prepare('SELECT at, COUNT(ssh_ms) AS handshakes, COUNT(*) AS n FROM health_result GROUP BY at ORDER BY at').all() as { handshakes: number; n: number }[];
+      const rows = db.prepare('SELECT at, COUNT(ssh_ms) AS handshakes, COUNT(*) AS n FROM health_result GROUP BY at ORDER BY at').all() as {
+        handshakes: number;
+        n: number;
+      }[];
       const sweeps = db.prepare('SELECT COUNT(*) AS n FROM health_result').get() as { n: number };
       expect(sweeps.n).toBeGreaterThanOrEqual(40);
       const handshakes = rows.reduce((s, r) => s + r.handshakes, 0);

@@ -45,7 +45,9 @@ describe('systemd units', () => {
 describe('cron block', () => {
   const block = renderCronBlock(spec, true);
   it('quotes for /bin/sh, escapes %, carries the user field', () => {
-    expect(block).toContain(`*/10 * * * * jfleet JFLEET_HOME='/var/lib/jfleet home' JFLEET_INVENTORY=/srv/fleet /usr/bin/node /opt/jfleet/bin/jfleet.js sweep --wait --limit 'Kencong,tag:it'\\''s' >> '/var/log/jfleet/sweep\\%.log' 2>&1`);
+    expect(block).toContain(
+      `*/10 * * * * jfleet JFLEET_HOME='/var/lib/jfleet home' JFLEET_INVENTORY=/srv/fleet /usr/bin/node /opt/jfleet/bin/jfleet.js sweep --wait --limit 'Kencong,tag:it'\\''s' >> '/var/log/jfleet/sweep\\%.log' 2>&1`,
+    );
   });
   it('installing twice changes nothing; other lines are kept', () => {
     const once = mergeCronBlock('MAILTO=ops\n0 1 * * * root backup\n', block);

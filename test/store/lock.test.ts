@@ -11,7 +11,10 @@ describe('sweep lock', () => {
   it('refuses a second holder with exit 75 and names the first', async () => {
     const d = dir();
     const a = await acquireLock(d, 'sweep');
-    await expect(acquireLock(d, 'sweep')).rejects.toMatchObject({ exitCode: 75, message: expect.stringMatching(new RegExp(`another sweep is running \\(pid ${process.pid}`)) });
+    await expect(acquireLock(d, 'sweep')).rejects.toMatchObject({
+      exitCode: 75,
+      message: expect.stringMatching(new RegExp(`another sweep is running \\(pid ${process.pid}`)),
+    });
     await a.release();
     const b = await acquireLock(d, 'sweep');
     await b.release();

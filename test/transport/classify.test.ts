@@ -21,7 +21,10 @@ describe('classifyConnectError', () => {
   it('a host key the server cannot sign with is a host-key failure naming the key, not a protocol error', () => {
     const err = { level: 'handshake', message: 'Handshake failed: signature verification failed' };
     const r = classifyConnectError(err, { target: 'kiosk-a', tcpConnected: true, timeoutMs: 5000, offeredHostKey: 'SHA256:abc' });
-    expect(r).toEqual({ kind: 'hostkey', message: 'kiosk-a offered host key SHA256:abc but did not prove it holds it (bad key-exchange signature: a man in the middle?); nothing was pinned' });
+    expect(r).toEqual({
+      kind: 'hostkey',
+      message: 'kiosk-a offered host key SHA256:abc but did not prove it holds it (bad key-exchange signature: a man in the middle?); nothing was pinned',
+    });
     expect(isRetryable(new TransportError(r.kind, 'kiosk-a', r.message))).toBe(false);
   });
   it('retries quick network failures only', () => {

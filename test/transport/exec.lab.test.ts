@@ -27,7 +27,8 @@ const N = 22; // devices 0..19 plain, 20 = jump host, 21 = password-only
 const lab = useLab(N, { passwordOnly: [21] });
 
 const home = tempHome();
-const run = (args: string[], timeoutMs = 120_000) => jfleet(args, { home, env: { JFLEET_INVENTORY: lab().inventoryDir, JFLEET_KEY_FILE: lab().keyFile }, timeoutMs });
+const run = (args: string[], timeoutMs = 120_000) =>
+  jfleet(args, { home, env: { JFLEET_INVENTORY: lab().inventoryDir, JFLEET_KEY_FILE: lab().keyFile }, timeoutMs });
 const pkgs = () => loadInventory(lab().inventoryDir).packages;
 const pkg = (id: string) => pkgs().find((p) => p.id === id)!;
 const ctx = () => ({ env: { HOME: home, JFLEET_KEY_FILE: lab().keyFile }, home, cwd: process.cwd(), config: configReader({ home, env: {} }) });
@@ -40,7 +41,10 @@ interface ExecJson {
 
 describe('jfleet exec on a lab', () => {
   it('runs a command on every device, output prefixed by device id', async () => {
-    const limit = lab().devices.filter((d) => !d.passwordOnly).map((d) => d.id).join(',');
+    const limit = lab()
+      .devices.filter((d) => !d.passwordOnly)
+      .map((d) => d.id)
+      .join(',');
     const r = await run(['exec', '--limit', limit, '--', 'hostname']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
@@ -52,7 +56,10 @@ describe('jfleet exec on a lab', () => {
     const off = id(1);
     await lab().powerOff(off);
     try {
-      const limit = lab().devices.slice(0, 20).map((d) => d.id).join(',');
+      const limit = lab()
+        .devices.slice(0, 20)
+        .map((d) => d.id)
+        .join(',');
       const r = await run(['exec', '--json', '--limit', limit, '--', 'cat /proc/uptime']);
       expect(r.exitCode).toBe(1);
       const j = JSON.parse(r.stdout) as ExecJson;
@@ -72,10 +79,20 @@ describe('jfleet exec on a lab', () => {
   });
 
   it('Ctrl-C: exit 130, every device cut off shown as cancelled (not unreachable), and @failed keeps what it held', async () => {
-    const ids = lab().devices.slice(2, 6).map((d) => d.id);
+    const ids = lab()
+      .devices.slice(2, 6)
+      .map((d) => d.id);
     const before = await run(['exec', '--limit', ids[0], '--', 'false']);
     expect(before.exitCode).toBe(1);
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, JFLEET_HOME: home, CI: 'true', NO_COLOR: '1', JFLEET_INVENTORY: lab().inventoryDir, JFLEET_KEY_FILE: lab().keyFile };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      JFLEET_HOME: home,
+      CI: 'true',
+      NO_COLOR: '1',
+      JFLEET_INVENTORY: lab().inventoryDir,
+      JFLEET_KEY_FILE: lab().keyFile,
+    };
     const p = execa('node', [BIN, 'exec', '--json', '--limit', ids.join(','), '--', 'sleep 30'], { env, extendEnv: false, reject: false, timeout: 60_000 });
     await sleep(2500);
     p.kill('SIGINT');
@@ -133,7 +150,9 @@ describe('jfleet exec on a lab', () => {
     expect(pkg(dev).hostKey).toBe(old); // nothing re-pinned silently
     const sh = await run(['ssh', dev, '--', 'true']);
     expect(sh.exitCode).toBe(1);
-    expect(sh.stderr).toBe(`jfleet: error: host key of ${dev} changed: pinned ${old}, offered ${fresh}; if the device was reinstalled, run: jfleet hostkey accept ${dev}\n`);
+    expect(sh.stderr).toBe(
+      `jfleet: error: host key of ${dev} changed: pinned ${old}, offered ${fresh}; if the device was reinstalled, run: jfleet hostkey accept ${dev}\n`,
+    );
     // the pool refuses too, with a typed error carrying both
     const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     const err = await pool.get(pkg(dev)).catch((e: unknown) => e);
@@ -299,7 +318,12 @@ describe('jfleet exec on a lab', () => {
     try {
       execFileSync('ssh-add', [lab().keyFile], { env: { SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
       const agentHome = tempHome();
-      const agentCtx = { env: { HOME: agentHome, SSH_AUTH_SOCK: sock }, home: agentHome, cwd: process.cwd(), config: configReader({ home: agentHome, env: {} }) };
+      const agentCtx = {
+        env: { HOME: agentHome, SSH_AUTH_SOCK: sock },
+        home: agentHome,
+        cwd: process.cwd(),
+        config: configReader({ home: agentHome, env: {} }),
+      };
       const pool = createPool(agentCtx, fleetPoolOptions(agentCtx, { inventoryDir: lab().inventoryDir, packages: pkgs() }));
       try {
         const t = await pool.get({ ...pkg(dev.id), identityFile: undefined });
@@ -324,7 +348,11 @@ describe('jfleet exec on a lab', () => {
     expect(r.exitCode).toBe(1);
     expect((JSON.parse(r.stdout) as ExecJson).results[0].status).toBe('auth');
     expect(r.stdout).toContain('"auth": 1');
-    const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }), password: lab().password, agent: false });
+    const pool = createPool(ctx(), {
+      ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }),
+      password: lab().password,
+      agent: false,
+    });
     try {
       const t = await pool.get(pkg(pw.id));
       expect((await t.exec('hostname')).stdout).toBe(`${pw.id}\n`);
@@ -364,7 +392,9 @@ describe('jfleet exec on a lab', () => {
     const dev = lab().devices[13];
     const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     const sockets = () =>
-      (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => (h as { remoteAddress?: string }).remoteAddress === dev.address).length;
+      (process as unknown as { _getActiveHandles(): unknown[] })
+        ._getActiveHandles()
+        .filter((h) => (h as { remoteAddress?: string }).remoteAddress === dev.address).length;
     try {
       const t = await pool.get(pkg(dev.id));
       expect((await t.exec('echo up')).stdout).toBe('up\n');

@@ -18,10 +18,15 @@ describe('fanOut', () => {
   });
   it('captures each failure without stopping the others, and reports each as it settles', async () => {
     const seen: number[] = [];
-    const res = await fanOut([1, 2, 3], 2, async (i) => {
-      if (i === 2) throw new Error('two');
-      return i;
-    }, { onSettled: (r) => seen.push(r.item) });
+    const res = await fanOut(
+      [1, 2, 3],
+      2,
+      async (i) => {
+        if (i === 2) throw new Error('two');
+        return i;
+      },
+      { onSettled: (r) => seen.push(r.item) },
+    );
     expect(res.map((r) => r.ok)).toEqual([true, false, true]);
     expect(res[1].ok ? null : (res[1].error as Error).message).toBe('two');
     expect(seen.sort()).toEqual([1, 2, 3]);
@@ -38,11 +43,16 @@ describe('fanOut', () => {
   it('starts nothing after the signal aborts', async () => {
     const ac = new AbortController();
     const started: number[] = [];
-    const res = await fanOut([1, 2, 3, 4], 1, async (i) => {
-      started.push(i);
-      if (i === 2) ac.abort(new Error('stop'));
-      return i;
-    }, { signal: ac.signal });
+    const res = await fanOut(
+      [1, 2, 3, 4],
+      1,
+      async (i) => {
+        started.push(i);
+        if (i === 2) ac.abort(new Error('stop'));
+        return i;
+      },
+      { signal: ac.signal },
+    );
     expect(started).toEqual([1, 2]);
     expect(res.filter((r) => !r.ok).map((r) => r.item)).toEqual([3, 4]);
   });

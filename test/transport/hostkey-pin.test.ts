@@ -92,7 +92,9 @@ describe('a server that offers a host key it cannot sign with', () => {
 
   it('is refused even when it offers the pinned key (the check alone is not enough), and nothing is pinned', async () => {
     const log: string[] = [];
-    const err = await transport(fake.port, recording(log, 'pinned')).connect().catch((e: unknown) => e);
+    const err = await transport(fake.port, recording(log, 'pinned'))
+      .connect()
+      .catch((e: unknown) => e);
     expect((err as TransportError).kind).toBe('hostkey');
     expect(log).toEqual([`check ${device.fingerprint}`]);
     const log2: string[] = [];

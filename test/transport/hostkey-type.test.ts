@@ -72,7 +72,14 @@ const pinnedOn = (pin: string, checked: string[] = []): HostKeyPolicy => ({
   },
 });
 const transport = (hostKey: HostKeyPolicy) =>
-  new SshTransport({ name: 'kiosk-a', host: '127.0.0.1', port, auth: { username: 'root', keys: [{ source: 'test', key: Buffer.from(user.privateKey) }] }, hostKey, connectTimeoutMs: 5000 });
+  new SshTransport({
+    name: 'kiosk-a',
+    host: '127.0.0.1',
+    port,
+    auth: { username: 'root', keys: [{ source: 'test', key: Buffer.from(user.privateKey) }] },
+    hostKey,
+    connectTimeoutMs: 5000,
+  });
 
 describe('a device with RSA and ed25519 host keys', () => {
   it('pinned on RSA: connects (asking again for the RSA key, never logging in to the refused one)', async () => {
@@ -109,7 +116,9 @@ describe('a device with RSA and ed25519 host keys', () => {
       .connect()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostKeyMismatchError);
-    expect((err as HostKeyMismatchError).message).toMatch(new RegExp(`^host key of kiosk-a changed: pinned ${other.fingerprint.replace(/[+/]/g, '\\$&')}, offered ${ed.fingerprint.replace(/[+/]/g, '\\$&')}`));
+    expect((err as HostKeyMismatchError).message).toMatch(
+      new RegExp(`^host key of kiosk-a changed: pinned ${other.fingerprint.replace(/[+/]/g, '\\$&')}, offered ${ed.fingerprint.replace(/[+/]/g, '\\$&')}`),
+    );
     expect(checked).toEqual([ed.fingerprint, rsaFp]); // every key type it has was looked at, none matched
     expect(conns.slice(before).every((c) => !c.auth)).toBe(true);
   });
@@ -127,7 +136,14 @@ describe('a device with RSA and ed25519 host keys', () => {
     });
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     try {
-      const t = new SshTransport({ name: 'kiosk-a', host: '127.0.0.1', port: (fake.address() as AddressInfo).port, auth: { username: 'root', keys: [{ source: 'test', key: Buffer.from(user.privateKey) }] }, hostKey: pinnedOn(rsaFp), connectTimeoutMs: 5000 });
+      const t = new SshTransport({
+        name: 'kiosk-a',
+        host: '127.0.0.1',
+        port: (fake.address() as AddressInfo).port,
+        auth: { username: 'root', keys: [{ source: 'test', key: Buffer.from(user.privateKey) }] },
+        hostKey: pinnedOn(rsaFp),
+        connectTimeoutMs: 5000,
+      });
       const err = await t.connect().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportError);
       expect((err as TransportError).kind).toBe('hostkey');
@@ -143,7 +159,16 @@ describe('a device with RSA and ed25519 host keys', () => {
     const keyFile = join(home, 'fleet_key');
     writeFileSync(keyFile, user.privateKey, { mode: 0o600 });
     const dir = join(home, 'inventory');
-    const pkg = packageSchema.parse({ id: 'kiosk-a', village: '35.09.13.2006', address: '127.0.0.1', port, user: 'root', identityFile: keyFile, hostKey: rsaFp, registeredAt: '2026-01-01T00:00:00Z' });
+    const pkg = packageSchema.parse({
+      id: 'kiosk-a',
+      village: '35.09.13.2006',
+      address: '127.0.0.1',
+      port,
+      user: 'root',
+      identityFile: keyFile,
+      hostKey: rsaFp,
+      registeredAt: '2026-01-01T00:00:00Z',
+    });
     await updateInventory(dir, () => [pkg]);
     const ctx = { env: { HOME: home }, home, cwd: home, config: configReader({ home, env: {} }) };
     const pool = createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: dir, keyFile }), agent: false, retries: 0 });

@@ -66,7 +66,20 @@ const FORMS = [
 const HOSTILE = ['x[$(touch CANARY)]', 'x[`touch CANARY`]', '$(touch CANARY)', '`touch CANARY`', 'x[<(touch CANARY)]', '<(touch CANARY)', '>(touch CANARY)'];
 
 // pass the character rule, so in some forms they run: bash must take them as text there
-const TEXT = ['a; touch CANARY', "'; touch CANARY; '", '"; touch CANARY; "', 'a|touch CANARY', 'a&touch CANARY', '(touch CANARY)', '>CANARY', 'a=(>CANARY)', 'HOME', 'x y', '1 + 1', '-1'];
+const TEXT = [
+  'a; touch CANARY',
+  "'; touch CANARY; '",
+  '"; touch CANARY; "',
+  'a|touch CANARY',
+  'a&touch CANARY',
+  '(touch CANARY)',
+  '>CANARY',
+  'a=(>CANARY)',
+  'HOME',
+  'x y',
+  '1 + 1',
+  '-1',
+];
 
 beforeEach(() => rmSync(CANARY, { force: true }));
 
@@ -86,7 +99,9 @@ describe('exec placeholders in bash arithmetic, names and inner scripts', () => 
       for (const v of HOSTILE) {
         const e = refusal([form], { n: v });
         expect(e, `${form} with ${v}`).not.toBeNull();
-        expect(e!.issues).toEqual([{ field: 'kiosk-a vars.n', message: expect.stringMatching(/^refused for \{var\.n\}: the value holds "(\[|\$|`|<\(|>\()"/) }]);
+        expect(e!.issues).toEqual([
+          { field: 'kiosk-a vars.n', message: expect.stringMatching(/^refused for \{var\.n\}: the value holds "(\[|\$|`|<\(|>\()"/) },
+        ]);
       }
       expect(existsSync(CANARY)).toBe(false);
     });
@@ -99,7 +114,9 @@ describe('exec placeholders in bash arithmetic, names and inner scripts', () => 
     });
   }
   it('arithmetic still works with numbers', () => {
-    expect(bash(buildCommand(['echo $(( {var.n} + 1 )); [[ {var.n} -gt 1 ]] && echo gt; let x={var.n}*2; echo $x ${a:-{var.n}}'], pkg({ n: '41' }))).stdout).toBe('42\ngt\n82 41\n');
+    expect(
+      bash(buildCommand(['echo $(( {var.n} + 1 )); [[ {var.n} -gt 1 ]] && echo gt; let x={var.n}*2; echo $x ${a:-{var.n}}'], pkg({ n: '41' }))).stdout,
+    ).toBe('42\ngt\n82 41\n');
   });
   it('indirection: a value naming another placeholder reaches only that (checked) value', () => {
     // n names the variable that holds m: evaluating n evaluates m's content
@@ -126,14 +143,19 @@ describe('exec placeholders in bash arithmetic, names and inner scripts', () => 
     const r = expandCommand(['echo {var.a} {var.b} {var.a} {id}'], pkg({ a: '$(x)', b: 'fine' }));
     expect(r.issues.map((i) => i.field)).toEqual(['kiosk-a vars.a']);
     const s = expandCommand(['echo "Desa {var.a}"'], pkg({ a: 'Tegal Rejo' }));
-    expect(s.issues[0]).toEqual({ field: 'kiosk-a vars.a', message: expect.stringMatching(/^refused for \{var\.a\}: it stands in a longer text .* the value holds " "/) });
+    expect(s.issues[0]).toEqual({
+      field: 'kiosk-a vars.a',
+      message: expect.stringMatching(/^refused for \{var\.a\}: it stands in a longer text .* the value holds " "/),
+    });
   });
 });
 
 describe('ordinary values keep working', () => {
   const NAME = "Tegal'rejo Kidul";
   it('a village name with an apostrophe and spaces expands to exactly one word, wherever it stands alone', () => {
-    const r = bash(buildCommand([`printf '[%s]' {var.name} "{var.name}" '{var.name}' --name={var.name}; n={var.name}; printf '<%s>' "$n"`], pkg({ name: NAME })));
+    const r = bash(
+      buildCommand([`printf '[%s]' {var.name} "{var.name}" '{var.name}' --name={var.name}; n={var.name}; printf '<%s>' "$n"`], pkg({ name: NAME })),
+    );
     expect(r.stdout).toBe(`[${NAME}][${NAME}][${NAME}][--name=${NAME}]<${NAME}>`);
     expect(bash(buildCommand(['printf', '[%s]', '{var.name}', '--name={var.name}'], pkg({ name: NAME }))).stdout).toBe(`[${NAME}][--name=${NAME}]`);
   });

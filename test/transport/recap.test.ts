@@ -50,7 +50,7 @@ describe('buildCommand: placeholders never inject', () => {
       }
     });
   }
-  it('leaves a line without placeholders as written (a shell line is the user\'s shell)', () => {
+  it("leaves a line without placeholders as written (a shell line is the user's shell)", () => {
     expect(buildCommand(['uptime; df -P / | tail -1'], { id: 'a', village: 'v', address: 'h' })).toBe('uptime; df -P / | tail -1');
   });
   it('quotes each argument of an argv', () => {
@@ -59,7 +59,17 @@ describe('buildCommand: placeholders never inject', () => {
 });
 
 describe('outcomes and recap', () => {
-  const mk = (id: string, status: DeviceResult['status'], extra: Partial<DeviceResult> = {}): DeviceResult => ({ id, status, exitCode: status === 'ok' ? 0 : null, signal: null, stdout: '', stderr: '', error: null, durationMs: 1, ...extra });
+  const mk = (id: string, status: DeviceResult['status'], extra: Partial<DeviceResult> = {}): DeviceResult => ({
+    id,
+    status,
+    exitCode: status === 'ok' ? 0 : null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    error: null,
+    durationMs: 1,
+    ...extra,
+  });
   it('classifies results and transport errors', () => {
     expect(outcomeOf({ ok: true, value: { stdout: '', stderr: 'noise', exitCode: 0, signal: null } }).status).toBe('ok');
     expect(outcomeOf({ ok: true, value: { stdout: '', stderr: '', exitCode: 3, signal: null } }).status).toBe('failed');
@@ -68,7 +78,12 @@ describe('outcomes and recap', () => {
     expect(outcomeOf({ ok: false, error: new Error('boom') })).toEqual({ status: 'error', error: 'boom' });
   });
   it('prints a recap with counts and one line per device that is not ok', () => {
-    const rs = [mk('a', 'ok'), mk('b', 'failed', { exitCode: 2 }), mk('c', 'unreachable', { error: 'c unreachable: connection refused' }), mk('d', 'auth', { error: 'nope' })];
+    const rs = [
+      mk('a', 'ok'),
+      mk('b', 'failed', { exitCode: 2 }),
+      mk('c', 'unreachable', { error: 'c unreachable: connection refused' }),
+      mk('d', 'auth', { error: 'nope' }),
+    ];
     expect(summarize(rs)).toMatchObject({ total: 4, ok: 1, failed: 1, unreachable: 1, auth: 1, hostkey: 0 });
     expect(recapLines(rs)).toEqual([
       'recap: 4 devices: ok 1, failed 1, unreachable 1, auth failed 1',

@@ -18,7 +18,11 @@ export function register(program: Command, ctx: Context): void {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--read-token <token>', 'reads (dashboard, fleet JSON) need this token, even on loopback (prefer JFLEET_CENTRAL_READ_TOKEN)')
     .option('--public-read', 'on an address other than loopback, serve reads without a read token (the operator means it)')
-    .option('--server-name <name>', 'a Host name clients use to reach it (repeatable), besides the --host address and localhost', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--server-name <name>',
+      'a Host name clients use to reach it (repeatable), besides the --host address and localhost',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .addHelpText(
       'after',
       `

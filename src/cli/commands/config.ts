@@ -26,10 +26,13 @@ Examples:
     .command('list')
     .description('every key with its value, source (file or env) and description')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ jfleet config list
-  $ JFLEET_API_TOKEN=... jfleet config list --json`)
+  $ JFLEET_API_TOKEN=... jfleet config list --json`,
+    )
     .action(async (opts) => {
       const { configList } = await import('../handlers/config.js');
       await configList(ctx, opts);
@@ -40,12 +43,15 @@ Examples:
     .description('print one value (secrets masked)')
     .argument('<key>', 'e.g. api.url, forks, inventory')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 printed, 1 the key is not set, 2 unknown key.
 
 Examples:
   $ jfleet config get forks
-  $ jfleet config get api.url --json`)
+  $ jfleet config get api.url --json`,
+    )
     .action(async (key: string, opts) => {
       const { configGet } = await import('../handlers/config.js');
       await configGet(ctx, key, opts);
@@ -56,10 +62,13 @@ Examples:
     .description('validate and store one value')
     .argument('<key>', 'e.g. api.url')
     .argument('<value>', 'the new value (paths are stored absolute)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ jfleet config set inventory ./inventories/example
-  $ jfleet config set schedule.sweep "*/15 * * * *"`)
+  $ jfleet config set schedule.sweep "*/15 * * * *"`,
+    )
     .action(async (key: string, value: string) => {
       const { configSet } = await import('../handlers/config.js');
       await configSet(ctx, key, value);
@@ -69,9 +78,12 @@ Examples:
     .command('unset')
     .description('remove one value (back to the default)')
     .argument('<key>', 'e.g. api.token')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
-  $ jfleet config unset api.token`)
+  $ jfleet config unset api.token`,
+    )
     .action(async (key: string) => {
       const { configUnset } = await import('../handlers/config.js');
       await configUnset(ctx, key);

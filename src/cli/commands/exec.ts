@@ -11,7 +11,11 @@ export function register(program: Command, ctx: Context): void {
     .addOption(limitOption())
     .addOption(forksOption())
     .addOption(new Option('-t, --timeout <seconds>', 'per-device command timeout (default 60)').argParser(positiveInt('--timeout', MAX_SECONDS)))
-    .addOption(new Option('--connect-timeout <seconds>', 'TCP connect + SSH handshake timeout (default: the smaller of 10 and --timeout)').argParser(positiveInt('--connect-timeout', MAX_SECONDS)))
+    .addOption(
+      new Option('--connect-timeout <seconds>', 'TCP connect + SSH handshake timeout (default: the smaller of 10 and --timeout)').argParser(
+        positiveInt('--connect-timeout', MAX_SECONDS),
+      ),
+    )
     .addOption(jsonOption())
     .addHelpText(
       'after',

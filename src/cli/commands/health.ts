@@ -123,8 +123,14 @@ Examples:
   $ jfleet silence --list
   $ jfleet silence kiosk-rambipuji-1 --clear`,
     )
-    .action(async (id: string | undefined, opts: { for?: string; reason?: string; start?: string; list?: boolean; clear?: boolean; json?: boolean }, cmd: Command) => {
-      const { silenceCommand } = await import('../handlers/health.js');
-      await silenceCommand(ctx, id, { ...opts, inventory: globals(cmd).inventory });
-    });
+    .action(
+      async (
+        id: string | undefined,
+        opts: { for?: string; reason?: string; start?: string; list?: boolean; clear?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { silenceCommand } = await import('../handlers/health.js');
+        await silenceCommand(ctx, id, { ...opts, inventory: globals(cmd).inventory });
+      },
+    );
 }

@@ -26,10 +26,13 @@ Examples:
     .description('list packages (all, or those --limit selects)')
     .addOption(limitOption())
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ jfleet inventory list
-  $ jfleet inventory list --limit 'tag:ring-0 & !Kaliwates' --json`)
+  $ jfleet inventory list --limit 'tag:ring-0 & !Kaliwates' --json`,
+    )
     .action(async (opts, cmd: Command) => {
       const { listCommand } = await import('../handlers/inventory.js');
       await listCommand(ctx, { ...opts, inventory: g(cmd) });
@@ -41,10 +44,13 @@ Examples:
     .argument('<id>', 'package id')
     .option('--with-custodian', 'include the custodian contact (personal data; hidden by default)')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ jfleet inventory show rambipuji-1
-  $ jfleet inventory show rambipuji-1 --json`)
+  $ jfleet inventory show rambipuji-1 --json`,
+    )
     .action(async (id: string, opts, cmd: Command) => {
       const { showCommand } = await import('../handlers/inventory.js');
       await showCommand(ctx, id, { ...opts, inventory: g(cmd) });
@@ -54,12 +60,15 @@ Examples:
     .command('check')
     .description('lint the inventory: schema, duplicates, unknown villages, shared addresses; exits 2 on errors')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 no errors (warnings allowed), 2 errors found.
 
 Examples:
   $ jfleet inventory check
-  $ jfleet --inventory inventories/example inventory check --json`)
+  $ jfleet --inventory inventories/example inventory check --json`,
+    )
     .action(async (opts, cmd: Command) => {
       const { checkCommand } = await import('../handlers/inventory.js');
       await checkCommand(ctx, { ...opts, inventory: g(cmd) });
@@ -73,12 +82,15 @@ Examples:
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show what would be removed, write nothing')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Without a terminal and without --yes it refuses (exit 2) instead of waiting for an answer.
 
 Examples:
   $ jfleet inventory remove rambipuji-1
-  $ jfleet inventory remove --limit 'tag:retired' --yes`)
+  $ jfleet inventory remove --limit 'tag:retired' --yes`,
+    )
     .action(async (ids: string[], opts, cmd: Command) => {
       const { removeCommand } = await import('../handlers/inventory.js');
       await removeCommand(ctx, ids, { ...opts, inventory: g(cmd) });

@@ -23,10 +23,13 @@ Examples:
     .description('create the fleet key (ed25519, private half mode 0600 under JFLEET_HOME/keys)')
     .option('--force', 'replace an existing fleet key (devices that trust the old one lock jfleet out)')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ jfleet keys init
-  $ JFLEET_HOME=/srv/jfleet jfleet keys init --json`)
+  $ JFLEET_HOME=/srv/jfleet jfleet keys init --json`,
+    )
     .action(async (opts) => {
       const { keysInitCommand } = await import('../handlers/keys.js');
       await keysInitCommand(ctx, opts);
@@ -35,9 +38,12 @@ Examples:
     .command('show')
     .description('print the fleet public key and its fingerprint (to install on devices)')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
-  $ jfleet keys show`)
+  $ jfleet keys show`,
+    )
     .action(async (opts) => {
       const { keysShowCommand } = await import('../handlers/keys.js');
       await keysShowCommand(ctx, opts);
@@ -46,7 +52,7 @@ Examples:
   const hostkey = program.command('hostkey').description('host keys pinned in the inventory (trust on first use)');
   hostkey
     .command('accept')
-    .description('re-pin a device\'s host key after a reinstall: shows the pinned and the proven key and asks (or --expect)')
+    .description("re-pin a device's host key after a reinstall: shows the pinned and the proven key and asks (or --expect)")
     .argument('<id>', 'package id')
     .option('--expect <fingerprint>', 'pin only if the device proves this key (SHA256:…, as ssh-keygen -lf prints it); no question asked')
     .option('-y, --yes', 'pin whatever key the device proves without asking (prefer --expect)')

@@ -25,12 +25,17 @@ Examples:
     .command('up')
     .description('bring up a lab and write its inventory; prints the environment to use it')
     .addOption(new Option('-n, --devices <n>', 'number of devices').argParser(positiveInt('--devices')).default(20))
-    .addOption(new Option('--password-only <n>', 'the last N devices accept only a root password (bootstrap practice)').argParser(positiveInt('--password-only')))
+    .addOption(
+      new Option('--password-only <n>', 'the last N devices accept only a root password (bootstrap practice)').argParser(positiveInt('--password-only')),
+    )
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ sudo jfleet lab up --devices 100
-  $ sudo jfleet lab up --devices 10 --password-only 2 --json`)
+  $ sudo jfleet lab up --devices 10 --password-only 2 --json`,
+    )
     .action(async (opts) => {
       const { labUpCommand } = await import('../handlers/lab.js');
       await labUpCommand(ctx, opts);
@@ -40,9 +45,12 @@ Examples:
     .description('stop labs started with lab up (every process by pid, every mount), and remove them')
     .argument('[id]', 'one lab id (default: every lab started with lab up)')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
-  $ sudo jfleet lab down`)
+  $ sudo jfleet lab down`,
+    )
     .action(async (id: string | undefined, opts) => {
       const { labDownCommand } = await import('../handlers/lab.js');
       await labDownCommand(ctx, id, opts);
@@ -51,9 +59,12 @@ Examples:
     .command('status')
     .description('list the labs on this machine and how many of their devices answer')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
-  $ jfleet lab status --json`)
+  $ jfleet lab status --json`,
+    )
     .action(async (opts) => {
       const { labStatusCommand } = await import('../handlers/lab.js');
       await labStatusCommand(ctx, opts);

@@ -6,14 +6,17 @@ import { forksOption, jsonOption, limitOption } from '../shared.js';
 export function register(program: Command, ctx: Context): void {
   program
     .command('provision')
-    .description('bring kiosks to the recipe\'s desired state over SSH (idempotent; safe to run again)')
+    .description("bring kiosks to the recipe's desired state over SSH (idempotent; safe to run again)")
     .addOption(limitOption())
     .option('--check', 'plan only: show what would change; the devices are left untouched')
     .option('--diff', 'show before/after of files and settings')
     .option('-y, --yes', 'apply without asking (needed without a terminal)')
     .addOption(jsonOption())
     .addOption(forksOption())
-    .option('--bootstrap', 'where the fleet key is not accepted yet, log in with the factory password, install the key, pin the host key, then continue with the key')
+    .option(
+      '--bootstrap',
+      'where the fleet key is not accepted yet, log in with the factory password, install the key, pin the host key, then continue with the key',
+    )
     .option('--password-file <file>', 'factory root password for --bootstrap (else $JFLEET_BOOTSTRAP_PASSWORD)')
     .option('--profile <name>', 'recipe profile, e.g. "lab" (else the package\'s vars.recipe_profile)')
     .option('--recipe <dir>', 'recipe directory (default: the shipped recipes/kiosk)')

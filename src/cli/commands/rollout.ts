@@ -38,11 +38,15 @@ export function register(program: Command, ctx: Context): void {
   const release = program.command('release').description('versioned kiosk release bundles (stored under $JFLEET_HOME/releases)');
   release
     .command('add')
-    .description('store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed')
+    .description(
+      'store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed',
+    )
     .argument('<path>', 'bundle directory or tarball')
     .requiredOption('--version <version>', 'release version, e.g. 1.4.0')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 A bundle holds the kiosk app (www/index.html and assets), its configuration, and optionally an
 executable "check" that the health gate runs on each device after the switch (exit 0 = healthy;
 it sees JFLEET_DEVICE, JFLEET_VILLAGE, JFLEET_TAGS, JFLEET_MODEL and JFLEET_VAR_<NAME>).
@@ -51,27 +55,39 @@ the same content is a no-op; with different content it is refused (exit 2).
 
 Examples:
   $ jfleet release add ./dist/kiosk --version 1.4.0
-  $ jfleet release add kiosk-1.4.0.tar.gz --version 1.4.0 --json`)
+  $ jfleet release add kiosk-1.4.0.tar.gz --version 1.4.0 --json`,
+    )
     .action(async (path: string, o: { version: string; json?: boolean }) => {
       const { addRelease } = await import('../../rollout/release.js');
       const { release: r, created } = await addRelease(ctx, { path, version: o.version });
       if (o.json) printJson(ctx, { ...r.info, created });
-      else println(ctx, `${created ? 'added' : 'already present:'} release ${r.info.version}: ${r.info.files} files, ${r.info.bytes} bytes (archive ${r.info.archiveBytes} bytes, sha256 ${r.info.archiveSha256.slice(0, 12)}…)`);
+      else
+        println(
+          ctx,
+          `${created ? 'added' : 'already present:'} release ${r.info.version}: ${r.info.files} files, ${r.info.bytes} bytes (archive ${r.info.archiveBytes} bytes, sha256 ${r.info.archiveSha256.slice(0, 12)}…)`,
+        );
     });
   release
     .command('list')
     .description('list stored releases')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ jfleet release list
-  $ jfleet release list --json`)
+  $ jfleet release list --json`,
+    )
     .action(async (o: { json?: boolean }) => {
       const { listReleases } = await import('../../rollout/release.js');
       const list = listReleases(ctx);
       if (o.json) return printJson(ctx, list);
       if (list.length === 0) return println(ctx, 'no releases (add one: jfleet release add PATH --version V)');
-      for (const r of list) println(ctx, `${r.version.padEnd(20)} ${String(r.files).padStart(4)} files ${String(r.archiveBytes).padStart(9)} B  ${r.addedAt}${r.hasCheck ? '  (check)' : ''}`);
+      for (const r of list)
+        println(
+          ctx,
+          `${r.version.padEnd(20)} ${String(r.files).padStart(4)} files ${String(r.archiveBytes).padStart(9)} B  ${r.addedAt}${r.hasCheck ? '  (check)' : ''}`,
+        );
     });
 
   const rollout = program
@@ -85,7 +101,9 @@ Examples:
     .option('--gate-timeout <seconds>', 'how long each device may take to pass its health gate', positiveInt('--gate-timeout', MAX_SECONDS), 30)
     .addOption(forksOption())
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Never prompts. With --json, progress is JSON lines on stdout (rollout-start, wave-start, device,
 wave-end, abort, rollout-end). A device that fails its gate is switched back to its previous
 release and checked again. An unreachable device is pending, not failed: it is picked up by
@@ -97,14 +115,27 @@ Examples:
   $ jfleet rollout --release 1.4.0 --limit 'Rambipuji,Balung' --max-fail 2
   $ jfleet rollout status --json
   $ jfleet rollout resume --json
-  $ jfleet rollout abort`)
-    .action(async (o: { release?: string; limit?: string; waves: string; maxFail: string; junit?: string; gateTimeout: number; forks?: number; json?: boolean }, cmd: Command) => {
-      const { rolloutCommand } = await import('../handlers/rollout.js');
-      await rolloutCommand(ctx, {
-        release: o.release, limit: o.limit, inventory: globals(cmd).inventory, waves: o.waves, maxFail: o.maxFail,
-        junit: o.junit, json: o.json, forks: o.forks, gateTimeoutMs: o.gateTimeout * 1000,
-      });
-    });
+  $ jfleet rollout abort`,
+    )
+    .action(
+      async (
+        o: { release?: string; limit?: string; waves: string; maxFail: string; junit?: string; gateTimeout: number; forks?: number; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { rolloutCommand } = await import('../handlers/rollout.js');
+        await rolloutCommand(ctx, {
+          release: o.release,
+          limit: o.limit,
+          inventory: globals(cmd).inventory,
+          waves: o.waves,
+          maxFail: o.maxFail,
+          junit: o.junit,
+          json: o.json,
+          forks: o.forks,
+          gateTimeoutMs: o.gateTimeout * 1000,
+        });
+      },
+    );
 
   rollout
     .command('resume')
@@ -112,11 +143,14 @@ Examples:
     .option('--junit <file>', 'write a JUnit XML report (one test case per device)')
     .addOption(forksOption())
     .addOption(jsonOption())
-    .addHelpText('after', `${EXIT_CODES}
+    .addHelpText(
+      'after',
+      `${EXIT_CODES}
 
 Examples:
   $ jfleet rollout resume
-  $ jfleet rollout resume --json --junit rollout.xml`)
+  $ jfleet rollout resume --json --junit rollout.xml`,
+    )
     .action(async (_o: unknown, cmd: Command) => {
       // optsWithGlobals: `rollout` itself declares --json/--junit/--forks, so commander may file them there.
       const o = cmd.optsWithGlobals() as { junit?: string; forks?: number; json?: boolean };
@@ -129,12 +163,15 @@ Examples:
     .description('show the latest rollout (or --id N): state, waves, devices')
     .option('--id <n>', 'a specific rollout', positiveInt('--id'))
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit code is 0 whenever the status could be read (2 if there is no rollout).
 
 Examples:
   $ jfleet rollout status
-  $ jfleet rollout status --json | jq '.counts'`)
+  $ jfleet rollout status --json | jq '.counts'`,
+    )
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { id?: number; json?: boolean };
       const { statusCommand } = await import('../handlers/rollout.js');
@@ -145,9 +182,12 @@ Examples:
     .command('abort')
     .description('abort the latest rollout: a running process stops after the devices in flight; nothing more is updated')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
-  $ jfleet rollout abort`)
+  $ jfleet rollout abort`,
+    )
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { json?: boolean };
       const { abortCommand } = await import('../handlers/rollout.js');

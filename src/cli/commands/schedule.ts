@@ -12,8 +12,14 @@ export function register(program: Command, ctx: Context): void {
     .description('long-running daemon: sweeps and reports on cron expressions, connections kept warm')
     .option('--sweep <cron>', 'sweep schedule (default: config "schedule.sweep", else "*/15 * * * *")')
     .option('--report <cron>', 'report schedule (default: config "schedule.report"; none = no reports)')
-    .addOption(new Option('--jitter <seconds>', 'random delay before each run').default(0).argParser((v) => (v === '0' ? 0 : positiveInt('--jitter', MAX_SECONDS)(v))))
-    .addOption(new Option('--stop-timeout <seconds>', 'on SIGTERM/SIGINT, how long a running sweep may finish').default(30).argParser(positiveInt('--stop-timeout', MAX_SECONDS)))
+    .addOption(
+      new Option('--jitter <seconds>', 'random delay before each run').default(0).argParser((v) => (v === '0' ? 0 : positiveInt('--jitter', MAX_SECONDS)(v))),
+    )
+    .addOption(
+      new Option('--stop-timeout <seconds>', 'on SIGTERM/SIGINT, how long a running sweep may finish')
+        .default(30)
+        .argParser(positiveInt('--stop-timeout', MAX_SECONDS)),
+    )
     .addOption(limitOption())
     .addOption(forksOption())
     .addHelpText(
@@ -41,7 +47,9 @@ Examples:
     .addOption(new Option('--kind <kind>', 'systemd or cron (default: systemd when it runs, else cron)').choices(['systemd', 'cron']))
     .option('--cron <expr>', 'when to sweep (default: config "schedule.sweep", else "*/15 * * * *")')
     .option('--on-calendar <spec>', 'systemd OnCalendar, for schedules cron cannot express simply')
-    .addOption(new Option('--jitter <seconds>', 'systemd RandomizedDelaySec').default(60).argParser((v) => (v === '0' ? 0 : positiveInt('--jitter', MAX_SECONDS)(v))))
+    .addOption(
+      new Option('--jitter <seconds>', 'systemd RandomizedDelaySec').default(60).argParser((v) => (v === '0' ? 0 : positiveInt('--jitter', MAX_SECONDS)(v))),
+    )
     .option('--dir <dir>', 'where the systemd units go (default /etc/systemd/system; implies --kind systemd)')
     .option('--crontab <file>', 'the crontab file to write (default /etc/cron.d/jfleet; implies --kind cron)')
     .option('--user <name>', 'user the sweep runs as', 'root')
@@ -58,13 +66,28 @@ Examples:
   $ jfleet schedule install --kind cron --cron "*/10 * * * *"
   $ jfleet schedule install --dir ./units --limit Kencong`,
     )
-    .action(async (opts: { kind?: 'systemd' | 'cron'; cron?: string; onCalendar?: string; jitter: number; dir?: string; crontab?: string; user?: string; limit?: string; json?: boolean }, cmd: Command) => {
-      const { installSchedule } = await import('../../schedule/install.js');
-      const { assertOutputs } = await import('../output-file.js');
-      const inventory = globals(cmd).inventory;
-      const r = await installSchedule(ctx, { ...opts, jitterSec: opts.jitter, inventory, checkOutputs: (o) => assertOutputs(ctx, o, { inventory }) });
-      if (opts.json) return printJson(ctx, r);
-      for (const f of r.files) println(ctx, `wrote ${f}`);
-      println(ctx, `next: ${r.next}`);
-    });
+    .action(
+      async (
+        opts: {
+          kind?: 'systemd' | 'cron';
+          cron?: string;
+          onCalendar?: string;
+          jitter: number;
+          dir?: string;
+          crontab?: string;
+          user?: string;
+          limit?: string;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const { installSchedule } = await import('../../schedule/install.js');
+        const { assertOutputs } = await import('../output-file.js');
+        const inventory = globals(cmd).inventory;
+        const r = await installSchedule(ctx, { ...opts, jitterSec: opts.jitter, inventory, checkOutputs: (o) => assertOutputs(ctx, o, { inventory }) });
+        if (opts.json) return printJson(ctx, r);
+        for (const f of r.files) println(ctx, `wrote ${f}`);
+        println(ctx, `next: ${r.next}`);
+      },
+    );
 }

@@ -30,7 +30,8 @@ export async function centralServeCommand(ctx: Context, opts: CentralServeOption
   const { startCentral } = await import('../../central/server.js');
   const dbFile = opts.db ? resolve(ctx.cwd, opts.db) : join(ctx.home, 'central', 'central.db');
   // Its own database may live in JFLEET_HOME/central (the default); nowhere else in jfleet's state or inputs.
-  if (opts.db !== undefined) (await import('../output-file.js')).assertOutputs(ctx, [{ flag: '--db', file: dbFile, createDirs: true }], { homeExcept: ['central'] });
+  if (opts.db !== undefined)
+    (await import('../output-file.js')).assertOutputs(ctx, [{ flag: '--db', file: dbFile, createDirs: true }], { homeExcept: ['central'] });
   let server;
   try {
     server = await startCentral({

@@ -15,7 +15,14 @@ function shown(k: ConfigKey, v: unknown): unknown {
 
 export async function configList(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const { config, origin, file } = await loadConfigWithOrigin(ctx);
-  const rows = configKeys().map((k) => ({ key: k.key, value: shown(k, getIn(config, k.key)), source: origin.get(k.key) ?? 'default', env: k.env, secret: k.secret, description: k.description }));
+  const rows = configKeys().map((k) => ({
+    key: k.key,
+    value: shown(k, getIn(config, k.key)),
+    source: origin.get(k.key) ?? 'default',
+    env: k.env,
+    secret: k.secret,
+    description: k.description,
+  }));
   if (opts.json) {
     printJson(ctx, { file, keys: rows });
     return;

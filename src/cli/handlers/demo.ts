@@ -11,16 +11,20 @@ import { progressLine } from './provision.js';
 
 export async function demoCommand(ctx: Context, opts: DemoOptions & { json: boolean }): Promise<void> {
   const c = colors(ctx);
-  await runDemo(ctx, { devices: opts.devices, port: opts.port, once: opts.once }, {
-    say: (line) => {
-      if (!opts.json) println(ctx, line);
+  await runDemo(
+    ctx,
+    { devices: opts.devices, port: opts.port, once: opts.once },
+    {
+      say: (line) => {
+        if (!opts.json) println(ctx, line);
+      },
+      bold: c.bold,
+      green: c.green,
+      // provisioning draws its progress line as `jfleet provision` does, also under --json (stderr)
+      provision: progressLine(ctx, true),
+      result: (r) => {
+        if (opts.json) printJson(ctx, r);
+      },
     },
-    bold: c.bold,
-    green: c.green,
-    // provisioning draws its progress line as `jfleet provision` does, also under --json (stderr)
-    provision: progressLine(ctx, true),
-    result: (r) => {
-      if (opts.json) printJson(ctx, r);
-    },
-  });
+  );
 }

@@ -9,7 +9,16 @@ import type { Db } from '../../store/db.js';
 import { printJson, println } from '../shared.js';
 import { failureText } from '../render/failure.js';
 import { evaluate, nagiosLine } from '../../health/checks.js';
-import { addSilence, clearSilences, listSilences, readAvailability, readDeviceChanges, readDeviceStatus, readFleetStatus, readHistory } from '../../health/store.js';
+import {
+  addSilence,
+  clearSilences,
+  listSilences,
+  readAvailability,
+  readDeviceChanges,
+  readDeviceStatus,
+  readFleetStatus,
+  readHistory,
+} from '../../health/store.js';
 import { renderAvailability, renderHistory, renderStatus, renderSweep, type Paint, plain } from '../../health/render.js';
 import { parseDuration } from '../../health/silence.js';
 import type { DeviceStatus, HealthState, SweepSummary } from '../../health/types.js';
@@ -48,7 +57,10 @@ export function sweepJson(s: SweepSummary) {
  * the report fails (reports left queued: 1; no API or token refused: 2; outbox busy: 75), which
  * then wins, since the sweep's results are stored either way. A cancelled sweep sends nothing.
  */
-export async function sweepCommand(ctx: Context, opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean }): Promise<void> {
+export async function sweepCommand(
+  ctx: Context,
+  opts: { inventory?: string; limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean },
+): Promise<void> {
   const { runSweep } = await import('../../health/sweep.js');
   // opened by the sweep when it first stores, while the first devices answer; kept for the report
   let db: Db | undefined;
@@ -56,13 +68,15 @@ export async function sweepCommand(ctx: Context, opts: { inventory?: string; lim
   try {
     const summary = await runSweep(ctx, { inventory: opts.inventory, limit: opts.limit, forks: opts.forks, wait: opts.wait, db: stateDb });
     const { recordFailed } = await import('../../inventory/service.js');
-    await recordFailed(ctx, summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id));
+    await recordFailed(
+      ctx,
+      summary.devices.filter((d) => d.status.state !== 'ok').map((d) => d.status.id),
+    );
     if (!opts.json) {
       const shown = deviceText(ctx.stdout);
       const view = { ...summary, devices: summary.devices.map((d) => ({ ...d, status: shownStatus(d.status, shown) })) };
       for (const l of renderSweep(view, ctx.clock.now(), await painter(ctx))) println(ctx, l);
-    }
-    else if (!opts.report || ctx.signal.aborted) printJson(ctx, sweepJson(summary));
+    } else if (!opts.report || ctx.signal.aborted) printJson(ctx, sweepJson(summary));
     if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, 'sweep cancelled; results of the devices probed so far were stored');
     if (opts.report) {
       const { queueAndSend, reportExit } = await import('./report.js');
@@ -115,7 +129,14 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
     try {
       const t = await pool.get(pkg);
       const timings = t.connectTimings;
-      probe = await probeDevice(t, pkg, { targets: targetsFor(pkg, s.probe), timeoutMs: s.timeoutMs, tcpMs: timings?.tcpMs ?? null, sshMs: timings?.sshMs ?? null, clock: ctx.clock, signal: ctx.signal });
+      probe = await probeDevice(t, pkg, {
+        targets: targetsFor(pkg, s.probe),
+        timeoutMs: s.timeoutMs,
+        tcpMs: timings?.tcpMs ?? null,
+        sshMs: timings?.sshMs ?? null,
+        clock: ctx.clock,
+        signal: ctx.signal,
+      });
     } catch (e) {
       probe = unreachableProbe(pkg, e, { clock: ctx.clock, describeFailure: failureText });
     }
@@ -127,7 +148,10 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   }
 }
 
-export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?: boolean | string; map?: string; limit?: string; inventory?: string }): Promise<void> {
+export async function statusCommand(
+  ctx: Context,
+  opts: { json?: boolean; watch?: boolean | string; map?: string; limit?: string; inventory?: string },
+): Promise<void> {
   if (opts.map) {
     (await import('../output-file.js')).assertOutputs(ctx, [{ flag: '--map', file: opts.map }], { inventory: opts.inventory });
     (await import('../../health/map-file.js')).mapFormat(opts.map);
@@ -161,7 +185,13 @@ export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?
     const show = async () => {
       const list = await read();
       if (opts.json) printJson(ctx, list);
-      else for (const l of renderStatus(list.map((d) => shownStatus(d, deviceText(ctx.stdout))), ctx.clock.now(), paint)) println(ctx, l);
+      else
+        for (const l of renderStatus(
+          list.map((d) => shownStatus(d, deviceText(ctx.stdout))),
+          ctx.clock.now(),
+          paint,
+        ))
+          println(ctx, l);
     };
     if (!opts.watch) return await show();
     const every = typeof opts.watch === 'string' ? Number(opts.watch) : 5;
@@ -172,7 +202,14 @@ export async function statusCommand(ctx: Context, opts: { json?: boolean; watch?
       if (!opts.json) println(ctx, `(every ${every} s; Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, every * 1000);
-        ctx.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+        ctx.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
   } finally {
@@ -196,7 +233,8 @@ export async function historyCommand(ctx: Context, id: string | undefined, opts:
     const status = readDeviceStatus(db, id, ctx.clock.now());
     const changes = readDeviceChanges(db, id);
     const entries = readHistory(db, id, since, 100_000);
-    if (!status && entries.length === 0) throw new UserError(`no health history for "${id}"`, { hint: 'check the id (jfleet inventory list) or run jfleet sweep first' });
+    if (!status && entries.length === 0)
+      throw new UserError(`no health history for "${id}"`, { hint: 'check the id (jfleet inventory list) or run jfleet sweep first' });
     if (opts.json) {
       const up = entries.filter((e) => e.state === 'ok' || e.state === 'warn').length;
       return printJson(ctx, { id, days, status, availability: entries.length ? up / entries.length : null, changes, results: entries.slice(0, 200) });
@@ -230,7 +268,8 @@ export async function silenceCommand(
       return println(ctx, n ? `cleared ${n} silence(s) on ${id}` : `${id} has no open silence`);
     }
     if (!opts.for) throw new UserError('say how long: --for 2d (also 90m, 36h, 1w)');
-    if (!opts.reason || !opts.reason.trim()) throw new UserError('say why: --reason "screen replaced, waiting for parts"', { hint: 'the reason is what the next technician reads' });
+    if (!opts.reason || !opts.reason.trim())
+      throw new UserError('say why: --reason "screen replaced, waiting for parts"', { hint: 'the reason is what the next technician reads' });
     const { loadSelection } = await import('../../inventory/service.js');
     const sel = await loadSelection(ctx, { inventory: opts.inventory });
     if (!sel.packages.some((p) => p.id === id)) throw new UserError(`no package "${id}" in the inventory at ${sel.dir}`);

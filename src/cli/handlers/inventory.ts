@@ -44,7 +44,10 @@ export async function listCommand(ctx: Context, opts: Common): Promise<void> {
   const { res, ref } = load(ctx, opts.inventory);
   const selected = select(ctx, res.packages, ref, opts.limit);
   if (opts.json) {
-    printJson(ctx, selected.map((p) => view(p, ref)));
+    printJson(
+      ctx,
+      selected.map((p) => view(p, ref)),
+    );
     return;
   }
   if (!res.exists) {
@@ -87,7 +90,12 @@ export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = issues.filter((i) => i.severity === 'warning');
   // a package with an error of its own (duplicate id, unknown village...) is not counted as valid
-  const bad = new Set(errors.map((e) => /^packages\[(\d+)\]/.exec(e.field ?? '')?.[1]).filter((x) => x !== undefined).map(Number));
+  const bad = new Set(
+    errors
+      .map((e) => /^packages\[(\d+)\]/.exec(e.field ?? '')?.[1])
+      .filter((x) => x !== undefined)
+      .map(Number),
+  );
   const valid = res.packages.filter((_, k) => !bad.has(res.indexes?.[k] ?? k)).length;
   if (opts.json) {
     printJson(ctx, { file: res.file, packages: valid, ok: errors.length === 0, errors, warnings });
@@ -103,7 +111,10 @@ export async function removeCommand(ctx: Context, ids: string[], opts: Common & 
   const { dir, res, ref } = load(ctx, opts.inventory);
   const known = new Set(res.packages.map((p) => p.id));
   const unknown = ids.filter((id) => !known.has(id));
-  if (unknown.length) throw new UserError(`no package ${unknown.map((u) => `"${u.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}"`).join(', ')} in ${res.file}`, { hint: 'jfleet inventory list shows the ids' });
+  if (unknown.length)
+    throw new UserError(`no package ${unknown.map((u) => `"${u.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}"`).join(', ')} in ${res.file}`, {
+      hint: 'jfleet inventory list shows the ids',
+    });
   const chosen = new Set(ids);
   if (opts.limit) for (const p of select(ctx, res.packages, ref, opts.limit)) chosen.add(p.id);
   if (chosen.size === 0) throw new UserError(`--limit "${opts.limit}" selects no package; nothing removed`);
@@ -111,7 +122,8 @@ export async function removeCommand(ctx: Context, ids: string[], opts: Common & 
   if (!opts.json) {
     ctx.stdout.write(`${opts.dryRun ? 'would remove' : 'to remove:'} ${list.length} package(s): ${list.map((p) => p.id).join(', ')}\n`);
   }
-  if (!opts.dryRun) await confirmOrYes(ctx, { message: `Remove ${list.length} package(s) from ${res.file}?`, yes: opts.yes, what: 'removing packages needs confirmation' });
+  if (!opts.dryRun)
+    await confirmOrYes(ctx, { message: `Remove ${list.length} package(s) from ${res.file}?`, yes: opts.yes, what: 'removing packages needs confirmation' });
   const r = await applyInventoryUpdate(dir, (packages) => packages.filter((p) => !chosen.has(p.id)), { dryRun: opts.dryRun, ref });
   if (opts.json) printJson(ctx, { file: r.file, dryRun: Boolean(opts.dryRun), removed: r.removed.map((p) => p.id), written: r.written });
   else if (!opts.dryRun) ctx.stdout.write(`removed ${r.removed.length} package(s) from ${r.file}\n`);

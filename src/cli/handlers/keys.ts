@@ -75,7 +75,8 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: Hostk
       for (const p of pkgs) {
         if (p.id !== id) continue;
         // what was shown and confirmed must still be what is replaced
-        if ((p.hostKey ?? null) !== old) throw new UserError(`the pin of ${id} changed to ${p.hostKey ?? '(none)'} meanwhile; nothing was pinned (run hostkey accept again)`);
+        if ((p.hostKey ?? null) !== old)
+          throw new UserError(`the pin of ${id} changed to ${p.hostKey ?? '(none)'} meanwhile; nothing was pinned (run hostkey accept again)`);
         p.hostKey = proven;
       }
     });
@@ -95,7 +96,9 @@ export async function keysInitCommand(ctx: Context, opts: { force?: boolean; jso
   // an empty private key file is no key (a full disk under an older jfleet left one): replace it
   const existing = statSync(file, { throwIfNoEntry: false });
   if (existing && existing.size > 0 && !opts.force) {
-    throw new UserError(`a fleet key already exists: ${file}`, { hint: 'devices trust it; replacing it locks jfleet out of them. Use --force only if you mean that' });
+    throw new UserError(`a fleet key already exists: ${file}`, {
+      hint: 'devices trust it; replacing it locks jfleet out of them. Use --force only if you mean that',
+    });
   }
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

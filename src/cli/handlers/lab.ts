@@ -11,7 +11,10 @@ import { printJson } from '../shared.js';
 
 function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) {
-    throw new UserError(`jfleet lab ${what} needs root (it mounts overlays and starts sshd in namespaces)`, { exitCode: ExitCode.usage, hint: `run: sudo jfleet lab ${what}` });
+    throw new UserError(`jfleet lab ${what} needs root (it mounts overlays and starts sshd in namespaces)`, {
+      exitCode: ExitCode.usage,
+      hint: `run: sudo jfleet lab ${what}`,
+    });
   }
 }
 
@@ -22,9 +25,13 @@ async function ensureSshd(ctx: Context): Promise<void> {
   const { LocalTransport } = await import('../../transport/local.js');
   const local = new LocalTransport('localhost', { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' });
   // a fresh machine has empty package lists: update first, then install
-  const r = await local.exec('apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends openssh-server >/dev/null', { signal: ctx.signal });
+  const r = await local.exec('apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends openssh-server >/dev/null', {
+    signal: ctx.signal,
+  });
   if (r.exitCode !== 0 || !existsSync('/usr/sbin/sshd')) {
-    throw new UserError(`could not install openssh-server: ${String(r.stderr).trim().split('\n').pop() ?? ''}`, { hint: 'install it yourself: apt-get install -y openssh-server' });
+    throw new UserError(`could not install openssh-server: ${String(r.stderr).trim().split('\n').pop() ?? ''}`, {
+      hint: 'install it yourself: apt-get install -y openssh-server',
+    });
   }
 }
 
@@ -43,7 +50,16 @@ export async function labUpCommand(ctx: Context, opts: { devices: number; passwo
     home: lab.home,
     password: pw ? lab.password : undefined,
     env: { JFLEET_INVENTORY: lab.inventoryDir, JFLEET_KEY_FILE: lab.keyFile },
-    devices: lab.devices.map((d) => ({ id: d.id, address: d.address, port: d.port, village: d.village.code, villageName: d.village.name, district: d.village.district, hostKey: d.hostKey, passwordOnly: d.passwordOnly })),
+    devices: lab.devices.map((d) => ({
+      id: d.id,
+      address: d.address,
+      port: d.port,
+      village: d.village.code,
+      villageName: d.village.name,
+      district: d.village.district,
+      hostKey: d.hostKey,
+      passwordOnly: d.passwordOnly,
+    })),
   };
   if (opts.json) {
     printJson(ctx, info);
@@ -57,7 +73,14 @@ export async function labUpCommand(ctx: Context, opts: { devices: number; passwo
     [
       `lab ${lab.id} up: ${n} devices (${first.address} … ${last.address}) in ${districts} districts`,
       `inventory: ${lab.inventoryDir}/packages.yaml`,
-      ...(pw ? [`password-only devices: ${lab.devices.filter((d) => d.passwordOnly).map((d) => d.id).join(', ')} (root password: ${lab.password})`] : []),
+      ...(pw
+        ? [
+            `password-only devices: ${lab.devices
+              .filter((d) => d.passwordOnly)
+              .map((d) => d.id)
+              .join(', ')} (root password: ${lab.password})`,
+          ]
+        : []),
       '',
       'to use it:',
       `  export JFLEET_INVENTORY=${lab.inventoryDir}`,
@@ -104,8 +127,18 @@ export async function labStatusCommand(ctx: Context, opts: { json?: boolean }): 
         /* starting or gone */
       }
       let up = 0;
-      for (let i = 0; i < addrs.length; i += 50) up += (await Promise.all(addrs.slice(i, i + 50).map((a) => listening(a.address, a.port ?? 22)))).filter(Boolean).length;
-      return { id: l.id, devices: l.devices, up, owner: l.ownerPid === null ? 'lab up' : `pid ${l.ownerPid}`, stale: l.stale, inventory: l.inventoryDir, dir: l.dir, createdAt: l.createdAt };
+      for (let i = 0; i < addrs.length; i += 50)
+        up += (await Promise.all(addrs.slice(i, i + 50).map((a) => listening(a.address, a.port ?? 22)))).filter(Boolean).length;
+      return {
+        id: l.id,
+        devices: l.devices,
+        up,
+        owner: l.ownerPid === null ? 'lab up' : `pid ${l.ownerPid}`,
+        stale: l.stale,
+        inventory: l.inventoryDir,
+        dir: l.dir,
+        createdAt: l.createdAt,
+      };
     }),
   );
   if (opts.json) {
@@ -117,6 +150,8 @@ export async function labStatusCommand(ctx: Context, opts: { json?: boolean }): 
     return;
   }
   for (const r of rows) {
-    ctx.stdout.write(`${r.id}  ${r.up}/${r.devices} devices answering  started by ${r.owner}${r.stale ? ' (stale: owner gone)' : ''}  ${r.createdAt}\n  inventory: ${r.inventory}\n`);
+    ctx.stdout.write(
+      `${r.id}  ${r.up}/${r.devices} devices answering  started by ${r.owner}${r.stale ? ' (stale: owner gone)' : ''}  ${r.createdAt}\n  inventory: ${r.inventory}\n`,
+    );
   }
 }

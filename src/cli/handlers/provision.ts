@@ -77,7 +77,9 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
   const progress = progressLine(ctx, human);
   const shown = deviceText(ctx.stdout);
   const show = (devices: DeviceRecap[], asCheck: boolean) => {
-    for (const r of devices) if (r.changed || r.failed || r.error || opts.verbose) for (const l of renderDevice(shownRecap(r, shown), { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p)) out(l);
+    for (const r of devices)
+      if (r.changed || r.failed || r.error || opts.verbose)
+        for (const l of renderDevice(shownRecap(r, shown), { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p)) out(l);
   };
   const run = await openProvision(ctx, opts, (e) => {
     progress(e);
@@ -91,7 +93,11 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
   try {
     // ---- plan, show ----
     const plan = await run.plan();
-    out(p.bold(`${check ? 'Check' : 'Plan'}: recipe ${plan.recipe.name} ${plan.recipe.version}, ${plan.devices.length} device${plan.devices.length === 1 ? '' : 's'}`));
+    out(
+      p.bold(
+        `${check ? 'Check' : 'Plan'}: recipe ${plan.recipe.name} ${plan.recipe.version}, ${plan.devices.length} device${plan.devices.length === 1 ? '' : 's'}`,
+      ),
+    );
     show(plan.devices, true);
     if (check) {
       summary = await run.finishCheck();
@@ -99,7 +105,11 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
       // ---- confirm ----
       const { devices: n, changes } = plan.changing;
       if (n && !opts.yes) {
-        await confirmOrYes(ctx, { message: `Apply ${changes} change${changes === 1 ? '' : 's'} on ${n} device${n === 1 ? '' : 's'}?`, yes: opts.yes, what: 'provisioning changes devices' });
+        await confirmOrYes(ctx, {
+          message: `Apply ${changes} change${changes === 1 ? '' : 's'} on ${n} device${n === 1 ? '' : 's'}?`,
+          yes: opts.yes,
+          what: 'provisioning changes devices',
+        });
       }
       // ---- apply ----
       if (n) out(p.bold(`Apply: ${n} device${n === 1 ? '' : 's'}`));

@@ -11,7 +11,17 @@ import { loadInventory } from '../../inventory/load.js';
 import { resolveInventoryDir } from '../../inventory/paths.js';
 import { csvLabel, flagLabel, generateId, REQUIRED_FIELDS, splitTags, type RegField, type RegValues, type RowOutcome } from '../../inventory/register-plan.js';
 import { registerRows, type RegisterResult } from '../../inventory/registration.js';
-import { addressSchema, macSchema, PACKAGE_ID_RE, portSchema, TAG_RE, userSchema, hardwareSchema, custodianSchema, type Package } from '../../inventory/schema.js';
+import {
+  addressSchema,
+  macSchema,
+  PACKAGE_ID_RE,
+  portSchema,
+  TAG_RE,
+  userSchema,
+  hardwareSchema,
+  custodianSchema,
+  type Package,
+} from '../../inventory/schema.js';
 import { rankVillages } from '../../inventory/search.js';
 import { toPlain } from '../../inventory/store.js';
 import { loadVillages, type VillageReference } from '../../inventory/villages.js';
@@ -46,7 +56,9 @@ export async function registerCommand(ctx: Context, opts: RegisterOptions): Prom
 
   const badTag = opts.tag?.find((t) => !TAG_RE.test(t));
   if (badTag !== undefined) {
-    throw new InputError([{ field: '--tag', message: `"${badTag.replace(/[^\x20-\x7e]/g, '?')}" must be lower-case letters, digits, "_", ".", "=" or "-"` }], { hint: 'nothing was written' });
+    throw new InputError([{ field: '--tag', message: `"${badTag.replace(/[^\x20-\x7e]/g, '?')}" must be lower-case letters, digits, "_", ".", "=" or "-"` }], {
+      hint: 'nothing was written',
+    });
   }
   let values: RegValues = {
     id: opts.id,
@@ -87,7 +99,9 @@ function report(ctx: Context, r: RegisterResult, opts: RegisterOptions) {
   }
   const ref = loadVillages();
   if (opts.dryRun) {
-    ctx.stdout.write(`dry run: would add ${added.length} package(s) to ${r.update.file}${unchanged.length ? `, ${unchanged.length} already registered` : ''}${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}\n`);
+    ctx.stdout.write(
+      `dry run: would add ${added.length} package(s) to ${r.update.file}${unchanged.length ? `, ${unchanged.length} already registered` : ''}${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}\n`,
+    );
     if (added.length) ctx.stdout.write(stringify({ packages: added.map((p) => publicView(p)) }, { lineWidth: 0 }));
     return;
   }
@@ -209,24 +223,31 @@ async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean)
       },
     });
   }
-  if (v.port === undefined) v.port = await askText(ctx, {
-    message: 'SSH port:',
-    default: '22',
-    validate: (s) => {
-      const c = check(portSchema, s);
-      if (c !== true) return c;
-      const clash = used((p) => p.address.toLowerCase() === v.address!.toLowerCase() && p.port === Number(s));
-      return clash ? `${v.address}:${s} is already package ${clash.id}` : true;
-    },
-  });
+  if (v.port === undefined)
+    v.port = await askText(ctx, {
+      message: 'SSH port:',
+      default: '22',
+      validate: (s) => {
+        const c = check(portSchema, s);
+        if (c !== true) return c;
+        const clash = used((p) => p.address.toLowerCase() === v.address!.toLowerCase() && p.port === Number(s));
+        return clash ? `${v.address}:${s} is already package ${clash.id}` : true;
+      },
+    });
   if (v.user === undefined) v.user = await askText(ctx, { message: 'SSH user:', default: 'root', validate: (s) => check(userSchema, s) });
-  const optional = (schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } }, uniq?: (s: string) => Package | undefined, what = '') => (s: string) => {
-    if (s.trim() === '') return true;
-    const c = check(schema, s.trim());
-    if (c !== true) return c;
-    const clash = uniq?.(s.trim());
-    return clash ? `${what} already belongs to package ${clash.id}` : true;
-  };
+  const optional =
+    (
+      schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } },
+      uniq?: (s: string) => Package | undefined,
+      what = '',
+    ) =>
+    (s: string) => {
+      if (s.trim() === '') return true;
+      const c = check(schema, s.trim());
+      if (c !== true) return c;
+      const clash = uniq?.(s.trim());
+      return clash ? `${what} already belongs to package ${clash.id}` : true;
+    };
   if (v.serial === undefined) {
     v.serial = await askText(ctx, {
       message: 'Serial number (optional):',
@@ -286,6 +307,12 @@ function summary(ref: VillageReference, v: RegValues): string {
     ['tags', v.tags],
     ['custodian', v.custodian_name || v.custodian_phone ? [v.custodian_name, v.custodian_phone].filter(Boolean).join(', ') : undefined],
   ];
-  return '\nSummary\n' + rows.filter(([, x]) => x).map(([k, x]) => `  ${k.padEnd(10)} ${x}`).join('\n') + '\n\n';
+  return (
+    '\nSummary\n' +
+    rows
+      .filter(([, x]) => x)
+      .map(([k, x]) => `  ${k.padEnd(10)} ${x}`)
+      .join('\n') +
+    '\n\n'
+  );
 }
-

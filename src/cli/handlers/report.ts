@@ -30,10 +30,16 @@ function renderSend(ctx: Context, send: SendSummary, url: string): void {
 function exitFor(ctx: Context, send: SendSummary): void {
   if (ctx.signal.aborted) throw new CancelledError(`interrupted; ${send.pending} report(s) stay queued for the next run`);
   if (send.busy) {
-    throw new ExitStatus(ExitCode.locked, `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`);
+    throw new ExitStatus(
+      ExitCode.locked,
+      `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`,
+    );
   }
   if (send.pending > 0) {
-    throw new ExitStatus(ExitCode.reportsQueued, `${send.pending} report(s) still queued: ${send.lastError ?? 'not due yet'}${describeWait(send.nextAttemptAt, ctx.clock.now())}`);
+    throw new ExitStatus(
+      ExitCode.reportsQueued,
+      `${send.pending} report(s) still queued: ${send.lastError ?? 'not due yet'}${describeWait(send.nextAttemptAt, ctx.clock.now())}`,
+    );
   }
   if (send.dead.length) throw new ExitStatus(ExitCode.reportsQueued, `${send.dead.length} report(s) dead-lettered`);
 }
@@ -109,7 +115,10 @@ export async function queueAndSend(ctx: Context, db: Db, opts: { waitMs: number;
     println(ctx, `queued report ${r.report.reportId} (${r.report.fleet.packages.length} package(s), ${r.report.changes.length} state change(s))`);
     renderSend(ctx, send, r.url!);
   }
-  return { doc: { reportId: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length, url: r.url, ...sendJson(send) }, send };
+  return {
+    doc: { reportId: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length, url: r.url, ...sendJson(send) },
+    send,
+  };
 }
 
 /** Throws the exit status of a send that left reports queued, dead-lettered or busy. */
@@ -127,9 +136,12 @@ export async function outboxListCommand(ctx: Context, opts: { all?: boolean; jso
       e.status === 'delivered'
         ? `delivered ${e.deliveredAt}${e.duplicate ? ' (already there)' : ''}`
         : e.status === 'dead'
-          ? e.lastError ?? ''
+          ? (e.lastError ?? '')
           : `${e.lastError ?? 'not tried yet'}${e.nextAttemptAt && Date.parse(e.nextAttemptAt) > now.getTime() ? `; next ${e.nextAttemptAt}` : ''}`;
-    println(ctx, `${e.reportId}  ${e.createdAt.padEnd(24)}  ${e.status.padEnd(9)}  ${String(e.attempts).padStart(5)}  ${String(e.packages).padStart(8)}  ${note}`);
+    println(
+      ctx,
+      `${e.reportId}  ${e.createdAt.padEnd(24)}  ${e.status.padEnd(9)}  ${String(e.attempts).padStart(5)}  ${String(e.packages).padStart(8)}  ${note}`,
+    );
   }
 }
 

@@ -33,11 +33,15 @@ export function humanLine(e: RolloutEvent): string | undefined {
     case 'device': {
       const m = DEVICE_MARK[e.shown];
       const what =
-        e.shown === 'updated' ? `${m} ${e.device} updated ${e.previous ?? '(none)'} → ${e.release}`
-        : e.shown === 'skipped' ? `${m} ${e.device} skipped: ${e.reason}`
-        : e.shown === 'pending' ? `${m} ${e.device} pending: ${e.reason}`
-        : e.shown === 'rolled_back' ? `${m} ${e.device} rolled back to ${e.previous}: ${e.reason}`
-        : `${m} ${e.device} FAILED: ${e.reason}`;
+        e.shown === 'updated'
+          ? `${m} ${e.device} updated ${e.previous ?? '(none)'} → ${e.release}`
+          : e.shown === 'skipped'
+            ? `${m} ${e.device} skipped: ${e.reason}`
+            : e.shown === 'pending'
+              ? `${m} ${e.device} pending: ${e.reason}`
+              : e.shown === 'rolled_back'
+                ? `${m} ${e.device} rolled back to ${e.previous}: ${e.reason}`
+                : `${m} ${e.device} FAILED: ${e.reason}`;
       return `  ${what}${e.ms !== undefined ? ` (${(e.ms / 1000).toFixed(1)} s)` : ''}`;
     }
     case 'canary-replaced':
@@ -150,10 +154,17 @@ export async function statusCommand(ctx: Context, o: { id?: number; json?: boole
   if (o.json) return printJson(ctx, s);
   const r = s.rollout;
   println(ctx, `rollout ${r.id}: release ${r.release}, ${s.live}${r.reason ? ` (${deviceText(ctx.stdout)(r.reason)})` : ''}`);
-  println(ctx, `  started ${r.createdAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}; waves ${r.waves}; max-fail ${r.maxFail}${r.selector ? `; limit ${r.selector}` : ''}`);
+  println(
+    ctx,
+    `  started ${r.createdAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}; waves ${r.waves}; max-fail ${r.maxFail}${r.selector ? `; limit ${r.selector}` : ''}`,
+  );
   const c = s.counts;
-  println(ctx, `  ${c.total} devices: ${c.updated} updated, ${c.rolled_back} rolled back, ${c.failed} failed, ${c.pending} pending, ${c.planned + c.updating} to do, ${c.skipped} skipped`);
-  for (const w of s.waves) println(ctx, `  wave ${w.wave}: ${w.devices} device(s), ${w.counts.updated} updated, ${w.counts.failures} failed, ${w.counts.pending} pending`);
+  println(
+    ctx,
+    `  ${c.total} devices: ${c.updated} updated, ${c.rolled_back} rolled back, ${c.failed} failed, ${c.pending} pending, ${c.planned + c.updating} to do, ${c.skipped} skipped`,
+  );
+  for (const w of s.waves)
+    println(ctx, `  wave ${w.wave}: ${w.devices} device(s), ${w.counts.updated} updated, ${w.counts.failures} failed, ${w.counts.pending} pending`);
   for (const d of s.devices.filter((x) => x.state !== 'updated' && x.state !== 'planned')) {
     println(ctx, `  ${d.state.padEnd(11)} ${d.id}${d.error ? `: ${deviceText(ctx.stdout)(d.error)}` : ''}`);
   }

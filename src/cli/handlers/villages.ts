@@ -9,13 +9,24 @@ export async function villagesCommand(ctx: Context, query: string | undefined, o
   const ref = loadVillages();
   const r = queryVillages(ref, query);
   if (opts.json) {
-    if (r.kind === 'districts') printJson(ctx, r.districts.map((d) => ({ code: d.code, name: d.name, villages: d.villages.length })));
+    if (r.kind === 'districts')
+      printJson(
+        ctx,
+        r.districts.map((d) => ({ code: d.code, name: d.name, villages: d.villages.length })),
+      );
     else printJson(ctx, r.villages.map(villageJson));
     return;
   }
   if (r.kind === 'districts') {
-    ctx.stdout.write(table(['CODE', 'DISTRICT', 'VILLAGES'], r.districts.map((d) => [d.code, d.name, String(d.villages.length)])));
-    ctx.stdout.write(`${r.districts.length} districts, ${ref.villages.length} villages. Data: Kemendagri codes via cahyadsn/wilayah (MIT); see inventories/reference/README.md\n`);
+    ctx.stdout.write(
+      table(
+        ['CODE', 'DISTRICT', 'VILLAGES'],
+        r.districts.map((d) => [d.code, d.name, String(d.villages.length)]),
+      ),
+    );
+    ctx.stdout.write(
+      `${r.districts.length} districts, ${ref.villages.length} villages. Data: Kemendagri codes via cahyadsn/wilayah (MIT); see inventories/reference/README.md\n`,
+    );
     return;
   }
   if (r.kind === 'district') ctx.stdout.write(`District ${r.district.name} (${r.district.code}): ${r.villages.length} villages\n`);

@@ -13,7 +13,16 @@ export interface AptDesired {
 }
 
 export function aptInstallCommand(names: string[], lockTimeoutSec = 600, attempts = 3): string {
-  const opts = ['-o', `DPkg::Lock::Timeout=${lockTimeoutSec}`, '-o', 'Acquire::Retries=3', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+  const opts = [
+    '-o',
+    `DPkg::Lock::Timeout=${lockTimeoutSec}`,
+    '-o',
+    'Acquire::Retries=3',
+    '-o',
+    'Dpkg::Options::=--force-confdef',
+    '-o',
+    'Dpkg::Options::=--force-confold',
+  ];
   const install = commandLine(['apt-get', ...opts, '-q', '-y', 'install', '--no-install-recommends', ...names]);
   const update = commandLine(['apt-get', ...opts, '-q', 'update']);
   // Transient mirror errors: refresh the lists and try again, a few times, backing off.
@@ -31,8 +40,10 @@ export const aptStep: StepKind<AptDesired> = guarded({
     const have = facts.get<DebPackagesFact>(req(debPackagesFact, { names: d.packages }));
     const missing = d.packages.filter((n) => !have[n]?.installed);
     if (!missing.length) return ok(`${d.packages.length} packages installed`);
-    return changed([`install ${missing.join(' ')}`], [{ kind: 'exec', command: aptInstallCommand(missing, d.lockTimeoutSec, d.attempts) }], [
-      { label: 'packages', before: missing.map((n) => `${n} (absent)`).join('\n'), after: missing.map((n) => `${n} (installed)`).join('\n') },
-    ]);
+    return changed(
+      [`install ${missing.join(' ')}`],
+      [{ kind: 'exec', command: aptInstallCommand(missing, d.lockTimeoutSec, d.attempts) }],
+      [{ label: 'packages', before: missing.map((n) => `${n} (absent)`).join('\n'), after: missing.map((n) => `${n} (installed)`).join('\n') }],
+    );
   },
 });

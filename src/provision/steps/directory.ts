@@ -27,7 +27,12 @@ export const directoryStep: StepKind<DirectoryDesired> = guarded({
     if (f.kind === 'absent') {
       return changed(
         [`create ${d.path}`],
-        [{ kind: 'exec', command: [commandLine(['mkdir', '-p', d.path]), commandLine(['chown', own, d.path]), commandLine(['chmod', mode, d.path])].join(' && ') }],
+        [
+          {
+            kind: 'exec',
+            command: [commandLine(['mkdir', '-p', d.path]), commandLine(['chown', own, d.path]), commandLine(['chmod', mode, d.path])].join(' && '),
+          },
+        ],
         [{ label: d.path, before: '(absent)', after: `directory ${mode} ${own}` }],
       );
     }
@@ -42,6 +47,10 @@ export const directoryStep: StepKind<DirectoryDesired> = guarded({
       diffs.push({ label: `${d.path} owner`, before: `${f.owner}:${f.group}`, after: own });
     }
     if (!actions.length) return ok(`${d.path} exists (${mode}, ${own})`);
-    return changed(diffs.map((x) => `fix ${x.label}`), actions, diffs);
+    return changed(
+      diffs.map((x) => `fix ${x.label}`),
+      actions,
+      diffs,
+    );
   },
 });

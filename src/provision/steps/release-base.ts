@@ -22,7 +22,8 @@ export const releaseBaseStep: StepKind<ReleaseBaseDesired> = guarded({
   validate: (d) => {
     check(ABS_PATH_RE.test(d.root), 'release root must be an absolute path');
     check(/^[A-Za-z0-9][A-Za-z0-9.+_-]*$/.test(d.version), `release version ${JSON.stringify(d.version)} is not plain`);
-    for (const k of Object.keys(d.files)) check(ABS_PATH_RE.test(`/${k}`) && !k.split('/').includes('..'), `release file ${JSON.stringify(k)} is not a plain relative path`);
+    for (const k of Object.keys(d.files))
+      check(ABS_PATH_RE.test(`/${k}`) && !k.split('/').includes('..'), `release file ${JSON.stringify(k)} is not a plain relative path`);
   },
   facts: (d) => [req(linkFact, { path: `${d.root}/current` })],
   plan: (d, { facts }) => {
@@ -36,6 +37,11 @@ export const releaseBaseStep: StepKind<ReleaseBaseDesired> = guarded({
       actions.push(...planFile({ path: `${dir}/${rel}`, content, mode: '0644', owner: 'root', group: 'root' }, { kind: 'absent' }).actions);
     }
     actions.push(...linkActions(`${d.root}/current`, `releases/${d.version}`));
-    return changed([`install release ${d.version}`], actions, [{ label: `${d.root}/current`, before: '(absent)', after: `-> releases/${d.version}` }], d.notify);
+    return changed(
+      [`install release ${d.version}`],
+      actions,
+      [{ label: `${d.root}/current`, before: '(absent)', after: `-> releases/${d.version}` }],
+      d.notify,
+    );
   },
 });

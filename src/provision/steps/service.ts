@@ -18,7 +18,8 @@ function wantsLink(d: ServiceDesired): string {
 
 export const serviceStep: StepKind<ServiceDesired> = guarded({
   kind: 'service',
-  validate: (d) => check(UNIT_RE.test(d.unit) && UNIT_RE.test(d.wantedBy), `unit names ${JSON.stringify(d.unit)}/${JSON.stringify(d.wantedBy)} are not systemd unit names`),
+  validate: (d) =>
+    check(UNIT_RE.test(d.unit) && UNIT_RE.test(d.wantedBy), `unit names ${JSON.stringify(d.unit)}/${JSON.stringify(d.wantedBy)} are not systemd unit names`),
   facts: (d) => [req(linkFact, { path: wantsLink(d) }), req(systemFact, {}), req(activeFact, { unit: d.unit })],
   plan: (d, { facts }) => {
     const link = facts.get<LinkFact>(req(linkFact, { path: wantsLink(d) }));

@@ -45,7 +45,8 @@ export function sshdEffective(content: string): Record<string, string> {
 export const sshdStep: StepKind<SshdDesired> = guarded({
   kind: 'sshd',
   validate: (d) => {
-    for (const [k, v] of Object.entries(d.settings)) check(/^[A-Za-z]+$/.test(k) && /^[A-Za-z0-9_.,:@/-]+$/.test(v), `sshd setting ${JSON.stringify(k)} ${JSON.stringify(v)} is not plain`);
+    for (const [k, v] of Object.entries(d.settings))
+      check(/^[A-Za-z]+$/.test(k) && /^[A-Za-z0-9_.,:@/-]+$/.test(v), `sshd setting ${JSON.stringify(k)} ${JSON.stringify(v)} is not plain`);
   },
   facts: () => [req(sshdConfigFact, {})],
   plan: (d, { facts }) => {
@@ -60,7 +61,10 @@ export const sshdStep: StepKind<SshdDesired> = guarded({
       .filter(([k, v]) => before[k.toLowerCase()] !== v)
       .map(([k, v]) => ({ label: `sshd ${k}`, before: before[k.toLowerCase()] ?? '(default)', after: v }));
     diffs.push(...p.diffs);
-    const reasons = diffs.length > p.diffs.length ? diffs.slice(0, -p.diffs.length).map((x) => `${x.label} ${x.before} -> ${x.after}`) : [`put the managed block first in ${f.path}`];
+    const reasons =
+      diffs.length > p.diffs.length
+        ? diffs.slice(0, -p.diffs.length).map((x) => `${x.label} ${x.before} -> ${x.after}`)
+        : [`put the managed block first in ${f.path}`];
     return changed(reasons, p.actions, diffs, d.notify);
   },
 });

@@ -25,11 +25,31 @@ export const userStep: StepKind<UserDesired> = guarded({
     const u = facts.get<UserFact>(req(userFact, { name: d.name }));
     const groups = [...d.groups].sort();
     if (u.kind === 'absent') {
-      const cmds = [commandLine(['useradd', '--create-home', '--home-dir', d.home, '--shell', d.shell, '--user-group', ...(groups.length ? ['--groups', groups.join(',')] : []), d.name])];
+      const cmds = [
+        commandLine([
+          'useradd',
+          '--create-home',
+          '--home-dir',
+          d.home,
+          '--shell',
+          d.shell,
+          '--user-group',
+          ...(groups.length ? ['--groups', groups.join(',')] : []),
+          d.name,
+        ]),
+      ];
       if (d.locked) cmds.push(commandLine(['usermod', '--lock', d.name]));
-      return changed([`create user ${d.name}`], [{ kind: 'exec', command: cmds.join(' && ') }], [
-        { label: `user ${d.name}`, before: '(absent)', after: `home ${d.home}, shell ${d.shell}, groups [${groups.join(',')}]${d.locked ? ', password locked' : ''}` },
-      ]);
+      return changed(
+        [`create user ${d.name}`],
+        [{ kind: 'exec', command: cmds.join(' && ') }],
+        [
+          {
+            label: `user ${d.name}`,
+            before: '(absent)',
+            after: `home ${d.home}, shell ${d.shell}, groups [${groups.join(',')}]${d.locked ? ', password locked' : ''}`,
+          },
+        ],
+      );
     }
     const actions: Action[] = [];
     const diffs: Diff[] = [];
@@ -52,6 +72,10 @@ export const userStep: StepKind<UserDesired> = guarded({
       diffs.push({ label: `user ${d.name} password`, before: 'usable', after: 'locked' });
     }
     if (!actions.length) return ok(`user ${d.name} matches`);
-    return changed(diffs.map((x) => `fix ${x.label}`), actions, diffs);
+    return changed(
+      diffs.map((x) => `fix ${x.label}`),
+      actions,
+      diffs,
+    );
   },
 });
