@@ -235,7 +235,7 @@ try {
             ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s -o UserKnownHostsFile=/dev/null',
             ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
           });
-          const okAns = new RegExp(`ok=1 `).test(ans.out) && !/unreachable=[1-9]|failed=[1-9]/.test(ans.out);
+          const okAns = /ok=1 /.test(ans.out) && !/unreachable=[1-9]|failed=[1-9]/.test(ans.out);
           console.log(
             `  round ${r + 1}: jfleet sweep (CLI, cold) ${fmt(cli.wallMs)}, ${(cli.cpuMs / n).toFixed(1)} ms CPU/device${okCli ? '' : ' (FAILED)'}; ansible-playbook, same probe script, ${fmt(ans.wallMs)}, ${(ans.cpuMs / n).toFixed(1)} ms CPU/device${okAns ? '' : ' (FAILED: ' + ans.out.slice(-300) + ')'}`,
           );

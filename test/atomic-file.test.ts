@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeAtomic, writeAtomicSet, type WriteFn } from '../src/atomic-file.js';
-import { ExitCode, StorageError, UserError } from '../src/errors.js';
+import { ExitCode, StorageError, type UserError } from '../src/errors.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'jfleet-atomic-'));
 const text = 'x'.repeat(10_000) + '\nend\n';

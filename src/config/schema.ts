@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { kexListProblem } from '../transport/kex.js';
 
 // Plain text for paths and names in config: no control characters.
-// eslint-disable-next-line no-control-regex
 const pathText = z
   .string()
   .min(1)

@@ -195,7 +195,6 @@ const HOST_NAME_RE = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-
 /** Pure: why a probe target cannot be used (null = it can). */
 export function probeTargetProblem(key: keyof ProbeTargets, v: string): string | null {
   const shown = JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
-  // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f-\u009f]/.test(v)) return `must not contain spaces or control characters (got ${shown})`;
   if (v.startsWith('-')) return `must not start with "-" (got ${shown}): it would reach the device's command as an option`;
   if (key === 'portalUrl' || key === 'apiUrl') {

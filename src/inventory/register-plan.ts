@@ -67,7 +67,6 @@ const PATH_TO_FIELD: Record<string, RegField> = {
   'custodian.phone': 'custodian_phone',
 };
 
-// eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
 export function splitTags(v: string | undefined): string[] {

@@ -40,7 +40,7 @@ export const userSchema = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be 
 export const hardwareSchema = z
   .object({
     model: text(80)
-      .regex(/^[A-Za-z0-9][A-Za-z0-9 .,_()+\/:-]*$/, 'must be letters, digits, spaces and . , _ ( ) + / : -')
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 .,_()+/:-]*$/, 'must be letters, digits, spaces and . , _ ( ) + / : -')
       .refine((v) => !v.includes('..'), 'must not contain ".."')
       .optional(),
     serial: z
@@ -85,7 +85,7 @@ export const packageSchema = z
     jump: jumpSchema.optional(),
     identityFile: z
       .string()
-      .regex(/^[A-Za-z0-9_.\/~-]{1,4096}$/, 'must be a path of letters, digits, _ . / ~ -')
+      .regex(/^[A-Za-z0-9_./~-]{1,4096}$/, 'must be a path of letters, digits, _ . / ~ -')
       .optional(),
     custodian: custodianSchema.optional(),
     /** per-device recipe/template variables (e.g. kiosk listen address on a lab device) */

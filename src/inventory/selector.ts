@@ -37,7 +37,6 @@ function fail(selector: string, message: string, pos?: number): never {
 }
 
 function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
 }
 

@@ -236,7 +236,9 @@ function render(cur: ParsedInventory, text: string, after: Package[]): string | 
     doc.set('packages', seq);
   }
   const oldNodes = new Map<string, { node: unknown; pkg: Package }>();
-  before.forEach((p, i) => oldNodes.set(p.id, { node: cur.nodes[i], pkg: p }));
+  before.forEach((p, i) => {
+    oldNodes.set(p.id, { node: cur.nodes[i], pkg: p });
+  });
   seq.items = after.map((p) => {
     const old = oldNodes.get(p.id);
     if (!old) return doc.createNode(toPlain(p));

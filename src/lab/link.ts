@@ -41,7 +41,9 @@ export async function startLink(listen: { host: string; port: number }, target: 
   const applyStall = () => {
     if (typeof opts.stall === 'number') {
       stallUntil = Date.now() + opts.stall;
-      setTimeout(() => pumps.forEach((p) => p()), opts.stall + 1).unref();
+      setTimeout(() => {
+        for (const p of pumps) p();
+      }, opts.stall + 1).unref();
     }
   };
   const stalled = () => opts.stall === true || Date.now() < stallUntil;
@@ -120,7 +122,7 @@ export async function startLink(listen: { host: string; port: number }, target: 
       opts = { ...opts, ...next };
       if (next.stall !== undefined) applyStall();
       if (opts.cut) for (const s of sockets) s.destroy();
-      pumps.forEach((p) => p());
+      for (const p of pumps) p();
     },
     async close() {
       for (const s of sockets) s.destroy();

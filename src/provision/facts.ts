@@ -201,6 +201,7 @@ export const activeFact: FactDef<{ unit: string }, ActiveFact> = {
   },
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: a registry of facts of different value types, each typed at its definition
 export const FACTS: Record<string, FactDef<any, any>> = Object.fromEntries(
   [fileFact, directoryFact, linkFact, hostnameFact, systemFact, userFact, debPackagesFact, activeFact].map((f) => [f.name, f]),
 );

@@ -33,7 +33,6 @@ export function snapshotOf(d: DeviceStatus, ref: VillageReference): PackageSnaps
 }
 
 function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
   const t = (s ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return t.length > MAX_OUTPUT ? t.slice(0, MAX_OUTPUT - 1) + '…' : t;
 }

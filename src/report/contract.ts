@@ -12,7 +12,6 @@ export const CONTRACT = 'jfleet-central/v1';
 export const API_PREFIX = '/v1';
 
 const isoTime = z.iso.datetime({ offset: true });
-// eslint-disable-next-line no-control-regex
 const line = (max: number) =>
   z
     .string()

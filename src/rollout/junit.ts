@@ -27,7 +27,6 @@ export interface JUnitRollout {
 }
 
 // XML 1.0 cannot carry most control characters even escaped: drop them.
-// eslint-disable-next-line no-control-regex
 const INVALID_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
 
 export function xmlEscape(s: string): string {

@@ -119,7 +119,9 @@ export class RolloutStore {
         const id = Number(info.lastInsertRowid);
         const ins = this.db.prepare(`INSERT INTO rollout_devices (rollout_id, device_id, wave, position, state) VALUES (?, ?, ?, ?, 'planned')`);
         let pos = 0;
-        r.plan.forEach((wave, w) => wave.forEach((dev) => ins.run(id, dev, w, pos++)));
+        r.plan.forEach((wave, w) => {
+          for (const dev of wave) ins.run(id, dev, w, pos++);
+        });
         return id;
       })
       .immediate();

@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 /** One request with headers fetch would not let us set (Host). */
-export function raw(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+function raw(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
     const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       let body = '';

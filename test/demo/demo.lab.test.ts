@@ -60,7 +60,7 @@ describe('jfleet demo', () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(
-      /^\[3\/5\] Provisioning.*\n  3 device\(s\) provisioned in [\d.]+ s: \d+ change\(s\) applied, \d+ step\(s\) already ok, 0 failed, 0 unreachable\n/m,
+      /^\[3\/5\] Provisioning.*\n {2}3 device\(s\) provisioned in [\d.]+ s: \d+ change\(s\) applied, \d+ step\(s\) already ok, 0 failed, 0 unreachable\n/m,
     );
     // the per-step plan and apply of every device stay in the logs, not on the newcomer's screen
     expect(r.stdout).not.toMatch(/would change|^RECAP/m);
@@ -96,7 +96,7 @@ describe('jfleet demo', () => {
       expect(out).toContain(`\n  alias jfleet=${BIN}   # or: npm install -g . (puts jfleet on the PATH)\n`);
       expect(out.indexOf('alias jfleet=')).toBeLessThan(out.indexOf('jfleet status;'));
     }
-    const exported = Object.fromEntries([...out.matchAll(/^  export (JFLEET_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    const exported = Object.fromEntries([...out.matchAll(/^ {2}export (JFLEET_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
     expect(Object.keys(exported).sort()).toEqual(['JFLEET_API_TOKEN', 'JFLEET_API_URL', 'JFLEET_HOME', 'JFLEET_INVENTORY', 'JFLEET_KEY_FILE']);
     const status = await jfleet(['status', '--json'], { home: exported.JFLEET_HOME, env: exported });
     expect(status.exitCode).toBe(0);

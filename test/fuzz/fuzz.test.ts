@@ -106,7 +106,11 @@ async function contract(argv: string[], opts: { home: string; cwd?: string }, wa
   expect(DOCUMENTED_EXIT_CODES, where).toContain(r.exitCode);
   expect(r.stderr, where).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
   expect(ms, where).toBeLessThan(CASE_MS);
-  if (r.exitCode === 2) watch.forEach((d, i) => expect(snapshot(d), `${where} changed ${d}`).toEqual(before[i]));
+  if (r.exitCode === 2) {
+    watch.forEach((d, i) => {
+      expect(snapshot(d), `${where} changed ${d}`).toEqual(before[i]);
+    });
+  }
   return r;
 }
 

@@ -137,7 +137,13 @@ describe('jfleet report (CLI)', () => {
   it('kill -9 before the server stored anything: delivered once after restart', async () => {
     let hold!: () => void;
     const held = new Promise<void>((r) => (hold = r));
-    const srv = await central({ beforeStore: async (n) => (n === 1 ? (await held, { status: 503 }) : undefined) });
+    const srv = await central({
+      beforeStore: async (n) => {
+        if (n !== 1) return undefined;
+        await held;
+        return { status: 503 };
+      },
+    });
     cleanup.push(() => srv.close());
     cleanup.push(() => hold());
     const home = tempHome();

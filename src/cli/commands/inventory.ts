@@ -1,4 +1,4 @@
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../../context.js';
 import { jsonOption, limitOption } from '../shared.js';
 

@@ -268,7 +268,7 @@ export async function silenceCommand(
       return println(ctx, n ? `cleared ${n} silence(s) on ${id}` : `${id} has no open silence`);
     }
     if (!opts.for) throw new UserError('say how long: --for 2d (also 90m, 36h, 1w)');
-    if (!opts.reason || !opts.reason.trim())
+    if (!opts.reason?.trim())
       throw new UserError('say why: --reason "screen replaced, waiting for parts"', { hint: 'the reason is what the next technician reads' });
     const { loadSelection } = await import('../../inventory/service.js');
     const sel = await loadSelection(ctx, { inventory: opts.inventory });

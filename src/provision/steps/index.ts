@@ -17,11 +17,13 @@ import { sshdStep } from './sshd.js';
 import { timezoneStep } from './timezone.js';
 import { userStep } from './user.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: a registry of step kinds of different input types, each validated by its kind
 export const STEP_KINDS: Record<string, StepKind<any>> = Object.fromEntries(
   [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep].map((k) => [k.kind, k]),
 );
 
 /** The step kind named `kind`; the recipe schema admits only these names. */
+// biome-ignore lint/suspicious/noExplicitAny: see STEP_KINDS
 export function stepKind(kind: string): StepKind<any> {
   const k = STEP_KINDS[kind];
   if (!k) throw new Error(`unknown step kind ${kind}`);
