@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { Context } from '../../context.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS } from '../shared.js';
 
-/** jfleet exec, jfleet ssh (issue 3). */
+/** jfleet exec, jfleet ssh. */
 export function register(program: Command, ctx: Context): void {
   program
     .command('exec')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../../context.js';
 import { globals, jsonOption } from '../shared.js';
 
-/** jfleet keys init|show, jfleet hostkey accept (issue 3). */
+/** jfleet keys init|show, jfleet hostkey accept. */
 export function register(program: Command, ctx: Context): void {
   const keys = program
     .command('keys')

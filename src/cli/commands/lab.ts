@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { Context } from '../../context.js';
 import { jsonOption, positiveInt } from '../shared.js';
 
-/** jfleet lab up|down|status (issue 3). */
+/** jfleet lab up|down|status. */
 export function register(program: Command, ctx: Context): void {
   const lab = program
     .command('lab')
