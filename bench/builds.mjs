@@ -2,7 +2,7 @@
 // Two builds of jfleet side by side on one lab, in interleaved rounds: start-up (--version,
 // --help), a cold `jfleet sweep` and `jfleet exec -- true` of N devices. For a change that must
 // not cost speed (a restructuring): the ratio current/base should sit at 1.0 within noise.
-//   node bench/builds.mjs --base /path/to/older/checkout [--devices 100] [--rounds 5]
+//   node bench/builds.mjs --base /path/to/older/checkout [--devices 100] [--rounds 5] [--env K=V ...]
 // The base checkout must be built (npm run build there). Needs root (the lab).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ if (!BASE) {
   process.exit(2);
 }
 const N = Number(arg('devices', 100));
+// --env K=V (repeatable): set for both builds, e.g. JFLEET_SSH_KEX to compare at one key exchange
+const shared = Object.fromEntries(process.argv.flatMap((a, i) => (a === '--env' ? [process.argv[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
 const ROUNDS = Number(arg('rounds', 5));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const builds = [
@@ -28,7 +30,7 @@ const builds = [
 ];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const work = mkdtempSync(join(tmpdir(), 'jfleet-bench-builds-'));
-const baseEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work, NO_COLOR: '1', CI: 'true' };
+const baseEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: work, NO_COLOR: '1', CI: 'true', ...shared };
 
 const labHome = mkdtempSync(join(work, 'lab-'));
 const up = await run('node', [builds[1][1], 'lab', 'up', '--devices', String(N), '--json'], { ...baseEnv, JFLEET_HOME: labHome });
@@ -56,7 +58,7 @@ try {
       }
     }
   }
-  console.log(`builds compared, median of ${ROUNDS} interleaved rounds, ${N} lab devices (node ${process.version})`);
+  console.log(`builds compared, median of ${ROUNDS} interleaved rounds, ${N} lab devices (node ${process.version})${Object.keys(shared).length ? `, both with ${JSON.stringify(shared)}` : ''}`);
   for (const [cname] of cases) {
     const b = times.get(`${cname}|base`);
     const c = times.get(`${cname}|current`);
