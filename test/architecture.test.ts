@@ -216,3 +216,39 @@ describe('architecture: CLI wording stays in src/cli', () => {
     expect(offenders.filter((o) => !known.includes(o))).toEqual([]);
   });
 });
+
+describe('capabilities meet only at what each one publishes', () => {
+  // A capability's published modules: its engine, its readers and its pure vocabulary. Anything
+  // else in a capability folder is its own business; another capability reaching into it (a
+  // sweep opening rollout's store, a rollout running health's probe) is the erosion this stops.
+  const PUBLISHED: Record<string, string[]> = {
+    inventory: ['service', 'load', 'villages', 'schema', 'selector', 'store', 'registration'],
+    config: ['config', 'schema'],
+    transport: ['pool', 'types', 'shell', 'fanout', 'kex', 'keygen'],
+    store: ['db', 'lock'],
+    health: ['sweep', 'store', 'render', 'settings', 'map', 'types'],
+    report: ['contract', 'service'],
+    central: ['server'],
+    provision: ['runner'],
+    rollout: [],
+    schedule: [],
+    lab: ['lab'],
+    demo: [],
+  };
+  const caps = Object.keys(PUBLISHED);
+  it('a capability imports another only through its published modules', () => {
+    const offenders = all.flatMap((f) => {
+      const from = f.path.split('/')[1] ?? '';
+      if (!caps.includes(from)) return [];
+      return imports(f.text)
+        .filter((m) => m.startsWith('.'))
+        .map((m) => relative(SRC, join(ROOT, f.path, '..', m)).replace(/\.js$/, ''))
+        .filter((target) => {
+          const [to, ...rest] = target.split('/');
+          return to !== undefined && to !== from && caps.includes(to) && !(PUBLISHED[to] ?? []).includes(rest.join('/'));
+        })
+        .map((target) => `${f.path} -> ${target}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+});
