@@ -16,7 +16,9 @@ export const MAX_YAML_NODES = 500_000;
 /** yaml's own alias expansion bound (toJS), against billion-laughs documents */
 export const MAX_ALIAS_COUNT = 100;
 
-export const YAML_PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false } as const;
+// logLevel error: the parser's warnings (an unknown tag) are reported as located issues by the
+// loaders, never printed by the library on stderr as a Node process warning
+export const YAML_PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false, logLevel: 'error' } as const;
 
 function lineAt(text: string, index: number): number {
   let line = 1;

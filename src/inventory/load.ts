@@ -53,7 +53,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
   if (textIssue) return none([textIssue]);
   const issues: InputIssue[] = [];
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
-  for (const err of doc.errors) {
+  for (const err of [...doc.errors, ...doc.warnings]) {
     issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${yamlMessage(err.message)}` });
   }
   if (issues.length) return none(issues);

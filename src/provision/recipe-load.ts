@@ -19,7 +19,7 @@ function issuesOf(file: string, error: { issues: Array<{ path: PropertyKey[]; me
 
 async function yamlFile(file: string): Promise<unknown> {
   try {
-    return parseYaml(await readFile(file, 'utf8'), { maxAliasCount: MAX_YAML_ALIASES });
+    return parseYaml(await readFile(file, 'utf8'), { maxAliasCount: MAX_YAML_ALIASES, logLevel: 'error' });
   } catch (e) {
     throw new InputError([{ file, message: e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e) }]);
   }

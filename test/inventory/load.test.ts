@@ -40,3 +40,13 @@ describe('parseInventory (fixtures)', () => {
     expect(r.packages[1].tags).toEqual([]);
   });
 });
+
+describe('parseInventory: YAML tags', () => {
+  it('an unknown tag is a located issue, not a warning the YAML library prints on stderr', () => {
+    const ref = loadVillages();
+    const r = parseInventory('packages:\n  - !js/function x\n', '/inv/packages.yaml', ref);
+    expect(r.packages).toEqual([]);
+    expect(r.issues[0]).toMatchObject({ file: '/inv/packages.yaml', line: 2 });
+    expect(r.issues[0]?.message).toMatch(/^YAML: Unresolved tag: !js\/function/);
+  });
+});
