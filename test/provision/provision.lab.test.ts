@@ -76,7 +76,7 @@ function tmpLeftovers(dir: string): string[] {
   return snapshot(dir).filter((l) => l.includes('.jfleet-tmp'));
 }
 
-function passwordLogin(address: string, port: number, password: string): Promise<'accepted' | 'refused'> {
+function passwordLoginOnce(address: string, port: number, password: string): Promise<'accepted' | 'refused'> {
   return new Promise((resolve, reject) => {
     const c = new ssh2.Client();
     c.on('ready', () => {
@@ -86,6 +86,22 @@ function passwordLogin(address: string, port: number, password: string): Promise
     c.on('error', (e: Error & { level?: string }) => (e.level === 'client-authentication' ? resolve('refused') : reject(e)));
     c.connect({ host: address, port, username: 'root', password, tryKeyboard: false, readyTimeout: 10_000 });
   });
+}
+
+/**
+ * Whether sshd accepts the password. Right after provisioning reloads sshd (ssh-hardening) it
+ * re-executes itself and refuses connections for a moment: that is a restart, not an answer, so
+ * a refused TCP connection is tried again (for up to 5 s) before the login is judged.
+ */
+async function passwordLogin(address: string, port: number, password: string): Promise<'accepted' | 'refused'> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await passwordLoginOnce(address, port, password);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || attempt >= 25) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 describe('jfleet provision on the lab', () => {
