@@ -58,7 +58,9 @@ try {
       }
     }
   }
-  console.log(`builds compared, median of ${ROUNDS} interleaved rounds, ${N} lab devices (node ${process.version})${Object.keys(shared).length ? `, both with ${JSON.stringify(shared)}` : ''}`);
+  console.log(
+    `builds compared, median of ${ROUNDS} interleaved rounds, ${N} lab devices (node ${process.version})${Object.keys(shared).length ? `, both with ${JSON.stringify(shared)}` : ''}`,
+  );
   for (const [cname] of cases) {
     const b = times.get(`${cname}|base`);
     const c = times.get(`${cname}|current`);

@@ -7,6 +7,7 @@
 import type { Context } from './context.js';
 import { homePaths } from './context.js';
 import { inventoryHostKeys } from './inventory/host-keys.js';
+import { loadInventory } from './inventory/load.js';
 import { resolveInventoryDir } from './inventory/paths.js';
 import type { Package } from './inventory/schema.js';
 import type { PoolOptions } from './transport/pool.js';
@@ -43,7 +44,6 @@ export function fleetPoolOptions(
       if (!byId.has(id) && looksLikeId(id)) {
         // a package id the caller did not pass packages for: read the inventory
         try {
-          const { loadInventory } = await import('./inventory/load.js');
           for (const p of loadInventory(inventoryDir()).packages) if (!byId.has(p.id)) byId.set(p.id, p);
         } catch {
           /* treated as a host name */

@@ -35,6 +35,8 @@ import {
 } from '../report/contract.js';
 import type { DistrictGeoJson } from './dashboard.js';
 import { centralMigrations } from './migrations.js';
+import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
+import { renderDashboard } from './dashboard.js';
 
 /**
  * The largest report body accepted (decompressed). A report of 500 packages (twice Jember's 248
@@ -139,8 +141,6 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
   const store = centralStore(db);
   const tokenHash = sha256(opts.token);
   const stats = { posts: 0, stored: 0, duplicates: 0, unauthorized: 0, gzipped: 0 };
-  const { renderDashboard } = await import('./dashboard.js');
-  const { loadVillages, DISTRICTS_GEOJSON } = await import('../inventory/villages.js');
   const ref = loadVillages();
   const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictGeoJson;
 

@@ -9,6 +9,11 @@ import { InputError } from '../errors.js';
 import type { Package } from '../inventory/schema.js';
 import type { VillageReference } from '../inventory/villages.js';
 import { selectPackages } from '../inventory/selector.js';
+import { loadSelection } from '../inventory/service.js';
+import { resolveForks } from '../config/config.js';
+import { fleetPoolOptions } from '../fleet-pool.js';
+import { acquireLock } from '../store/lock.js';
+import { fanOut } from '../transport/fanout.js';
 import type { Transport } from '../transport/types.js';
 import type { Db } from '../store/db.js';
 import { evaluate, rank } from './checks.js';
@@ -92,17 +97,16 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
   const t0 = performance.now();
   let lock: { release(): Promise<void> } | undefined;
   if (opts.lock !== false) {
-    const { acquireLock } = await import('../store/lock.js');
     lock = await acquireLock(homePaths(ctx.home).locksDir, 'sweep', { wait: opts.wait, signal: ctx.signal });
   }
   let ownPool: SweepPool | undefined;
   try {
-    const selection = opts.selection ?? (await (await import('../inventory/service.js')).loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit }));
+    const selection = opts.selection ?? (await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit }));
     const loaded = loadHealthSettings(selection.dir);
     if (loaded.issues.length) throw new InputError(loaded.issues, { hint: 'fix health.yaml in the inventory directory (docs/health.md)' });
     const settings: HealthSettings = { ...loaded.value, ...opts.settings, probe: { ...loaded.value.probe, ...opts.settings?.probe } };
     if (settings.probe.apiUrl === undefined) settings.probe.apiUrl = await configuredApiUrl(ctx);
-    const forks = await (await import('../config/config.js')).resolveForks(ctx, opts.forks);
+    const forks = await resolveForks(ctx, opts.forks);
 
     const session: SweepSession = opts.session ?? { pool: (ownPool = await openPool(ctx, settings, selection)), connected: new Map() };
     const { packages, ref } = selection;
@@ -169,7 +173,6 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
       }
     };
 
-    const { fanOut } = await import('../transport/fanout.js');
     let done = 0;
     // --forks bounds the devices being connected to and probed by exec at once. A device with a
     // kept shell is a small write and a wait on its own CPU: those are probed all at once, so a
@@ -287,8 +290,8 @@ export async function openPool(
   settings: Pick<HealthSettings, 'connectTimeoutMs' | 'timeoutMs'>,
   selection?: { dir: string; packages: Package[] },
 ): Promise<SweepPool> {
+  // ssh2 (through the pool) loads only when a sweep really connects
   const { createPool } = await import('../transport/pool.js');
-  const { fleetPoolOptions } = await import('../fleet-pool.js');
   // No connect retries: a sweep reports what it sees now; the soft/hard state machine absorbs blips.
   return createPool(ctx, {
     ...fleetPoolOptions(ctx, { inventoryDir: selection?.dir, packages: selection?.packages }),

@@ -15,6 +15,7 @@ import { FALLBACK_SSH_PORT, SSH_PORT, descendants, findInits, killDevice, umount
 import { bootDevice, deviceIds, mountDisk, readHostBase, writeDeviceImage, writeKeyPair } from './image.js';
 import { faultHandle } from './faults.js';
 import type { Lab, LabDevice, LabOptions } from './types.js';
+import { updateInventory } from '../inventory/store.js';
 
 /** What a lab's directory records, so `lab down` or a later run can clean it up. */
 interface LabState {
@@ -287,6 +288,5 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
 
 /** The lab's edits of its inventory (write the devices, point one at its link proxy) go through the inventory's writer. */
 async function editInventory(dir: string, fn: (packages: Package[]) => Package[] | void): Promise<void> {
-  const { updateInventory } = await import('../inventory/store.js');
   await updateInventory(dir, fn);
 }

@@ -26,6 +26,7 @@ import {
   type SendOptions,
   type SendSummary,
 } from './outbox.js';
+import { resolveApiConfig } from './settings.js';
 
 function meta(db: Db, key: string): string | undefined {
   return (db.prepare('SELECT value FROM report_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
@@ -107,7 +108,6 @@ export async function reportNow(
 ): Promise<ReportNowResult> {
   if (opts.dryRun) return { report: composeReport(ctx, db).report, queued: false, send: null, url: null };
   // Resolve the API before queueing, so a missing URL/token is reported before anything is written.
-  const { resolveApiConfig } = await import('./settings.js');
   const api = opts.api ?? (await resolveApiConfig(ctx));
   const { report } = queueReport(ctx, db);
   const send = await sendOutbox(ctx, db, { ...opts.send, force: opts.force ?? true, api, waitMs: opts.waitMs ?? 0 });
@@ -127,7 +127,6 @@ export async function flushOutbox(
   db: Db,
   opts: { waitMs?: number; api?: ApiConfig; force?: boolean; send?: Omit<SendOptions, 'waitMs'> } = {},
 ): Promise<{ send: SendSummary; url: string }> {
-  const { resolveApiConfig } = await import('./settings.js');
   const api = opts.api ?? (await resolveApiConfig(ctx));
   const send = await sendOutbox(ctx, db, { ...opts.send, api, force: opts.force ?? false, waitMs: opts.waitMs ?? 0 });
   if (send.authError) throw tokenRefused(api, send);

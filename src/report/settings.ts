@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { UserError } from '../errors.js';
 import type { ApiConfig } from './client.js';
+import { normaliseBase } from './client.js';
 
 export async function resolveApiConfig(ctx: Pick<Context, 'env' | 'cwd' | 'config'>): Promise<ApiConfig> {
   const cfg = ctx.config();
@@ -16,7 +17,6 @@ export async function resolveApiConfig(ctx: Pick<Context, 'env' | 'cwd' | 'confi
       hint: 'jfleet config set api.url https://central.example/fleet (or set JFLEET_API_URL); run one locally with jfleet central serve',
     });
   }
-  const { normaliseBase } = await import('./client.js');
   normaliseBase(url); // a URL with user:password@ is refused here, before anything is queued
   const token = cfg.api?.token;
   if (!token) {

@@ -11,6 +11,11 @@ import { ExitCode, UserError } from '../errors.js';
 import type { SweepSession } from '../health/sweep.js';
 import type { SweepSummary } from '../health/types.js';
 import type { Db } from '../store/db.js';
+import { reportNow } from '../report/service.js';
+import { countsLine } from '../health/render.js';
+import { loadSelection } from '../inventory/service.js';
+import { loadHealthSettings } from '../health/settings.js';
+import { keptSession, openPool, runSweep } from '../health/sweep.js';
 
 export interface DaemonOptions {
   sweepCron: string;
@@ -49,10 +54,6 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   validateCron(opts.sweepCron, 'the sweep schedule');
   if (opts.reportCron) validateCron(opts.reportCron, 'the report schedule');
   const log = opts.log ?? ((l: string) => ctx.stdout.write(`${ctx.clock.now().toISOString()} ${l}\n`));
-  const { runSweep, openPool, keptSession } = await import('./../health/sweep.js');
-  const { loadHealthSettings } = await import('../health/settings.js');
-  const { loadSelection } = await import('../inventory/service.js');
-  const { countsLine } = await import('../health/render.js');
 
   const first = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   const settings = loadHealthSettings(first.dir).value;
@@ -143,6 +144,5 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
 }
 
 async function defaultReport(ctx: Context, db: Db): Promise<void> {
-  const { reportNow } = await import('../report/service.js');
   await reportNow(ctx, db, { waitMs: 0 });
 }
