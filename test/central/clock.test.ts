@@ -9,6 +9,7 @@ import { checkClock, MAX_CLOCK_SKEW_MS, orderKey } from '../../src/central/serve
 import { FleetStateSchema } from '../../src/report/contract.js';
 import { openDb } from '../../src/store/db.js';
 import { central, sampleReport, tempDir, TOKEN } from '../report/helpers.js';
+import { at } from '../helpers/at.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -84,7 +85,7 @@ describe('report clocks', () => {
       .run('kiosk-001', JSON.stringify(frozen.fleet.packages[0]), frozen.reportId, frozen.createdAt);
     old.close();
     const c = await clocked('2026-12-01T10:00:00Z', dir);
-    expect((await c.fleet()).packages[0].state).toBe('ok');
+    expect(at((await c.fleet()).packages, 0).state).toBe('ok');
     const outage = sampleReport({ n: 1, states: ['unreachable'], at: new Date('2026-12-01T10:00:00Z') });
     expect((await c.post(outage)).status).toBe(201);
     expect((await c.fleet()).packages[0]).toMatchObject({ state: 'unreachable', reportId: outage.reportId });

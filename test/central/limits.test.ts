@@ -13,6 +13,7 @@ import { buildReport } from '../../src/report/build.js';
 import { ReportSchema } from '../../src/report/contract.js';
 import { BIN, tempHome } from '../helpers/cli.js';
 import { central, RUNNER, TOKEN } from '../report/helpers.js';
+import { at as elementAt } from '../helpers/at.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -45,7 +46,7 @@ function largestReport() {
   const at = '2026-11-28T10:00:00.000Z';
   const devices = Array.from({ length: 500 }, (_, i) => ({
     id: `kiosk-${String(i).padStart(4, '0')}-${'x'.repeat(51)}`,
-    village: ref.villages[i % ref.villages.length].code,
+    village: elementAt(ref.villages, i % ref.villages.length).code,
     district: 'x',
     state: 'critical' as const,
     hard: true,
@@ -63,7 +64,7 @@ function largestReport() {
   }));
   const changes = Array.from({ length: 10_000 }, (_, i) => ({
     seq: i + 1,
-    id: devices[i % 500].id,
+    id: elementAt(devices, i % 500).id,
     from: 'ok' as const,
     to: 'critical' as const,
     hard: true,
@@ -206,7 +207,7 @@ describe('body limits', () => {
     let out = '';
     child.stdout!.on('data', (d) => (out += String(d)));
     await until(() => /serving (http:\/\/\S+)/.test(out), 20_000);
-    const url = /serving (http:\/\/\S+)/.exec(out)![1];
+    const url = elementAt(/serving (http:\/\/\S+)/.exec(out)!, 1);
     const status = () => readFileSync(`/proc/${child.pid}/status`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status())![1]);
     expect((await fetch(`${url}/`)).status).toBe(200); // warm: the dashboard and its data are loaded

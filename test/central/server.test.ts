@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceHistorySchema, FleetStateSchema, ReportAcceptedSchema } from '../../src/report/contract.js';
 import { central, sampleReport, TOKEN } from '../report/helpers.js';
+import { at } from '../helpers/at.js';
 
 let srv: Awaited<ReturnType<typeof central>>;
 beforeAll(async () => {
@@ -79,7 +80,7 @@ describe('central server', () => {
 
   it('serves the dashboard as one self-contained page with a strict CSP, escaping device text', async () => {
     const r = sampleReport({ n: 1, states: ['critical'], at: new Date('2026-12-02T00:00:00Z') });
-    r.fleet.packages[0].checks[0].output = '<script>alert(1)</script> disk full';
+    at(at(r.fleet.packages, 0).checks, 0).output = '<script>alert(1)</script> disk full';
     expect((await post(JSON.stringify(r))).status).toBe(201);
     const res = await fetch(`${srv.url}/`);
     expect(res.status).toBe(200);

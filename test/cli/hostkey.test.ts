@@ -15,6 +15,7 @@ import { generateEd25519 } from '../../src/transport/keygen.js';
 import { updateInventory } from '../../src/inventory/store.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { packageSchema } from '../../src/inventory/schema.js';
+import { at } from '../helpers/at.js';
 
 const oldKey = generateEd25519('before the reinstall');
 const newKey = generateEd25519('after the reinstall');
@@ -50,7 +51,7 @@ async function setup(port: number, pin: string | null = oldKey.fingerprint) {
   const file = join(dir, 'packages.yaml');
   const bytes = readFileSync(file);
   const run = (args: string[]) => jfleet(args, { home, env: { JFLEET_INVENTORY: dir } });
-  const pinned = () => loadInventory(dir).packages[0].hostKey;
+  const pinned = () => at(loadInventory(dir).packages, 0).hostKey;
   const unchanged = () => expect(readFileSync(file)).toEqual(bytes);
   return { home, dir, run, pinned, unchanged };
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { jfleet, tempHome } from '../helpers/cli.js';
+import { at } from '../helpers/at.js';
 
 describe('jfleet lab up|status|down, jfleet ssh', () => {
   it('brings up a training fleet, prints how to use it, and takes it down by pid', async () => {
@@ -30,10 +31,10 @@ describe('jfleet lab up|status|down, jfleet ssh', () => {
       expect(exec.exitCode).toBe(0);
       for (const d of info.devices) expect(exec.stdout).toContain(`${d.id} | ${d.id}`);
       // jfleet ssh: a command, and a shell fed from stdin (no terminal)
-      const one = await jfleet(['ssh', info.devices[0].id, '--', 'hostname'], { home, env: info.env });
-      expect(one).toMatchObject({ exitCode: 0, stdout: `${info.devices[0].id}\n` });
-      const shell = await jfleet(['ssh', info.devices[1].id], { home, env: info.env, input: 'echo from-shell $(hostname)\nexit 3\n' });
-      expect(shell.stdout).toContain(`from-shell ${info.devices[1].id}`);
+      const one = await jfleet(['ssh', at(info.devices, 0).id, '--', 'hostname'], { home, env: info.env });
+      expect(one).toMatchObject({ exitCode: 0, stdout: `${at(info.devices, 0).id}\n` });
+      const shell = await jfleet(['ssh', at(info.devices, 1).id], { home, env: info.env, input: 'echo from-shell $(hostname)\nexit 3\n' });
+      expect(shell.stdout).toContain(`from-shell ${at(info.devices, 1).id}`);
       expect(shell.exitCode).toBe(3);
     } finally {
       const down = await jfleet(['lab', 'down', info.id], { home });

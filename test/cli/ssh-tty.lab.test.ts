@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, tempHome } from '../helpers/cli.js';
 import { useLab } from '../lab/lab.js';
+import { at } from '../helpers/at.js';
 
 const lab = useLab(2);
 const socket = `jfleet-ssh-${process.pid}-${Date.now()}`;
@@ -16,7 +17,7 @@ afterAll(async () => {
 describe('jfleet ssh on a terminal', () => {
   it('opens an interactive shell with a pty on the device and returns its exit status', async () => {
     const home = tempHome();
-    const dev = lab().devices[0];
+    const dev = at(lab().devices, 0);
     const env = `env -i PATH="${process.env.PATH}" HOME="${home}" JFLEET_HOME="${home}" JFLEET_INVENTORY="${lab().inventoryDir}" JFLEET_KEY_FILE="${lab().keyFile}" NO_COLOR=1 TERM=xterm`;
     await execa('tmux', ['-L', socket, 'new-session', '-d', '-s', 's', '-x', '120', '-y', '40', `${env} node ${BIN} ssh ${dev.id}; echo "EXIT=$?"; sleep 60`]);
     const screen = async () => (await execa('tmux', ['-L', socket, 'capture-pane', '-p', '-t', 's', '-S', '-100'])).stdout;

@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { useLab } from '../lab/lab.js';
 import type { Context } from '../../src/context.js';
 import { main } from '../../src/main.js';
+import { at } from '../helpers/at.js';
 
 const lab = useLab(1);
 const OSC52 = '\x1b]52;c;aGk=\x07';
@@ -45,12 +46,12 @@ async function run(argv: string[], tty: boolean): Promise<{ exitCode: number; st
 }
 
 describe('device escapes through jfleet exec', () => {
-  const cmd = () => ['exec', '--limit', lab().devices[0].id, '--', `printf '\\033]52;c;aGk=\\007\\n'; printf 'title\\033]0;x\\007\\n' >&2`];
+  const cmd = () => ['exec', '--limit', at(lab().devices, 0).id, '--', `printf '\\033]52;c;aGk=\\007\\n'; printf 'title\\033]0;x\\007\\n' >&2`];
 
   it('on a terminal: shown escaped, stdout and stderr lines alike', async () => {
     const r = await run(cmd(), true);
     expect(r.exitCode, r.stderr).toBe(0);
-    const id = lab().devices[0].id;
+    const id = at(lab().devices, 0).id;
     expect(r.stdout).toContain(`${id} | ${SHOWN}\n`);
     expect(r.stdout).toContain(`${id} ! title\\x1b]0;x\\x07\n`);
     expect(r.stdout).not.toContain('\x1b');
@@ -58,34 +59,34 @@ describe('device escapes through jfleet exec', () => {
   it('piped: the exact bytes', async () => {
     const r = await run(cmd(), false);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`${lab().devices[0].id} | ${OSC52}\n`);
+    expect(r.stdout).toContain(`${at(lab().devices, 0).id} | ${OSC52}\n`);
   });
   it('--json on a terminal: the exact bytes in the JSON string', async () => {
     const r = await run(['exec', '--json', ...cmd().slice(1)], true);
     expect(r.exitCode, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { results: Array<{ stdout: string; stderr: string }> };
-    expect(j.results[0].stdout).toBe(`${OSC52}\n`);
-    expect(j.results[0].stderr).toBe('title\x1b]0;x\x07\n');
+    expect(at(j.results, 0).stdout).toBe(`${OSC52}\n`);
+    expect(at(j.results, 0).stderr).toBe('title\x1b]0;x\x07\n');
     expect(r.stdout).toContain('\\u001b]52;c;aGk=\\u0007');
   });
   it('a failing device: the recap and error lines escape its output too', async () => {
-    const r = await run(['exec', '--limit', lab().devices[0].id, '--', `printf '\\033[2J\\r'; exit 3`], true);
+    const r = await run(['exec', '--limit', at(lab().devices, 0).id, '--', `printf '\\033[2J\\r'; exit 3`], true);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain('| \\x1b[2J\\x0d\n');
     expect(r.stdout).not.toContain('\x1b');
   });
   it('jfleet ssh ID -- CMD on a terminal: escaped as it streams', async () => {
-    const r = await run(['ssh', lab().devices[0].id, '--', `printf 'a\\033]52;c;aGk=\\007b\\n'`], true);
+    const r = await run(['ssh', at(lab().devices, 0).id, '--', `printf 'a\\033]52;c;aGk=\\007b\\n'`], true);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe(`a${SHOWN}b\n`);
-    const piped = await run(['ssh', lab().devices[0].id, '--', `printf 'a\\033]52;c;aGk=\\007b\\n'`], false);
+    const piped = await run(['ssh', at(lab().devices, 0).id, '--', `printf 'a\\033]52;c;aGk=\\007b\\n'`], false);
     expect(piped.stdout).toBe(`a${OSC52}b\n`);
   });
 });
 
 describe('device escapes through jfleet provision --check --diff', () => {
   it('a file whose content on the device holds ESC: escaped on a terminal, exact piped and in --json', async () => {
-    const d = lab().devices[0];
+    const d = at(lab().devices, 0);
     lab().run(d.id, `mkdir -p /etc/jfleet && printf 'KIOSK_URL="x"\\n\\033]52;c;aGk=\\007\\n' > /etc/jfleet/kiosk.env`);
     const tty = await run(['provision', '--check', '--diff', '--limit', d.id], true);
     expect(tty.stdout, tty.stderr).toContain(`-${SHOWN}`);
@@ -94,6 +95,6 @@ describe('device escapes through jfleet provision --check --diff', () => {
     expect(piped.stdout, piped.stderr).toContain(`-${OSC52}`);
     const json = await run(['provision', '--check', '--json', '--limit', d.id], true);
     const s = JSON.parse(json.stdout) as { devices: Array<{ steps: Array<{ id: string; diffs: Array<{ before: string }> }> }> };
-    expect(s.devices[0].steps.find((x) => x.id === 'kiosk-env')!.diffs[0].before).toContain(OSC52);
+    expect(at(at(s.devices, 0).steps.find((x) => x.id === 'kiosk-env')!.diffs, 0).before).toContain(OSC52);
   });
 });

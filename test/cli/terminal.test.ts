@@ -11,6 +11,7 @@ import { printable } from '../../src/errors.js';
 import { renderDevice, type Paint } from '../../src/provision/render.js';
 import type { DeviceRecap } from '../../src/provision/types.js';
 import type { DeviceStatus } from '../../src/health/types.js';
+import { at } from '../helpers/at.js';
 
 describe('escapeControls', () => {
   it.each([
@@ -105,7 +106,7 @@ describe('provision --diff of a file whose device content holds ESC', () => {
   });
   it('leaves the recap it was given as it was (the --json summary keeps the bytes)', () => {
     shownRecap(recap, deviceText({ isTTY: true }));
-    expect(recap.steps[0].diffs[0].before).toBe('welcome\n\x1b]52;c;aGk=\x07\x1b[2J\n');
+    expect(at(at(recap.steps, 0).diffs, 0).before).toBe('welcome\n\x1b]52;c;aGk=\x07\x1b[2J\n');
   });
 });
 
@@ -125,7 +126,7 @@ describe('health check output from a device', () => {
       checks: [{ name: 'page', state: 'warn', output: 'title \x1b]0;x\x07', perfdata: {} }],
     } as unknown as DeviceStatus;
     const s = shownStatus(d, deviceText({ isTTY: true }));
-    expect(s.checks[0].output).toBe('title \\x1b]0;x\\x07');
+    expect(at(s.checks, 0).output).toBe('title \\x1b]0;x\\x07');
     expect(s.release).toBe('1\\x1b[2J');
     expect(shownStatus(d, deviceText({ isTTY: false }))).toEqual(d);
   });

@@ -13,6 +13,7 @@ import { createApiClient } from '../../src/report/client.js';
 import type { FleetState, Report } from '../../src/report/contract.js';
 import { ROOT } from '../helpers/cli.js';
 import { central, sampleReport, TOKEN } from '../report/helpers.js';
+import { at } from '../helpers/at.js';
 
 const ARTIFACTS = join(ROOT, 'test-results');
 const CHROMIUM_ARGS = [
@@ -107,7 +108,7 @@ describe('central dashboard', () => {
 
   it('the district filter and the search box narrow the table', async () => {
     await page.goto(`${srv.url}/`);
-    const d = latest.fleet.packages[3].district;
+    const d = at(latest.fleet.packages, 3).district;
     await page.selectOption('#filter-district', d.code);
     const inDistrict = latest.fleet.packages.filter((p) => p.district.code === d.code);
     expect(await visibleRows(page).count()).toBe(inDistrict.length);

@@ -10,6 +10,7 @@ import { parseHealthSettings } from '../../src/health/settings.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 import { jfleet, tempHome } from '../helpers/cli.js';
+import { at } from '../helpers/at.js';
 
 const DEEP = 10_000;
 const flowDeep = '['.repeat(DEEP) + ']'.repeat(DEEP);
@@ -86,8 +87,8 @@ describe('packages.yaml', () => {
   ])('nesting 10,000 deep (%s) is a located issue', (_, text) => {
     const r = parseInventory(text, file, ref);
     expect(r.issues.length).toBeGreaterThan(0);
-    expect(r.issues[0].file).toBe(file);
-    expect(r.issues[0].line).toBeGreaterThan(0);
+    expect(at(r.issues, 0).file).toBe(file);
+    expect(at(r.issues, 0).line).toBeGreaterThan(0);
   });
   it('an alias bomb in a package is refused at its line', () => {
     const text = [

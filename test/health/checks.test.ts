@@ -27,7 +27,7 @@ describe('checks from fixtures', () => {
   it.each(cases.map((c) => [`${c.check}/${c.name}`, c] as const))('%s', (_n, c) => {
     const parsed = parseThresholds(c.data.thresholds ?? {}, 'fixture');
     expect(parsed.issues).toEqual([]);
-    const r = ALL[c.check](c.data.facts, mergeThresholds(parsed.value));
+    const r = ALL[c.check]!(c.data.facts, mergeThresholds(parsed.value));
     expect(r.name).toBe(c.check);
     expect(r.state).toBe(c.data.expect.state);
     expect(r.output).toBe(c.data.expect.output);

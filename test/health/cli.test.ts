@@ -9,6 +9,7 @@ import { nextState, type DeviceMemory } from '../../src/health/machine.js';
 import { healthWriter } from '../../src/health/store.js';
 import type { CheckResult } from '../../src/health/types.js';
 import type { HealthState } from '../../src/health/types.js';
+import { at as elementAt } from '../helpers/at.js';
 
 // A home whose database holds three devices' history, written the way a sweep writes it.
 const home = tempHome('jfleet-health-cli-');
@@ -88,7 +89,7 @@ describe('jfleet status / history / silence (built binary)', () => {
       ['kencong-1', 'critical', true],
       ['kencong-2', 'unreachable', false],
     ]);
-    expect(list[0].release).toBe('1.2.0');
+    expect(elementAt(list, 0).release).toBe('1.2.0');
   });
   it('history of a device: checks, changes, availability', async () => {
     const r = await jfleet(['history', 'kencong-1'], { home, env });

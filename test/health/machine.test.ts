@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlerting, nextState, percentStateChange, type DeviceMemory, type StatePolicy } from '../../src/health/machine.js';
 import type { HealthState } from '../../src/health/types.js';
+import { at as elementAt } from '../helpers/at.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/states/', import.meta.url));
 const DEFAULT: StatePolicy = { maxAttempts: 3, flapHighPct: 30, flapLowPct: 20 };
@@ -31,11 +32,11 @@ describe('state machine from fixtures', () => {
   it.each(cases)('%s', (_name, c) => {
     const steps = run(c);
     (c.expect ?? []).forEach((e, i) => {
-      expect({ i, state: steps[i].memory.state, hard: steps[i].memory.hard }).toEqual({ i, state: e.state, hard: e.hard });
-      if ('change' in e) expect(steps[i].change).toEqual(e.change);
+      expect({ i, state: elementAt(steps, i).memory.state, hard: elementAt(steps, i).memory.hard }).toEqual({ i, state: e.state, hard: e.hard });
+      if ('change' in e) expect(elementAt(steps, i).change).toEqual(e.change);
     });
     for (const [at, flapping] of Object.entries(c.expect_flapping_at ?? {})) {
-      expect({ at, flapping: steps[Number(at)].memory.flapping }).toEqual({ at, flapping });
+      expect({ at, flapping: elementAt(steps, Number(at)).memory.flapping }).toEqual({ at, flapping });
     }
     expect(c.expect || c.expect_flapping_at).toBeTruthy();
   });
@@ -50,7 +51,7 @@ describe('state machine properties', () => {
   });
   it('since keeps the start of the problem while it stays the same', () => {
     const steps = run({ observations: ['ok', 'critical', 'critical', 'critical'] });
-    expect(steps[3].memory.since).toBe(steps[1].memory.since);
+    expect(elementAt(steps, 3).memory.since).toBe(elementAt(steps, 1).memory.since);
   });
   it('silenced and flapping devices do not alert', () => {
     const m = { state: 'critical' as const, hard: true, flapping: false };

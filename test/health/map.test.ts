@@ -7,6 +7,7 @@ import { loadVillages, DISTRICTS_GEOJSON } from '../../src/inventory/villages.js
 import { renderMapSvg, STATE_COLORS, villageStates, type DistrictsGeoJson } from '../../src/health/map.js';
 import { writeMapFile } from '../../src/health/map-file.js';
 import { HEALTH_STATES, type DeviceStatus, type HealthState } from '../../src/health/types.js';
+import { at } from '../helpers/at.js';
 
 const ref = loadVillages();
 const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
@@ -22,12 +23,15 @@ const plan: HealthState[] = [
 const devices: DeviceStatus[] = ref.districts.map((d, i) => {
   const lat = d.villages.reduce((s, v) => s + v.lat, 0) / d.villages.length;
   const lon = d.villages.reduce((s, v) => s + v.lon, 0) / d.villages.length;
-  const v = [...d.villages].sort((a, b) => Math.hypot(a.lat - lat, a.lon - lon) - Math.hypot(b.lat - lat, b.lon - lon))[0];
+  const v = at(
+    [...d.villages].sort((a, b) => Math.hypot(a.lat - lat, a.lon - lon) - Math.hypot(b.lat - lat, b.lon - lon)),
+    0,
+  );
   return {
     id: `k-${i}`,
     village: v.code,
     district: d.name,
-    state: plan[i],
+    state: at(plan, i),
     hard: true,
     flapping: false,
     silenced: false,
@@ -37,11 +41,11 @@ const devices: DeviceStatus[] = ref.districts.map((d, i) => {
     checks: [],
   };
 });
-const expected = Object.fromEntries(HEALTH_STATES.map((s) => [s, plan.filter((p) => p === s).length]));
+const expected = Object.fromEntries(HEALTH_STATES.map((s) => [s, plan.filter((p) => p === s).length])) as Record<HealthState, number>;
 
 describe('map SVG', () => {
   it('draws every district and one dot per village, coloured by the worst state there', () => {
-    const states = villageStates([...devices, { ...devices[0], id: 'second', state: 'critical' }]);
+    const states = villageStates([...devices, { ...at(devices, 0), id: 'second', state: 'critical' }]);
     const svg = renderMapSvg(ref, geo, states, { title: 'T & <x>' });
     expect(svg.match(/<path /g)).toHaveLength(geo.features.length);
     expect(svg).toContain('T &amp; &lt;x&gt;');
@@ -66,7 +70,7 @@ function decodePng(buf: Buffer): { w: number; h: number; px: (x: number, y: numb
     if (kind === 'IHDR') {
       w = data.readUInt32BE(0);
       h = data.readUInt32BE(4);
-      type = data[9];
+      type = at(data, 9);
       expect([data[8], data[12]]).toEqual([8, 0]);
     } else if (kind === 'IDAT') idat.push(data);
     off += 12 + len;
@@ -76,30 +80,30 @@ function decodePng(buf: Buffer): { w: number; h: number; px: (x: number, y: numb
   const stride = w * bpp;
   const out = Buffer.alloc(h * stride);
   for (let y = 0; y < h; y++) {
-    const f = raw[y * (stride + 1)];
+    const f = at(raw, y * (stride + 1));
     for (let x = 0; x < stride; x++) {
-      const v = raw[y * (stride + 1) + 1 + x];
-      const a = x >= bpp ? out[y * stride + x - bpp] : 0;
-      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
-      const c = x >= bpp && y > 0 ? out[(y - 1) * stride + x - bpp] : 0;
+      const v = at(raw, y * (stride + 1) + 1 + x);
+      const a = x >= bpp ? at(out, y * stride + x - bpp) : 0;
+      const b = y > 0 ? at(out, (y - 1) * stride + x) : 0;
+      const c = x >= bpp && y > 0 ? at(out, (y - 1) * stride + x - bpp) : 0;
       const p = a + b - c;
       const pr = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
-      out[y * stride + x] = (v + [0, a, b, (a + b) >> 1, pr][f]) & 0xff;
+      out[y * stride + x] = (v + at([0, a, b, (a + b) >> 1, pr], f)) & 0xff;
     }
   }
-  return { w, h, px: (x, y) => [out[y * stride + x * bpp], out[y * stride + x * bpp + 1], out[y * stride + x * bpp + 2]] };
+  return { w, h, px: (x, y) => [at(out, y * stride + x * bpp), at(out, y * stride + x * bpp + 1), at(out, y * stride + x * bpp + 2)] };
 }
 
 function blobs(img: ReturnType<typeof decodePng>, hex: string): number {
   const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  const hit = (x: number, y: number) => img.px(x, y).every((v, i) => Math.abs(v - want[i]) <= 8);
+  const hit = (x: number, y: number) => img.px(x, y).every((v, i) => Math.abs(v - at(want, i)) <= 8);
   const seen = new Uint8Array(img.w * img.h);
   let n = 0;
   for (let y = 0; y < img.h; y++)
     for (let x = 0; x < img.w; x++) {
       if (seen[y * img.w + x] || !hit(x, y)) continue;
       let size = 0;
-      const stack = [[x, y]];
+      const stack: Array<[number, number]> = [[x, y]];
       seen[y * img.w + x] = 1;
       while (stack.length) {
         const [cx, cy] = stack.pop()!;
@@ -109,7 +113,7 @@ function blobs(img: ReturnType<typeof decodePng>, hex: string): number {
           [cx - 1, cy],
           [cx, cy + 1],
           [cx, cy - 1],
-        ]) {
+        ] satisfies Array<[number, number]>) {
           if (nx < 0 || ny < 0 || nx >= img.w || ny >= img.h || seen[ny * img.w + nx] || !hit(nx, ny)) continue;
           seen[ny * img.w + nx] = 1;
           stack.push([nx, ny]);

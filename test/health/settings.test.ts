@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inMaintenance, parseHealthSettings } from '../../src/health/settings.js';
+import { at as elementAt } from '../helpers/at.js';
 
 describe('health.yaml', () => {
   it('parses thresholds, groups, probe targets and maintenance windows', () => {
@@ -35,7 +36,7 @@ utc_offset: "+07:00"
   ])('%s → issue at %s', (text, field) => {
     const r = parseHealthSettings(text, 'health.yaml');
     expect(r.issues.map((i) => i.field)).toContain(field);
-    expect(r.issues[0].file).toBe('health.yaml');
+    expect(elementAt(r.issues, 0).file).toBe('health.yaml');
   });
   it.each([
     ['api_url', '-K/etc/passwd', /must not start with "-"/],
@@ -53,7 +54,7 @@ utc_offset: "+07:00"
     const r = parseHealthSettings(`retention_days: 30\nprobe:\n  # each becomes an operand on the device\n  ${key}: ${JSON.stringify(v)}\n`, 'health.yaml');
     expect(r.issues).toHaveLength(1);
     expect(r.issues[0]).toMatchObject({ file: 'health.yaml', line: 4, field: `probe.${key}` });
-    expect(r.issues[0].message).toMatch(re);
+    expect(elementAt(r.issues, 0).message).toMatch(re);
   });
   it('takes http(s) URLs, addresses and RFC 1123 host names as probe targets', () => {
     const r = parseHealthSettings(

@@ -13,6 +13,7 @@ import type { RemoteShell } from '../../src/transport/types.js';
 import { jfleet } from '../helpers/cli.js';
 import { installKioskScript, KILL_BROWSER, startPageServer, type PageServer } from './kiosk-stand-in.js';
 import { configReader } from '../../src/config/config.js';
+import { at } from '../helpers/at.js';
 
 const N = 20;
 let lab: Lab;
@@ -79,7 +80,7 @@ describe('sweeps against the lab', () => {
       );
     expect(bad).toEqual([]);
     expect(s.exitCode).toBe(0);
-    const d0 = s.devices[0];
+    const d0 = at(s.devices, 0);
     expect(d0.status.release).toBe('0.0.0-base');
     expect(d0.probe.sshMs).toBeGreaterThan(0);
     expect(d0.probe.tcpMs).toBeGreaterThan(0);
@@ -88,7 +89,7 @@ describe('sweeps against the lab', () => {
   });
 
   it('hung → unreachable within the timeout, full disk → critical, killed kiosk → critical; the sweep finishes', async () => {
-    [hung, full, killed, blip] = [lab.devices[1].id, lab.devices[2].id, lab.devices[3].id, lab.devices[4].id];
+    [hung, full, killed, blip] = [at(lab.devices, 1).id, at(lab.devices, 2).id, at(lab.devices, 3).id, at(lab.devices, 4).id];
     lab.hang(hung);
     lab.fillDisk(full);
     lab.run(killed, KILL_BROWSER);
@@ -176,7 +177,7 @@ describe('sweeps against the lab', () => {
       expect([...shells.keys()].sort()).toEqual(sel.packages.map((p) => p.id).sort());
       // the shell is a real bash on the device; its pid stays the same across sweeps
       const pidOf = async (shell: RemoteShell) => (await shell.run('echo $$')).stdout.trim();
-      const victim = sel.packages[0].id;
+      const victim = at(sel.packages, 0).id;
       const before = await pidOf(shells.get(victim)!);
       expect(before).toMatch(/^\d+$/);
       const second = await runSweep(ctx, { selection: sel, session, db: stateDb });
@@ -210,9 +211,9 @@ describe('sweeps against the lab', () => {
     const summary = JSON.parse(a.stdout) as { worst: string; devices: Array<{ id: string; state: string }> };
     expect(summary.worst).toBe('unreachable');
 
-    const ok = await jfleet(['check', lab.devices[0].id], { home: ctx.home, env });
+    const ok = await jfleet(['check', at(lab.devices, 0).id], { home: ctx.home, env });
     expect(ok.exitCode).toBe(0);
-    expect(ok.stdout).toMatch(new RegExp(`^JFLEET OK - ${lab.devices[0].id}: all checks ok \\| .*disk_free_pct=`));
+    expect(ok.stdout).toMatch(new RegExp(`^JFLEET OK - ${at(lab.devices, 0).id}: all checks ok \\| .*disk_free_pct=`));
     const crit = await jfleet(['check', full], { home: ctx.home, env });
     expect(crit.exitCode).toBe(2);
     expect(crit.stdout).toMatch(/^JFLEET CRITICAL - .*disk \/ 0% free/);

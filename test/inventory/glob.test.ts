@@ -3,6 +3,7 @@ import { globMatch, MAX_GLOB, selectPackages } from '../../src/inventory/selecto
 import { loadVillages } from '../../src/inventory/villages.js';
 import { InputError } from '../../src/errors.js';
 import type { Package } from '../../src/inventory/schema.js';
+import { at } from '../helpers/at.js';
 
 const CASES: Array<[glob: string, text: string, match: boolean]> = [
   ['rambipuji-1', 'rambipuji-1', true],
@@ -59,7 +60,7 @@ describe('glob length bound', () => {
       }
       expect(caught).toBeInstanceOf(InputError);
       expect((caught as InputError).message).toContain(`glob longer than ${MAX_GLOB} characters`);
-      expect((caught as InputError).issues[0].field).toBe('--limit');
+      expect(at((caught as InputError).issues, 0).field).toBe('--limit');
     });
   }
 });

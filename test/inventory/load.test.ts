@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { loadVillages } from '../../src/inventory/villages.js';
+import { at } from '../helpers/at.js';
 
 // Each fixture's first line says what loading it must report:
 //   "# expect: ok"  or  "# expect: LINE FIELD MESSAGE-PART"  (FIELD "-" when the issue has none)
@@ -15,7 +16,7 @@ describe('parseInventory (fixtures)', () => {
     const text = readFileSync(new URL(name, dir), 'utf8');
     const m = /^# expect: (.*)$/m.exec(text);
     if (!m) throw new Error(`${name}: no "# expect:" line`);
-    const expectation = m[1].trim();
+    const expectation = at(m, 1).trim();
     it(`${name}: ${expectation}`, () => {
       const r = parseInventory(text, name, ref);
       if (expectation === 'ok') {
@@ -24,7 +25,7 @@ describe('parseInventory (fixtures)', () => {
       }
       const [line, field, ...msg] = expectation.split(' ');
       expect(r.issues.length).toBeGreaterThanOrEqual(1);
-      const first = r.issues[0];
+      const first = at(r.issues, 0);
       expect(first.file).toBe(name);
       expect(first.line).toBe(Number(line));
       expect(first.field).toBe(field === '-' ? undefined : field);
@@ -34,10 +35,10 @@ describe('parseInventory (fixtures)', () => {
 
   it('normalises MAC addresses and applies defaults', () => {
     const r = parseInventory(readFileSync(new URL('valid-full.yaml', dir), 'utf8'), 'x.yaml', ref);
-    expect(r.packages[0].hardware.mac).toBe('00:11:22:33:44:aa');
-    expect(r.packages[1].port).toBe(22);
-    expect(r.packages[1].user).toBe('root');
-    expect(r.packages[1].tags).toEqual([]);
+    expect(at(r.packages, 0).hardware.mac).toBe('00:11:22:33:44:aa');
+    expect(at(r.packages, 1).port).toBe(22);
+    expect(at(r.packages, 1).user).toBe('root');
+    expect(at(r.packages, 1).tags).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@ import { parseRegistrationCsv } from '../../src/inventory/csv.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { flagLabel, generateId, planRegistrations, resolveVillage } from '../../src/inventory/register-plan.js';
 import { loadVillages } from '../../src/inventory/villages.js';
+import { at } from '../helpers/at.js';
 
 const dir = new URL('../fixtures/inventory/csv/', import.meta.url);
 const ref = loadVillages();
@@ -28,10 +29,10 @@ describe('CSV import planning (fixtures: <name>.csv + <name>.expect.json, on top
       const issues = [...csv.issues, ...plan.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
       expect(issues.length).toBe(want.issues.length);
       want.issues.forEach((w, i) => {
-        expect(issues[i].file).toBe(name);
-        expect(issues[i].line).toBe(w.line);
-        if (w.field !== undefined) expect(issues[i].field).toBe(w.field);
-        expect(issues[i].message).toContain(w.message);
+        expect(at(issues, i).file).toBe(name);
+        expect(at(issues, i).line).toBe(w.line);
+        if (w.field !== undefined) expect(at(issues, i).field).toBe(w.field);
+        expect(at(issues, i).message).toContain(w.message);
       });
       expect(plan.outcomes.filter((o) => o.status === 'add').map((o) => o.pkg!.id)).toEqual(want.added);
       expect(plan.outcomes.filter((o) => o.status === 'unchanged').map((o) => o.existingId)).toEqual(want.unchanged);
@@ -54,7 +55,7 @@ describe('planRegistrations', () => {
       [{ values: { village: '35.09.13.2006', address: '127.0.0.5', custodian_name: 'Bu Siti', custodian_phone: '+62 812 1111' } }],
       { ref, now },
     );
-    expect(plan.packages[0].custodian).toEqual({ name: 'Bu Siti', phone: '+62 812 1111' });
+    expect(at(plan.packages, 0).custodian).toEqual({ name: 'Bu Siti', phone: '+62 812 1111' });
   });
 });
 

@@ -4,6 +4,7 @@ import { parseInventory } from '../../src/inventory/load.js';
 import { selectPackages } from '../../src/inventory/selector.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 import { InputError } from '../../src/errors.js';
+import { at } from '../helpers/at.js';
 
 const dir = new URL('../fixtures/inventory/selectors/', import.meta.url);
 const ref = loadVillages();
@@ -33,7 +34,7 @@ describe('selectPackages', () => {
         }
         expect(caught).toBeInstanceOf(InputError);
         const err = caught as InputError;
-        expect(err.issues[0].field).toBe('--limit');
+        expect(at(err.issues, 0).field).toBe('--limit');
         expect(err.message).toContain(c.error);
         expect(err.exitCode).toBe(2);
       });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError, UserError } from '../../src/errors.js';
 import { loadSelection, readFailed, recordFailed } from '../../src/inventory/service.js';
 import { configReader } from '../../src/config/config.js';
+import { at } from '../helpers/at.js';
 
 const FLEET = readFileSync(new URL('../fixtures/inventory/selectors/packages.yaml', import.meta.url), 'utf8');
 
@@ -58,6 +59,6 @@ describe('loadSelection', () => {
   it('a bad selector is an InputError on --limit', async () => {
     const { ctx } = setup();
     const err = await loadSelection(ctx, { limit: 'tag:ring-0 &' }).catch((e: unknown) => e);
-    expect((err as InputError).issues[0].field).toBe('--limit');
+    expect(at((err as InputError).issues, 0).field).toBe('--limit');
   });
 });

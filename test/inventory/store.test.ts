@@ -7,6 +7,7 @@ import { parseInventory } from '../../src/inventory/load.js';
 import type { Package } from '../../src/inventory/schema.js';
 import { applyInventoryUpdate, updateInventory } from '../../src/inventory/store.js';
 import { loadVillages } from '../../src/inventory/villages.js';
+import { at } from '../helpers/at.js';
 
 const ref = loadVillages();
 const original = `# Fleet of the Rambipuji pilot. Reviewed in git.
@@ -59,7 +60,7 @@ describe('updateInventory', () => {
   it('changes only the edited key of an entry (host-key pinning)', async () => {
     const dir = fresh();
     await updateInventory(dir, (ps) => {
-      ps[1].hostKey = 'SHA256:' + 'B'.repeat(43);
+      at(ps, 1).hostKey = 'SHA256:' + 'B'.repeat(43);
     });
     const text = read(dir);
     expect(text).toContain('# second kiosk');
@@ -69,7 +70,7 @@ describe('updateInventory', () => {
     );
     // the first entry is byte-for-byte what it was
     const squeeze = (s: string) => s.replace(/ +#/g, ' #');
-    expect(squeeze(text.split('  # second kiosk')[0])).toBe(squeeze(original.split('  # second kiosk')[0]));
+    expect(squeeze(at(text.split('  # second kiosk'), 0))).toBe(squeeze(at(original.split('  # second kiosk'), 0)));
   });
 
   it('removes an entry and leaves the others alone', async () => {
@@ -160,7 +161,7 @@ describe('updateInventory: a bad edit in a burst', () => {
       updateInventory(dir, (ps) => [...ps, pkg('ok-2', '127.0.4.2')]),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
-    expect(((results[1] as PromiseRejectedResult).reason as InputError).issues[0].message).toContain('duplicate address 127.0.0.11:22');
+    expect(at(((results[1] as PromiseRejectedResult).reason as InputError).issues, 0).message).toContain('duplicate address 127.0.0.11:22');
     expect(((results[2] as PromiseRejectedResult).reason as Error).message).toBe('caller failed');
     expect(parseInventory(read(dir), 'x', ref).packages.map((p) => p.id)).toEqual(['rambipuji-1', 'rambipuji-2', 'ok-1', 'ok-2']);
     expect(read(dir)).toContain('# do not rename');

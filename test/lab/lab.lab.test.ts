@@ -13,6 +13,7 @@ import { readRegistry } from '../../src/lab/registry.js';
 import { wildcardSshListener } from '../../src/lab/lab.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { loadVillages } from '../../src/inventory/villages.js';
+import { at } from '../helpers/at.js';
 
 const lab = useLab(4, { diskMiB: 24 });
 
@@ -41,7 +42,8 @@ async function until<T>(fn: () => T | undefined | false, ms = 8000): Promise<T> 
 
 describe('a lab device', () => {
   it('has its own hostname, process table, root and home; writes land only in its upper layer', () => {
-    const [a, b] = lab().devices;
+    const a = at(lab().devices, 0);
+    const b = at(lab().devices, 1);
     expect(lab().run(a.id, 'hostname').trim()).toBe(a.id);
     const ps = lab().run(a.id, 'ps -e -o pid=,comm=');
     expect(ps).toMatch(/^\s*1 lab-init|^\s*1 bash/m);
@@ -62,7 +64,7 @@ describe('a lab device', () => {
     const ref = loadVillages();
     expect(inv.packages.map((p) => p.id)).toEqual(lab().devices.map((d) => d.id));
     for (const [i, p] of inv.packages.entries()) {
-      const d = lab().devices[i];
+      const d = at(lab().devices, i);
       expect(ref.byCode.get(p.village)?.name).toBe(d.village.name);
       expect(p).toMatchObject({
         address: d.address,
@@ -77,7 +79,7 @@ describe('a lab device', () => {
   });
 
   it('starts enabled units (EnvironmentFile, Restart=always), restarts them on request, stops them when disabled', async () => {
-    const d = lab().devices[1];
+    const d = at(lab().devices, 1);
     writeFileSync(join(d.rootDir, 'etc/systemd/system/labtest.service'), UNIT);
     writeFileSync(join(d.rootDir, 'etc/default/labtest'), 'GREETING="hello lab"\n');
     symlinkSync('/etc/systemd/system/labtest.service', join(d.rootDir, 'etc/systemd/system/multi-user.target.wants/labtest.service'));
@@ -110,7 +112,7 @@ describe('a lab device', () => {
   });
 
   it("the kiosk recipe's restart helper returns once the lab init has restarted the unit, like systemctl restart", async () => {
-    const d = lab().devices[3];
+    const d = at(lab().devices, 3);
     const unit = `[Service]\nExecStart=/bin/sleep 1000\nRestart=always\n`;
     writeFileSync(join(d.rootDir, 'etc/systemd/system/jfleet-kiosk.service'), unit);
     symlinkSync('/etc/systemd/system/jfleet-kiosk.service', join(d.rootDir, 'etc/systemd/system/multi-user.target.wants/jfleet-kiosk.service'));
@@ -130,7 +132,7 @@ describe('a lab device', () => {
   });
 
   it('powers off (refused), hangs (SIGSTOP) and comes back', async () => {
-    const d = lab().devices[2];
+    const d = at(lab().devices, 2);
     const before = d.pid;
     await lab().powerOff(d.id);
     expect(existsSync(`/proc/${before}`)).toBe(false);
@@ -142,13 +144,13 @@ describe('a lab device', () => {
     expect(lab().run(d.id, 'hostname').trim()).toBe(d.id);
     lab().hang(d.id);
     // SIGSTOP is delivered asynchronously: a process running on the other core stops a moment later
-    await until(() => readFileSync(`/proc/${d.initPid}/stat`, 'utf8').split(') ')[1][0] === 'T', 3000);
+    await until(() => at(readFileSync(`/proc/${d.initPid}/stat`, 'utf8').split(') '), 1)[0] === 'T', 3000);
     lab().resume(d.id);
-    expect(readFileSync(`/proc/${d.initPid}/stat`, 'utf8').split(') ')[1][0]).not.toBe('T');
+    expect(at(readFileSync(`/proc/${d.initPid}/stat`, 'utf8').split(') '), 1)[0]).not.toBe('T');
   });
 
   it('fills its disk (a tmpfs upper layer) and frees it', () => {
-    const d = lab().devices[3];
+    const d = at(lab().devices, 3);
     lab().fillDisk(d.id);
     const df = lab().run(d.id, "df -P / | awk 'NR==2 {print $5}'").trim();
     expect(df).toBe('100%');
@@ -165,7 +167,7 @@ describe('labs side by side and clean-up', () => {
     const dir = other.dir;
     try {
       expect(other.slot).not.toBe(lab().slot);
-      expect(other.devices[0].address.split('.')[1]).not.toBe(lab().devices[0].address.split('.')[1]);
+      expect(at(other.devices, 0).address.split('.')[1]).not.toBe(at(lab().devices, 0).address.split('.')[1]);
       expect(other.dir).not.toBe(lab().dir);
       expect(readRegistry().labs.map((l) => l.id)).toEqual(expect.arrayContaining([lab().id, other.id]));
     } finally {
@@ -176,7 +178,7 @@ describe('labs side by side and clean-up', () => {
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(dir);
     expect(readRegistry().labs.map((l) => l.id)).not.toContain(other.id);
     // this lab is untouched
-    expect(lab().run(lab().devices[0].id, 'hostname').trim()).toBe(lab().devices[0].id);
+    expect(lab().run(at(lab().devices, 0).id, 'hostname').trim()).toBe(at(lab().devices, 0).id);
     expect(readdirSync(lab().dir)).toContain('lab.json');
   });
 
@@ -191,7 +193,7 @@ describe('labs side by side and clean-up', () => {
       let buf = '';
       child.stdout.on('data', (b: Buffer) => {
         buf += b.toString();
-        if (buf.includes('\n')) resolve(buf.split('\n')[0]);
+        if (buf.includes('\n')) resolve(at(buf.split('\n'), 0));
       });
       child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
     });

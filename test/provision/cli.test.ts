@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jfleet, tempHome } from '../helpers/cli.js';
+import { at } from '../helpers/at.js';
 
 function inventory(home: string, entries: string): string {
   const dir = join(home, 'inventory');
@@ -41,7 +42,7 @@ describe('jfleet provision (no lab)', () => {
     expect(s.devices[0].error).toMatch(/refused/);
     expect(JSON.parse(readFileSync(join(home, 'state', 'last-failed.json'), 'utf8'))).toEqual(['desa-1']);
     const runs = readdirSync(join(home, 'state', 'logs', 'provision'));
-    expect(readFileSync(join(home, 'state', 'logs', 'provision', runs[0], 'desa-1.log'), 'utf8')).toContain('connect:');
+    expect(readFileSync(join(home, 'state', 'logs', 'provision', at(runs, 0), 'desa-1.log'), 'utf8')).toContain('connect:');
     // the human recap, like Ansible's
     const h = await jfleet(['provision', '--check', '--limit', '@failed'], { home });
     expect(h.exitCode).toBe(1);

@@ -18,7 +18,7 @@ describe('facts (test/fixtures/facts/<fact>/<case>.json)', () => {
     expect(new Set(cases.map(([n]) => n))).toEqual(new Set(Object.keys(FACTS)));
   });
   it.each(cases)('%s / %s', (name, _case, c) => {
-    const def = FACTS[name];
+    const def = FACTS[name]!;
     expect(c.command, 'every fact fixture pins its command').toEqual(expect.any(String));
     expect(def.command(c.args as never)).toBe(c.command);
     if (c.throws) {

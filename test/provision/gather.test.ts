@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { req, fileFact, linkFact, directoryFact, debPackagesFact } from '../../src/provision/facts.js';
 import { gatherScript, parseGatherOutput, uniqueRequests } from '../../src/provision/gather.js';
 import { sha256 } from '../../src/provision/steps/index.js';
+import { at } from '../helpers/at.js';
 
 describe('gather', () => {
   const d = mkdtempSync(join(tmpdir(), 'jfleet-gather-'));
@@ -27,17 +28,17 @@ describe('gather', () => {
     expect(reqs).toHaveLength(6);
     const out = execFileSync('sh', ['-c', gatherScript(reqs, 'testnonce1')], { encoding: 'utf8' });
     const facts = parseGatherOutput(out, reqs, 'testnonce1');
-    expect(facts.get(reqs[0])).toMatchObject({ kind: 'file', content: 'line one\n\n\n', sha256: sha256('line one\n\n\n') });
-    expect(facts.get(reqs[1])).toEqual({ kind: 'absent' });
-    expect(facts.get(reqs[2])).toEqual({ kind: 'wrong', actual: 'directory' });
-    expect(facts.get(reqs[3])).toEqual({ kind: 'link', target: 'a' });
-    expect(facts.get(reqs[4])).toMatchObject({ kind: 'directory' });
-    expect(facts.get<Record<string, { installed: boolean }>>(reqs[5]).python3.installed).toBe(true);
+    expect(facts.get(at(reqs, 0))).toMatchObject({ kind: 'file', content: 'line one\n\n\n', sha256: sha256('line one\n\n\n') });
+    expect(facts.get(at(reqs, 1))).toEqual({ kind: 'absent' });
+    expect(facts.get(at(reqs, 2))).toEqual({ kind: 'wrong', actual: 'directory' });
+    expect(facts.get(at(reqs, 3))).toEqual({ kind: 'link', target: 'a' });
+    expect(facts.get(at(reqs, 4))).toMatchObject({ kind: 'directory' });
+    expect(facts.get<{ python3: { installed: boolean } }>(at(reqs, 5)).python3.installed).toBe(true);
   });
 
   it('a fact missing from the answer throws when read, naming it', () => {
     const reqs = [req(fileFact, { path: '/etc/hostname' })];
     const facts = parseGatherOutput('garbage\n', reqs, 'testnonce1');
-    expect(() => facts.get(reqs[0])).toThrow('missing from the device');
+    expect(() => facts.get(at(reqs, 0))).toThrow('missing from the device');
   });
 });

@@ -50,7 +50,7 @@ describe('hostile values', () => {
       ['debs', { names: [bad, 'python3'] }],
       ['active', { unit: bad }],
     ] as const) {
-      execFileSync('sh', ['-c', FACTS[name].command(args as never)], { stdio: 'pipe' });
+      execFileSync('sh', ['-c', FACTS[name]!.command(args as never)], { stdio: 'pipe' });
       expect(existsSync(canary), `${name} ran the hostile value`).toBe(false);
     }
   });

@@ -16,6 +16,7 @@ import { BIN, ROOT, jfleet } from '../helpers/cli.js';
 import { useLab } from '../lab/lab.js';
 import type { ProvisionSummary } from '../../src/provision/types.js';
 import { updateInventory } from '../../src/inventory/store.js';
+import { at } from '../helpers/at.js';
 
 const N = 20;
 const PW = N - 1; // the password-only device
@@ -26,7 +27,7 @@ function keyDevices() {
 }
 /** the key devices, as a selector */
 function keyLimit(): string {
-  return `!${lab().devices[PW].id}`;
+  return `!${at(lab().devices, PW).id}`;
 }
 
 async function run(args: string[], env: Record<string, string> = {}) {
@@ -118,7 +119,7 @@ describe('jfleet provision on the lab', () => {
     expect(first.summary.total.failedDevices).toBe(0);
     for (const d of first.summary.devices) expect(d.changed).toBeGreaterThan(20);
     // the kiosk is up: page served on its listen address, release from the manifest, browser pid alive
-    const d0 = keyDevices()[0];
+    const d0 = at(keyDevices(), 0);
     await expect
       .poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid 2>/dev/null && kill -0 "$(cat /run/jfleet-kiosk/browser.pid)" && echo alive'), {
         timeout: 15_000,
@@ -145,11 +146,11 @@ describe('jfleet provision on the lab', () => {
     // one log file per device for this run
     const logsRoot = join(lab().home, 'state', 'logs', 'provision');
     const runs = readdirSync(logsRoot).sort();
-    expect(readdirSync(join(logsRoot, runs[runs.length - 1])).length).toBe(N - 1);
+    expect(readdirSync(join(logsRoot, at(runs, runs.length - 1))).length).toBe(N - 1);
   });
 
   it('--check reports exactly the drift and leaves the device byte for byte untouched', async () => {
-    const d = keyDevices()[1];
+    const d = at(keyDevices(), 1);
     lab().run(
       d.id,
       `printf 'KIOSK_URL="https://elsewhere.example/"\\n' > /etc/jfleet/kiosk.env; rm /etc/systemd/system/sleep.target; chmod 0600 /etc/jfleet/recipe.json`,
@@ -166,8 +167,8 @@ describe('jfleet provision on the lab', () => {
         .sort(),
     ).toEqual(['handler:kiosk-restart', 'kiosk-env', 'nosleep', 'recipe-stamp']);
     const env = dev.steps.find((s) => s.id === 'kiosk-env')!;
-    expect(env.diffs[0].before).toContain('elsewhere.example');
-    expect(env.diffs[0].after).toContain(`KIOSK_LISTEN="${d.address}:8080"`);
+    expect(at(env.diffs, 0).before).toContain('elsewhere.example');
+    expect(at(env.diffs, 0).after).toContain(`KIOSK_LISTEN="${d.address}:8080"`);
     expect(dev.steps.find((s) => s.id === 'recipe-stamp')!.diffs).toEqual([{ label: '/etc/jfleet/recipe.json mode', before: '0600', after: '0644' }]);
     expect(snapshot(d.upperDir)).toEqual(before);
     // and the human --diff output shows the file diff
@@ -182,7 +183,7 @@ describe('jfleet provision on the lab', () => {
 
   it('devices killed mid-run do not stop the others; a re-run converges them with no half-written file', async () => {
     const devs = keyDevices();
-    const victims = [devs[2].id, devs[3].id, devs[4].id];
+    const victims = [at(devs, 2).id, at(devs, 3).id, at(devs, 4).id];
     // drift everywhere so every device has work to do in the apply stage
     for (const d of devs)
       lab().run(
@@ -199,7 +200,7 @@ describe('jfleet provision on the lab', () => {
     const logsRoot = join(lab().home, 'state', 'logs', 'provision');
     const applying = (id: string) => {
       const runs = existsSync(logsRoot) ? readdirSync(logsRoot).sort() : [];
-      const f = runs.length ? join(logsRoot, runs[runs.length - 1], `${id}.log`) : '';
+      const f = runs.length ? join(logsRoot, at(runs, runs.length - 1), `${id}.log`) : '';
       return f && existsSync(f) && /kiosk-env: (mkdir|sftp)/.test(readFileSync(f, 'utf8'));
     };
     const runsBefore = existsSync(logsRoot) ? readdirSync(logsRoot).length : 0;
@@ -226,7 +227,7 @@ describe('jfleet provision on the lab', () => {
   });
 
   it('a device with a full disk fails cleanly with a clear message; the others are not held up', async () => {
-    const [full, fine] = [keyDevices()[5], keyDevices()[6]];
+    const [full, fine] = [at(keyDevices(), 5), at(keyDevices(), 6)];
     for (const d of [full, fine]) lab().run(d.id, 'rm -f /etc/jfleet/kiosk.env /usr/local/bin/jfleet-kiosk');
     lab().fillDisk(full.id);
     try {
@@ -246,7 +247,7 @@ describe('jfleet provision on the lab', () => {
   });
 
   it('installs a .deb pushed over SFTP (a village that cannot download), waiting for the dpkg lock', async () => {
-    const d = keyDevices()[7];
+    const d = at(keyDevices(), 7);
     const tmp = mkdtempSync(join(tmpdir(), 'jfleet-deb-'));
     const pkgDir = join(tmp, 'pkg');
     mkdirSync(join(pkgDir, 'DEBIAN'), { recursive: true });
@@ -283,7 +284,7 @@ describe('jfleet provision on the lab', () => {
   });
 
   it('bootstraps a password-only device: fleet key installed, host key pinned, ends key-only', async () => {
-    const d = lab().devices[PW];
+    const d = at(lab().devices, PW);
     expect(await passwordLogin(d.address, d.port, lab().password)).toBe('accepted');
     // a factory-fresh device: its host key is not known yet (bootstrap pins it on first contact)
     await updateInventory(lab().inventoryDir, (pkgs) => {
@@ -310,7 +311,7 @@ describe('jfleet provision on the lab', () => {
     expect(r.exitCode, r.stderr + JSON.stringify(r.summary?.devices)).toBe(0);
     const dev = device(r.summary, d.id);
     expect(dev.steps[0]).toMatchObject({ id: 'bootstrap', status: 'changed' });
-    expect(dev.steps[0].reason).toContain(`host key pinned (${d.hostKey})`);
+    expect(at(dev.steps, 0).reason).toContain(`host key pinned (${d.hostKey})`);
     expect(dev.steps.find((s) => s.id === 'ssh-hardening')!.status).toBe('changed');
     expect(readFileSync(join(lab().inventoryDir, 'packages.yaml'), 'utf8')).toContain(d.hostKey);
     expect(await passwordLogin(d.address, d.port, lab().password)).toBe('refused');

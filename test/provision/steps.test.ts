@@ -35,7 +35,7 @@ describe('steps (test/fixtures/steps/<kind>/<case>.json)', () => {
     expect(new Set(cases.map(([n]) => n))).toEqual(new Set(Object.keys(STEP_KINDS)));
   });
   it.each(cases)('%s / %s', (kind, _case, c) => {
-    const step = STEP_KINDS[kind];
+    const step = STEP_KINDS[kind]!;
     const desired = prepare(kind, c.desired);
     const host = fixtureHost(c.facts);
     const plan = step.plan(desired, { facts: host, run: c.run ?? { keyLoginProven: true } });

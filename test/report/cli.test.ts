@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ReportSchema } from '../../src/report/contract.js';
 import { BIN, jfleet, tempHome } from '../helpers/cli.js';
 import { central, TOKEN } from './helpers.js';
+import { at } from '../helpers/at.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -171,7 +172,7 @@ describe('jfleet central serve (CLI)', () => {
     let out = '';
     child.stdout!.on('data', (d) => (out += String(d)));
     await until(() => /dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.test(out));
-    const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
+    const url = at(/dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)!, 1);
     expect(out).not.toContain(TOKEN);
     const health = await fetch(`${url}/healthz`);
     expect(await health.json()).toEqual({ ok: true });

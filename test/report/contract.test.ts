@@ -4,17 +4,18 @@ import { ReportSchema } from '../../src/report/contract.js';
 import { uuidv7 } from '../../src/report/ids.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../../src/report/outbox.js';
 import { sampleReport } from './helpers.js';
+import { at } from '../helpers/at.js';
 
 describe('report contract', () => {
   it('builds a report from health data that the schema accepts, with village and district names', () => {
     const r = sampleReport({ n: 5, states: ['ok', 'warn', 'critical', 'unknown', 'unreachable'] });
     expect(ReportSchema.parse(r)).toEqual(r);
     expect(r.fleet.counts).toEqual({ ok: 1, warn: 1, critical: 1, unknown: 1, unreachable: 1 });
-    const p = r.fleet.packages[0];
+    const p = at(r.fleet.packages, 0);
     expect(p.village.code).toMatch(/^35\.09\.\d\d\.\d{4}$/);
     expect(p.district.code).toBe(p.village.code.slice(0, 8));
     expect(p.district.name.length).toBeGreaterThan(2);
-    expect(p.checks[0].perfdata).toHaveProperty('disk_free_pct');
+    expect(at(p.checks, 0).perfdata).toHaveProperty('disk_free_pct');
   });
 
   it('rejects reports that break the contract', () => {

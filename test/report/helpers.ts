@@ -10,6 +10,7 @@ import { uuidv7 } from '../../src/report/ids.js';
 import { startCentral, type CentralHooks, type CentralOptions, type CentralServer } from '../../src/central/server.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { STATE_MIGRATIONS } from '../../src/state-db.js';
+import { at as elementAt } from '../helpers/at.js';
 
 export const TOKEN = 'test-token-4f1b9c0e7d';
 export const RUNNER = { id: '0b6c8f9e-4a1d-4c47-9a51-6f3e2d1c0b9a', name: 'runner-test', version: '0.1.0' };
@@ -26,8 +27,8 @@ export function runnerDb(dir = tempDir()): Db {
 export function devices(n: number, states: HealthState[] = ['ok'], at = '2026-11-28T10:00:00.000Z'): DeviceStatus[] {
   const ref = loadVillages();
   return Array.from({ length: n }, (_, i): DeviceStatus => {
-    const v = ref.villages[(i * 7) % ref.villages.length];
-    const state = states[i % states.length];
+    const v = elementAt(ref.villages, (i * 7) % ref.villages.length);
+    const state = elementAt(states, i % states.length);
     return {
       id: `kiosk-${String(i + 1).padStart(3, '0')}`,
       village: v.code,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redact, REDACTED, redactUrlCredentials } from '../../src/errors.js';
 import { jfleet, tempHome } from '../helpers/cli.js';
+import { at } from '../helpers/at.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -83,12 +84,12 @@ describe('a central server that echoes the Authorization header', () => {
     const all = runs.map((r) => r.stdout + r.stderr).join('\n');
     expect(leaks(all)).toEqual([]);
     expect(all).toContain(`Bearer ${REDACTED}`);
-    const entries = JSON.parse(runs[5].stdout) as Array<{ lastError: string | null; status: string }>;
+    const entries = JSON.parse(at(runs, 5).stdout) as Array<{ lastError: string | null; status: string }>;
     expect(entries.length).toBeGreaterThanOrEqual(2);
     expect(entries.every((e) => e.status === 'pending')).toBe(true);
     // the head of the queue was tried each time; its reason is the server's words, redacted
-    expect(entries[0].lastError).toMatch(/^HTTP 500 /);
-    expect(entries[0].lastError).toContain(REDACTED);
+    expect(at(entries, 0).lastError).toMatch(/^HTTP 500 /);
+    expect(at(entries, 0).lastError).toContain(REDACTED);
 
     const stateDir = join(home, 'state');
     const files = readdirSync(stateDir).filter((f) => f.startsWith('jfleet.db'));
@@ -117,7 +118,7 @@ describe('an api.url with user:password@', () => {
       await jfleet(['config', 'list', '--json'], { home }),
     ];
     for (const r of outs) expect(r.stdout + r.stderr).not.toContain(pw);
-    expect(outs[2].stdout).toContain(REDACTED);
+    expect(at(outs, 2).stdout).toContain(REDACTED);
   });
 
   it('report refuses it in one line without quoting the password, and queues nothing', async () => {

@@ -17,6 +17,7 @@ import { openDb } from '../../src/store/db.js';
 import { openStateDb, STATE_MIGRATIONS } from '../../src/state-db.js';
 import { tempDir, TOKEN } from './helpers.js';
 import { configReader } from '../../src/config/config.js';
+import { at } from '../helpers/at.js';
 
 const N = 6;
 let lab: Lab;
@@ -64,7 +65,7 @@ describe('reports from real sweeps', () => {
       stateDb.close();
     });
     for (let sweep = 0; sweep < 3; sweep++) {
-      if (sweep === 1) await lab.powerOff(lab.devices[0].id);
+      if (sweep === 1) await lab.powerOff(at(lab.devices, 0).id);
       const s = await runSweep(ctx, { inventory: lab.inventoryDir, forks: N, db: stateDb });
       expect(s.total).toBe(N);
       const r = await reportNow(ctx, stateDb, {});
@@ -96,7 +97,7 @@ describe('reports from real sweeps', () => {
       const fleet = (await (await fetch(`${srv.url}/v1/fleet`)).json()) as { packages: Array<{ id: string; state: string }> };
       const health = readFleetStatus(db);
       expect(fleet.packages.map((p) => [p.id, p.state]).sort()).toEqual(health.map((d) => [d.id, d.state]).sort());
-      expect(fleet.packages.find((p) => p.id === lab.devices[0].id)?.state).toBe('unreachable');
+      expect(fleet.packages.find((p) => p.id === at(lab.devices, 0).id)?.state).toBe('unreachable');
     } finally {
       db.close();
     }

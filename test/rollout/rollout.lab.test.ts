@@ -21,6 +21,7 @@ import { loadInventory } from '../../src/inventory/load.js';
 import { updateInventory } from '../../src/inventory/store.js';
 import { parseWaves, planWaves } from '../../src/rollout/waves.js';
 import { BIN, jfleet } from '../helpers/cli.js';
+import { at } from '../helpers/at.js';
 
 const N = 30;
 const labOf = useLab(N, { diskMiB: 64 }); // a tmpfs disk per device, so fillDisk() works
@@ -131,8 +132,8 @@ beforeAll(async () => {
   }
   // the fleet's rollout order, and 3 "legacy" devices: one at 55% of the order, two in the last 20%
   const pkgs = loadInventory(lab.inventoryDir).packages;
-  order = planWaves(pkgs, parseWaves('100%'))[0].map((p) => p.id);
-  legacy = [order[15], order[24], order[27]];
+  order = at(planWaves(pkgs, parseWaves('100%')), 0).map((p) => p.id);
+  legacy = [at(order, 15), at(order, 24), at(order, 27)];
   await updateInventory(lab.inventoryDir, (ps) => {
     for (const p of ps) if (legacy.includes(p.id)) p.tags = [...p.tags, 'legacy-gpu'];
   });
@@ -159,7 +160,7 @@ describe('rollout on a 30-device lab', () => {
     const dev = ev.filter((e) => e.event === 'device');
     expect(dev).toHaveLength(1);
     expect(dev[0]).toMatchObject({ device: order[0], state: 'rolled_back', previous: '0.0.0-base' });
-    expect(String(dev[0].error)).toContain('renderer crashed');
+    expect(String(at(dev, 0).error)).toContain('renderer crashed');
     expect(ev.at(-1)).toMatchObject({ event: 'rollout-end', state: 'aborted', exitCode: 4 });
     expect(new Set(Object.values(fleetReleases()))).toEqual(new Set(['0.0.0-base']));
     const xml = readFileSync(junit, 'utf8');
@@ -222,7 +223,7 @@ describe('rollout on a 30-device lab', () => {
         .filter((id) => id !== legacy[0])
         .every((id) => afterA[id] === '1.2.1'),
     ).toBe(true);
-    expect([legacy[0], ...order.slice(18)].every((id) => afterA[id] === '1.0.0')).toBe(true);
+    expect([at(legacy, 0), ...order.slice(18)].every((id) => afterA[id] === '1.0.0')).toBe(true);
 
     // 1.2.0 with the default waves and 10%: the 3 legacy devices are rolled back, the rest updated
     const junit = join(work, 'legacy.xml');
@@ -245,7 +246,7 @@ describe('rollout on a 30-device lab', () => {
   });
 
   it('devices powered off during the rollout end pending, and the next run updates them', async () => {
-    const off = [order[20], order[29]];
+    const off = [at(order, 20), at(order, 29)];
     const child = spawnRollout(['rollout', '--release', '1.3.0', '--max-fail', '5%', '--json'], (e) => {
       if (e.event === 'wave-start' && e.wave === 2) for (const id of off) void lab.powerOff(id);
     });
@@ -278,7 +279,7 @@ describe('rollout on a 30-device lab', () => {
   });
 
   it('a 4G link cut mid-transfer leaves the device pending and untouched; the next run restarts the transfer', async () => {
-    const id = order[7];
+    const id = at(order, 7);
     const big = bundle('1.4.0');
     writeFileSync(join(big, 'www/video.bin'), randomBytes(400_000)); // incompressible: ~2 s at 1.5 Mbit/s
     expect((await run(['release', 'add', big, '--version', '1.4.0'])).exitCode).toBe(0);
@@ -309,7 +310,7 @@ describe('rollout on a 30-device lab', () => {
   });
 
   it('a device with a full disk fails (not pending), keeps its release, and is updated once space is freed', async () => {
-    const id = order[9];
+    const id = at(order, 9);
     expect((await run(['release', 'add', bundle('1.5.0'), '--version', '1.5.0'])).exitCode).toBe(0);
     const was = releaseOn(id);
     lab.fillDisk(id);

@@ -14,6 +14,7 @@ import { abortRollout, rolloutStatus, type RolloutDeps } from '../../src/rollout
 import { runResume as resumeRollout, runRollout as startRollout } from '../../src/cli/handlers/rollout.js';
 import { makeDevice, pkgOf, sha, stopDevice, type LocalDevice } from './local-device.js';
 import { configReader } from '../../src/config/config.js';
+import { at } from '../helpers/at.js';
 
 let dir: string;
 let devices: LocalDevice[] = [];
@@ -95,7 +96,7 @@ beforeAll(async () => {
     ['k-c1', 2],
     ['k-c2', 2],
   ] as const;
-  devices = await Promise.all(specs.map(([id, v]) => makeDevice(dir, pkgOf(id, villages[v], id === 'k-c2' ? ['legacy-gpu'] : []))));
+  devices = await Promise.all(specs.map(([id, v]) => makeDevice(dir, pkgOf(id, at(villages, v), id === 'k-c2' ? ['legacy-gpu'] : []))));
 });
 
 afterAll(async () => {
@@ -123,7 +124,7 @@ describe('rollout runner on local devices', () => {
       .map((l) => JSON.parse(l) as { event: string; wave?: number; devices?: string[] });
     const waves = events.filter((e) => e.event === 'wave-start');
     expect(waves.map((w) => w.devices!.length)).toEqual([1, 2, 3]);
-    expect(waves[0].devices).toEqual(['k-a1']); // canary: first of the round-robin
+    expect(at(waves, 0).devices).toEqual(['k-a1']); // canary: first of the round-robin
     for (const d of devices) {
       expect(releaseOf(d)).toBe('1.0.0');
       expect(readlinkSync(join(d.root, 'opt/jfleet-kiosk/previous'))).toBe('releases/0.0.0-base');
@@ -184,7 +185,7 @@ describe('rollout runner on local devices', () => {
     const home = join(dir, 'home3');
     const ctx = makeCtx(home);
     const { release } = await addRelease(ctx, { path: bundle('r5'), version: '5.0.0' });
-    const [damaged, staged, tampered] = devices;
+    const [damaged, staged, tampered] = [at(devices, 0), at(devices, 1), at(devices, 2)];
     const kiosk = (d: LocalDevice) => join(d.root, 'opt/jfleet-kiosk');
     // an earlier transfer cut mid-way, and an unpack that died half-way
     mkdirSync(join(kiosk(damaged), '.staging/5.0.0.d/www'), { recursive: true });

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseMaxFail, parseWaves, planWaves, thresholdExceeded, allowedFailures } from '../../src/rollout/waves.js';
+import { at } from '../helpers/at.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/waves/', import.meta.url));
 
@@ -16,9 +17,9 @@ interface PlanCase {
 
 /** "id@village#tag#tag" → a plannable device */
 function device(s: string) {
-  const [head, ...tags] = s.split('#');
-  const [id, village] = head.split('@');
-  return { id, village, tags };
+  const [head, ...tags] = s.split('#') as [string, ...string[]]; // split always returns at least one part
+  const parts = head.split('@');
+  return { id: at(parts, 0), village: at(parts, 1), tags };
 }
 
 describe('wave planner (test/fixtures/waves/plan)', () => {

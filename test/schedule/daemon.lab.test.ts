@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { BIN } from '../helpers/cli.js';
 import { installKioskScript, startPageServer, type PageServer } from '../health/kiosk-stand-in.js';
+import { at } from '../helpers/at.js';
 
 let lab: Lab;
 let page: PageServer;
@@ -38,7 +39,7 @@ describe('jfleet schedule run', () => {
     const deadline = Date.now() + 60_000;
     while (!/sweep #2:/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     // a kept-open connection dies between sweeps: the next sweep reconnects, no blip
-    lab.killSessions(lab.devices[1].id);
+    lab.killSessions(at(lab.devices, 1).id);
     while (!/sweep #4:/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(out).toMatch(/sweep #4:/);
     // stop in the middle of a sweep: it finishes (within --stop-timeout), then everything closes

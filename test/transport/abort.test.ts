@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getEventListeners } from 'node:events';
 import { onAbort } from '../../src/transport/abort.js';
+import { at } from '../helpers/at.js';
 
 describe('onAbort', () => {
   it('many waiters share one listener on the signal; each fires once, an undone one never', async () => {
@@ -8,7 +9,7 @@ describe('onAbort', () => {
     const fired: number[] = [];
     const undo = Array.from({ length: 100 }, (_, i) => onAbort(c.signal, () => fired.push(i)));
     expect(getEventListeners(c.signal, 'abort')).toHaveLength(1);
-    undo[7]();
+    at(undo, 7)();
     c.abort();
     c.abort();
     expect(fired).toHaveLength(99);

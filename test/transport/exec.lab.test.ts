@@ -22,6 +22,7 @@ import { fanOut } from '../../src/transport/fanout.js';
 import { commandLine } from '../../src/transport/shell.js';
 import { HostKeyMismatchError, TransportError } from '../../src/transport/types.js';
 import type { Package } from '../../src/inventory/schema.js';
+import { at } from '../helpers/at.js';
 
 const N = 22; // devices 0..19 plain, 20 = jump host, 21 = password-only
 const lab = useLab(N, { passwordOnly: [21] });
@@ -32,7 +33,7 @@ const run = (args: string[], timeoutMs = 120_000) =>
 const pkgs = () => loadInventory(lab().inventoryDir).packages;
 const pkg = (id: string) => pkgs().find((p) => p.id === id)!;
 const ctx = () => ({ env: { HOME: home, JFLEET_KEY_FILE: lab().keyFile }, home, cwd: process.cwd(), config: configReader({ home, env: {} }) });
-const id = (i: number) => lab().devices[i].id;
+const id = (i: number) => at(lab().devices, i).id;
 
 interface ExecJson {
   summary: Record<string, number>;
@@ -82,7 +83,7 @@ describe('jfleet exec on a lab', () => {
     const ids = lab()
       .devices.slice(2, 6)
       .map((d) => d.id);
-    const before = await run(['exec', '--limit', ids[0], '--', 'false']);
+    const before = await run(['exec', '--limit', at(ids, 0), '--', 'false']);
     expect(before.exitCode).toBe(1);
     const env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -132,14 +133,14 @@ describe('jfleet exec on a lab', () => {
     expect(r.exitCode).toBe(1);
     const j = JSON.parse(r.stdout) as ExecJson;
     expect(j.results[0]).toMatchObject({ status: 'timeout' });
-    expect(j.results[0].error).toMatch(/timed out after 2000 ms/);
+    expect(at(j.results, 0).error).toMatch(/timed out after 2000 ms/);
     expect(Date.now() - t0).toBeLessThan(8000);
   });
 
   it('a changed host key is refused with both fingerprints, and accepted after hostkey accept', async () => {
     const dev = id(6);
     const old = pkg(dev).hostKey!;
-    expect(old).toBe(lab().devices[6].hostKey);
+    expect(old).toBe(at(lab().devices, 6).hostKey);
     const fresh = await lab().changeHostKey(dev);
     expect(fresh).not.toBe(old);
     const r = await run(['exec', '--limit', dev, '--', 'true']);
@@ -185,14 +186,14 @@ describe('jfleet exec on a lab', () => {
     // what bash would run in arithmetic (a subscript) or as a substitution: refused, no device contacted
     const code = ['x[$(touch /tmp/pwned5)]', '`touch /tmp/pwned6`', '$(touch /tmp/pwned7)'];
     await updateInventory(lab().inventoryDir, (ps) => {
-      for (const p of ps) if (p.id === dev) p.vars = { ...(p.vars ?? {}), note: hostile, n: code[0], m: code[1], k: code[2] };
+      for (const p of ps) if (p.id === dev) p.vars = { ...(p.vars ?? {}), note: hostile, n: at(code, 0), m: at(code, 1), k: at(code, 2) };
     });
     const line = await run(['exec', '--json', '--limit', dev, '--', 'printf "[%s]" {var.note} "{var.note}"']);
     const argv = await run(['exec', '--json', '--limit', dev, '--', 'printf', '%s', 'note={var.note}']);
     expect(line.exitCode).toBe(0);
     expect(argv.exitCode).toBe(0);
-    expect((JSON.parse(line.stdout) as ExecJson).results[0].stdout).toBe(`[${hostile}][${hostile}]`);
-    expect((JSON.parse(argv.stdout) as ExecJson).results[0].stdout).toBe(`note=${hostile}`);
+    expect(at((JSON.parse(line.stdout) as ExecJson).results, 0).stdout).toBe(`[${hostile}][${hostile}]`);
+    expect(at((JSON.parse(argv.stdout) as ExecJson).results, 0).stdout).toBe(`note=${hostile}`);
     for (const [v, args] of [
       ['n', ['echo $(( {var.n} + 1 ))']],
       ['m', ['[[ {var.m} -gt 1 ]]']],
@@ -212,11 +213,11 @@ describe('jfleet exec on a lab', () => {
     await pool.closeAll();
     expect(r.stdout).toBe(hostile);
     expect(lab().run(dev, 'ls /tmp; ls /root')).not.toMatch(/pwned/);
-    expect(existsSync(join(lab().devices[7].upperDir, 'tmp'))).toBe(false);
+    expect(existsSync(join(at(lab().devices, 7).upperDir, 'tmp'))).toBe(false);
   });
 
   it('SFTP put/get round-trips bytes exactly, and the write lands in the device upper layer', async () => {
-    const dev = lab().devices[8];
+    const dev = at(lab().devices, 8);
     const data = Buffer.concat([Buffer.from([...Array(256).keys()]), randomBytes(1 << 20)]);
     const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     try {
@@ -231,12 +232,12 @@ describe('jfleet exec on a lab', () => {
     } finally {
       await pool.closeAll();
     }
-    expect(existsSync(join(lab().devices[9].upperDir, 'var/tmp/jfleet-blob.bin'))).toBe(false);
+    expect(existsSync(join(at(lab().devices, 9).upperDir, 'var/tmp/jfleet-blob.bin'))).toBe(false);
   });
 
   it('reaches a device behind a jump host (another lab device) and only through it', async () => {
-    const jump = lab().devices[20];
-    const target = lab().devices[10];
+    const jump = at(lab().devices, 20);
+    const target = at(lab().devices, 10);
     // a name only the jump host can resolve: the target is unreachable from here directly
     lab().run(jump.id, `echo "${target.address} kiosk-behind-nat" >> /etc/hosts`);
     const behind: Package = { ...pkg(target.id), address: 'kiosk-behind-nat' };
@@ -252,7 +253,7 @@ describe('jfleet exec on a lab', () => {
       const r = await t.exec('hostname; echo $SSH_CLIENT');
       expect(r.stdout.split('\n')[0]).toBe(target.id);
       // from the CLI: a package whose jump host is not in the selection
-      const viaCli = lab().devices[16];
+      const viaCli = at(lab().devices, 16);
       const saved = pkg(viaCli.id);
       await updateInventory(lab().inventoryDir, (ps) => {
         for (const p of ps) if (p.id === viaCli.id) Object.assign(p, { address: 'kiosk-behind-nat', jump: jump.id, hostKey: target.hostKey });
@@ -297,7 +298,7 @@ describe('jfleet exec on a lab', () => {
   });
 
   it('honours ~/.ssh/config host aliases (HostName) where the inventory names an alias', async () => {
-    const dev = lab().devices[14];
+    const dev = at(lab().devices, 14);
     mkdirSync(join(home, '.ssh'), { recursive: true });
     writeFileSync(join(home, '.ssh', 'config'), `Host kiosk-alias-14\n  HostName ${dev.address}\n  Port ${dev.port}\n`);
     const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
@@ -311,7 +312,7 @@ describe('jfleet exec on a lab', () => {
   });
 
   it('logs in with a key held by ssh-agent (no key file offered)', async () => {
-    const dev = lab().devices[15];
+    const dev = at(lab().devices, 15);
     const sock = join(home, 'agent.sock');
     const agent = execFileSync('ssh-agent', ['-a', sock, '-s'], { encoding: 'utf8' });
     const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent)![1]);
@@ -343,10 +344,10 @@ describe('jfleet exec on a lab', () => {
   });
 
   it('classifies auth failures, and a password works only when given (bootstrap)', async () => {
-    const pw = lab().devices[21];
+    const pw = at(lab().devices, 21);
     const r = await run(['exec', '--json', '--limit', pw.id, '--', 'true']);
     expect(r.exitCode).toBe(1);
-    expect((JSON.parse(r.stdout) as ExecJson).results[0].status).toBe('auth');
+    expect(at((JSON.parse(r.stdout) as ExecJson).results, 0).status).toBe('auth');
     expect(r.stdout).toContain('"auth": 1');
     const pool = createPool(ctx(), {
       ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }),
@@ -362,7 +363,7 @@ describe('jfleet exec on a lab', () => {
   });
 
   it('pins an unpinned device on first contact (trust on first use)', async () => {
-    const dev = lab().devices[11];
+    const dev = at(lab().devices, 11);
     await updateInventory(lab().inventoryDir, (ps) => {
       for (const p of ps) if (p.id === dev.id) delete p.hostKey;
     });
@@ -371,7 +372,7 @@ describe('jfleet exec on a lab', () => {
     expect(r.exitCode).toBe(0);
     expect(pkg(dev.id).hostKey).toBe(dev.hostKey);
     // a caller holding a stale copy without the pin still cannot trust another key
-    const other = lab().devices[17];
+    const other = at(lab().devices, 17);
     await updateInventory(lab().inventoryDir, (ps) => {
       for (const p of ps) if (p.id === other.id) p.hostKey = dev.hostKey; // pinned: a key that is not its own
     });
@@ -389,7 +390,7 @@ describe('jfleet exec on a lab', () => {
   });
 
   it('closing an open connection to a device that has since hung drops the socket within the bound', async () => {
-    const dev = lab().devices[13];
+    const dev = at(lab().devices, 13);
     const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     const sockets = () =>
       (process as unknown as { _getActiveHandles(): unknown[] })
@@ -413,7 +414,7 @@ describe('jfleet exec on a lab', () => {
   });
 
   it('a session killed mid-command is reported as a lost connection; the pool reconnects', async () => {
-    const dev = lab().devices[12];
+    const dev = at(lab().devices, 12);
     const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
     try {
       const t = await pool.get(pkg(dev.id));
@@ -433,7 +434,7 @@ describe('jfleet exec on a lab', () => {
   });
 
   it('works over a slow link (userspace proxy: latency, bandwidth cap) and fails fast when it is cut', async () => {
-    const dev = lab().devices[13];
+    const dev = at(lab().devices, 13);
     const sshPort = dev.port;
     const link = await lab().addLink(dev.id, { latencyMs: 80, kbps: 2000 });
     try {
@@ -442,14 +443,14 @@ describe('jfleet exec on a lab', () => {
       const r = await run(['exec', '--json', '--limit', dev.id, '--', 'head -c 20000 /dev/zero | base64 | wc -c']);
       expect(r.exitCode).toBe(0);
       const b64 = Math.ceil(20000 / 3) * 4;
-      expect((JSON.parse(r.stdout) as ExecJson).results[0].stdout.trim()).toBe(String(b64 + Math.ceil(b64 / 76)));
+      expect(at((JSON.parse(r.stdout) as ExecJson).results, 0).stdout.trim()).toBe(String(b64 + Math.ceil(b64 / 76)));
       // a handshake needs several round trips of 2×80 ms
-      expect((JSON.parse(r.stdout) as ExecJson).results[0].durationMs).toBeGreaterThan(500);
+      expect(at((JSON.parse(r.stdout) as ExecJson).results, 0).durationMs).toBeGreaterThan(500);
       expect(Date.now() - t0).toBeGreaterThan(500);
       link.set({ cut: true });
       const cut = await run(['exec', '--json', '--limit', dev.id, '--', 'true']);
       expect(cut.exitCode).toBe(1);
-      expect(['unreachable', 'timeout']).toContain((JSON.parse(cut.stdout) as ExecJson).results[0].status);
+      expect(['unreachable', 'timeout']).toContain(at((JSON.parse(cut.stdout) as ExecJson).results, 0).status);
     } finally {
       await lab().removeLink(dev.id);
     }
@@ -485,7 +486,7 @@ describe('what a connection to a real OpenSSH costs', () => {
   const hostkeysEvent = async (decline: boolean) => {
     const ssh2 = (await import('ssh2')).default;
     const { declineHostKeysProof } = await import('../../src/transport/ssh.js');
-    const d = lab().devices[3];
+    const d = at(lab().devices, 3);
     const client = new ssh2.Client();
     let hooked = false;
     const events: number[] = [];

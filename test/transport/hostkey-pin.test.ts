@@ -15,6 +15,7 @@ import { updateInventory } from '../../src/inventory/store.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { packageSchema } from '../../src/inventory/schema.js';
 import { startSshServer, type TestSshServer } from '../helpers/ssh-server.js';
+import { at } from '../helpers/at.js';
 
 const device = generateEd25519('device host key');
 const user = generateEd25519('fleet key');
@@ -76,7 +77,7 @@ describe('a server that offers a host key it cannot sign with', () => {
     const s = await setup(fake.port);
     const pool = createPool(s.ctx, { ...fleetPoolOptions(s.ctx, { inventoryDir: s.dir }), agent: false, retries: 0 });
     const before = fake.log.length;
-    const err = await pool.get(loadInventory(s.dir).packages[0]).catch((e: unknown) => e);
+    const err = await pool.get(at(loadInventory(s.dir).packages, 0)).catch((e: unknown) => e);
     await pool.closeAll();
     expect(err).toBeInstanceOf(TransportError);
     expect((err as TransportError).kind).toBe('hostkey');
@@ -84,7 +85,7 @@ describe('a server that offers a host key it cannot sign with', () => {
       `kiosk-a offered host key ${device.fingerprint} but did not prove it holds it (bad key-exchange signature: a man in the middle?); nothing was pinned`,
     );
     expect(readFileSync(s.file)).toEqual(s.bytes);
-    expect(loadInventory(s.dir).packages[0].hostKey).toBeUndefined();
+    expect(at(loadInventory(s.dir).packages, 0).hostKey).toBeUndefined();
     expect(pool.pinned.size).toBe(0);
     // it never got as far as a login
     expect(fake.log.slice(before)).toEqual([]);
@@ -111,7 +112,7 @@ describe('a server that offers a host key it cannot sign with', () => {
   it('as a jump host ([user@]host:port) it is not pinned into known_hosts.json', async () => {
     const s = await setup(22, { address: 'kiosk-behind-nat', jump: `root@127.0.0.1:${fake.port}` });
     const pool = createPool(s.ctx, { ...fleetPoolOptions(s.ctx, { inventoryDir: s.dir, keyFile: join(s.home, 'fleet_key') }), agent: false, retries: 0 });
-    const err = await pool.get(loadInventory(s.dir).packages[0]).catch((e: unknown) => e);
+    const err = await pool.get(at(loadInventory(s.dir).packages, 0)).catch((e: unknown) => e);
     await pool.closeAll();
     expect((err as TransportError).kind).toBe('hostkey');
     expect(existsSync(join(s.home, 'state', 'known_hosts.json'))).toBe(false);
@@ -123,10 +124,10 @@ describe('a device that proves its key', () => {
   it('is pinned on first contact, after the handshake and login completed', async () => {
     const s = await setup(good.port);
     const pool = createPool(s.ctx, { ...fleetPoolOptions(s.ctx, { inventoryDir: s.dir }), agent: false, retries: 0 });
-    const t = await pool.get(loadInventory(s.dir).packages[0]);
+    const t = await pool.get(at(loadInventory(s.dir).packages, 0));
     expect((await t.exec('true')).stdout).toBe('ran: true\n');
     await pool.closeAll();
-    expect(loadInventory(s.dir).packages[0].hostKey).toBe(device.fingerprint);
+    expect(at(loadInventory(s.dir).packages, 0).hostKey).toBe(device.fingerprint);
     expect(pool.pinned.get('kiosk-a')).toBe(device.fingerprint);
   });
 
@@ -175,7 +176,7 @@ describe('a device that proves its key', () => {
   it('as a jump host it is pinned into known_hosts.json after the login', async () => {
     const s = await setup(good.port, { address: '127.0.0.1', jump: `root@127.0.0.1:${good.port}` });
     const pool = createPool(s.ctx, { ...fleetPoolOptions(s.ctx, { inventoryDir: s.dir, keyFile: join(s.home, 'fleet_key') }), agent: false, retries: 0 });
-    const err = await pool.get(loadInventory(s.dir).packages[0]).catch((e: unknown) => e);
+    const err = await pool.get(at(loadInventory(s.dir).packages, 0)).catch((e: unknown) => e);
     await pool.closeAll();
     // the test server forwards nothing, so the device behind it is not reached; the jump host was
     expect(err).toBeInstanceOf(TransportError);

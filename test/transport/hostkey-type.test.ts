@@ -19,6 +19,7 @@ import { HostKeyMismatchError, TransportError } from '../../src/transport/types.
 import { updateInventory } from '../../src/inventory/store.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { packageSchema } from '../../src/inventory/schema.js';
+import { at } from '../helpers/at.js';
 
 const user = generateEd25519('fleet key');
 const ed = generateEd25519('device ed25519 host key');
@@ -173,9 +174,9 @@ describe('a device with RSA and ed25519 host keys', () => {
     const ctx = { env: { HOME: home }, home, cwd: home, config: configReader({ home, env: {} }) };
     const pool = createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: dir, keyFile }), agent: false, retries: 0 });
     try {
-      const t = await pool.get(loadInventory(dir).packages[0]);
+      const t = await pool.get(at(loadInventory(dir).packages, 0));
       expect((await t.exec('true')).exitCode).toBe(0);
-      expect(loadInventory(dir).packages[0].hostKey).toBe(rsaFp);
+      expect(at(loadInventory(dir).packages, 0).hostKey).toBe(rsaFp);
     } finally {
       await pool.closeAll();
     }
@@ -183,7 +184,7 @@ describe('a device with RSA and ed25519 host keys', () => {
 
   it('reads the key type from a key blob, and knows which algorithms show it', () => {
     expect(keyTypeOf((ssh2.utils.parseKey(rsaPem) as ParsedKey).getPublicSSH())).toBe('ssh-rsa');
-    expect(keyTypeOf(Buffer.from(ed.publicKey.split(' ')[1], 'base64'))).toBe('ssh-ed25519');
+    expect(keyTypeOf(Buffer.from(at(ed.publicKey.split(' '), 1), 'base64'))).toBe('ssh-ed25519');
     expect(keyTypeOf(Buffer.alloc(2))).toBe('');
     expect(algorithmsOfType('ssh-rsa')).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
     expect(algorithmsOfType('ecdsa-sha2-nistp256')).toEqual(['ecdsa-sha2-nistp256']);

@@ -124,7 +124,7 @@ describe('exec placeholders in bash arithmetic, names and inner scripts', () => 
     const e = refusal(['echo $(( {var.n} + 1 )) {var.m}'], { n: 'JFLEET_P1', m: 'x[$(touch CANARY)]' });
     expect(e?.message).toMatch(/^kiosk-a vars\.m: refused for \{var\.m\}/);
     // the refused value is refused wherever it stands, even where it alone would be harmless
-    expect(refusal(['echo {var.m}; echo $(( {var.n} ))'], { n: 'JFLEET_P0', m: 'x[`touch CANARY`]' })?.issues[0].field).toBe('kiosk-a vars.m');
+    expect(refusal(['echo {var.m}; echo $(( {var.n} ))'], { n: 'JFLEET_P0', m: 'x[`touch CANARY`]' })?.issues[0]?.field).toBe('kiosk-a vars.m');
     expect(existsSync(CANARY)).toBe(false);
   });
   it('argv form: an argument that is a script for an inner shell gets only a plain word', () => {
