@@ -19,9 +19,9 @@ const all = files(SRC).map((p) => ({ path: relative(ROOT, p), text: readFileSync
 /** value imports (not `import type`) and dynamic imports of a file */
 function imports(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)) out.push(m[1]);
-  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) out.push(m[1]);
-  for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) out.push(m[1]);
+  for (const m of text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)) out.push(m[1] ?? '');
+  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) out.push(m[1] ?? '');
+  for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) out.push(m[1] ?? '');
   return out;
 }
 
@@ -134,7 +134,7 @@ describe('architecture', () => {
     const groups = all.filter((f) => f.path.startsWith('src/cli/commands/'));
     expect(groups.length).toBeGreaterThan(10);
     for (const g of groups) {
-      const staticImports = [...g.text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
+      const staticImports = [...g.text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1] ?? '');
       // commander, the shared option helpers and the context type are all a group may load up front
       expect(
         staticImports.filter((m) => !['commander', '../shared.js', '../../context.js', '../../errors.js'].includes(m)),
@@ -153,7 +153,7 @@ describe('architecture: inventory, config, transport and lab', () => {
 
   it('src/transport/ is closed: it imports only context, errors, the atomic write and itself (no config, no inventory)', () => {
     const allowed = ['../context.js', '../errors.js', '../atomic-file.js'];
-    const typeImports = (text: string) => [...text.matchAll(/^import\s+type\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
+    const typeImports = (text: string) => [...text.matchAll(/^import\s+type\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1] ?? '');
     const offenders = all
       .filter((f) => f.path.startsWith('src/transport/'))
       .flatMap((f) =>
