@@ -94,6 +94,12 @@ describe('architecture', () => {
     expect(offenders.map((f) => f.path)).toEqual([]);
   });
 
+  it('one lock primitive: nothing imports proper-lockfile', () => {
+    // src/store/lock.ts is the lock of the tree; proper-lockfile's signal-exit hook re-raises SIGTERM
+    const offenders = all.filter((f) => imports(f.text).includes('proper-lockfile') || /\brequire\(\s*'proper-lockfile'\s*\)/.test(f.text));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
   it('health, schedule, report, central and store never import src/cli (handlers live there, capabilities return data)', () => {
     const below = ['src/health/', 'src/schedule/', 'src/report/', 'src/central/', 'src/store/'];
     const offenders = all.filter((f) => below.some((d) => f.path.startsWith(d)) && imports(f.text).some((m) => /(^|\/)cli\//.test(m)));

@@ -1,8 +1,8 @@
 /**
- * Writing the inventory: serialised by a lock (proper-lockfile on packages.yaml), validated
- * before anything is written, and atomic (temporary file in the same directory, fsync, rename,
- * fsync of the directory), so concurrent writers both land and a crash mid-write leaves the
- * previous file intact. Edits go through the YAML Document API, so comments and the order of
+ * Writing the inventory: serialised by a lock (src/store/lock.ts; .packages.yaml.lock beside the
+ * file), validated before anything is written, and atomic (temporary file in the same directory,
+ * fsync, rename, fsync of the directory), so concurrent writers both land and a crash mid-write
+ * leaves the previous file intact. Edits go through the YAML Document API, so comments and the order of
  * untouched entries survive.
  *
  * The atomic write is writeAtomic (src/atomic-file.ts): every byte or nothing, so a full disk is
@@ -12,8 +12,8 @@
 import { accessSync, constants, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { readInputFile } from '../input-file.js';
 import { basename, dirname, join } from 'node:path';
-import { TEMP_RE, writeAtomic } from '../atomic-file.js';
-import { pidAlive } from '../store/lock.js';
+import { TEMP_RE, writeAtomic, writeFailure } from '../atomic-file.js';
+import { acquireLockFile, pidAlive } from '../store/lock.js';
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { InputError, StorageError, UserError, ExitCode } from '../errors.js';
 import { packagesFile } from './paths.js';
@@ -187,7 +187,7 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
   const outcome = new Map<Job, { ok: true; value: UpdateResult } | { ok: false; error: unknown }>();
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    accessSync(dir, constants.W_OK); // a read-only file system fails here, not after 80 lock retries
+    accessSync(dir, constants.W_OK); // a read-only file system fails here, not after waiting for the lock
     release = await lockInventory(file);
     cleanStaleTemps(file);
     const text = readText(file);
@@ -273,23 +273,26 @@ function patchMap(doc: Document, node: YAMLMap, oldPlain: Record<string, unknown
   for (const k of Object.keys(oldPlain)) if (!(k in newPlain)) node.delete(k);
 }
 
-const LOCK_STALE_MS = 5_000;
+/** A write takes milliseconds; a writer that died is taken over at once (its pid is gone). */
+const LOCK_WAIT_MS = 30_000;
 
-/** Waits for the inventory lock (another jfleet writing); a lock left by a killed writer goes stale. */
+/** The lock file of an inventory file: beside it, since one inventory may serve several homes. */
+export function inventoryLockFile(file: string): string {
+  return join(dirname(file), `.${basename(file)}.lock`);
+}
+
+/** Waits for the inventory lock (another jfleet writing); a lock left by a killed writer is taken over. */
 export async function lockInventory(file: string): Promise<() => Promise<void>> {
-  const lockfile = await import('proper-lockfile');
+  const lockFile = inventoryLockFile(file);
   try {
-    return await lockfile.lock(file, {
-      realpath: false,
-      stale: LOCK_STALE_MS,
-      update: 1_000,
-      retries: { retries: 80, factor: 1.2, minTimeout: 25, maxTimeout: 250, randomize: true },
-      onCompromised: () => undefined, // the write itself is atomic; a compromised lock only risks losing the race
-    });
+    const held = await acquireLockFile(lockFile, 'inventory writer', { wait: true, waitMs: LOCK_WAIT_MS, pollMs: 20 });
+    return () => held.release();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
+    if (e instanceof UserError && e.exitCode === ExitCode.locked) {
       throw new UserError(`${file} is locked by another jfleet run that is still writing`, { exitCode: ExitCode.locked, hint: 'try again in a moment' });
     }
+    // the lock could not be created (a full or read-only disk): the user's file is the inventory
+    if (e instanceof StorageError && e.file === lockFile) throw writeFailure(e.cause, file);
     throw e;
   }
 }

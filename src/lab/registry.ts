@@ -7,13 +7,13 @@
  */
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { writeAtomic } from '../atomic-file.js';
-import { pidAlive } from '../store/lock.js';
+import { acquireLockFile, pidAlive } from '../store/lock.js';
 
 export const LAB_RUN_DIR = '/run/jfleet-lab';
 export const LAB_BASE_DIR = '/tmp/jfleet-lab';
 export const MAX_SLOTS = 100;
+const REGISTRY_WAIT_MS = 5 * 60_000;
 
 export interface RegistryEntry {
   id: string;
@@ -42,14 +42,15 @@ export async function withRegistry<T>(fn: (reg: Registry) => Promise<T> | T): Pr
   mkdirSync(LAB_RUN_DIR, { recursive: true });
   const file = registryFile();
   if (!existsSync(file)) writeAtomic(file, JSON.stringify({ labs: [] }));
-  const release = await lockfile.lock(file, { retries: { retries: 200, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
+  // held while labs are torn down (many devices can take a while); a dead holder is taken over at once
+  const held = await acquireLockFile(join(LAB_RUN_DIR, 'registry.lock'), 'labs registry', { wait: true, waitMs: REGISTRY_WAIT_MS, pollMs: 50 });
   try {
     const reg = readRegistry();
     const out = await fn(reg);
     writeAtomic(file, JSON.stringify(reg, null, 2));
     return out;
   } finally {
-    await release();
+    await held.release();
   }
 }
 

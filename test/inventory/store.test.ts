@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Package } from '../../src/inventory/schema.js';
-import { applyInventoryUpdate, updateInventory } from '../../src/inventory/store.js';
+import { applyInventoryUpdate, inventoryLockFile, updateInventory } from '../../src/inventory/store.js';
+import { acquireLockFile } from '../../src/store/lock.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 import { at } from '../helpers/at.js';
 
@@ -128,6 +130,33 @@ describe('updateInventory', () => {
     const ids = parseInventory(read(dir), 'x', ref).packages.map((p) => p.id);
     expect(ids.slice(0, 2)).toEqual(['rambipuji-1', 'rambipuji-2']);
     expect(ids.slice(2).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `c-${i}`).sort());
+  });
+});
+
+describe('the inventory lock', () => {
+  it('lives beside packages.yaml (an inventory may serve several homes): a writer waits for its holder', async () => {
+    const dir = fresh();
+    expect(inventoryLockFile(join(dir, 'packages.yaml'))).toBe(join(dir, '.packages.yaml.lock'));
+    const held = await acquireLockFile(join(dir, '.packages.yaml.lock'), 'other home');
+    let landed = false;
+    const write = updateInventory(dir, (ps) => [...ps, pkg('w-1', '127.0.3.1')]).then(() => (landed = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(landed).toBe(false);
+    expect(read(dir)).toBe(original);
+    await held.release();
+    await write;
+    expect(parseInventory(read(dir), 'x', ref).packages.map((p) => p.id)).toEqual(['rambipuji-1', 'rambipuji-2', 'w-1']);
+    expect(existsSync(join(dir, '.packages.yaml.lock'))).toBe(false);
+  });
+
+  it('a lock left by a writer that died is taken over at once', async () => {
+    const dir = fresh();
+    const dead = spawnSync('true').pid!;
+    writeFileSync(join(dir, '.packages.yaml.lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const t0 = Date.now();
+    await updateInventory(dir, (ps) => [...ps, pkg('w-1', '127.0.3.1')]);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(readdirSync(dir)).toEqual(['packages.yaml']);
   });
 });
 
