@@ -10,7 +10,7 @@ import { openDb } from '../../src/store/db.js';
 import { STATE_MIGRATIONS } from '../../src/state-db.js';
 import type { Context } from '../../src/context.js';
 import type { ExecResult, RemoteShell, Transport } from '../../src/transport/types.js';
-import { configReader } from '../../src/config/config.js';
+import { testContext } from '../helpers/context.js';
 
 const FACTS =
   '{"up":9000,"cpus":2,"l1":0.1,"l5":0.1,"l15":0.1,"mt":4000000,"ma":3000000,"ds":1000000,"da":900000,"is":100000,"ia":90000,"kb":1,"kp":200,"kpt":0.01,"rel":"1.0.0"}';
@@ -54,20 +54,7 @@ function standIns() {
 describe('sweeps in a kept session', () => {
   it('--forks bounds new devices; devices with a kept shell are probed all at once', async () => {
     const home = mkdtempSync(join(tmpdir(), 'jfleet-session-'));
-    const ctx: Context = {
-      cwd: home,
-      env: {},
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      clock: { now: () => new Date() },
-      home,
-      color: false,
-      debug: false,
-      interactive: false,
-      signal: new AbortController().signal,
-      config: configReader({ home, env: {} }),
-    };
+    const ctx: Context = testContext(home, {}, { cwd: home, env: {} });
     const inv = loadInventory(join(import.meta.dirname, '../fixtures/inventory/selectors'));
     expect(inv.issues).toEqual([]);
     const selection = { dir: home, packages: inv.packages, ref: loadVillages() };

@@ -12,8 +12,8 @@ import type { SweepSummary } from '../../src/health/types.js';
 import type { RemoteShell } from '../../src/transport/types.js';
 import { jfleet } from '../helpers/cli.js';
 import { installKioskScript, KILL_BROWSER, startPageServer, type PageServer } from './kiosk-stand-in.js';
-import { configReader } from '../../src/config/config.js';
 import { at } from '../helpers/at.js';
+import { testContext } from '../helpers/context.js';
 
 const N = 20;
 let lab: Lab;
@@ -22,20 +22,7 @@ let ctx: Context;
 let stateDb: Db;
 
 function makeCtx(home: string, env: Record<string, string>): Context {
-  return {
-    cwd: process.cwd(),
-    env: { ...env, JFLEET_HOME: home },
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    clock: { now: () => new Date() },
-    home,
-    color: false,
-    debug: false,
-    interactive: false,
-    signal: new AbortController().signal,
-    config: configReader({ home, env: { ...env, JFLEET_HOME: home } }),
-  };
+  return testContext(home, env);
 }
 
 const fast = { connectTimeoutMs: 3000, timeoutMs: 6000 };

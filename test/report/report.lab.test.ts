@@ -16,28 +16,15 @@ import { flushOutbox, reportNow } from '../../src/report/service.js';
 import { openDb } from '../../src/store/db.js';
 import { openStateDb, STATE_MIGRATIONS } from '../../src/state-db.js';
 import { tempDir, TOKEN } from './helpers.js';
-import { configReader } from '../../src/config/config.js';
 import { at } from '../helpers/at.js';
+import { testContext } from '../helpers/context.js';
 
 const N = 6;
 let lab: Lab;
 let srv: CentralServer | undefined;
 
 function makeCtx(home: string, env: Record<string, string>): Context {
-  return {
-    cwd: process.cwd(),
-    env: { ...env, JFLEET_HOME: home },
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    clock: { now: () => new Date() },
-    home,
-    color: false,
-    debug: false,
-    interactive: false,
-    signal: new AbortController().signal,
-    config: configReader({ home, env: { ...env, JFLEET_HOME: home } }),
-  };
+  return testContext(home, env);
 }
 
 beforeAll(async () => {
