@@ -37,15 +37,42 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * What a lower layer advises the user to do next, as data: src/cli/render/advice.ts words it
+ * (the jfleet command to run is the handler's to name). Prose that names no command stays a
+ * string hint.
+ */
+export type Advice =
+  | { kind: 'fix-inventory' }
+  | { kind: 'fix-inventory-file'; file: string }
+  | { kind: 'no-inventory' }
+  | { kind: 'rollout-usage' }
+  | { kind: 'rollout-in-progress' }
+  | { kind: 'rollout-start' }
+  | { kind: 'rollout-restart'; release: string }
+  | { kind: 'release-add'; version: string; again?: boolean }
+  | { kind: 'api-url-missing' }
+  | { kind: 'api-url-invalid' }
+  | { kind: 'api-token-missing' }
+  | { kind: 'api-token-rejected' }
+  | { kind: 'outbox-list'; all?: boolean }
+  | { kind: 'cron-seconds' }
+  | { kind: 'config-file-broken' }
+  | { kind: 'config-env-invalid' };
+
 /** An error the user can fix: printed as one line, no stack (unless --debug). */
 export class UserError extends Error {
   readonly exitCode: number;
+  /** advice in words (prose that names no jfleet command) */
   readonly hint?: string;
-  constructor(message: string, opts: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+  /** advice as data, worded by src/cli/render/advice.ts */
+  readonly advice?: Advice;
+  constructor(message: string, opts: { exitCode?: number; hint?: string | Advice; cause?: unknown } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'UserError';
     this.exitCode = opts.exitCode ?? ExitCode.usage;
-    this.hint = opts.hint;
+    if (typeof opts.hint === 'string') this.hint = opts.hint;
+    else if (opts.hint) this.advice = opts.hint;
   }
 }
 
@@ -115,7 +142,7 @@ export function issueMessage(iss: { code?: string; message: string }): string {
 /** Invalid input: one or more located issues. Exit 2, nothing written. */
 export class InputError extends UserError {
   readonly issues: InputIssue[];
-  constructor(issues: InputIssue[], opts: { hint?: string } = {}) {
+  constructor(issues: InputIssue[], opts: { hint?: string | Advice } = {}) {
     const first = issues[0] ? formatIssue(issues[0]) : 'invalid input';
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
     super(first + more, { exitCode: ExitCode.usage, hint: opts.hint });

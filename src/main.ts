@@ -3,6 +3,7 @@ import { isAbsolute, relative } from 'node:path';
 import { realCode } from './atomic-file.js';
 import type { Context } from './context.js';
 import { defaultContext, homePaths } from './context.js';
+import { adviceText } from './cli/render/advice.js';
 import { ExitCode, ExitStatus, StorageError, UserError, InputError, formatIssue, printable, redact, storageReason } from './errors.js';
 
 /**
@@ -46,13 +47,15 @@ export function reportError(err: unknown, ctx: Context): number {
     say(`jfleet: error: ${formatIssue(err.issues[0] ?? { message: err.message })}\n`);
     for (const i of err.issues.slice(1, 50)) say(`jfleet: error: ${formatIssue(i)}\n`);
     if (err.issues.length > 50) say(`jfleet: … and ${err.issues.length - 50} more\n`);
-    if (err.hint) say(`jfleet: hint: ${err.hint}\n`);
+    const hint = err.advice ? adviceText(err.advice) : err.hint;
+    if (hint) say(`jfleet: hint: ${hint}\n`);
     if (ctx.debug && err.stack) say(err.stack + '\n');
     return err.exitCode;
   }
   if (err instanceof UserError) {
     say(`jfleet: error: ${err.message}\n`);
-    if (err.hint) say(`jfleet: hint: ${err.hint}\n`);
+    const hint = err.advice ? adviceText(err.advice) : err.hint;
+    if (hint) say(`jfleet: hint: ${hint}\n`);
     if (ctx.debug && err.stack) say(err.stack + '\n');
     return err.exitCode;
   }

@@ -221,6 +221,22 @@ describe('architecture: CLI wording stays in src/cli', () => {
     ];
     expect(offenders.filter((o) => !known.includes(o))).toEqual([]);
   });
+
+  it('no UserError/InputError hint: in a capability is a string literal naming a jfleet command (advice is data; src/cli/render/advice.ts words it)', () => {
+    const CAPABILITIES = ['health', 'inventory', 'rollout', 'provision', 'report', 'schedule', 'config'];
+    const LITERAL = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g;
+    // a hint: value runs to the next , or } outside a literal (so a ternary of literals counts too)
+    const HINT = /\bhint:((?:\s|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`|[^,}'"`])*)/g;
+    const offenders = all
+      .filter((f) => CAPABILITIES.some((c) => f.path.startsWith(`src/${c}/`)))
+      .flatMap((f) =>
+        [...f.text.matchAll(HINT)]
+          .flatMap((m) => [...(m[1] ?? '').matchAll(LITERAL)].map((l) => l[0]))
+          .filter((s) => /jfleet /.test(s))
+          .map((s) => `${f.path}: ${s}`),
+      );
+    expect(offenders).toEqual([]);
+  });
 });
 
 describe('capabilities meet only at what each one publishes', () => {

@@ -38,7 +38,7 @@ export async function openConfigStore(ctx: Pick<Context, 'home'>): Promise<ConfS
     }) as unknown as ConfStore;
   } catch (e) {
     throw new UserError(`${configFile(ctx.home)}: cannot read the config: ${(e as Error).message.split('\n')[0]}`, {
-      hint: 'fix or delete the file, then use jfleet config set',
+      hint: { kind: 'config-file-broken' },
       cause: e,
     });
   }
@@ -79,7 +79,7 @@ export interface ConfigSource {
 function readConfigStore(ctx: Pick<Context, 'home'>): { store: Record<string, unknown>; path: string } {
   const path = configFile(ctx.home);
   const unreadable = (why: string, cause?: unknown) =>
-    new UserError(`${path}: cannot read the config: ${why.split('\n')[0]}`, { hint: 'fix or delete the file, then use jfleet config set', cause });
+    new UserError(`${path}: cannot read the config: ${why.split('\n')[0]}`, { hint: { kind: 'config-file-broken' }, cause });
   let store: unknown;
   try {
     const text = readFileSync(path, 'utf8');
@@ -146,7 +146,7 @@ export function readConfigWithOrigin(ctx: Pick<Context, 'home' | 'env'>): Config
 function configIssues(file: string, list: Array<{ key: string; message: string }>): InputError {
   return new InputError(
     list.map((i) => ({ file, field: i.key, message: i.message })),
-    { hint: 'fix it with jfleet config set KEY VALUE (or unset the environment variable)' },
+    { hint: { kind: 'config-env-invalid' } },
   );
 }
 

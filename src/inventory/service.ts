@@ -27,10 +27,10 @@ export async function loadSelection(
   const dir = resolveInventoryDir(ctx, opts.inventory);
   const ref = loadVillages();
   const res = loadInventory(dir, ref);
-  if (res.issues.length) throw new InputError(res.issues, { hint: 'fix the inventory (jfleet inventory check lists every problem)' });
+  if (res.issues.length) throw new InputError(res.issues, { hint: { kind: 'fix-inventory' } });
   if (!res.exists) {
     throw new UserError(`no inventory at ${dir} (no packages.yaml)`, {
-      hint: 'register packages with jfleet register, or pick an inventory with --inventory DIR / JFLEET_INVENTORY',
+      hint: { kind: 'no-inventory' },
     });
   }
   const failed = opts.limit && /@failed/i.test(opts.limit) ? readFailed(ctx) : [];

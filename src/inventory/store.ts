@@ -176,7 +176,7 @@ function diff(before: Package[], after: Package[]) {
 async function dryRun(file: string, fn: Job['fn'], ref: VillageReference): Promise<UpdateResult> {
   const text = readText(file);
   const cur = parseInventoryDocument(text, file, ref);
-  if (cur.issues.length) throw new InputError(cur.issues, { hint: `fix ${file} first (jfleet inventory check); nothing was written` });
+  if (cur.issues.length) throw new InputError(cur.issues, { hint: { kind: 'fix-inventory-file', file } });
   const after = applyOne({ fn, ref }, cur.packages, file);
   const newText = render(cur, text, after) ?? text;
   return { file, before: cur.packages, after, ...diff(cur.packages, after), written: false, text: newText };
@@ -192,7 +192,7 @@ async function runBatch(dir: string, file: string, jobs: Job[]): Promise<void> {
     cleanStaleTemps(file);
     const text = readText(file);
     const cur = parseInventoryDocument(text, file, jobs[0]!.ref); // the caller never runs an empty batch
-    if (cur.issues.length) throw new InputError(cur.issues, { hint: `fix ${file} first (jfleet inventory check); nothing was written` });
+    if (cur.issues.length) throw new InputError(cur.issues, { hint: { kind: 'fix-inventory-file', file } });
     let state = cur.packages;
     const done: Array<{ job: Job; before: Package[]; after: Package[] }> = [];
     for (const job of jobs) {

@@ -123,7 +123,7 @@ export function normaliseBase(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new UserError(`api.url "${shown}" is not a URL`, { hint: 'jfleet config set api.url https://central.example/fleet' });
+    throw new UserError(`api.url "${shown}" is not a URL`, { hint: { kind: 'api-url-invalid' } });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError(`api.url "${shown}" must be http(s)`);
   // fetch refuses such a URL, and its error would quote the password

@@ -117,7 +117,7 @@ export async function reportNow(
 
 function tokenRefused(api: ApiConfig, send: SendSummary): UserError {
   return new UserError(`central API at ${redactUrlCredentials(api.url)}: ${send.authError}; ${send.pending} report(s) stay queued`, {
-    hint: 'set the right token with jfleet config set api.token TOKEN (or JFLEET_API_TOKEN), then run jfleet report',
+    hint: { kind: 'api-token-rejected' },
   });
 }
 
@@ -140,14 +140,14 @@ export function outboxList(db: Db, opts: { all?: boolean } = {}): OutboxEntry[] 
 function resolveOrThrow(db: Db, ids: string[]): OutboxEntry[] {
   const { found, missing } = resolveOutboxIds(db, ids);
   if (missing.length) {
-    throw new UserError(`no single report in the outbox matches ${missing.map((m) => `"${m}"`).join(', ')}`, { hint: 'see jfleet outbox list --all' });
+    throw new UserError(`no single report in the outbox matches ${missing.map((m) => `"${m}"`).join(', ')}`, { hint: { kind: 'outbox-list', all: true } });
   }
   return found;
 }
 
 /** Checked before the database is opened: a call that names nothing is a usage error. */
 export function checkRetrySelection(sel: { ids?: string[]; all?: boolean }): void {
-  if (!sel.all && !sel.ids?.length) throw new UserError('name the reports to retry, or pass --all', { hint: 'jfleet outbox list' });
+  if (!sel.all && !sel.ids?.length) throw new UserError('name the reports to retry, or pass --all', { hint: { kind: 'outbox-list' } });
 }
 
 export function outboxRetry(db: Db, sel: { ids?: string[]; all?: boolean }): number {
@@ -165,7 +165,7 @@ export function outboxRetry(db: Db, sel: { ids?: string[]; all?: boolean }): num
 
 /** Checked before the database is opened: a call that names nothing is a usage error. */
 export function checkDropSelection(sel: { ids?: string[]; dead?: boolean }): void {
-  if (!sel.dead && !sel.ids?.length) throw new UserError('name the reports to drop, or pass --dead', { hint: 'jfleet outbox list' });
+  if (!sel.dead && !sel.ids?.length) throw new UserError('name the reports to drop, or pass --dead', { hint: { kind: 'outbox-list' } });
 }
 
 export function outboxDrop(db: Db, sel: { ids?: string[]; dead?: boolean; yes?: boolean }): number {

@@ -14,13 +14,13 @@ export async function resolveApiConfig(ctx: Pick<Context, 'env' | 'cwd' | 'confi
   const url = cfg.api?.url;
   if (!url) {
     throw new UserError('no central API configured', {
-      hint: 'jfleet config set api.url https://central.example/fleet (or set JFLEET_API_URL); run one locally with jfleet central serve',
+      hint: { kind: 'api-url-missing' },
     });
   }
   normaliseBase(url); // a URL with user:password@ is refused here, before anything is queued
   const token = cfg.api?.token;
   if (!token) {
-    throw new UserError('no central API token configured', { hint: 'jfleet config set api.token TOKEN (or set JFLEET_API_TOKEN)' });
+    throw new UserError('no central API token configured', { hint: { kind: 'api-token-missing' } });
   }
   const timeout = Number(ctx.env.JFLEET_API_TIMEOUT_MS);
   return {

@@ -420,12 +420,12 @@ export function readRelease(ctx: Pick<Context, 'home'>, version: string): Stored
   const root = releasesDir(ctx);
   const dir = join(root, version);
   if (!existsSync(dir)) {
-    throw new UserError(`no release ${version} in ${root}`, { hint: `add it first: jfleet release add PATH --version ${version}` });
+    throw new UserError(`no release ${version} in ${root}`, { hint: { kind: 'release-add', version } });
   }
   const r = readStored(root, version);
   if ('damaged' in r) {
     throw new UserError(`release ${version} in ${root} is damaged (${r.damaged}); it cannot be used`, {
-      hint: `add it again from its bundle: jfleet release add PATH --version ${version} (a damaged release is replaced)`,
+      hint: { kind: 'release-add', version, again: true },
     });
   }
   return r;

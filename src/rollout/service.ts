@@ -49,7 +49,7 @@ function openStore(ctx: Context): { db: Db; store: RolloutStore } {
 
 /** `jfleet rollout --release V`: start (or continue an interrupted rollout of the same release). */
 export async function startRollout(ctx: Context, opts: RolloutOptions, deps: RolloutDeps = {}): Promise<RolloutResult> {
-  if (!opts.release) throw new UserError('--release is required', { hint: 'e.g. jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5%' });
+  if (!opts.release) throw new UserError('--release is required', { hint: { kind: 'rollout-usage' } });
   const version = opts.release;
   const targets = parseWaves(opts.waves ?? '1,10%,50%,100%');
   const maxFail = parseMaxFail(opts.maxFail ?? '5%');
@@ -62,7 +62,7 @@ export async function startRollout(ctx: Context, opts: RolloutOptions, deps: Rol
       if (last && last.state === 'running') {
         if (last.release !== version) {
           throw new UserError(`rollout ${last.id} of release ${last.release} was interrupted`, {
-            hint: 'finish it with: jfleet rollout resume, or drop it with: jfleet rollout abort',
+            hint: { kind: 'rollout-in-progress' },
           });
         }
         opts.checkOutputs?.(last.inventory);
@@ -99,10 +99,10 @@ export async function resumeRollout(ctx: Context, opts: RolloutOptions, deps: Ro
     const { db, store } = openStore(ctx);
     try {
       const last = store.latest();
-      if (!last) throw new UserError('no rollout to resume', { hint: 'start one with: jfleet rollout --release V' });
+      if (!last) throw new UserError('no rollout to resume', { hint: { kind: 'rollout-start' } });
       if (last.state === 'aborted') {
         throw new UserError(`rollout ${last.id} of ${last.release} was aborted (${last.reason ?? 'no reason recorded'}); it cannot be resumed`, {
-          hint: `start a new one: jfleet rollout --release ${last.release}`,
+          hint: { kind: 'rollout-restart', release: last.release },
         });
       }
       if (last.state === 'completed' || last.state === 'completed_failures') {

@@ -63,7 +63,7 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
     throw new UserError(
       `${from ?? 'the sweep schedule'} "${cronExpr}" has ${cronExpr.trim().split(/\s+/).length} fields; schedule install writes crontab and systemd timers, which take exactly 5 (minute hour day month weekday)`,
       {
-        hint: 'drop the seconds field, e.g. "*/15 * * * *" (six fields with seconds work only for jfleet schedule run)',
+        hint: { kind: 'cron-seconds' },
       },
     );
   }
