@@ -5,16 +5,13 @@
  * proved, and only when confirmed: on a terminal, or by --expect / --yes.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BIN, jfleet } from '../helpers/cli.js';
-import { startSshServer, type TestSshServer } from '../helpers/ssh-server.js';
+import { onePackageHome, startSshServer, type TestSshServer } from '../helpers/ssh-server.js';
 import { generateEd25519 } from '../../src/transport/keygen.js';
-import { updateInventory } from '../../src/inventory/store.js';
 import { loadInventory } from '../../src/inventory/load.js';
-import { packageSchema } from '../../src/inventory/schema.js';
 import { at } from '../helpers/at.js';
 
 const oldKey = generateEd25519('before the reinstall');
@@ -33,21 +30,7 @@ afterAll(async () => {
 
 /** JFLEET_HOME with the fleet key, and an inventory whose kiosk-a is at `port`, pinned to `pin` */
 async function setup(port: number, pin: string | null = oldKey.fingerprint) {
-  const home = mkdtempSync(join(tmpdir(), 'jfleet-hostkey-'));
-  const keyFile = join(home, 'fleet_key');
-  writeFileSync(keyFile, user.privateKey, { mode: 0o600 });
-  const dir = join(home, 'inventory');
-  const pkg = packageSchema.parse({
-    id: 'kiosk-a',
-    village: '35.09.13.2006',
-    address: '127.0.0.1',
-    port,
-    user: 'root',
-    identityFile: keyFile,
-    registeredAt: '2026-01-01T00:00:00Z',
-    ...(pin ? { hostKey: pin } : {}),
-  });
-  await updateInventory(dir, () => [pkg]);
+  const { home, dir } = await onePackageHome('jfleet-hostkey-', user.privateKey, port, pin ? { hostKey: pin } : {});
   const file = join(dir, 'packages.yaml');
   const bytes = readFileSync(file);
   const run = (args: string[]) => jfleet(args, { home, env: { JFLEET_INVENTORY: dir } });

@@ -5,6 +5,11 @@
  * 'exec:<command>') so a test can tell how far a client got.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { updateInventory } from '../../src/inventory/store.js';
+import { packageSchema } from '../../src/inventory/schema.js';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
@@ -65,4 +70,32 @@ export async function startSshServer(opts: {
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/**
+ * A JFLEET_HOME holding the fleet's private key, and an inventory of one package, kiosk-a, at
+ * 127.0.0.1:`port` logging in with that key; `fields` adds or overrides package fields (hostKey...).
+ */
+export async function onePackageHome(
+  prefix: string,
+  privateKey: string,
+  port: number,
+  fields: Record<string, unknown> = {},
+): Promise<{ home: string; dir: string; keyFile: string }> {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  const keyFile = join(home, 'fleet_key');
+  writeFileSync(keyFile, privateKey, { mode: 0o600 });
+  const dir = join(home, 'inventory');
+  const pkg = packageSchema.parse({
+    id: 'kiosk-a',
+    village: '35.09.13.2006',
+    address: '127.0.0.1',
+    port,
+    user: 'root',
+    identityFile: keyFile,
+    registeredAt: '2026-01-01T00:00:00Z',
+    ...fields,
+  });
+  await updateInventory(dir, () => [pkg]);
+  return { home, dir, keyFile };
 }

@@ -269,25 +269,25 @@ describe('bundlePathProblem and showName', () => {
   it('admit ordinary names, refuse hostile ones, and show them on one line', () => {
     for (const ok of ['www/index.html', 'check', 'www/ünïcode/日本.js', 'a'.repeat(255), `${'é'.repeat(127)}`])
       expect(bundlePathProblem(ok), ok).toBeUndefined();
-    for (const bad of [
-      '',
-      '/abs',
-      'a/../b',
-      'a/./b',
-      'a//b',
-      'a\nb',
-      'a\rb',
-      'a\x1bb',
-      'a\x7fb',
-      'a\u009bb',
-      'a\\b',
-      'a\ufffdb',
-      'a'.repeat(256),
-      'é'.repeat(128),
-      `${'d'.repeat(200)}/${'e'.repeat(60)}`,
-    ]) {
-      expect(bundlePathProblem(bad), JSON.stringify(bad)).toBeDefined();
-    }
+    const ctrl = 'has a control character (newline, ESC, ...) in its name';
+    const cases: Array<[string, string]> = [
+      ['', 'has an empty name'],
+      ['/abs', 'is an absolute path'],
+      ['a/../b', 'has a ".." path component'],
+      ['a/./b', 'has a "." path component'],
+      ['a//b', 'has an empty path component ("//")'],
+      ['a\nb', ctrl],
+      ['a\rb', ctrl],
+      ['a\x1bb', ctrl],
+      ['a\x7fb', ctrl],
+      ['a\u009bb', ctrl],
+      ['a\\b', 'has a backslash in its name'],
+      ['a\ufffdb', 'has a name that is not valid UTF-8'],
+      ['a'.repeat(256), 'has a name of 256 bytes (at most 255)'],
+      ['é'.repeat(128), 'has a name of 256 bytes (at most 255)'],
+      [`${'d'.repeat(200)}/${'e'.repeat(60)}`, 'has a path of 261 bytes (at most 255)'],
+    ];
+    for (const [bad, why] of cases) expect(bundlePathProblem(bad), JSON.stringify(bad)).toBe(why);
     expect(showName('a\nb\x1b[31m\\c\u009b')).toBe('a\\x0ab\\x1b[31m\\\\c\\x9b');
   });
 });

@@ -2,8 +2,7 @@
 // offered key before it checks the server's signature with it, so a fake server that offers a
 // device's key and signs garbage must fail the connection and leave no pin anywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateEd25519 } from '../../src/transport/keygen.js';
 import { createPool } from '../../src/transport/pool.js';
@@ -11,10 +10,8 @@ import { fleetPoolOptions } from '../../src/fleet-pool.js';
 import { configReader } from '../../src/config/config.js';
 import { SshTransport, type HostKeyPolicy } from '../../src/transport/ssh.js';
 import { TransportError } from '../../src/transport/types.js';
-import { updateInventory } from '../../src/inventory/store.js';
 import { loadInventory } from '../../src/inventory/load.js';
-import { packageSchema } from '../../src/inventory/schema.js';
-import { startSshServer, type TestSshServer } from '../helpers/ssh-server.js';
+import { onePackageHome, startSshServer, type TestSshServer } from '../helpers/ssh-server.js';
 import { at } from '../helpers/at.js';
 
 const device = generateEd25519('device host key');
@@ -32,21 +29,7 @@ afterAll(async () => {
 
 /** a JFLEET_HOME with the fleet key and an inventory of one unpinned package at `port` */
 async function setup(port: number, extra: Record<string, unknown> = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'jfleet-pin-'));
-  const keyFile = join(home, 'fleet_key');
-  writeFileSync(keyFile, user.privateKey, { mode: 0o600 });
-  const dir = join(home, 'inventory');
-  const pkg = packageSchema.parse({
-    id: 'kiosk-a',
-    village: '35.09.13.2006',
-    address: '127.0.0.1',
-    port,
-    user: 'root',
-    identityFile: keyFile,
-    registeredAt: '2026-01-01T00:00:00Z',
-    ...extra,
-  });
-  await updateInventory(dir, () => [pkg]);
+  const { home, dir } = await onePackageHome('jfleet-pin-', user.privateKey, port, extra);
   const file = join(dir, 'packages.yaml');
   const ctx = { env: { HOME: home }, home, cwd: home, config: configReader({ home, env: {} }) };
   return { home, dir, file, ctx, bytes: readFileSync(file) };

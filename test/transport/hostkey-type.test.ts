@@ -3,9 +3,6 @@
 // pinned on either key, and still refuse one whose keys are both different from the pin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
@@ -16,10 +13,9 @@ import { fleetPoolOptions } from '../../src/fleet-pool.js';
 import { configReader } from '../../src/config/config.js';
 import { algorithmsOfType, keyTypeOf, SshTransport, type HostKeyPolicy } from '../../src/transport/ssh.js';
 import { HostKeyMismatchError, TransportError } from '../../src/transport/types.js';
-import { updateInventory } from '../../src/inventory/store.js';
 import { loadInventory } from '../../src/inventory/load.js';
-import { packageSchema } from '../../src/inventory/schema.js';
 import { at } from '../helpers/at.js';
+import { onePackageHome } from '../helpers/ssh-server.js';
 
 const user = generateEd25519('fleet key');
 const ed = generateEd25519('device ed25519 host key');
@@ -156,21 +152,7 @@ describe('a device with RSA and ed25519 host keys', () => {
   });
 
   it('through the pool, a package pinned on RSA in the inventory connects', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'jfleet-hostkey-type-'));
-    const keyFile = join(home, 'fleet_key');
-    writeFileSync(keyFile, user.privateKey, { mode: 0o600 });
-    const dir = join(home, 'inventory');
-    const pkg = packageSchema.parse({
-      id: 'kiosk-a',
-      village: '35.09.13.2006',
-      address: '127.0.0.1',
-      port,
-      user: 'root',
-      identityFile: keyFile,
-      hostKey: rsaFp,
-      registeredAt: '2026-01-01T00:00:00Z',
-    });
-    await updateInventory(dir, () => [pkg]);
+    const { home, dir, keyFile } = await onePackageHome('jfleet-hostkey-type-', user.privateKey, port, { hostKey: rsaFp });
     const ctx = { env: { HOME: home }, home, cwd: home, config: configReader({ home, env: {} }) };
     const pool = createPool(ctx, { ...fleetPoolOptions(ctx, { inventoryDir: dir, keyFile }), agent: false, retries: 0 });
     try {
