@@ -23,7 +23,7 @@ export interface Translate {
    * run's language: matched against the English templates of the catalog's `errors` section
    * ("village {{code}} is unknown"), the values carried over; unchanged when none matches.
    */
-  phrase(english: string): string;
+  phrase(english: string, depth?: number): string;
 }
 
 type DeepPartialStrings<T> = { [K in keyof T]?: T[K] extends string ? string : DeepPartialStrings<T[K]> };

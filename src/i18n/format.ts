@@ -60,7 +60,7 @@ export function number(f: Formats, n: number, maximumFractionDigits = 1): string
   return new Intl.NumberFormat(f.locale, { maximumFractionDigits }).format(n);
 }
 
-/** 99.5% (en) / 99,5% (id) */
-export function percent(f: Formats, ratio: number, maximumFractionDigits = 1): string {
-  return new Intl.NumberFormat(f.locale, { style: 'percent', maximumFractionDigits }).format(ratio);
+/** 99.5% (en) / 99,5% (id), with a fixed number of decimals so columns line up */
+export function percent(f: Formats, ratio: number, fractionDigits = 1): string {
+  return new Intl.NumberFormat(f.locale, { style: 'percent', minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(ratio);
 }

@@ -36,8 +36,8 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
   const raw = inst.t.bind(inst) as unknown as (key: string, vars?: MessageVars) => string;
   const t = ((key: MessageKey, vars?: MessageVars) => raw(key, vars)) as Translate;
   let templates: Array<{ key: string; re: RegExp; names: string[] }> | undefined;
-  t.phrase = (english: string) => {
-    if (lang === 'en') return english;
+  t.phrase = (english: string, depth = 0): string => {
+    if (lang === 'en' || depth > 2) return english;
     templates ??= phraseTemplates(catalogs.en);
     for (const { key, re, names } of templates) {
       const m = re.exec(english);
@@ -45,7 +45,8 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
       const vars: MessageVars = {};
       names.forEach((n, i) => {
         const v = m[i + 1] ?? '';
-        vars[n] = /^\d+$/.test(v) ? Number(v) : v;
+        // a captured clause may be a sentence of its own ("{{reason}}; nothing was written")
+        vars[n] = /^\d+$/.test(v) ? Number(v) : t.phrase(v, depth + 1);
       });
       return raw(key, vars);
     }
