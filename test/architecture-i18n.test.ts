@@ -17,7 +17,7 @@ const inDir = (d: string) =>
   readdirSync(join(CLI, d))
     .filter((n) => n.endsWith('.ts'))
     .map((n) => join(CLI, d, n));
-export const WORDED = [...inDir('commands'), ...inDir('handlers'), join(CLI, 'program.ts'), join(CLI, 'prompts.ts'), join(CLI, 'shared.ts')];
+const WORDED = [...inDir('commands'), ...inDir('handlers'), join(CLI, 'program.ts'), join(CLI, 'prompts.ts'), join(CLI, 'shared.ts')];
 
 /** two words in a row: "no village", "cannot read", "wrote 3 files" (not '--json', 'utf8', 'a|b') */
 const PROSE = /[A-Za-z]{2,}[,:;]? +[A-Za-z(]{2,}|[A-Za-z]{3,} +\d|\d+ +[A-Za-z]{3,}/;
@@ -71,7 +71,7 @@ function machineRead(n: ts.Node): boolean {
   return false;
 }
 
-export function strayStrings(file: string, text = readFileSync(file, 'utf8')): string[] {
+function strayStrings(file: string, text = readFileSync(file, 'utf8')): string[] {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (n: ts.Node) => {
@@ -81,7 +81,7 @@ export function strayStrings(file: string, text = readFileSync(file, 'utf8')): s
       found.push(`${relative(ROOT, file)}:${line + 1}: ${JSON.stringify(s.length > 70 ? `${s.slice(0, 70)}…` : s)}`);
     }
     if (!ts.isTemplateExpression(n)) ts.forEachChild(n, visit);
-    else n.templateSpans.forEach((sp) => ts.forEachChild(sp.expression, visit));
+    else for (const sp of n.templateSpans) ts.forEachChild(sp.expression, visit);
   };
   visit(sf);
   return found;
