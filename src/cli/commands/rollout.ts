@@ -1,17 +1,8 @@
 import { type Command, Option } from 'commander';
 import type { Context } from '../../context.js';
+import { when } from '../render/speech.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
 
-const EXIT_CODES = `
-Exit codes:
-  0    completed: every device updated and healthy
-  1    completed, but some devices failed their gate and were rolled back (under --max-fail)
-  2    usage error (bad flag, unknown release, malformed inventory, a --junit file it may
-       not or cannot write: checked before any device is touched)
-  4    aborted: failures passed --max-fail (failing devices rolled back, later waves untouched)
-  5    completed with devices pending (unreachable); run again or \`jfleet rollout resume\` later
-  75   another rollout holds the lock
-  130  interrupted (SIGINT/SIGTERM); \`jfleet rollout resume\` continues`;
 
 /**
  * The root program's `-V, --version` would swallow `release add PATH --version V` (commander parses
@@ -51,7 +42,13 @@ export function register(program: Command, ctx: Context): void {
       else
         println(
           ctx,
-          `${created ? 'added' : 'already present:'} release ${r.info.version}: ${r.info.files} files, ${r.info.bytes} bytes (archive ${r.info.archiveBytes} bytes, sha256 ${r.info.archiveSha256.slice(0, 12)}…)`,
+          t(created ? 'rollout.release.added' : 'rollout.release.alreadyPresent', {
+            version: r.info.version,
+            files: r.info.files,
+            bytes: r.info.bytes,
+            archiveBytes: r.info.archiveBytes,
+            sha: `${r.info.archiveSha256.slice(0, 12)}…`,
+          }),
         );
     });
   release
@@ -63,11 +60,11 @@ export function register(program: Command, ctx: Context): void {
       const { listReleases } = await import('../../rollout/release.js');
       const list = listReleases(ctx);
       if (o.json) return printJson(ctx, list);
-      if (list.length === 0) return println(ctx, 'no releases (add one: jfleet release add PATH --version V)');
+      if (list.length === 0) return println(ctx, t('rollout.release.none'));
       for (const r of list)
         println(
           ctx,
-          `${r.version.padEnd(20)} ${String(r.files).padStart(4)} files ${String(r.archiveBytes).padStart(9)} B  ${r.addedAt}${r.hasCheck ? '  (check)' : ''}`,
+          `${r.version.padEnd(20)} ${t('rollout.release.listFiles', { files: String(r.files).padStart(4) })} ${String(r.archiveBytes).padStart(9)} B  ${when(ctx, r.addedAt)}${r.hasCheck ? `  ${t('rollout.release.hasCheck')}` : ''}`,
         );
     });
 
@@ -82,22 +79,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--gate-timeout <seconds>', t('help.rollout.opt.gateTimeout'), positiveInt('--gate-timeout', MAX_SECONDS), 30)
     .addOption(forksOption())
     .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Never prompts. With --json, progress is JSON lines on stdout (rollout-start, wave-start, device,
-wave-end, abort, rollout-end). A device that fails its gate is switched back to its previous
-release and checked again. An unreachable device is pending, not failed: it is picked up by
-\`jfleet rollout resume\` or by running the same rollout again.
-${EXIT_CODES}
-
-Examples:
-  $ jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5% --junit rollout.xml --json
-  $ jfleet rollout --release 1.4.0 --limit 'Rambipuji,Balung' --max-fail 2
-  $ jfleet rollout status --json
-  $ jfleet rollout resume --json
-  $ jfleet rollout abort`,
-    )
+    .addHelpText('after', t('help.rollout.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
     .action(
       async (
         o: { release?: string; limit?: string; waves: string; maxFail: string; junit?: string; gateTimeout: number; forks?: number; json?: boolean },
@@ -124,14 +106,7 @@ Examples:
     .option('--junit <file>', t('help.rollout.resume.opt.junit'))
     .addOption(forksOption())
     .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `${EXIT_CODES}
-
-Examples:
-  $ jfleet rollout resume
-  $ jfleet rollout resume --json --junit rollout.xml`,
-    )
+    .addHelpText('after', t('help.rollout.resume.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
     .action(async (_o: unknown, cmd: Command) => {
       // optsWithGlobals: `rollout` itself declares --json/--junit/--forks, so commander may file them there.
       const o = cmd.optsWithGlobals() as { junit?: string; forks?: number; json?: boolean };

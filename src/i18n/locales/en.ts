@@ -23,14 +23,14 @@ export default {
     options: 'Options:',
     globalOptions: 'Global Options:',
     commands: 'Commands:',
-    unknownOption: "unknown option '{{option}}'",
-    unknownCommand: "unknown command '{{command}}'",
+    unknownOption: 'unknown option \'{{option}}\'',
+    unknownCommand: 'unknown command \'{{command}}\'',
     didYouMean: '(Did you mean {{suggestion}}?)',
-    missingArgument: "missing required argument '{{argument}}'",
-    optionArgumentMissing: "option '{{option}}' argument missing",
-    requiredOption: "required option '{{option}}' not specified",
+    missingArgument: 'missing required argument \'{{argument}}\'',
+    optionArgumentMissing: 'option \'{{option}}\' argument missing',
+    requiredOption: 'required option \'{{option}}\' not specified',
     tooManyArguments: 'too many arguments: expected {{expected}}, got {{got}}',
-    invalidArgument: "option '{{option}}' argument '{{value}}' is invalid. {{reason}}",
+    invalidArgument: 'option \'{{option}}\' argument \'{{value}}\' is invalid. {{reason}}',
     conflict: '{{a}} cannot be used with {{b}}',
   },
   program: {
@@ -174,8 +174,7 @@ Examples:
         port: 'port of the local central server (default: any free port)',
         devices: 'simulated devices to bring up',
       },
-      description:
-        'run the main job end to end on the embedded default: a local simulated fleet (real sshd devices), registration, provisioning, a sweep and a report to a local central server with its dashboard',
+      description: 'run the main job end to end on the embedded default: a local simulated fleet (real sshd devices), registration, provisioning, a sweep and a report to a local central server with its dashboard',
     },
     exec: {
       helpAfter: `
@@ -282,7 +281,7 @@ Examples:
       arg: {
         id: 'package id',
       },
-      description: "one device's checks, state changes and availability; without an id, availability per village",
+      description: 'one device\'s checks, state changes and availability; without an id, availability per village',
       opt: {
         days: 'period to look back over',
       },
@@ -415,7 +414,7 @@ Examples:
         arg: {
           id: 'package id',
         },
-        description: "re-pin a device's host key after a reinstall: shows the pinned and the proven key and asks (or --expect)",
+        description: 're-pin a device\'s host key after a reinstall: shows the pinned and the proven key and asks (or --expect)',
       },
     },
     lab: {
@@ -480,7 +479,7 @@ Examples:
         diff: 'show before/after of files and settings',
         check: 'plan only: show what would change; the devices are left untouched',
       },
-      description: "bring kiosks to the recipe's desired state over SSH (idempotent; safe to run again)",
+      description: 'bring kiosks to the recipe\'s desired state over SSH (idempotent; safe to run again)',
     },
     register: {
       helpAfter: `
@@ -608,8 +607,7 @@ Examples:
         arg: {
           path: 'bundle directory or tarball',
         },
-        description:
-          'store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed',
+        description: 'store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed',
       },
       list: {
         helpAfter: `
@@ -633,6 +631,11 @@ Examples:
           junit: 'write a JUnit XML report (one test case per device)',
         },
         description: 'continue the latest rollout where it stopped (after a killed CI job), retrying pending devices',
+        helpAfter: `{{exitCodes}}
+
+Examples:
+  $ jfleet rollout resume
+  $ jfleet rollout resume --json --junit rollout.xml`,
       },
       status: {
         helpAfter: `
@@ -652,6 +655,29 @@ Examples:
   $ jfleet rollout abort`,
         description: 'abort the latest rollout: a running process stops after the devices in flight; nothing more is updated',
       },
+      exitCodes: `
+Exit codes:
+  0    completed: every device updated and healthy
+  1    completed, but some devices failed their gate and were rolled back (under --max-fail)
+  2    usage error (bad flag, unknown release, malformed inventory, a --junit file it may
+       not or cannot write: checked before any device is touched)
+  4    aborted: failures passed --max-fail (failing devices rolled back, later waves untouched)
+  5    completed with devices pending (unreachable); run again or \`jfleet rollout resume\` later
+  75   another rollout holds the lock
+  130  interrupted (SIGINT/SIGTERM); \`jfleet rollout resume\` continues`,
+      helpAfter: `
+Never prompts. With --json, progress is JSON lines on stdout (rollout-start, wave-start, device,
+wave-end, abort, rollout-end). A device that fails its gate is switched back to its previous
+release and checked again. An unreachable device is pending, not failed: it is picked up by
+\`jfleet rollout resume\` or by running the same rollout again.
+{{exitCodes}}
+
+Examples:
+  $ jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5% --junit rollout.xml --json
+  $ jfleet rollout --release 1.4.0 --limit 'Rambipuji,Balung' --max-fail 2
+  $ jfleet rollout status --json
+  $ jfleet rollout resume --json
+  $ jfleet rollout abort`,
     },
     schedule: {
       description: 'run sweeps and reports on a schedule (daemon), or install a timer for the one-shot sweep',
@@ -709,7 +735,7 @@ Examples:
       arg: {
         query: 'village name (case- and typo-tolerant), district name, or code / code prefix',
       },
-      description: "find Jember's villages and districts (Kemendagri codes, coordinates)",
+      description: 'find Jember\'s villages and districts (Kemendagri codes, coordinates)',
     },
   },
   register: {
@@ -892,8 +918,7 @@ Examples:
     step2: 'Registering the packages from a spreadsheet (CSV import against the village reference)',
     registered: '{{count}} packages registered in {{file}} ({{time}})',
     step3: 'Provisioning the kiosks over SSH (host keys pinned on first contact)',
-    provisioned:
-      '{{count}} device(s) provisioned in {{time}}: {{changed}} change(s) applied, {{ok}} step(s) already ok, {{failed}} failed, {{unreachable}} unreachable',
+    provisioned: '{{count}} device(s) provisioned in {{time}}: {{changed}} change(s) applied, {{ok}} step(s) already ok, {{failed}} failed, {{unreachable}} unreachable',
     failed: 'failed',
     log: '(log: {{file}})',
     pagesAnswering: '{{ready}}/{{count}} kiosk pages answering',
@@ -909,6 +934,70 @@ Examples:
     keepRunning: 'The fleet and the central server keep running until Ctrl-C.',
     finishedWithFailures: 'demo finished with {{failed}} device(s) failing provisioning and {{pending}} report(s) undelivered',
   },
+  rollout: {
+    release: {
+      added: 'added release {{version}}: {{files}} files, {{bytes}} bytes (archive {{archiveBytes}} bytes, sha256 {{sha}})',
+      alreadyPresent: 'already present: release {{version}}: {{files}} files, {{bytes}} bytes (archive {{archiveBytes}} bytes, sha256 {{sha}})',
+      none: 'no releases (add one: jfleet release add PATH --version V)',
+      listFiles: '{{files}} files',
+      hasCheck: '(check)',
+    },
+    line: {
+      start_one: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}}',
+      start_other: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}}',
+      startResuming_one: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
+      startResuming_other: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
+      waveStart_one: 'wave {{wave}}: {{count}} device(s)',
+      waveStart_other: 'wave {{wave}}: {{count}} device(s)',
+      updated: '{{device}} updated {{previous}} → {{release}}',
+      none: '(none)',
+      skipped: '{{device}} skipped: {{reason}}',
+      pending: '{{device}} pending: {{reason}}',
+      rolledBack: '{{device}} rolled back to {{previous}}: {{reason}}',
+      failed: '{{device}} FAILED: {{reason}}',
+      seconds: '({{seconds}} s)',
+      canaryReplaced: 'canary unreachable: trying {{device}} as canary',
+      waveEnd: 'wave {{wave}} done: {{updated}} updated, {{failures}} failed ({{allowed}} allowed of {{reached}} reached), {{pending}} pending',
+      interrupted: 'rollout {{rollout}} interrupted; continue with: jfleet rollout resume',
+      aborted_one: 'ABORTED: {{reason}}; {{count}} device(s) not updated',
+      aborted_other: 'ABORTED: {{reason}}; {{count}} device(s) not updated',
+      nothingToResume: 'rollout {{rollout}} of {{release}} already finished ({{state}}, exit {{exitCode}} then); nothing to resume',
+      end: 'rollout {{rollout}} {{state}}: {{updated}} updated, {{rolledBack}} rolled back, {{failed}} failed, {{pending}} pending, {{skipped}} skipped (exit {{exitCode}})',
+      abortedRunning: 'rollout {{rollout}} of {{release}} aborted (the running process stops after the devices in flight)',
+      abortedStopped: 'rollout {{rollout}} of {{release}} aborted',
+    },
+    junit: {
+      gateFailed: 'health gate failed; rolled back to {{previous}}',
+      gateFailedNoPrevious: 'health gate failed; rolled back to the previous release',
+      updateFailed: 'update failed',
+      pending: 'pending: unreachable; a later run updates it',
+      pendingWhy: 'pending: unreachable ({{why}}); a later run updates it',
+      notUpdatedAborted: 'not updated: rollout aborted',
+      notUpdatedInterrupted: 'not updated: rollout interrupted',
+      suite: 'rollout {{id}} of release {{release}} ({{state}})',
+    },
+    status: {
+      noRollout: 'no rollout {{id}}',
+      noRolloutYet: 'no rollout yet',
+      head: 'rollout {{id}}: release {{release}}, {{state}}',
+      started: 'started {{started}}',
+      startedFinished: 'started {{started}}, finished {{finished}}',
+      plan: 'waves {{waves}}; max-fail {{maxFail}}',
+      limit: 'limit {{selector}}',
+      counts: '{{count}} devices: {{updated}} updated, {{rolledBack}} rolled back, {{failed}} failed, {{pending}} pending, {{todo}} to do, {{skipped}} skipped',
+      wave_one: 'wave {{wave}}: {{count}} device(s), {{updated}} updated, {{failed}} failed, {{pending}} pending',
+      wave_other: 'wave {{wave}}: {{count}} device(s), {{updated}} updated, {{failed}} failed, {{pending}} pending',
+    },
+    state: {
+      planned: 'planned',
+      updating: 'updating',
+      updated: 'updated',
+      rolled_back: 'rolled_back',
+      failed: 'failed',
+      pending: 'pending',
+      skipped: 'skipped',
+    },
+  },
   errors: {
     mustBeWholeNumber: 'must be a whole number',
     isRequired: 'is required',
@@ -920,7 +1009,7 @@ Examples:
     modelChars: 'must be letters, digits, spaces and . , _ ( ) + / : -',
     noDotDot: 'must not contain ".."',
     serialChars: 'must be letters, digits, ".", "_" or "-"',
-    personName: "must be a name (letters, spaces, . , ' -)",
+    personName: 'must be a name (letters, spaces, . , \' -)',
     phone: 'must be a phone number',
     jumpHost: 'must be a package id or [user@]host[:port]',
     packageId: 'must be lower-case letters, digits and "-" (max 63)',
@@ -937,8 +1026,7 @@ Examples:
     unknownVillage: 'unknown village "{{name}}" (see: jfleet villages)',
     duplicateOfLine: 'duplicate of line {{line}}',
     duplicateOfEarlier: 'duplicate of an earlier entry',
-    registeredDifferently:
-      'package {{id}} is already registered with a different {{fields}}; remove it first (jfleet inventory remove {{id2}}) or edit packages.yaml',
+    registeredDifferently: 'package {{id}} is already registered with a different {{fields}}; remove it first (jfleet inventory remove {{id2}}) or edit packages.yaml',
     duplicateUsedBy: 'duplicate {{field}} {{value}} (already used by {{who}})',
     packageRef: 'package {{id}}',
     lineRef: 'line {{line}}',
