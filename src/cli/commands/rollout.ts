@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
 import type { Context } from '../../context.js';
-import { when } from '../render/speech.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
 
 /**
@@ -57,6 +56,7 @@ export function register(program: Command, ctx: Context): void {
     .addHelpText('after', t('help.release.list.helpAfter'))
     .action(async (o: { json?: boolean }) => {
       const { listReleases } = await import('../../rollout/release.js');
+      const { when } = await import('../render/speech.js');
       const list = listReleases(ctx);
       if (o.json) return printJson(ctx, list);
       if (list.length === 0) return println(ctx, t('rollout.release.none'));
