@@ -354,6 +354,446 @@ Contoh:
       json: 'cetak JSON yang dapat dibaca mesin di stdout',
       forks: 'jumlah perangkat yang dikerjakan sekaligus (bawaan: config "forks", atau 50)',
     },
+    central: {
+      description: 'server pelaporan pusat rujukan (untuk kabupaten tanpa API pusat, untuk pengujian, dan untuk demo)',
+      serve: {
+        opt: {
+          serverName: 'nama Host yang dipakai klien untuk menjangkaunya (boleh berulang), selain alamat --host dan localhost',
+          publicRead: 'di alamat selain loopback, layani pembacaan tanpa token baca (operator memang menghendakinya)',
+          readToken: 'pembacaan (dasbor, JSON armada) memerlukan token ini, bahkan di loopback (lebih baik JFLEET_CENTRAL_READ_TOKEN)',
+          tlsKey: 'kunci privat PEM untuk --tls-cert',
+          tlsCert: 'layani HTTPS dengan sertifikat PEM ini',
+          token: 'token bearer yang wajib dikirim runner (lebih baik JFLEET_CENTRAL_TOKEN: opsi terlihat di ps)',
+          db: 'basis data SQLite-nya (bawaan $JFLEET_HOME/central/central.db)',
+          host: 'alamat untuk mendengarkan',
+          port: 'port TCP (0 = port bebas mana saja)',
+        },
+        description: 'layani API pelaporan pusat (kontrak v1) dan dasbor armada sampai dihentikan',
+      },
+    },
+    config: {
+      description: 'baca dan ubah pengaturan jfleet ($JFLEET_HOME/config.json, mode 0600)',
+      list: {
+        description: 'setiap kunci dengan nilainya, sumbernya (berkas atau env), dan keterangannya',
+      },
+      get: {
+        arg: {
+          key: 'misalnya api.url, forks, inventory',
+        },
+        description: 'cetak satu nilai (rahasia disamarkan)',
+      },
+      set: {
+        arg: {
+          value: 'nilai baru (path disimpan sebagai path absolut)',
+          key: 'misalnya api.url',
+        },
+        description: 'periksa lalu simpan satu nilai',
+      },
+      unset: {
+        arg: {
+          key: 'misalnya api.token',
+        },
+        description: 'hapus satu nilai (kembali ke bawaan)',
+      },
+    },
+    demo: {
+      opt: {
+        once: 'hentikan semuanya setelah selesai, alih-alih menyajikan dasbor sampai Ctrl-C',
+        port: 'port server pusat lokal (bawaan: port bebas mana saja)',
+        devices: 'jumlah perangkat tiruan yang dinyalakan',
+      },
+      description:
+        'jalankan pekerjaan utama dari awal sampai akhir di lingkungan bawaan: armada tiruan lokal (perangkat sshd sungguhan), pendaftaran, penyiapan, sweep, dan laporan ke server pusat lokal beserta dasbornya',
+    },
+    exec: {
+      arg: {
+        command: 'perintahnya: satu argumen adalah baris shell apa adanya; beberapa argumen adalah argv, masing-masing dikutip',
+      },
+      description: 'jalankan perintah di setiap perangkat terpilih lewat SSH, dengan rekap per perangkat',
+      opt: {
+        timeout: 'batas waktu perintah per perangkat (bawaan 60)',
+        connectTimeout: 'batas waktu sambungan TCP + jabat tangan SSH (bawaan: yang lebih kecil dari 10 dan --timeout)',
+      },
+    },
+    ssh: {
+      arg: {
+        command: 'jalankan ini, bukan shell',
+        id: 'id paket',
+      },
+      description: 'buka shell interaktif di satu perangkat (kunci host dicocokkan dengan yang tersemat)',
+    },
+    sweep: {
+      opt: {
+        report: 'lalu antrekan laporan dan kirim outbox, seperti jfleet report (docs/reporting.md)',
+        wait: 'jika sweep lain sedang berjalan, tunggu sampai selesai alih-alih keluar dengan 75',
+      },
+      description: 'periksa (probe) setiap perangkat terpilih sekali, simpan hasilnya, cetak ringkasan',
+      helpAfter: `
+Satu skrip kecil per perangkat (sekali bolak-balik), pemeriksaan dinilai di sini, status sementara/pasti
+disimpan di $JFLEET_HOME/state/jfleet.db. Ambang batas, kelompok, target probe, dan jendela perawatan
+diambil dari health.yaml di direktori inventaris (docs/health.md).
+
+Kode keluar (status PASTI terburuk dari perangkat yang tidak dibisukan dan tidak naik-turun):
+  0 ok (masalah sementara tidak dihitung)   1 waspada   3 tak diketahui   6 kritis   7 tak terjangkau
+  2 salah pakai atau masukan salah   75 sweep lain memegang kunci   130 dibatalkan
+Dengan --report, kode keluar laporan yang menang bila laporan gagal (lihat jfleet report --help): 1 laporan
+masih antre, 2 API pusat belum diatur atau tokennya ditolak, 75 outbox sedang sibuk.
+
+Contoh:
+  $ jfleet sweep
+  $ jfleet sweep --limit Kencong --json
+  $ jfleet sweep --forks 100 --wait       # dari cron: antre di belakang sweep yang berjalan
+  $ jfleet sweep --report                 # sweep, lalu laporkan ke API pusat`,
+    },
+    check: {
+      arg: {
+        id: 'id paket',
+      },
+      description: 'periksa satu perangkat sekarang, sebagai plugin Nagios/Icinga (keluar 0/1/2/3, satu baris dengan perfdata)',
+      helpAfter: `
+Mengikuti kontrak plugin Nagios: satu baris status "JFLEET STATE - id: ringkasan | perfdata" dan
+keluar 0 OK, 1 WARNING, 2 CRITICAL (juga bila perangkat tak terjangkau), 3 UNKNOWN (termasuk
+id atau inventaris yang salah). Tidak menyimpan apa pun: Nagios menyimpan status sementara/pastinya sendiri.
+
+Contoh:
+  $ jfleet check kiosk-rambipuji-1
+  # Nagios: define command { command_name check_jfleet  command_line jfleet check $HOSTNAME$ }`,
+    },
+    status: {
+      opt: {
+        map: 'tulis peta Jember dengan tiap desa diwarnai sesuai statusnya (.svg, .png, atau .html)',
+        watch: 'gambar ulang setiap beberapa detik (bawaan 5) sampai Ctrl-C',
+      },
+      description: 'armada sekilas, dikelompokkan per kecamatan: jumlah per status, masalah, dan sejak kapan',
+      helpAfter: `
+Membaca hasil sweep terakhir; tidak pernah menyentuh perangkat dan tidak pernah menunggu sweep yang berjalan.
+
+Contoh:
+  $ jfleet status
+  $ jfleet status --limit Kencong --json
+  $ jfleet status --watch 10
+  $ jfleet status --map fleet.png          # juga fleet.svg, fleet.html`,
+    },
+    history: {
+      arg: {
+        id: 'id paket',
+      },
+      description: 'pemeriksaan, perubahan status, dan ketersediaan satu perangkat; tanpa id, ketersediaan per desa',
+      opt: {
+        days: 'rentang waktu ke belakang',
+      },
+      helpAfter: `
+Ketersediaan adalah bagian sweep saat perangkat menjawab dengan status ok atau waspada.
+
+Contoh:
+  $ jfleet history kiosk-rambipuji-1
+  $ jfleet history --days 30              # ketersediaan per desa selama 30 hari terakhir
+  $ jfleet history kiosk-rambipuji-1 --days 7 --json`,
+    },
+    silence: {
+      opt: {
+        clear: 'akhiri pembisuan ID yang masih berlaku sekarang',
+        list: 'daftar pembisuan yang masih berlaku',
+        start: 'mulai nanti (waktu ISO): jendela perawatan sekali jalan',
+        reason: 'alasannya (dibaca teknisi berikutnya)',
+        for: 'berapa lama: 90m, 36h, 2d, 1w',
+      },
+      arg: {
+        id: 'id paket',
+      },
+      description: 'bisukan peringatan perangkat yang sedang diperbaiki (juga --list, --clear)',
+      helpAfter: `
+Perangkat yang dibisukan tetap di-sweep dan ditampilkan, tetapi tidak pernah dihitung dalam kode keluar sweep.
+Jendela perawatan yang berulang (misalnya reboot tiap malam) diatur di health.yaml (docs/health.md).
+
+Contoh:
+  $ jfleet silence kiosk-rambipuji-1 --for 2d --reason "layar diganti, menunggu suku cadang"
+  $ jfleet silence kiosk-kencong-2 --start 2026-03-01T22:00:00+07:00 --for 3h --reason "perbaikan listrik"
+  $ jfleet silence --list
+  $ jfleet silence kiosk-rambipuji-1 --clear`,
+    },
+    inventory: {
+      description: 'daftar, tampilkan, periksa, dan hapus paket yang terdaftar',
+      list: {
+        description: 'daftar paket (semua, atau yang dipilih --limit)',
+      },
+      show: {
+        opt: {
+          withCustodian: 'sertakan kontak penanggung jawab (data pribadi; disembunyikan secara bawaan)',
+        },
+        arg: {
+          id: 'id paket',
+        },
+        description: 'tampilkan satu paket',
+      },
+      check: {
+        description: 'periksa inventaris: skema, duplikat, desa tak dikenal, alamat yang dipakai bersama; keluar 2 jika ada kesalahan',
+      },
+      remove: {
+        opt: {
+          dryRun: 'tampilkan apa yang akan dihapus, jangan tulis apa pun',
+          yes: 'jangan minta konfirmasi',
+        },
+        arg: {
+          ids: 'id paket',
+        },
+        description: 'hapus paket menurut id (atau --limit); meminta konfirmasi kecuali --yes',
+      },
+    },
+    keys: {
+      description: 'kunci SSH armada yang dipakai jfleet untuk masuk',
+      init: {
+        opt: {
+          force: 'ganti kunci armada yang sudah ada (perangkat yang mempercayai kunci lama akan menolak jfleet)',
+        },
+        description: 'buat kunci armada (ed25519, bagian privat mode 0600 di JFLEET_HOME/keys)',
+      },
+      show: {
+        description: 'cetak kunci publik armada dan sidik jarinya (untuk dipasang di perangkat)',
+      },
+    },
+    hostkey: {
+      description: 'kunci host yang disematkan di inventaris (dipercaya pada pemakaian pertama)',
+      accept: {
+        opt: {
+          yes: 'sematkan kunci apa pun yang dibuktikan perangkat tanpa bertanya (lebih baik --expect)',
+          expect: 'sematkan hanya jika perangkat membuktikan kunci ini (SHA256:…, seperti dicetak ssh-keygen -lf); tanpa pertanyaan',
+        },
+        arg: {
+          id: 'id paket',
+        },
+        description: 'sematkan ulang kunci host perangkat setelah dipasang ulang: menampilkan kunci tersemat dan yang terbukti lalu bertanya (atau --expect)',
+      },
+    },
+    lab: {
+      description: 'armada tiruan berisi perangkat SSH sungguhan di mesin ini (pelatihan, demo, pengujian)',
+      up: {
+        description: 'nyalakan lab dan tulis inventarisnya; mencetak variabel lingkungan untuk memakainya',
+        opt: {
+          devices: 'jumlah perangkat',
+          passwordOnly: 'N perangkat terakhir hanya menerima kata sandi root (latihan bootstrap)',
+        },
+      },
+      down: {
+        arg: {
+          id: 'satu id lab (bawaan: setiap lab yang dinyalakan dengan lab up)',
+        },
+        description: 'matikan lab yang dinyalakan dengan lab up (setiap proses menurut pid, setiap mount), lalu hapus',
+      },
+      status: {
+        description: 'daftar lab di mesin ini dan berapa perangkatnya yang menjawab',
+      },
+    },
+    provision: {
+      opt: {
+        verbose: 'tampilkan juga langkah yang sudah ok',
+        recipe: 'direktori resep (bawaan: recipes/kiosk yang disertakan)',
+        profile: 'profil resep, misalnya "lab" (jika kosong: vars.recipe_profile paket)',
+        passwordFile: 'kata sandi root pabrik untuk --bootstrap (jika kosong: $JFLEET_BOOTSTRAP_PASSWORD)',
+        bootstrap: 'bila kunci armada belum diterima, masuk dengan kata sandi pabrik, pasang kuncinya, sematkan kunci host, lalu lanjutkan dengan kunci',
+        yes: 'terapkan tanpa bertanya (wajib jika tanpa terminal)',
+        diff: 'tampilkan sebelum/sesudah berkas dan pengaturan',
+        check: 'rencana saja: tampilkan apa yang akan berubah; perangkat tidak disentuh',
+      },
+      description: 'siapkan kios sampai sesuai keadaan yang diminta resep, lewat SSH (idempoten; aman dijalankan ulang)',
+    },
+    register: {
+      opt: {
+        yes: 'wizard: daftarkan tanpa meminta konfirmasi ringkasan',
+        dryRun: 'tampilkan apa yang akan ditulis, jangan tulis apa pun',
+        rejected: 'bersama --skip-invalid: ke mana baris yang ditolak ditulis (bawaan: <file>.rejected.csv)',
+        skipInvalid: 'bersama --from: impor baris yang baik dan tulis baris yang ditolak ke sebuah berkas',
+        from: 'impor massal: baris judul id,village,address,port,user,serial,mac,model,tags (village dan address wajib)',
+        custodianPhone: 'telepon penanggung jawab (data pribadi: opsional, hanya disimpan di inventaris)',
+        custodianName: 'penanggung jawab (data pribadi: opsional, hanya disimpan di inventaris)',
+        jump: 'host lompatan (jump host): id paket lain atau [user@]host[:port]',
+        tag: 'tag, misalnya cincin rollout (boleh berulang)',
+        model: 'model perangkat keras',
+        mac: 'alamat MAC, misalnya 00:11:22:33:44:55',
+        serial: 'nomor seri perangkat keras',
+        user: 'pengguna SSH (bawaan root)',
+        id: 'id paket (bawaan: dibuat dari nama desa, misalnya rambipuji-1)',
+        address: 'alamat IP atau nama host RFC 1123 tempat paket menjawab SSH',
+        village: 'kode desa (35.09.13.2006) atau nama desa yang tunggal',
+        port: 'port SSH (bawaan 22)',
+      },
+      description: 'daftarkan paket kios ke inventaris (wizard, opsi, atau --from CSV)',
+      helpAfter: `
+Di terminal, --village/--address yang belum diisi memulai wizard (cari desa sambil mengetik, setiap
+jawaban langsung diperiksa, ringkasan, konfirmasi). Tanpa terminal, atau dengan CI aktif, tidak pernah
+bertanya: menyebutkan opsi yang kurang lalu keluar dengan 2. Mengimpor ulang CSV yang sama tidak mengubah apa pun.
+
+Contoh:
+  $ jfleet register                                        # wizard
+  $ jfleet register --village 35.09.13.2006 --address kiosk-rambipuji.lan \\
+      --serial SN123 --mac 00:11:22:33:44:55 --model "NUC 11" --tag ring-0
+  $ jfleet register --from packages.csv --dry-run
+  $ jfleet register --from packages.csv --skip-invalid --rejected bad-rows.csv`,
+    },
+    report: {
+      opt: {
+        flush: 'kirim yang sudah antre tanpa membuat laporan baru',
+        dryRun: 'cetak laporan yang akan dikirim; tidak mengantrekan dan tidak mengirim apa pun',
+        wait: 'terus mencoba selama paling lama ini sebelum membiarkan sisanya antre',
+      },
+      description: 'antrekan laporan armada (status setiap paket, perubahan status sejak laporan terakhir) lalu kirim outbox ke API pusat',
+      helpAfter: `
+Setiap laporan ditulis dulu ke outbox ($JFLEET_HOME/state/jfleet.db) sebelum dikirim, dan
+outbox dikirim berurutan: laporan yang belum bisa dikirim tetap antre (dengan jeda yang makin
+panjang) dan dikirim oleh jfleet report, sweep --report, atau daemon berikutnya.
+API pusat menyimpan setiap id laporan sekali saja, jadi tidak ada yang terhitung dua kali.
+
+Pengaturan: api.url, api.token, api.caFile (atau JFLEET_API_URL, JFLEET_API_TOKEN,
+JFLEET_API_CA_FILE). Token tidak pernah dicetak.
+
+Kode keluar:
+  0   laporan masuk antrean dan semua yang antre sudah terkirim
+  1   masih ada laporan yang antre (API pusat tak terjangkau atau gagal) atau masuk surat mati
+  2   API pusat belum diatur, atau tokennya ditolak (laporan tetap antre)
+  75  jfleet lain sedang mengirim outbox saat ini (laporan antre di belakangnya)
+
+Contoh:
+  $ jfleet report                      # antrekan laporan dan kirim outbox sekarang
+  $ jfleet report --dry-run | less     # isi JSON-nya, tidak ada yang ditulis atau dikirim
+  $ jfleet report --wait 120           # terus mencoba sampai dua menit
+  $ JFLEET_API_URL=http://127.0.0.1:8480 JFLEET_API_TOKEN=... jfleet report --json`,
+    },
+    outbox: {
+      description: 'periksa dan kelola antrean laporan yang menunggu API pusat',
+      list: {
+        opt: {
+          all: 'tampilkan juga laporan yang terakhir terkirim',
+        },
+        description: 'daftar laporan yang antre dan yang masuk surat mati, yang terlama dulu',
+      },
+      retry: {
+        opt: {
+          all: 'setiap laporan yang antre dan yang masuk surat mati',
+        },
+        arg: {
+          report: 'id laporan (atau awalan yang tunggal)',
+        },
+        description: 'kembalikan laporan surat mati ke antrean dan jadikan yang antre siap dikirim sekarang',
+      },
+      drop: {
+        opt: {
+          yes: 'konfirmasi: pembuangan tidak bisa dibatalkan',
+          dead: 'setiap laporan yang masuk surat mati',
+        },
+        arg: {
+          report: 'id laporan (atau awalan yang tunggal)',
+        },
+        description: 'buang laporan dari outbox untuk selamanya (API pusat tidak akan pernah menerimanya)',
+      },
+    },
+    release: {
+      description: 'bundel rilis kios berversi (disimpan di $JFLEET_HOME/releases)',
+      add: {
+        opt: {
+          version: 'versi rilis, misalnya 1.4.0',
+        },
+        arg: {
+          path: 'direktori bundel atau tarball',
+        },
+        description:
+          'simpan bundel rilis (direktori atau .tar.gz berisi www/index.html, config opsional, dan skrip "check" opsional); tidak dapat diubah, dengan checksum',
+      },
+      list: {
+        description: 'daftar rilis yang tersimpan',
+      },
+    },
+    rollout: {
+      opt: {
+        gateTimeout: 'berapa lama tiap perangkat boleh mengambil waktu untuk lolos gerbang kesehatan',
+        junit: 'tulis laporan JUnit XML (satu kasus uji per perangkat)',
+        maxFail: 'hentikan bila kegagalan melewati angka ini (jumlah, atau % dari perangkat yang terjangkau)',
+        waves: 'target gelombang kumulatif: jumlah perangkat dan persentase',
+        release: 'rilis yang akan di-rollout (lihat jfleet release list)',
+      },
+      description: 'rollout rilis dalam gelombang, kenari (canary) dulu, dengan gerbang kesehatan, pengembalian otomatis, dan batas kegagalan',
+      resume: {
+        opt: {
+          junit: 'tulis laporan JUnit XML (satu kasus uji per perangkat)',
+        },
+        description: 'lanjutkan rollout terakhir dari titik berhentinya (setelah job CI terbunuh), mencoba ulang perangkat yang tertunda',
+        helpAfter: `{{exitCodes}}
+
+Contoh:
+  $ jfleet rollout resume
+  $ jfleet rollout resume --json --junit rollout.xml`,
+      },
+      status: {
+        opt: {
+          id: 'rollout tertentu',
+        },
+        description: 'tampilkan rollout terakhir (atau --id N): status, gelombang, perangkat',
+      },
+      abort: {
+        description: 'hentikan rollout terakhir: proses yang berjalan berhenti setelah perangkat yang sedang dikerjakan; tidak ada lagi yang diperbarui',
+      },
+      exitCodes: `
+Kode keluar:
+  0    selesai: setiap perangkat diperbarui dan sehat
+  1    selesai, tetapi beberapa perangkat gagal di gerbangnya dan dikembalikan (di bawah --max-fail)
+  2    salah pakai (opsi keliru, rilis tak dikenal, inventaris rusak, berkas --junit yang tidak boleh
+       atau tidak bisa ditulis: diperiksa sebelum perangkat mana pun disentuh)
+  4    dihentikan: kegagalan melewati --max-fail (perangkat yang gagal dikembalikan, gelombang berikutnya tidak disentuh)
+  5    selesai dengan perangkat tertunda (tak terjangkau); jalankan lagi atau \`jfleet rollout resume\` nanti
+  75   rollout lain sedang memegang kunci
+  130  terputus (SIGINT/SIGTERM); \`jfleet rollout resume\` melanjutkannya`,
+      helpAfter: `
+Tidak pernah bertanya. Dengan --json, kemajuan dicetak sebagai baris JSON di stdout (rollout-start, wave-start, device,
+wave-end, abort, rollout-end). Perangkat yang gagal di gerbangnya dikembalikan ke rilis sebelumnya
+lalu diperiksa lagi. Perangkat yang tak terjangkau tertunda, bukan gagal: ia dilanjutkan oleh
+\`jfleet rollout resume\` atau dengan menjalankan rollout yang sama lagi.
+{{exitCodes}}
+
+Contoh:
+  $ jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5% --junit rollout.xml --json
+  $ jfleet rollout --release 1.4.0 --limit 'Rambipuji,Balung' --max-fail 2
+  $ jfleet rollout status --json
+  $ jfleet rollout resume --json
+  $ jfleet rollout abort`,
+    },
+    schedule: {
+      description: 'jalankan sweep dan laporan menurut jadwal (daemon), atau pasang timer untuk sweep sekali jalan',
+      run: {
+        opt: {
+          report: 'jadwal laporan (bawaan: config "schedule.report"; none = tanpa laporan)',
+          sweep: 'jadwal sweep (bawaan: config "schedule.sweep", atau "*/15 * * * *")',
+          jitter: 'jeda acak sebelum tiap jalan',
+          stopTimeout: 'saat SIGTERM/SIGINT, berapa lama sweep yang berjalan boleh menyelesaikan diri',
+        },
+        description: 'daemon yang terus berjalan: sweep dan laporan menurut ekspresi cron, koneksi tetap hangat',
+      },
+      install: {
+        opt: {
+          user: 'pengguna yang menjalankan sweep',
+          crontab: 'berkas crontab yang ditulis (bawaan /etc/cron.d/jfleet; berarti --kind cron)',
+          dir: 'tempat unit systemd ditulis (bawaan /etc/systemd/system; berarti --kind systemd)',
+          onCalendar: 'OnCalendar systemd, untuk jadwal yang sulit ditulis dengan cron',
+          cron: 'kapan sweep dijalankan (bawaan: config "schedule.sweep", atau "*/15 * * * *")',
+          kind: 'systemd atau cron (bawaan: systemd bila berjalan, selain itu cron)',
+          jitter: 'RandomizedDelaySec systemd',
+        },
+        description: 'tulis service + timer systemd (atau entri cron) yang menjalankan jfleet sweep',
+      },
+    },
+    villages: {
+      arg: {
+        query: 'nama desa (huruf besar/kecil dan salah ketik ditoleransi), nama kecamatan, atau kode / awalan kode',
+      },
+      description: 'cari desa dan kecamatan di Jember (kode Kemendagri, koordinat)',
+      helpAfter: `
+Tanpa QUERY, menampilkan 31 kecamatan. Nama atau kode kecamatan menampilkan desa-desanya.
+
+Contoh:
+  $ jfleet villages                    # daftar kecamatan, dengan kodenya
+  $ jfleet villages rambipuji          # kecamatan Rambipuji dan desa-desanya
+  $ jfleet villages "kasiyan timr"     # pencarian desa yang tahan salah ketik
+  $ jfleet villages 35.09.13.2006      # satu desa menurut kode
+  $ jfleet villages 35.09.13 --json    # untuk mesin: kode, nama, jenis, kecamatan, koordinat`,
+    },
   },
   shared: {
     wholeNumber: '{{flag}} menerima bilangan bulat minimal 1, bukan "{{value}}"',
