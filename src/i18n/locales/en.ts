@@ -1007,6 +1007,14 @@ Examples:
       pending: 'pending',
       skipped: 'skipped',
     },
+    rolloutState: {
+      running: 'running',
+      interrupted: 'interrupted',
+      completed: 'completed',
+      completed_failures: 'completed_failures',
+      completed_pending: 'completed_pending',
+      aborted: 'aborted',
+    },
   },
   report: {
     nextAttempt: 'next attempt in {{seconds}} s ({{time}})',

@@ -47,10 +47,10 @@ Kode keluar:
   0    berhasil
   1    ada perangkat yang gagal (laporan menyebutkan yang mana)
   2    salah pakai atau masukan salah (opsi keliru, inventaris rusak, nilai berbahaya); tidak ada yang ditulis
-  3    tidak diketahui (kontrak Nagios, jfleet check)
+  3    tak diketahui (kontrak Nagios, jfleet check)
   4    rollout dihentikan (kegagalan melewati --max-fail)
   5    rollout selesai dengan perangkat tertunda (tak terjangkau; rollout berikutnya melanjutkannya)
-  6    sweep: status peringatan terburuk adalah kritis (1 waspada, 3 tidak diketahui)
+  6    sweep: status peringatan terburuk adalah kritis (1 waspada, 3 tak diketahui)
   7    sweep: status peringatan terburuk adalah tak terjangkau
   70   kesalahan internal (bug: jalankan dengan --debug dan laporkan)
   74   penyimpanan gagal (disk penuh, kuota, hanya-baca, kesalahan I/O, basis data status rusak); tidak ada yang ditulis
@@ -152,8 +152,8 @@ Contoh:
       ok: 'ok',
       warn: 'waspada',
       critical: 'kritis',
-      unknown: 'tak tahu',
-      unreachable: 'tak jangkau',
+      unknown: 'tak diketahui',
+      unreachable: 'tak terjangkau',
     },
     flag: {
       hard: 'PASTI',
@@ -265,7 +265,7 @@ Contoh:
       rolledBack: '{{device}} dikembalikan ke {{previous}}: {{reason}}',
       failed: '{{device}} GAGAL: {{reason}}',
       seconds: '({{seconds}} dtk)',
-      canaryReplaced: 'kenari (canary) tak terjangkau: mencoba {{device}} sebagai kenari',
+      canaryReplaced: 'perangkat kenari tak terjangkau: mencoba {{device}} sebagai perangkat kenari',
       waveEnd:
         'gelombang {{wave}} selesai: {{updated}} diperbarui, {{failures}} gagal ({{allowed}} diizinkan dari {{reached}} terjangkau), {{pending}} tertunda',
       interrupted: 'rollout {{rollout}} terputus; lanjutkan dengan: jfleet rollout resume',
@@ -292,14 +292,14 @@ Contoh:
       started: 'mulai {{started}}',
       startedFinished: 'mulai {{started}}, selesai {{finished}}',
       plan: 'gelombang {{waves}}; batas gagal {{maxFail}}',
-      limit: 'batas pilihan {{selector}}',
+      limit: 'selector {{selector}}',
       counts:
         '{{count}} perangkat: {{updated}} diperbarui, {{rolledBack}} dikembalikan, {{failed}} gagal, {{pending}} tertunda, {{todo}} belum dikerjakan, {{skipped}} dilewati',
       wave_other: 'gelombang {{wave}}: {{count}} perangkat, {{updated}} diperbarui, {{failed}} gagal, {{pending}} tertunda',
     },
     state: {
-      planned: 'terencana',
-      updating: 'memperbarui',
+      planned: 'direncanakan',
+      updating: 'sedang diperbarui',
       updated: 'diperbarui',
       rolled_back: 'dikembalikan',
       failed: 'gagal',
@@ -313,20 +313,28 @@ Contoh:
       listFiles: '{{files}} berkas',
       hasCheck: '(ada pemeriksaan)',
     },
+    rolloutState: {
+      running: 'berjalan',
+      interrupted: 'terputus',
+      completed: 'selesai',
+      completed_failures: 'selesai dengan kegagalan',
+      completed_pending: 'selesai dengan perangkat tertunda',
+      aborted: 'dihentikan',
+    },
   },
   report: {
     nextAttempt: 'percobaan berikutnya dalam {{seconds}} dtk ({{time}})',
     duplicates: '({{count}} sudah ada di API pusat)',
     delivered_other: '{{count}} laporan terkirim ke {{url}}',
-    deadLettered: '{{id}} masuk surat mati (dead letter): {{reason}} (lihat jfleet outbox list)',
+    deadLettered: '{{id}} gagal permanen: {{reason}} (lihat jfleet outbox list)',
     interrupted_other: 'terputus; {{count}} laporan tetap antre untuk pengiriman berikutnya',
     busy_other: 'jfleet lain (pid {{pid}} di {{host}}) sedang mengirim outbox; {{count}} laporan antre di belakangnya',
     stillQueued_other: '{{count}} laporan masih antre: {{reason}}',
     notDueYet: 'belum waktunya',
-    deadCount_other: '{{count}} laporan masuk surat mati (dead letter)',
+    deadCount_other: '{{count}} laporan gagal permanen',
     attempt: 'laporan {{id}} percobaan ke-{{attempt}}: {{reason}}',
     outboxEmpty: 'outbox kosong',
-    nothingQueued: 'tidak ada yang antre atau masuk surat mati',
+    nothingQueued: 'tidak ada yang antre atau gagal permanen',
     queued: 'laporan {{id}} masuk antrean ({{packages}} paket, {{changes}} perubahan status)',
     column: {
       report: 'LAPORAN',
@@ -350,7 +358,7 @@ Contoh:
   },
   help: {
     shared: {
-      limit: 'pilih paket: kecamatan, awalan kode, desa, pola id, tag:NAMA, @failed; "," = atau, "&" = dan, "!" = bukan',
+      limit: 'selector paket: kecamatan, awalan kode, desa, pola id, tag:NAMA, @failed; "," = atau, "&" = dan, "!" = bukan',
       json: 'cetak JSON yang dapat dibaca mesin di stdout',
       forks: 'jumlah perangkat yang dikerjakan sekaligus (bawaan: config "forks", atau 50)',
     },
@@ -427,7 +435,7 @@ Contoh:
         report: 'lalu antrekan laporan dan kirim outbox, seperti jfleet report (docs/reporting.md)',
         wait: 'jika sweep lain sedang berjalan, tunggu sampai selesai alih-alih keluar dengan 75',
       },
-      description: 'periksa (probe) setiap perangkat terpilih sekali, simpan hasilnya, cetak ringkasan',
+      description: 'jalankan probe sekali pada setiap perangkat terpilih, simpan hasilnya, cetak ringkasan',
       helpAfter: `
 Satu skrip kecil per perangkat (sekali bolak-balik), pemeriksaan dinilai di sini, status sementara/pasti
 disimpan di $JFLEET_HOME/state/jfleet.db. Ambang batas, kelompok, target probe, dan jendela perawatan
@@ -648,7 +656,7 @@ JFLEET_API_CA_FILE). Token tidak pernah dicetak.
 
 Kode keluar:
   0   laporan masuk antrean dan semua yang antre sudah terkirim
-  1   masih ada laporan yang antre (API pusat tak terjangkau atau gagal) atau masuk surat mati
+  1   masih ada laporan yang antre (API pusat tak terjangkau atau gagal) atau gagal permanen
   2   API pusat belum diatur, atau tokennya ditolak (laporan tetap antre)
   75  jfleet lain sedang mengirim outbox saat ini (laporan antre di belakangnya)
 
@@ -664,21 +672,21 @@ Contoh:
         opt: {
           all: 'tampilkan juga laporan yang terakhir terkirim',
         },
-        description: 'daftar laporan yang antre dan yang masuk surat mati, yang terlama dulu',
+        description: 'daftar laporan yang antre dan yang gagal permanen, yang terlama dulu',
       },
       retry: {
         opt: {
-          all: 'setiap laporan yang antre dan yang masuk surat mati',
+          all: 'setiap laporan yang antre dan yang gagal permanen',
         },
         arg: {
           report: 'id laporan (atau awalan yang tunggal)',
         },
-        description: 'kembalikan laporan surat mati ke antrean dan jadikan yang antre siap dikirim sekarang',
+        description: 'kembalikan laporan yang gagal permanen ke antrean dan jadikan yang antre siap dikirim sekarang',
       },
       drop: {
         opt: {
           yes: 'konfirmasi: pembuangan tidak bisa dibatalkan',
-          dead: 'setiap laporan yang masuk surat mati',
+          dead: 'setiap laporan yang gagal permanen',
         },
         arg: {
           report: 'id laporan (atau awalan yang tunggal)',
@@ -710,7 +718,7 @@ Contoh:
         waves: 'target gelombang kumulatif: jumlah perangkat dan persentase',
         release: 'rilis yang akan di-rollout (lihat jfleet release list)',
       },
-      description: 'rollout rilis dalam gelombang, kenari (canary) dulu, dengan gerbang kesehatan, pengembalian otomatis, dan batas kegagalan',
+      description: 'rollout rilis dalam gelombang, perangkat kenari dulu, dengan gerbang kesehatan, pengembalian otomatis, dan batas kegagalan',
       resume: {
         opt: {
           junit: 'tulis laporan JUnit XML (satu kasus uji per perangkat)',
@@ -845,7 +853,7 @@ Contoh:
     severityWarning: 'peringatan',
     checkSummary: '{{valid}} paket sah, {{errors}} kesalahan, {{warnings}} peringatan',
     remove: {
-      nameThem: 'sebutkan paket yang akan dihapus (id, atau --limit PEMILIH)',
+      nameThem: 'sebutkan paket yang akan dihapus (id, atau --limit SELECTOR)',
       selectsNone: '--limit "{{limit}}" tidak memilih paket apa pun; tidak ada yang dihapus',
       wouldRemove_other: 'akan menghapus {{count}} paket: {{ids}}',
       toRemove_other: 'yang akan dihapus: {{count}} paket: {{ids}}',
@@ -906,7 +914,7 @@ Contoh:
     refuseJson: 'menolak menyiapkan tanpa konfirmasi: tidak ada terminal untuk bertanya (--json)',
     refuseHint: 'tambahkan --yes untuk menerapkan, atau --check untuk melihat apa yang akan berubah saja',
     logs: 'log: {{dir}}',
-    checkHead_other: 'Periksa: resep {{recipe}}, {{count}} perangkat',
+    checkHead_other: 'Uji coba: resep {{recipe}}, {{count}} perangkat',
     planHead_other: 'Rencana: resep {{recipe}}, {{count}} perangkat',
     changes_other: '{{count}} perubahan',
     confirm_other: 'Terapkan {{changes}} pada {{count}} perangkat?',
