@@ -377,18 +377,46 @@ Contoh:
           port: 'port TCP (0 = port bebas mana saja)',
         },
         description: 'layani API pelaporan pusat (kontrak v1) dan dasbor armada sampai dihentikan',
+        helpAfter: `
+Penulisan (POST /v1/reports) memerlukan token bearer. Pembacaan (dasbor di /, GET /v1/fleet,
+GET /v1/devices/ID/history) terbuka di loopback; di alamat lain perlu token baca
+(JFLEET_CENTRAL_READ_TOKEN atau --read-token: "Authorization: Bearer TOKEN", atau jendela login
+browser dengan nama pengguna apa saja dan token sebagai kata sandi) kecuali Anda menyatakan
+--public-read. Token baca, bila diberikan, juga wajib di loopback.
+
+Permintaan yang Host-nya bukan alamat --host, localhost, atau --server-name ditolak dengan
+421 (DNS rebinding); di 0.0.0.0 atau :: alamat IP apa pun diterima sebagai Host. Tidak ada halaman
+yang boleh membingkainya. Isi laporan paling besar 16 MiB (413); semua isi yang sedang diterima
+bersama-sama paling besar 64 MiB (503 dengan Retry-After). Laporan bertanggal lebih dari 5 menit
+di depan jam server ini mendapat 422. Kontraknya ada di openapi/jfleet-central.v1.json.
+
+Contoh:
+  $ JFLEET_CENTRAL_TOKEN=s3cret jfleet central serve --port 8480
+  $ JFLEET_CENTRAL_READ_TOKEN=r34d jfleet central serve --host 0.0.0.0 --server-name central.desa.local
+  $ jfleet config set api.url http://127.0.0.1:8480 && jfleet config set api.token s3cret
+  $ jfleet report && xdg-open http://127.0.0.1:8480/`,
       },
     },
     config: {
       description: 'baca dan ubah pengaturan jfleet ($JFLEET_HOME/config.json, mode 0600)',
       list: {
         description: 'setiap kunci dengan nilainya, sumbernya (berkas atau env), dan keterangannya',
+        helpAfter: `
+Contoh:
+  $ jfleet config list
+  $ JFLEET_API_TOKEN=... jfleet config list --json`,
       },
       get: {
         arg: {
           key: 'misalnya api.url, forks, inventory',
         },
         description: 'cetak satu nilai (rahasia disamarkan)',
+        helpAfter: `
+Kode keluar: 0 dicetak, 1 kunci belum diisi, 2 kunci tidak dikenal.
+
+Contoh:
+  $ jfleet config get forks
+  $ jfleet config get api.url --json`,
       },
       set: {
         arg: {
@@ -396,13 +424,31 @@ Contoh:
           key: 'misalnya api.url',
         },
         description: 'periksa lalu simpan satu nilai',
+        helpAfter: `
+Contoh:
+  $ jfleet config set inventory ./inventories/example
+  $ jfleet config set schedule.sweep "*/15 * * * *"`,
       },
       unset: {
         arg: {
           key: 'misalnya api.token',
         },
         description: 'hapus satu nilai (kembali ke bawaan)',
+        helpAfter: `
+Contoh:
+  $ jfleet config unset api.token`,
       },
+      helpAfter: `
+Setiap kunci dapat ditimpa untuk satu kali jalan dengan variabel lingkungan: JFLEET_ ditambah
+kuncinya dalam huruf besar dengan "." menjadi "_" (api.url → JFLEET_API_URL, keyFile → JFLEET_KEY_FILE).
+Rahasia (api.token) ditampilkan tersamar.
+
+Contoh:
+  $ jfleet config list
+  $ jfleet config set api.url https://central.example.lan
+  $ jfleet config set forks 20
+  $ jfleet config get api.token          # tersamar
+  $ JFLEET_FORKS=5 jfleet config get forks`,
     },
     demo: {
       opt: {
@@ -412,6 +458,13 @@ Contoh:
       },
       description:
         'jalankan pekerjaan utama dari awal sampai akhir di lingkungan bawaan: armada tiruan lokal (perangkat sshd sungguhan), pendaftaran, penyiapan, sweep, dan laporan ke server pusat lokal beserta dasbornya',
+      helpAfter: `
+Memerlukan root (perangkat tiruan adalah proses sshd sungguhan di namespace masing-masing).
+Semuanya berada di $JFLEET_HOME/demo; config dan status armada sungguhan tidak pernah disentuh.
+
+Contoh:
+  $ sudo jfleet demo                 # 12 perangkat, dasbor disajikan sampai Ctrl-C
+  $ jfleet demo --devices 30 --once  # jalankan, cetak ringkasan, bersihkan`,
     },
     exec: {
       arg: {
@@ -422,6 +475,23 @@ Contoh:
         timeout: 'batas waktu perintah per perangkat (bawaan 60)',
         connectTimeout: 'batas waktu sambungan TCP + jabat tangan SSH (bawaan: yang lebih kecil dari 10 dan --timeout)',
       },
+      helpAfter: `
+Penanda {id}, {village}, {address}, dan {var.NAME} diganti dengan nilai tiap perangkat, sebagai
+data, tidak pernah sebagai shell. Nilai yang berisi $ \` [ ] <( >( (bash bisa menjalankannya dalam
+aritmetika atau subskrip array) ditolak, begitu juga nilai di dalam teks yang lebih panjang (mungkin
+skrip untuk shell lain: 'echo {var.n}') yang bukan kata biasa; sebelum perangkat mana pun dihubungi, keluar 2.
+Baris keluaran diawali "ID | " (stdout) dan "ID ! " (stderr); di terminal sebuah baris kemajuan
+menampilkan selesai/total di stderr.
+
+Kode keluar: 0 setiap perangkat menjalankan perintah dan keluar 0; 1 ada perangkat yang gagal,
+tak terjangkau, menolak autentikasi, menawarkan kunci host yang berubah, atau melewati batas waktu
+(rekapnya menyebutkan yang mana; --limit @failed memilihnya lain kali); 2 salah pakai atau kesalahan inventaris.
+
+Contoh:
+  $ jfleet exec -- uptime
+  $ jfleet exec --limit Rambipuji --forks 20 --timeout 30 -- 'df -P / | tail -1'
+  $ jfleet exec --limit @failed --json -- systemctl is-active jfleet-kiosk
+  $ jfleet exec -- echo {id} {var.kiosk_listen}`,
     },
     ssh: {
       arg: {
@@ -429,6 +499,14 @@ Contoh:
         id: 'id paket',
       },
       description: 'buka shell interaktif di satu perangkat (kunci host dicocokkan dengan yang tersemat)',
+      helpAfter: `
+Kunci host perangkat harus cocok dengan sidik jari yang disematkan di inventaris (disematkan pada
+kontak pertama, setelah perangkat membuktikan ia memegang kuncinya). Jika berubah, sambungan
+ditolak sampai: jfleet hostkey accept ID.
+
+Contoh:
+  $ jfleet ssh kiosk-rambipuji
+  $ jfleet ssh kiosk-rambipuji -- journalctl -u jfleet-kiosk -n 50`,
     },
     sweep: {
       opt: {
@@ -524,6 +602,10 @@ Contoh:
       description: 'daftar, tampilkan, periksa, dan hapus paket yang terdaftar',
       list: {
         description: 'daftar paket (semua, atau yang dipilih --limit)',
+        helpAfter: `
+Contoh:
+  $ jfleet inventory list
+  $ jfleet inventory list --limit 'tag:ring-0 & !Kaliwates' --json`,
       },
       show: {
         opt: {
@@ -533,9 +615,19 @@ Contoh:
           id: 'id paket',
         },
         description: 'tampilkan satu paket',
+        helpAfter: `
+Contoh:
+  $ jfleet inventory show rambipuji-1
+  $ jfleet inventory show rambipuji-1 --json`,
       },
       check: {
         description: 'periksa inventaris: skema, duplikat, desa tak dikenal, alamat yang dipakai bersama; keluar 2 jika ada kesalahan',
+        helpAfter: `
+Kode keluar: 0 tidak ada kesalahan (peringatan boleh), 2 ada kesalahan.
+
+Contoh:
+  $ jfleet inventory check
+  $ jfleet --inventory inventories/example inventory check --json`,
       },
       remove: {
         opt: {
@@ -546,7 +638,22 @@ Contoh:
           ids: 'id paket',
         },
         description: 'hapus paket menurut id (atau --limit); meminta konfirmasi kecuali --yes',
+        helpAfter: `
+Tanpa terminal dan tanpa --yes ia menolak (keluar 2), alih-alih menunggu jawaban.
+
+Contoh:
+  $ jfleet inventory remove rambipuji-1
+  $ jfleet inventory remove --limit 'tag:retired' --yes`,
       },
+      helpAfter: `
+Inventaris adalah <dir>/packages.yaml, dengan <dir> berupa --inventory, $JFLEET_INVENTORY, config
+"inventory", atau $JFLEET_HOME/inventory. Tata bahasa selector untuk --limit: docs/selectors.md.
+
+Contoh:
+  $ jfleet inventory list --limit Rambipuji
+  $ jfleet inventory show rambipuji-1 --json
+  $ jfleet inventory check
+  $ jfleet inventory remove rambipuji-1 --yes`,
     },
     keys: {
       description: 'kunci SSH armada yang dipakai jfleet untuk masuk',
@@ -555,10 +662,25 @@ Contoh:
           force: 'ganti kunci armada yang sudah ada (perangkat yang mempercayai kunci lama akan menolak jfleet)',
         },
         description: 'buat kunci armada (ed25519, bagian privat mode 0600 di JFLEET_HOME/keys)',
+        helpAfter: `
+Contoh:
+  $ jfleet keys init
+  $ JFLEET_HOME=/srv/jfleet jfleet keys init --json`,
       },
       show: {
         description: 'cetak kunci publik armada dan sidik jarinya (untuk dipasang di perangkat)',
+        helpAfter: `
+Contoh:
+  $ jfleet keys show`,
       },
+      helpAfter: `
+jfleet mencoba, berurutan: identityFile paket, config "keyFile" (JFLEET_KEY_FILE), kunci armada
+$JFLEET_HOME/keys/fleet_ed25519, kunci yang disebut di ~/.ssh/config, dan ssh-agent
+(SSH_AUTH_SOCK). Kata sandi hanya dipakai oleh bootstrap saat pertama menyala.
+
+Contoh:
+  $ jfleet keys init
+  $ jfleet keys show`,
     },
     hostkey: {
       description: 'kunci host yang disematkan di inventaris (dipercaya pada pemakaian pertama)',
@@ -571,6 +693,19 @@ Contoh:
           id: 'id paket',
         },
         description: 'sematkan ulang kunci host perangkat setelah dipasang ulang: menampilkan kunci tersemat dan yang terbukti lalu bertanya (atau --expect)',
+        helpAfter: `
+Kunci host yang berubah berarti perangkat dipasang ulang atau ada penyadap di tengah jalan. jfleet
+menolak tersambung (menampilkan kedua sidik jari) sampai perintah ini menyematkannya ulang; tidak ada
+opsi untuk melewati pemeriksaan ini. Perangkat harus membuktikan ia memegang kuncinya (pertukaran
+kunci SSH yang tuntas); kunci yang hanya ditawarkan tidak pernah disematkan. Di terminal, sidik jari
+yang tersemat dan yang terbukti ditampilkan lalu Anda mengonfirmasi. Tanpa terminal berikan
+--expect dengan sidik jari yang dibaca di perangkat itu sendiri (kunci terbukti yang berbeda: keluar 2,
+tidak ada yang ditulis), atau --yes; tanpa keduanya ia menolak (keluar 2).
+
+Contoh:
+  $ jfleet hostkey accept kiosk-rambipuji
+  $ ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub     # di perangkat, dari konsolnya
+  $ jfleet hostkey accept kiosk-rambipuji --expect SHA256:Qx0vY2mJ3l0bq9zqkTn8Hc1V6Jm3sYx4bW0eQ1xL2aE`,
       },
     },
     lab: {
@@ -581,16 +716,37 @@ Contoh:
           devices: 'jumlah perangkat',
           passwordOnly: 'N perangkat terakhir hanya menerima kata sandi root (latihan bootstrap)',
         },
+        helpAfter: `
+Contoh:
+  $ sudo jfleet lab up --devices 100
+  $ sudo jfleet lab up --devices 10 --password-only 2 --json`,
       },
       down: {
         arg: {
           id: 'satu id lab (bawaan: setiap lab yang dinyalakan dengan lab up)',
         },
         description: 'matikan lab yang dinyalakan dengan lab up (setiap proses menurut pid, setiap mount), lalu hapus',
+        helpAfter: `
+Contoh:
+  $ sudo jfleet lab down`,
       },
       status: {
         description: 'daftar lab di mesin ini dan berapa perangkatnya yang menjawab',
+        helpAfter: `
+Contoh:
+  $ jfleet lab status --json`,
       },
+      helpAfter: `
+Setiap perangkat adalah sshd OpenSSH sungguhan di alamat loopback sendiri (127.<100+slot>.x.y) dengan
+kunci host, nama host, tabel proses, dan root copy-on-write sendiri, di desa Jember yang sungguhan.
+Memerlukan root (mount, unshare, chroot); memasang openssh-server bila belum ada. Lihat docs/lab.md.
+
+Contoh:
+  $ sudo jfleet lab up --devices 20
+  $ export JFLEET_INVENTORY=...   # dicetak oleh lab up
+  $ jfleet exec -- hostname
+  $ sudo jfleet lab status
+  $ sudo jfleet lab down`,
     },
     provision: {
       opt: {
@@ -604,6 +760,17 @@ Contoh:
         check: 'rencana saja: tampilkan apa yang akan berubah; perangkat tidak disentuh',
       },
       description: 'siapkan kios sampai sesuai keadaan yang diminta resep, lewat SSH (idempoten; aman dijalankan ulang)',
+      helpAfter: `
+Setiap langkah melaporkan ok, diubah, gagal, atau dilewati; lalu rekap per perangkat dan totalnya.
+Kode keluar: 0 semua perangkat ok, 1 ada perangkat yang gagal (jalankan ulang dengan --limit @failed),
+2 salah pakai/masukan salah atau konfirmasi tidak mungkin, 130 dibatalkan. Rincian: docs/provision.md.
+
+Contoh:
+  $ jfleet provision --check --diff
+  $ jfleet provision --limit Kaliwates --yes
+  $ jfleet provision --limit @failed --yes
+  $ JFLEET_BOOTSTRAP_PASSWORD=... jfleet provision --limit desa-1 --bootstrap --yes
+  $ jfleet provision --profile lab --yes --json`,
     },
     register: {
       opt: {
@@ -673,6 +840,10 @@ Contoh:
           all: 'tampilkan juga laporan yang terakhir terkirim',
         },
         description: 'daftar laporan yang antre dan yang gagal permanen, yang terlama dulu',
+        helpAfter: `
+Contoh:
+  $ jfleet outbox list
+  $ jfleet outbox list --all --json`,
       },
       retry: {
         opt: {
@@ -682,6 +853,10 @@ Contoh:
           report: 'id laporan (atau awalan yang tunggal)',
         },
         description: 'kembalikan laporan yang gagal permanen ke antrean dan jadikan yang antre siap dikirim sekarang',
+        helpAfter: `
+Contoh:
+  $ jfleet outbox retry --all && jfleet report --flush
+  $ jfleet outbox retry 0190e3a1`,
       },
       drop: {
         opt: {
@@ -692,7 +867,17 @@ Contoh:
           report: 'id laporan (atau awalan yang tunggal)',
         },
         description: 'buang laporan dari outbox untuk selamanya (API pusat tidak akan pernah menerimanya)',
+        helpAfter: `
+Contoh:
+  $ jfleet outbox drop --dead --yes
+  $ jfleet outbox drop 0190e3a1 --yes`,
       },
+      helpAfter: `
+Contoh:
+  $ jfleet outbox list                 # laporan yang antre dan yang gagal permanen
+  $ jfleet outbox list --all --json    # termasuk yang terakhir terkirim
+  $ jfleet outbox retry --all          # yang gagal permanen kembali ke antrean, siap dikirim
+  $ jfleet outbox drop 0190e3 --yes    # buang satu laporan untuk selamanya (id atau awalan id)`,
     },
     release: {
       description: 'bundel rilis kios berversi (disimpan di $JFLEET_HOME/releases)',
@@ -705,9 +890,23 @@ Contoh:
         },
         description:
           'simpan bundel rilis (direktori atau .tar.gz berisi www/index.html, config opsional, dan skrip "check" opsional); tidak dapat diubah, dengan checksum',
+        helpAfter: `
+Bundel berisi aplikasi kios (www/index.html dan asetnya), konfigurasinya, dan secara opsional
+"check" yang dapat dijalankan, yang dijalankan gerbang kesehatan di tiap perangkat setelah peralihan
+(keluar 0 = sehat; ia melihat JFLEET_DEVICE, JFLEET_VILLAGE, JFLEET_TAGS, JFLEET_MODEL, dan JFLEET_VAR_<NAME>).
+jfleet menulis manifest.json (versi + sha256 setiap berkas). Menambahkan versi yang sama lagi dengan
+isi yang sama tidak mengubah apa pun; dengan isi berbeda ditolak (keluar 2).
+
+Contoh:
+  $ jfleet release add ./dist/kiosk --version 1.4.0
+  $ jfleet release add kiosk-1.4.0.tar.gz --version 1.4.0 --json`,
       },
       list: {
         description: 'daftar rilis yang tersimpan',
+        helpAfter: `
+Contoh:
+  $ jfleet release list
+  $ jfleet release list --json`,
       },
     },
     rollout: {
@@ -735,9 +934,18 @@ Contoh:
           id: 'rollout tertentu',
         },
         description: 'tampilkan rollout terakhir (atau --id N): status, gelombang, perangkat',
+        helpAfter: `
+Kode keluar 0 selama status dapat dibaca (2 bila belum ada rollout).
+
+Contoh:
+  $ jfleet rollout status
+  $ jfleet rollout status --json | jq '.counts'`,
       },
       abort: {
         description: 'hentikan rollout terakhir: proses yang berjalan berhenti setelah perangkat yang sedang dikerjakan; tidak ada lagi yang diperbarui',
+        helpAfter: `
+Contoh:
+  $ jfleet rollout abort`,
       },
       exitCodes: `
 Kode keluar:
@@ -773,6 +981,18 @@ Contoh:
           stopTimeout: 'saat SIGTERM/SIGINT, berapa lama sweep yang berjalan boleh menyelesaikan diri',
         },
         description: 'daemon yang terus berjalan: sweep dan laporan menurut ekspresi cron, koneksi tetap hangat',
+        helpAfter: `
+Ekspresi cron punya lima kolom (menit jam tanggal bulan hari) atau enam dengan detik di depan.
+Jalannya tidak pernah tumpang-tindih (tik yang mendapati jalan sebelumnya masih berlangsung dilewati
+dan dicatat); sweep yang dijalankan manual pada saat itu memegang kunci sweep dan daemon melewati tik
+itu. Satu kumpulan koneksi SSH tetap terbuka di antara sweep (keepalive; yang putus dibuka lagi).
+SIGTERM atau Ctrl-C: tidak ada jalan baru; sweep yang berjalan mendapat --stop-timeout detik; lalu
+semua koneksi ditutup.
+
+Contoh:
+  $ jfleet config set schedule.sweep "*/10 * * * *"
+  $ jfleet schedule run
+  $ jfleet schedule run --sweep "*/30 * * * * *" --report "0 * * * *" --jitter 20`,
       },
       install: {
         opt: {
@@ -785,6 +1005,15 @@ Contoh:
           jitter: 'RandomizedDelaySec systemd',
         },
         description: 'tulis service + timer systemd (atau entri cron) yang menjalankan jfleet sweep',
+        helpAfter: `
+Hanya menulis berkas (memasang dua kali menghasilkan berkas yang sama); ia mencetak perintah untuk
+mengaktifkannya. Sweep berjalan dengan --wait, jadi sweep yang lambat menunda yang berikutnya,
+bukan tumpang-tindih.
+
+Contoh:
+  $ jfleet schedule install                          # systemd: jfleet-sweep.service + .timer
+  $ jfleet schedule install --kind cron --cron "*/10 * * * *"
+  $ jfleet schedule install --dir ./units --limit Kencong`,
       },
     },
     villages: {
