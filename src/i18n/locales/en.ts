@@ -1324,6 +1324,28 @@ Examples:
       invalidCron: '{{what}} is not a valid cron expression: "{{expr}}"',
       invalidCronHint: 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 * * * *"',
     },
+    kind: {
+      unreachable: 'unreachable: {{message}}',
+      auth: 'auth: {{message}}',
+      hostkey: 'hostkey: {{message}}',
+      timeout: 'timeout: {{message}}',
+      protocol: 'protocol: {{message}}',
+      script: 'script: {{message}}',
+    },
+    connect: {
+      badSignature: '{{target}} offered {{key}} but did not prove it holds it (bad key-exchange signature: a man in the middle?); nothing was pinned',
+      authFailed: 'authentication failed on {{target}} (no offered key or password was accepted)',
+      hung: '{{target}} accepted TCP but did not complete the SSH handshake within {{ms}} ms (device hung?)',
+      timedOut: '{{target}} unreachable: connect timed out after {{ms}} ms',
+      noResolve: '{{target}} unreachable: cannot resolve host name ({{code}})',
+      refused: '{{target}} unreachable: connection refused (sshd not running or device off)',
+      unreachable: '{{target}} unreachable: {{reason}}',
+      protocol: '{{target}}: SSH protocol error: {{reason}}',
+    },
+    report: {
+      noApi: 'no central API configured',
+      noToken: 'no central API token configured',
+    },
   },
   advice: {
     fixInventory: 'fix the inventory (jfleet inventory check lists every problem)',

@@ -1289,6 +1289,29 @@ Contoh:
       invalidCron: '{{what}} bukan ekspresi cron yang sah: "{{expr}}"',
       invalidCronHint: 'lima kolom (menit jam tanggal bulan hari), atau enam dengan detik di depan, misalnya "*/15 * * * *"',
     },
+    kind: {
+      unreachable: 'tak terjangkau: {{message}}',
+      auth: 'autentikasi: {{message}}',
+      hostkey: 'kunci host: {{message}}',
+      timeout: 'batas waktu: {{message}}',
+      protocol: 'protokol: {{message}}',
+      script: 'skrip: {{message}}',
+    },
+    connect: {
+      badSignature:
+        '{{target}} menawarkan {{key}} tetapi tidak membuktikan bahwa ia memegangnya (tanda tangan pertukaran kunci salah: ada penyadap di tengah jalan?); tidak ada yang disematkan',
+      authFailed: 'autentikasi gagal di {{target}} (tidak ada kunci atau kata sandi yang diterima)',
+      hung: '{{target}} menerima TCP tetapi tidak menuntaskan jabat tangan SSH dalam {{ms}} ms (perangkat macet?)',
+      timedOut: '{{target}} tak terjangkau: sambungan melewati batas waktu setelah {{ms}} ms',
+      noResolve: '{{target}} tak terjangkau: nama host tidak dapat ditemukan ({{code}})',
+      refused: '{{target}} tak terjangkau: sambungan ditolak (sshd tidak berjalan atau perangkat mati)',
+      unreachable: '{{target}} tak terjangkau: {{reason}}',
+      protocol: '{{target}}: kesalahan protokol SSH: {{reason}}',
+    },
+    report: {
+      noApi: 'API pusat belum diatur',
+      noToken: 'token API pusat belum diatur',
+    },
   },
   advice: {
     fixInventory: 'perbaiki inventaris (jfleet inventory check menampilkan semua masalahnya)',
