@@ -1155,6 +1155,25 @@ Examples:
     noMatch: 'no packages match',
     noMatchLimit: 'no packages match --limit {{limit}}',
     stoppedByCtrlC: 'stopped by Ctrl-C before it finished',
+    outcome: {
+      ok: 'ok',
+      failed: 'failed',
+      unreachable: 'unreachable',
+      auth: 'auth failed',
+      hostkey: 'hostkey',
+      timeout: 'timed out',
+      protocol: 'protocol error',
+      error: 'error',
+      cancelled: 'cancelled',
+    },
+    recap: {
+      head_one: 'recap: {{count}} device: {{parts}}',
+      head_other: 'recap: {{count}} devices: {{parts}}',
+      killedBy: 'killed by {{signal}}',
+      exit: 'exit {{code}}',
+      progress: '[{{done}}/{{total}}] {{ok}} ok',
+      progressFailing: '[{{done}}/{{total}}] {{ok}} ok, {{failures}} not ok',
+    },
   },
   provision: {
     progress: {

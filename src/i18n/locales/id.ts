@@ -1127,6 +1127,24 @@ Contoh:
     noMatch: 'tidak ada paket yang cocok',
     noMatchLimit: 'tidak ada paket yang cocok dengan --limit {{limit}}',
     stoppedByCtrlC: 'dihentikan dengan Ctrl-C sebelum selesai',
+    outcome: {
+      ok: 'ok',
+      failed: 'gagal',
+      unreachable: 'tak terjangkau',
+      auth: 'autentikasi gagal',
+      hostkey: 'kunci host',
+      timeout: 'melewati batas waktu',
+      protocol: 'kesalahan protokol',
+      error: 'kesalahan',
+      cancelled: 'dibatalkan',
+    },
+    recap: {
+      head_other: 'rekap: {{count}} perangkat: {{parts}}',
+      killedBy: 'dihentikan oleh {{signal}}',
+      exit: 'kode keluar {{code}}',
+      progress: '[{{done}}/{{total}}] {{ok}} ok',
+      progressFailing: '[{{done}}/{{total}}] {{ok}} ok, {{failures}} tidak ok',
+    },
   },
   provision: {
     progress: {
