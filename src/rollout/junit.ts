@@ -36,7 +36,10 @@ export function xmlEscape(s: string): string {
 const secs = (ms: number | null) => ((ms ?? 0) / 1000).toFixed(3);
 
 /** The texts a JUnit file carries for people (the CLI hands in the run's language). */
-export type JUnitWords = (key: 'gateFailed' | 'updateFailed' | 'pending' | 'pendingWhy' | 'notUpdatedAborted' | 'notUpdatedInterrupted' | 'suite', vars: Record<string, string | number>) => string;
+export type JUnitWords = (
+  key: 'gateFailed' | 'updateFailed' | 'pending' | 'pendingWhy' | 'notUpdatedAborted' | 'notUpdatedInterrupted' | 'suite',
+  vars: Record<string, string | number>,
+) => string;
 
 const ENGLISH: JUnitWords = (key, v) =>
   ({

@@ -38,9 +38,9 @@ describe('rollout events, rendered', () => {
 
   it('start, waves and end lines', () => {
     const counts = countStates(['updated', 'updated', 'failed', 'pending']);
-    expect(humanLine(englishT, { event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: true, reopened: 2 })).toBe(
-      'rollout 3: release 1.1.0 to 4 device(s) in 2 wave(s) [1, 3], max-fail 5% (resuming 2)',
-    );
+    expect(
+      humanLine(englishT, { event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: true, reopened: 2 }),
+    ).toBe('rollout 3: release 1.1.0 to 4 device(s) in 2 wave(s) [1, 3], max-fail 5% (resuming 2)');
     expect(humanLine(englishT, { event: 'wave-end', rollout: 3, wave: 2, counts, allowedFailures: 0, abort: true })).toBe(
       'wave 2 done: 2 updated, 1 failed (0 allowed of 3 reached), 1 pending',
     );

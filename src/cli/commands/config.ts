@@ -10,7 +10,7 @@ export function register(program: Command, ctx: Context): void {
   cfg
     .command('list')
     .description(t('help.config.list.description'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.config.list.helpAfter'))
     .action(async (opts) => {
       const { configList } = await import('../handlers/config.js');
@@ -21,7 +21,7 @@ export function register(program: Command, ctx: Context): void {
     .command('get')
     .description(t('help.config.get.description'))
     .argument('<key>', t('help.config.get.arg.key'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.config.get.helpAfter'))
     .action(async (key: string, opts) => {
       const { configGet } = await import('../handlers/config.js');

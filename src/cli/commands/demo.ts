@@ -8,10 +8,10 @@ export function register(program: Command, ctx: Context): void {
   program
     .command('demo')
     .description(t('help.demo.description'))
-    .option('-n, --devices <n>', t('help.demo.opt.devices'), positiveInt('--devices'), 12)
+    .option('-n, --devices <n>', t('help.demo.opt.devices'), positiveInt(t, '--devices'), 12)
     .option('--port <port>', t('help.demo.opt.port'), (v) => Number(v), 0)
     .option('--once', t('help.demo.opt.once'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.demo.helpAfter'))
     .action(async (opts: { devices: number; port: number; once?: boolean; json?: boolean }) => {
       const { demoCommand } = await import('../handlers/demo.js');

@@ -9,11 +9,11 @@ export function register(program: Command, ctx: Context): void {
     .command('exec')
     .description(t('help.exec.description'))
     .argument('<command...>', t('help.exec.arg.command'))
-    .addOption(limitOption())
-    .addOption(forksOption())
-    .addOption(new Option('-t, --timeout <seconds>', t('help.exec.opt.timeout')).argParser(positiveInt('--timeout', MAX_SECONDS)))
-    .addOption(new Option('--connect-timeout <seconds>', t('help.exec.opt.connectTimeout')).argParser(positiveInt('--connect-timeout', MAX_SECONDS)))
-    .addOption(jsonOption())
+    .addOption(limitOption(t))
+    .addOption(forksOption(t))
+    .addOption(new Option('-t, --timeout <seconds>', t('help.exec.opt.timeout')).argParser(positiveInt(t, '--timeout', MAX_SECONDS)))
+    .addOption(new Option('--connect-timeout <seconds>', t('help.exec.opt.connectTimeout')).argParser(positiveInt(t, '--connect-timeout', MAX_SECONDS)))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.exec.helpAfter'))
     .action(async (args: string[], opts, cmd: Command) => {
       const { execCommand } = await import('../handlers/exec.js');

@@ -9,9 +9,9 @@ export function register(program: Command, ctx: Context): void {
   program
     .command('sweep')
     .description(t('help.sweep.description'))
-    .addOption(limitOption())
-    .addOption(jsonOption())
-    .addOption(forksOption())
+    .addOption(limitOption(t))
+    .addOption(jsonOption(t))
+    .addOption(forksOption(t))
     .option('--wait', t('help.sweep.opt.wait'))
     .option('--report', t('help.sweep.opt.report'))
     .addHelpText('after', t('help.sweep.helpAfter'))
@@ -33,8 +33,8 @@ export function register(program: Command, ctx: Context): void {
   program
     .command('status')
     .description(t('help.status.description'))
-    .addOption(limitOption())
-    .addOption(jsonOption())
+    .addOption(limitOption(t))
+    .addOption(jsonOption(t))
     .addOption(new Option('-w, --watch [seconds]', t('help.status.opt.watch')))
     .option('--map <file>', t('help.status.opt.map'))
     .addHelpText('after', t('help.status.helpAfter'))
@@ -47,8 +47,8 @@ export function register(program: Command, ctx: Context): void {
     .command('history')
     .description(t('help.history.description'))
     .argument('[id]', t('help.history.arg.id'))
-    .addOption(new Option('--days <n>', t('help.history.opt.days')).default(30).argParser(positiveInt('--days')))
-    .addOption(jsonOption())
+    .addOption(new Option('--days <n>', t('help.history.opt.days')).default(30).argParser(positiveInt(t, '--days')))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.history.helpAfter'))
     .action(async (id: string | undefined, opts: { days?: number; json?: boolean }) => {
       const { historyCommand } = await import('../handlers/health.js');
@@ -64,7 +64,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--start <time>', t('help.silence.opt.start'))
     .option('--list', t('help.silence.opt.list'))
     .option('--clear', t('help.silence.opt.clear'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.silence.helpAfter'))
     .action(
       async (

@@ -11,8 +11,8 @@ export function register(program: Command, ctx: Context): void {
   inv
     .command('list')
     .description(t('help.inventory.list.description'))
-    .addOption(limitOption())
-    .addOption(jsonOption())
+    .addOption(limitOption(t))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.inventory.list.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { listCommand } = await import('../handlers/inventory.js');
@@ -24,7 +24,7 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.inventory.show.description'))
     .argument('<id>', t('help.inventory.show.arg.id'))
     .option('--with-custodian', t('help.inventory.show.opt.withCustodian'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.inventory.show.helpAfter'))
     .action(async (id: string, opts, cmd: Command) => {
       const { showCommand } = await import('../handlers/inventory.js');
@@ -34,7 +34,7 @@ export function register(program: Command, ctx: Context): void {
   inv
     .command('check')
     .description(t('help.inventory.check.description'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.inventory.check.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { checkCommand } = await import('../handlers/inventory.js');
@@ -45,10 +45,10 @@ export function register(program: Command, ctx: Context): void {
     .command('remove')
     .description(t('help.inventory.remove.description'))
     .argument('[ids...]', t('help.inventory.remove.arg.ids'))
-    .addOption(limitOption())
+    .addOption(limitOption(t))
     .option('-y, --yes', t('help.inventory.remove.opt.yes'))
     .option('--dry-run', t('help.inventory.remove.opt.dryRun'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.inventory.remove.helpAfter'))
     .action(async (ids: string[], opts, cmd: Command) => {
       const { removeCommand } = await import('../handlers/inventory.js');

@@ -10,7 +10,7 @@ export function register(program: Command, ctx: Context): void {
     .command('init')
     .description(t('help.keys.init.description'))
     .option('--force', t('help.keys.init.opt.force'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.keys.init.helpAfter'))
     .action(async (opts) => {
       const { keysInitCommand } = await import('../handlers/keys.js');
@@ -19,7 +19,7 @@ export function register(program: Command, ctx: Context): void {
   keys
     .command('show')
     .description(t('help.keys.show.description'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.keys.show.helpAfter'))
     .action(async (opts) => {
       const { keysShowCommand } = await import('../handlers/keys.js');
@@ -33,7 +33,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('<id>', t('help.hostkey.accept.arg.id'))
     .option('--expect <fingerprint>', t('help.hostkey.accept.opt.expect'))
     .option('-y, --yes', t('help.hostkey.accept.opt.yes'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.hostkey.accept.helpAfter'))
     .action(async (id: string, opts, cmd: Command) => {
       const { hostkeyAcceptCommand } = await import('../handlers/keys.js');

@@ -9,9 +9,9 @@ export function register(program: Command, ctx: Context): void {
   lab
     .command('up')
     .description(t('help.lab.up.description'))
-    .addOption(new Option('-n, --devices <n>', t('help.lab.up.opt.devices')).argParser(positiveInt('--devices')).default(20))
-    .addOption(new Option('--password-only <n>', t('help.lab.up.opt.passwordOnly')).argParser(positiveInt('--password-only')))
-    .addOption(jsonOption())
+    .addOption(new Option('-n, --devices <n>', t('help.lab.up.opt.devices')).argParser(positiveInt(t, '--devices')).default(20))
+    .addOption(new Option('--password-only <n>', t('help.lab.up.opt.passwordOnly')).argParser(positiveInt(t, '--password-only')))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.lab.up.helpAfter'))
     .action(async (opts) => {
       const { labUpCommand } = await import('../handlers/lab.js');
@@ -21,7 +21,7 @@ export function register(program: Command, ctx: Context): void {
     .command('down')
     .description(t('help.lab.down.description'))
     .argument('[id]', t('help.lab.down.arg.id'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.lab.down.helpAfter'))
     .action(async (id: string | undefined, opts) => {
       const { labDownCommand } = await import('../handlers/lab.js');
@@ -30,7 +30,7 @@ export function register(program: Command, ctx: Context): void {
   lab
     .command('status')
     .description(t('help.lab.status.description'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.lab.status.helpAfter'))
     .action(async (opts) => {
       const { labStatusCommand } = await import('../handlers/lab.js');

@@ -11,7 +11,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--village <code|name>', t('help.register.opt.village'))
     .option('--address <host|ip>', t('help.register.opt.address'))
     .option('--id <id>', t('help.register.opt.id'))
-    .addOption(new Option('--port <n>', t('help.register.opt.port')).argParser(positiveInt('--port')))
+    .addOption(new Option('--port <n>', t('help.register.opt.port')).argParser(positiveInt(t, '--port')))
     .option('--user <name>', t('help.register.opt.user'))
     .option('--serial <serial>', t('help.register.opt.serial'))
     .option('--mac <mac>', t('help.register.opt.mac'))
@@ -25,7 +25,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--rejected <file>', t('help.register.opt.rejected'))
     .option('--dry-run', t('help.register.opt.dryRun'))
     .option('-y, --yes', t('help.register.opt.yes'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.register.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { registerCommand } = await import('../handlers/register.js');

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Context } from '../../context.js';
+import type { Translate } from '../../i18n/catalog.js';
 import { jsonOption } from '../shared.js';
 
-function seconds(flag: string) {
+function seconds(t: Translate, flag: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} takes a number of seconds, not "${v}"`);
-    if (n > 86_400) throw new InvalidArgumentError(`${flag} takes at most 86400 seconds (24 h), not "${v}"`);
+    if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new InvalidArgumentError(t('shared.seconds', { flag, value: v }));
+    if (n > 86_400) throw new InvalidArgumentError(t('shared.secondsMax', { flag, value: v }));
     return n;
   };
 }
@@ -20,8 +21,8 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.report.description'))
     .option('--dry-run', t('help.report.opt.dryRun'))
     .option('--flush', t('help.report.opt.flush'))
-    .addOption(new Option('--wait <seconds>', t('help.report.opt.wait')).default(0).argParser(seconds('--wait')))
-    .addOption(jsonOption())
+    .addOption(new Option('--wait <seconds>', t('help.report.opt.wait')).default(0).argParser(seconds(t, '--wait')))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.report.helpAfter'))
     .action(async (opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }) => {
       const { reportCommand } = await import('../handlers/report.js');
@@ -34,7 +35,7 @@ export function register(program: Command, ctx: Context): void {
     .command('list')
     .description(t('help.outbox.list.description'))
     .option('-a, --all', t('help.outbox.list.opt.all'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.outbox.list.helpAfter'))
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       const { outboxListCommand } = await import('../handlers/report.js');

@@ -3,7 +3,6 @@ import type { Context } from '../../context.js';
 import { when } from '../render/speech.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
 
-
 /**
  * The root program's `-V, --version` would swallow `release add PATH --version V` (commander parses
  * known root options anywhere on the line). For that one subcommand, join `--version V` into
@@ -33,7 +32,7 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.release.add.description'))
     .argument('<path>', t('help.release.add.arg.path'))
     .requiredOption('--version <version>', t('help.release.add.opt.version'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.release.add.helpAfter'))
     .action(async (path: string, o: { version: string; json?: boolean }) => {
       const { addRelease } = await import('../../rollout/release.js');
@@ -54,7 +53,7 @@ export function register(program: Command, ctx: Context): void {
   release
     .command('list')
     .description(t('help.release.list.description'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.release.list.helpAfter'))
     .action(async (o: { json?: boolean }) => {
       const { listReleases } = await import('../../rollout/release.js');
@@ -72,13 +71,13 @@ export function register(program: Command, ctx: Context): void {
     .command('rollout')
     .description(t('help.rollout.description'))
     .addOption(new Option('-r, --release <version>', t('help.rollout.opt.release')))
-    .addOption(limitOption())
+    .addOption(limitOption(t))
     .option('--waves <list>', t('help.rollout.opt.waves'), '1,10%,50%,100%')
     .option('--max-fail <n|pct>', t('help.rollout.opt.maxFail'), '5%')
     .option('--junit <file>', t('help.rollout.opt.junit'))
-    .option('--gate-timeout <seconds>', t('help.rollout.opt.gateTimeout'), positiveInt('--gate-timeout', MAX_SECONDS), 30)
-    .addOption(forksOption())
-    .addOption(jsonOption())
+    .option('--gate-timeout <seconds>', t('help.rollout.opt.gateTimeout'), positiveInt(t, '--gate-timeout', MAX_SECONDS), 30)
+    .addOption(forksOption(t))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.rollout.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
     .action(
       async (
@@ -104,8 +103,8 @@ export function register(program: Command, ctx: Context): void {
     .command('resume')
     .description(t('help.rollout.resume.description'))
     .option('--junit <file>', t('help.rollout.resume.opt.junit'))
-    .addOption(forksOption())
-    .addOption(jsonOption())
+    .addOption(forksOption(t))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.rollout.resume.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
     .action(async (_o: unknown, cmd: Command) => {
       // optsWithGlobals: `rollout` itself declares --json/--junit/--forks, so commander may file them there.
@@ -117,8 +116,8 @@ export function register(program: Command, ctx: Context): void {
   rollout
     .command('status')
     .description(t('help.rollout.status.description'))
-    .option('--id <n>', t('help.rollout.status.opt.id'), positiveInt('--id'))
-    .addOption(jsonOption())
+    .option('--id <n>', t('help.rollout.status.opt.id'), positiveInt(t, '--id'))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.rollout.status.helpAfter'))
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { id?: number; json?: boolean };
@@ -129,7 +128,7 @@ export function register(program: Command, ctx: Context): void {
   rollout
     .command('abort')
     .description(t('help.rollout.abort.description'))
-    .addOption(jsonOption())
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.rollout.abort.helpAfter'))
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { json?: boolean };

@@ -16,11 +16,13 @@ export function register(program: Command, ctx: Context): void {
     .addOption(
       new Option('--jitter <seconds>', t('help.schedule.run.opt.jitter'))
         .default(0)
-        .argParser((v) => (v === '0' ? 0 : positiveInt('--jitter', MAX_SECONDS)(v))),
+        .argParser((v) => (v === '0' ? 0 : positiveInt(t, '--jitter', MAX_SECONDS)(v))),
     )
-    .addOption(new Option('--stop-timeout <seconds>', t('help.schedule.run.opt.stopTimeout')).default(30).argParser(positiveInt('--stop-timeout', MAX_SECONDS)))
-    .addOption(limitOption())
-    .addOption(forksOption())
+    .addOption(
+      new Option('--stop-timeout <seconds>', t('help.schedule.run.opt.stopTimeout')).default(30).argParser(positiveInt(t, '--stop-timeout', MAX_SECONDS)),
+    )
+    .addOption(limitOption(t))
+    .addOption(forksOption(t))
     .addHelpText('after', t('help.schedule.run.helpAfter'))
     .action(async (opts: { sweep?: string; report?: string; jitter: number; stopTimeout: number; limit?: string; forks?: number }, cmd: Command) => {
       const { scheduleRunCommand } = await import('../handlers/schedule.js');
@@ -36,13 +38,13 @@ export function register(program: Command, ctx: Context): void {
     .addOption(
       new Option('--jitter <seconds>', t('help.schedule.install.opt.jitter'))
         .default(60)
-        .argParser((v) => (v === '0' ? 0 : positiveInt('--jitter', MAX_SECONDS)(v))),
+        .argParser((v) => (v === '0' ? 0 : positiveInt(t, '--jitter', MAX_SECONDS)(v))),
     )
     .option('--dir <dir>', t('help.schedule.install.opt.dir'))
     .option('--crontab <file>', t('help.schedule.install.opt.crontab'))
     .option('--user <name>', t('help.schedule.install.opt.user'), 'root')
-    .addOption(limitOption())
-    .addOption(jsonOption())
+    .addOption(limitOption(t))
+    .addOption(jsonOption(t))
     .addHelpText('after', t('help.schedule.install.helpAfter'))
     .action(
       async (

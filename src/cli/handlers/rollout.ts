@@ -173,10 +173,14 @@ export async function abortCommand(ctx: Context, o: { json?: boolean }): Promise
 
 export async function statusCommand(ctx: Context, o: { id?: number; json?: boolean }): Promise<void> {
   const s = await rolloutStatus(ctx, { id: o.id });
-  if (!s) throw new UserError(o.id ? ctx.t('rollout.status.noRollout', { id: o.id }) : ctx.t('rollout.status.noRolloutYet'), { hint: ctx.t('advice.rolloutStart') });
+  if (!s)
+    throw new UserError(o.id ? ctx.t('rollout.status.noRollout', { id: o.id }) : ctx.t('rollout.status.noRolloutYet'), { hint: ctx.t('advice.rolloutStart') });
   if (o.json) return printJson(ctx, s);
   const r = s.rollout;
-  println(ctx, `${ctx.t('rollout.status.head', { id: r.id, release: r.release, state: s.live })}${r.reason ? ` (${deviceText(ctx.stdout)(ctx.t.phrase(r.reason))})` : ''}`);
+  println(
+    ctx,
+    `${ctx.t('rollout.status.head', { id: r.id, release: r.release, state: s.live })}${r.reason ? ` (${deviceText(ctx.stdout)(ctx.t.phrase(r.reason))})` : ''}`,
+  );
   const times = r.finishedAt
     ? ctx.t('rollout.status.startedFinished', { started: when(ctx, r.createdAt), finished: when(ctx, r.finishedAt) })
     : ctx.t('rollout.status.started', { started: when(ctx, r.createdAt) });
@@ -195,6 +199,9 @@ export async function statusCommand(ctx: Context, o: { id?: number; json?: boole
       `  ${ctx.t('rollout.status.wave', { wave: w.wave, count: w.devices, updated: w.counts.updated, failed: w.counts.failures, pending: w.counts.pending })}`,
     );
   for (const d of s.devices.filter((x) => x.state !== 'updated' && x.state !== 'planned')) {
-    println(ctx, `  ${ctx.t(`rollout.state.${d.state}` as MessageKey).padEnd(11)} ${d.id}${d.error ? `: ${deviceText(ctx.stdout)(ctx.t.phrase(d.error))}` : ''}`);
+    println(
+      ctx,
+      `  ${ctx.t(`rollout.state.${d.state}` as MessageKey).padEnd(11)} ${d.id}${d.error ? `: ${deviceText(ctx.stdout)(ctx.t.phrase(d.error))}` : ''}`,
+    );
   }
 }

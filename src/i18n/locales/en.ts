@@ -23,14 +23,14 @@ export default {
     options: 'Options:',
     globalOptions: 'Global Options:',
     commands: 'Commands:',
-    unknownOption: 'unknown option \'{{option}}\'',
-    unknownCommand: 'unknown command \'{{command}}\'',
+    unknownOption: "unknown option '{{option}}'",
+    unknownCommand: "unknown command '{{command}}'",
     didYouMean: '(Did you mean {{suggestion}}?)',
-    missingArgument: 'missing required argument \'{{argument}}\'',
-    optionArgumentMissing: 'option \'{{option}}\' argument missing',
-    requiredOption: 'required option \'{{option}}\' not specified',
+    missingArgument: "missing required argument '{{argument}}'",
+    optionArgumentMissing: "option '{{option}}' argument missing",
+    requiredOption: "required option '{{option}}' not specified",
     tooManyArguments: 'too many arguments: expected {{expected}}, got {{got}}',
-    invalidArgument: 'option \'{{option}}\' argument \'{{value}}\' is invalid. {{reason}}',
+    invalidArgument: "option '{{option}}' argument '{{value}}' is invalid. {{reason}}",
     conflict: '{{a}} cannot be used with {{b}}',
   },
   program: {
@@ -174,7 +174,8 @@ Examples:
         port: 'port of the local central server (default: any free port)',
         devices: 'simulated devices to bring up',
       },
-      description: 'run the main job end to end on the embedded default: a local simulated fleet (real sshd devices), registration, provisioning, a sweep and a report to a local central server with its dashboard',
+      description:
+        'run the main job end to end on the embedded default: a local simulated fleet (real sshd devices), registration, provisioning, a sweep and a report to a local central server with its dashboard',
     },
     exec: {
       helpAfter: `
@@ -281,7 +282,7 @@ Examples:
       arg: {
         id: 'package id',
       },
-      description: 'one device\'s checks, state changes and availability; without an id, availability per village',
+      description: "one device's checks, state changes and availability; without an id, availability per village",
       opt: {
         days: 'period to look back over',
       },
@@ -414,7 +415,7 @@ Examples:
         arg: {
           id: 'package id',
         },
-        description: 're-pin a device\'s host key after a reinstall: shows the pinned and the proven key and asks (or --expect)',
+        description: "re-pin a device's host key after a reinstall: shows the pinned and the proven key and asks (or --expect)",
       },
     },
     lab: {
@@ -479,7 +480,7 @@ Examples:
         diff: 'show before/after of files and settings',
         check: 'plan only: show what would change; the devices are left untouched',
       },
-      description: 'bring kiosks to the recipe\'s desired state over SSH (idempotent; safe to run again)',
+      description: "bring kiosks to the recipe's desired state over SSH (idempotent; safe to run again)",
     },
     register: {
       helpAfter: `
@@ -607,7 +608,8 @@ Examples:
         arg: {
           path: 'bundle directory or tarball',
         },
-        description: 'store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed',
+        description:
+          'store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed',
       },
       list: {
         helpAfter: `
@@ -735,7 +737,12 @@ Examples:
       arg: {
         query: 'village name (case- and typo-tolerant), district name, or code / code prefix',
       },
-      description: 'find Jember\'s villages and districts (Kemendagri codes, coordinates)',
+      description: "find Jember's villages and districts (Kemendagri codes, coordinates)",
+    },
+    shared: {
+      limit: 'select packages: district, code prefix, village, id glob, tag:NAME, @failed; "," = or, "&" = and, "!" = not',
+      json: 'print machine-readable JSON on stdout',
+      forks: 'devices worked on at once (default: config "forks", else 50)',
     },
   },
   register: {
@@ -918,7 +925,8 @@ Examples:
     step2: 'Registering the packages from a spreadsheet (CSV import against the village reference)',
     registered: '{{count}} packages registered in {{file}} ({{time}})',
     step3: 'Provisioning the kiosks over SSH (host keys pinned on first contact)',
-    provisioned: '{{count}} device(s) provisioned in {{time}}: {{changed}} change(s) applied, {{ok}} step(s) already ok, {{failed}} failed, {{unreachable}} unreachable',
+    provisioned:
+      '{{count}} device(s) provisioned in {{time}}: {{changed}} change(s) applied, {{ok}} step(s) already ok, {{failed}} failed, {{unreachable}} unreachable',
     failed: 'failed',
     log: '(log: {{file}})',
     pagesAnswering: '{{ready}}/{{count}} kiosk pages answering',
@@ -945,8 +953,10 @@ Examples:
     line: {
       start_one: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}}',
       start_other: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}}',
-      startResuming_one: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
-      startResuming_other: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
+      startResuming_one:
+        'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
+      startResuming_other:
+        'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
       waveStart_one: 'wave {{wave}}: {{count}} device(s)',
       waveStart_other: 'wave {{wave}}: {{count}} device(s)',
       updated: '{{device}} updated {{previous}} → {{release}}',
@@ -998,6 +1008,75 @@ Examples:
       skipped: 'skipped',
     },
   },
+  report: {
+    nextAttempt: 'next attempt in {{seconds}} s ({{time}})',
+    duplicates: '({{count}} the central API already had)',
+    delivered_one: 'delivered {{count}} report(s) to {{url}}',
+    delivered_other: 'delivered {{count}} report(s) to {{url}}',
+    deadLettered: 'dead-lettered {{id}}: {{reason}} (see jfleet outbox list)',
+    interrupted_one: 'interrupted; {{count}} report(s) stay queued for the next run',
+    interrupted_other: 'interrupted; {{count}} report(s) stay queued for the next run',
+    busy_one: 'another jfleet (pid {{pid}} on {{host}}) is delivering the outbox; {{count}} report(s) queued behind it',
+    busy_other: 'another jfleet (pid {{pid}} on {{host}}) is delivering the outbox; {{count}} report(s) queued behind it',
+    stillQueued_one: '{{count}} report(s) still queued: {{reason}}',
+    stillQueued_other: '{{count}} report(s) still queued: {{reason}}',
+    notDueYet: 'not due yet',
+    deadCount_one: '{{count}} report(s) dead-lettered',
+    deadCount_other: '{{count}} report(s) dead-lettered',
+    attempt: 'report {{id}} attempt {{attempt}}: {{reason}}',
+    outboxEmpty: 'the outbox is empty',
+    nothingQueued: 'nothing queued or dead-lettered',
+    queued: 'queued report {{id}} ({{packages}} package(s), {{changes}} state change(s))',
+    column: {
+      report: 'REPORT',
+      created: 'CREATED',
+      status: 'STATUS',
+      tries: 'TRIES',
+      packages: 'PACKAGES',
+      note: 'NOTE',
+    },
+    status: {
+      pending: 'pending',
+      delivered: 'delivered',
+      dead: 'dead',
+    },
+    deliveredAt: 'delivered {{time}}',
+    alreadyThere: '(already there)',
+    notTriedYet: 'not tried yet',
+    next: 'next {{time}}',
+    retried_one: '{{count}} report(s) queued and due now; send them with jfleet report --flush',
+    retried_other: '{{count}} report(s) queued and due now; send them with jfleet report --flush',
+    dropped_one: 'dropped {{count}} report(s)',
+    dropped_other: 'dropped {{count}} report(s)',
+  },
+  shared: {
+    wholeNumber: '{{flag}} takes a whole number of at least 1, not "{{value}}"',
+    atMost: '{{flag}} takes at most {{max}}, not "{{value}}"',
+    seconds: '{{flag}} takes a number of seconds, not "{{value}}"',
+    secondsMax: '{{flag}} takes at most 86400 seconds (24 h), not "{{value}}"',
+  },
+  config: {
+    notSetValue: '(not set)',
+    fromEnv: '(from {{env}})',
+    file: 'file: {{file}}',
+    notSet: '{{key}} is not set',
+    envOverrides: 'note: {{env}} is set and overrides this value in this shell',
+    unset: '{{key}} unset',
+  },
+  villages: {
+    summary: '{{districts}} districts, {{villages}} villages. Data: Kemendagri codes via cahyadsn/wilayah (MIT); see inventories/reference/README.md',
+    district: 'District {{name}} ({{code}}): {{count}} villages',
+    noMatch: 'no village matches "{{query}}"',
+    column: {
+      code: 'CODE',
+      district: 'DISTRICT',
+      villages: 'VILLAGES',
+      village: 'VILLAGE',
+      kind: 'KIND',
+      lat: 'LAT',
+      lon: 'LON',
+    },
+  },
   errors: {
     mustBeWholeNumber: 'must be a whole number',
     isRequired: 'is required',
@@ -1009,7 +1088,7 @@ Examples:
     modelChars: 'must be letters, digits, spaces and . , _ ( ) + / : -',
     noDotDot: 'must not contain ".."',
     serialChars: 'must be letters, digits, ".", "_" or "-"',
-    personName: 'must be a name (letters, spaces, . , \' -)',
+    personName: "must be a name (letters, spaces, . , ' -)",
     phone: 'must be a phone number',
     jumpHost: 'must be a package id or [user@]host[:port]',
     packageId: 'must be lower-case letters, digits and "-" (max 63)',
@@ -1026,7 +1105,8 @@ Examples:
     unknownVillage: 'unknown village "{{name}}" (see: jfleet villages)',
     duplicateOfLine: 'duplicate of line {{line}}',
     duplicateOfEarlier: 'duplicate of an earlier entry',
-    registeredDifferently: 'package {{id}} is already registered with a different {{fields}}; remove it first (jfleet inventory remove {{id2}}) or edit packages.yaml',
+    registeredDifferently:
+      'package {{id}} is already registered with a different {{fields}}; remove it first (jfleet inventory remove {{id2}}) or edit packages.yaml',
     duplicateUsedBy: 'duplicate {{field}} {{value}} (already used by {{who}})',
     packageRef: 'package {{id}}',
     lineRef: 'line {{line}}',
