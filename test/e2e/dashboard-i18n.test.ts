@@ -109,16 +109,17 @@ async function pageWith(acceptLanguage: string): Promise<Page> {
 
 /** Everything a person can read on the page in its language: its text (SVG tooltips included) and the attributes shown as text. */
 async function readable(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const copy = document.documentElement.cloneNode(true) as HTMLElement;
+  // run in the page (a string: the test's TypeScript has no DOM types)
+  return page.evaluate(`(() => {
+    const copy = document.documentElement.cloneNode(true);
     for (const e of copy.querySelectorAll('script, style')) e.remove();
     // text marked as another language (the switch names each language in its own) is not this page's
     for (const e of copy.querySelectorAll('[lang]')) if (e !== copy && e.getAttribute('lang') !== copy.getAttribute('lang')) e.remove();
     const attrs = [...copy.querySelectorAll('[title], [placeholder], [aria-label]')].flatMap((e) =>
       ['title', 'placeholder', 'aria-label'].map((a) => e.getAttribute(a) ?? ''),
     );
-    return [document.title, copy.textContent ?? '', ...attrs].join('\n').replace(/\s+/g, ' ');
-  });
+    return [document.title, copy.textContent ?? '', ...attrs].join(' ').replace(/\\s+/g, ' ');
+  })()`);
 }
 
 /** The words of a catalog text around its placeholders ("laporan terakhir {{when}}" -> ["laporan terakhir"]). */
@@ -277,9 +278,9 @@ describe('the dashboard in Indonesian and English', () => {
   it('the JSON API does not change with the language', async () => {
     const a = await fetch(`${srv.url}/v1/fleet`, { headers: { 'accept-language': 'id-ID' } });
     const b = await fetch(`${srv.url}/v1/fleet`, { headers: { 'accept-language': 'en', cookie: 'jfleet_lang=id' } });
-    const [ja, jb] = (await Promise.all([a.json(), b.json()])) as Array<{ packages: unknown; counts: unknown }>;
+    const [ja, jb] = (await Promise.all([a.json(), b.json()])) as [{ packages: Array<{ id: string }> }, { packages: unknown }];
     expect(ja.packages).toEqual(jb.packages);
-    expect((ja.packages as Array<{ id: string }>).map((p) => p.id)).toEqual(report.fleet.packages.map((p) => p.id));
+    expect(ja.packages.map((p) => p.id)).toEqual(report.fleet.packages.map((p) => p.id));
     expect(a.headers.get('content-language')).toBeNull();
     expect(a.headers.get('set-cookie')).toBeNull();
     // an unknown key is the key, never a half-sentence
