@@ -5,8 +5,10 @@
  */
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createApiClient } from '../../src/report/client.js';
+import { at } from '../helpers/at.js';
 import { BIN, jfleet, tempHome } from '../helpers/cli.js';
-import { central, TOKEN } from '../report/helpers.js';
+import { central, sampleReport, TOKEN } from '../report/helpers.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -53,6 +55,18 @@ describe('dashboard language over HTTP', () => {
     const fr = await fetch(`${s.url}/?lang=fr`, { headers: { 'accept-language': 'en' } });
     expect(htmlLang(await fr.text())).toBe('en');
     expect(fr.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('device text is escaped in Indonesian too, also where a translated sentence carries it', async () => {
+    const s = await server();
+    const r = sampleReport({ n: 1, states: ['critical'], at: new Date(Date.now() - 60_000) });
+    at(at(r.fleet.packages, 0).checks, 0).output = 'disk / <img src=x onerror=alert(1)>% free (1 MiB)';
+    const client = createApiClient({ url: s.url, token: TOKEN });
+    expect((await client.postReport(r.reportId, JSON.stringify(r))).kind).toBe('delivered');
+    await client.close();
+    const html = await (await fetch(`${s.url}/`, { headers: { 'accept-language': 'id' } })).text();
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('disk / kosong &lt;img src=x onerror=alert(1)&gt;% (1 MiB)');
   });
 
   it('the JSON API answers the same whatever the language', async () => {
