@@ -46,7 +46,7 @@ export function buildProgram(ctx: Context): Command {
     .exitOverride()
     .configureHelp(help)
     .configureOutput(output)
-    .addHelpText('after', t('program.helpAfter'));
+    .addHelpText('after', () => t('program.helpAfter'));
 
   for (const reg of [
     registerVillages,

@@ -87,9 +87,13 @@ export function renderStatus(sp: Speech, list: DeviceStatus[], now: Date, paint:
   const total: Record<HealthState, number> = { ok: 0, warn: 0, critical: 0, unknown: 0, unreachable: 0 };
   for (const d of list) total[d.state]++;
   const lines = [`${t('health.status.devices', { count: list.length })}: ${countsLine(t, total, paint)}`, ''];
-  lines.push(`${pad(t('health.status.district'), 22)}${HEALTH_STATES.map((s) => lpad(t(`health.column.${s}`), 9)).join('')}`);
+  // a column is 9 wide, or one wider than its heading (Indonesian headings are longer)
+  const width = Object.fromEntries(HEALTH_STATES.map((s) => [s, Math.max(9, t(`health.column.${s}`).length + 1)])) as Record<HealthState, number>;
+  lines.push(`${pad(t('health.status.district'), 22)}${HEALTH_STATES.map((s) => lpad(t(`health.column.${s}`), width[s])).join('')}`);
   for (const g of groupByDistrict(list)) {
-    lines.push(`${pad(g.district, 22)}${HEALTH_STATES.map((s) => (g.counts[s] ? paint(s, lpad(String(g.counts[s]), 9)) : lpad('·', 9))).join('')}`);
+    lines.push(
+      `${pad(g.district, 22)}${HEALTH_STATES.map((s) => (g.counts[s] ? paint(s, lpad(String(g.counts[s]), width[s])) : lpad('·', width[s]))).join('')}`,
+    );
     for (const d of g.devices.filter((x) => x.state !== 'ok').sort((a, b) => a.id.localeCompare(b.id))) {
       lines.push(
         `    ${pad(d.id, 26)} ${paint(d.state, pad(label(t, d.state), 11))} ${pad(flags(t, d), 14)} ${pad(t('health.since', { ago: ago(d.since, now) }), 14)} ${problem(t, d)}`,

@@ -20,7 +20,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--read-token <token>', t('help.central.serve.opt.readToken'))
     .option('--public-read', t('help.central.serve.opt.publicRead'))
     .option('--server-name <name>', t('help.central.serve.opt.serverName'), (v: string, prev: string[] = []) => [...prev, v])
-    .addHelpText('after', t('help.central.serve.helpAfter'))
+    .addHelpText('after', () => t('help.central.serve.helpAfter'))
     .action(async (opts: CentralServeOptions) => {
       const { centralServeCommand } = await import('../handlers/central.js');
       await centralServeCommand(ctx, opts);

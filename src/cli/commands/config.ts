@@ -5,13 +5,16 @@ import { jsonOption } from '../shared.js';
 /** jfleet config get|set|unset|list */
 export function register(program: Command, ctx: Context): void {
   const t = ctx.t;
-  const cfg = program.command('config').description(t('help.config.description')).addHelpText('after', t('help.config.helpAfter'));
+  const cfg = program
+    .command('config')
+    .description(t('help.config.description'))
+    .addHelpText('after', () => t('help.config.helpAfter'));
 
   cfg
     .command('list')
     .description(t('help.config.list.description'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.config.list.helpAfter'))
+    .addHelpText('after', () => t('help.config.list.helpAfter'))
     .action(async (opts) => {
       const { configList } = await import('../handlers/config.js');
       await configList(ctx, opts);
@@ -22,7 +25,7 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.config.get.description'))
     .argument('<key>', t('help.config.get.arg.key'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.config.get.helpAfter'))
+    .addHelpText('after', () => t('help.config.get.helpAfter'))
     .action(async (key: string, opts) => {
       const { configGet } = await import('../handlers/config.js');
       await configGet(ctx, key, opts);
@@ -33,7 +36,7 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.config.set.description'))
     .argument('<key>', t('help.config.set.arg.key'))
     .argument('<value>', t('help.config.set.arg.value'))
-    .addHelpText('after', t('help.config.set.helpAfter'))
+    .addHelpText('after', () => t('help.config.set.helpAfter'))
     .action(async (key: string, value: string) => {
       const { configSet } = await import('../handlers/config.js');
       await configSet(ctx, key, value);
@@ -43,7 +46,7 @@ export function register(program: Command, ctx: Context): void {
     .command('unset')
     .description(t('help.config.unset.description'))
     .argument('<key>', t('help.config.unset.arg.key'))
-    .addHelpText('after', t('help.config.unset.helpAfter'))
+    .addHelpText('after', () => t('help.config.unset.helpAfter'))
     .action(async (key: string) => {
       const { configUnset } = await import('../handlers/config.js');
       await configUnset(ctx, key);

@@ -12,7 +12,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--port <port>', t('help.demo.opt.port'), (v) => Number(v), 0)
     .option('--once', t('help.demo.opt.once'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.demo.helpAfter'))
+    .addHelpText('after', () => t('help.demo.helpAfter'))
     .action(async (opts: { devices: number; port: number; once?: boolean; json?: boolean }) => {
       const { demoCommand } = await import('../handlers/demo.js');
       await demoCommand(ctx, { devices: opts.devices, port: opts.port, once: Boolean(opts.once), json: Boolean(opts.json) });

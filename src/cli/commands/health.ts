@@ -14,7 +14,7 @@ export function register(program: Command, ctx: Context): void {
     .addOption(forksOption(t))
     .option('--wait', t('help.sweep.opt.wait'))
     .option('--report', t('help.sweep.opt.report'))
-    .addHelpText('after', t('help.sweep.helpAfter'))
+    .addHelpText('after', () => t('help.sweep.helpAfter'))
     .action(async (opts: { limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean }, cmd: Command) => {
       const { sweepCommand } = await import('../handlers/health.js');
       await sweepCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
@@ -24,7 +24,7 @@ export function register(program: Command, ctx: Context): void {
     .command('check')
     .description(t('help.check.description'))
     .argument('<id>', t('help.check.arg.id'))
-    .addHelpText('after', t('help.check.helpAfter'))
+    .addHelpText('after', () => t('help.check.helpAfter'))
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const { checkCommand } = await import('../handlers/health.js');
       await checkCommand(ctx, id, { inventory: globals(cmd).inventory });
@@ -37,7 +37,7 @@ export function register(program: Command, ctx: Context): void {
     .addOption(jsonOption(t))
     .addOption(new Option('-w, --watch [seconds]', t('help.status.opt.watch')))
     .option('--map <file>', t('help.status.opt.map'))
-    .addHelpText('after', t('help.status.helpAfter'))
+    .addHelpText('after', () => t('help.status.helpAfter'))
     .action(async (opts: { limit?: string; json?: boolean; watch?: boolean | string; map?: string }, cmd: Command) => {
       const { statusCommand } = await import('../handlers/health.js');
       await statusCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
@@ -49,7 +49,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('[id]', t('help.history.arg.id'))
     .addOption(new Option('--days <n>', t('help.history.opt.days')).default(30).argParser(positiveInt(t, '--days')))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.history.helpAfter'))
+    .addHelpText('after', () => t('help.history.helpAfter'))
     .action(async (id: string | undefined, opts: { days?: number; json?: boolean }) => {
       const { historyCommand } = await import('../handlers/health.js');
       await historyCommand(ctx, id, opts);
@@ -65,7 +65,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--list', t('help.silence.opt.list'))
     .option('--clear', t('help.silence.opt.clear'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.silence.helpAfter'))
+    .addHelpText('after', () => t('help.silence.helpAfter'))
     .action(
       async (
         id: string | undefined,

@@ -5,7 +5,10 @@ import { jsonOption, limitOption } from '../shared.js';
 /** jfleet inventory list|show|check|remove */
 export function register(program: Command, ctx: Context): void {
   const t = ctx.t;
-  const inv = program.command('inventory').description(t('help.inventory.description')).addHelpText('after', t('help.inventory.helpAfter'));
+  const inv = program
+    .command('inventory')
+    .description(t('help.inventory.description'))
+    .addHelpText('after', () => t('help.inventory.helpAfter'));
   const g = (cmd: Command) => cmd.optsWithGlobals().inventory as string | undefined;
 
   inv
@@ -13,7 +16,7 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.inventory.list.description'))
     .addOption(limitOption(t))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.inventory.list.helpAfter'))
+    .addHelpText('after', () => t('help.inventory.list.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { listCommand } = await import('../handlers/inventory.js');
       await listCommand(ctx, { ...opts, inventory: g(cmd) });
@@ -25,7 +28,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('<id>', t('help.inventory.show.arg.id'))
     .option('--with-custodian', t('help.inventory.show.opt.withCustodian'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.inventory.show.helpAfter'))
+    .addHelpText('after', () => t('help.inventory.show.helpAfter'))
     .action(async (id: string, opts, cmd: Command) => {
       const { showCommand } = await import('../handlers/inventory.js');
       await showCommand(ctx, id, { ...opts, inventory: g(cmd) });
@@ -35,7 +38,7 @@ export function register(program: Command, ctx: Context): void {
     .command('check')
     .description(t('help.inventory.check.description'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.inventory.check.helpAfter'))
+    .addHelpText('after', () => t('help.inventory.check.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { checkCommand } = await import('../handlers/inventory.js');
       await checkCommand(ctx, { ...opts, inventory: g(cmd) });
@@ -49,7 +52,7 @@ export function register(program: Command, ctx: Context): void {
     .option('-y, --yes', t('help.inventory.remove.opt.yes'))
     .option('--dry-run', t('help.inventory.remove.opt.dryRun'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.inventory.remove.helpAfter'))
+    .addHelpText('after', () => t('help.inventory.remove.helpAfter'))
     .action(async (ids: string[], opts, cmd: Command) => {
       const { removeCommand } = await import('../handlers/inventory.js');
       await removeCommand(ctx, ids, { ...opts, inventory: g(cmd) });

@@ -19,7 +19,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--profile <name>', t('help.provision.opt.profile'))
     .option('--recipe <dir>', t('help.provision.opt.recipe'))
     .option('-v, --verbose', t('help.provision.opt.verbose'))
-    .addHelpText('after', t('help.provision.helpAfter'))
+    .addHelpText('after', () => t('help.provision.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { provisionCommand } = await import('../handlers/provision.js');
       await provisionCommand(ctx, { ...opts, inventory: cmd.optsWithGlobals().inventory as string | undefined });

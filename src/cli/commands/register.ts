@@ -26,7 +26,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--dry-run', t('help.register.opt.dryRun'))
     .option('-y, --yes', t('help.register.opt.yes'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.register.helpAfter'))
+    .addHelpText('after', () => t('help.register.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { registerCommand } = await import('../handlers/register.js');
       await registerCommand(ctx, { ...opts, inventory: cmd.optsWithGlobals().inventory });

@@ -23,20 +23,23 @@ export function register(program: Command, ctx: Context): void {
     .option('--flush', t('help.report.opt.flush'))
     .addOption(new Option('--wait <seconds>', t('help.report.opt.wait')).default(0).argParser(seconds(t, '--wait')))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.report.helpAfter'))
+    .addHelpText('after', () => t('help.report.helpAfter'))
     .action(async (opts: { dryRun?: boolean; flush?: boolean; wait: number; json?: boolean }) => {
       const { reportCommand } = await import('../handlers/report.js');
       await reportCommand(ctx, opts);
     });
 
-  const outbox = program.command('outbox').description(t('help.outbox.description')).addHelpText('after', t('help.outbox.helpAfter'));
+  const outbox = program
+    .command('outbox')
+    .description(t('help.outbox.description'))
+    .addHelpText('after', () => t('help.outbox.helpAfter'));
 
   outbox
     .command('list')
     .description(t('help.outbox.list.description'))
     .option('-a, --all', t('help.outbox.list.opt.all'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.outbox.list.helpAfter'))
+    .addHelpText('after', () => t('help.outbox.list.helpAfter'))
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       const { outboxListCommand } = await import('../handlers/report.js');
       await outboxListCommand(ctx, opts);
@@ -47,7 +50,7 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.outbox.retry.description'))
     .argument('[report...]', t('help.outbox.retry.arg.report'))
     .option('-a, --all', t('help.outbox.retry.opt.all'))
-    .addHelpText('after', t('help.outbox.retry.helpAfter'))
+    .addHelpText('after', () => t('help.outbox.retry.helpAfter'))
     .action(async (ids: string[], opts: { all?: boolean }) => {
       const { outboxRetryCommand } = await import('../handlers/report.js');
       await outboxRetryCommand(ctx, ids, opts);
@@ -59,7 +62,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('[report...]', t('help.outbox.drop.arg.report'))
     .option('--dead', t('help.outbox.drop.opt.dead'))
     .option('-y, --yes', t('help.outbox.drop.opt.yes'))
-    .addHelpText('after', t('help.outbox.drop.helpAfter'))
+    .addHelpText('after', () => t('help.outbox.drop.helpAfter'))
     .action(async (ids: string[], opts: { dead?: boolean; yes?: boolean }) => {
       const { outboxDropCommand } = await import('../handlers/report.js');
       await outboxDropCommand(ctx, ids, opts);

@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
 import type { Context } from '../../context.js';
-import { when } from '../render/speech.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
 
 /**
@@ -33,7 +32,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('<path>', t('help.release.add.arg.path'))
     .requiredOption('--version <version>', t('help.release.add.opt.version'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.release.add.helpAfter'))
+    .addHelpText('after', () => t('help.release.add.helpAfter'))
     .action(async (path: string, o: { version: string; json?: boolean }) => {
       const { addRelease } = await import('../../rollout/release.js');
       const { release: r, created } = await addRelease(ctx, { path, version: o.version });
@@ -54,9 +53,10 @@ export function register(program: Command, ctx: Context): void {
     .command('list')
     .description(t('help.release.list.description'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.release.list.helpAfter'))
+    .addHelpText('after', () => t('help.release.list.helpAfter'))
     .action(async (o: { json?: boolean }) => {
       const { listReleases } = await import('../../rollout/release.js');
+      const { when } = await import('../render/speech.js');
       const list = listReleases(ctx);
       if (o.json) return printJson(ctx, list);
       if (list.length === 0) return println(ctx, t('rollout.release.none'));
@@ -78,7 +78,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--gate-timeout <seconds>', t('help.rollout.opt.gateTimeout'), positiveInt(t, '--gate-timeout', MAX_SECONDS), 30)
     .addOption(forksOption(t))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.rollout.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
+    .addHelpText('after', () => t('help.rollout.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
     .action(
       async (
         o: { release?: string; limit?: string; waves: string; maxFail: string; junit?: string; gateTimeout: number; forks?: number; json?: boolean },
@@ -105,7 +105,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--junit <file>', t('help.rollout.resume.opt.junit'))
     .addOption(forksOption(t))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.rollout.resume.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
+    .addHelpText('after', () => t('help.rollout.resume.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
     .action(async (_o: unknown, cmd: Command) => {
       // optsWithGlobals: `rollout` itself declares --json/--junit/--forks, so commander may file them there.
       const o = cmd.optsWithGlobals() as { junit?: string; forks?: number; json?: boolean };
@@ -118,7 +118,7 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.rollout.status.description'))
     .option('--id <n>', t('help.rollout.status.opt.id'), positiveInt(t, '--id'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.rollout.status.helpAfter'))
+    .addHelpText('after', () => t('help.rollout.status.helpAfter'))
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { id?: number; json?: boolean };
       const { statusCommand } = await import('../handlers/rollout.js');
@@ -129,7 +129,7 @@ export function register(program: Command, ctx: Context): void {
     .command('abort')
     .description(t('help.rollout.abort.description'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.rollout.abort.helpAfter'))
+    .addHelpText('after', () => t('help.rollout.abort.helpAfter'))
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { json?: boolean };
       const { abortCommand } = await import('../handlers/rollout.js');

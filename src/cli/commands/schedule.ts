@@ -23,7 +23,7 @@ export function register(program: Command, ctx: Context): void {
     )
     .addOption(limitOption(t))
     .addOption(forksOption(t))
-    .addHelpText('after', t('help.schedule.run.helpAfter'))
+    .addHelpText('after', () => t('help.schedule.run.helpAfter'))
     .action(async (opts: { sweep?: string; report?: string; jitter: number; stopTimeout: number; limit?: string; forks?: number }, cmd: Command) => {
       const { scheduleRunCommand } = await import('../handlers/schedule.js');
       await scheduleRunCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
@@ -45,7 +45,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--user <name>', t('help.schedule.install.opt.user'), 'root')
     .addOption(limitOption(t))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.schedule.install.helpAfter'))
+    .addHelpText('after', () => t('help.schedule.install.helpAfter'))
     .action(
       async (
         opts: {

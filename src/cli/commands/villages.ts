@@ -10,7 +10,7 @@ export function register(program: Command, ctx: Context): void {
     .description(t('help.villages.description'))
     .argument('[query]', t('help.villages.arg.query'))
     .addOption(jsonOption(t))
-    .addHelpText('after', t('help.villages.helpAfter'))
+    .addHelpText('after', () => t('help.villages.helpAfter'))
     .action(async (query: string | undefined, opts: { json?: boolean }) => {
       const { villagesCommand } = await import('../handlers/villages.js');
       await villagesCommand(ctx, query, opts);

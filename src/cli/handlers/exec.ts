@@ -27,10 +27,10 @@ export interface ExecCommandOptions {
 }
 
 export async function execCommand(ctx: Context, args: string[], opts: ExecCommandOptions): Promise<void> {
-  if (!args.length) throw new UserError('no command given', { hint: 'put the command after --, e.g. jfleet exec -- uptime' });
+  if (!args.length) throw new UserError(ctx.t('exec.noCommand'), { hint: ctx.t('exec.noCommandHint') });
   const { loadSelection, recordFailed, readFailed } = await import('../../inventory/service.js');
   const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
-  if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
+  if (!sel.packages.length) throw new UserError(opts.limit ? ctx.t('exec.noMatchLimit', { limit: opts.limit }) : ctx.t('exec.noMatch'));
   // every device's command is built before any is contacted: a refused placeholder value stops the run
   const commands = new Map<string, string>();
   const refused: InputIssue[] = [];
@@ -80,7 +80,7 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
           const o = s.ok
             ? outcomeOf({ ok: true, value: s.value.value })
             : ctx.signal.aborted
-              ? { status: 'cancelled' as const, error: 'stopped by Ctrl-C before it finished' }
+              ? { status: 'cancelled' as const, error: ctx.t('exec.stoppedByCtrlC') }
               : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error }, failureText);
           const started = s.ok ? s.value.started : ((s.error as { started?: number }).started ?? Date.now());
           const r: DeviceResult = {

@@ -25,6 +25,11 @@ export interface RolloutCommandOptions extends Omit<RolloutOptions, 'emit' | 'ch
 
 const DEVICE_MARK = { updated: '✓', skipped: '-', pending: '…', rolled_back: '↩', failed: '✗' } as const;
 
+/** A rollout state's word (the keyword itself in English; --json keeps the keyword). */
+function rolloutState(t: Translate, state: string): string {
+  return t(`rollout.rolloutState.${state}` as MessageKey, { defaultValue: state });
+}
+
 /** The line a person reads for an event; undefined: nothing to show. */
 export function humanLine(t: Translate, e: RolloutEvent): string | undefined {
   switch (e.event) {
@@ -65,10 +70,10 @@ export function humanLine(t: Translate, e: RolloutEvent): string | undefined {
       return t('rollout.line.aborted', { reason: t.phrase(e.reason ?? ''), count: e.skipped });
     case 'rollout-end':
       if (e.nothingToResume)
-        return t('rollout.line.nothingToResume', { rollout: e.rollout, release: e.release, state: e.state, exitCode: exitCodeOf(e.state) });
+        return t('rollout.line.nothingToResume', { rollout: e.rollout, release: e.release, state: rolloutState(t, e.state), exitCode: exitCodeOf(e.state) });
       return t('rollout.line.end', {
         rollout: e.rollout,
-        state: e.state,
+        state: rolloutState(t, e.state),
         updated: e.counts.updated,
         rolledBack: e.counts.rolled_back,
         failed: e.counts.failed,
@@ -179,7 +184,7 @@ export async function statusCommand(ctx: Context, o: { id?: number; json?: boole
   const r = s.rollout;
   println(
     ctx,
-    `${ctx.t('rollout.status.head', { id: r.id, release: r.release, state: s.live })}${r.reason ? ` (${deviceText(ctx.stdout)(ctx.t.phrase(r.reason))})` : ''}`,
+    `${ctx.t('rollout.status.head', { id: r.id, release: r.release, state: rolloutState(ctx.t, s.live) })}${r.reason ? ` (${deviceText(ctx.stdout)(ctx.t.phrase(r.reason))})` : ''}`,
   );
   const times = r.finishedAt
     ? ctx.t('rollout.status.startedFinished', { started: when(ctx, r.createdAt), finished: when(ctx, r.finishedAt) })
