@@ -31,11 +31,15 @@ export interface PageSpeech {
   f: Formats;
 }
 
+const RELATIVE = new WeakMap<PageSpeech, Intl.RelativeTimeFormat>();
+
 /** "3 minutes ago" / "3 menit yang lalu" (Intl's words for each language), "never" from the catalog. */
 export function relativeTime(iso: string | null, now: Date, sp: PageSpeech): string {
   if (!iso) return sp.t('dashboard.never');
   const s = Math.round((now.getTime() - Date.parse(iso)) / 1000);
-  const rtf = new Intl.RelativeTimeFormat(sp.f.locale, { numeric: 'auto' });
+  // one formatter per page speech: making an Intl formatter costs more than formatting with it
+  let rtf = RELATIVE.get(sp);
+  if (!rtf) RELATIVE.set(sp, (rtf = new Intl.RelativeTimeFormat(sp.f.locale, { numeric: 'auto' })));
   if (s < 0) return rtf.format(0, 'second');
   if (s < 90) return rtf.format(-s, 'second');
   if (s < 90 * 60) return rtf.format(-Math.round(s / 60), 'minute');
@@ -107,7 +111,19 @@ const SCRIPT = `
 
 export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: VillageReference; geo: DistrictGeoJson; speech: PageSpeech }): string {
   const { now, ref, geo, speech: sp } = opts;
-  const { t, f } = sp;
+  const { f } = sp;
+  // A page of 248 packages says the same few words hundreds of times: each text (a key without
+  // values, a check's output, a minute of the clock) is looked up once per page.
+  const once = <A extends string>(fn: (a: A) => string) => {
+    const memo = new Map<A, string>();
+    return (a: A) => memo.get(a) ?? (memo.set(a, fn(a)), memo.get(a) ?? '');
+  };
+  const word = once((key: MessageKey) => sp.t(key));
+  const t = ((key: MessageKey, vars?: Record<string, string | number>) => (vars ? sp.t(key, vars) : word(key))) as Translate;
+  t.phrase = once((english: string) => sp.t.phrase(english));
+  const minute = once((iso: string) => dateTime(f, `${iso}:00Z`));
+  // every zone's offset is whole minutes, so a time's minute in UTC names its minute anywhere
+  const at = (iso: string) => (/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(iso) && iso.endsWith('Z') ? minute(iso.slice(0, 16)) : dateTime(f, iso));
   const n = (v: number) => number(f, v, 0);
   const stateLabel = (s: HealthStateName) => t(`health.state.${s}`);
   // a counted phrase keeps i18next's {{count}} (Jember has 248 villages: never a thousands separator)
@@ -146,7 +162,7 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
           const flags = [p.hard ? '' : t('dashboard.flag.soft'), p.flapping ? t('dashboard.flag.flapping') : '', p.silenced ? t('dashboard.flag.silenced') : '']
             .filter(Boolean)
             .join(', ');
-          const seenTitle = p.lastSeen ? dateTime(f, p.lastSeen) : t('dashboard.never');
+          const seenTitle = p.lastSeen ? at(p.lastSeen) : t('dashboard.never');
           return `<tr class="pkg" data-id="${escapeHtml(p.id)}" data-state="${p.state}" data-district="${p.district.code}" data-village="${p.village.code}" data-search="${escapeHtml(search)}">
 <td><a href="/v1/devices/${encodeURIComponent(p.id)}/history">${escapeHtml(p.id)}</a></td>
 <td>${escapeHtml(p.village.name)} <small>${p.village.code}</small></td>
@@ -172,11 +188,11 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
     escapeHtml(t('dashboard.reportsReceived', { count: fleet.reports })),
     fleet.lastReportAt
       ? sentence((v) => t('dashboard.lastReport', { when: v.when ?? '' }), {
-          when: `<time datetime="${escapeHtml(fleet.lastReportAt)}" title="${escapeHtml(dateTime(f, fleet.lastReportAt))}">${escapeHtml(relativeTime(fleet.lastReportAt, now, sp))}</time>`,
+          when: `<time datetime="${escapeHtml(fleet.lastReportAt)}" title="${escapeHtml(at(fleet.lastReportAt))}">${escapeHtml(relativeTime(fleet.lastReportAt, now, sp))}</time>`,
         })
       : escapeHtml(t('dashboard.lastReport', { when: t('dashboard.never') })),
     sentence((v) => t('dashboard.generated', { time: v.time ?? '' }), {
-      time: `<time datetime="${escapeHtml(fleet.generatedAt)}">${escapeHtml(dateTime(f, fleet.generatedAt))}</time>`,
+      time: `<time datetime="${escapeHtml(fleet.generatedAt)}">${escapeHtml(at(fleet.generatedAt))}</time>`,
     }),
   ].join(' · ');
   const langSwitch = LANGS.map((l) =>
