@@ -116,7 +116,11 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
   // values, a check's output, a minute of the clock) is looked up once per page.
   const once = <A extends string>(fn: (a: A) => string) => {
     const memo = new Map<A, string>();
-    return (a: A) => memo.get(a) ?? (memo.set(a, fn(a)), memo.get(a) ?? '');
+    return (a: A): string => {
+      let said = memo.get(a);
+      if (said === undefined) memo.set(a, (said = fn(a)));
+      return said;
+    };
   };
   const word = once((key: MessageKey) => sp.t(key));
   const t = ((key: MessageKey, vars?: Record<string, string | number>) => (vars ? sp.t(key, vars) : word(key))) as Translate;
