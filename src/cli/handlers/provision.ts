@@ -84,13 +84,13 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
   const show = (devices: DeviceRecap[], asCheck: boolean) => {
     for (const r of devices)
       if (r.changed || r.failed || r.error || opts.verbose)
-        for (const l of renderDevice(shownRecap(r, shown), { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p)) out(l);
+        for (const l of renderDevice(shownRecap(r, shown), { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p, ctx.t)) out(l);
   };
   const run = await openProvision(ctx, opts, (e) => {
     progress(e);
     if (e.event === 'summary' && human) {
       out();
-      for (const l of renderRecap(e.summary, p)) out(l);
+      for (const l of renderRecap(e.summary, p, ctx.t)) out(l);
       out(p.dim(ctx.t('provision.logs', { dir: run.logDir })));
     }
   });
