@@ -23,14 +23,14 @@ export default {
     options: 'Options:',
     globalOptions: 'Global Options:',
     commands: 'Commands:',
-    unknownOption: 'unknown option \'{{option}}\'',
-    unknownCommand: 'unknown command \'{{command}}\'',
+    unknownOption: "unknown option '{{option}}'",
+    unknownCommand: "unknown command '{{command}}'",
     didYouMean: '(Did you mean {{suggestion}}?)',
-    missingArgument: 'missing required argument \'{{argument}}\'',
-    optionArgumentMissing: 'option \'{{option}}\' argument missing',
-    requiredOption: 'required option \'{{option}}\' not specified',
+    missingArgument: "missing required argument '{{argument}}'",
+    optionArgumentMissing: "option '{{option}}' argument missing",
+    requiredOption: "required option '{{option}}' not specified",
     tooManyArguments: 'too many arguments: expected {{expected}}, got {{got}}',
-    invalidArgument: 'option \'{{option}}\' argument \'{{value}}\' is invalid. {{reason}}',
+    invalidArgument: "option '{{option}}' argument '{{value}}' is invalid. {{reason}}",
     conflict: '{{a}} cannot be used with {{b}}',
   },
   program: {
@@ -174,7 +174,8 @@ Examples:
         port: 'port of the local central server (default: any free port)',
         devices: 'simulated devices to bring up',
       },
-      description: 'run the main job end to end on the embedded default: a local simulated fleet (real sshd devices), registration, provisioning, a sweep and a report to a local central server with its dashboard',
+      description:
+        'run the main job end to end on the embedded default: a local simulated fleet (real sshd devices), registration, provisioning, a sweep and a report to a local central server with its dashboard',
     },
     exec: {
       helpAfter: `
@@ -281,7 +282,7 @@ Examples:
       arg: {
         id: 'package id',
       },
-      description: 'one device\'s checks, state changes and availability; without an id, availability per village',
+      description: "one device's checks, state changes and availability; without an id, availability per village",
       opt: {
         days: 'period to look back over',
       },
@@ -414,7 +415,7 @@ Examples:
         arg: {
           id: 'package id',
         },
-        description: 're-pin a device\'s host key after a reinstall: shows the pinned and the proven key and asks (or --expect)',
+        description: "re-pin a device's host key after a reinstall: shows the pinned and the proven key and asks (or --expect)",
       },
     },
     lab: {
@@ -479,7 +480,7 @@ Examples:
         diff: 'show before/after of files and settings',
         check: 'plan only: show what would change; the devices are left untouched',
       },
-      description: 'bring kiosks to the recipe\'s desired state over SSH (idempotent; safe to run again)',
+      description: "bring kiosks to the recipe's desired state over SSH (idempotent; safe to run again)",
     },
     register: {
       helpAfter: `
@@ -607,7 +608,8 @@ Examples:
         arg: {
           path: 'bundle directory or tarball',
         },
-        description: 'store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed',
+        description:
+          'store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed',
       },
       list: {
         helpAfter: `
@@ -735,7 +737,7 @@ Examples:
       arg: {
         query: 'village name (case- and typo-tolerant), district name, or code / code prefix',
       },
-      description: 'find Jember\'s villages and districts (Kemendagri codes, coordinates)',
+      description: "find Jember's villages and districts (Kemendagri codes, coordinates)",
     },
     shared: {
       limit: 'select packages: district, code prefix, village, id glob, tag:NAME, @failed; "," = or, "&" = and, "!" = not',
@@ -923,7 +925,8 @@ Examples:
     step2: 'Registering the packages from a spreadsheet (CSV import against the village reference)',
     registered: '{{count}} packages registered in {{file}} ({{time}})',
     step3: 'Provisioning the kiosks over SSH (host keys pinned on first contact)',
-    provisioned: '{{count}} device(s) provisioned in {{time}}: {{changed}} change(s) applied, {{ok}} step(s) already ok, {{failed}} failed, {{unreachable}} unreachable',
+    provisioned:
+      '{{count}} device(s) provisioned in {{time}}: {{changed}} change(s) applied, {{ok}} step(s) already ok, {{failed}} failed, {{unreachable}} unreachable',
     failed: 'failed',
     log: '(log: {{file}})',
     pagesAnswering: '{{ready}}/{{count}} kiosk pages answering',
@@ -950,8 +953,10 @@ Examples:
     line: {
       start_one: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}}',
       start_other: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}}',
-      startResuming_one: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
-      startResuming_other: 'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
+      startResuming_one:
+        'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
+      startResuming_other:
+        'rollout {{rollout}}: release {{release}} to {{count}} device(s) in {{waveCount}} wave(s) [{{waves}}], max-fail {{maxFail}} (resuming {{reopened}})',
       waveStart_one: 'wave {{wave}}: {{count}} device(s)',
       waveStart_other: 'wave {{wave}}: {{count}} device(s)',
       updated: '{{device}} updated {{previous}} → {{release}}',
@@ -1117,9 +1122,11 @@ Examples:
   },
   keys: {
     expectNotFingerprint: '--expect {{value}} is not a SHA256 host-key fingerprint',
-    expectNotFingerprintHint: 'give it as ssh-keygen -lf prints it on the device, e.g. --expect SHA256:… from: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
+    expectNotFingerprintHint:
+      'give it as ssh-keygen -lf prints it on the device, e.g. --expect SHA256:… from: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
     needsFingerprint: 'pinning the host key of {{id}} needs its fingerprint checked; nothing was changed',
-    needsFingerprintHint: 'pass --expect with the fingerprint read on the device (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), or --yes to pin whatever key it proves',
+    needsFingerprintHint:
+      'pass --expect with the fingerprint read on the device (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), or --yes to pin whatever key it proves',
     provesOther: '{{id}} proves host key {{proven}}, not the expected {{expected}}; nothing was pinned',
     provesOtherHint: 'check the fingerprint on the device itself; a different key means another device or a man in the middle',
     pinnedNow: 'pinned host key   {{key}}',
@@ -1264,7 +1271,7 @@ Examples:
     modelChars: 'must be letters, digits, spaces and . , _ ( ) + / : -',
     noDotDot: 'must not contain ".."',
     serialChars: 'must be letters, digits, ".", "_" or "-"',
-    personName: 'must be a name (letters, spaces, . , \' -)',
+    personName: "must be a name (letters, spaces, . , ' -)",
     phone: 'must be a phone number',
     jumpHost: 'must be a package id or [user@]host[:port]',
     packageId: 'must be lower-case letters, digits and "-" (max 63)',
@@ -1281,7 +1288,8 @@ Examples:
     unknownVillage: 'unknown village "{{name}}" (see: jfleet villages)',
     duplicateOfLine: 'duplicate of line {{line}}',
     duplicateOfEarlier: 'duplicate of an earlier entry',
-    registeredDifferently: 'package {{id}} is already registered with a different {{fields}}; remove it first (jfleet inventory remove {{id2}}) or edit packages.yaml',
+    registeredDifferently:
+      'package {{id}} is already registered with a different {{fields}}; remove it first (jfleet inventory remove {{id2}}) or edit packages.yaml',
     duplicateUsedBy: 'duplicate {{field}} {{value}} (already used by {{who}})',
     packageRef: 'package {{id}}',
     lineRef: 'line {{line}}',
@@ -1495,7 +1503,7 @@ Examples:
     },
     client: {
       apiCafileCannotReadIt: 'api.caFile {{caFile}}: cannot read it ({{value}})',
-      pointApiCafileOrJfleet: 'point api.caFile (or JFLEET_API_CA_FILE) at a PEM file with the CA that signed the central API\'s certificate',
+      pointApiCafileOrJfleet: "point api.caFile (or JFLEET_API_CA_FILE) at a PEM file with the CA that signed the central API's certificate",
       centralApiAtHttp: 'central API at {{base}}: HTTP {{status}} {{value}}',
       apiUrlIsNotA: 'api.url "{{shown}}" is not a URL',
       apiUrlMustBeHttp: 'api.url "{{shown}}" must be http(s)',
@@ -1547,7 +1555,8 @@ Examples:
       pickOneOrSayWhich: 'pick one, or say which with --kind',
       isForSystemdUnitsNot: '{{systemdFlag}} is for systemd units, not --kind cron',
       isForCronNotKind: '{{cronFlag}} is for cron, not --kind systemd',
-      hasFieldsScheduleInstallWrites: '{{value}} "{{cronExpr}}" has {{length}} fields; schedule install writes crontab and systemd timers, which take exactly 5 (minute hour day month weekday)',
+      hasFieldsScheduleInstallWrites:
+        '{{value}} "{{cronExpr}}" has {{length}} fields; schedule install writes crontab and systemd timers, which take exactly 5 (minute hour day month weekday)',
       cronPicksUpEtcCron: 'cron picks up /etc/cron.d by itself',
     },
     units: {
@@ -1584,8 +1593,8 @@ Examples:
       hardLink: 'it is a hard link to {{path}}, {{place}}',
       sameFile: '{{flag}} names the same file',
       inventoryDir: 'the inventory directory ({{dir}})',
-      referenceData: 'jfleet\'s village reference data ({{dir}})',
-      shippedRecipe: 'jfleet\'s shipped kiosk recipe ({{dir}})',
+      referenceData: "jfleet's village reference data ({{dir}})",
+      shippedRecipe: "jfleet's shipped kiosk recipe ({{dir}})",
       home: 'JFLEET_HOME ({{dir}}), where jfleet keeps its config, keys and state',
       csvImported: 'the CSV being imported (--from)',
     },

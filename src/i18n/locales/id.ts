@@ -22,14 +22,14 @@ export default {
     options: 'Opsi:',
     globalOptions: 'Opsi umum:',
     commands: 'Perintah:',
-    unknownOption: 'opsi \'{{option}}\' tidak dikenal',
-    unknownCommand: 'perintah \'{{command}}\' tidak dikenal',
+    unknownOption: "opsi '{{option}}' tidak dikenal",
+    unknownCommand: "perintah '{{command}}' tidak dikenal",
     didYouMean: '(Maksud Anda {{suggestion}}?)',
-    missingArgument: 'argumen wajib \'{{argument}}\' belum diisi',
-    optionArgumentMissing: 'opsi \'{{option}}\' perlu nilai',
-    requiredOption: 'opsi wajib \'{{option}}\' belum diberikan',
+    missingArgument: "argumen wajib '{{argument}}' belum diisi",
+    optionArgumentMissing: "opsi '{{option}}' perlu nilai",
+    requiredOption: "opsi wajib '{{option}}' belum diberikan",
     tooManyArguments: 'argumen terlalu banyak: seharusnya {{expected}}, diberikan {{got}}',
-    invalidArgument: 'nilai \'{{value}}\' untuk opsi \'{{option}}\' tidak sah. {{reason}}',
+    invalidArgument: "nilai '{{value}}' untuk opsi '{{option}}' tidak sah. {{reason}}",
     conflict: '{{a}} tidak bisa dipakai bersama {{b}}',
   },
   program: {
@@ -235,7 +235,8 @@ Contoh:
     step2: 'Mendaftarkan paket dari lembar kerja (impor CSV, dicocokkan dengan daftar desa)',
     registered: '{{count}} paket terdaftar di {{file}} ({{time}})',
     step3: 'Menyiapkan kios lewat SSH (kunci host disematkan pada kontak pertama)',
-    provisioned: '{{count}} perangkat disiapkan dalam {{time}}: {{changed}} perubahan diterapkan, {{ok}} langkah sudah ok, {{failed}} gagal, {{unreachable}} tak terjangkau',
+    provisioned:
+      '{{count}} perangkat disiapkan dalam {{time}}: {{changed}} perubahan diterapkan, {{ok}} langkah sudah ok, {{failed}} gagal, {{unreachable}} tak terjangkau',
     failed: 'gagal',
     log: '(log: {{file}})',
     pagesAnswering: '{{ready}}/{{count}} halaman kios menjawab',
@@ -254,7 +255,8 @@ Contoh:
   rollout: {
     line: {
       start_other: 'rollout {{rollout}}: rilis {{release}} ke {{count}} perangkat dalam {{waveCount}} gelombang [{{waves}}], batas gagal {{maxFail}}',
-      startResuming_other: 'rollout {{rollout}}: rilis {{release}} ke {{count}} perangkat dalam {{waveCount}} gelombang [{{waves}}], batas gagal {{maxFail}} (melanjutkan {{reopened}})',
+      startResuming_other:
+        'rollout {{rollout}}: rilis {{release}} ke {{count}} perangkat dalam {{waveCount}} gelombang [{{waves}}], batas gagal {{maxFail}} (melanjutkan {{reopened}})',
       waveStart_other: 'gelombang {{wave}}: {{count}} perangkat',
       updated: '{{device}} diperbarui {{previous}} → {{release}}',
       none: '(belum ada)',
@@ -264,7 +266,8 @@ Contoh:
       failed: '{{device}} GAGAL: {{reason}}',
       seconds: '({{seconds}} dtk)',
       canaryReplaced: 'perangkat kenari tak terjangkau: mencoba {{device}} sebagai perangkat kenari',
-      waveEnd: 'gelombang {{wave}} selesai: {{updated}} diperbarui, {{failures}} gagal ({{allowed}} diizinkan dari {{reached}} terjangkau), {{pending}} tertunda',
+      waveEnd:
+        'gelombang {{wave}} selesai: {{updated}} diperbarui, {{failures}} gagal ({{allowed}} diizinkan dari {{reached}} terjangkau), {{pending}} tertunda',
       interrupted: 'rollout {{rollout}} terputus; lanjutkan dengan: jfleet rollout resume',
       aborted_other: 'DIHENTIKAN: {{reason}}; {{count}} perangkat tidak diperbarui',
       nothingToResume: 'rollout {{rollout}} untuk {{release}} sudah selesai ({{state}}, kode keluar {{exitCode}} saat itu); tidak ada yang perlu dilanjutkan',
@@ -290,7 +293,8 @@ Contoh:
       startedFinished: 'mulai {{started}}, selesai {{finished}}',
       plan: 'gelombang {{waves}}; batas gagal {{maxFail}}',
       limit: 'selector {{selector}}',
-      counts: '{{count}} perangkat: {{updated}} diperbarui, {{rolledBack}} dikembalikan, {{failed}} gagal, {{pending}} tertunda, {{todo}} belum dikerjakan, {{skipped}} dilewati',
+      counts:
+        '{{count}} perangkat: {{updated}} diperbarui, {{rolledBack}} dikembalikan, {{failed}} gagal, {{pending}} tertunda, {{todo}} belum dikerjakan, {{skipped}} dilewati',
       wave_other: 'gelombang {{wave}}: {{count}} perangkat, {{updated}} diperbarui, {{failed}} gagal, {{pending}} tertunda',
     },
     state: {
@@ -452,7 +456,8 @@ Contoh:
         port: 'port server pusat lokal (bawaan: port bebas mana saja)',
         devices: 'jumlah perangkat tiruan yang dinyalakan',
       },
-      description: 'jalankan pekerjaan utama dari awal sampai akhir di lingkungan bawaan: armada tiruan lokal (perangkat sshd sungguhan), pendaftaran, penyiapan, sweep, dan laporan ke server pusat lokal beserta dasbornya',
+      description:
+        'jalankan pekerjaan utama dari awal sampai akhir di lingkungan bawaan: armada tiruan lokal (perangkat sshd sungguhan), pendaftaran, penyiapan, sweep, dan laporan ke server pusat lokal beserta dasbornya',
       helpAfter: `
 Memerlukan root (perangkat tiruan adalah proses sshd sungguhan di namespace masing-masing).
 Semuanya berada di $JFLEET_HOME/demo; config dan status armada sungguhan tidak pernah disentuh.
@@ -883,7 +888,8 @@ Contoh:
         arg: {
           path: 'direktori bundel atau tarball',
         },
-        description: 'simpan bundel rilis (direktori atau .tar.gz berisi www/index.html, config opsional, dan skrip "check" opsional); tidak dapat diubah, dengan checksum',
+        description:
+          'simpan bundel rilis (direktori atau .tar.gz berisi www/index.html, config opsional, dan skrip "check" opsional); tidak dapat diubah, dengan checksum',
         helpAfter: `
 Bundel berisi aplikasi kios (www/index.html dan asetnya), konfigurasinya, dan secara opsional
 "check" yang dapat dijalankan, yang dijalankan gerbang kesehatan di tiap perangkat setelah peralihan
@@ -1041,7 +1047,8 @@ Contoh:
     unset: '{{key}} dihapus',
   },
   villages: {
-    summary: '{{districts}} kecamatan, {{villages}} desa/kelurahan. Data: kode Kemendagri melalui cahyadsn/wilayah (MIT); lihat inventories/reference/README.md',
+    summary:
+      '{{districts}} kecamatan, {{villages}} desa/kelurahan. Data: kode Kemendagri melalui cahyadsn/wilayah (MIT); lihat inventories/reference/README.md',
     district: 'Kecamatan {{name}} ({{code}}): {{count}} desa/kelurahan',
     noMatch: 'tidak ada desa yang cocok dengan "{{query}}"',
     column: {
@@ -1086,11 +1093,14 @@ Contoh:
   },
   keys: {
     expectNotFingerprint: '--expect {{value}} bukan sidik jari kunci host SHA256',
-    expectNotFingerprintHint: 'berikan seperti yang dicetak ssh-keygen -lf di perangkat, misalnya --expect SHA256:… dari: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
+    expectNotFingerprintHint:
+      'berikan seperti yang dicetak ssh-keygen -lf di perangkat, misalnya --expect SHA256:… dari: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
     needsFingerprint: 'menyematkan kunci host {{id}} perlu sidik jarinya diperiksa; tidak ada yang diubah',
-    needsFingerprintHint: 'berikan --expect dengan sidik jari yang dibaca di perangkat (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), atau --yes untuk menyematkan kunci apa pun yang dibuktikannya',
+    needsFingerprintHint:
+      'berikan --expect dengan sidik jari yang dibaca di perangkat (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), atau --yes untuk menyematkan kunci apa pun yang dibuktikannya',
     provesOther: '{{id}} membuktikan kunci host {{proven}}, bukan {{expected}} yang diharapkan; tidak ada yang disematkan',
-    provesOtherHint: 'periksa sidik jari di perangkatnya langsung; kunci yang berbeda berarti perangkat lain atau ada penyadap di tengah jalan (man in the middle)',
+    provesOtherHint:
+      'periksa sidik jari di perangkatnya langsung; kunci yang berbeda berarti perangkat lain atau ada penyadap di tengah jalan (man in the middle)',
     pinnedNow: 'kunci host tersemat {{key}}',
     none: '(belum ada)',
     deviceProves: 'perangkat membuktikan {{key}}',
@@ -1223,7 +1233,7 @@ Contoh:
     modelChars: 'hanya boleh huruf, angka, spasi, dan . , _ ( ) + / : -',
     noDotDot: 'tidak boleh berisi ".."',
     serialChars: 'hanya boleh huruf, angka, ".", "_" atau "-"',
-    personName: 'harus berupa nama (huruf, spasi, . , \' -)',
+    personName: "harus berupa nama (huruf, spasi, . , ' -)",
     phone: 'harus nomor telepon',
     jumpHost: 'harus id paket atau [user@]host[:port]',
     packageId: 'hanya boleh huruf kecil, angka, dan "-" (maks. 63)',
@@ -1240,7 +1250,8 @@ Contoh:
     unknownVillage: 'desa "{{name}}" tidak dikenal (lihat: jfleet villages)',
     duplicateOfLine: 'duplikat dari baris {{line}}',
     duplicateOfEarlier: 'duplikat dari entri sebelumnya',
-    registeredDifferently: 'paket {{id}} sudah terdaftar dengan {{fields}} yang berbeda; hapus dulu (jfleet inventory remove {{id2}}) atau sunting packages.yaml',
+    registeredDifferently:
+      'paket {{id}} sudah terdaftar dengan {{fields}} yang berbeda; hapus dulu (jfleet inventory remove {{id2}}) atau sunting packages.yaml',
     duplicateUsedBy: '{{field}} {{value}} duplikat (sudah dipakai oleh {{who}})',
     packageRef: 'paket {{id}}',
     lineRef: 'baris {{line}}',
@@ -1319,7 +1330,8 @@ Contoh:
       script: 'skrip: {{message}}',
     },
     connect: {
-      badSignature: '{{target}} menawarkan {{key}} tetapi tidak membuktikan bahwa ia memegangnya (tanda tangan pertukaran kunci salah: ada penyadap di tengah jalan?); tidak ada yang disematkan',
+      badSignature:
+        '{{target}} menawarkan {{key}} tetapi tidak membuktikan bahwa ia memegangnya (tanda tangan pertukaran kunci salah: ada penyadap di tengah jalan?); tidak ada yang disematkan',
       authFailed: 'autentikasi gagal di {{target}} (tidak ada kunci atau kata sandi yang diterima)',
       hung: '{{target}} menerima TCP tetapi tidak menuntaskan jabat tangan SSH dalam {{ms}} ms (perangkat macet?)',
       timedOut: '{{target}} tak terjangkau: sambungan melewati batas waktu setelah {{ms}} ms',
@@ -1506,7 +1518,8 @@ Contoh:
       pickOneOrSayWhich: 'pilih salah satu, atau sebutkan dengan --kind',
       isForSystemdUnitsNot: '{{systemdFlag}} untuk unit systemd, bukan --kind cron',
       isForCronNotKind: '{{cronFlag}} untuk cron, bukan --kind systemd',
-      hasFieldsScheduleInstallWrites: '{{value}} "{{cronExpr}}" punya {{length}} kolom; schedule install menulis crontab dan timer systemd, yang menerima tepat 5 (menit jam tanggal bulan hari)',
+      hasFieldsScheduleInstallWrites:
+        '{{value}} "{{cronExpr}}" punya {{length}} kolom; schedule install menulis crontab dan timer systemd, yang menerima tepat 5 (menit jam tanggal bulan hari)',
       cronPicksUpEtcCron: 'cron membaca /etc/cron.d dengan sendirinya',
     },
     units: {
