@@ -43,6 +43,8 @@ export async function centralServeCommand(ctx: Context, opts: CentralServeOption
       readToken,
       publicRead: opts.publicRead,
       serverNames: opts.serverName,
+      // the dashboard's times in the fleet's zone (config timeZone, default Asia/Jakarta: WIB)
+      timeZone: (await import('../render/speech.js')).formats(ctx).timeZone,
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
