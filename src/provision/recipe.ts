@@ -89,9 +89,10 @@ const RULES: Record<(typeof RULE_NAMES)[number], { re: RegExp; says: string }> =
   // No quotes, backslashes, "$" or backquotes: the value lands in an environment file.
   url: { re: /^https?:\/\/[A-Za-z0-9._~:/?#[\]@!&*+,;=%-]+$/, says: 'an http(s) URL without quotes, spaces, "$" or backslashes' },
   // A page that uses the camera must be a secure origin (getUserMedia): https, or plain http
-  // only to this device itself.
+  // only to this device itself. (And to 198.18.0.0/15, RFC 2544's benchmark range: the booted
+  // test tier's portal, never a village's; LAB.md.)
   secureurl: {
-    re: /^(?:https:\/\/[A-Za-z0-9._~:/?#[\]@!&*+,;=%-]+|http:\/\/(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?(?:\/[A-Za-z0-9._~:/?#[\]@!&*+,;=%-]*)?)$/,
+    re: /^(?:https:\/\/[A-Za-z0-9._~:/?#[\]@!&*+,;=%-]+|http:\/\/(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|198\.1[89](?:\.\d{1,3}){2})(?::\d{1,5})?(?:\/[A-Za-z0-9._~:/?#[\]@!&*+,;=%-]*)?)$/,
     says: 'an https URL (the camera needs a secure page; plain http only to http://localhost), without quotes, spaces, "$" or backslashes',
   },
   hhmm: { re: /^(?:[01]\d|2[0-3]):[0-5]\d$/, says: 'a time HH:MM' },

@@ -60,7 +60,7 @@ describe('kiosk recipe', () => {
     expect(() => resolveRecipe(loadedRecipe, pkg('35.09.13.2006', { portal_url: url }), undefined)).toThrow(re);
   });
 
-  it.each(['http://localhost:8080/', 'http://127.0.0.1/portal', 'https://10.0.0.5/'])('accepts the portal %s', async (url) => {
+  it.each(['http://localhost:8080/', 'http://127.0.0.1/portal', 'https://10.0.0.5/', 'http://198.18.0.3:8080/'])('accepts the portal %s', async (url) => {
     expect(resolveRecipe(loadedRecipe, pkg('35.09.13.2006', { portal_url: url }), undefined).vars['portal_url.origin']).toBe(new URL(url).origin);
   });
 
