@@ -49,6 +49,9 @@ const PURE = [
   'src/transport/shell.ts',
   'src/transport/classify.ts',
   'src/cli/output-path.ts',
+  'src/i18n/language.ts',
+  'src/i18n/format.ts',
+  'src/i18n/catalog.ts',
 ];
 const IO = [
   'node:fs',

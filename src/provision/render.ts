@@ -4,6 +4,7 @@
  */
 import { unifiedDiff } from './steps/index.js';
 import type { DeviceRecap, Diff, ProvisionSummary, StepResult } from './types.js';
+import type { Translate } from '../i18n/catalog.js';
 
 export interface Paint {
   green(s: string): string;
@@ -14,47 +15,58 @@ export interface Paint {
   bold(s: string): string;
 }
 
-export function renderDiff(d: Diff): string[] {
+export function renderDiff(t: Translate, d: Diff): string[] {
   const multi = d.before.includes('\n') || d.after.includes('\n');
-  if (!multi) return [`      ${d.label}: ${d.before === '' ? '(none)' : d.before} -> ${d.after}`];
+  if (!multi) return [`      ${d.label}: ${d.before === '' ? t('provision.render.none') : d.before} -> ${d.after}`];
   return unifiedDiff(d.label, d.before, d.after)
     .split('\n')
     .filter((l) => l !== '' && !l.startsWith('===') && !l.startsWith('Index:'))
     .map((l) => `      ${l}`);
 }
 
-const WORD: Record<StepResult['status'], string> = { ok: 'ok', changed: 'changed', failed: 'failed', skipped: 'skipped' };
-
-export function statusWord(s: StepResult['status'], check: boolean, p: Paint): string {
-  const w = s === 'changed' && check ? 'would change' : WORD[s];
+export function statusWord(t: Translate, s: StepResult['status'], check: boolean, p: Paint): string {
+  const w = s === 'changed' && check ? t('provision.render.wouldChange') : t(`provision.render.${s}`);
   const padded = w.padEnd(13);
   return s === 'ok' ? p.green(padded) : s === 'changed' ? p.yellow(padded) : s === 'failed' ? p.red(padded) : p.cyan(padded);
 }
 
+/**
+ * A step's reason in the run's language: one sentence, or a changed step's changes joined with
+ * "; " (steps/common.ts changed()), each said on its own when the whole has no template.
+ */
+function reasonText(t: Translate, reason: string): string {
+  const whole = t.phrase(reason);
+  if (whole !== reason || !reason.includes('; ')) return whole;
+  return reason
+    .split('; ')
+    .map((r) => t.phrase(r))
+    .join('; ');
+}
+
 /** One device's steps: everything not ok (all steps when verbose), with diffs when asked. */
-export function renderDevice(d: DeviceRecap, opts: { check: boolean; diff: boolean; verbose?: boolean }, p: Paint): string[] {
+export function renderDevice(d: DeviceRecap, opts: { check: boolean; diff: boolean; verbose?: boolean }, p: Paint, t: Translate): string[] {
   const out = [p.bold(d.id)];
-  if (d.error) out.push(`  ${p.red(d.unreachable ? 'unreachable  ' : 'failed       ')}${d.error}`);
+  if (d.error) out.push(`  ${p.red(t(d.unreachable ? 'provision.render.unreachable' : 'provision.render.failed').padEnd(13))}${t.phrase(d.error)}`);
   for (const s of d.steps) {
     if (s.status === 'ok' && !opts.verbose) continue;
     if (s.status === 'skipped' && !opts.verbose && s.reason.startsWith('an earlier step failed')) continue;
-    out.push(`  ${statusWord(s.status, opts.check, p)}${s.id.padEnd(24)} ${s.status === 'failed' ? (s.error ?? s.reason) : s.reason}`);
-    if (opts.diff && s.status !== 'ok') for (const d2 of s.diffs) out.push(...renderDiff(d2));
+    out.push(`  ${statusWord(t, s.status, opts.check, p)}${s.id.padEnd(24)} ${reasonText(t, s.status === 'failed' ? (s.error ?? s.reason) : s.reason)}`);
+    if (opts.diff && s.status !== 'ok') for (const d2 of s.diffs) out.push(...renderDiff(t, d2));
   }
-  if (out.length === 1) out.push(`  ${p.green('ok'.padEnd(13))}${d.steps.length} steps, nothing to change`);
+  if (out.length === 1) out.push(`  ${p.green(t('provision.render.ok').padEnd(13))}${t('provision.render.nothingToChange', { count: d.steps.length })}`);
   return out;
 }
 
-export function renderRecap(summary: ProvisionSummary, p: Paint): string[] {
+export function renderRecap(summary: ProvisionSummary, p: Paint, t: Translate): string[] {
   const w = Math.max(8, ...summary.devices.map((d) => d.id.length));
   const line = (id: string, r: { ok: number; changed: number; unreachable: number; failed: number; skipped: number }) => {
     const paint = r.failed || r.unreachable ? p.red : r.changed ? p.yellow : p.green;
     return `${paint(id.padEnd(w))} : ok=${String(r.ok).padEnd(4)} changed=${String(r.changed).padEnd(4)} unreachable=${String(r.unreachable).padEnd(3)} failed=${String(r.failed).padEnd(4)} skipped=${r.skipped}`;
   };
-  const out = [p.bold(`RECAP${summary.check ? ' (check: nothing was changed)' : ''}`)];
+  const out = [p.bold(summary.check ? t('provision.render.recapCheck') : t('provision.render.recap'))];
   for (const d of summary.devices) out.push(line(d.id, { ...d, unreachable: d.unreachable ? 1 : 0 }));
-  const t = summary.total;
-  out.push(p.bold(line('TOTAL', t)) + `  (${t.devices} ${t.devices === 1 ? 'device' : 'devices'}, ${t.failedDevices} failed)`);
+  const total = summary.total;
+  out.push(p.bold(line(t('provision.render.total'), total)) + `  ${t('provision.render.totalDevices', { count: total.devices, failed: total.failedDevices })}`);
   return out;
 }
 

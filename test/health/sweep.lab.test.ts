@@ -234,6 +234,9 @@ describe('sweeps against the lab', () => {
     const standIn = await jfleet(['screenshot', d0, '-o', join(dir, 'a.png')], { home: ctx.home, env });
     expect(standIn.exitCode).toBe(1);
     expect(standIn.stderr).toBe(`jfleet: error: ${d0} runs the lab's stand-in browser: there is no screen to capture\n`);
+    const standInId = await jfleet(['screenshot', d0, '-o', join(dir, 'a.png')], { home: ctx.home, env: { ...env, LANG: 'id_ID.UTF-8' } });
+    expect(standInId.exitCode).toBe(1);
+    expect(standInId.stderr).toBe(`jfleet: kesalahan: ${d0} menjalankan browser pengganti lab: tidak ada layar untuk ditangkap\n`);
     // a device that is not the stand-in: a lab device has no display hardware at all
     const d1 = at(lab.devices, 1).id;
     lab.run(d1, 'rm -f /run/jfleet-kiosk/stand-in');
