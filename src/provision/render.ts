@@ -24,9 +24,14 @@ export function renderDiff(t: Translate, d: Diff): string[] {
     .map((l) => `      ${l}`);
 }
 
+/** The status column: 13 wide, or one wider than a longer word (Indonesian "tak terjangkau"). */
+function column(word: string): string {
+  return word.padEnd(Math.max(13, word.length + 1));
+}
+
 export function statusWord(t: Translate, s: StepResult['status'], check: boolean, p: Paint): string {
   const w = s === 'changed' && check ? t('provision.render.wouldChange') : t(`provision.render.${s}`);
-  const padded = w.padEnd(13);
+  const padded = column(w);
   return s === 'ok' ? p.green(padded) : s === 'changed' ? p.yellow(padded) : s === 'failed' ? p.red(padded) : p.cyan(padded);
 }
 
@@ -46,14 +51,14 @@ function reasonText(t: Translate, reason: string): string {
 /** One device's steps: everything not ok (all steps when verbose), with diffs when asked. */
 export function renderDevice(d: DeviceRecap, opts: { check: boolean; diff: boolean; verbose?: boolean }, p: Paint, t: Translate): string[] {
   const out = [p.bold(d.id)];
-  if (d.error) out.push(`  ${p.red(t(d.unreachable ? 'provision.render.unreachable' : 'provision.render.failed').padEnd(13))}${t.phrase(d.error)}`);
+  if (d.error) out.push(`  ${p.red(column(t(d.unreachable ? 'provision.render.unreachable' : 'provision.render.failed')))}${t.phrase(d.error)}`);
   for (const s of d.steps) {
     if (s.status === 'ok' && !opts.verbose) continue;
     if (s.status === 'skipped' && !opts.verbose && s.reason.startsWith('an earlier step failed')) continue;
     out.push(`  ${statusWord(t, s.status, opts.check, p)}${s.id.padEnd(24)} ${reasonText(t, s.status === 'failed' ? (s.error ?? s.reason) : s.reason)}`);
     if (opts.diff && s.status !== 'ok') for (const d2 of s.diffs) out.push(...renderDiff(t, d2));
   }
-  if (out.length === 1) out.push(`  ${p.green(t('provision.render.ok').padEnd(13))}${t('provision.render.nothingToChange', { count: d.steps.length })}`);
+  if (out.length === 1) out.push(`  ${p.green(column(t('provision.render.ok')))}${t('provision.render.nothingToChange', { count: d.steps.length })}`);
   return out;
 }
 
