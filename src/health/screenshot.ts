@@ -15,7 +15,8 @@ export const SCREENSHOT_SCRIPT = [
   '[ -d /run/jfleet-lab ]&&[ -r /run/jfleet-kiosk/stand-in ]&&r stand-in',
   'n=0;c=0;for f in /sys/class/drm/card*-*/status;do [ -r $f ]||continue;n=$((n+1));read v <$f;[ "$v" = connected ]&&c=$((c+1));done',
   '[ $n -gt 0 ]&&[ $c = 0 ]&&r no-display $n',
-  'i=$(id -u -- "$U" 2>/dev/null)||r no-user "$U"',
+  // no kiosk user means no session either: with no DRM at all, the missing hardware is the news
+  'i=$(id -u -- "$U" 2>/dev/null)||{ [ -d /sys/class/drm ]||r no-drm;r no-user "$U";}',
   'R=/run/user/$i;W=;for s in $R/wayland-*;do [ -S "$s" ]&&{ W=${s##*/};break;};done',
   // no DRM at all and no session: nothing could ever show (a session without DRM is cage's headless backend)
   '[ "$W" ]||{ [ -d /sys/class/drm ]||r no-drm;r no-session "$U";}',
