@@ -1,6 +1,6 @@
 /**
  * The kiosk's words in Indonesian: what health says about a real kiosk (kiosk_browser,
- * kiosk_unit, kiosk_screen, camera, display, uptime), why a screenshot cannot be taken, a sweep's
+ * kiosk_page, kiosk_unit, kiosk_screen, camera, display, uptime), why a screenshot cannot be taken, a sweep's
  * stand-in line, the recipe's refusals and provisioning's new skip and failure reasons. Each is an
  * English sentence a lower layer writes; the CLI says it through the catalog (ctx.t.phrase), and
  * English passes unchanged (byte-identical to what the kiosk work printed).
@@ -47,6 +47,9 @@ const CHECK_LINES: Record<string, string> = {
   'kiosk_browser/no-browser-no-systemd': 'browser kios tidak menjawab (DevTools di 127.0.0.1:9222)',
   'kiosk_browser/no-data': 'browser kios: tidak ada data',
   // the unit's state is systemd's own keyword, as systemctl prints it
+  'kiosk_page/http-500': 'halaman kios menjawab HTTP 500',
+  'kiosk_page/no-answer': 'halaman kios tidak menjawab',
+  'kiosk_page/slow': 'halaman kios lambat (3.2 dtk)',
   'kiosk_unit/active': 'jfleet-kiosk.service active, dimulai ulang 2 kali, 1 oleh watchdog',
   'kiosk_unit/failed': 'jfleet-kiosk.service failed, dimulai ulang 0 kali',
   'kiosk_unit/lab': 'unit kios: tidak diperiksa (perangkat lab, tanpa systemd)',
@@ -64,7 +67,7 @@ const CHECK_LINES: Record<string, string> = {
 
 const ALL = { ...CORE_CHECKS, ...AUX_CHECKS };
 const checkCases = loadFixtures<CheckCase>('checks').filter(([check]) =>
-  ['camera', 'display', 'kiosk_browser', 'kiosk_unit', 'kiosk_screen', 'uptime'].includes(check),
+  ['camera', 'display', 'kiosk_browser', 'kiosk_page', 'kiosk_unit', 'kiosk_screen', 'uptime'].includes(check),
 );
 
 describe("the kiosk's check lines in Indonesian", () => {
@@ -77,6 +80,13 @@ describe("the kiosk's check lines in Indonesian", () => {
     expect(r.output).toBe(c.expect.output);
     expect(englishT.phrase(r.output)).toBe(r.output);
     expect(tid.phrase(r.output)).toBe(CHECK_LINES[key]);
+  });
+
+  it('the kiosk page answering, and a check with no data, name the check in Indonesian', () => {
+    expect(tid.phrase('kiosk page answers 200')).toBe('halaman kios menjawab 200');
+    expect(tid.phrase('kiosk page: no data')).toBe('halaman kios: tidak ada data');
+    expect(tid.phrase('page shown: no data')).toBe('halaman yang tampil: tidak ada data');
+    expect(tid.phrase('kiosk unit: no data')).toBe('unit kios: tidak ada data');
   });
 
   it("a page title is the device's text, carried over as it is", () => {

@@ -1380,6 +1380,8 @@ Examples:
       pageNoAnswer: 'kiosk page does not answer',
       pageHttp: 'kiosk page answers HTTP {{code}}',
       pageSlow: 'kiosk page slow ({{seconds}} s)',
+      pageOk: 'kiosk page answers 200',
+      whatKioskPage: 'kiosk page',
       displayNotChecked: 'display not checked',
       noDisplaySubsystem: 'no display subsystem found',
       headless: 'headless (no display subsystem)',

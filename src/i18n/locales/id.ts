@@ -1340,6 +1340,8 @@ Contoh:
       pageNoAnswer: 'halaman kios tidak menjawab',
       pageHttp: 'halaman kios menjawab HTTP {{code}}',
       pageSlow: 'halaman kios lambat ({{seconds}} dtk)',
+      pageOk: 'halaman kios menjawab 200',
+      whatKioskPage: 'halaman kios',
       displayNotChecked: 'layar tidak diperiksa',
       noDisplaySubsystem: 'subsistem layar tidak ditemukan',
       headless: 'tanpa layar (tidak ada subsistem layar)',
