@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { runSweep, type SweepSession } from '../../src/health/sweep.js';
 import { openDb, type Db } from '../../src/store/db.js';
+import { lockHeld } from '../../src/store/lock.js';
 import { openStateDb, STATE_MIGRATIONS } from '../../src/state-db.js';
 import { homePaths, type Context } from '../../src/context.js';
 import { readFleetStatus, readStateChanges } from '../../src/health/store.js';
@@ -193,10 +194,15 @@ describe('sweeps against the lab', () => {
 
   it('CLI: a second sweep while one runs exits 75; check speaks Nagios; silence keeps a device from the exit code', async () => {
     const env = { ...lab.env, JFLEET_HOME: ctx.home };
-    const [a, b] = await Promise.all([
-      jfleet(['sweep', '--json'], { home: ctx.home, env, timeoutMs: 60_000 }),
-      new Promise((r) => setTimeout(r, 400)).then(() => jfleet(['sweep'], { home: ctx.home, env })),
-    ]);
+    // the second sweep starts once the first holds the lock (a fixed delay raced the first one's
+    // start-up on a loaded machine); the first one then runs for seconds (a hung device's timeout)
+    const first = jfleet(['sweep', '--json'], { home: ctx.home, env, timeoutMs: 60_000 });
+    const locks = homePaths(ctx.home).locksDir;
+    for (const t0 = Date.now(); !lockHeld(locks, 'sweep'); ) {
+      if (Date.now() - t0 > 30_000) throw new Error('the first sweep never took the sweep lock');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const [a, b] = await Promise.all([first, jfleet(['sweep'], { home: ctx.home, env })]);
     expect(b.exitCode).toBe(75);
     expect(b.stderr).toMatch(/another sweep is running \(pid \d+/);
     expect(a.exitCode).toBe(7);
