@@ -61,7 +61,14 @@ export function renderSweep(sp: Speech, s: SweepSummary, now: Date, paint: Paint
   const quiet = s.devices.filter((d) => d.status.state !== 'ok' && d.status.hard && !d.alerting).length;
   const alert = s.devices.filter((d) => d.alerting).length;
   lines.push(t('health.sweep.tail', { alert, soft, quiet, worst: label(t, s.worst) }));
+  const standIns = s.devices.filter((d) => isStandIn(d.status)).length;
+  if (standIns) lines.push(t('health.sweep.standIns', { count: standIns }));
   return lines;
+}
+
+/** A lab device whose kiosk is the stand-in (its kiosk_browser check says so). */
+export function isStandIn(d: DeviceStatus): boolean {
+  return d.checks.some((c) => c.name === 'kiosk_browser' && c.perfdata.stand_in === 1);
 }
 
 export interface DistrictGroup {

@@ -55,11 +55,17 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
   return { lang, locale: intlLocale(lang), t };
 }
 
-/** The `errors` section's English texts as anchored patterns, {{name}} matching any text. */
+/**
+ * The `errors` section's English texts as anchored patterns, {{name}} matching any text; the
+ * most specific first (the most literal text), so "package {{id}}" never takes a sentence that
+ * "package {{name}} is both to install and to remove" says whole.
+ */
 function phraseTemplates(en: CatalogTree): Array<{ key: string; re: RegExp; names: string[] }> {
   const section = en.errors;
   if (!section || typeof section === 'string') return [];
-  return catalogEntries(section, 'errors.').map(([key, text]) => {
+  const literal = (text: string) => text.replace(/\{\{\w+\}\}/g, '').length;
+  const entries = catalogEntries(section, 'errors.').sort((a, b) => literal(b[1]) - literal(a[1]));
+  return entries.map(([key, text]) => {
     const names: string[] = [];
     const source = text
       .split(/(\{\{\w+\}\})/)

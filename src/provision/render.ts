@@ -35,6 +35,19 @@ export function statusWord(t: Translate, s: StepResult['status'], check: boolean
   return s === 'ok' ? p.green(padded) : s === 'changed' ? p.yellow(padded) : s === 'failed' ? p.red(padded) : p.cyan(padded);
 }
 
+/**
+ * A step's reason in the run's language: one sentence, or a changed step's changes joined with
+ * "; " (steps/common.ts changed()), each said on its own when the whole has no template.
+ */
+function reasonText(t: Translate, reason: string): string {
+  const whole = t.phrase(reason);
+  if (whole !== reason || !reason.includes('; ')) return whole;
+  return reason
+    .split('; ')
+    .map((r) => t.phrase(r))
+    .join('; ');
+}
+
 /** One device's steps: everything not ok (all steps when verbose), with diffs when asked. */
 export function renderDevice(d: DeviceRecap, opts: { check: boolean; diff: boolean; verbose?: boolean }, p: Paint, t: Translate): string[] {
   const out = [p.bold(d.id)];
@@ -42,7 +55,7 @@ export function renderDevice(d: DeviceRecap, opts: { check: boolean; diff: boole
   for (const s of d.steps) {
     if (s.status === 'ok' && !opts.verbose) continue;
     if (s.status === 'skipped' && !opts.verbose && s.reason.startsWith('an earlier step failed')) continue;
-    out.push(`  ${statusWord(t, s.status, opts.check, p)}${s.id.padEnd(24)} ${t.phrase(s.status === 'failed' ? (s.error ?? s.reason) : s.reason)}`);
+    out.push(`  ${statusWord(t, s.status, opts.check, p)}${s.id.padEnd(24)} ${reasonText(t, s.status === 'failed' ? (s.error ?? s.reason) : s.reason)}`);
     if (opts.diff && s.status !== 'ok') for (const d2 of s.diffs) out.push(...renderDiff(t, d2));
   }
   if (out.length === 1) out.push(`  ${p.green(column(t('provision.render.ok')))}${t('provision.render.nothingToChange', { count: d.steps.length })}`);

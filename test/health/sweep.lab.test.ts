@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { runSweep, type SweepSession } from '../../src/health/sweep.js';
 import { openDb, type Db } from '../../src/store/db.js';
+import { lockHeld } from '../../src/store/lock.js';
 import { openStateDb, STATE_MIGRATIONS } from '../../src/state-db.js';
 import { homePaths, type Context } from '../../src/context.js';
 import { readFleetStatus, readStateChanges } from '../../src/health/store.js';
@@ -73,6 +74,11 @@ describe('sweeps against the lab', () => {
     expect(d0.probe.tcpMs).toBeGreaterThan(0);
     expect(d0.status.checks.find((c) => c.name === 'disk')?.perfdata.disk_free_pct).toBeGreaterThan(50);
     expect(d0.status.checks.find((c) => c.name === 'kiosk_page')?.state).toBe('ok');
+    // a lab device runs a stand-in: every report says so, none says a browser is running
+    const browser = d0.status.checks.find((c) => c.name === 'kiosk_browser')!;
+    expect(browser.output).toBe('stand-in browser (lab device): no real browser runs here');
+    expect(browser.perfdata.stand_in).toBe(1);
+    expect(d0.probe.remote?.kb).toBe(0);
   });
 
   it('hung → unreachable within the timeout, full disk → critical, killed kiosk → critical; the sweep finishes', async () => {
@@ -188,10 +194,15 @@ describe('sweeps against the lab', () => {
 
   it('CLI: a second sweep while one runs exits 75; check speaks Nagios; silence keeps a device from the exit code', async () => {
     const env = { ...lab.env, JFLEET_HOME: ctx.home };
-    const [a, b] = await Promise.all([
-      jfleet(['sweep', '--json'], { home: ctx.home, env, timeoutMs: 60_000 }),
-      new Promise((r) => setTimeout(r, 400)).then(() => jfleet(['sweep'], { home: ctx.home, env })),
-    ]);
+    // the second sweep starts once the first holds the lock (a fixed delay raced the first one's
+    // start-up on a loaded machine); the first one then runs for seconds (a hung device's timeout)
+    const first = jfleet(['sweep', '--json'], { home: ctx.home, env, timeoutMs: 60_000 });
+    const locks = homePaths(ctx.home).locksDir;
+    for (const t0 = Date.now(); !lockHeld(locks, 'sweep'); ) {
+      if (Date.now() - t0 > 30_000) throw new Error('the first sweep never took the sweep lock');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const [a, b] = await Promise.all([first, jfleet(['sweep'], { home: ctx.home, env })]);
     expect(b.exitCode).toBe(75);
     expect(b.stderr).toMatch(/another sweep is running \(pid \d+/);
     expect(a.exitCode).toBe(7);
@@ -220,5 +231,30 @@ describe('sweeps against the lab', () => {
     const list = JSON.parse(status.stdout) as Array<{ id: string; state: string; silenced: boolean }>;
     expect(list.find((d) => d.id === full)).toMatchObject({ state: 'critical', silenced: true });
     expect(list).toHaveLength(N);
+  });
+
+  it('screenshot: the stand-in and a device with no display say so in one line (exit 1); an output in the inventory is refused first (exit 2)', async () => {
+    const env = { ...lab.env, JFLEET_HOME: ctx.home };
+    const dir = mkdtempSync(join(tmpdir(), 'jfleet-shot-'));
+    const d0 = at(lab.devices, 0).id;
+    const standIn = await jfleet(['screenshot', d0, '-o', join(dir, 'a.png')], { home: ctx.home, env });
+    expect(standIn.exitCode).toBe(1);
+    expect(standIn.stderr).toBe(`jfleet: error: ${d0} runs the lab's stand-in browser: there is no screen to capture\n`);
+    const standInId = await jfleet(['screenshot', d0, '-o', join(dir, 'a.png')], { home: ctx.home, env: { ...env, LANG: 'id_ID.UTF-8' } });
+    expect(standInId.exitCode).toBe(1);
+    expect(standInId.stderr).toBe(`jfleet: kesalahan: ${d0} menjalankan browser pengganti lab: tidak ada layar untuk ditangkap\n`);
+    // a device that is not the stand-in: a lab device has no display hardware at all
+    const d1 = at(lab.devices, 1).id;
+    lab.run(d1, 'rm -f /run/jfleet-kiosk/stand-in');
+    const noScreen = await jfleet(['screenshot', d1, '-o', join(dir, 'b.png')], { home: ctx.home, env });
+    expect(noScreen.exitCode).toBe(1);
+    expect(noScreen.stderr).toMatch(/has no display hardware \(no \/sys\/class\/drm\)/);
+    const intoInventory = await jfleet(['screenshot', d0, '-o', join(lab.inventoryDir, 'shot.png')], { home: ctx.home, env });
+    expect(intoInventory.exitCode).toBe(2);
+    expect(intoInventory.stderr).toMatch(/--output: cannot write .*shot\.png: it is in the inventory directory/);
+    const unknownId = await jfleet(['screenshot', 'no-such-kiosk', '-o', join(dir, 'c.png')], { home: ctx.home, env });
+    expect(unknownId.exitCode).toBe(2);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(join(lab.inventoryDir, 'shot.png'))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { Context } from '../../context.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt } from '../shared.js';
 
-/** jfleet check, sweep, status, history, silence. Reference: docs/health.md. */
+/** jfleet sweep, screenshot, check, status, history, silence. Reference: docs/health.md. */
 export function register(program: Command, ctx: Context): void {
   const t = ctx.t;
   program
@@ -18,6 +18,18 @@ export function register(program: Command, ctx: Context): void {
     .action(async (opts: { limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean }, cmd: Command) => {
       const { sweepCommand } = await import('../handlers/health.js');
       await sweepCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
+    });
+
+  program
+    .command('screenshot')
+    .description(t('help.screenshot.description'))
+    .argument('<id>', t('help.screenshot.arg.id'))
+    .option('-o, --output <file>', t('help.screenshot.opt.output'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.screenshot.helpAfter'))
+    .action(async (id: string, opts: { output?: string; json?: boolean }, cmd: Command) => {
+      const { screenshotCommand } = await import('../handlers/health.js');
+      await screenshotCommand(ctx, id, { ...opts, inventory: globals(cmd).inventory });
     });
 
   program

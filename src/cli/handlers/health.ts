@@ -1,5 +1,5 @@
 /**
- * Handlers of jfleet sweep, check, status, history and silence: the command files parse; here we
+ * Handlers of jfleet sweep, screenshot, check, status, history and silence: the command files parse; here we
  * call the health capability, render, and pick the exit code.
  */
 import type { Context } from '../../context.js';
@@ -291,4 +291,50 @@ export async function silenceCommand(
   } finally {
     db.close();
   }
+}
+
+/**
+ * jfleet screenshot ID [-o FILE]: the kiosk's screen now, as a PNG written atomically (the output
+ * path checked before anything is read). A device with no screen to take (the lab's stand-in, no
+ * display connected, no kiosk session) is one line and exit 1; an unknown id or a bad output is exit 2.
+ */
+export async function screenshotCommand(ctx: Context, id: string, opts: { output?: string; inventory?: string; json?: boolean }): Promise<void> {
+  const file = opts.output ?? `${id}.png`;
+  const flag = opts.output ? '--output' : ctx.t('health.screenshot.outputLabel');
+  const { assertOutputs, writeError } = await import('../output-file.js');
+  assertOutputs(ctx, [{ flag, file }], { inventory: opts.inventory });
+  const { loadSelection } = await import('../../inventory/service.js');
+  const sel = await loadSelection(ctx, { inventory: opts.inventory });
+  const pkg = sel.packages.find((p) => p.id === id);
+  if (!pkg) throw new UserError(ctx.t('health.screenshot.noPackage', { id }));
+  const { loadHealthSettings } = await import('../../health/settings.js');
+  const { openPool } = await import('../../health/sweep.js');
+  const { captureScreen } = await import('../../health/screenshot.js');
+  const { failureMessage } = await import('../../context.js');
+  const settings = loadHealthSettings(sel.dir).value;
+  const pool = await openPool(ctx, settings, sel);
+  const failed = (e: unknown) => new UserError(`${id}: ${ctx.t.phrase(failureMessage(ctx, e))}`, { exitCode: ExitCode.deviceFailed });
+  let shot;
+  try {
+    const t = await pool.get(pkg).catch((e: unknown) => {
+      throw failed(e);
+    });
+    shot = await captureScreen(t, id, { signal: ctx.signal }).catch((e: unknown) => {
+      throw failed(e);
+    });
+  } finally {
+    await pool.closeAll().catch(() => undefined);
+  }
+  // the capability says why in English; the catalog's errors.screenshot templates say it in the run's language
+  if (!shot.ok) throw new UserError(deviceText(ctx.stderr)(ctx.t.phrase(shot.message)), { exitCode: ExitCode.deviceFailed });
+  const { resolve } = await import('node:path');
+  const { writeAtomic } = await import('../../atomic-file.js');
+  const path = resolve(ctx.cwd, file);
+  try {
+    writeAtomic(path, shot.png, { mode: 0o644 });
+  } catch (e) {
+    throw writeError(e, file, flag);
+  }
+  if (opts.json) printJson(ctx, { id, file: path, width: shot.width, height: shot.height, bytes: shot.png.length });
+  else println(ctx, ctx.t('health.screenshot.written', { id, width: shot.width, height: shot.height, kib: Math.round(shot.png.length / 1024), file }));
 }

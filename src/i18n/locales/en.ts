@@ -242,6 +242,27 @@ Examples:
       },
       description: 'probe every selected device once, store the results, print a summary',
     },
+    screenshot: {
+      helpAfter: `
+Runs grim on the device as the kiosk user inside its Wayland session (cage offers screen
+capture) and brings the PNG back over the same SSH connection; the file is written whole or not
+at all, and never over one of jfleet's inputs or state. A device with no screen to take says why
+in one line, exit 1: the lab's stand-in browser, no display connected, no kiosk session running.
+
+Exit codes: 0 written   1 the device has no screen to take, or cannot be reached
+  2 unknown id, or an output that must not or cannot be written
+
+Examples:
+  $ jfleet screenshot kiosk-rambipuji-1
+  $ jfleet screenshot kiosk-rambipuji-1 -o /tmp/rambipuji.png`,
+      arg: {
+        id: 'package id',
+      },
+      opt: {
+        output: 'where to write the PNG (default: ID.png)',
+      },
+      description: "fetch a PNG of what the kiosk's screen shows now",
+    },
     check: {
       helpAfter: `
 Speaks the Nagios plugin contract: one status line "JFLEET STATE - id: summary | perfdata" and
@@ -847,6 +868,13 @@ Examples:
       head_other: 'sweep of {{count}} device(s) in {{seconds}} s',
       tail: '{{alert}} alerting (hard), {{soft}} soft (not confirmed yet), {{quiet}} hard but silenced or flapping; worst alerting state: {{worst}}',
       cancelled: 'sweep cancelled; results of the devices probed so far were stored',
+      standIns_one: "{{count}} device(s) run the lab's stand-in browser: no real browser or screen was checked there",
+      standIns_other: "{{count}} device(s) run the lab's stand-in browser: no real browser or screen was checked there",
+    },
+    screenshot: {
+      outputLabel: 'the screenshot file',
+      noPackage: 'no package "{{id}}" in the inventory',
+      written: 'screenshot of {{id}} ({{width}}x{{height}}, {{kib}} KiB) written to {{file}}',
     },
     status: {
       noResults: 'no sweep results yet: run jfleet sweep',
@@ -1313,24 +1341,54 @@ Examples:
     cannotReadConfig: '{{file}}: cannot read the config: {{reason}}',
     check: {
       noData: '{{what}}: no data',
-      upRebooted: 'up {{duration}} (rebooted recently)',
+      upUnexpected: 'up {{duration}} (rebooted unexpectedly at {{at}}, outside the nightly window {{window}})',
       up: 'up {{duration}}',
       load: 'load {{load}} on {{cpus}} CPU(s) ({{per}} per CPU)',
       memory: 'memory {{pct}}% available ({{mib}} MiB)',
       diskInodes: 'disk / {{pct}}% free ({{mib}} MiB), inodes {{ipct}}% free',
       disk: 'disk / {{pct}}% free ({{mib}} MiB)',
       noSensor: 'temperature: no sensor',
-      browserRunning: 'kiosk browser running',
-      browserGone: 'kiosk browser not running (its process is gone)',
-      browserNoPid: 'kiosk browser not running (no pid file in /run/jfleet-kiosk)',
+      // the kiosk's checks (kiosk_browser, kiosk_unit, kiosk_screen, camera); most specific first
+      standIn: 'stand-in browser (lab device): no real browser runs here',
+      standInDead: 'stand-in browser (lab device) not running',
+      browserAnswersRestarts: 'kiosk browser answers (jfleet-kiosk.service {{state}}, {{n}} restarts)',
+      browserAnswersUnit: 'kiosk browser answers (jfleet-kiosk.service {{state}})',
+      browserAnswers: 'kiosk browser answers',
+      browserSilentRestarts: 'kiosk browser does not answer (DevTools on 127.0.0.1:9222) (jfleet-kiosk.service {{state}}, {{n}} restarts)',
+      browserSilentUnit: 'kiosk browser does not answer (DevTools on 127.0.0.1:9222) (jfleet-kiosk.service {{state}})',
+      browserSilent: 'kiosk browser does not answer (DevTools on 127.0.0.1:9222)',
+      unitLab: 'kiosk unit: not checked (lab device, no systemd)',
+      unitRestartsWatchdog: 'jfleet-kiosk.service {{state}}, {{n}} restarts, {{w}} by the watchdog',
+      unitRestarts: 'jfleet-kiosk.service {{state}}, {{n}} restarts',
+      unitWatchdog: 'jfleet-kiosk.service {{state}}, {{w}} by the watchdog',
+      screenLab: 'page: not checked (lab stand-in, no real browser)',
+      portalTitle: 'portal shown "{{title}}"',
+      portal: 'portal shown',
+      offlineTitle: 'offline page shown "{{title}}" (the kiosk cannot reach its portal)',
+      offline: 'offline page shown (the kiosk cannot reach its portal)',
+      errorPage: 'browser error page shown ({{url}})',
+      otherPageTitle: 'unexpected page shown "{{title}}" ({{url}})',
+      otherPage: 'unexpected page shown ({{url}})',
+      cameraLab: 'camera: not checked (lab device)',
+      noCamera: 'no camera (no /dev/video* device)',
+      camera: 'camera present ({{n}} video device(s))',
+      // what a check with no data names ("kiosk browser: no data")
+      whatKioskBrowser: 'kiosk browser',
+      whatKioskUnit: 'kiosk unit',
+      whatPageShown: 'page shown',
+      whatCamera: 'camera',
       pageNoAnswer: 'kiosk page does not answer',
       pageHttp: 'kiosk page answers HTTP {{code}}',
       pageSlow: 'kiosk page slow ({{seconds}} s)',
+      pageOk: 'kiosk page answers 200',
+      whatKioskPage: 'kiosk page',
       displayNotChecked: 'display not checked',
       noDisplaySubsystem: 'no display subsystem found',
       headless: 'headless (no display subsystem)',
       noConnector: 'no display connector found',
-      noDisplay: 'no display connected',
+      noDisplay: 'no display connected (check the cable and the screen)',
+      displaysBlanked: '{{count}} display(s) connected but blanked (DPMS Off)',
+      displaysOn: '{{count}} display(s) connected, screen on',
       displays: '{{count}} display(s) connected',
       clockSynced: 'clock synchronised',
       clockNotSynced: 'clock not synchronised',
@@ -1477,6 +1535,48 @@ Examples:
     },
     apply: {
       anEarlierStepFailed: 'an earlier step failed',
+      exitOutput: 'exit {{code}}: {{output}}',
+      noOutput: '(no output)',
+    },
+    steps: {
+      notInMirror: 'not in the package mirror: {{names}}(checked with apt-cache policy after apt-get update; nothing was installed)',
+      notDebianName: 'package name {{name}} is not a Debian package name',
+      installAndRemove: 'package {{name}} is both to install and to remove',
+      absentNeedsPaths: 'absent needs a list of paths',
+      absentPath: 'path {{path}} must be an absolute path of plain names',
+      absentDirectory: '{{path}} is a directory; remove it by hand',
+      conditionUnmet: 'skipped: condition not met (systemd did not start {{unit}}: a Condition… of the unit is false on this device)',
+      notStartedCondition: 'not started: condition not met',
+    },
+    recipe: {
+      recipe: 'recipe: {{message}}',
+      mustBeFrom: 'variable {{name}} = {{value}} must be {{rule}} (from the inventory entry of {{id}})',
+      mustBe: 'variable {{name}} = {{value}} must be {{rule}}',
+      notAUrl: 'variable {{name}} = {{value}} is not a URL',
+      notSet: 'variable {{name}} is not set',
+      hostlabel: 'one DNS label (a-z, 0-9, "-")',
+      zone: 'a time zone name like Asia/Jakarta',
+      username: 'a POSIX user name',
+      hostport: 'host:port like 127.0.0.1:8080',
+      url: 'an http(s) URL without quotes, spaces, "$" or backslashes',
+      secureurl: 'an https URL (the camera needs a secure page; plain http only to http://localhost), without quotes, spaces, "$" or backslashes',
+      hhmm: 'a time HH:MM',
+      yesno: 'yes or no',
+      windowsize: 'WIDTHxHEIGHT like 1920x1080, or empty',
+      duration: 'a duration like 20min',
+      version: 'a release version',
+    },
+    screenshot: {
+      unreadable: '{{id}}: the screenshot script printed nothing it understands (is bash installed?)',
+      standIn: "{{id}} runs the lab's stand-in browser: there is no screen to capture",
+      noDrm: '{{id}} has no display hardware (no /sys/class/drm): there is no screen to capture',
+      noDisplay: 'no display connected to {{id}} ({{n}} connector(s), none connected): check the cable and that the screen is on',
+      noGrim: '{{id}} has no grim (provision it with the kiosk recipe 2.0.0 or later)',
+      noUser: '{{id}} has no kiosk user {{user}}',
+      noSession: 'the kiosk session of {{id}} is not running (no Wayland display for {{user}}): is jfleet-kiosk.service active?',
+      unexpected: '{{id}}: unexpected screenshot answer {{answer}}',
+      captureFailed: '{{id}}: grim could not capture the screen ({{status}})',
+      noExitStatus: 'no exit status',
     },
     bootstrap: {
       cannotReadThePasswordFile: 'cannot read the password file {{passwordFile}}: {{value}}',

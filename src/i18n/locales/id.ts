@@ -166,6 +166,12 @@ Contoh:
       head_other: 'sweep {{count}} perangkat dalam {{seconds}} dtk',
       tail: '{{alert}} memberi peringatan (pasti), {{soft}} sementara (belum dipastikan), {{quiet}} pasti tetapi dibisukan atau naik-turun; status peringatan terburuk: {{worst}}',
       cancelled: 'sweep dibatalkan; hasil perangkat yang sudah diperiksa tetap disimpan',
+      standIns_other: '{{count}} perangkat menjalankan browser pengganti lab: tidak ada browser atau layar sungguhan yang diperiksa di sana',
+    },
+    screenshot: {
+      outputLabel: 'berkas tangkapan layar',
+      noPackage: 'tidak ada paket "{{id}}" di inventaris',
+      written: 'tangkapan layar {{id}} ({{width}}x{{height}}, {{kib}} KiB) ditulis ke {{file}}',
     },
     status: {
       noResults: 'belum ada hasil sweep: jalankan jfleet sweep',
@@ -530,6 +536,28 @@ Contoh:
   $ jfleet sweep --limit Kencong --json
   $ jfleet sweep --forks 100 --wait       # dari cron: antre di belakang sweep yang berjalan
   $ jfleet sweep --report                 # sweep, lalu laporkan ke API pusat`,
+    },
+    screenshot: {
+      arg: {
+        id: 'id paket',
+      },
+      opt: {
+        output: 'ke mana PNG ditulis (bawaan: ID.png)',
+      },
+      description: 'ambil PNG dari apa yang tampil di layar kios saat ini',
+      helpAfter: `
+Menjalankan grim di perangkat sebagai pengguna kios di dalam sesi Wayland-nya (cage menyediakan
+tangkapan layar) lalu membawa PNG-nya kembali lewat koneksi SSH yang sama; berkas ditulis utuh atau
+tidak sama sekali, dan tidak pernah menimpa masukan atau status jfleet. Perangkat yang layarnya tidak
+bisa diambil menyebutkan alasannya dalam satu baris, keluar 1: browser pengganti lab, tidak ada layar
+tersambung, sesi kios tidak berjalan.
+
+Kode keluar: 0 tertulis   1 layar perangkat tidak bisa diambil, atau perangkat tak terjangkau
+  2 id tidak dikenal, atau keluaran yang tidak boleh atau tidak bisa ditulis
+
+Contoh:
+  $ jfleet screenshot kiosk-rambipuji-1
+  $ jfleet screenshot kiosk-rambipuji-1 -o /tmp/rambipuji.png`,
     },
     check: {
       arg: {
@@ -1275,24 +1303,52 @@ Contoh:
     cannotReadConfig: '{{file}}: config tidak dapat dibaca: {{reason}}',
     check: {
       noData: '{{what}}: tidak ada data',
-      upRebooted: 'menyala {{duration}} (baru dinyalakan ulang)',
+      upUnexpected: 'menyala {{duration}} (dinyalakan ulang tanpa terduga pukul {{at}}, di luar jendela reboot malam {{window}})',
       up: 'menyala {{duration}}',
       load: 'beban {{load}} pada {{cpus}} CPU ({{per}} per CPU)',
       memory: 'memori tersedia {{pct}}% ({{mib}} MiB)',
       diskInodes: 'disk / kosong {{pct}}% ({{mib}} MiB), inode kosong {{ipct}}%',
       disk: 'disk / kosong {{pct}}% ({{mib}} MiB)',
       noSensor: 'suhu: tidak ada sensor',
-      browserRunning: 'browser kios berjalan',
-      browserGone: 'browser kios tidak berjalan (prosesnya hilang)',
-      browserNoPid: 'browser kios tidak berjalan (tidak ada berkas pid di /run/jfleet-kiosk)',
+      standIn: 'browser pengganti (perangkat lab): tidak ada browser sungguhan di sini',
+      standInDead: 'browser pengganti (perangkat lab) tidak berjalan',
+      browserAnswersRestarts: 'browser kios menjawab (jfleet-kiosk.service {{state}}, dimulai ulang {{n}} kali)',
+      browserAnswersUnit: 'browser kios menjawab (jfleet-kiosk.service {{state}})',
+      browserAnswers: 'browser kios menjawab',
+      browserSilentRestarts: 'browser kios tidak menjawab (DevTools di 127.0.0.1:9222) (jfleet-kiosk.service {{state}}, dimulai ulang {{n}} kali)',
+      browserSilentUnit: 'browser kios tidak menjawab (DevTools di 127.0.0.1:9222) (jfleet-kiosk.service {{state}})',
+      browserSilent: 'browser kios tidak menjawab (DevTools di 127.0.0.1:9222)',
+      unitLab: 'unit kios: tidak diperiksa (perangkat lab, tanpa systemd)',
+      unitRestartsWatchdog: 'jfleet-kiosk.service {{state}}, dimulai ulang {{n}} kali, {{w}} oleh watchdog',
+      unitRestarts: 'jfleet-kiosk.service {{state}}, dimulai ulang {{n}} kali',
+      unitWatchdog: 'jfleet-kiosk.service {{state}}, {{w}} kali dimulai ulang oleh watchdog',
+      screenLab: 'halaman: tidak diperiksa (pengganti lab, tanpa browser sungguhan)',
+      portalTitle: 'portal tampil "{{title}}"',
+      portal: 'portal tampil',
+      offlineTitle: 'halaman offline tampil "{{title}}" (kios tidak dapat menjangkau portalnya)',
+      offline: 'halaman offline tampil (kios tidak dapat menjangkau portalnya)',
+      errorPage: 'halaman kesalahan browser tampil ({{url}})',
+      otherPageTitle: 'halaman tak terduga tampil "{{title}}" ({{url}})',
+      otherPage: 'halaman tak terduga tampil ({{url}})',
+      cameraLab: 'kamera: tidak diperiksa (perangkat lab)',
+      noCamera: 'tidak ada kamera (tidak ada perangkat /dev/video*)',
+      camera: 'kamera terpasang ({{n}} perangkat video)',
+      whatKioskBrowser: 'browser kios',
+      whatKioskUnit: 'unit kios',
+      whatPageShown: 'halaman yang tampil',
+      whatCamera: 'kamera',
       pageNoAnswer: 'halaman kios tidak menjawab',
       pageHttp: 'halaman kios menjawab HTTP {{code}}',
       pageSlow: 'halaman kios lambat ({{seconds}} dtk)',
+      pageOk: 'halaman kios menjawab 200',
+      whatKioskPage: 'halaman kios',
       displayNotChecked: 'layar tidak diperiksa',
       noDisplaySubsystem: 'subsistem layar tidak ditemukan',
       headless: 'tanpa layar (tidak ada subsistem layar)',
       noConnector: 'konektor layar tidak ditemukan',
-      noDisplay: 'tidak ada layar tersambung',
+      noDisplay: 'tidak ada layar tersambung (periksa kabel dan layarnya)',
+      displaysBlanked: '{{count}} layar tersambung tetapi padam (DPMS Off)',
+      displaysOn: '{{count}} layar tersambung, layar menyala',
       displays: '{{count}} layar tersambung',
       clockSynced: 'jam tersinkron',
       clockNotSynced: 'jam tidak tersinkron',
@@ -1440,6 +1496,49 @@ Contoh:
     },
     apply: {
       anEarlierStepFailed: 'langkah sebelumnya gagal',
+      exitOutput: 'kode keluar {{code}}: {{output}}',
+      noOutput: '(tanpa keluaran)',
+    },
+    steps: {
+      notInMirror: 'tidak ada di mirror paket Debian: {{names}}(diperiksa dengan apt-cache policy setelah apt-get update; tidak ada yang dipasang)',
+      notDebianName: 'nama paket Debian {{name}} tidak sah',
+      installAndRemove: 'paket Debian {{name}} diminta dipasang sekaligus dihapus',
+      absentNeedsPaths: 'absent memerlukan daftar path',
+      absentPath: 'path {{path}} harus path absolut yang terdiri atas nama biasa',
+      absentDirectory: '{{path}} adalah direktori; hapus secara manual',
+      conditionUnmet: 'dilewati: syarat tidak terpenuhi (systemd tidak menjalankan {{unit}}: salah satu Condition… unit itu bernilai salah di perangkat ini)',
+      notStartedCondition: 'tidak dijalankan: syarat tidak terpenuhi',
+    },
+    recipe: {
+      recipe: 'resep: {{message}}',
+      mustBeFrom: 'variabel {{name}} = {{value}} harus {{rule}} (dari entri inventaris {{id}})',
+      mustBe: 'variabel {{name}} = {{value}} harus {{rule}}',
+      notAUrl: 'variabel {{name}} = {{value}} bukan URL',
+      notSet: 'variabel {{name}} belum diisi',
+      hostlabel: 'satu label DNS (a-z, 0-9, "-")',
+      zone: 'nama zona waktu seperti Asia/Jakarta',
+      username: 'nama pengguna POSIX',
+      hostport: 'host:port seperti 127.0.0.1:8080',
+      url: 'URL http(s) tanpa tanda kutip, spasi, "$", atau garis miring terbalik',
+      secureurl:
+        'URL https (kamera memerlukan halaman yang aman; http biasa hanya ke http://localhost), tanpa tanda kutip, spasi, "$", atau garis miring terbalik',
+      hhmm: 'waktu HH:MM',
+      yesno: 'yes atau no',
+      windowsize: 'LEBARxTINGGI seperti 1920x1080, atau kosong',
+      duration: 'durasi seperti 20min',
+      version: 'versi rilis',
+    },
+    screenshot: {
+      unreadable: '{{id}}: skrip tangkapan layar tidak mencetak apa pun yang dapat dipahami (apakah bash terpasang?)',
+      standIn: '{{id}} menjalankan browser pengganti lab: tidak ada layar untuk ditangkap',
+      noDrm: '{{id}} tidak punya perangkat keras layar (tidak ada /sys/class/drm): tidak ada layar untuk ditangkap',
+      noDisplay: 'tidak ada layar tersambung ke {{id}} ({{n}} konektor, tidak satu pun tersambung): periksa kabelnya dan pastikan layar menyala',
+      noGrim: '{{id}} tidak punya grim (siapkan dengan resep kios 2.0.0 atau yang lebih baru)',
+      noUser: '{{id}} tidak punya pengguna kios {{user}}',
+      noSession: 'sesi kios {{id}} tidak berjalan (tidak ada tampilan Wayland untuk {{user}}): apakah jfleet-kiosk.service aktif?',
+      unexpected: '{{id}}: jawaban tangkapan layar tak terduga {{answer}}',
+      captureFailed: '{{id}}: grim tidak dapat menangkap layar ({{status}})',
+      noExitStatus: 'tanpa status keluar',
     },
     bootstrap: {
       cannotReadThePasswordFile: 'berkas kata sandi {{passwordFile}} tidak dapat dibaca: {{value}}',
