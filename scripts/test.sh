@@ -3,7 +3,9 @@
 #   1. npm ci, lint (Biome: lint + format check), typecheck (src and test): no root, no system packages;
 #   2. system packages (openssh-server, chromium, ...; needs root), build, unit tests
 #      (pure code, data tables, CLI on the built binary, dashboard in headless Chromium);
-#   3. lab tests (real sshd devices on loopback; root).
+#   3. lab tests (real sshd devices on loopback; root);
+#   4. the booted tier: a bare Debian 12 machine built from the mirror (cached in /var/cache/jfleet-lab),
+#      booted under QEMU, provisioned into a cage + Chromium kiosk and checked (root; about 20 min cold).
 # Each stage stops the run on failure, so a lint or type error shows within a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +27,7 @@ npx vitest run --project unit
 
 stage 'lab tests'
 npx vitest run --project lab
+
+stage 'booted tier (QEMU kiosk)'
+npx vitest run --project vm
 stage 'all tests passed'

@@ -31,7 +31,7 @@ export const stepSchema = z
   })
   .strict();
 
-const RULE_NAMES = ['hostlabel', 'zone', 'username', 'hostport', 'url', 'hhmm', 'duration', 'version'] as const;
+const RULE_NAMES = ['hostlabel', 'zone', 'username', 'hostport', 'url', 'hhmm', 'duration', 'version', 'aptproxy'] as const;
 
 export const recipeSchema = z
   .object({
@@ -88,6 +88,7 @@ const RULES: Record<(typeof RULE_NAMES)[number], { re: RegExp; says: string }> =
   hhmm: { re: /^(?:[01]\d|2[0-3]):[0-5]\d$/, says: 'a time HH:MM' },
   duration: { re: /^\d{1,4}(?:s|min|h)?$/, says: 'a duration like 20min' },
   version: { re: /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/, says: 'a release version' },
+  aptproxy: { re: /^(?:DIRECT|http:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/?)$/, says: 'DIRECT or an http://host:port apt proxy' },
 };
 
 /** Render "{{ name }}" placeholders; an unknown name is an error, never an empty string. */
