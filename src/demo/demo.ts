@@ -16,6 +16,7 @@ import { runSweep } from '../health/sweep.js';
 import { registerRows } from '../inventory/registration.js';
 import { updateInventory } from '../inventory/store.js';
 import { startLab, stopLabs } from '../lab/lab.js';
+import { type BootedDevice, PORTAL_COLOUR, registerBootedDevice, startBootedDevice, waitForScreen } from '../lab/booted.js';
 import type { ProvisionSink } from '../provision/events.js';
 import { provisionAll } from '../provision/runner.js';
 import { reportNow } from '../report/service.js';
@@ -28,6 +29,8 @@ export interface DemoOptions {
   once: boolean;
   /** central server port (0 = any free port) */
   port: number;
+  /** add one booted kiosk (a bare Debian 12 machine under QEMU, provisioned for real) and end with its screenshot */
+  kiosk?: boolean;
 }
 
 /** How the demo speaks: handed in by its handler, which owns the terminal. */
@@ -51,6 +54,8 @@ export interface DemoResult {
   dashboard: string;
   home: string;
   env: Record<string, string>;
+  /** the booted kiosk (--kiosk): its id, the PNG of its screen, whether the portal fills it */
+  kiosk?: { id: string; screenshot: string; portalShown: boolean; accel: string; bootMs: number };
 }
 
 export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNarration): Promise<DemoResult> {
@@ -63,9 +68,10 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
   const say = (s: string) => narration.say(s);
   // Ctrl-C before the dashboard is up stops the demo where it is (each step finishes what it has
   // in flight), instead of running the remaining steps on a half-done fleet and calling it done.
+  const steps = opts.kiosk ? 6 : 5;
   const step = (n: number, s: string) => {
-    if (ctx.signal.aborted) throw new CancelledError(`cancelled before step ${n} of 5; the simulated fleet is stopped`);
-    say(`\n${c.bold(`[${n}/5]`)} ${c.bold(s)}`);
+    if (ctx.signal.aborted) throw new CancelledError(`cancelled before step ${n} of ${steps}; the simulated fleet is stopped`);
+    say(`\n${c.bold(`[${n}/${steps}]`)} ${c.bold(s)}`);
   };
   const t0 = Date.now();
   const secs = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
@@ -84,8 +90,15 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
   let t = Date.now();
   const lab = await startLab({ devices: opts.devices, dir: join(home, 'lab'), pinHostKeys: false });
   let central: { url: string; close(): Promise<void> } | undefined;
+  let vm: BootedDevice | undefined;
   try {
     say(`  ${lab.devices.length} devices up in ${secs(t)}: ${lab.devices[0]!.address} … ${lab.devices.at(-1)!.address}`);
+    if (opts.kiosk) {
+      t = Date.now();
+      say('  and one booted kiosk: a bare Debian 12 machine under QEMU (image built from the mirror on first use, then cached)');
+      vm = await startBootedDevice({ dir: join(home, 'vm'), env: ctx.env, signal: ctx.signal });
+      say(`  booted kiosk up in ${secs(t)} (${vm.accel.toUpperCase()}): ssh on 127.0.0.1:${vm.sshPort}, portal ${vm.guest.portalUrl}`);
+    }
 
     step(2, 'Registering the packages from a spreadsheet (CSV import against the village reference)');
     t = Date.now();
@@ -112,7 +125,13 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     // Lab devices share the host's network namespace, so each kiosk page server listens on its
     // device's own loopback address instead of 127.0.0.1:8080.
     await updateInventory(inventoryDir, (pkgs) => pkgs.map((p) => ({ ...p, vars: { ...p.vars, kiosk_listen: `${p.address}:8080` } })));
-    const added = reg.outcomes.filter((o) => o.status === 'add').length;
+    let added = reg.outcomes.filter((o) => o.status === 'add').length;
+    if (vm) {
+      // a booted machine as a technician registers it: its forwarded address, its host key pinned,
+      // the office's apt proxy and portal; it logs in with its own image's key
+      await registerBootedDevice(vm, { home, inventoryDir, id: DEMO_KIOSK_ID, village: DEMO_KIOSK_VILLAGE, ownKey: true });
+      added++;
+    }
     say(`  ${added} packages registered in ${inventoryDir}/packages.yaml (${secs(t)})`);
 
     const srv = await startCentral({ port: opts.port, dbFile: join(home, 'central.db'), token });
@@ -155,6 +174,18 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       ctx.signal,
     );
     say(`  ${ready}/${lab.devices.length} kiosk pages answering`);
+    let kiosk: DemoResult['kiosk'];
+    if (vm) {
+      // the booted kiosk starts its browser after provisioning; wait for the portal on its screen
+      const shot = join(home, 'kiosk.png');
+      const seen = await waitForScreen(vm, { colour: PORTAL_COLOUR, share: 0.9, timeoutMs: 180_000, pngFile: shot, signal: ctx.signal });
+      kiosk = { id: DEMO_KIOSK_ID, screenshot: shot, portalShown: seen.shown, accel: vm.accel, bootMs: vm.timings.boot ?? 0 };
+      say(
+        seen.shown
+          ? `  ${DEMO_KIOSK_ID}: the portal is on its screen (${Math.round(seen.share * 100)} % of the pixels)`
+          : `  ${DEMO_KIOSK_ID}: the portal is not on its screen yet (${Math.round(seen.share * 100)} % of the pixels after ${(seen.ms / 1000).toFixed(0)} s)`,
+      );
+    }
 
     step(4, 'Sweeping the fleet: probes and health checks, one round trip per device');
     t = Date.now();
@@ -182,7 +213,13 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       dashboard,
       home,
       env,
+      ...(kiosk ? { kiosk } : {}),
     };
+    if (kiosk) {
+      step(6, `The booted kiosk's screen (${kiosk.id})`);
+      say(`  ${kiosk.screenshot}${kiosk.portalShown ? '' : ' (not the portal: see jfleet sweep and jfleet provision --check)'}`);
+      say(`  see it again any time: jfleet screenshot ${kiosk.id} -o kiosk.png`);
+    }
     narration.result?.(result);
     if (opts.once) {
       // --once stops the fleet and the server next: a dashboard address or exports would be dead links.
@@ -210,18 +247,23 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
         ctx.signal.addEventListener('abort', () => resolve(), { once: true });
       });
     }
-    if (result.provision.devicesFailed > 0 || result.report.pending > 0) {
+    if (result.provision.devicesFailed > 0 || result.report.pending > 0 || (kiosk && !kiosk.portalShown)) {
       throw new ExitStatus(
         ExitCode.deviceFailed,
-        `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`,
+        `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered${kiosk && !kiosk.portalShown ? ', and the booted kiosk not showing its portal' : ''}`,
       );
     }
     return result;
   } finally {
     await central?.close();
+    await vm?.stop();
     await lab.stop();
   }
 }
+
+/** The booted kiosk of `jfleet demo --kiosk`: Desa Rambipuji (35.09.13.2006). */
+const DEMO_KIOSK_ID = 'kiosk-qemu-rambipuji';
+const DEMO_KIOSK_VILLAGE = '35.09.13.2006';
 
 function onPath(path: string | undefined): boolean {
   return (path ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'jfleet')));

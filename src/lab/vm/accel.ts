@@ -6,7 +6,8 @@
  * JFLEET_VM_ACCEL=kvm|tcg skips the probe.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeAtomic } from '../../atomic-file.js';
 import { join } from 'node:path';
 
 export type Accel = 'kvm' | 'tcg';
@@ -38,7 +39,7 @@ export async function chooseAccel(opts: {
   const works = await probeKvm(opts.kernel, opts.timeoutMs ?? 15_000);
   const accel: Accel = works ? 'kvm' : 'tcg';
   mkdirSync(join(opts.cacheDir, 'vm'), { recursive: true });
-  writeFileSync(memo, JSON.stringify({ bootId, accel, kernel: opts.kernel, probedAt: new Date().toISOString() }) + '\n');
+  writeAtomic(memo, JSON.stringify({ bootId, accel, kernel: opts.kernel, probedAt: new Date().toISOString() }) + '\n');
   return { accel, probedMs: Date.now() - t0, why: works ? 'KVM booted a kernel' : 'KVM did not boot a kernel in time' };
 }
 

@@ -4,7 +4,8 @@
  * pid. Its cache lives in the machine's cache dir, so a second run installs from it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeAtomic } from '../../atomic-file.js';
 import { join } from 'node:path';
 import { waitPort } from '../process.js';
 import { freePort, stopPid } from './proc.js';
@@ -28,7 +29,7 @@ export async function startAptProxy(opts: { cacheDir?: string; runDir: string })
   for (const d of [cacheDir, logDir, confDir]) mkdirSync(d, { recursive: true });
   // apt-cacher-ng 3.7 cannot bind ports above 32767 ("Error resolving address for binding")
   const port = await freePort(10_000, 32_767);
-  writeFileSync(
+  writeAtomic(
     join(confDir, 'acng.conf'),
     [
       `CacheDir: ${cacheDir}`,

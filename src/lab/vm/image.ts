@@ -8,7 +8,8 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { writeAtomic } from '../../atomic-file.js';
 import { join } from 'node:path';
 import { generateEd25519 } from '../../transport/keygen.js';
 
@@ -65,6 +66,8 @@ export interface VmImage {
   publicKey: string;
   /** the image's host key, "ssh-ed25519 AAAA..." */
   hostKey: string;
+  /** its SHA256 fingerprint as ssh-keygen -lf prints it (recorded at build time), to pin in the inventory */
+  hostKeyFingerprint: string;
 }
 
 export function imageKey(): string {
@@ -84,6 +87,7 @@ function imageAt(dir: string, key: string): VmImage {
     keyFile: join(dir, 'lab_ed25519'),
     publicKey: readFileSync(join(dir, 'lab_ed25519.pub'), 'utf8').trim(),
     hostKey: readFileSync(join(dir, 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' '),
+    hostKeyFingerprint: readFileSync(join(dir, 'ssh_host_ed25519_key.fingerprint'), 'utf8').trim(),
   };
 }
 
@@ -117,10 +121,10 @@ export async function ensureImage(opts: BuildOptions = {}): Promise<VmImage> {
   mkdirSync(join(work, 'root'), { mode: 0o755 });
   try {
     const lab = generateEd25519('jfleet-vm-lab');
-    writeFileSync(join(work, 'lab_ed25519'), lab.privateKey, { mode: 0o600 });
+    writeAtomic(join(work, 'lab_ed25519'), lab.privateKey, { mode: 0o600 });
     chmodSync(join(work, 'lab_ed25519'), 0o600);
-    writeFileSync(join(work, 'lab_ed25519.pub'), lab.publicKey + '\n');
-    writeFileSync(join(work, 'hook.sh'), HOOK, { mode: 0o755 });
+    writeAtomic(join(work, 'lab_ed25519.pub'), lab.publicKey + '\n');
+    writeAtomic(join(work, 'hook.sh'), HOOK, { mode: 0o755 });
     const r = IMAGE_RECIPE;
     const args = [
       `--variant=${r.variant}`,
@@ -140,11 +144,14 @@ export async function ensureImage(opts: BuildOptions = {}): Promise<VmImage> {
     execFileSync('cp', [join(root, 'boot', kernel), join(work, 'vmlinuz')]);
     execFileSync('cp', [join(root, 'boot', initrd), join(work, 'initrd.img')]);
     execFileSync('cp', [join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), join(work, 'ssh_host_ed25519_key.pub')]);
+    const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(work, 'ssh_host_ed25519_key.pub')], { encoding: 'utf8' }).split(' ')[1] ?? '';
+    if (!fp.startsWith('SHA256:')) throw new Error(`ssh-keygen gave no fingerprint of the image's host key (${fp})`);
+    writeAtomic(join(work, 'ssh_host_ed25519_key.fingerprint'), `${fp}\n`);
     // a filesystem made from the directory, no loop mount (about 3 s)
     await run('mkfs.ext4', ['-q', '-F', '-L', ROOT_LABEL, '-d', root, join(work, 'rootfs.ext4'), r.diskSize], opts);
     rmSync(root, { recursive: true, force: true });
     rmSync(join(work, 'hook.sh'), { force: true });
-    writeFileSync(join(work, 'complete'), JSON.stringify({ key, builtAt: new Date().toISOString(), recipe: r }, null, 2) + '\n');
+    writeAtomic(join(work, 'complete'), JSON.stringify({ key, builtAt: new Date().toISOString(), recipe: r }, null, 2) + '\n');
     rmSync(final, { recursive: true, force: true });
     renameSync(work, final);
   } catch (e) {

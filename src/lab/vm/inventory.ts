@@ -16,12 +16,12 @@ export interface BootedInventory {
   village: string;
   /** more recipe variables for the entry */
   vars?: Record<string, string>;
-  /** keep these packages in the inventory (the demo's simulated fleet) */
-  keep?: Package[];
+  /** log in with the image's lab key named in the entry (identityFile) instead of making it the home's fleet key */
+  ownKey?: boolean;
 }
 
 /** The package entry of a booted device. */
-export function bootedPackage(dev: BootedDevice, inv: Pick<BootedInventory, 'id' | 'village' | 'vars'>, now = new Date()): Package {
+export function bootedPackage(dev: BootedDevice, inv: Pick<BootedInventory, 'id' | 'village' | 'vars' | 'ownKey'>, now = new Date()): Package {
   return packageSchema.parse({
     id: inv.id,
     village: inv.village,
@@ -30,19 +30,22 @@ export function bootedPackage(dev: BootedDevice, inv: Pick<BootedInventory, 'id'
     user: 'root',
     tags: ['vm'],
     hostKey: dev.hostKey,
+    ...(inv.ownKey ? { identityFile: dev.keyFile } : {}),
     hardware: { model: 'QEMU q35 (booted lab device)' },
     vars: { apt_proxy: dev.guest.aptProxyUrl, portal_url: dev.guest.portalUrl, ...inv.vars },
     registeredAt: now.toISOString(),
   });
 }
 
-/** Write the fleet key and the inventory entry (replacing an entry of the same id). */
+/** Write the fleet key (unless ownKey) and the inventory entry (replacing an entry of the same id). */
 export async function registerBootedDevice(dev: BootedDevice, inv: BootedInventory): Promise<Package> {
-  const paths = homePaths(inv.home);
-  mkdirSync(paths.keysDir, { recursive: true, mode: 0o700 });
-  copyFileSync(dev.keyFile, paths.fleetKey);
-  chmodSync(paths.fleetKey, 0o600);
-  copyFileSync(`${dev.keyFile}.pub`, `${paths.fleetKey}.pub`);
+  if (!inv.ownKey) {
+    const paths = homePaths(inv.home);
+    mkdirSync(paths.keysDir, { recursive: true, mode: 0o700 });
+    copyFileSync(dev.keyFile, paths.fleetKey);
+    chmodSync(paths.fleetKey, 0o600);
+    copyFileSync(`${dev.keyFile}.pub`, `${paths.fleetKey}.pub`);
+  }
   const pkg = bootedPackage(dev, inv);
   await updateInventory(inv.inventoryDir, (pkgs) => [...pkgs.filter((p) => p.id !== pkg.id), pkg]);
   return pkg;

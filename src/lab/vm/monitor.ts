@@ -21,7 +21,10 @@ export function monitorCommand(socket: string, command: string, timeoutMs = 15_0
         s.end();
         // the echo of the command, the answer, then the prompt (terminal escapes stripped)
         const clean = buf.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
-        resolve(clean.slice(0, clean.lastIndexOf('(qemu)')).trim());
+        const body = clean.slice(0, clean.lastIndexOf('(qemu)'));
+        // the monitor echoes the command as it is typed: the answer is what follows its last echo
+        const echo = body.lastIndexOf(command);
+        resolve((echo >= 0 ? body.slice(echo + command.length) : body).trim());
       }
     });
     s.on('error', (e) => {

@@ -5,12 +5,12 @@
  * QEMU runs detached; we keep its pid and stop it by that pid (a power cut is SIGKILL).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeAtomic } from '../../atomic-file.js';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pidAlive } from '../../store/lock.js';
-import { fingerprintOfPublicKey } from '../../transport/fingerprint.js';
 import { type Accel, chooseAccel } from './accel.js';
 import { type AptProxy, startAptProxy } from './apt-proxy.js';
 import { ensureImage, ROOT_LABEL, VM_CACHE_DIR, type VmImage } from './image.js';
@@ -18,7 +18,7 @@ import { monitorCommand } from './monitor.js';
 import { type Portal, startPortal } from './portal.js';
 import { freePort, stopPid } from './proc.js';
 import { qemuArgs } from './qemu-args.js';
-import { parsePpm, type Rgb, rgbToPng } from './screen.js';
+import { colourShare, parsePpm, type Rgb, rgbToPng } from './screen.js';
 
 /** Where the guest finds this machine's services (QEMU's guestfwd, piped to 127.0.0.1). */
 export const GUEST_APT_PROXY = { address: '198.18.0.100', port: 3142 };
@@ -115,7 +115,7 @@ export async function startBootedDevice(opts: BootedDeviceOptions): Promise<Boot
       accel: choice.accel,
       address: '127.0.0.1',
       sshPort,
-      hostKey: fingerprintOfPublicKey(image.hostKey),
+      hostKey: image.hostKeyFingerprint,
       keyFile: image.keyFile,
       aptProxy,
       portal: thePortal,
@@ -133,7 +133,7 @@ export async function startBootedDevice(opts: BootedDeviceOptions): Promise<Boot
         rmSync(monitorSocket, { force: true });
         boots++;
         // each boot's serial output kept apart: serial.log is the current boot, serial-N.log the earlier ones
-        if (existsSync(serialLog)) writeFileSync(join(opts.dir, `serial-${boots - 1}.log`), readFileSync(serialLog));
+        if (existsSync(serialLog)) writeAtomic(join(opts.dir, `serial-${boots - 1}.log`), readFileSync(serialLog));
         const child = spawn('qemu-system-x86_64', args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
         let err = '';
         child.stderr?.on('data', (b: Buffer) => {
@@ -142,8 +142,8 @@ export async function startBootedDevice(opts: BootedDeviceOptions): Promise<Boot
         child.unref();
         if (!child.pid) throw new Error('QEMU did not start');
         pid = child.pid;
-        writeFileSync(join(opts.dir, 'qemu.pid'), `${pid}\n`);
-        writeFileSync(join(opts.dir, 'qemu.cmdline'), ['qemu-system-x86_64', ...args].join(' ') + '\n');
+        writeAtomic(join(opts.dir, 'qemu.pid'), `${pid}\n`);
+        writeAtomic(join(opts.dir, 'qemu.cmdline'), ['qemu-system-x86_64', ...args].join(' ') + '\n');
         try {
           return await dev.waitSsh(timeoutMs);
         } catch (e) {
@@ -162,7 +162,7 @@ export async function startBootedDevice(opts: BootedDeviceOptions): Promise<Boot
         for (let i = 0; i < 100 && !existsSync(ppm); i++) await sleep(50);
         if (!existsSync(ppm)) throw new Error(`QEMU wrote no screendump (${answer})`);
         const img = parsePpm(readFileSync(ppm));
-        if (pngFile) writeFileSync(pngFile, rgbToPng(img));
+        if (pngFile) writeAtomic(pngFile, rgbToPng(img));
         return img;
       },
       async waitSsh(timeoutMs = 180_000) {
@@ -211,4 +211,23 @@ function sshBanner(host: string, port: number, timeoutMs = 5000): Promise<boolea
     s.on('error', () => done(false));
     s.on('close', () => done(false));
   });
+}
+
+/** Wait until `colour` covers at least `share` of the screen; the last capture is written to pngFile. */
+export async function waitForScreen(
+  dev: BootedDevice,
+  opts: { colour: string; share: number; timeoutMs: number; pngFile: string; signal?: AbortSignal },
+): Promise<{ shown: boolean; share: number; ms: number }> {
+  const t0 = Date.now();
+  let share = 0;
+  while (Date.now() - t0 < opts.timeoutMs && !opts.signal?.aborted) {
+    try {
+      share = colourShare(await dev.screendump(opts.pngFile), opts.colour);
+      if (share >= opts.share) return { shown: true, share, ms: Date.now() - t0 };
+    } catch {
+      /* the monitor is not up yet */
+    }
+    await sleep(2000);
+  }
+  return { shown: false, share, ms: Date.now() - t0 };
 }
