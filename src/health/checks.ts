@@ -6,7 +6,18 @@ import type { CheckResult, CheckState, HealthState, ProbeResult, RemoteFacts } f
 import type { Thresholds } from './thresholds.js';
 
 type Facts = Partial<RemoteFacts>;
-type Check = (f: Facts, t: Thresholds) => CheckResult;
+
+/** What a check may know beyond this probe: the device's previous sweep, and the fleet's clock settings. */
+export interface CheckContext {
+  /** when this probe ran, epoch seconds */
+  now?: number;
+  /** the last boot the previous sweep saw (epoch s), and whether that boot was unexpected */
+  previousBoot?: number | null;
+  previousUnexpectedBoot?: number | null;
+  /** the fleet's local time offset from UTC, minutes (health.yaml utc_offset) */
+  utcOffsetMin?: number;
+}
+type Check = (f: Facts, t: Thresholds, c?: CheckContext) => CheckResult;
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const r1 = (n: number) => Math.round(n * 10) / 10;
@@ -20,14 +31,48 @@ function grade(v: number, warn: number, crit: number, dir: 'below' | 'above'): C
   return v > crit ? 'critical' : v > warn ? 'warn' : 'ok';
 }
 
-export const uptime: Check = (f, t) => {
+/** Two boot times this close are one boot (each is computed from the device's uptime and our clock). */
+const SAME_BOOT_S = 120;
+
+/** Minutes after local midnight of an epoch time, at the fleet's UTC offset. */
+function localMinutes(epochS: number, utcOffsetMin: number): number {
+  return (((Math.floor(epochS / 60) + utcOffsetMin) % 1440) + 1440) % 1440;
+}
+
+function hhmm(min: number): string {
+  return `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Rebooted unexpectedly: a boot since the previous sweep that falls outside the nightly reboot
+ * window (the recipe's reboot timer). The first sweep ever has nothing to compare with, so a
+ * low uptime alone is no finding. An unexpected boot keeps warning for uptime_warn_s after it
+ * (so it can be confirmed by the next sweeps), carried from sweep to sweep in the check's perfdata.
+ */
+export const uptime: Check = (f, t, c = {}) => {
   const up = num(f.up);
   if (up === null) return unknown('uptime', 'uptime');
   const perf: Record<string, number> = { uptime_s: up };
   const boot = num(f.boot);
   if (boot !== null) perf.boot_epoch = boot;
-  const state = up < t.uptimeWarnS ? 'warn' : 'ok';
-  return res('uptime', state, `up ${formatDuration(up)}${state === 'warn' ? ' (rebooted recently)' : ''}`, perf);
+  const prev = c.previousBoot ?? null;
+  const same = (a: number | null, b: number | null) => a !== null && b !== null && Math.abs(a - b) < SAME_BOOT_S;
+  let unexpected = false;
+  if (boot !== null && prev !== null && !same(boot, prev)) {
+    const at = localMinutes(boot, c.utcOffsetMin ?? 0);
+    const from = t.rebootWindowStartMin;
+    const inWindow = (at - from + 1440) % 1440 <= t.rebootWindowMin;
+    unexpected = !inWindow;
+  } else if (boot !== null && same(boot, c.previousUnexpectedBoot ?? null)) {
+    unexpected = true;
+  }
+  if (unexpected && up < t.uptimeWarnS) {
+    perf.unexpected_boot = boot!;
+    const at = hhmm(localMinutes(boot!, c.utcOffsetMin ?? 0));
+    const win = `${hhmm(t.rebootWindowStartMin)}+${t.rebootWindowMin}min`;
+    return res('uptime', 'warn', `up ${formatDuration(up)} (rebooted unexpectedly at ${at}, outside the nightly window ${win})`, perf);
+  }
+  return res('uptime', 'ok', `up ${formatDuration(up)}`, perf);
 };
 
 export const load: Check = (f, t) => {
@@ -80,9 +125,64 @@ export const temperature: Check = (f, t) => {
 };
 
 export const kioskBrowser: Check = (f) => {
-  if (f.kb === 1) return res('kiosk_browser', 'ok', 'kiosk browser running');
-  if (f.kb === 0) return res('kiosk_browser', 'critical', 'kiosk browser not running (its process is gone)');
-  return res('kiosk_browser', 'critical', 'kiosk browser not running (no pid file in /run/jfleet-kiosk)');
+  // a lab device's stand-in is never reported as a browser
+  if (f.ksi === 1) return res('kiosk_browser', 'ok', 'stand-in browser (lab device): no real browser runs here', { stand_in: 1 });
+  if (f.ksi === 0) return res('kiosk_browser', 'critical', 'stand-in browser (lab device) not running', { stand_in: 1 });
+  const unit = typeof f.ku === 'string' ? ` (jfleet-kiosk.service ${f.ku}${num(f.kn) !== null ? `, ${f.kn} restarts` : ''})` : '';
+  if (f.kb === 1) return res('kiosk_browser', 'ok', `kiosk browser answers${unit}`);
+  if (f.kb === 0) return res('kiosk_browser', 'critical', `kiosk browser does not answer (DevTools on 127.0.0.1:9222)${unit}`);
+  return unknown('kiosk_browser', 'kiosk browser');
+};
+
+/** The kiosk unit: its state and how often systemd restarted it (a crash loop shows here). */
+export const kioskUnit: Check = (f) => {
+  if (f.ksi === 0 || f.ksi === 1) return res('kiosk_unit', 'unknown', 'kiosk unit: not checked (lab device, no systemd)');
+  if (typeof f.ku !== 'string') return unknown('kiosk_unit', 'kiosk unit');
+  const n = num(f.kn);
+  const w = num(f.kwr);
+  const perf: Record<string, number> = {};
+  if (n !== null) perf.kiosk_restarts = n;
+  if (w !== null) perf.watchdog_restarts = w;
+  const tail = `${n !== null ? `, ${n} restarts` : ''}${w ? `, ${w} by the watchdog` : ''}`;
+  if (f.ku === 'active') return res('kiosk_unit', 'ok', `jfleet-kiosk.service active${tail}`, perf);
+  if (f.ku === 'activating' || f.ku === 'reloading') return res('kiosk_unit', 'warn', `jfleet-kiosk.service ${f.ku}${tail}`, perf);
+  return res('kiosk_unit', 'critical', `jfleet-kiosk.service ${f.ku}${tail}`, perf);
+};
+
+/** What a page URL is: the portal, the kiosk's offline page, Chromium's error page, or something else. */
+export function pageKind(url: string, portal: string | null): 'portal' | 'offline' | 'error' | 'other' {
+  if (url.startsWith('chrome-error://')) return 'error';
+  if (/^file:\/\/\/(?:opt\/jfleet-kiosk\/current\/www|usr\/share\/jfleet-kiosk)\/offline\.html(?:[#?]|$)/.test(url)) return 'offline';
+  if (portal) {
+    try {
+      if (new URL(url).origin === new URL(portal).origin) return 'portal';
+    } catch {
+      return 'other';
+    }
+  }
+  return 'other';
+}
+
+/** The page on screen (DevTools /json/list): the portal is ok; the offline page means the portal is unreachable from the kiosk. */
+export const kioskScreen: Check = (f, t) => {
+  if (f.ksi === 0 || f.ksi === 1) return res('kiosk_screen', 'unknown', 'page: not checked (lab stand-in, no real browser)');
+  if (f.kb !== 1 || typeof f.purl !== 'string') return unknown('kiosk_screen', 'page shown');
+  const title = typeof f.ptl === 'string' && f.ptl !== '' ? ` "${f.ptl}"` : '';
+  const kind = pageKind(f.purl, typeof f.kurl === 'string' ? f.kurl : null);
+  if (kind === 'portal') return res('kiosk_screen', 'ok', `portal shown${title}`);
+  if (kind === 'offline')
+    return res('kiosk_screen', t.upstreamState === 'ok' ? 'ok' : 'warn', `offline page shown${title} (the kiosk cannot reach its portal)`);
+  if (kind === 'error') return res('kiosk_screen', 'critical', `browser error page shown (${f.purl.slice(0, 80)})`);
+  return res('kiosk_screen', 'warn', `unexpected page shown${title} (${f.purl.slice(0, 80)})`);
+};
+
+/** The package's camera (every package is a multimedia kiosk): a video capture device present. */
+export const camera: Check = (f) => {
+  if (f.ksi === 0 || f.ksi === 1) return res('camera', 'unknown', 'camera: not checked (lab device)');
+  const n = num(f.cam);
+  if (n === null) return unknown('camera', 'camera');
+  if (n === 0) return res('camera', 'warn', 'no camera (no /dev/video* device)', { video_devices: 0 });
+  return res('camera', 'ok', `camera present (${n} video device(s))`, { video_devices: n });
 };
 
 export const kioskPage: Check = (f, t) => {
@@ -104,8 +204,13 @@ export const display: Check = (f, t) => {
     return t.display === 'required' ? res('display', 'critical', 'no display subsystem found') : res('display', 'ok', 'headless (no display subsystem)');
   }
   if (n === 0) return res('display', t.display === 'required' ? 'critical' : 'warn', 'no display connector found', { displays: 0 });
-  if ((c ?? 0) === 0) return res('display', 'critical', 'no display connected', { displays: 0 });
-  return res('display', 'ok', `${c} display(s) connected`, { displays: c ?? 0 });
+  if ((c ?? 0) === 0) return res('display', 'critical', 'no display connected (check the cable and the screen)', { displays: 0 });
+  const on = num(f.dpo);
+  if (on === 0) return res('display', 'critical', `${c} display(s) connected but blanked (DPMS Off)`, { displays: c ?? 0, displays_on: 0 });
+  return res('display', 'ok', `${c} display(s) connected${on !== null ? ', screen on' : ''}`, {
+    displays: c ?? 0,
+    ...(on !== null ? { displays_on: on } : {}),
+  });
 };
 
 export const timeSync: Check = (f, t) => {
@@ -159,6 +264,9 @@ export const internet: Check = (f, t) => link('internet', 'internet', num(f.ir),
 export const CORE_CHECKS: Record<string, Check> = { load, memory, disk, kiosk_browser: kioskBrowser, kiosk_page: kioskPage };
 /** Auxiliary checks: their warn/critical count, their unknown (a missing sensor, an unset URL) does not. */
 export const AUX_CHECKS: Record<string, Check> = {
+  kiosk_unit: kioskUnit,
+  kiosk_screen: kioskScreen,
+  camera,
   uptime,
   temperature,
   display,
@@ -190,7 +298,7 @@ export interface Evaluation {
 }
 
 /** The verdict on one probe. */
-export function evaluate(probe: ProbeResult, t: Thresholds): Evaluation {
+export function evaluate(probe: ProbeResult, t: Thresholds, c: CheckContext = {}): Evaluation {
   const linkPerf: Record<string, number> = {};
   if (probe.tcpMs !== null) linkPerf.tcp_ms = r1(probe.tcpMs);
   if (probe.sshMs !== null) linkPerf.ssh_ms = r1(probe.sshMs);
@@ -203,11 +311,12 @@ export function evaluate(probe: ProbeResult, t: Thresholds): Evaluation {
   }
   const f = probe.remote;
   const sshCheck = res('ssh', 'ok', `ssh answers${probe.sshMs !== null ? ` (handshake ${r1(probe.sshMs)} ms)` : ''}`, linkPerf);
-  const core = Object.values(CORE_CHECKS).map((c) => c(f, t));
-  const aux = Object.values(AUX_CHECKS).map((c) => c(f, t));
-  const counted = [...core.map((c) => c.state), ...aux.filter((c) => c.state !== 'unknown').map((c) => c.state)];
+  const ctx: CheckContext = { now: Math.floor(Date.parse(probe.at) / 1000), ...c };
+  const core = Object.values(CORE_CHECKS).map((k) => k(f, t, ctx));
+  const aux = Object.values(AUX_CHECKS).map((k) => k(f, t, ctx));
+  const counted = [...core.map((x) => x.state), ...aux.filter((x) => x.state !== 'unknown').map((x) => x.state)];
   const state = worst(counted);
-  const bad = [...core, ...aux].filter((c) => c.state !== 'ok' && (c.state !== 'unknown' || core.includes(c)));
+  const bad = [...core, ...aux].filter((x) => x.state !== 'ok' && (x.state !== 'unknown' || core.includes(x)));
   bad.sort((a, b) => RANK[b.state] - RANK[a.state]);
   const summary = bad.length ? bad.map((c) => c.output).join('; ') : 'all checks ok';
   return { state, checks: [sshCheck, ...core, ...aux], summary };

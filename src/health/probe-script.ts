@@ -36,8 +36,20 @@ export const PROBE_SCRIPT = [
   'read a b c x </proc/loadavg;n l1 $a;n l5 $b;n l15 $c',
   'while read k v x;do case $k in MemTotal:)n mt $v;;MemAvailable:)n ma $v;break;;esac;done </proc/meminfo',
   't=;for f in /sys/class/thermal/thermal_zone*/temp;do [ -r $f ]&&read v <$f&&[ "$v" -gt "${t:-0}" ] 2>/dev/null&&t=$v;done;n temp $t',
-  'd=;c=0;if [ -d /sys/class/drm ];then d=0;for f in /sys/class/drm/card*-*/status;do [ -r $f ]||continue;d=$((d+1));read v <$f;[ $v = connected ]&&c=$((c+1));done;fi;n dpn $d;n dpc $c',
-  'K=/run/jfleet-kiosk/browser.pid;b=;[ -r $K ]&&{ read p <$K;b=0;kill -0 "$p" 2>/dev/null&&b=1;};n kb $b',
+  // connectors, connected ones, and connected ones whose DPMS is On (Off: the screen is blanked)
+  'd=;c=0;o=0;if [ -d /sys/class/drm ];then d=0;for f in /sys/class/drm/card*-*/status;do [ -r $f ]||continue;d=$((d+1));read v <$f;[ $v = connected ]&&{ c=$((c+1));x=On;[ -r ${f%status}dpms ]&&read x <${f%status}dpms;[ "$x" = On ]&&o=$((o+1));};done;fi;n dpn $d;n dpc $c;[ "$d" ]&&n dpo $o',
+  // the kiosk unit's state and restarts: one systemctl, started now, read at the end
+  '[ -d /run/systemd/system ]&&exec 10< <(exec systemctl show -p ActiveState,NRestarts jfleet-kiosk.service 2>/dev/null)',
+  's(){ [ -n "$2" ]&&[ ${#2} -lt 400 ]&&J+="\\"$1\\":\\"$2\\",";}',
+  // a lab stand-in counts only where the lab init runs (/run/jfleet-lab), and never as a browser
+  'K=/run/jfleet-kiosk/stand-in;b=;[ -d /run/jfleet-lab ]&&[ -r $K ]&&{ read p <$K;b=0;kill -0 "$p" 2>/dev/null&&b=1;};n ksi $b',
+  // the real browser: its DevTools endpoint on loopback lists the page (URL and title as Chromium
+  // escaped them for JSON); no answer within 2 s is no browser
+  "b=0;if { exec 9<>/dev/tcp/127.0.0.1/9222;} 2>/dev/null;then printf 'GET /json/list HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&9;while read -r -t2 l;do l=${l%$'\\r'};v=${l#*'\": \"'};v=${v%'\"'*};case $l in '\"title'*)t=$v;;'\"type'*)y=$v;;'\"url'*)u=$v;;'}'*)[ \"$y\" = page ]&&{ b=1;s purl \"$u\";s ptl \"$t\";break;};;esac;done <&9;exec 9<&-;fi;n kb $b",
+  'W=/run/jfleet-kiosk-watchdog/restarts;[ -r $W ]&&read w <$W&&n kwr $w',
+  // the portal the kiosk is set to show, when it is a plain URL (compared with the page's)
+  'case $U in *[!A-Za-z0-9._~:/?#@!\\&*+,\\;=%-]*);;*)s kurl "$U";;esac',
+  'v=0;for f in /dev/video*;do [ -c $f ]&&v=$((v+1));done;n cam $v',
   '[ "$L" ]&&{ c=0;t=${EPOCHREALTIME/./};if { exec 9<>/dev/tcp/${L%:*}/${L##*:};} 2>/dev/null;then printf \'GET / HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n\' "$L" >&9&&read -t2 x y x <&9&&{ c=$y;t=$((${EPOCHREALTIME/./}-t));printf -v f %06d $((t%1000000));n kpt $((t/1000000)).$f;};exec 9<&-;fi;n kp $c;}',
   'v=;M=/opt/jfleet-kiosk/current/manifest.json;[ -r $M ]&&while read -r l;do case $l in *\\"version\\"*)v=${l#*\\"version\\"};v=${v#*\\"};v=${v%%\\"*};break;;esac;done <$M',
   'if command -v chronyc >/dev/null;then set -- $(timeout 2 chronyc -c tracking 2>/dev/null|awk -F, \'{print $5,($13=="Normal")}\');n to $1;n ts $2',
@@ -48,6 +60,7 @@ export const PROBE_SCRIPT = [
   '[ "$JD" ]&&{ read -r x <&5&&n dns 1||n dns 0;}',
   'w(){ read c t;if [ "$c" = 000 ];then n $1c 0;else n $1c $c;n $1t $t;fi;}',
   '[ "$P" ]&&w p <&6;[ "$JA" ]&&w a <&7',
+  '[ -d /run/systemd/system ]&&{ while IFS== read -r k x;do case $k in A*)s ku "$x";;N*)n kn $x;;esac;done <&10;exec 10<&-;}',
   'exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&-',
   'case $v in \'\'|*[!A-Za-z0-9._+-]*)J+=\'"rel":null}\';;*)J+="\\"rel\\":\\"$v\\"}";;esac',
   'printf %s "$J"',

@@ -49,6 +49,15 @@ const FACT_KEYS: ReadonlyArray<keyof RemoteFacts> = [
   'dpn',
   'dpc',
   'kb',
+  'ksi',
+  'ku',
+  'kn',
+  'kwr',
+  'purl',
+  'ptl',
+  'kurl',
+  'dpo',
+  'cam',
   'kp',
   'kpt',
   'ts',
@@ -105,6 +114,12 @@ export interface ProbeShell {
   defined: boolean;
 }
 
+/** DevTools lists a page's title HTML-escaped (&quot; &amp; &lt; &gt; &#39;): the text itself. */
+function htmlText(s: string): string {
+  const map: Record<string, string> = { '&quot;': '"', '&amp;': '&', '&lt;': '<', '&gt;': '>', '&#39;': "'" };
+  return s.replace(/&(?:quot|amp|lt|gt|#39);/g, (m) => map[m]!);
+}
+
 /** Pure: the script's stdout to facts, or why it cannot be read. */
 export function parseProbeOutput(stdout: string): { facts: Partial<RemoteFacts> } | { error: string } {
   const text = stdout.trim();
@@ -122,6 +137,9 @@ export function parseProbeOutput(stdout: string): { facts: Partial<RemoteFacts> 
   for (const k of FACT_KEYS) {
     const v = obj[k];
     if (k === 'rel') facts.rel = typeof v === 'string' && /^[A-Za-z0-9._+-]{1,64}$/.test(v) ? v : null;
+    else if (k === 'ku') facts.ku = typeof v === 'string' && /^[a-z-]{1,32}$/.test(v) ? v : null;
+    else if (k === 'purl' || k === 'kurl') facts[k] = typeof v === 'string' ? v.slice(0, 300) : null;
+    else if (k === 'ptl') facts.ptl = typeof v === 'string' ? htmlText(v).slice(0, 200) : null;
     else (facts as Record<string, number | null>)[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
   }
   return { facts };

@@ -52,7 +52,14 @@ export function renderSweep(s: SweepSummary, now: Date, paint: Paint = plain): s
   const quiet = s.devices.filter((d) => d.status.state !== 'ok' && d.status.hard && !d.alerting).length;
   const alert = s.devices.filter((d) => d.alerting).length;
   lines.push(`${alert} alerting (hard), ${soft} soft (not confirmed yet), ${quiet} hard but silenced or flapping; worst alerting state: ${s.worst}`);
+  const standIns = s.devices.filter((d) => isStandIn(d.status)).length;
+  if (standIns) lines.push(`${standIns} device(s) run the lab's stand-in browser: no real browser or screen was checked there`);
   return lines;
+}
+
+/** A lab device whose kiosk is the stand-in (its kiosk_browser check says so). */
+export function isStandIn(d: DeviceStatus): boolean {
+  return d.checks.some((c) => c.name === 'kiosk_browser' && c.perfdata.stand_in === 1);
 }
 
 export interface DistrictGroup {

@@ -199,7 +199,7 @@ export interface ResultRecord {
 
 export interface HealthWriter {
   /** what the state machine remembers of a device, and its last seen time and release */
-  previous(id: string): { memory: DeviceMemory; lastSeen: string | null; release: string | null } | null;
+  previous(id: string): { memory: DeviceMemory; lastSeen: string | null; release: string | null; checks: CheckResult[] } | null;
   putDevice(status: DeviceStatus, memory: DeviceMemory, updatedAt: string): void;
   addResult(r: ResultRecord): void;
   /** returns the change's seq */
@@ -226,7 +226,7 @@ export function healthWriter(db: Db): HealthWriter {
   return {
     previous(id) {
       const r = getDevice.get(id) as DeviceRow | undefined;
-      return r ? { memory: rowToMemory(r), lastSeen: r.last_seen, release: r.release } : null;
+      return r ? { memory: rowToMemory(r), lastSeen: r.last_seen, release: r.release, checks: JSON.parse(r.checks) as CheckResult[] } : null;
     },
     putDevice(s, m, updatedAt) {
       const row: DeviceRow = {

@@ -214,8 +214,14 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
         const probe = probes.get(pkg.id);
         if (!probe) continue;
         const t = thresholdsOf(pkg);
-        const ev = evaluate(probe, t);
         const prev = store.previous(pkg.id);
+        // the previous sweep's view of the boot: a reboot since then, outside the nightly window, is unexpected
+        const up = prev?.checks.find((c) => c.name === 'uptime')?.perfdata;
+        const ev = evaluate(probe, t, {
+          previousBoot: up?.boot_epoch ?? null,
+          previousUnexpectedBoot: up?.unexpected_boot ?? null,
+          utcOffsetMin: settings.utcOffsetMin,
+        });
         const tr = nextState(prev?.memory ?? null, ev.state, probe.at, t);
         const silenced = silences.has(pkg.id) || maintained.has(pkg.id);
         const village = ref.byCode.get(pkg.village);

@@ -21,8 +21,11 @@ export interface Thresholds {
   /** absolute clock offset, seconds */
   timeOffsetWarnS: number;
   timeOffsetCritS: number;
-  /** uptime below this (s) is reported as warn: the device rebooted unexpectedly or is boot-looping */
+  /** after a reboot outside the nightly window, the uptime check warns until the device is up this long (s) */
   uptimeWarnS: number;
+  /** the nightly reboot window: its start in minutes after local midnight (03:30 = 210) and its length */
+  rebootWindowStartMin: number;
+  rebootWindowMin: number;
   /** local kiosk page answer time, seconds */
   pageWarnS: number;
   /** auto: no DRM subsystem at all = headless device (ok); required: missing = critical; ignore */
@@ -52,7 +55,10 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   tempCritC: 90,
   timeOffsetWarnS: 2,
   timeOffsetCritS: 30,
-  uptimeWarnS: 300,
+  uptimeWarnS: 3600,
+  // the recipe's reboot timer: 03:30 with up to 20 min of jitter, plus time to boot
+  rebootWindowStartMin: 210,
+  rebootWindowMin: 30,
   pageWarnS: 2,
   display: 'auto',
   upstreamState: 'warn',

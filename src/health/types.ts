@@ -71,8 +71,24 @@ export interface RemoteFacts {
   /** display connectors found / connected; dpn null: no DRM subsystem */
   dpn: number | null;
   dpc: number | null;
-  /** kiosk browser pid alive (1/0; null: no pid file) */
+  /** the real browser answers on its DevTools endpoint (127.0.0.1:9222) with a page: 1/0 */
   kb: number | null;
+  /** a lab device's stand-in browser alive (1/0; null: not a lab device or no stand-in) */
+  ksi: number | null;
+  /** the kiosk unit's ActiveState and NRestarts (null: systemd is not running) */
+  ku: string | null;
+  kn: number | null;
+  /** kiosk restarts made by the on-device watchdog since boot */
+  kwr: number | null;
+  /** the page the browser shows: URL and title (from DevTools /json/list) */
+  purl: string | null;
+  ptl: string | null;
+  /** the portal the kiosk is set to show (KIOSK_URL of /etc/jfleet/kiosk.env) */
+  kurl: string | null;
+  /** connected display connectors whose DPMS state is On (null: no DRM subsystem) */
+  dpo: number | null;
+  /** video capture devices (/dev/video*) */
+  cam: number | null;
   /** local kiosk page: HTTP status (0 = no answer) and time in s */
   kp: number | null;
   kpt: number | null;

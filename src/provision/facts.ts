@@ -43,6 +43,12 @@ export type DebPackagesFact = Record<string, DebInfo>;
 export interface ActiveFact {
   active: boolean;
   state: string;
+  /**
+   * systemd evaluated the unit's Condition…= settings at its last start and one was false (e.g.
+   * ConditionVirtualization=!container of systemd-timesyncd in a container): starting it again
+   * does nothing, so it is not a change to make.
+   */
+  conditionUnmet?: boolean;
 }
 
 function lines(out: string): string[] {
@@ -194,10 +200,16 @@ export const debPackagesFact: FactDef<{ names: string[] }, DebPackagesFact> = {
 
 export const activeFact: FactDef<{ unit: string }, ActiveFact> = {
   name: 'active',
-  command: ({ unit }) => `if [ -d /run/systemd/system ]; then systemctl is-active ${quote(unit)} 2>/dev/null || true; else echo offline; fi`,
+  command: ({ unit }) =>
+    `if [ -d /run/systemd/system ]; then systemctl show -p ActiveState -p ConditionResult -p ConditionTimestampMonotonic ${quote(unit)} 2>/dev/null || true; else echo offline; fi`,
   parse: (raw) => {
-    const state = lines(raw.out)[0] ?? 'unknown';
-    return { active: state === 'active', state };
+    const l = lines(raw.out);
+    if (l[0] === 'offline') return { active: false, state: 'offline' };
+    const p = new Map(l.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]));
+    const state = p.get('ActiveState') || 'unknown';
+    const evaluated = (p.get('ConditionTimestampMonotonic') ?? '0') !== '0';
+    const conditionUnmet = state !== 'active' && evaluated && p.get('ConditionResult') === 'no';
+    return { active: state === 'active', state, ...(conditionUnmet ? { conditionUnmet } : {}) };
   },
 };
 

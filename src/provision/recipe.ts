@@ -15,6 +15,7 @@ export const overrideSchema = z
     vars: varsSchema.optional(),
     packages: z.array(z.string()).optional(),
     packages_add: z.array(z.string()).optional(),
+    packages_remove: z.array(z.string()).optional(),
     debs: z.array(z.object({ name: z.string(), version: z.string(), file: z.string() }).strict()).optional(),
     disable: z.array(z.string()).optional(),
   })
@@ -31,7 +32,7 @@ export const stepSchema = z
   })
   .strict();
 
-const RULE_NAMES = ['hostlabel', 'zone', 'username', 'hostport', 'url', 'hhmm', 'duration', 'version', 'aptproxy'] as const;
+const RULE_NAMES = ['hostlabel', 'zone', 'username', 'hostport', 'url', 'secureurl', 'hhmm', 'duration', 'version', 'yesno', 'windowsize', 'aptproxy'] as const;
 
 export const recipeSchema = z
   .object({
@@ -40,6 +41,8 @@ export const recipeSchema = z
     vars: varsSchema.default({}),
     rules: z.record(z.string(), z.enum(RULE_NAMES)).default({}),
     packages: z.array(z.string()).default([]),
+    /** packages that must not be installed (purged by the apt step) */
+    packages_remove: z.array(z.string()).default([]),
     debs: z.array(z.object({ name: z.string(), version: z.string(), file: z.string() }).strict()).default([]),
     handlers: z.record(z.string(), z.object({ title: z.string(), command: z.string() }).strict()).default({}),
     steps: z.array(stepSchema),
@@ -85,7 +88,16 @@ const RULES: Record<(typeof RULE_NAMES)[number], { re: RegExp; says: string }> =
   hostport: { re: /^(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):\d{1,5}$/, says: 'host:port like 127.0.0.1:8080' },
   // No quotes, backslashes, "$" or backquotes: the value lands in an environment file.
   url: { re: /^https?:\/\/[A-Za-z0-9._~:/?#[\]@!&*+,;=%-]+$/, says: 'an http(s) URL without quotes, spaces, "$" or backslashes' },
+  // A page that uses the camera must be a secure origin (getUserMedia): https, or plain http
+  // only to this device itself. (And to 198.18.0.0/15, RFC 2544's benchmark range: the booted
+  // test tier's portal, never a village's; LAB.md.)
+  secureurl: {
+    re: /^(?:https:\/\/[A-Za-z0-9._~:/?#[\]@!&*+,;=%-]+|http:\/\/(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|198\.1[89](?:\.\d{1,3}){2})(?::\d{1,5})?(?:\/[A-Za-z0-9._~:/?#[\]@!&*+,;=%-]*)?)$/,
+    says: 'an https URL (the camera needs a secure page; plain http only to http://localhost), without quotes, spaces, "$" or backslashes',
+  },
   hhmm: { re: /^(?:[01]\d|2[0-3]):[0-5]\d$/, says: 'a time HH:MM' },
+  yesno: { re: /^(?:yes|no)$/, says: 'yes or no' },
+  windowsize: { re: /^(?:\d{3,5}x\d{3,5})?$/, says: 'WIDTHxHEIGHT like 1920x1080, or empty' },
   duration: { re: /^\d{1,4}(?:s|min|h)?$/, says: 'a duration like 20min' },
   version: { re: /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/, says: 'a release version' },
   aptproxy: { re: /^(?:DIRECT|http:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/?)$/, says: 'DIRECT or an http://host:port apt proxy' },
@@ -141,6 +153,7 @@ export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | u
   const profile = opts.profile ?? pkg.vars?.recipe_profile ?? (pkg.tags.includes('lab') && recipe.profiles.lab ? 'lab' : undefined);
   const layers = layersFor(recipe, pkg, districtCode, { profile });
   let packages = [...d.packages];
+  let remove = [...d.packages_remove];
   let debs = [...d.debs];
   const disabled = new Set<string>();
   const rawVars: Record<string, string> = { ...d.vars };
@@ -148,6 +161,7 @@ export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | u
     Object.assign(rawVars, l.vars ?? {});
     if (l.packages) packages = [...l.packages];
     if (l.packages_add) packages.push(...l.packages_add.filter((p) => !packages.includes(p)));
+    if (l.packages_remove) remove = [...l.packages_remove];
     if (l.debs) debs = [...l.debs];
     for (const s of l.disable ?? []) disabled.add(s);
   }
@@ -173,11 +187,20 @@ export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | u
         `variable ${k} = ${JSON.stringify(v)} must be ${r.says}${pkg.vars && k in pkg.vars ? ` (from the inventory entry of ${pkg.id})` : ''}`,
       );
   }
+  // every URL variable also gives its origin (scheme://host[:port]), e.g. for browser policy
+  for (const [k, rule] of Object.entries(d.rules)) {
+    if (rule !== 'url' && rule !== 'secureurl') continue;
+    try {
+      vars[`${k}.origin`] = new URL(vars[k]!).origin;
+    } catch {
+      throw new RecipeError(`variable ${k} = ${JSON.stringify(vars[k])} is not a URL`);
+    }
+  }
   const steps: ResolvedStep[] = [];
   for (const s of d.steps) {
     if (disabled.has(s.id)) continue;
     let desired: Record<string, unknown> = render(s.with, vars, `step ${s.id}`) as Record<string, unknown>;
-    if (s.kind === 'apt' && desired.packages === undefined) desired = { ...desired, packages };
+    if (s.kind === 'apt' && desired.packages === undefined) desired = { ...desired, packages, remove: remove.filter((p) => !packages.includes(p)) };
     if (s.kind === 'deb' && desired.debs === undefined) {
       desired = {
         ...desired,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AUX_CHECKS, CORE_CHECKS, evaluate, nagiosLine } from '../../src/health/checks.js';
+import { AUX_CHECKS, CORE_CHECKS, evaluate, nagiosLine, type CheckContext } from '../../src/health/checks.js';
 import { mergeThresholds, parseThresholds, thresholdsFromVars } from '../../src/health/thresholds.js';
 import type { ProbeResult, RemoteFacts } from '../../src/health/types.js';
 
@@ -12,6 +12,8 @@ const ALL = { ...CORE_CHECKS, ...AUX_CHECKS };
 interface Case {
   facts: Partial<RemoteFacts>;
   thresholds?: Record<string, unknown>;
+  /** what the check knows beyond the probe (the previous sweep, the fleet's UTC offset) */
+  context?: CheckContext;
   /** the check's line as the technician and Nagios read it, exactly */
   expect: { state: string; output: string; perfdata?: Record<string, number> };
 }
@@ -27,7 +29,7 @@ describe('checks from fixtures', () => {
   it.each(cases.map((c) => [`${c.check}/${c.name}`, c] as const))('%s', (_n, c) => {
     const parsed = parseThresholds(c.data.thresholds ?? {}, 'fixture');
     expect(parsed.issues).toEqual([]);
-    const r = ALL[c.check]!(c.data.facts, mergeThresholds(parsed.value));
+    const r = ALL[c.check]!(c.data.facts, mergeThresholds(parsed.value), c.data.context);
     expect(r.name).toBe(c.check);
     expect(r.state).toBe(c.data.expect.state);
     expect(r.output).toBe(c.data.expect.output);
@@ -95,7 +97,7 @@ describe('nagios contract', () => {
   it.each([
     [{ ...healthy }, 0, /^JFLEET OK - k1: all checks ok \| /],
     [{ ...healthy, ds: 1e6, da: 1e5 }, 1, /^JFLEET WARNING - k1: disk/],
-    [{ ...healthy, kb: 0 }, 2, /^JFLEET CRITICAL - k1: kiosk browser not running/],
+    [{ ...healthy, kb: 0 }, 2, /^JFLEET CRITICAL - k1: kiosk browser does not answer/],
     [{ ...healthy, mt: null }, 3, /^JFLEET UNKNOWN - k1: memory: no data/],
   ] as const)('%# exit %i', (facts, code, re) => {
     const r = nagiosLine('k1', evaluate(probe(facts), t));

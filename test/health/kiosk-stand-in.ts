@@ -1,6 +1,7 @@
 /**
  * A stand-in kiosk on lab devices, per the team's kiosk layout (release dir + current symlink +
- * manifest, /etc/jfleet/kiosk.env, a browser pid in /run/jfleet-kiosk/browser.pid), so health
+ * manifest, /etc/jfleet/kiosk.env, the lab's stand-in browser in /run/jfleet-kiosk/stand-in, as
+ * the recipe's lab profile runs it), so health
  * tests do not depend on provisioning. Lab devices share the host's network namespace, so one
  * page server on loopback answers every device's KIOSK_LISTEN.
  */
@@ -32,10 +33,10 @@ export function installKioskScript(listen: string, version = '0.0.0-base'): stri
 mkdir -p /opt/jfleet-kiosk/releases/${version}/www /etc/jfleet /run/jfleet-kiosk
 echo '{"version":"${version}","files":{}}' > /opt/jfleet-kiosk/releases/${version}/manifest.json
 ln -sfn releases/${version} /opt/jfleet-kiosk/current
-printf 'KIOSK_URL=http://127.0.0.1:1/\\nKIOSK_LISTEN=${listen}\\n' > /etc/jfleet/kiosk.env
+printf 'KIOSK_URL=http://127.0.0.1:1/\\nKIOSK_LISTEN=${listen}\\nKIOSK_STAND_IN=yes\\n' > /etc/jfleet/kiosk.env
 setsid sleep 1000000 </dev/null >/dev/null 2>&1 &
-echo $! > /run/jfleet-kiosk/browser.pid
+echo $! > /run/jfleet-kiosk/stand-in
 `;
 }
 
-export const KILL_BROWSER = 'kill -9 "$(cat /run/jfleet-kiosk/browser.pid)"';
+export const KILL_BROWSER = 'kill -9 "$(cat /run/jfleet-kiosk/stand-in)"';

@@ -73,6 +73,11 @@ describe('sweeps against the lab', () => {
     expect(d0.probe.tcpMs).toBeGreaterThan(0);
     expect(d0.status.checks.find((c) => c.name === 'disk')?.perfdata.disk_free_pct).toBeGreaterThan(50);
     expect(d0.status.checks.find((c) => c.name === 'kiosk_page')?.state).toBe('ok');
+    // a lab device runs a stand-in: every report says so, none says a browser is running
+    const browser = d0.status.checks.find((c) => c.name === 'kiosk_browser')!;
+    expect(browser.output).toBe('stand-in browser (lab device): no real browser runs here');
+    expect(browser.perfdata.stand_in).toBe(1);
+    expect(d0.probe.remote?.kb).toBe(0);
   });
 
   it('hung → unreachable within the timeout, full disk → critical, killed kiosk → critical; the sweep finishes', async () => {

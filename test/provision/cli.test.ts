@@ -60,7 +60,7 @@ describe('jfleet provision (no lab)', () => {
     const r = await jfleet(['provision', '--check', '--json'], { home });
     expect(r.exitCode).toBe(1);
     const s = JSON.parse(r.stdout);
-    expect(s.devices[0].error).toMatch(/^recipe: variable portal_url = .* must be an http\(s\) URL.*\(from the inventory entry of desa-1\)/);
+    expect(s.devices[0].error).toMatch(/^recipe: variable portal_url = .* must be an https URL.*\(from the inventory entry of desa-1\)/);
     expect(s.devices[1].error).toMatch(/^recipe: variable kiosk_listen = .* must be host:port/);
     expect(s.devices.every((d: { unreachable: boolean }) => !d.unreachable)).toBe(true);
   });

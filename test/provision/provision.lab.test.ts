@@ -118,13 +118,16 @@ describe('jfleet provision on the lab', () => {
     expect(first.summary.total.devices).toBe(N - 1);
     expect(first.summary.total.failedDevices).toBe(0);
     for (const d of first.summary.devices) expect(d.changed).toBeGreaterThan(20);
-    // the kiosk is up: page served on its listen address, release from the manifest, browser pid alive
+    // the kiosk is up: page served on its listen address, release from the manifest, the lab's
+    // stand-in browser alive (only the lab profile asks for it, and only a lab device honours it)
     const d0 = at(keyDevices(), 0);
     await expect
-      .poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid 2>/dev/null && kill -0 "$(cat /run/jfleet-kiosk/browser.pid)" && echo alive'), {
+      .poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/stand-in 2>/dev/null && kill -0 "$(cat /run/jfleet-kiosk/stand-in)" && echo alive'), {
         timeout: 15_000,
       })
       .toContain('alive');
+    expect(lab().run(d0.id, 'cat /etc/jfleet/kiosk.env')).toContain('KIOSK_STAND_IN="yes"');
+    expect(lab().run(d0.id, 'cat /etc/hosts')).toMatch(/^127\.0\.0\.1\s+localhost/m);
     await expect.poll(async () => (await fetch(`http://${d0.address}:8080/`).catch(() => undefined))?.status, { timeout: 15_000 }).toBe(200);
     expect(JSON.parse(lab().run(d0.id, 'cat /opt/jfleet-kiosk/current/manifest.json')).version).toBe('0.0.0-base');
     expect(lab().run(d0.id, 'cat /etc/hostname').trim()).toBe(`kiosk-${d0.village.code.replace(/\./g, '-')}`);
@@ -133,10 +136,10 @@ describe('jfleet provision on the lab', () => {
     // the hardening is the first thing the sshd serving the device reads
     expect(lab().run(d0.id, 'head -n 2 /run/jfleet-lab/boot/sshd_config')).toMatch(/^# BEGIN jfleet managed settings.*\nPasswordAuthentication no\n$/);
     // the browser is restarted when it dies
-    const pid = lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid').trim();
+    const pid = lab().run(d0.id, 'cat /run/jfleet-kiosk/stand-in').trim();
     lab().run(d0.id, `kill ${pid}`);
     await expect
-      .poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/browser.pid; kill -0 "$(cat /run/jfleet-kiosk/browser.pid)" && echo alive'), { timeout: 15_000 })
+      .poll(() => lab().run(d0.id, 'cat /run/jfleet-kiosk/stand-in; kill -0 "$(cat /run/jfleet-kiosk/stand-in)" && echo alive'), { timeout: 15_000 })
       .toMatch(/^(?!\s*${pid}\s)\d+\s+alive/);
 
     const second = await run(['--yes', '--limit', keyLimit()]);
@@ -188,7 +191,7 @@ describe('jfleet provision on the lab', () => {
     for (const d of devs)
       lab().run(
         d.id,
-        'rm -f /etc/jfleet/kiosk.env /etc/apt/apt.conf.d/20auto-upgrades /etc/systemd/system/jfleet-nightly-reboot.timer /etc/X11/xorg.conf.d/10-jfleet-noblank.conf',
+        'rm -f /etc/jfleet/kiosk.env /etc/apt/apt.conf.d/20auto-upgrades /etc/systemd/system/jfleet-nightly-reboot.timer /etc/jfleet/recipe.json',
       );
     const child = execa('node', [BIN, 'provision', '--json', '--yes', '--forks', '4', '--limit', keyLimit()], {
       env: { PATH: process.env.PATH!, HOME: lab().home, CI: 'true', NO_COLOR: '1', ...lab().env },

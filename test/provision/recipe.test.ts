@@ -13,6 +13,7 @@ function pkg(village: string, vars?: Record<string, string>): Package {
   return { id: 'desa-1', village, address: '127.0.0.1', port: 22, user: 'root', hardware: {}, tags: [], vars, registeredAt: '2026-01-01T00:00:00Z' };
 }
 const ref = loadVillages();
+const loadedRecipe = await loadRecipe();
 
 describe('kiosk recipe', () => {
   it('renders per device: hostname from the village code, portal, listen default', async () => {
@@ -23,6 +24,44 @@ describe('kiosk recipe', () => {
     expect(env.content).toContain('KIOSK_LISTEN="127.0.0.1:8080"');
     expect(env.content).toContain('KIOSK_URL="https://35-09-13-2006.layanan.jemberkab.go.id/"');
     expect((r.steps.find((s) => s.id === 'packages')!.desired as { packages: string[] }).packages).toContain('chromium');
+  });
+
+  it('is the cage + chromium kiosk: what Debian 12 needs, no X, locked-down policy, stand-in off', async () => {
+    const r = resolveRecipe(await loadRecipe(), pkg('35.09.13.2006'), ref.byCode.get('35.09.13.2006'));
+    const apt = r.steps.find((s) => s.id === 'packages')!.desired as { packages: string[]; remove: string[] };
+    expect(apt.packages).toEqual(expect.arrayContaining(['cage', 'chromium', 'xwayland', 'polkitd', 'dbus', 'libpam-systemd', 'grim']));
+    expect(apt.packages).not.toEqual(expect.arrayContaining(['lightdm']));
+    expect(apt.remove).toEqual(expect.arrayContaining(['lightdm', 'xinit', 'xserver-xorg-core']));
+    const content = (id: string) => (r.steps.find((s) => s.id === id)!.desired as { content: string }).content;
+    const unit = content('kiosk-unit');
+    for (const l of ['User=kiosk', 'PAMName=jfleet-kiosk', 'TTYPath=/dev/tty1', 'Restart=always', 'StartLimitIntervalSec=0', 'Conflicts=getty@tty1.service'])
+      expect(unit).toContain(l);
+    expect(r.steps.map((s) => s.id)).not.toContain('autologin-getty');
+    const policy = JSON.parse(content('kiosk-policy')) as Record<string, unknown>;
+    expect(policy.URLBlocklist).toEqual(['*']);
+    expect(policy.URLAllowlist).toEqual(expect.arrayContaining(['https://35-09-13-2006.layanan.jemberkab.go.id', 'http://127.0.0.1:8080']));
+    expect(policy.VideoCaptureAllowedUrls).toEqual(['https://35-09-13-2006.layanan.jemberkab.go.id']);
+    expect(policy).toMatchObject({ TranslateEnabled: false, PasswordManagerEnabled: false, DownloadRestrictions: 3 });
+    expect(content('kiosk-env')).toContain('KIOSK_STAND_IN="no"');
+    expect(content('kiosk-program')).toContain('--remote-debugging-port=9222');
+  });
+
+  it('only the lab profile turns the stand-in browser on', async () => {
+    const recipe = await loadRecipe();
+    const lab = resolveRecipe(recipe, { ...pkg('35.09.13.2006'), tags: ['lab'] }, ref.byCode.get('35.09.13.2006'));
+    expect((lab.steps.find((s) => s.id === 'kiosk-env')!.desired as { content: string }).content).toContain('KIOSK_STAND_IN="yes"');
+  });
+
+  it.each([
+    ['http://portal.desa.example/', /must be an https URL \(the camera needs a secure page/],
+    ['http://10.0.0.5:8080/', /must be an https URL/],
+    ['ftp://x/', /must be an https URL/],
+  ])('refuses the portal %s (not a secure origin)', async (url, re) => {
+    expect(() => resolveRecipe(loadedRecipe, pkg('35.09.13.2006', { portal_url: url }), undefined)).toThrow(re);
+  });
+
+  it.each(['http://localhost:8080/', 'http://127.0.0.1/portal', 'https://10.0.0.5/', 'http://198.18.0.3:8080/'])('accepts the portal %s', async (url) => {
+    expect(resolveRecipe(loadedRecipe, pkg('35.09.13.2006', { portal_url: url }), undefined).vars['portal_url.origin']).toBe(new URL(url).origin);
   });
 
   it('layers: lab profile package list, village override, then package vars', async () => {

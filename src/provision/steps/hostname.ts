@@ -10,12 +10,43 @@ export interface HostnameDesired {
 
 const HOSTS = '/etc/hosts';
 
-/** /etc/hosts with exactly one 127.0.1.1 line naming the host, other lines kept. */
+/** The lines a Debian system needs in /etc/hosts (netbase's defaults), by address and names. */
+const NEEDED: ReadonlyArray<{ addr: string; names: string[] }> = [
+  { addr: '127.0.0.1', names: ['localhost'] },
+  { addr: '::1', names: ['localhost', 'ip6-localhost', 'ip6-loopback'] },
+  { addr: 'ff02::1', names: ['ip6-allnodes'] },
+  { addr: 'ff02::2', names: ['ip6-allrouters'] },
+];
+
+/**
+ * /etc/hosts with exactly one 127.0.1.1 line naming the host, and what a Debian system needs
+ * kept or restored (localhost on 127.0.0.1 and ::1, the ff02 lines): a missing file (an image
+ * made by mmdebstrap has none) or one holding only the kiosk's name must not lose localhost.
+ * Other lines are kept as they are; a needed name missing from its address's line is appended.
+ */
 export function hostsContent(current: string, name: string): string {
   const kept = current.split('\n').filter((l, i, a) => !/^127\.0\.1\.1\s/.test(l) && !(i === a.length - 1 && l === ''));
+  const fields = (l: string) => l.replace(/#.*/, '').trim().split(/\s+/);
+  const missingTail: string[] = [];
+  for (const need of NEEDED) {
+    const at = kept.findIndex((l) => fields(l)[0] === need.addr);
+    if (at < 0) {
+      const l = `${need.addr}\t${need.names.join(' ')}`;
+      if (need.addr === '127.0.0.1') kept.unshift(l);
+      else missingTail.push(l);
+      continue;
+    }
+    const have = fields(kept[at]!).slice(1);
+    const add = need.names.filter((n) => !have.includes(n));
+    if (add.length) {
+      const [body = '', ...comment] = kept[at]!.split('#');
+      kept[at] = `${body.trimEnd()} ${add.join(' ')}${comment.length ? ` #${comment.join('#')}` : ''}`;
+    }
+  }
   const line = `127.0.1.1\t${name}`;
   const at = kept.findIndex((l) => /^127\.0\.0\.1\s/.test(l));
   kept.splice(at >= 0 ? at + 1 : 0, 0, line);
+  if (missingTail.length) kept.push(...(kept.length && kept[kept.length - 1] !== '' ? [''] : []), ...missingTail);
   return kept.join('\n') + '\n';
 }
 

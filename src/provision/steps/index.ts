@@ -5,6 +5,7 @@
  * of it is used. One file per kind; this index names them all.
  */
 import type { StepKind } from '../types.js';
+import { absentStep } from './absent.js';
 import { aptStep } from './apt.js';
 import { debStep } from './deb.js';
 import { directoryStep } from './directory.js';
@@ -19,7 +20,10 @@ import { userStep } from './user.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry of step kinds of different input types, each validated by its kind
 export const STEP_KINDS: Record<string, StepKind<any>> = Object.fromEntries(
-  [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep].map((k) => [k.kind, k]),
+  [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep, absentStep].map((k) => [
+    k.kind,
+    k,
+  ]),
 );
 
 /** The step kind named `kind`; the recipe schema admits only these names. */

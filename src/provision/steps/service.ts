@@ -2,7 +2,7 @@
 import { commandLine } from '../../transport/shell.js';
 import { activeFact, linkFact, req, systemFact, type ActiveFact, type LinkFact, type SystemFact } from '../facts.js';
 import type { Action, Diff, StepKind } from '../types.js';
-import { UNIT_RE, changed, check, guarded, ok } from './common.js';
+import { UNIT_RE, changed, check, guarded, ok, skip } from './common.js';
 
 export interface ServiceDesired {
   unit: string;
@@ -34,11 +34,17 @@ export const serviceStep: StepKind<ServiceDesired> = guarded({
       diffs.push({ label: `${d.unit} enabled`, before: 'no', after: 'yes' });
       reasons.push(`enable ${d.unit}`);
     }
-    if (d.started && sys.booted && !act.active) {
+    // A unit whose start condition is false on this device (systemd-timesyncd in a container, a
+    // kiosk with no tty1) is not started by `systemctl start`: planning it again would report the
+    // same change on every run. Said once, as a skip with the reason.
+    const unmet = Boolean(d.started && sys.booted && !act.active && act.conditionUnmet);
+    if (d.started && sys.booted && !act.active && !unmet) {
       actions.push({ kind: 'exec', command: commandLine(['systemctl', 'start', d.unit]) });
       diffs.push({ label: `${d.unit} active`, before: act.state, after: 'active' });
       reasons.push(`start ${d.unit}`);
     }
+    if (unmet && !actions.length) return skip(`skipped: condition not met (systemd did not start ${d.unit}: a Condition… of the unit is false on this device)`);
+    if (unmet) reasons.push(`not started: condition not met`);
     if (!actions.length) return ok(`${d.unit} enabled${d.started ? (sys.booted ? ' and active' : ' (systemd not running: not started)') : ''}`);
     return changed(reasons, actions, diffs);
   },
