@@ -29,9 +29,10 @@ export default defineConfig({
           name: 'vm',
           include: ['test/**/*.vm.test.ts'],
           // a check waits for a kiosk to come back (up to minutes under TCG); setup builds the
-          // image when the machine has none cached, boots, provisions and reboots (up to 25 min)
+          // image when the machine has none cached, boots, provisions and reboots (the file's
+          // beforeAll sets its own bound)
           testTimeout: 600_000,
-          hookTimeout: 1_500_000,
+          hookTimeout: 3_000_000,
           fileParallelism: false,
         },
       },

@@ -30,7 +30,8 @@ const timings: Record<string, number> = {};
 
 async function provision(): Promise<{ summary: ProvisionSummary | undefined; stderr: string; exitCode: number; ms: number }> {
   const t0 = Date.now();
-  const r = await jfleet(['provision', '--yes', '--json'], { home, env, timeoutMs: 900_000 });
+  // under TCG on a shared 2-core machine the first install (chromium, cage, mesa: ~240 MB) takes 5-25 min
+  const r = await jfleet(['provision', '--yes', '--json'], { home, env, timeoutMs: 2_400_000 });
   let summary: ProvisionSummary | undefined;
   try {
     summary = JSON.parse(r.stdout) as ProvisionSummary;
@@ -88,7 +89,7 @@ beforeAll(async () => {
   await dev.waitSsh(240_000);
   timings.rebootToSsh = Date.now() - t;
   timings.setup = Date.now() - t0;
-}, 1_500_000);
+}, 3_000_000);
 
 afterAll(async () => {
   process.stderr.write(`[vm] timings (ms): ${JSON.stringify(timings)}\n[vm] screenshots: ${artifact('')}\n`);

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pidAlive } from '../../store/lock.js';
+import { cmdlineOf } from '../process.js';
 import { type Accel, chooseAccel } from './accel.js';
 import { type AptProxy, startAptProxy } from './apt-proxy.js';
 import { ensureImage, ROOT_LABEL, VM_CACHE_DIR, type VmImage } from './image.js';
@@ -72,6 +73,7 @@ export async function startBootedDevice(opts: BootedDeviceOptions): Promise<Boot
   const cacheDir = opts.cacheDir ?? VM_CACHE_DIR;
   const log = opts.log ?? (() => undefined);
   const timings: Record<string, number> = {};
+  await stopLeftovers(opts.dir);
   rmSync(opts.dir, { recursive: true, force: true });
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   let t = Date.now();
@@ -190,6 +192,23 @@ export async function startBootedDevice(opts: BootedDeviceOptions): Promise<Boot
     await portal?.stop();
     await aptProxy.stop();
     throw e;
+  }
+}
+
+/**
+ * A run that died (a killed test runner) leaves its QEMU and apt-cacher-ng running detached: stop
+ * them by the pids it recorded, after checking each pid still is that process (its command line
+ * names this directory), before the directory is reused.
+ */
+async function stopLeftovers(dir: string): Promise<void> {
+  for (const f of ['qemu.pid', 'acng.pid']) {
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(join(dir, f), 'utf8').trim());
+    } catch {
+      continue;
+    }
+    if (pid > 1 && cmdlineOf(pid).includes(dir)) await stopPid(pid, 3000);
   }
 }
 
