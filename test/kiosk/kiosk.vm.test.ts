@@ -14,7 +14,7 @@ import { colourShare, dominantColour, pngToRgb, type Rgb } from '../../src/lab/v
 import { type BootedDevice, startBootedDevice } from '../../src/lab/vm/vm.js';
 import type { ProvisionSummary } from '../../src/provision/types.js';
 import { jfleet } from '../helpers/cli.js';
-import { artifact, devtoolsPages, kioskPids, onDevice, unitState, waitFor } from './vm.js';
+import { artifact, devtoolsPages, kioskPids, onDevice, unitState, waitFor, waitSshGone } from './vm.js';
 
 const ID = 'kiosk-vm-rambipuji';
 const VILLAGE = '35.09.13.2006';
@@ -99,9 +99,9 @@ beforeAll(async () => {
   firstProvision = await provision();
   timings.provision = firstProvision.ms;
   // provisioning alone does not prove the kiosk starts at boot: reboot, as a village office would
-  await onDevice(dev, 'systemctl reboot', 20_000);
   const t = Date.now();
-  await new Promise((r) => setTimeout(r, 5000));
+  await onDevice(dev, 'systemctl reboot', 20_000);
+  await waitSshGone(dev);
   await dev.waitSsh(240_000);
   timings.rebootToSsh = Date.now() - t;
   timings.setup = Date.now() - t0;

@@ -110,11 +110,11 @@ export async function unitState(dev: BootedDevice, unit = KIOSK_UNIT): Promise<R
   );
 }
 
-/** pids of the kiosk's Chromium browser process (not its renderers/zygotes) and of cage. */
+/** pids of the kiosk's Chromium browser process (not its renderers or zygotes: they have --type=) and of cage, told apart by their executable. */
 export async function kioskPids(dev: BootedDevice): Promise<{ browser: number[]; cage: number[] }> {
   const r = await onDevice(
     dev,
-    `for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null) || continue; case "$c" in */chromium\\ *|*/chromium) case "$c" in *--type=*) ;; *) echo "browser \${p#/proc/}";; esac;; */cage\\ *) echo "cage \${p#/proc/}";; esac; done`,
+    `for p in /proc/[0-9]*; do e=$(readlink $p/exe 2>/dev/null) || continue; case "$e" in /usr/lib/chromium/chromium) tr '\\0' '\\n' < $p/cmdline 2>/dev/null | grep -q '^--type=' || echo "browser \${p#/proc/}";; /usr/bin/cage) echo "cage \${p#/proc/}";; esac; done`,
   );
   const out = { browser: [] as number[], cage: [] as number[] };
   for (const l of r.stdout.trim().split('\n')) {
@@ -122,4 +122,15 @@ export async function kioskPids(dev: BootedDevice): Promise<{ browser: number[];
     if ((k === 'browser' || k === 'cage') && v) out[k].push(Number(v));
   }
   return out;
+}
+
+/** After asking for a reboot: wait until sshd stops answering (the old system is going down). */
+export async function waitSshGone(dev: BootedDevice, timeoutMs = 120_000): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    const r = await onDevice(dev, 'true', 10_000);
+    if (r.code !== 0) return Date.now() - t0;
+    await sleep(1000);
+  }
+  throw new Error(`the device still answered SSH ${timeoutMs} ms after the reboot was asked for`);
 }
