@@ -110,11 +110,15 @@ export async function unitState(dev: BootedDevice, unit = KIOSK_UNIT): Promise<R
   );
 }
 
-/** pids of the kiosk's Chromium browser process (not its renderers or zygotes: they have --type=) and of cage, told apart by their executable. */
+/**
+ * pids of the kiosk's Chromium browser process (not its renderers or zygotes: they have --type=
+ * somewhere in their command line, which Chromium rewrites into one string) and of cage, told
+ * apart by their executable.
+ */
 export async function kioskPids(dev: BootedDevice): Promise<{ browser: number[]; cage: number[] }> {
   const r = await onDevice(
     dev,
-    `for p in /proc/[0-9]*; do e=$(readlink $p/exe 2>/dev/null) || continue; case "$e" in /usr/lib/chromium/chromium) tr '\\0' '\\n' < $p/cmdline 2>/dev/null | grep -q '^--type=' || echo "browser \${p#/proc/}";; /usr/bin/cage) echo "cage \${p#/proc/}";; esac; done`,
+    `for p in /proc/[0-9]*; do e=$(readlink $p/exe 2>/dev/null) || continue; case "$e" in /usr/lib/chromium/chromium) grep -q -a -e '--type=' $p/cmdline 2>/dev/null || echo "browser \${p#/proc/}";; /usr/bin/cage) echo "cage \${p#/proc/}";; esac; done`,
   );
   const out = { browser: [] as number[], cage: [] as number[] };
   for (const l of r.stdout.trim().split('\n')) {
