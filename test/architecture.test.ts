@@ -42,7 +42,7 @@ const PURE = [
   'src/provision/facts.ts',
   'src/provision/render.ts',
   'src/provision/gather.ts',
-  ...['index', 'common', 'file', 'directory', 'link', 'hostname', 'timezone', 'user', 'apt', 'deb', 'service', 'release-base', 'sshd'].map(
+  ...['index', 'common', 'file', 'directory', 'link', 'hostname', 'timezone', 'user', 'apt', 'deb', 'service', 'release-base', 'sshd', 'absent'].map(
     (k) => `src/provision/steps/${k}.ts`,
   ),
   'src/report/contract.ts',

@@ -75,3 +75,70 @@ describe('sweeps in a kept session', () => {
     }
   });
 });
+
+describe('rebooted unexpectedly, from the previous sweep', () => {
+  /** One device whose uptime the test sets; the clock is the test's (2026-03-10, Jakarta = UTC+7). */
+  async function sweeps(steps: Array<{ at: string; up: number }>) {
+    const home = mkdtempSync(join(tmpdir(), 'jfleet-reboot-'));
+    let now = new Date(steps[0]!.at);
+    let up = steps[0]!.up;
+    const ctx: Context = testContext(home, {}, { cwd: home, env: {}, clock: { now: () => now } });
+    const inv = loadInventory(join(import.meta.dirname, '../fixtures/inventory/selectors'));
+    const selection = { dir: home, packages: inv.packages.slice(0, 1), ref: loadVillages() };
+    const pool: SweepPool = {
+      async get(pkg) {
+        const exec = async (): Promise<ExecResult> => ({ stdout: FACTS.replace('"up":9000', `"up":${up}`), stderr: '', exitCode: 0, signal: null });
+        return {
+          name: pkg.id,
+          connect: async () => undefined,
+          exec,
+          put: async () => undefined,
+          get: async () => Buffer.alloc(0),
+          close: async () => undefined,
+        };
+      },
+      closeAll: async () => undefined,
+    };
+    const db = openDb(join(home, 'jfleet.db'), STATE_MIGRATIONS);
+    const out: string[] = [];
+    try {
+      for (const s of steps) {
+        now = new Date(s.at);
+        up = s.up;
+        const r = await runSweep(ctx, { selection, session: keptSession(pool), forks: 1, db, lock: false });
+        const c = r.devices[0]!.status.checks.find((x) => x.name === 'uptime')!;
+        out.push(`${c.state}: ${c.output}`);
+      }
+    } finally {
+      db.close();
+    }
+    return out;
+  }
+
+  it('a low uptime on the first sweep ever is no finding', async () => {
+    expect(await sweeps([{ at: '2026-03-10T07:05:00Z', up: 60 }])).toEqual(['ok: up 1m']);
+  });
+  it('a reboot since the last sweep outside the nightly window warns, and keeps warning for an hour', async () => {
+    expect(
+      await sweeps([
+        { at: '2026-03-10T07:00:00Z', up: 86400 }, // 14:00 Jakarta, up a day
+        { at: '2026-03-10T07:10:00Z', up: 120 }, // rebooted at 14:08 Jakarta
+        { at: '2026-03-10T07:40:00Z', up: 1920 }, // same boot, 32 min up: still the unexpected boot
+        { at: '2026-03-10T09:10:00Z', up: 7320 }, // up two hours: over
+      ]),
+    ).toEqual([
+      'ok: up 1d 0h',
+      'warn: up 2m (rebooted unexpectedly at 14:08, outside the nightly window 03:30+30min)',
+      'warn: up 32m (rebooted unexpectedly at 14:08, outside the nightly window 03:30+30min)',
+      'ok: up 2h 2m',
+    ]);
+  });
+  it('the nightly reboot is not unexpected', async () => {
+    expect(
+      await sweeps([
+        { at: '2026-03-09T20:00:00Z', up: 86400 }, // 03:00 Jakarta
+        { at: '2026-03-09T20:50:00Z', up: 900 }, // rebooted at 03:35 Jakarta
+      ]),
+    ).toEqual(['ok: up 1d 0h', 'ok: up 15m']);
+  });
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/lab.js';
@@ -225,5 +225,27 @@ describe('sweeps against the lab', () => {
     const list = JSON.parse(status.stdout) as Array<{ id: string; state: string; silenced: boolean }>;
     expect(list.find((d) => d.id === full)).toMatchObject({ state: 'critical', silenced: true });
     expect(list).toHaveLength(N);
+  });
+
+  it('screenshot: the stand-in and a device with no display say so in one line (exit 1); an output in the inventory is refused first (exit 2)', async () => {
+    const env = { ...lab.env, JFLEET_HOME: ctx.home };
+    const dir = mkdtempSync(join(tmpdir(), 'jfleet-shot-'));
+    const d0 = at(lab.devices, 0).id;
+    const standIn = await jfleet(['screenshot', d0, '-o', join(dir, 'a.png')], { home: ctx.home, env });
+    expect(standIn.exitCode).toBe(1);
+    expect(standIn.stderr).toBe(`jfleet: error: ${d0} runs the lab's stand-in browser: there is no screen to capture\n`);
+    // a device that is not the stand-in: a lab device has no display hardware at all
+    const d1 = at(lab.devices, 1).id;
+    lab.run(d1, 'rm -f /run/jfleet-kiosk/stand-in');
+    const noScreen = await jfleet(['screenshot', d1, '-o', join(dir, 'b.png')], { home: ctx.home, env });
+    expect(noScreen.exitCode).toBe(1);
+    expect(noScreen.stderr).toMatch(/has no display hardware \(no \/sys\/class\/drm\)/);
+    const intoInventory = await jfleet(['screenshot', d0, '-o', join(lab.inventoryDir, 'shot.png')], { home: ctx.home, env });
+    expect(intoInventory.exitCode).toBe(2);
+    expect(intoInventory.stderr).toMatch(/--output: cannot write .*shot\.png: it is in the inventory directory/);
+    const unknownId = await jfleet(['screenshot', 'no-such-kiosk', '-o', join(dir, 'c.png')], { home: ctx.home, env });
+    expect(unknownId.exitCode).toBe(2);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(join(lab.inventoryDir, 'shot.png'))).toBe(false);
   });
 });

@@ -38,6 +38,32 @@ Examples:
     });
 
   program
+    .command('screenshot')
+    .description("fetch a PNG of what the kiosk's screen shows now")
+    .argument('<id>', 'package id')
+    .option('-o, --output <file>', 'where to write the PNG (default: ID.png)')
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+Runs grim on the device as the kiosk user inside its Wayland session (cage offers screen
+capture) and brings the PNG back over the same SSH connection; the file is written whole or not
+at all, and never over one of jfleet's inputs or state. A device with no screen to take says why
+in one line, exit 1: the lab's stand-in browser, no display connected, no kiosk session running.
+
+Exit codes: 0 written   1 the device has no screen to take, or cannot be reached
+  2 unknown id, or an output that must not or cannot be written
+
+Examples:
+  $ jfleet screenshot kiosk-rambipuji-1
+  $ jfleet screenshot kiosk-rambipuji-1 -o /tmp/rambipuji.png`,
+    )
+    .action(async (id: string, opts: { output?: string; json?: boolean }, cmd: Command) => {
+      const { screenshotCommand } = await import('../handlers/health.js');
+      await screenshotCommand(ctx, id, { ...opts, inventory: globals(cmd).inventory });
+    });
+
+  program
     .command('check')
     .description('check one device now, as a Nagios/Icinga plugin (exit 0/1/2/3, one line with perfdata)')
     .argument('<id>', 'package id')

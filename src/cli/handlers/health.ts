@@ -282,3 +282,46 @@ export async function silenceCommand(
     db.close();
   }
 }
+
+/**
+ * jfleet screenshot ID [-o FILE]: the kiosk's screen now, as a PNG written atomically (the output
+ * path checked before anything is read). A device with no screen to take (the lab's stand-in, no
+ * display connected, no kiosk session) is one line and exit 1; an unknown id or a bad output is exit 2.
+ */
+export async function screenshotCommand(ctx: Context, id: string, opts: { output?: string; inventory?: string; json?: boolean }): Promise<void> {
+  const file = opts.output ?? `${id}.png`;
+  const { assertOutputs, writeError } = await import('../output-file.js');
+  assertOutputs(ctx, [{ flag: opts.output ? '--output' : 'the screenshot file', file }], { inventory: opts.inventory });
+  const { loadSelection } = await import('../../inventory/service.js');
+  const sel = await loadSelection(ctx, { inventory: opts.inventory });
+  const pkg = sel.packages.find((p) => p.id === id);
+  if (!pkg) throw new UserError(`no package "${id}" in the inventory`);
+  const { loadHealthSettings } = await import('../../health/settings.js');
+  const { openPool } = await import('../../health/sweep.js');
+  const { captureScreen } = await import('../../health/screenshot.js');
+  const { failureMessage } = await import('../../context.js');
+  const settings = loadHealthSettings(sel.dir).value;
+  const pool = await openPool(ctx, settings, sel);
+  let shot;
+  try {
+    const t = await pool.get(pkg).catch((e: unknown) => {
+      throw new UserError(`${id}: ${failureMessage(ctx, e)}`, { exitCode: ExitCode.deviceFailed });
+    });
+    shot = await captureScreen(t, id, { signal: ctx.signal }).catch((e: unknown) => {
+      throw new UserError(`${id}: ${failureMessage(ctx, e)}`, { exitCode: ExitCode.deviceFailed });
+    });
+  } finally {
+    await pool.closeAll().catch(() => undefined);
+  }
+  if (!shot.ok) throw new UserError(deviceText(ctx.stderr)(shot.message), { exitCode: ExitCode.deviceFailed });
+  const { resolve } = await import('node:path');
+  const { writeAtomic } = await import('../../atomic-file.js');
+  const path = resolve(ctx.cwd, file);
+  try {
+    writeAtomic(path, shot.png, { mode: 0o644 });
+  } catch (e) {
+    throw writeError(e, file, opts.output ? '--output' : 'the screenshot file');
+  }
+  if (opts.json) printJson(ctx, { id, file: path, width: shot.width, height: shot.height, bytes: shot.png.length });
+  else println(ctx, `screenshot of ${id} (${shot.width}x${shot.height}, ${Math.round(shot.png.length / 1024)} KiB) written to ${file}`);
+}
