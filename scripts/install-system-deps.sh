@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages jfleet's lab, tests and benchmarks need: a real sshd per simulated
 # device (openssh-server), the OpenSSH client, tmux (drives the wizard through a real terminal),
-# Debian's chromium (dashboard tests), ansible-core (benchmark peer). Idempotent; needs root.
+# Debian's chromium (dashboard tests), ansible-core (benchmark peer), and the booted tier's tools:
+# mmdebstrap (builds the bare Debian image from the mirror), qemu-system-x86 + qemu-utils (boot it),
+# apt-cacher-ng (the apt proxy the guest installs through), socat (pipes the guest's forwards to
+# loopback), e2fsprogs (mkfs.ext4 -d). Idempotent; needs root.
 set -euo pipefail
-want=(openssh-server openssh-client tmux chromium ansible-core iproute2 util-linux procps iputils-ping curl openssl)
+want=(openssh-server openssh-client tmux chromium ansible-core iproute2 util-linux procps iputils-ping curl openssl
+  mmdebstrap qemu-system-x86 qemu-utils apt-cacher-ng socat e2fsprogs)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

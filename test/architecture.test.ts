@@ -257,7 +257,7 @@ describe('capabilities meet only at what each one publishes', () => {
     provision: ['runner'],
     rollout: [],
     schedule: [],
-    lab: ['lab'],
+    lab: ['lab', 'booted'],
     demo: [],
   };
   const caps = Object.keys(PUBLISHED);

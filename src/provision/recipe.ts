@@ -32,7 +32,7 @@ export const stepSchema = z
   })
   .strict();
 
-const RULE_NAMES = ['hostlabel', 'zone', 'username', 'hostport', 'url', 'secureurl', 'hhmm', 'duration', 'version', 'yesno', 'windowsize'] as const;
+const RULE_NAMES = ['hostlabel', 'zone', 'username', 'hostport', 'url', 'secureurl', 'hhmm', 'duration', 'version', 'yesno', 'windowsize', 'aptproxy'] as const;
 
 export const recipeSchema = z
   .object({
@@ -100,6 +100,7 @@ const RULES: Record<(typeof RULE_NAMES)[number], { re: RegExp; says: string }> =
   windowsize: { re: /^(?:\d{3,5}x\d{3,5})?$/, says: 'WIDTHxHEIGHT like 1920x1080, or empty' },
   duration: { re: /^\d{1,4}(?:s|min|h)?$/, says: 'a duration like 20min' },
   version: { re: /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/, says: 'a release version' },
+  aptproxy: { re: /^(?:DIRECT|http:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/?)$/, says: 'DIRECT or an http://host:port apt proxy' },
 };
 
 /** Render "{{ name }}" placeholders; an unknown name is an error, never an empty string. */

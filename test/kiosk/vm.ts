@@ -1,0 +1,140 @@
+/**
+ * Helpers of the booted tier (test/kiosk/*.vm.test.ts): one booted Debian device per test file,
+ * registered and provisioned with jfleet as in the field; the test looks at it over its own SSH
+ * (OpenSSH with the device's host key pinned), through Chromium's DevTools endpoint on the device,
+ * and at QEMU's screendump. Screenshots of each run land in test-artifacts/kiosk/<run>/.
+ */
+import { execa } from 'execa';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BootedDevice } from '../../src/lab/vm/vm.js';
+import { ROOT } from '../helpers/cli.js';
+
+/** The kiosk's unit and its DevTools port on the device (loopback there). */
+export const KIOSK_UNIT = 'jfleet-kiosk.service';
+export const DEVTOOLS_PORT = 9222;
+
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'kiosk', new Date().toISOString().replace(/[:.]/g, '-'));
+
+export function artifact(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
+
+function knownHosts(dev: BootedDevice): string {
+  const f = join(dev.dir, 'known_hosts');
+  writeFileSync(f, `[127.0.0.1]:${dev.sshPort} ${dev.image.hostKey}\n`);
+  return f;
+}
+
+/** Run a shell script on the device as root (host key checked); returns stdout, stderr, code. */
+export async function onDevice(dev: BootedDevice, script: string, timeoutMs = 60_000): Promise<{ stdout: string; stderr: string; code: number }> {
+  const r = await execa(
+    'ssh',
+    [
+      '-q',
+      '-i',
+      dev.keyFile,
+      '-p',
+      String(dev.sshPort),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHosts(dev)}`,
+      '-o',
+      'ConnectTimeout=10',
+      'root@127.0.0.1',
+      script,
+    ],
+    { reject: false, timeout: timeoutMs },
+  );
+  return { stdout: String(r.stdout), stderr: String(r.stderr), code: r.exitCode ?? -1 };
+}
+
+export interface DevtoolsPage {
+  type: string;
+  url: string;
+  title: string;
+}
+
+/** The page targets Chromium's DevTools endpoint lists (asked on the device, with bash's /dev/tcp). */
+export async function devtoolsPages(dev: BootedDevice): Promise<DevtoolsPage[] | null> {
+  const r = await onDevice(
+    dev,
+    `exec 3<>/dev/tcp/127.0.0.1/${DEVTOOLS_PORT} || exit 7; printf 'GET /json/list HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3; timeout 5 cat <&3`,
+    20_000,
+  );
+  if (r.code !== 0) return null;
+  const body = r.stdout.slice(r.stdout.indexOf('\r\n\r\n') + 4);
+  try {
+    return (JSON.parse(body) as DevtoolsPage[]).filter((p) => p.type === 'page');
+  } catch {
+    return null;
+  }
+}
+
+/** Poll until check() returns a value (not undefined/false), or fail with the last observation. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined | false>,
+  everyMs = 2000,
+): Promise<{ value: T; ms: number }> {
+  const t0 = Date.now();
+  let last: unknown;
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return { value: v, ms: Date.now() - t0 };
+      last = v;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+/** The unit's state as systemd says it (ActiveState, SubState, MainPID, NRestarts). */
+export async function unitState(dev: BootedDevice, unit = KIOSK_UNIT): Promise<Record<string, string>> {
+  const r = await onDevice(dev, `systemctl show ${unit} -p ActiveState -p SubState -p MainPID -p NRestarts -p InvocationID`);
+  return Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+/**
+ * pids of the kiosk's Chromium browser process (not its renderers or zygotes: they have --type=
+ * somewhere in their command line, which Chromium rewrites into one string) and of cage, told
+ * apart by their executable.
+ */
+export async function kioskPids(dev: BootedDevice): Promise<{ browser: number[]; cage: number[] }> {
+  const r = await onDevice(
+    dev,
+    `for p in /proc/[0-9]*; do e=$(readlink $p/exe 2>/dev/null) || continue; case "$e" in /usr/lib/chromium/chromium) grep -q -a -e '--type=' $p/cmdline 2>/dev/null || echo "browser \${p#/proc/}";; /usr/bin/cage) echo "cage \${p#/proc/}";; esac; done`,
+  );
+  const out = { browser: [] as number[], cage: [] as number[] };
+  for (const l of r.stdout.trim().split('\n')) {
+    const [k, v] = l.split(' ');
+    if ((k === 'browser' || k === 'cage') && v) out[k].push(Number(v));
+  }
+  return out;
+}
+
+/** After asking for a reboot: wait until sshd stops answering (the old system is going down). */
+export async function waitSshGone(dev: BootedDevice, timeoutMs = 120_000): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    const r = await onDevice(dev, 'true', 10_000);
+    if (r.code !== 0) return Date.now() - t0;
+    await sleep(1000);
+  }
+  throw new Error(`the device still answered SSH ${timeoutMs} ms after the reboot was asked for`);
+}
