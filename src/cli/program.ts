@@ -15,6 +15,7 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerCentral } from './commands/central.js';
 import { register as registerRollout } from './commands/rollout.js';
 import { register as registerDemo } from './commands/demo.js';
+import { register as registerBastion } from './commands/bastion.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -74,6 +75,7 @@ Examples:
     registerConfig,
     registerLab,
     registerKeys,
+    registerBastion,
     registerExec,
     registerProvision,
     registerHealth,

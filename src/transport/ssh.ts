@@ -564,6 +564,33 @@ export class SshTransport implements Transport {
     });
   }
 
+  /**
+   * A stream to a Unix socket on this host (direct-streamlocal@openssh.com): how the runner reaches
+   * a tunnelled device's sshd through its socket on the bastion. A missing socket (the device's
+   * tunnel is down, never connected, or revoked) is a TransportError naming the device.
+   */
+  async forwardOutStreamLocal(path: string, device: { id: string; bastion: string }): Promise<Duplex> {
+    await this.connect();
+    const client = this.requireClient();
+    return new Promise<Duplex>((resolve, reject) => {
+      client.openssh_forwardOutStreamLocal(path, (e, ch) => {
+        if (e)
+          return reject(
+            new TransportError(
+              'unreachable',
+              device.id,
+              `${device.id} unreachable: its tunnel is not connected to bastion ${device.bastion} (${path}: ${e.message})`,
+              {
+                cause: e,
+                hint: { kind: 'tunnel-down', id: device.id, bastion: device.bastion },
+              },
+            ),
+          );
+        resolve(ch as unknown as Duplex);
+      });
+    });
+  }
+
   /** An interactive shell with a pty (jfleet ssh). */
   async shell(window: { rows: number; cols: number; term: string }, pty = true): Promise<ClientChannel> {
     await this.connect();
