@@ -20,6 +20,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--password-file <file>', 'factory root password for --bootstrap (else $JFLEET_BOOTSTRAP_PASSWORD)')
     .option('--profile <name>', 'recipe profile, e.g. "lab" (else the package\'s vars.recipe_profile)')
     .option('--recipe <dir>', 'recipe directory (default: the shipped recipes/kiosk)')
+    .option('--direct', 'reach tunnelled packages directly this once (staging on the office LAN, before their tunnel exists)')
     .option('-v, --verbose', 'list ok steps too')
     .addHelpText(
       'after',
@@ -33,7 +34,8 @@ Examples:
   $ jfleet provision --limit Kaliwates --yes
   $ jfleet provision --limit @failed --yes
   $ JFLEET_BOOTSTRAP_PASSWORD=... jfleet provision --limit desa-1 --bootstrap --yes
-  $ jfleet provision --profile lab --yes --json`,
+  $ jfleet provision --profile lab --yes --json
+  $ jfleet provision --limit kiosk-rambipuji --direct --yes   # staging a reach: tunnel kiosk (docs/reach.md)`,
     )
     .action(async (opts, cmd: Command) => {
       const { provisionCommand } = await import('../handlers/provision.js');

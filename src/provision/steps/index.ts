@@ -10,6 +10,7 @@ import { debStep } from './deb.js';
 import { directoryStep } from './directory.js';
 import { fileStep } from './file.js';
 import { hostnameStep } from './hostname.js';
+import { keypairStep } from './keypair.js';
 import { linkStep } from './link.js';
 import { releaseBaseStep } from './release-base.js';
 import { serviceStep } from './service.js';
@@ -19,7 +20,10 @@ import { userStep } from './user.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry of step kinds of different input types, each validated by its kind
 export const STEP_KINDS: Record<string, StepKind<any>> = Object.fromEntries(
-  [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep].map((k) => [k.kind, k]),
+  [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep, keypairStep].map((k) => [
+    k.kind,
+    k,
+  ]),
 );
 
 /** The step kind named `kind`; the recipe schema admits only these names. */
