@@ -252,7 +252,7 @@ describe('capabilities meet only at what each one publishes', () => {
     health: ['sweep', 'store', 'render', 'settings', 'map', 'types'],
     report: ['contract', 'service'],
     central: ['server'],
-    provision: ['runner'],
+    provision: ['runner', 'recipe', 'recipe-load'],
     rollout: [],
     schedule: [],
     lab: ['lab'],

@@ -42,10 +42,12 @@ export function sshdDropIn(o: BastionLayoutOptions): string {
     '',
     `Match Group ${DEVICES_GROUP}`,
     `    AuthorizedKeysFile ${AUTHORIZED_KEYS_DIR}/%u`,
-    '    AllowTcpForwarding no',
+    // OpenSSH refuses a remote Unix-socket forward under AllowTcpForwarding no (measured on 9.2):
+    // "remote" with PermitListen none lets the socket through and refuses every TCP -R
+    '    AllowTcpForwarding remote',
+    '    PermitListen none',
     '    AllowStreamLocalForwarding remote',
     '    PermitOpen none',
-    '    PermitListen none',
     '    PermitTTY no',
     '    PermitTunnel no',
     '    X11Forwarding no',
@@ -58,7 +60,9 @@ export function sshdDropIn(o: BastionLayoutOptions): string {
     `    AuthorizedKeysFile ${AUTHORIZED_KEYS_DIR}/%u .ssh/authorized_keys`,
     '    # open the kiosks sockets and read when they appeared (SFTP stat); no shell',
     '    ForceCommand internal-sftp',
-    '    AllowTcpForwarding no',
+    // a Unix-socket open needs AllowTcpForwarding local and is refused by any PermitOpen list
+    // (OpenSSH 9.2, measured): operators are the runner, trusted with -L from here
+    '    AllowTcpForwarding local',
     '    AllowStreamLocalForwarding local',
     '    PermitTTY no',
     '    X11Forwarding no',
