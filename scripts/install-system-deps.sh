@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages jfleet's lab, tests and benchmarks need: a real sshd per simulated
 # device (openssh-server), the OpenSSH client, tmux (drives the wizard through a real terminal),
-# Debian's chromium (dashboard tests), ansible-core (benchmark peer). Idempotent; needs root.
+# Debian's chromium (dashboard tests), socat (the uplink of a lab kiosk behind NAT), ansible-core (benchmark peer). Idempotent; needs root.
 set -euo pipefail
-want=(openssh-server openssh-client tmux chromium ansible-core iproute2 util-linux procps iputils-ping curl openssl)
+want=(openssh-server openssh-client socat tmux chromium ansible-core iproute2 util-linux procps iputils-ping curl openssl)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -256,7 +256,7 @@ describe('capabilities meet only at what each one publishes', () => {
     rollout: [],
     schedule: [],
     lab: ['lab'],
-    reach: ['bastion', 'layout'],
+    reach: ['bastion', 'layout', 'status', 'migrations'],
     demo: [],
   };
   const caps = Object.keys(PUBLISHED);

@@ -66,6 +66,11 @@ export interface Pool {
    * exchange), without logging in and without pinning anything (hostkey accept).
    */
   provenHostKey(pkg: DeviceTarget): Promise<string>;
+  /**
+   * A tunnelled target's socket on its bastion (SFTP stat on the bastion connection): its mtime is
+   * when the tunnel connected; null when there is none (the tunnel is down).
+   */
+  tunnelSocket(pkg: DeviceTarget): Promise<{ mtime: Date } | null>;
   /** fingerprints pinned during this run (trust on first use), by target id */
   readonly pinned: ReadonlyMap<string, string>;
   closeAll(): Promise<void>;
@@ -247,6 +252,14 @@ export function createPool(ctx: Pick<Context, 'env' | 'home'>, opts: PoolOptions
   return {
     pinned,
     get: (pkg) => connectTarget(pkg),
+    async tunnelSocket(pkg) {
+      const route = await opts.resolveTunnel?.(pkg);
+      if (!route) throw new TransportError('protocol', pkg.id, `${pkg.id} has no bastion to look for its tunnel on`);
+      await tunnelSock(pkg); // opens (or reuses) the bastion connection
+      const bt = await conns.get(`bastion:${route.bastion.id}`);
+      if (!bt) throw new TransportError('unreachable', pkg.id, `bastion ${route.bastion.id} is not connected`);
+      return bt.statPath(route.socketPath);
+    },
     async provenHostKey(pkg) {
       const r = await resolve(pkg);
       const sock = pkg.reach === 'tunnel' ? await tunnelSock(pkg) : r.jump ? await jumpSock(r.jump, pkg.id, r.host, r.port, 0) : undefined;

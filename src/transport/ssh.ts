@@ -549,6 +549,19 @@ export class SshTransport implements Transport {
     );
   }
 
+  /** When a path on this host last changed (SFTP stat), or null when it does not exist. */
+  statPath(path: string): Promise<{ mtime: Date } | null> {
+    return this.sftp(
+      (sftp) =>
+        new Promise<{ mtime: Date } | null>((resolve, reject) => {
+          sftp.stat(path, (e, st) => {
+            if (e) return (e as { code?: number }).code === 2 ? resolve(null) : reject(new Error(`cannot stat ${path}: ${e.message}`));
+            resolve({ mtime: new Date(st.mtime * 1000) });
+          });
+        }),
+    );
+  }
+
   /** A TCP stream to host:port opened from this device (how a jump host reaches the device behind it). */
   async forwardOut(host: string, port: number): Promise<Duplex> {
     await this.connect();

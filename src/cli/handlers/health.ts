@@ -4,6 +4,7 @@
  */
 import type { Context } from '../../context.js';
 import { ExitCode, ExitStatus, UserError, printable } from '../../errors.js';
+import { readTunnels, type TunnelStatus } from '../../reach/status.js';
 import { openStateDb } from '../../state-db.js';
 import type { Db } from '../../store/db.js';
 import { printJson, println } from '../shared.js';
@@ -148,6 +149,29 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   }
 }
 
+function tunnelJson(t: TunnelStatus) {
+  return { bastion: t.bastion, state: t.state, connectedSince: t.connectedSince, lastSeen: t.lastSeen, checkedAt: t.checkedAt, error: t.error };
+}
+
+/** "up, connected since 01:02 (3 h), last seen 2 min ago" / "down, last seen 5 h ago" */
+function tunnelLine(t: TunnelStatus, now: Date): string {
+  const ago = (iso: string | null) => {
+    if (!iso) return 'never';
+    const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+    return s < 120
+      ? `${s} s ago`
+      : s < 7200
+        ? `${Math.round(s / 60)} min ago`
+        : s < 172800
+          ? `${Math.round(s / 3600)} h ago`
+          : `${Math.round(s / 86400)} d ago`;
+  };
+  const where = `via ${t.bastion}`;
+  if (t.state === 'up') return `tunnel up ${where}, connected since ${t.connectedSince ?? '?'}, last seen ${ago(t.lastSeen)}`;
+  if (t.state === 'down') return `tunnel DOWN ${where}, last seen ${ago(t.lastSeen)}`;
+  return `tunnel unknown ${where} (${t.error ?? 'bastion not reached'}), last seen ${ago(t.lastSeen)}`;
+}
+
 export async function statusCommand(
   ctx: Context,
   opts: { json?: boolean; watch?: boolean | string; map?: string; limit?: string; inventory?: string },
@@ -184,14 +208,27 @@ export async function statusCommand(
     const paint = await painter(ctx);
     const show = async () => {
       const list = await read();
-      if (opts.json) printJson(ctx, list);
-      else
+      // the tunnel of a reach: tunnel package is its own fact, shown apart from the probe's verdict
+      const tunnels = readTunnels(db);
+      if (opts.json)
+        printJson(
+          ctx,
+          list.map((d) => (tunnels.has(d.id) ? { ...d, tunnel: tunnelJson(tunnels.get(d.id)!) } : d)),
+        );
+      else {
         for (const l of renderStatus(
           list.map((d) => shownStatus(d, deviceText(ctx.stdout))),
           ctx.clock.now(),
           paint,
         ))
           println(ctx, l);
+        const shown = list.filter((d) => tunnels.has(d.id));
+        if (shown.length) {
+          println(ctx);
+          println(ctx, 'tunnels (reach: tunnel; the link, apart from the verdict above):');
+          for (const d of shown) println(ctx, `  ${deviceText(ctx.stdout)(d.id)}  ${tunnelLine(tunnels.get(d.id)!, ctx.clock.now())}`);
+        }
+      }
     };
     if (!opts.watch) return await show();
     const every = typeof opts.watch === 'string' ? Number(opts.watch) : 5;
