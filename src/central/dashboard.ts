@@ -101,7 +101,7 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
 <td>${escapeHtml(p.village.name)} <small>${p.village.code}</small></td>
 <td>${badge(p.state, p.state)}${flags ? ` <small>${flags}</small>` : ''}</td>
 <td>${escapeHtml(p.release ?? '—')}</td>
-<td class="seen" title="${escapeHtml(p.lastSeen ?? 'never')}">${relativeTime(p.lastSeen, now)}</td>
+<td class="seen" title="${escapeHtml(p.lastSeen ?? 'never')}">${relativeTime(p.lastSeen, now)}${p.tunnel ? `<br><small class="tunnel" data-tunnel="${p.tunnel.state}" title="tunnel via ${escapeHtml(p.tunnel.bastion)}${p.tunnel.connectedSince ? `, connected since ${escapeHtml(p.tunnel.connectedSince)}` : ''}">tunnel ${p.tunnel.state === 'up' ? `up since ${relativeTime(p.tunnel.connectedSince, now)}` : `${escapeHtml(p.tunnel.state)}, seen ${relativeTime(p.tunnel.lastSeen, now)}`}</small>` : ''}</td>
 <td>${bad.length ? bad.map((k) => `<div><b>${escapeHtml(k.name)}</b> ${escapeHtml(k.output)}</div>`).join('') : '<small>all checks ok</small>'}</td>
 </tr>`;
         })

@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -128,6 +128,11 @@ describe('reach: tunnel (real sshd, behind simulated carrier NAT)', () => {
     const sweep = await run(l, ['sweep', '--limit', dev, '--json']);
     expect(JSON.parse(sweep.stdout).devices[0]).toMatchObject({ id: dev });
     expect(JSON.parse(sweep.stdout).devices[0].state).not.toBe('unreachable');
+    // the tunnel is its own fact: connected since its socket's bind time, seen by this sweep
+    const st = JSON.parse((await run(l, ['status', '--json', '--limit', dev])).stdout) as Array<{ id: string; tunnel?: Record<string, unknown> }>;
+    expect(at(st, 0).tunnel).toMatchObject({ bastion: 'lab-bastion', state: 'up', error: null });
+    expect(Date.parse(String(at(st, 0).tunnel?.connectedSince))).toBeGreaterThan(Date.now() - 600_000);
+    expect(Date.parse(String(at(st, 0).tunnel?.lastSeen))).toBeGreaterThan(Date.now() - 120_000);
     const b = join(work, 'rel');
     mkdirSync(join(b, 'www'), { recursive: true });
     writeFileSync(join(b, 'www/index.html'), '<!doctype html><title>kiosk 1.0.0</title>\n');
@@ -249,11 +254,17 @@ describe('reach: tunnel (real sshd, behind simulated carrier NAT)', () => {
     const path = l.bastion!.socketOf(dev);
     rmSync(path, { force: true });
     // the rogue: a real sshd with another host key (the bastion's own), behind the kiosk's socket
+    const open = new Set<Socket>();
     const rogue: Server = createServer((c) => {
       const up = connect(at(l.bastion!.ports, 0), l.bastion!.address);
+      for (const s of [c, up]) {
+        open.add(s);
+        s.on('close', () => open.delete(s));
+        s.on('error', () => undefined);
+      }
       c.pipe(up).pipe(c);
-      c.on('error', () => up.destroy());
-      up.on('error', () => c.destroy());
+      c.on('close', () => up.destroy());
+      up.on('close', () => c.destroy());
     });
     await new Promise<void>((resolve) => rogue.listen(path, resolve));
     chmodSync(path, 0o666);
@@ -263,6 +274,7 @@ describe('reach: tunnel (real sshd, behind simulated carrier NAT)', () => {
       expect(r.stdout).toMatch(new RegExp(`host key of ${dev} changed: pinned SHA256:\\S+, offered SHA256:\\S+`));
       expect(files(l)).toEqual(before);
     } finally {
+      for (const s of open) s.destroy();
       await new Promise<void>((resolve) => rogue.close(() => resolve()));
       await l.powerOn(dev);
     }
@@ -282,6 +294,10 @@ describe('reach: tunnel (real sshd, behind simulated carrier NAT)', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`${dev} unreachable: its tunnel is not connected to bastion lab-bastion`));
     expect(files(l)).toEqual(before);
+    // a sweep then tells the link is down (not the kiosk broken), keeping when it was last seen
+    await run(l, ['sweep', '--limit', dev, '--json']);
+    const st = JSON.parse((await run(l, ['status', '--json', '--limit', dev])).stdout) as Array<{ id: string; tunnel?: Record<string, unknown> }>;
+    expect(at(st, 0).tunnel).toMatchObject({ state: 'down', connectedSince: null });
     const deadline = Date.now() + 60_000;
     while (!/Permission denied/.test(tunnelLog(l, 3)) && Date.now() < deadline) await sleep(500);
     expect(tunnelLog(l, 3)).toMatch(/Permission denied \(publickey\)/);
