@@ -129,7 +129,9 @@ let direct;
     for (const d of lab.devices) await lab.waitTunnel(d.id, 240_000);
     console.log(`  lab up, every tunnel connected, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const uplinks = lab.devices.map((d) => lab.uplink(d.id));
-    const reset = () => uplinks.forEach((u) => u.resetCounters());
+    const reset = () => {
+      for (const u of uplinks) u.resetCounters();
+    };
     const sum = () =>
       uplinks.reduce(
         (a, u) => ({
