@@ -25,7 +25,7 @@ const arg = (name, def) => {
 };
 const N = Number(arg('n', 250));
 const IDLE_S = Number(arg('idle', 60));
-const PROBE_INTERVAL = Number(arg('probe-interval', 5)); // the keepalive used to time exchanges; scaled to the default
+const PROBE_INTERVAL = Number(arg('probe-interval', 10)); // the keepalive used to time exchanges; scaled to the default
 const FORKS = Number(arg('forks', 50));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { startLab } = await import(join(ROOT, 'dist', 'lab', 'lab.js'));
