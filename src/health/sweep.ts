@@ -29,8 +29,8 @@ import { HEALTH_STATES, type DeviceStatus, type HealthState, type ProbeResult, t
 export interface SweepPool {
   get(pkg: Package): Promise<Transport>;
   closeAll(): Promise<void>;
-  /** reach: tunnel packages: their socket on the bastion (src/reach/status.ts) */
-  tunnelSocket?(pkg: Package): Promise<{ mtime: Date } | null>;
+  /** reach: tunnel packages: their sockets on the bastion (src/reach/status.ts) */
+  tunnelSockets?(pkgs: Package[]): Promise<Array<{ mtime: Date } | null | Error>>;
 }
 
 /** Kept by the daemon between sweeps: the pool stays open, so later sweeps are warm. */
@@ -261,9 +261,9 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
     // the tunnel is its own fact (docs/reach.md): connected since / last seen, apart from the verdict
     const tunnelled = packages.filter((p) => p.reach === 'tunnel' && probes.has(p.id));
     const pool = session.pool;
-    if (tunnelled.length && pool.tunnelSocket && !ctx.signal.aborted) {
+    if (tunnelled.length && pool.tunnelSockets && !ctx.signal.aborted) {
       const seen = tunnelled.map((p) => ({ target: p, reachable: probes.get(p.id)?.reachable ?? false, error: probes.get(p.id)?.error?.message }));
-      await recordTunnels(db, { tunnelSocket: (t) => pool.tunnelSocket!(t as Package) }, seen, ctx.clock.now());
+      await recordTunnels(db, { tunnelSockets: (t) => pool.tunnelSockets!(t as Package[]) }, seen, ctx.clock.now());
     }
 
     const counts = zero();

@@ -35,21 +35,18 @@ export function tunnelVerdict(socket: { mtime: Date } | null | 'unknown', probe:
 /** Look at each tunnelled device's socket (one SFTP stat each, on the bastion connection) and store what is seen. */
 export async function recordTunnels(
   db: Db,
-  pool: Pick<Pool, 'tunnelSocket'>,
+  pool: Pick<Pool, 'tunnelSockets'>,
   seen: Array<{ target: DeviceTarget; reachable: boolean; error?: string }>,
   now: Date,
 ): Promise<TunnelStatus[]> {
   const prev = readTunnels(db);
   const at = now.toISOString();
   const out: TunnelStatus[] = [];
-  for (const s of seen) {
-    let socket: { mtime: Date } | null | 'unknown' = 'unknown';
-    let error: string | null = null;
-    try {
-      socket = await pool.tunnelSocket(s.target);
-    } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
-    }
+  const sockets = await pool.tunnelSockets(seen.map((s) => s.target));
+  for (const [k, s] of seen.entries()) {
+    const got = sockets[k];
+    const socket: { mtime: Date } | null | 'unknown' = got instanceof Error || got === undefined ? 'unknown' : got;
+    const error: string | null = got instanceof Error ? got.message : null;
     const tunnelDown = !s.reachable && /its tunnel is not connected/.test(s.error ?? '');
     const state = tunnelVerdict(socket, { reachable: s.reachable, tunnelDown });
     const old = prev.get(s.target.id);

@@ -67,10 +67,11 @@ export interface Pool {
    */
   provenHostKey(pkg: DeviceTarget): Promise<string>;
   /**
-   * A tunnelled target's socket on its bastion (SFTP stat on the bastion connection): its mtime is
-   * when the tunnel connected; null when there is none (the tunnel is down).
+   * Tunnelled targets' sockets on their bastions (SFTP stats on the bastion connection, one SFTP
+   * session per bastion): a socket's mtime is when the tunnel connected; null when there is none
+   * (the tunnel is down); an Error when its bastion could not be asked.
    */
-  tunnelSocket(pkg: DeviceTarget): Promise<{ mtime: Date } | null>;
+  tunnelSockets(pkgs: DeviceTarget[]): Promise<Array<{ mtime: Date } | null | Error>>;
   /** fingerprints pinned during this run (trust on first use), by target id */
   readonly pinned: ReadonlyMap<string, string>;
   closeAll(): Promise<void>;
@@ -252,13 +253,28 @@ export function createPool(ctx: Pick<Context, 'env' | 'home'>, opts: PoolOptions
   return {
     pinned,
     get: (pkg) => connectTarget(pkg),
-    async tunnelSocket(pkg) {
-      const route = await opts.resolveTunnel?.(pkg);
-      if (!route) throw new TransportError('protocol', pkg.id, `${pkg.id} has no bastion to look for its tunnel on`);
-      await tunnelSock(pkg); // opens (or reuses) the bastion connection
-      const bt = await conns.get(`bastion:${route.bastion.id}`);
-      if (!bt) throw new TransportError('unreachable', pkg.id, `bastion ${route.bastion.id} is not connected`);
-      return bt.statPath(route.socketPath);
+    async tunnelSockets(pkgs) {
+      const out: Array<{ mtime: Date } | null | Error> = pkgs.map(() => new Error('no bastion to look for its tunnel on'));
+      const byBastion = new Map<string, Array<{ i: number; path: string; pkg: DeviceTarget }>>();
+      for (const [i, pkg] of pkgs.entries()) {
+        const route = await opts.resolveTunnel?.(pkg);
+        if (!route) continue;
+        const list = byBastion.get(route.bastion.id) ?? [];
+        list.push({ i, path: route.socketPath, pkg });
+        byBastion.set(route.bastion.id, list);
+      }
+      for (const [id, list] of byBastion) {
+        try {
+          await tunnelSock(list[0]!.pkg); // opens (or reuses) the bastion connection
+          const bt = await conns.get(`bastion:${id}`);
+          if (!bt) throw new Error(`bastion ${id} is not connected`);
+          const seen = await bt.statPaths(list.map((x) => x.path));
+          list.forEach((x, k) => (out[x.i] = seen[k] ?? null));
+        } catch (e) {
+          for (const x of list) out[x.i] = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+      return out;
     },
     async provenHostKey(pkg) {
       const r = await resolve(pkg);

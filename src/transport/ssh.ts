@@ -549,16 +549,20 @@ export class SshTransport implements Transport {
     );
   }
 
-  /** When a path on this host last changed (SFTP stat), or null when it does not exist. */
-  statPath(path: string): Promise<{ mtime: Date } | null> {
-    return this.sftp(
-      (sftp) =>
-        new Promise<{ mtime: Date } | null>((resolve, reject) => {
-          sftp.stat(path, (e, st) => {
-            if (e) return (e as { code?: number }).code === 2 ? resolve(null) : reject(new Error(`cannot stat ${path}: ${e.message}`));
-            resolve({ mtime: new Date(st.mtime * 1000) });
-          });
-        }),
+  /** When each path on this host last changed (SFTP stat, one session for all), or null for one that does not exist. */
+  statPaths(paths: string[]): Promise<Array<{ mtime: Date } | null>> {
+    return this.sftp((sftp) =>
+      Promise.all(
+        paths.map(
+          (path) =>
+            new Promise<{ mtime: Date } | null>((resolve, reject) => {
+              sftp.stat(path, (e, st) => {
+                if (e) return (e as { code?: number }).code === 2 ? resolve(null) : reject(new Error(`cannot stat ${path}: ${e.message}`));
+                resolve({ mtime: new Date(st.mtime * 1000) });
+              });
+            }),
+        ),
+      ),
     );
   }
 
