@@ -269,7 +269,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home'>, opts: PoolOptions
           const bt = await conns.get(`bastion:${id}`);
           if (!bt) throw new Error(`bastion ${id} is not connected`);
           const seen = await bt.statPaths(list.map((x) => x.path));
-          list.forEach((x, k) => (out[x.i] = seen[k] ?? null));
+          for (const [k, x] of list.entries()) out[x.i] = seen[k] ?? null;
         } catch (e) {
           for (const x of list) out[x.i] = e instanceof Error ? e : new Error(String(e));
         }
