@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const INLINE = ['zod', 'yaml', 'commander', 'picocolors', 'p-limit', 'yocto-queue'];
+const INLINE = ['zod', 'yaml', 'commander', 'picocolors', 'p-limit', 'yocto-queue', 'i18next'];
 const inline = (id) => INLINE.some((p) => id === p || id.startsWith(p + '/'));
 
 rmSync(`${ROOT}dist/bundle`, { recursive: true, force: true });

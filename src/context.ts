@@ -2,6 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
+import type { Translate } from './i18n/catalog.js';
+import type { Lang } from './i18n/language.js';
 
 /**
  * Everything a command may touch comes through here, never from module globals, so tests can
@@ -30,6 +32,13 @@ export interface Context {
    * --version and --help never load the config module.
    */
   config(): Config;
+  /** the language of human output (src/i18n/language.ts: JFLEET_LANG, config lang, LC_ALL/LC_MESSAGES/LANG) */
+  lang: Lang;
+  /**
+   * The catalog's words for a message key (src/i18n/locales/): main() installs the run's
+   * language before it builds the program; --json, exit codes and events never go through it.
+   */
+  t: Translate;
   /**
    * How a device failure reads in recaps and results: main() installs the CLI's wording
    * (failureText in src/cli/render/failure.ts, which turns an error's hint into the command to
@@ -43,6 +52,14 @@ export function failureMessage(ctx: Pick<Context, 'describeFailure'>, e: unknown
   if (ctx.describeFailure) return ctx.describeFailure(e);
   return e instanceof Error ? e.message : String(e);
 }
+
+/** ctx.t until main() installs the run's messages. */
+export const notInstalled: Translate = Object.assign(
+  (): string => {
+    throw new Error('ctx.t() was called before main() installed the messages');
+  },
+  { phrase: (s: string) => s },
+);
 
 export function jfleetHome(env: Record<string, string | undefined>, cwd = process.cwd()): string {
   const h = env.JFLEET_HOME;
@@ -73,6 +90,8 @@ export function defaultContext(opts: { debug?: boolean; noColor?: boolean; signa
     config: () => {
       throw new Error('ctx.config() was called before main() installed the config reader');
     },
+    lang: 'en',
+    t: notInstalled,
   };
 }
 

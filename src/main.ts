@@ -4,13 +4,28 @@ import { realCode } from './atomic-file.js';
 import type { Context } from './context.js';
 import { defaultContext, homePaths } from './context.js';
 import { adviceText } from './cli/render/advice.js';
-import { ExitCode, ExitStatus, StorageError, UserError, InputError, formatIssue, printable, redact, storageReason } from './errors.js';
+import { errorText, issueText, userErrorText } from './cli/render/error-text.js';
+import { VERSION } from './version.js';
+import { ExitCode, ExitStatus, StorageError, UserError, InputError, printable, redact, storageReason } from './errors.js';
+
+/** Flags that may stand beside --version and still mean "print the version". */
+const VERSION_ONLY = new Set(['-V', '--version', '--debug', '--no-color']);
 
 /**
  * main(argv, ctx): builds the program, runs it, and maps every outcome to an exit code.
  * This is the only place that decides the exit code.
  */
 export async function main(argv: string[], ctx: Context): Promise<number> {
+  // `jfleet --version` is the start-up budget: answered before any catalog, config or commander loads
+  if (argv.length > 0 && argv.every((a) => VERSION_ONLY.has(a)) && (argv.includes('-V') || argv.includes('--version'))) {
+    ctx.stdout.write(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const { langForRun } = await import('./i18n/choose.js');
+  const { loadMessages } = await import('./i18n/messages.js');
+  const messages = await loadMessages(langForRun(ctx.home, ctx.env));
+  ctx.lang = messages.lang;
+  ctx.t = messages.t;
   const { buildProgram } = await import('./cli/program.js');
   const { CommanderError } = await import('commander');
   const program = buildProgram(ctx);
@@ -19,6 +34,10 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
     // loaded here, not at the top: --version and --help never pay for the config schema
     const { configReader } = await import('./config/config.js');
     ctx.config = configReader(ctx);
+    // zod's own messages (a wrong type, a too-long value) in the run's language
+    const { z } = await import('zod');
+    const { default: zodLocale } = ctx.lang === 'id' ? await import('zod/v4/locales/id.js') : await import('zod/v4/locales/en.js');
+    z.config(zodLocale());
     const { failureText } = await import('./cli/render/failure.js');
     ctx.describeFailure = failureText;
   });
@@ -39,38 +58,41 @@ export function reportError(err: unknown, ctx: Context): number {
   // messages quote what the user typed or a file held: never let it drive the terminal, and
   // never print a credential it may carry (a bearer token, a URL's user:password@)
   const say = (s: string) => ctx.stderr.write(printable(redact(s)));
+  const t = ctx.t;
+  const error = `jfleet: ${t('common.errorPrefix')}: `;
+  const hintLine = (hint: string) => say(`jfleet: ${t('common.hintPrefix')}: ${hint}\n`);
   if (err instanceof ExitStatus) {
     if (err.message) say(`jfleet: ${err.message}\n`);
     return err.exitCode;
   }
   if (err instanceof InputError) {
-    say(`jfleet: error: ${formatIssue(err.issues[0] ?? { message: err.message })}\n`);
-    for (const i of err.issues.slice(1, 50)) say(`jfleet: error: ${formatIssue(i)}\n`);
-    if (err.issues.length > 50) say(`jfleet: … and ${err.issues.length - 50} more\n`);
-    const hint = err.advice ? adviceText(err.advice) : err.hint;
-    if (hint) say(`jfleet: hint: ${hint}\n`);
+    say(`${error}${issueText(t, err.issues[0] ?? { message: err.message })}\n`);
+    for (const i of err.issues.slice(1, 50)) say(`${error}${issueText(t, i)}\n`);
+    if (err.issues.length > 50) say(`jfleet: ${t('common.moreIssues', { count: err.issues.length - 50 })}\n`);
+    const hint = err.advice ? adviceText(err.advice, t) : err.hint && errorText(t, err.hint);
+    if (hint) hintLine(hint);
     if (ctx.debug && err.stack) say(err.stack + '\n');
     return err.exitCode;
   }
   if (err instanceof UserError) {
-    say(`jfleet: error: ${err.message}\n`);
-    const hint = err.advice ? adviceText(err.advice) : err.hint;
-    if (hint) say(`jfleet: hint: ${hint}\n`);
+    say(`${error}${userErrorText(t, err)}\n`);
+    const hint = err.advice ? adviceText(err.advice, t) : err.hint && errorText(t, err.hint);
+    if (hint) hintLine(hint);
     if (ctx.debug && err.stack) say(err.stack + '\n');
     return err.exitCode;
   }
   if (isPromptCancel(err)) {
-    say('jfleet: cancelled\n');
+    say(`jfleet: ${t('common.cancelled')}\n`);
     return ExitCode.cancelled;
   }
   const storage = asStorageError(err, ctx);
   if (storage) return reportError(storage, ctx);
   const e = err instanceof Error ? err : new Error(String(err));
   if (ctx.debug) {
-    say(`jfleet: internal error: ${e.stack ?? e.message}\n`);
+    say(`jfleet: ${t('common.internalError', { message: e.stack ?? e.message })}\n`);
   } else {
-    say(`jfleet: internal error: ${e.message}\n`);
-    say('jfleet: run again with --debug for the stack trace, and please report it as a bug\n');
+    say(`jfleet: ${t('common.internalError', { message: e.message })}\n`);
+    say(`jfleet: ${t('common.internalErrorReport')}\n`);
   }
   return ExitCode.internal;
 }
@@ -130,7 +152,7 @@ export function asStorageError(err: unknown, ctx: Pick<Context, 'home'>): Storag
 function checkHome(ctx: Context): void {
   const st = statSync(ctx.home, { throwIfNoEntry: false });
   if (st && !st.isDirectory()) {
-    throw new UserError(`JFLEET_HOME ${ctx.home} is not a directory`, { hint: 'point JFLEET_HOME at a directory (default ~/.jfleet), or unset it' });
+    throw new UserError(ctx.t('program.homeNotDirectory', { home: ctx.home }), { hint: ctx.t('program.homeNotDirectoryHint') });
   }
 }
 

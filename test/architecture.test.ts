@@ -50,6 +50,9 @@ const PURE = [
   'src/transport/classify.ts',
   'src/cli/output-path.ts',
   'src/reach/layout.ts',
+  'src/i18n/language.ts',
+  'src/i18n/format.ts',
+  'src/i18n/catalog.ts',
 ];
 const IO = [
   'node:fs',

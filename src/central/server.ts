@@ -36,7 +36,15 @@ import {
 import type { DistrictGeoJson } from './dashboard.js';
 import { centralMigrations } from './migrations.js';
 import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
-import { renderDashboard } from './dashboard.js';
+import { renderDashboard, type PageSpeech } from './dashboard.js';
+import { chooseDashboardLang } from './language.js';
+import i18next from 'i18next';
+import type { CatalogTree } from '../i18n/catalog.js';
+import { DEFAULT_TIME_ZONE } from '../i18n/format.js';
+import type { Lang } from '../i18n/language.js';
+import en from '../i18n/locales/en.js';
+import id from '../i18n/locales/id.js';
+import { createMessages } from '../i18n/messages.js';
 
 /**
  * The largest report body accepted (decompressed). A report of 500 packages (twice Jember's 248
@@ -90,6 +98,8 @@ export interface CentralOptions {
   maxBodyBytes?: number;
   /** body bytes all requests may hold at once, default IN_FLIGHT_BUDGET_BYTES */
   inFlightBudgetBytes?: number;
+  /** the fleet's time zone for the dashboard's times (config timeZone), default Asia/Jakarta (WIB) */
+  timeZone?: string;
 }
 
 export interface CentralServer {
@@ -143,6 +153,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
   const stats = { posts: 0, stored: 0, duplicates: 0, unauthorized: 0, gzipped: 0 };
   const ref = loadVillages();
   const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictGeoJson;
+  const speech = dashboardSpeech(opts.timeZone ?? DEFAULT_TIME_ZONE);
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://central');
@@ -193,8 +204,19 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
           return send(res, 200, h);
         }
         if (path === '/' || path === '/dashboard') {
-          const html = renderDashboard(store.fleet(now()), { now: now(), ref, geo });
-          res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DASHBOARD_CSP });
+          const choice = chooseDashboardLang(
+            { query: url.searchParams.get('lang'), cookie: req.headers.cookie, acceptLanguage: req.headers['accept-language'] },
+            { secure: Boolean(opts.tls) },
+          );
+          const html = renderDashboard(store.fleet(now()), { now: now(), ref, geo, speech: speech[choice.lang] });
+          res.writeHead(200, {
+            ...BASE_HEADERS,
+            'content-type': 'text/html; charset=utf-8',
+            'content-security-policy': DASHBOARD_CSP,
+            'content-language': choice.lang,
+            vary: 'Accept-Language, Cookie',
+            ...(choice.setCookie ? { 'set-cookie': choice.setCookie } : {}),
+          });
           return res.end(req.method === 'HEAD' ? undefined : html);
         }
       }
@@ -248,6 +270,16 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
       db.close();
     },
   };
+}
+
+/** The dashboard's two languages, made once: the same catalogs the CLI speaks from (src/i18n/locales/). */
+function dashboardSpeech(timeZone: string): Record<Lang, PageSpeech> {
+  const catalogs = { en: en as CatalogTree, id: id as CatalogTree };
+  const one = (lang: Lang): PageSpeech => {
+    const m = createMessages(i18next, lang, catalogs);
+    return { lang, t: m.t, f: { locale: m.locale, timeZone } };
+  };
+  return { en: one('en'), id: one('id') };
 }
 
 function sha256(s: string): Buffer {

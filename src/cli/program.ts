@@ -17,56 +17,37 @@ import { register as registerRollout } from './commands/rollout.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerBastion } from './commands/bastion.js';
 import { VERSION } from '../version.js';
+import { commanderError, helpTitle } from './render/commander.js';
 
 /**
  * The whole command tree. Group files only declare commands (commander is cheap to load);
  * each action lazy-imports its handler, which keeps `--version` and `--help` fast.
  */
 export function buildProgram(ctx: Context): Command {
+  const t = ctx.t;
+  const help = { styleTitle: (title: string) => helpTitle(t, title) };
+  const output = {
+    writeOut: (s: string) => ctx.stdout.write(s),
+    writeErr: (s: string) => ctx.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => {
+      const said = s.startsWith('error:') ? commanderError(t, s, ctx.lang) : s;
+      write(printable(s.startsWith('error:') ? `jfleet: ${said}` : said));
+    },
+  };
   const program = new Command('jfleet');
   program
-    .description('Register, provision, check, report on and update the village kiosk fleet of Kabupaten Jember.')
-    .version(VERSION, '-V, --version')
-    .addOption(new Option('-i, --inventory <dir>', 'inventory directory (default: $JFLEET_INVENTORY, config "inventory", or $JFLEET_HOME/inventory)'))
-    .option('--debug', 'show stack traces and debug logs')
-    .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
-    .showHelpAfterError('(run with --help for usage)')
+    .description(t('program.description'))
+    .version(VERSION, '-V, --version', t('program.version'))
+    .helpOption('-h, --help', t('program.help'))
+    .helpCommand('help [command]', t('program.helpCommand'))
+    .addOption(new Option('-i, --inventory <dir>', t('program.inventory')))
+    .option('--debug', t('program.debug'))
+    .option('--no-color', t('program.noColor'))
+    .showHelpAfterError(t('common.runWithHelp'))
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => ctx.stdout.write(s),
-      writeErr: (s) => ctx.stderr.write(s),
-      outputError: (s, write) => write(printable(s.startsWith('error:') ? `jfleet: ${s}` : s)),
-    })
-    .addHelpText(
-      'after',
-      `
-Exit codes:
-  0    ok
-  1    some device failed (the report says which)
-  2    usage or input error (wrong flag, malformed inventory, hostile value); nothing was written
-  3    unknown (Nagios contract, jfleet check)
-  4    rollout aborted (failures passed --max-fail)
-  5    rollout completed with devices pending (unreachable; a later run picks them up)
-  6    sweep: the worst alerting state is critical (1 warn, 3 unknown)
-  7    sweep: the worst alerting state is unreachable
-  70   internal error (a bug: run with --debug and report it)
-  74   storage failed (full disk, quota, read-only, I/O error, corrupt state database); nothing was written
-  75   another run holds the lock
-  130  cancelled
-
-Environment:
-  JFLEET_HOME        where config, keys and state live (default ~/.jfleet)
-  JFLEET_INVENTORY   inventory directory
-  JFLEET_KEY_FILE    private key for SSH (default: the fleet key from jfleet keys init)
-  JFLEET_API_URL, JFLEET_API_TOKEN, JFLEET_FORKS   override config for CI
-  NO_COLOR           disable colour
-
-Examples:
-  $ jfleet villages rambipuji
-  $ jfleet register --village 35.09.13.2006 --address kiosk-rambipuji.lan --serial SN123 --mac 00:11:22:33:44:55 --model NUC
-  $ jfleet exec --limit Rambipuji -- uptime
-  $ jfleet demo`,
-    );
+    .configureHelp(help)
+    .configureOutput(output)
+    .addHelpText('after', () => t('program.helpAfter'));
 
   for (const reg of [
     registerVillages,
@@ -91,12 +72,11 @@ Examples:
   const inherit = (cmd: Command) => {
     for (const c of cmd.commands) {
       c.exitOverride();
-      c.configureOutput({
-        writeOut: (s) => ctx.stdout.write(s),
-        writeErr: (s) => ctx.stderr.write(s),
-        outputError: (s, write) => write(printable(s.startsWith('error:') ? `jfleet: ${s}` : s)),
-      });
-      c.showHelpAfterError('(run with --help for usage)');
+      c.configureOutput(output);
+      c.configureHelp(help);
+      c.helpOption('-h, --help', t('program.help'));
+      if (c.commands.length) c.helpCommand('help [command]', t('program.helpCommand'));
+      c.showHelpAfterError(t('common.runWithHelp'));
       inherit(c);
     }
   };

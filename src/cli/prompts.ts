@@ -19,12 +19,12 @@ function streams(ctx: Context) {
   return { input: ctx.stdin, output: ctx.stdout as NodeJS.WritableStream, signal: ctx.signal, clearPromptOnDone: false };
 }
 
-async function guard<T>(p: () => Promise<T>): Promise<T> {
+async function guard<T>(cancelled: string, p: () => Promise<T>): Promise<T> {
   try {
     return await p();
   } catch (e) {
     const name = (e as Error)?.name;
-    if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') throw new CancelledError();
+    if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') throw new CancelledError(cancelled);
     throw e;
   }
 }
@@ -32,14 +32,15 @@ async function guard<T>(p: () => Promise<T>): Promise<T> {
 /** Refuses (exit 2) when a prompt would be needed but there is no terminal, naming the flags to pass. */
 export function requireFlags(ctx: Context, missing: string[], what: string, hint?: string): void {
   if (missing.length === 0 || ctx.interactive) return;
-  throw new UserError(`missing ${missing.join(', ')}: ${what}, and there is no terminal to ask${ctx.env.CI ? ' (CI is set)' : ''}`, {
-    hint: hint ?? `pass ${missing.join(' and ')} on the command line`,
+  const flags = missing.join(', ');
+  throw new UserError(ctx.env.CI ? ctx.t('prompts.missingFlagsCI', { flags, what }) : ctx.t('prompts.missingFlags', { flags, what }), {
+    hint: hint ?? ctx.t('prompts.passFlags', { flags: missing.join(ctx.t('prompts.and')) }),
   });
 }
 
 export async function askText(ctx: Context, opts: { message: string; default?: string; validate?: Validate; required?: boolean }): Promise<string> {
   const { input } = await import('@inquirer/prompts');
-  return guard(() =>
+  return guard(ctx.t('common.cancelled'), () =>
     input(
       {
         message: opts.message,
@@ -54,12 +55,14 @@ export async function askText(ctx: Context, opts: { message: string; default?: s
 
 export async function askSearch<T>(ctx: Context, opts: { message: string; source: (term: string) => Array<Choice<T>>; pageSize?: number }): Promise<T> {
   const { search } = await import('@inquirer/prompts');
-  return guard(() => search<T>({ message: opts.message, source: (term) => opts.source(term ?? ''), pageSize: opts.pageSize ?? 8 }, streams(ctx)));
+  return guard(ctx.t('common.cancelled'), () =>
+    search<T>({ message: opts.message, source: (term) => opts.source(term ?? ''), pageSize: opts.pageSize ?? 8 }, streams(ctx)),
+  );
 }
 
 export async function askConfirm(ctx: Context, opts: { message: string; default?: boolean }): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
-  return guard(() => confirm({ message: opts.message, default: opts.default ?? false }, streams(ctx)));
+  return guard(ctx.t('common.cancelled'), () => confirm({ message: opts.message, default: opts.default ?? false }, streams(ctx)));
 }
 
 /**
@@ -69,5 +72,5 @@ export async function askConfirm(ctx: Context, opts: { message: string; default?
 export async function confirmOrYes(ctx: Context, opts: { message: string; yes?: boolean; what: string }): Promise<void> {
   if (opts.yes) return;
   requireFlags(ctx, ['--yes'], opts.what);
-  if (!(await askConfirm(ctx, { message: opts.message }))) throw new CancelledError('cancelled: nothing was changed');
+  if (!(await askConfirm(ctx, { message: opts.message }))) throw new CancelledError(ctx.t('prompts.cancelledNothingChanged'));
 }

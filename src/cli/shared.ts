@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Context } from '../context.js';
+import type { Translate } from '../i18n/catalog.js';
 
 /** Options every command can see (declared on the root program). */
 export interface GlobalOptions {
@@ -14,25 +15,25 @@ export function globals(cmd: Command): GlobalOptions {
 }
 
 /** The selector option every fleet command shares; grammar in docs/selectors.md. */
-export function limitOption(): Option {
-  return new Option('-l, --limit <selector>', 'select packages: district, code prefix, village, id glob, tag:NAME, @failed; "," = or, "&" = and, "!" = not');
+export function limitOption(t: Translate): Option {
+  return new Option('-l, --limit <selector>', t('help.shared.limit'));
 }
 
-export function jsonOption(): Option {
-  return new Option('--json', 'print machine-readable JSON on stdout');
+export function jsonOption(t: Translate): Option {
+  return new Option('--json', t('help.shared.json'));
 }
 
-export function forksOption(): Option {
-  return new Option('-f, --forks <n>', 'devices worked on at once (default: config "forks", else 50)').argParser(positiveInt('--forks'));
+export function forksOption(t: Translate): Option {
+  return new Option('-f, --forks <n>', t('help.shared.forks')).argParser(positiveInt(t, '--forks'));
 }
 
-export function positiveInt(flag: string, max?: number) {
+export function positiveInt(t: Translate, flag: string, max?: number) {
   return (v: string): number => {
     const n = Number(v);
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, not "${v}"`);
+      throw new InvalidArgumentError(t('shared.wholeNumber', { flag, value: v }));
     }
-    if (max !== undefined && n > max) throw new InvalidArgumentError(`${flag} takes at most ${max}, not "${v}"`);
+    if (max !== undefined && n > max) throw new InvalidArgumentError(t('shared.atMost', { flag, max, value: v }));
     return n;
   };
 }

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { kexListProblem } from '../transport/kex.js';
+import { isTimeZone } from '../i18n/format.js';
 
 // Plain text for paths and names in config: no control characters.
 const pathText = z
@@ -22,6 +23,16 @@ const cron = z
   .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields, e.g. "*/15 * * * *"');
 
 export const configSchema = z.object({
+  lang: z
+    .enum(['en', 'id'], { error: 'must be en or id' })
+    .optional()
+    .meta({ description: 'language of the messages: en or id (default: from LC_ALL / LC_MESSAGES / LANG; JFLEET_LANG overrides)' }),
+  timeZone: z
+    .string()
+    .trim()
+    .refine((v) => isTimeZone(v), 'must be an IANA time zone, e.g. Asia/Jakarta')
+    .optional()
+    .meta({ description: 'time zone of times in human output (default Asia/Jakarta, shown as WIB); --json stays UTC' }),
   inventory: pathText.optional().meta({ description: 'default inventory directory (overridden by --inventory)' }),
   forks: z.coerce
     .number()

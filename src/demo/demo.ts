@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { startCentral } from '../central/server.js';
 import type { Context } from '../context.js';
 import { CancelledError, ExitCode, ExitStatus, UserError } from '../errors.js';
-import { renderSweep } from '../health/render.js';
+import { renderSweep, type Speech } from '../health/render.js';
 import { runSweep } from '../health/sweep.js';
 import { registerRows } from '../inventory/registration.js';
 import { updateInventory } from '../inventory/store.js';
@@ -34,6 +34,8 @@ export interface DemoOptions {
 export interface DemoNarration {
   /** one line of narration for people */
   say(line: string): void;
+  /** the words and formats the narration speaks with */
+  speech: Speech;
   bold(s: string): string;
   green(s: string): string;
   /** provisioning's progress events (the handler draws them) */
@@ -55,20 +57,21 @@ export interface DemoResult {
 
 export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNarration): Promise<DemoResult> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new UserError('the demo brings up a simulated fleet of real sshd devices, which needs root', {
-      hint: 'run it as root (e.g. sudo bash scripts/quickstart.sh)',
+    throw new UserError(ctx.t('demo.needsRoot'), {
+      hint: ctx.t('demo.needsRootHint'),
     });
   }
   const c = narration;
   const say = (s: string) => narration.say(s);
+  const tr = ctx.t;
   // Ctrl-C before the dashboard is up stops the demo where it is (each step finishes what it has
   // in flight), instead of running the remaining steps on a half-done fleet and calling it done.
   const step = (n: number, s: string) => {
-    if (ctx.signal.aborted) throw new CancelledError(`cancelled before step ${n} of 5; the simulated fleet is stopped`);
+    if (ctx.signal.aborted) throw new CancelledError(tr('demo.cancelledBeforeStep', { n }));
     say(`\n${c.bold(`[${n}/5]`)} ${c.bold(s)}`);
   };
   const t0 = Date.now();
-  const secs = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
+  const secs = (t: number) => tr('demo.seconds', { seconds: ((Date.now() - t) / 1000).toFixed(1) });
 
   const home = join(ctx.home, 'demo');
   const inventoryDir = join(home, 'inventory');
@@ -80,14 +83,14 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     rmSync(join(home, p), { recursive: true, force: true });
   mkdirSync(home, { recursive: true, mode: 0o700 });
 
-  step(1, `Bringing up ${opts.devices} simulated kiosk devices (real sshd, own address, host key and root filesystem)`);
+  step(1, tr('demo.step1', { count: opts.devices }));
   let t = Date.now();
   const lab = await startLab({ devices: opts.devices, dir: join(home, 'lab'), pinHostKeys: false });
   let central: { url: string; close(): Promise<void> } | undefined;
   try {
-    say(`  ${lab.devices.length} devices up in ${secs(t)}: ${lab.devices[0]!.address} … ${lab.devices.at(-1)!.address}`);
+    say(`  ${tr('demo.devicesUp', { count: lab.devices.length, time: secs(t), first: lab.devices[0]!.address, last: lab.devices.at(-1)!.address })}`);
 
-    step(2, 'Registering the packages from a spreadsheet (CSV import against the village reference)');
+    step(2, tr('demo.step2'));
     t = Date.now();
     const csvFile = join(home, 'packages.csv');
     const rows = lab.devices.map((d, i) => ({
@@ -113,7 +116,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     // device's own loopback address instead of 127.0.0.1:8080.
     await updateInventory(inventoryDir, (pkgs) => pkgs.map((p) => ({ ...p, vars: { ...p.vars, kiosk_listen: `${p.address}:8080` } })));
     const added = reg.outcomes.filter((o) => o.status === 'add').length;
-    say(`  ${added} packages registered in ${inventoryDir}/packages.yaml (${secs(t)})`);
+    say(`  ${tr('demo.registered', { count: added, file: `${inventoryDir}/packages.yaml`, time: secs(t) })}`);
 
     const srv = await startCentral({ port: opts.port, dbFile: join(home, 'central.db'), token });
     central = srv;
@@ -128,16 +131,14 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     const denv = { ...ctx.env, ...env };
     const dctx: Context = { ...ctx, home, env: denv, config: configReader({ home, env: denv }) };
 
-    step(3, 'Provisioning the kiosks over SSH (host keys pinned on first contact)');
+    step(3, tr('demo.step3'));
     t = Date.now();
     // The full plan and apply (27 steps per device, twice) would bury the other four steps: the
     // demo prints the recap in one line, with the failing devices, and `jfleet provision --check`
     // (suggested below) shows a device's steps.
     const prov = await provisionAll(dctx, {}, narration.provision);
     const pt = prov.total;
-    say(
-      `  ${pt.devices} device(s) provisioned in ${secs(t)}: ${pt.changed} change(s) applied, ${pt.ok} step(s) already ok, ${pt.failed} failed, ${pt.unreachable} unreachable`,
-    );
+    say(`  ${tr('demo.provisioned', { count: pt.devices, time: secs(t), changed: pt.changed, ok: pt.ok, failed: pt.failed, unreachable: pt.unreachable })}`);
     for (const d of prov.devices.filter((x) => x.failed || x.unreachable || x.error)) {
       const why =
         d.error ??
@@ -145,7 +146,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
           .filter((st) => st.status === 'failed')
           .map((st) => `${st.id}: ${st.error ?? st.reason}`)
           .join('; ');
-      say(`    ${d.id}: ${why || 'failed'}${d.logFile ? ` (log: ${d.logFile})` : ''}`);
+      say(`    ${d.id}: ${why || tr('demo.failed')}${d.logFile ? ` ${tr('demo.log', { file: d.logFile })}` : ''}`);
     }
     // The kiosk service starts in the background after provisioning; give it a moment so the
     // first sweep sees the fleet as it is, not as it boots.
@@ -154,24 +155,24 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       15_000,
       ctx.signal,
     );
-    say(`  ${ready}/${lab.devices.length} kiosk pages answering`);
+    say(`  ${tr('demo.pagesAnswering', { ready, count: lab.devices.length })}`);
 
-    step(4, 'Sweeping the fleet: probes and health checks, one round trip per device');
+    step(4, tr('demo.step4'));
     t = Date.now();
     const db = openStateDb(dctx.home);
     let sweep, rep;
     try {
       sweep = await runSweep(dctx, { db });
-      for (const line of renderSweep(sweep, ctx.clock.now())) say('  ' + line);
+      for (const line of renderSweep(narration.speech, sweep, ctx.clock.now())) say(`  ${line}`);
 
-      step(5, 'Reporting the fleet to the central API (outbox first, then delivery)');
+      step(5, tr('demo.step5'));
       rep = await reportNow(dctx, db, { waitMs: 5000 });
     } finally {
       db.close();
     }
-    say(`  report ${rep.report.reportId}: ${rep.send?.delivered.length ?? 0} delivered, ${rep.send?.pending ?? 0} still queued`);
+    say(`  ${tr('demo.reported', { id: rep.report.reportId, delivered: rep.send?.delivered.length ?? 0, pending: rep.send?.pending ?? 0 })}`);
 
-    if (ctx.signal.aborted) throw new CancelledError('cancelled before the dashboard was served; the simulated fleet is stopped');
+    if (ctx.signal.aborted) throw new CancelledError(tr('demo.cancelledBeforeDashboard'));
     const dashboard = `${srv.url}/`;
     const result: DemoResult = {
       devices: lab.devices.length,
@@ -186,10 +187,10 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     narration.result?.(result);
     if (opts.once) {
       // --once stops the fleet and the server next: a dashboard address or exports would be dead links.
-      say(`\n${c.green('Done')} in ${secs(t0)}. The fleet and the central server stop now (run without --once to keep them and open the dashboard).`);
+      say(`\n${c.green(tr('demo.done'))} ${tr('demo.doneOnce', { time: secs(t0) })}`);
     } else {
-      say(`\n${c.green('Done')} in ${secs(t0)}. Dashboard: ${c.bold(dashboard)}`);
-      say('Try, in another shell:');
+      say(`\n${c.green(tr('demo.done'))} ${tr('demo.doneDashboard', { time: secs(t0), url: c.bold(dashboard) })}`);
+      say(tr('demo.tryAnotherShell'));
       say(
         '  ' +
           Object.entries(env)
@@ -198,23 +199,19 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       );
       // Right after the quick start jfleet is not on the PATH yet (that is npm install -g .):
       // without this line, the first command a newcomer copies is "jfleet: command not found".
-      if (!onPath(ctx.env.PATH))
-        say(`  alias jfleet=${fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url))}   # or: npm install -g . (puts jfleet on the PATH)`);
+      if (!onPath(ctx.env.PATH)) say(`  alias jfleet=${fileURLToPath(new URL('../../bin/jfleet.js', import.meta.url))}   # ${tr('demo.orInstall')}`);
       say('  jfleet status; jfleet exec -- uptime; jfleet check ' + lab.devices[0]!.id + '; jfleet provision --check; jfleet rollout --help');
     }
 
     if (!opts.once) {
-      say(`\nThe fleet and the central server keep running until Ctrl-C.`);
+      say(`\n${tr('demo.keepRunning')}`);
       await new Promise<void>((resolve) => {
         if (ctx.signal.aborted) return resolve();
         ctx.signal.addEventListener('abort', () => resolve(), { once: true });
       });
     }
     if (result.provision.devicesFailed > 0 || result.report.pending > 0) {
-      throw new ExitStatus(
-        ExitCode.deviceFailed,
-        `demo finished with ${result.provision.devicesFailed} device(s) failing provisioning and ${result.report.pending} report(s) undelivered`,
-      );
+      throw new ExitStatus(ExitCode.deviceFailed, tr('demo.finishedWithFailures', { failed: result.provision.devicesFailed, pending: result.report.pending }));
     }
     return result;
   } finally {

@@ -224,7 +224,7 @@ export function formatDuration(s: number): string {
 }
 
 /** Nagios plugin contract: exit code and "LABEL - summary | perfdata" line. */
-export function nagiosLine(id: string, ev: Evaluation): { exitCode: 0 | 1 | 2 | 3; line: string } {
+export function nagiosLine(id: string, ev: Evaluation, say: (english: string) => string = (x) => x): { exitCode: 0 | 1 | 2 | 3; line: string } {
   const map: Record<HealthState, [0 | 1 | 2 | 3, string]> = {
     ok: [0, 'OK'],
     warn: [1, 'WARNING'],
@@ -235,6 +235,8 @@ export function nagiosLine(id: string, ev: Evaluation): { exitCode: 0 | 1 | 2 | 
   const [exitCode, label] = map[ev.state];
   const perf: string[] = [];
   for (const c of ev.checks) for (const [k, v] of Object.entries(c.perfdata)) perf.push(`${k}=${v}`);
-  const text = `JFLEET ${label} - ${id}: ${ev.summary}`.replace(/\|/g, '/').replace(/[\r\n]+/g, ' ');
+  // the keyword and the perfdata are the plugin contract; the summary is for people (say: its language)
+  const summary = ev.summary.split('; ').map(say).join('; ');
+  const text = `JFLEET ${label} - ${id}: ${summary}`.replace(/\|/g, '/').replace(/[\r\n]+/g, ' ');
   return { exitCode, line: perf.length ? `${text} | ${perf.join(' ')}` : text };
 }

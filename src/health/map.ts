@@ -36,6 +36,10 @@ export interface MapOptions {
   /** drawn under the title, e.g. "20 devices · swept 2026-01-01 10:00 UTC" */
   subtitle?: string;
   dotRadius?: number;
+  /** a state's name in the reader's language (legend); default the keyword */
+  stateLabel?: (s: HealthState) => string;
+  /** a village dot's tooltip; default "Name (District): state" */
+  villageTitle?: (v: { name: string; district: string }, s: HealthState) => string;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -102,6 +106,8 @@ export function renderMapSvg(ref: VillageReference, geojson: DistrictsGeoJson, s
   }
   parts.push('</g>');
   const r = opts.dotRadius ?? 5;
+  const label = opts.stateLabel ?? ((s: HealthState) => s);
+  const villageTitle = opts.villageTitle ?? ((v: { name: string; district: string }, s: HealthState) => `${v.name} (${v.district}): ${label(s)}`);
   const counts: Record<HealthState, number> = { ok: 0, warn: 0, critical: 0, unknown: 0, unreachable: 0 };
   parts.push('<g id="villages" stroke="#ffffff" stroke-width="1.5">');
   // Draw the worst last so it stays on top where dots are close.
@@ -111,7 +117,7 @@ export function renderMapSvg(ref: VillageReference, geojson: DistrictsGeoJson, s
     if (!v) continue;
     counts[state]++;
     parts.push(
-      `<circle cx="${f2(px(v.lon))}" cy="${f2(py(v.lat))}" r="${r}" fill="${STATE_COLORS[state]}" data-village="${esc(code)}" data-state="${state}"><title>${esc(`${v.name} (${v.district}): ${state}`)}</title></circle>`,
+      `<circle cx="${f2(px(v.lon))}" cy="${f2(py(v.lat))}" r="${r}" fill="${STATE_COLORS[state]}" data-village="${esc(code)}" data-state="${state}"><title>${esc(villageTitle(v, state))}</title></circle>`,
     );
   }
   parts.push('</g>');
@@ -119,7 +125,9 @@ export function renderMapSvg(ref: VillageReference, geojson: DistrictsGeoJson, s
   parts.push(`<g id="legend" font-size="12" fill="#212121">`);
   HEALTH_STATES.forEach((s, i) => {
     const x = margin + i * 160;
-    parts.push(`<rect x="${x}" y="${ly - 9}" width="12" height="12" fill="${STATE_COLORS[s]}"/><text x="${x + 18}" y="${ly + 2}">${s} (${counts[s]})</text>`);
+    parts.push(
+      `<rect x="${x}" y="${ly - 9}" width="12" height="12" fill="${STATE_COLORS[s]}"/><text x="${x + 18}" y="${ly + 2}">${esc(label(s))} (${counts[s]})</text>`,
+    );
   });
   parts.push('</g></svg>');
   return parts.join('\n');

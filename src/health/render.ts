@@ -4,11 +4,19 @@
 import { formatDuration } from './checks.js';
 import { HEALTH_STATES, type DeviceStatus, type HealthState, type StateChange, type SweepSummary } from './types.js';
 import type { HistoryEntry, VillageAvailability } from './store.js';
+import type { Translate } from '../i18n/catalog.js';
+import { dateTime, number, percent, type Formats } from '../i18n/format.js';
+
+/** The words and formats a rendering speaks with (the CLI hands in the run's). */
+export interface Speech {
+  t: Translate;
+  f: Formats;
+}
 
 export type Paint = (state: HealthState, text: string) => string;
 export const plain: Paint = (_s, t) => t;
 
-const LABEL: Record<HealthState, string> = { ok: 'ok', warn: 'warn', critical: 'critical', unknown: 'unknown', unreachable: 'unreachable' };
+const label = (t: Translate, s: HealthState) => t(`health.state.${s}`);
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
@@ -22,36 +30,37 @@ export function ago(fromIso: string, now: Date): string {
   return formatDuration(s);
 }
 
-function flags(d: DeviceStatus): string {
-  const f: string[] = [d.hard ? 'HARD' : 'soft'];
-  if (d.flapping) f.push('FLAPPING');
-  if (d.silenced) f.push('silenced');
+function flags(t: Translate, d: DeviceStatus): string {
+  const f: string[] = [d.hard ? t('health.flag.hard') : t('health.flag.soft')];
+  if (d.flapping) f.push(t('health.flag.flapping'));
+  if (d.silenced) f.push(t('health.flag.silenced'));
   return f.join(',');
 }
 
-function problem(d: DeviceStatus): string {
+function problem(t: Translate, d: DeviceStatus): string {
   const bad = d.checks.filter((c) => c.state !== 'ok' && c.state !== 'unknown');
   const core = d.checks.filter((c) => c.state === 'unknown' && ['load', 'memory', 'disk', 'kiosk_browser', 'kiosk_page', 'ssh'].includes(c.name));
-  return [...bad, ...core].map((c) => c.output).join('; ');
+  return [...bad, ...core].map((c) => t.phrase(c.output)).join('; ');
 }
 
-export function countsLine(counts: Record<HealthState, number>, paint: Paint = plain): string {
-  return HEALTH_STATES.map((s) => paint(s, `${LABEL[s]} ${counts[s]}`)).join(' · ');
+export function countsLine(t: Translate, counts: Record<HealthState, number>, paint: Paint = plain): string {
+  return HEALTH_STATES.map((s) => paint(s, `${label(t, s)} ${counts[s]}`)).join(' · ');
 }
 
-export function renderSweep(s: SweepSummary, now: Date, paint: Paint = plain): string[] {
+export function renderSweep(sp: Speech, s: SweepSummary, now: Date, paint: Paint = plain): string[] {
+  const { t } = sp;
   const lines: string[] = [];
-  lines.push(`sweep of ${s.total} device(s) in ${(s.durationMs / 1000).toFixed(1)} s: ${countsLine(s.counts, paint)}`);
+  lines.push(`${t('health.sweep.head', { count: s.total, seconds: number(sp.f, s.durationMs / 1000) })}: ${countsLine(t, s.counts, paint)}`);
   const problems = s.devices.filter((d) => d.status.state !== 'ok').sort((a, b) => a.status.id.localeCompare(b.status.id));
   for (const d of problems) {
     lines.push(
-      `  ${pad(d.status.id, 28)} ${paint(d.status.state, pad(d.status.state, 11))} ${pad(flags(d.status), 14)} since ${ago(d.status.since, now)}  ${problem(d.status)}`,
+      `  ${pad(d.status.id, 28)} ${paint(d.status.state, pad(label(t, d.status.state), 11))} ${pad(flags(t, d.status), 14)} ${t('health.since', { ago: ago(d.status.since, now) })}  ${problem(t, d.status)}`,
     );
   }
   const soft = s.devices.filter((d) => d.status.state !== 'ok' && !d.status.hard).length;
   const quiet = s.devices.filter((d) => d.status.state !== 'ok' && d.status.hard && !d.alerting).length;
   const alert = s.devices.filter((d) => d.alerting).length;
-  lines.push(`${alert} alerting (hard), ${soft} soft (not confirmed yet), ${quiet} hard but silenced or flapping; worst alerting state: ${s.worst}`);
+  lines.push(t('health.sweep.tail', { alert, soft, quiet, worst: label(t, s.worst) }));
   return lines;
 }
 
@@ -72,22 +81,30 @@ export function groupByDistrict(list: DeviceStatus[]): DistrictGroup[] {
   return [...by.values()].sort((a, b) => a.district.localeCompare(b.district));
 }
 
-export function renderStatus(list: DeviceStatus[], now: Date, paint: Paint = plain): string[] {
-  if (list.length === 0) return ['no sweep results yet: run jfleet sweep'];
+export function renderStatus(sp: Speech, list: DeviceStatus[], now: Date, paint: Paint = plain): string[] {
+  const { t } = sp;
+  if (list.length === 0) return [t('health.status.noResults')];
   const total: Record<HealthState, number> = { ok: 0, warn: 0, critical: 0, unknown: 0, unreachable: 0 };
   for (const d of list) total[d.state]++;
-  const lines = [`${list.length} device(s): ${countsLine(total, paint)}`, ''];
-  lines.push(`${pad('DISTRICT', 22)}${HEALTH_STATES.map((s) => lpad(s === 'unreachable' ? 'unreach' : s, 9)).join('')}`);
+  const lines = [`${t('health.status.devices', { count: list.length })}: ${countsLine(t, total, paint)}`, ''];
+  // a column is 9 wide, or one wider than its heading (Indonesian headings are longer)
+  const width = Object.fromEntries(HEALTH_STATES.map((s) => [s, Math.max(9, t(`health.column.${s}`).length + 1)])) as Record<HealthState, number>;
+  lines.push(`${pad(t('health.status.district'), 22)}${HEALTH_STATES.map((s) => lpad(t(`health.column.${s}`), width[s])).join('')}`);
   for (const g of groupByDistrict(list)) {
-    lines.push(`${pad(g.district, 22)}${HEALTH_STATES.map((s) => (g.counts[s] ? paint(s, lpad(String(g.counts[s]), 9)) : lpad('·', 9))).join('')}`);
+    lines.push(
+      `${pad(g.district, 22)}${HEALTH_STATES.map((s) => (g.counts[s] ? paint(s, lpad(String(g.counts[s]), width[s])) : lpad('·', width[s]))).join('')}`,
+    );
     for (const d of g.devices.filter((x) => x.state !== 'ok').sort((a, b) => a.id.localeCompare(b.id))) {
-      lines.push(`    ${pad(d.id, 26)} ${paint(d.state, pad(d.state, 11))} ${pad(flags(d), 14)} since ${pad(ago(d.since, now), 8)} ${problem(d)}`);
+      lines.push(
+        `    ${pad(d.id, 26)} ${paint(d.state, pad(label(t, d.state), 11))} ${pad(flags(t, d), 14)} ${pad(t('health.since', { ago: ago(d.since, now) }), 14)} ${problem(t, d)}`,
+      );
     }
   }
   return lines;
 }
 
 export function renderHistory(
+  sp: Speech,
   id: string,
   status: DeviceStatus | null,
   changes: StateChange[],
@@ -95,35 +112,45 @@ export function renderHistory(
   now: Date,
   paint: Paint = plain,
 ): string[] {
+  const { t, f } = sp;
   const lines: string[] = [];
   if (status) {
     lines.push(
-      `${id}: ${paint(status.state, status.state)} (${flags(status)}) since ${status.since} (${ago(status.since, now)}); last seen ${status.lastSeen ?? 'never'}; release ${status.release ?? '-'}`,
+      `${id}: ${paint(status.state, label(t, status.state))} (${flags(t, status)}) ${t('health.history.line', {
+        since: dateTime(f, status.since),
+        ago: ago(status.since, now),
+        lastSeen: status.lastSeen ? dateTime(f, status.lastSeen) : t('health.history.never'),
+        release: status.release ?? '-',
+      })}`,
     );
-    for (const c of status.checks) lines.push(`  ${pad(c.name, 14)} ${paint(c.state, pad(c.state, 9))} ${c.output}`);
-  } else lines.push(`${id}: never swept`);
+    for (const c of status.checks) lines.push(`  ${pad(c.name, 14)} ${paint(c.state, pad(label(t, c.state), 9))} ${t.phrase(c.output)}`);
+  } else lines.push(`${id}: ${t('health.history.neverSwept')}`);
   const n = entries.length;
   const latest = entries.at(-1);
   if (latest) {
     const up = entries.filter((e) => e.state === 'ok' || e.state === 'warn').length;
-    lines.push('', `availability: ${((up / n) * 100).toFixed(1)}% of ${n} sweep(s) since ${latest.at}`);
+    lines.push('', t('health.history.availability', { percent: percent(f, up / n), count: n, since: dateTime(f, latest.at) }));
   }
   if (changes.length) {
-    lines.push('', 'state changes (newest first):');
-    for (const c of changes) lines.push(`  ${c.at}  ${c.from ?? '(new)'} → ${paint(c.to, c.to)}${c.hard ? ' HARD' : ' soft'}`);
+    lines.push('', t('health.history.changes'));
+    for (const c of changes)
+      lines.push(
+        `  ${dateTime(f, c.at)}  ${c.from ? label(t, c.from) : t('health.history.new')} → ${paint(c.to, label(t, c.to))} ${c.hard ? t('health.flag.hard') : t('health.flag.soft')}`,
+      );
   }
   return lines;
 }
 
-export function renderAvailability(list: VillageAvailability[], names: Map<string, string>, days: number): string[] {
-  if (list.length === 0) return [`no sweep results in the last ${days} day(s)`];
+export function renderAvailability(sp: Speech, list: VillageAvailability[], names: Map<string, string>, days: number): string[] {
+  const { t, f } = sp;
+  if (list.length === 0) return [t('health.availability.none', { count: days })];
   const lines = [
-    `availability per village, last ${days} day(s) (ok or warn / all sweeps):`,
-    `${pad('VILLAGE', 14)} ${pad('NAME', 24)} ${lpad('AVAIL', 7)} ${lpad('SWEEPS', 7)}  unreachable critical`,
+    t('health.availability.head', { count: days }),
+    `${pad(t('health.availability.village'), 14)} ${pad(t('health.availability.name'), 24)} ${lpad(t('health.availability.avail'), 7)} ${lpad(t('health.availability.sweeps'), 7)}  ${lpad(t('health.state.unreachable'), 11)} ${lpad(t('health.state.critical'), 8)}`,
   ];
   for (const v of [...list].sort((a, b) => a.available - b.available || a.village.localeCompare(b.village))) {
     lines.push(
-      `${pad(v.village, 14)} ${pad(names.get(v.village) ?? '?', 24)} ${lpad((v.available * 100).toFixed(1) + '%', 7)} ${lpad(String(v.samples), 7)}  ${lpad(String(v.counts.unreachable), 11)} ${lpad(String(v.counts.critical), 8)}`,
+      `${pad(v.village, 14)} ${pad(names.get(v.village) ?? '?', 24)} ${lpad(percent(f, v.available), 7)} ${lpad(String(v.samples), 7)}  ${lpad(String(v.counts.unreachable), 11)} ${lpad(String(v.counts.critical), 8)}`,
     );
   }
   return lines;

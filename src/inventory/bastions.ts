@@ -56,7 +56,7 @@ export const bastionSchema = z
     hostKey: publicKeySchema,
     socketDir: z
       .string()
-      .regex(/^\/[A-Za-z0-9_.\/-]{1,200}$/, 'must be an absolute path of letters, digits, _ . / -')
+      .regex(/^\/[A-Za-z0-9_./-]{1,200}$/, 'must be an absolute path of letters, digits, _ . / -')
       .refine((p) => !p.split('/').includes('..'), 'must not contain ".."')
       .default(DEFAULT_SOCKET_DIR),
     keepalive: keepaliveSchema.default({}),

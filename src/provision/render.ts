@@ -4,6 +4,7 @@
  */
 import { unifiedDiff } from './steps/index.js';
 import type { DeviceRecap, Diff, ProvisionSummary, StepResult } from './types.js';
+import type { Translate } from '../i18n/catalog.js';
 
 export interface Paint {
   green(s: string): string;
@@ -14,47 +15,50 @@ export interface Paint {
   bold(s: string): string;
 }
 
-export function renderDiff(d: Diff): string[] {
+export function renderDiff(t: Translate, d: Diff): string[] {
   const multi = d.before.includes('\n') || d.after.includes('\n');
-  if (!multi) return [`      ${d.label}: ${d.before === '' ? '(none)' : d.before} -> ${d.after}`];
+  if (!multi) return [`      ${d.label}: ${d.before === '' ? t('provision.render.none') : d.before} -> ${d.after}`];
   return unifiedDiff(d.label, d.before, d.after)
     .split('\n')
     .filter((l) => l !== '' && !l.startsWith('===') && !l.startsWith('Index:'))
     .map((l) => `      ${l}`);
 }
 
-const WORD: Record<StepResult['status'], string> = { ok: 'ok', changed: 'changed', failed: 'failed', skipped: 'skipped' };
+/** The status column: 13 wide, or one wider than a longer word (Indonesian "tak terjangkau"). */
+function column(word: string): string {
+  return word.padEnd(Math.max(13, word.length + 1));
+}
 
-export function statusWord(s: StepResult['status'], check: boolean, p: Paint): string {
-  const w = s === 'changed' && check ? 'would change' : WORD[s];
-  const padded = w.padEnd(13);
+export function statusWord(t: Translate, s: StepResult['status'], check: boolean, p: Paint): string {
+  const w = s === 'changed' && check ? t('provision.render.wouldChange') : t(`provision.render.${s}`);
+  const padded = column(w);
   return s === 'ok' ? p.green(padded) : s === 'changed' ? p.yellow(padded) : s === 'failed' ? p.red(padded) : p.cyan(padded);
 }
 
 /** One device's steps: everything not ok (all steps when verbose), with diffs when asked. */
-export function renderDevice(d: DeviceRecap, opts: { check: boolean; diff: boolean; verbose?: boolean }, p: Paint): string[] {
+export function renderDevice(d: DeviceRecap, opts: { check: boolean; diff: boolean; verbose?: boolean }, p: Paint, t: Translate): string[] {
   const out = [p.bold(d.id)];
-  if (d.error) out.push(`  ${p.red(d.unreachable ? 'unreachable  ' : 'failed       ')}${d.error}`);
+  if (d.error) out.push(`  ${p.red(column(t(d.unreachable ? 'provision.render.unreachable' : 'provision.render.failed')))}${t.phrase(d.error)}`);
   for (const s of d.steps) {
     if (s.status === 'ok' && !opts.verbose) continue;
     if (s.status === 'skipped' && !opts.verbose && s.reason.startsWith('an earlier step failed')) continue;
-    out.push(`  ${statusWord(s.status, opts.check, p)}${s.id.padEnd(24)} ${s.status === 'failed' ? (s.error ?? s.reason) : s.reason}`);
-    if (opts.diff && s.status !== 'ok') for (const d2 of s.diffs) out.push(...renderDiff(d2));
+    out.push(`  ${statusWord(t, s.status, opts.check, p)}${s.id.padEnd(24)} ${t.phrase(s.status === 'failed' ? (s.error ?? s.reason) : s.reason)}`);
+    if (opts.diff && s.status !== 'ok') for (const d2 of s.diffs) out.push(...renderDiff(t, d2));
   }
-  if (out.length === 1) out.push(`  ${p.green('ok'.padEnd(13))}${d.steps.length} steps, nothing to change`);
+  if (out.length === 1) out.push(`  ${p.green(column(t('provision.render.ok')))}${t('provision.render.nothingToChange', { count: d.steps.length })}`);
   return out;
 }
 
-export function renderRecap(summary: ProvisionSummary, p: Paint): string[] {
+export function renderRecap(summary: ProvisionSummary, p: Paint, t: Translate): string[] {
   const w = Math.max(8, ...summary.devices.map((d) => d.id.length));
   const line = (id: string, r: { ok: number; changed: number; unreachable: number; failed: number; skipped: number }) => {
     const paint = r.failed || r.unreachable ? p.red : r.changed ? p.yellow : p.green;
     return `${paint(id.padEnd(w))} : ok=${String(r.ok).padEnd(4)} changed=${String(r.changed).padEnd(4)} unreachable=${String(r.unreachable).padEnd(3)} failed=${String(r.failed).padEnd(4)} skipped=${r.skipped}`;
   };
-  const out = [p.bold(`RECAP${summary.check ? ' (check: nothing was changed)' : ''}`)];
+  const out = [p.bold(summary.check ? t('provision.render.recapCheck') : t('provision.render.recap'))];
   for (const d of summary.devices) out.push(line(d.id, { ...d, unreachable: d.unreachable ? 1 : 0 }));
-  const t = summary.total;
-  out.push(p.bold(line('TOTAL', t)) + `  (${t.devices} ${t.devices === 1 ? 'device' : 'devices'}, ${t.failedDevices} failed)`);
+  const total = summary.total;
+  out.push(p.bold(line(t('provision.render.total'), total)) + `  ${t('provision.render.totalDevices', { count: total.devices, failed: total.failedDevices })}`);
   return out;
 }
 

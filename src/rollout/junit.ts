@@ -35,7 +35,24 @@ export function xmlEscape(s: string): string {
 
 const secs = (ms: number | null) => ((ms ?? 0) / 1000).toFixed(3);
 
-export function renderJUnit(r: JUnitRollout): string {
+/** The texts a JUnit file carries for people (the CLI hands in the run's language). */
+export type JUnitWords = (
+  key: 'gateFailed' | 'updateFailed' | 'pending' | 'pendingWhy' | 'notUpdatedAborted' | 'notUpdatedInterrupted' | 'suite',
+  vars: Record<string, string | number>,
+) => string;
+
+const ENGLISH: JUnitWords = (key, v) =>
+  ({
+    gateFailed: `health gate failed; rolled back to ${v.previous ?? 'the previous release'}`,
+    updateFailed: 'update failed',
+    pending: 'pending: unreachable; a later run updates it',
+    pendingWhy: `pending: unreachable (${v.why}); a later run updates it`,
+    notUpdatedAborted: 'not updated: rollout aborted',
+    notUpdatedInterrupted: 'not updated: rollout interrupted',
+    suite: `rollout ${v.id} of release ${v.release} (${v.state})`,
+  })[key];
+
+export function renderJUnit(r: JUnitRollout, say: JUnitWords = ENGLISH): string {
   const devices = [...r.devices].sort((a, b) => a.wave - b.wave || (a.id < b.id ? -1 : 1));
   let failures = 0;
   let skipped = 0;
@@ -50,18 +67,18 @@ export function renderJUnit(r: JUnitRollout): string {
       case 'rolled_back':
       case 'failed': {
         failures++;
-        const msg = d.state === 'rolled_back' ? `health gate failed; rolled back to ${d.previous ?? 'the previous release'}` : `update failed`;
+        const msg = d.state === 'rolled_back' ? say('gateFailed', d.previous ? { previous: d.previous } : {}) : say('updateFailed', {});
         return `${open}>\n      <failure type="${d.state}" message="${xmlEscape(`${msg}: ${firstLine(err)}`)}">${xmlEscape(err)}</failure>\n    </testcase>`;
       }
       case 'pending':
         skipped++;
-        return `${open}>\n      <skipped message="${xmlEscape(`pending: unreachable${err ? ` (${firstLine(err)})` : ''}; a later run updates it`)}"/>\n    </testcase>`;
+        return `${open}>\n      <skipped message="${xmlEscape(err ? say('pendingWhy', { why: firstLine(err) }) : say('pending', {}))}"/>\n    </testcase>`;
       default:
         skipped++;
-        return `${open}>\n      <skipped message="${xmlEscape(`not updated: ${d.state === 'skipped' ? 'rollout aborted' : 'rollout interrupted'}`)}"/>\n    </testcase>`;
+        return `${open}>\n      <skipped message="${xmlEscape(say(d.state === 'skipped' ? 'notUpdatedAborted' : 'notUpdatedInterrupted', {}))}"/>\n    </testcase>`;
     }
   });
-  const name = xmlEscape(`rollout ${r.id} of release ${r.release} (${r.state})`);
+  const name = xmlEscape(say('suite', { id: r.id, release: r.release, state: r.state }));
   const head = `tests="${devices.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -76,7 +76,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
     if (stopping) return;
     if (busy) {
       result.skipped++;
-      log(`${name}: skipped, the previous ${name} is still going`);
+      log(ctx.t('schedule.skippedPrevious', { job: name }));
       return;
     }
     busyName = name;
@@ -86,8 +86,8 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
         const e = err as { exitCode?: number; message?: string };
         if (e.exitCode === ExitCode.locked) {
           result.skipped++;
-          log(`${name}: skipped, another sweep holds the lock`);
-        } else log(`${name}: failed: ${e.message ?? String(err)}`);
+          log(ctx.t('schedule.skippedLocked', { job: name }));
+        } else log(ctx.t('schedule.failed', { job: name, reason: ctx.t.phrase(e.message ?? String(err)) }));
       })
       .finally(() => {
         busy = null;
@@ -102,21 +102,34 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
     const s = await runSweep(sweepCtx, { selection, session, db, forks: opts.forks });
     result.sweeps++;
     log(
-      `sweep #${result.sweeps}: ${s.total} device(s) in ${(s.durationMs / 1000).toFixed(1)} s, ${warmBefore} warm: ${countsLine(s.counts)}; worst alerting ${s.worst}`,
+      ctx.t('schedule.sweepLog', {
+        n: result.sweeps,
+        count: s.total,
+        seconds: (s.durationMs / 1000).toFixed(1),
+        warm: warmBefore,
+        counts: countsLine(ctx.t, s.counts),
+        worst: ctx.t(`health.state.${s.worst}`),
+      }),
     );
     opts.onSweep?.(s, result.sweeps);
   });
   const reportJob = exclusive('report', async () => {
     await report(sweepCtx, db);
     result.reports++;
-    log(`report #${result.reports} done`);
+    log(ctx.t('schedule.reportDone', { n: result.reports }));
   });
 
   const common = { noOverlap: true, maxRandomDelay: opts.jitterMs ?? 0 };
   const tasks = [cron.schedule(opts.sweepCron, sweepJob, { ...common, name: 'jfleet-sweep' })];
   if (opts.reportCron) tasks.push(cron.schedule(opts.reportCron, reportJob, { ...common, name: 'jfleet-report' }));
   log(
-    `daemon started: sweep "${opts.sweepCron}"${opts.reportCron ? `, report "${opts.reportCron}"` : ''}, ${first.packages.length} device(s), jitter ${Math.round((opts.jitterMs ?? 0) / 1000)} s (pid ${process.pid})`,
+    ctx.t(opts.reportCron ? 'schedule.startedWithReport' : 'schedule.started', {
+      sweep: opts.sweepCron,
+      report: opts.reportCron ?? '',
+      count: first.packages.length,
+      jitter: Math.round((opts.jitterMs ?? 0) / 1000),
+      pid: process.pid,
+    }),
   );
 
   await new Promise<void>((resolve) => {
@@ -127,7 +140,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   for (const t of tasks) await t.stop();
   const bound = opts.stopTimeoutMs ?? 30_000;
   if (busy) {
-    log(`stopping: waiting up to ${Math.round(bound / 1000)} s for the running job`);
+    log(ctx.t('schedule.stopping', { seconds: Math.round(bound / 1000) }));
     const timer = setTimeout(() => hardStop.abort(new Error('stop timeout')), bound);
     const done = busy as Promise<void>;
     let grace: NodeJS.Timeout | undefined;
@@ -138,7 +151,7 @@ export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<Daem
   }
   await session.pool.closeAll().catch(() => undefined);
   for (const t of tasks) await t.destroy();
-  log(`daemon stopped after ${result.sweeps} sweep(s), ${result.reports} report(s)`);
+  log(ctx.t('schedule.stopped', { sweeps: result.sweeps, reports: result.reports }));
   if (ctx.env.JFLEET_DEBUG_HANDLES) setTimeout(() => log(`still alive: ${process.getActiveResourcesInfo().join(', ')}`), 2000).unref();
   return result;
 }

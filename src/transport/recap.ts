@@ -60,23 +60,43 @@ export function summarize(results: DeviceResult[]): Record<DeviceOutcome, number
   return s;
 }
 
-export function recapLines(results: DeviceResult[]): string[] {
+/**
+ * The words of the recap and the progress line: English here; the CLI hands in its catalog's
+ * (transport stays closed: it names no catalog, it only takes the words).
+ */
+export interface RecapWords {
+  label(o: DeviceOutcome): string;
+  head(total: number, parts: string): string;
+  killedBy(signal: string): string;
+  exit(code: string): string;
+  progress(done: number, total: number, ok: number, failures: number): string;
+}
+
+export const ENGLISH_RECAP: RecapWords = {
+  label: (o) => OUTCOME_LABEL[o],
+  head: (total, parts) => `recap: ${total} ${total === 1 ? 'device' : 'devices'}: ${parts}`,
+  killedBy: (signal) => `killed by ${signal}`,
+  exit: (code) => `exit ${code}`,
+  progress: (done, total, ok, failures) => `[${done}/${total}] ${ok} ok${failures ? `, ${failures} not ok` : ''}`,
+};
+
+export function recapLines(results: DeviceResult[], words: RecapWords = ENGLISH_RECAP): string[] {
   const s = summarize(results);
   const parts = (Object.keys(OUTCOME_LABEL) as DeviceOutcome[])
     .filter((k) => k === 'ok' || k === 'failed' || k === 'unreachable' || k === 'auth' || s[k] > 0)
-    .map((k) => `${OUTCOME_LABEL[k]} ${s[k]}`);
-  const lines = [`recap: ${s.total} ${s.total === 1 ? 'device' : 'devices'}: ${parts.join(', ')}`];
+    .map((k) => `${words.label(k)} ${s[k]}`);
+  const lines = [words.head(s.total, parts.join(', '))];
   for (const r of results) {
     if (r.status === 'ok') continue;
-    const why = r.status === 'failed' ? (r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode ?? '?'}`) : (r.error ?? '');
-    lines.push(`  ${r.id}: ${OUTCOME_LABEL[r.status]}${why ? ` (${why})` : ''}`);
+    const why = r.status === 'failed' ? (r.signal ? words.killedBy(r.signal) : words.exit(String(r.exitCode ?? '?'))) : (r.error ?? '');
+    lines.push(`  ${r.id}: ${words.label(r.status)}${why ? ` (${why})` : ''}`);
   }
   return lines;
 }
 
 /** One progress line for a TTY: "[12/20] ok 10, failing 2". */
-export function progressLine(done: number, total: number, failures: number): string {
-  return `[${done}/${total}] ${done - failures} ok${failures ? `, ${failures} not ok` : ''}`;
+export function progressLine(done: number, total: number, failures: number, words: RecapWords = ENGLISH_RECAP): string {
+  return words.progress(done, total, done - failures, failures);
 }
 
 /**

@@ -3,6 +3,7 @@
  * drive it (clipboard, title, clear, overwrite, bidi) are shown escaped on a TTY, kept exact
  * when piped; the provision renderer gets escaped data, so diffs of hostile files show escapes.
  */
+import { englishT } from '../helpers/messages.js';
 import { describe, expect, it } from 'vitest';
 import { deviceText, escapeControls } from '../../src/cli/render/terminal.js';
 import { shownRecap } from '../../src/cli/handlers/provision.js';
@@ -91,7 +92,7 @@ describe('provision --diff of a file whose device content holds ESC', () => {
     ],
   };
   it('on a terminal: the device bytes are escaped, our colours are not', () => {
-    const lines = renderDevice(shownRecap(recap, deviceText({ isTTY: true })), { check: true, diff: true }, ansi);
+    const lines = renderDevice(shownRecap(recap, deviceText({ isTTY: true })), { check: true, diff: true }, ansi, englishT);
     const text = lines.join('\n');
     expect(text).toContain('-\\x1b]52;c;aGk=\\x07\\x1b[2J');
     expect(text).toContain('hostname: k\\x1b]0;pwned\\x07 -> kiosk-ajung');
@@ -100,7 +101,7 @@ describe('provision --diff of a file whose device content holds ESC', () => {
     expect(text.replace(/\x1b\[\d+m/g, '')).not.toContain('\x1b');
   });
   it('piped: the exact bytes', () => {
-    const text = renderDevice(shownRecap(recap, deviceText({ isTTY: false })), { check: true, diff: true }, ansi).join('\n');
+    const text = renderDevice(shownRecap(recap, deviceText({ isTTY: false })), { check: true, diff: true }, ansi, englishT).join('\n');
     expect(text).toContain('-\x1b]52;c;aGk=\x07\x1b[2J');
     expect(text).toContain('hostname: k\x1b]0;pwned\x07 -> kiosk-ajung');
   });

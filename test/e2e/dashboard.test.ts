@@ -37,7 +37,7 @@ beforeAll(async () => {
   const client = createApiClient({ url: srv.url, token: TOKEN });
   // Two reports: the second changes some states, so the page must show the newest snapshot.
   const first = sampleReport({ n: 24, states: ['ok'], at: new Date(Date.now() - 3_600_000) });
-  latest = sampleReport({ n: 24, states: ['ok', 'warn', 'critical', 'unknown', 'unreachable'], at: new Date(Date.now() - 150_000) }); // shown as "3 min ago" for the next minute
+  latest = sampleReport({ n: 24, states: ['ok', 'warn', 'critical', 'unknown', 'unreachable'], at: new Date(Date.now() - 150_000) }); // shown as "3 minutes ago" for the next minute
   for (const r of [first, latest]) expect((await client.postReport(r.reportId, JSON.stringify(r))).kind).toBe('delivered');
   await client.close();
   profile = mkdtempSync(join(tmpdir(), 'jfleet-chromium-'));
@@ -81,7 +81,7 @@ describe('central dashboard', () => {
     // grouped by district, with last-seen times
     const districts = new Set(latest.fleet.packages.map((p) => p.district.code));
     expect(await page.locator('#packages tbody.group').count()).toBe(districts.size);
-    expect(await page.locator('#packages tr.pkg[data-id="kiosk-001"] td.seen').textContent()).toBe('3 min ago');
+    expect(await page.locator('#packages tr.pkg[data-id="kiosk-001"] td.seen').textContent()).toBe('3 minutes ago');
     expect(await page.locator('#packages tr.pkg[data-state="unreachable"] td.seen').first().textContent()).toBe('never');
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });

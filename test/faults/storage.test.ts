@@ -2,6 +2,7 @@
  * Storage failures under jfleet map to exit 74 with one line naming the file (not "internal
  * error"), and everything jfleet keeps under $JFLEET_HOME is private to its owner.
  */
+import { englishT } from '../helpers/messages.js';
 import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -17,7 +18,7 @@ function report(err: unknown, home = '/h'): { code: number; stderr: string } {
   const stderr = new PassThrough();
   let text = '';
   stderr.on('data', (d) => (text += String(d)));
-  const code = reportError(err, { home, stderr, debug: false } as unknown as Context);
+  const code = reportError(err, { home, stderr, debug: false, lang: 'en', t: englishT } as unknown as Context);
   return { code, stderr: text };
 }
 

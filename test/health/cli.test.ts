@@ -114,7 +114,8 @@ describe('jfleet status / history / silence (built binary)', () => {
     expect((await jfleet(['silence', 'ghost', '--for', '2d', '--reason', 'x'], { home, env })).stderr).toMatch(/no package "ghost"/);
     const add = await jfleet(['silence', 'kencong-1', '--for', '2d', '--reason', 'screen replaced'], { home, env });
     expect(add.exitCode).toBe(0);
-    expect(add.stdout).toMatch(/^silenced kencong-1 until \S+: screen replaced/);
+    // human output shows times in the fleet's zone (WIB by default), no longer ISO UTC
+    expect(add.stdout).toMatch(/^silenced kencong-1 until \d+ \w+ \d{4}, \d\d:\d\d WIB: screen replaced/);
     const st = JSON.parse((await jfleet(['status', '--json'], { home, env })).stdout) as Array<{ id: string; silenced: boolean }>;
     expect(st.find((d) => d.id === 'kencong-1')?.silenced).toBe(true);
     expect((await jfleet(['silence', '--list'], { home, env })).stdout).toMatch(/kencong-1\s+until .*screen replaced/);

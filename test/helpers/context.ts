@@ -5,6 +5,7 @@
  */
 import { configReader } from '../../src/config/config.js';
 import type { Context } from '../../src/context.js';
+import { englishT } from './messages.js';
 
 export function testContext(home: string, env: Record<string, string | undefined> = {}, over: Partial<Context> = {}): Context {
   const e = { ...env, JFLEET_HOME: home };
@@ -21,6 +22,8 @@ export function testContext(home: string, env: Record<string, string | undefined
     interactive: false,
     signal: new AbortController().signal,
     config: configReader({ home, env: e }),
+    lang: 'en',
+    t: englishT,
     ...over,
   };
 }

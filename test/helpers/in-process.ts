@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Context } from '../../src/context.js';
+import { type Context, notInstalled } from '../../src/context.js';
 import { main } from '../../src/main.js';
 
 export interface InProcessResult {
@@ -54,6 +54,9 @@ export async function runInProcess(
     config: () => {
       throw new Error('ctx.config() was called before main() installed the config reader');
     },
+    // main() installs the run's language (JFLEET_LANG, config lang, LC_ALL/LC_MESSAGES/LANG)
+    lang: 'en',
+    t: notInstalled,
   };
   const exitCode = await main(argv, ctx);
   // let the PassThroughs deliver what was written

@@ -2,6 +2,7 @@
  * The rollout handler's rendering of engine events: the human lines and JSON lines the runner
  * used to print itself, pinned so moving the printing out of the engine changed no text.
  */
+import { englishT } from '../helpers/messages.js';
 import { describe, expect, it } from 'vitest';
 import { humanLine, jsonEvent } from '../../src/cli/handlers/rollout.js';
 import type { DeviceEvent } from '../../src/rollout/events.js';
@@ -32,21 +33,21 @@ describe('rollout events, rendered', () => {
     [dev({ state: 'pending', shown: 'failed', reason: 'boom; rollback: unreachable: gone' }), '  ✗ k-1 FAILED: boom; rollback: unreachable: gone (1.2 s)'],
     [dev({ state: 'failed', shown: 'failed', ms: undefined, previous: null, reason: 'internal error: x' }), '  ✗ k-1 FAILED: internal error: x'],
   ])('device line %#', (e, line) => {
-    expect(humanLine(e)).toBe(line);
+    expect(humanLine(englishT, e)).toBe(line);
   });
 
   it('start, waves and end lines', () => {
     const counts = countStates(['updated', 'updated', 'failed', 'pending']);
-    expect(humanLine({ event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: true, reopened: 2 })).toBe(
-      'rollout 3: release 1.1.0 to 4 device(s) in 2 wave(s) [1, 3], max-fail 5% (resuming 2)',
-    );
-    expect(humanLine({ event: 'wave-end', rollout: 3, wave: 2, counts, allowedFailures: 0, abort: true })).toBe(
+    expect(
+      humanLine(englishT, { event: 'rollout-start', rollout: 3, release: '1.1.0', devices: 4, waves: [1, 3], maxFail: '5%', resumed: true, reopened: 2 }),
+    ).toBe('rollout 3: release 1.1.0 to 4 device(s) in 2 wave(s) [1, 3], max-fail 5% (resuming 2)');
+    expect(humanLine(englishT, { event: 'wave-end', rollout: 3, wave: 2, counts, allowedFailures: 0, abort: true })).toBe(
       'wave 2 done: 2 updated, 1 failed (0 allowed of 3 reached), 1 pending',
     );
-    expect(humanLine({ event: 'rollout-end', rollout: 3, release: '1.1.0', state: 'completed_failures', counts, exitCode: 1 })).toBe(
+    expect(humanLine(englishT, { event: 'rollout-end', rollout: 3, release: '1.1.0', state: 'completed_failures', counts, exitCode: 1 })).toBe(
       'rollout 3 completed_failures: 2 updated, 0 rolled back, 1 failed, 1 pending, 0 skipped (exit 1)',
     );
-    expect(humanLine({ event: 'rollout-end', rollout: 3, release: '1.1.0', state: 'completed', counts, exitCode: 0, nothingToResume: true })).toBe(
+    expect(humanLine(englishT, { event: 'rollout-end', rollout: 3, release: '1.1.0', state: 'completed', counts, exitCode: 0, nothingToResume: true })).toBe(
       'rollout 3 of 1.1.0 already finished (completed, exit 0 then); nothing to resume',
     );
   });

@@ -15,6 +15,7 @@ import { runResume as resumeRollout, runRollout as startRollout } from '../../sr
 import { makeDevice, pkgOf, sha, stopDevice, type LocalDevice } from './local-device.js';
 import { configReader } from '../../src/config/config.js';
 import { at } from '../helpers/at.js';
+import { englishT } from '../helpers/messages.js';
 
 let dir: string;
 let devices: LocalDevice[] = [];
@@ -31,6 +32,8 @@ function makeCtx(home: string, signal = new AbortController().signal): Context &
     stderr: new PassThrough(),
     clock: { now: () => new Date() },
     home,
+    lang: 'en',
+    t: englishT,
     color: false,
     debug: false,
     interactive: false,

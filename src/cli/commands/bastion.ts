@@ -4,86 +4,51 @@ import { jsonOption } from '../shared.js';
 
 /** jfleet bastion init|add|revoke: the stock OpenSSH server kiosks behind carrier NAT tunnel to (docs/reach.md). */
 export function register(program: Command, ctx: Context): void {
+  const t = ctx.t;
   const bastion = program
     .command('bastion')
-    .description('the bastion kiosks behind carrier NAT hold a reverse tunnel to (run these on the bastion, as root)')
-    .addHelpText(
-      'after',
-      `
-A kiosk with "reach: tunnel" in the inventory runs jfleet-tunnel.service: plain ssh -NT holding
--R /run/jfleet/<id>/ssh.sock:localhost:22 on the bastion. Each kiosk logs in as its own locked
-user that may bind only its own socket (no shell, no PTY, no TCP forwarding); operators (group
-jfleet-ops) may only open the sockets. The runner's SSH session to a kiosk runs end to end inside
-that socket, checked against the kiosk's own pinned host key: the bastion holds no key that logs
-in to any kiosk. See docs/reach.md.
-
-Examples:
-  $ jfleet bastion init                         # print the sshd drop-in and the layout
-  $ sudo jfleet bastion init --apply --operator jfleet --operator-key fleet_ed25519.pub
-  $ sudo jfleet bastion add kiosk-rambipuji --key "ssh-ed25519 AAAA… jfleet-tunnel kiosk-rambipuji"
-  $ sudo jfleet bastion revoke kiosk-rambipuji`,
-    );
-  const rootOpt = () => new Option('--root <dir>', "the bastion's root file system (default /; a lab bastion's root)").default('/');
-  const socketOpt = () => new Option('--socket-dir <dir>', 'where the kiosks sockets live (as in bastions.yaml socketDir)').default('/run/jfleet');
+    .description(t('help.bastion.description'))
+    .addHelpText('after', () => t('help.bastion.helpAfter'));
+  const rootOpt = () => new Option('--root <dir>', t('help.bastion.opt.root')).default('/');
+  const socketOpt = () => new Option('--socket-dir <dir>', t('help.bastion.opt.socketDir')).default('/run/jfleet');
   bastion
     .command('init')
-    .description('print (or --apply) the sshd drop-in, tmpfiles and accounts of a bastion')
-    .option('--apply', 'write the layout (groups, drop-in, tmpfiles, socket directory, operator) instead of printing it')
+    .description(t('help.bastion.init.description'))
+    .option('--apply', t('help.bastion.init.opt.apply'))
     .addOption(rootOpt())
     .addOption(socketOpt())
-    .addOption(new Option('--ports <list>', 'ports sshd listens on (443 passes carriers that filter 22)').default('443,22'))
-    .addOption(new Option('--max-startups <s>', 'sshd MaxStartups start:rate:full, sized for the whole fleet reconnecting at once').default('300:30:600'))
-    .option('--operator <user>', "the runner's login on the bastion (group jfleet-ops, SFTP and socket access only)")
-    .option('--operator-key <file>', "the runner's public key for --operator (e.g. $JFLEET_HOME/keys/fleet_ed25519.pub)")
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-After --apply: sshd -t && systemctl reload ssh (open sessions stay).
-
-Examples:
-  $ jfleet bastion init > bastion-layout.txt
-  $ sudo jfleet bastion init --apply --operator jfleet --operator-key /tmp/fleet_ed25519.pub`,
-    )
+    .addOption(new Option('--ports <list>', t('help.bastion.init.opt.ports')).default('443,22'))
+    .addOption(new Option('--max-startups <s>', t('help.bastion.init.opt.maxStartups')).default('300:30:600'))
+    .option('--operator <user>', t('help.bastion.init.opt.operator'))
+    .option('--operator-key <file>', t('help.bastion.init.opt.operatorKey'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.bastion.init.helpAfter'))
     .action(async (opts) => {
       const { bastionInitCommand } = await import('../handlers/bastion.js');
       await bastionInitCommand(ctx, opts);
     });
   bastion
     .command('add')
-    .description('let one kiosk hold its tunnel: its locked user, its tunnel key, its socket directory')
-    .argument('<id>', 'package id')
-    .option('--key <line>', 'the kiosk tunnel public key (/etc/jfleet/tunnel_ed25519.pub on the kiosk; provision prints it)')
-    .option('--key-file <file>', 'read the key line from this file')
+    .description(t('help.bastion.add.description'))
+    .argument('<id>', t('help.bastion.add.arg.id'))
+    .option('--key <line>', t('help.bastion.add.opt.key'))
+    .option('--key-file <file>', t('help.bastion.add.opt.keyFile'))
     .addOption(rootOpt())
     .addOption(socketOpt())
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ sudo jfleet bastion add kiosk-rambipuji --key "$(cat kiosk-rambipuji.tunnel.pub)"`,
-    )
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.bastion.add.helpAfter'))
     .action(async (id: string, opts) => {
       const { bastionAddCommand } = await import('../handlers/bastion.js');
       await bastionAddCommand(ctx, id, opts);
     });
   bastion
     .command('revoke')
-    .description('cut one kiosk off: key removed, user locked, its live tunnel dropped, its socket removed')
-    .argument('<id>', 'package id')
+    .description(t('help.bastion.revoke.description'))
+    .argument('<id>', t('help.bastion.revoke.arg.id'))
     .addOption(rootOpt())
     .addOption(socketOpt())
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-A stolen or retired kiosk: its tunnel drops at once and every later login is refused.
-jfleet bastion add ID --key … lets it back in.
-
-Examples:
-  $ sudo jfleet bastion revoke kiosk-rambipuji`,
-    )
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.bastion.revoke.helpAfter'))
     .action(async (id: string, opts) => {
       const { bastionRevokeCommand } = await import('../handlers/bastion.js');
       await bastionRevokeCommand(ctx, id, opts);

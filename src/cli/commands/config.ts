@@ -4,35 +4,17 @@ import { jsonOption } from '../shared.js';
 
 /** jfleet config get|set|unset|list */
 export function register(program: Command, ctx: Context): void {
+  const t = ctx.t;
   const cfg = program
     .command('config')
-    .description('read and change jfleet settings ($JFLEET_HOME/config.json, mode 0600)')
-    .addHelpText(
-      'after',
-      `
-Every key can be overridden for one run by an environment variable: JFLEET_ plus the key in
-capitals with "." as "_" (api.url → JFLEET_API_URL, keyFile → JFLEET_KEY_FILE). Secrets
-(api.token) are shown masked.
-
-Examples:
-  $ jfleet config list
-  $ jfleet config set api.url https://central.example.lan
-  $ jfleet config set forks 20
-  $ jfleet config get api.token          # masked
-  $ JFLEET_FORKS=5 jfleet config get forks`,
-    );
+    .description(t('help.config.description'))
+    .addHelpText('after', () => t('help.config.helpAfter'));
 
   cfg
     .command('list')
-    .description('every key with its value, source (file or env) and description')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ jfleet config list
-  $ JFLEET_API_TOKEN=... jfleet config list --json`,
-    )
+    .description(t('help.config.list.description'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.config.list.helpAfter'))
     .action(async (opts) => {
       const { configList } = await import('../handlers/config.js');
       await configList(ctx, opts);
@@ -40,18 +22,10 @@ Examples:
 
   cfg
     .command('get')
-    .description('print one value (secrets masked)')
-    .argument('<key>', 'e.g. api.url, forks, inventory')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 printed, 1 the key is not set, 2 unknown key.
-
-Examples:
-  $ jfleet config get forks
-  $ jfleet config get api.url --json`,
-    )
+    .description(t('help.config.get.description'))
+    .argument('<key>', t('help.config.get.arg.key'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.config.get.helpAfter'))
     .action(async (key: string, opts) => {
       const { configGet } = await import('../handlers/config.js');
       await configGet(ctx, key, opts);
@@ -59,16 +33,10 @@ Examples:
 
   cfg
     .command('set')
-    .description('validate and store one value')
-    .argument('<key>', 'e.g. api.url')
-    .argument('<value>', 'the new value (paths are stored absolute)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ jfleet config set inventory ./inventories/example
-  $ jfleet config set schedule.sweep "*/15 * * * *"`,
-    )
+    .description(t('help.config.set.description'))
+    .argument('<key>', t('help.config.set.arg.key'))
+    .argument('<value>', t('help.config.set.arg.value'))
+    .addHelpText('after', () => t('help.config.set.helpAfter'))
     .action(async (key: string, value: string) => {
       const { configSet } = await import('../handlers/config.js');
       await configSet(ctx, key, value);
@@ -76,14 +44,9 @@ Examples:
 
   cfg
     .command('unset')
-    .description('remove one value (back to the default)')
-    .argument('<key>', 'e.g. api.token')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ jfleet config unset api.token`,
-    )
+    .description(t('help.config.unset.description'))
+    .argument('<key>', t('help.config.unset.arg.key'))
+    .addHelpText('after', () => t('help.config.unset.helpAfter'))
     .action(async (key: string) => {
       const { configUnset } = await import('../handlers/config.js');
       await configUnset(ctx, key);

@@ -5,33 +5,16 @@ import { forksOption, globals, jsonOption, limitOption, positiveInt } from '../s
 
 /** jfleet check, sweep, status, history, silence. Reference: docs/health.md. */
 export function register(program: Command, ctx: Context): void {
+  const t = ctx.t;
   program
     .command('sweep')
-    .description('probe every selected device once, store the results, print a summary')
-    .addOption(limitOption())
-    .addOption(jsonOption())
-    .addOption(forksOption())
-    .option('--wait', 'if another sweep is running, wait for it instead of exiting 75')
-    .option('--report', 'then queue a report and send the outbox, as jfleet report does (docs/reporting.md)')
-    .addHelpText(
-      'after',
-      `
-One small script per device (one round trip), checks judged locally, soft/hard states kept in
-$JFLEET_HOME/state/jfleet.db. Thresholds, groups, probe targets and maintenance windows come
-from health.yaml in the inventory directory (docs/health.md).
-
-Exit codes (the worst HARD state of a device that is neither silenced nor flapping):
-  0 ok (soft problems do not count)   1 warn   3 unknown   6 critical   7 unreachable
-  2 usage or input error   75 another sweep holds the lock   130 cancelled
-With --report, the report's exit code wins when it fails (see jfleet report --help): 1 reports
-left queued, 2 no central API configured or the token refused, 75 the outbox is busy.
-
-Examples:
-  $ jfleet sweep
-  $ jfleet sweep --limit Kencong --json
-  $ jfleet sweep --forks 100 --wait       # from cron: queue behind a running sweep
-  $ jfleet sweep --report                 # sweep, then report to the central API`,
-    )
+    .description(t('help.sweep.description'))
+    .addOption(limitOption(t))
+    .addOption(jsonOption(t))
+    .addOption(forksOption(t))
+    .option('--wait', t('help.sweep.opt.wait'))
+    .option('--report', t('help.sweep.opt.report'))
+    .addHelpText('after', () => t('help.sweep.helpAfter'))
     .action(async (opts: { limit?: string; json?: boolean; forks?: number; wait?: boolean; report?: boolean }, cmd: Command) => {
       const { sweepCommand } = await import('../handlers/health.js');
       await sweepCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
@@ -39,19 +22,9 @@ Examples:
 
   program
     .command('check')
-    .description('check one device now, as a Nagios/Icinga plugin (exit 0/1/2/3, one line with perfdata)')
-    .argument('<id>', 'package id')
-    .addHelpText(
-      'after',
-      `
-Speaks the Nagios plugin contract: one status line "JFLEET STATE - id: summary | perfdata" and
-exit 0 OK, 1 WARNING, 2 CRITICAL (also when the device cannot be reached), 3 UNKNOWN (including
-a bad id or inventory). Stores nothing: Nagios keeps its own soft/hard state.
-
-Examples:
-  $ jfleet check kiosk-rambipuji-1
-  # Nagios: define command { command_name check_jfleet  command_line jfleet check $HOSTNAME$ }`,
-    )
+    .description(t('help.check.description'))
+    .argument('<id>', t('help.check.arg.id'))
+    .addHelpText('after', () => t('help.check.helpAfter'))
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const { checkCommand } = await import('../handlers/health.js');
       await checkCommand(ctx, id, { inventory: globals(cmd).inventory });
@@ -59,22 +32,12 @@ Examples:
 
   program
     .command('status')
-    .description('the fleet at a glance, grouped by district: counts per state, problems and since when')
-    .addOption(limitOption())
-    .addOption(jsonOption())
-    .addOption(new Option('-w, --watch [seconds]', 'redraw every few seconds (default 5) until Ctrl-C'))
-    .option('--map <file>', 'write a map of Jember with each village coloured by state (.svg, .png or .html)')
-    .addHelpText(
-      'after',
-      `
-Reads the last sweep results; it never touches a device and never waits for a running sweep.
-
-Examples:
-  $ jfleet status
-  $ jfleet status --limit Kencong --json
-  $ jfleet status --watch 10
-  $ jfleet status --map fleet.png          # also fleet.svg, fleet.html`,
-    )
+    .description(t('help.status.description'))
+    .addOption(limitOption(t))
+    .addOption(jsonOption(t))
+    .addOption(new Option('-w, --watch [seconds]', t('help.status.opt.watch')))
+    .option('--map <file>', t('help.status.opt.map'))
+    .addHelpText('after', () => t('help.status.helpAfter'))
     .action(async (opts: { limit?: string; json?: boolean; watch?: boolean | string; map?: string }, cmd: Command) => {
       const { statusCommand } = await import('../handlers/health.js');
       await statusCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
@@ -82,20 +45,11 @@ Examples:
 
   program
     .command('history')
-    .description("one device's checks, state changes and availability; without an id, availability per village")
-    .argument('[id]', 'package id')
-    .addOption(new Option('--days <n>', 'period to look back over').default(30).argParser(positiveInt('--days')))
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Availability is the share of sweeps in which a device answered and was ok or warn.
-
-Examples:
-  $ jfleet history kiosk-rambipuji-1
-  $ jfleet history --days 30              # availability per village over the last 30 days
-  $ jfleet history kiosk-rambipuji-1 --days 7 --json`,
-    )
+    .description(t('help.history.description'))
+    .argument('[id]', t('help.history.arg.id'))
+    .addOption(new Option('--days <n>', t('help.history.opt.days')).default(30).argParser(positiveInt(t, '--days')))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.history.helpAfter'))
     .action(async (id: string | undefined, opts: { days?: number; json?: boolean }) => {
       const { historyCommand } = await import('../handlers/health.js');
       await historyCommand(ctx, id, opts);
@@ -103,26 +57,15 @@ Examples:
 
   program
     .command('silence')
-    .description('keep a device under repair from alerting (and --list, --clear)')
-    .argument('[id]', 'package id')
-    .option('--for <duration>', 'how long: 90m, 36h, 2d, 1w')
-    .option('--reason <text>', 'why (the next technician reads it)')
-    .option('--start <time>', 'start later (ISO time): a one-off maintenance window')
-    .option('--list', 'list open silences')
-    .option('--clear', 'end the open silences of ID now')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-A silenced device is still swept and shown, but never counts toward the sweep's exit code.
-Recurring maintenance windows (e.g. the nightly reboot) live in health.yaml (docs/health.md).
-
-Examples:
-  $ jfleet silence kiosk-rambipuji-1 --for 2d --reason "screen replaced, waiting for parts"
-  $ jfleet silence kiosk-kencong-2 --start 2026-03-01T22:00:00+07:00 --for 3h --reason "power work"
-  $ jfleet silence --list
-  $ jfleet silence kiosk-rambipuji-1 --clear`,
-    )
+    .description(t('help.silence.description'))
+    .argument('[id]', t('help.silence.arg.id'))
+    .option('--for <duration>', t('help.silence.opt.for'))
+    .option('--reason <text>', t('help.silence.opt.reason'))
+    .option('--start <time>', t('help.silence.opt.start'))
+    .option('--list', t('help.silence.opt.list'))
+    .option('--clear', t('help.silence.opt.clear'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.silence.helpAfter'))
     .action(
       async (
         id: string | undefined,

@@ -4,35 +4,19 @@ import { jsonOption, limitOption } from '../shared.js';
 
 /** jfleet inventory list|show|check|remove */
 export function register(program: Command, ctx: Context): void {
+  const t = ctx.t;
   const inv = program
     .command('inventory')
-    .description('list, show, check and remove registered packages')
-    .addHelpText(
-      'after',
-      `
-The inventory is <dir>/packages.yaml, where <dir> is --inventory, $JFLEET_INVENTORY, config
-"inventory", or $JFLEET_HOME/inventory. Selector grammar for --limit: docs/selectors.md.
-
-Examples:
-  $ jfleet inventory list --limit Rambipuji
-  $ jfleet inventory show rambipuji-1 --json
-  $ jfleet inventory check
-  $ jfleet inventory remove rambipuji-1 --yes`,
-    );
+    .description(t('help.inventory.description'))
+    .addHelpText('after', () => t('help.inventory.helpAfter'));
   const g = (cmd: Command) => cmd.optsWithGlobals().inventory as string | undefined;
 
   inv
     .command('list')
-    .description('list packages (all, or those --limit selects)')
-    .addOption(limitOption())
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ jfleet inventory list
-  $ jfleet inventory list --limit 'tag:ring-0 & !Kaliwates' --json`,
-    )
+    .description(t('help.inventory.list.description'))
+    .addOption(limitOption(t))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.inventory.list.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { listCommand } = await import('../handlers/inventory.js');
       await listCommand(ctx, { ...opts, inventory: g(cmd) });
@@ -40,17 +24,11 @@ Examples:
 
   inv
     .command('show')
-    .description('show one package')
-    .argument('<id>', 'package id')
-    .option('--with-custodian', 'include the custodian contact (personal data; hidden by default)')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ jfleet inventory show rambipuji-1
-  $ jfleet inventory show rambipuji-1 --json`,
-    )
+    .description(t('help.inventory.show.description'))
+    .argument('<id>', t('help.inventory.show.arg.id'))
+    .option('--with-custodian', t('help.inventory.show.opt.withCustodian'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.inventory.show.helpAfter'))
     .action(async (id: string, opts, cmd: Command) => {
       const { showCommand } = await import('../handlers/inventory.js');
       await showCommand(ctx, id, { ...opts, inventory: g(cmd) });
@@ -58,17 +36,9 @@ Examples:
 
   inv
     .command('check')
-    .description('lint the inventory: schema, duplicates, unknown villages, shared addresses; exits 2 on errors')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 no errors (warnings allowed), 2 errors found.
-
-Examples:
-  $ jfleet inventory check
-  $ jfleet --inventory inventories/example inventory check --json`,
-    )
+    .description(t('help.inventory.check.description'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.inventory.check.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { checkCommand } = await import('../handlers/inventory.js');
       await checkCommand(ctx, { ...opts, inventory: g(cmd) });
@@ -76,21 +46,13 @@ Examples:
 
   inv
     .command('remove')
-    .description('remove packages by id (or --limit); asks to confirm unless --yes')
-    .argument('[ids...]', 'package ids')
-    .addOption(limitOption())
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--dry-run', 'show what would be removed, write nothing')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Without a terminal and without --yes it refuses (exit 2) instead of waiting for an answer.
-
-Examples:
-  $ jfleet inventory remove rambipuji-1
-  $ jfleet inventory remove --limit 'tag:retired' --yes`,
-    )
+    .description(t('help.inventory.remove.description'))
+    .argument('[ids...]', t('help.inventory.remove.arg.ids'))
+    .addOption(limitOption(t))
+    .option('-y, --yes', t('help.inventory.remove.opt.yes'))
+    .option('--dry-run', t('help.inventory.remove.opt.dryRun'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.inventory.remove.helpAfter'))
     .action(async (ids: string[], opts, cmd: Command) => {
       const { removeCommand } = await import('../handlers/inventory.js');
       await removeCommand(ctx, ids, { ...opts, inventory: g(cmd) });

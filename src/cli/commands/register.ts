@@ -4,41 +4,29 @@ import { jsonOption, positiveInt } from '../shared.js';
 
 /** jfleet register: a wizard on a terminal, flags for scripts and CI, or --from CSV for bulk import. */
 export function register(program: Command, ctx: Context): void {
+  const t = ctx.t;
   program
     .command('register')
-    .description('register kiosk packages in the inventory (wizard, flags, or --from CSV)')
-    .option('--village <code|name>', 'village code (35.09.13.2006) or unique village name')
-    .option('--address <host|ip>', 'IP address or RFC 1123 host name the package answers SSH on')
-    .option('--id <id>', 'package id (default: generated from the village, e.g. rambipuji-1)')
-    .addOption(new Option('--port <n>', 'SSH port (default 22)').argParser(positiveInt('--port')))
-    .option('--user <name>', 'SSH user (default root)')
-    .option('--serial <serial>', 'hardware serial number')
-    .option('--mac <mac>', 'MAC address, e.g. 00:11:22:33:44:55')
-    .option('--model <model>', 'hardware model')
-    .option('--tag <tag>', 'tag, e.g. a rollout ring (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--jump <host>', 'jump host: another package id or [user@]host[:port]')
-    .option('--custodian-name <name>', 'custodian (personal data: optional, stored only in the inventory)')
-    .option('--custodian-phone <phone>', 'custodian phone (personal data: optional, stored only in the inventory)')
-    .option('--from <file.csv>', 'bulk import: header id,village,address,port,user,serial,mac,model,tags (village and address required)')
-    .option('--skip-invalid', 'with --from: import the good rows and write the rejected ones to a file')
-    .option('--rejected <file>', 'with --skip-invalid: where rejected rows go (default: <file>.rejected.csv)')
-    .option('--dry-run', 'show what would be written, write nothing')
-    .option('-y, --yes', 'wizard: register without asking to confirm the summary')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-On a terminal, missing --village/--address start a wizard (village search as you type, every
-answer checked on the spot, summary, confirm). Without a terminal, or with CI set, it never
-prompts: it names the missing flags and exits 2. Re-importing the same CSV changes nothing.
-
-Examples:
-  $ jfleet register                                        # the wizard
-  $ jfleet register --village 35.09.13.2006 --address kiosk-rambipuji.lan \\
-      --serial SN123 --mac 00:11:22:33:44:55 --model "NUC 11" --tag ring-0
-  $ jfleet register --from packages.csv --dry-run
-  $ jfleet register --from packages.csv --skip-invalid --rejected bad-rows.csv`,
-    )
+    .description(t('help.register.description'))
+    .option('--village <code|name>', t('help.register.opt.village'))
+    .option('--address <host|ip>', t('help.register.opt.address'))
+    .option('--id <id>', t('help.register.opt.id'))
+    .addOption(new Option('--port <n>', t('help.register.opt.port')).argParser(positiveInt(t, '--port')))
+    .option('--user <name>', t('help.register.opt.user'))
+    .option('--serial <serial>', t('help.register.opt.serial'))
+    .option('--mac <mac>', t('help.register.opt.mac'))
+    .option('--model <model>', t('help.register.opt.model'))
+    .option('--tag <tag>', t('help.register.opt.tag'), (v: string, prev: string[] = []) => [...prev, v])
+    .option('--jump <host>', t('help.register.opt.jump'))
+    .option('--custodian-name <name>', t('help.register.opt.custodianName'))
+    .option('--custodian-phone <phone>', t('help.register.opt.custodianPhone'))
+    .option('--from <file.csv>', t('help.register.opt.from'))
+    .option('--skip-invalid', t('help.register.opt.skipInvalid'))
+    .option('--rejected <file>', t('help.register.opt.rejected'))
+    .option('--dry-run', t('help.register.opt.dryRun'))
+    .option('-y, --yes', t('help.register.opt.yes'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.register.helpAfter'))
     .action(async (opts, cmd: Command) => {
       const { registerCommand } = await import('../handlers/register.js');
       await registerCommand(ctx, { ...opts, inventory: cmd.optsWithGlobals().inventory });

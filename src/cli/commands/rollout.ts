@@ -2,17 +2,6 @@ import { type Command, Option } from 'commander';
 import type { Context } from '../../context.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
 
-const EXIT_CODES = `
-Exit codes:
-  0    completed: every device updated and healthy
-  1    completed, but some devices failed their gate and were rolled back (under --max-fail)
-  2    usage error (bad flag, unknown release, malformed inventory, a --junit file it may
-       not or cannot write: checked before any device is touched)
-  4    aborted: failures passed --max-fail (failing devices rolled back, later waves untouched)
-  5    completed with devices pending (unreachable); run again or \`jfleet rollout resume\` later
-  75   another rollout holds the lock
-  130  interrupted (SIGINT/SIGTERM); \`jfleet rollout resume\` continues`;
-
 /**
  * The root program's `-V, --version` would swallow `release add PATH --version V` (commander parses
  * known root options anywhere on the line). For that one subcommand, join `--version V` into
@@ -33,30 +22,17 @@ export function joinReleaseVersion(args: string[]): string[] {
 
 /** jfleet release add|list, jfleet rollout [resume|status|abort]. */
 export function register(program: Command, ctx: Context): void {
+  const t = ctx.t;
   const parseOptions = program.parseOptions.bind(program);
   program.parseOptions = (args: string[]) => parseOptions(joinReleaseVersion(args));
-  const release = program.command('release').description('versioned kiosk release bundles (stored under $JFLEET_HOME/releases)');
+  const release = program.command('release').description(t('help.release.description'));
   release
     .command('add')
-    .description(
-      'store a release bundle (a directory or .tar.gz holding www/index.html, optional config and an optional "check" script); immutable, checksummed',
-    )
-    .argument('<path>', 'bundle directory or tarball')
-    .requiredOption('--version <version>', 'release version, e.g. 1.4.0')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-A bundle holds the kiosk app (www/index.html and assets), its configuration, and optionally an
-executable "check" that the health gate runs on each device after the switch (exit 0 = healthy;
-it sees JFLEET_DEVICE, JFLEET_VILLAGE, JFLEET_TAGS, JFLEET_MODEL and JFLEET_VAR_<NAME>).
-jfleet writes manifest.json (version + sha256 of every file). Adding the same version again with
-the same content is a no-op; with different content it is refused (exit 2).
-
-Examples:
-  $ jfleet release add ./dist/kiosk --version 1.4.0
-  $ jfleet release add kiosk-1.4.0.tar.gz --version 1.4.0 --json`,
-    )
+    .description(t('help.release.add.description'))
+    .argument('<path>', t('help.release.add.arg.path'))
+    .requiredOption('--version <version>', t('help.release.add.opt.version'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.release.add.helpAfter'))
     .action(async (path: string, o: { version: string; json?: boolean }) => {
       const { addRelease } = await import('../../rollout/release.js');
       const { release: r, created } = await addRelease(ctx, { path, version: o.version });
@@ -64,59 +40,45 @@ Examples:
       else
         println(
           ctx,
-          `${created ? 'added' : 'already present:'} release ${r.info.version}: ${r.info.files} files, ${r.info.bytes} bytes (archive ${r.info.archiveBytes} bytes, sha256 ${r.info.archiveSha256.slice(0, 12)}…)`,
+          t(created ? 'rollout.release.added' : 'rollout.release.alreadyPresent', {
+            version: r.info.version,
+            files: r.info.files,
+            bytes: r.info.bytes,
+            archiveBytes: r.info.archiveBytes,
+            sha: `${r.info.archiveSha256.slice(0, 12)}…`,
+          }),
         );
     });
   release
     .command('list')
-    .description('list stored releases')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ jfleet release list
-  $ jfleet release list --json`,
-    )
+    .description(t('help.release.list.description'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.release.list.helpAfter'))
     .action(async (o: { json?: boolean }) => {
       const { listReleases } = await import('../../rollout/release.js');
+      const { when } = await import('../render/speech.js');
       const list = listReleases(ctx);
       if (o.json) return printJson(ctx, list);
-      if (list.length === 0) return println(ctx, 'no releases (add one: jfleet release add PATH --version V)');
+      if (list.length === 0) return println(ctx, t('rollout.release.none'));
       for (const r of list)
         println(
           ctx,
-          `${r.version.padEnd(20)} ${String(r.files).padStart(4)} files ${String(r.archiveBytes).padStart(9)} B  ${r.addedAt}${r.hasCheck ? '  (check)' : ''}`,
+          `${r.version.padEnd(20)} ${t('rollout.release.listFiles', { files: String(r.files).padStart(4) })} ${String(r.archiveBytes).padStart(9)} B  ${when(ctx, r.addedAt)}${r.hasCheck ? `  ${t('rollout.release.hasCheck')}` : ''}`,
         );
     });
 
   const rollout = program
     .command('rollout')
-    .description('roll a release out in waves, canary first, with health gates, automatic rollback and a failure threshold')
-    .addOption(new Option('-r, --release <version>', 'release to roll out (see jfleet release list)'))
-    .addOption(limitOption())
-    .option('--waves <list>', 'cumulative wave targets: device counts and percentages', '1,10%,50%,100%')
-    .option('--max-fail <n|pct>', 'abort when failures pass this (a count, or % of devices reached)', '5%')
-    .option('--junit <file>', 'write a JUnit XML report (one test case per device)')
-    .option('--gate-timeout <seconds>', 'how long each device may take to pass its health gate', positiveInt('--gate-timeout', MAX_SECONDS), 30)
-    .addOption(forksOption())
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Never prompts. With --json, progress is JSON lines on stdout (rollout-start, wave-start, device,
-wave-end, abort, rollout-end). A device that fails its gate is switched back to its previous
-release and checked again. An unreachable device is pending, not failed: it is picked up by
-\`jfleet rollout resume\` or by running the same rollout again.
-${EXIT_CODES}
-
-Examples:
-  $ jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5% --junit rollout.xml --json
-  $ jfleet rollout --release 1.4.0 --limit 'Rambipuji,Balung' --max-fail 2
-  $ jfleet rollout status --json
-  $ jfleet rollout resume --json
-  $ jfleet rollout abort`,
-    )
+    .description(t('help.rollout.description'))
+    .addOption(new Option('-r, --release <version>', t('help.rollout.opt.release')))
+    .addOption(limitOption(t))
+    .option('--waves <list>', t('help.rollout.opt.waves'), '1,10%,50%,100%')
+    .option('--max-fail <n|pct>', t('help.rollout.opt.maxFail'), '5%')
+    .option('--junit <file>', t('help.rollout.opt.junit'))
+    .option('--gate-timeout <seconds>', t('help.rollout.opt.gateTimeout'), positiveInt(t, '--gate-timeout', MAX_SECONDS), 30)
+    .addOption(forksOption(t))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.rollout.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
     .action(
       async (
         o: { release?: string; limit?: string; waves: string; maxFail: string; junit?: string; gateTimeout: number; forks?: number; json?: boolean },
@@ -139,18 +101,11 @@ Examples:
 
   rollout
     .command('resume')
-    .description('continue the latest rollout where it stopped (after a killed CI job), retrying pending devices')
-    .option('--junit <file>', 'write a JUnit XML report (one test case per device)')
-    .addOption(forksOption())
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `${EXIT_CODES}
-
-Examples:
-  $ jfleet rollout resume
-  $ jfleet rollout resume --json --junit rollout.xml`,
-    )
+    .description(t('help.rollout.resume.description'))
+    .option('--junit <file>', t('help.rollout.resume.opt.junit'))
+    .addOption(forksOption(t))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.rollout.resume.helpAfter', { exitCodes: t('help.rollout.exitCodes') }))
     .action(async (_o: unknown, cmd: Command) => {
       // optsWithGlobals: `rollout` itself declares --json/--junit/--forks, so commander may file them there.
       const o = cmd.optsWithGlobals() as { junit?: string; forks?: number; json?: boolean };
@@ -160,18 +115,10 @@ Examples:
 
   rollout
     .command('status')
-    .description('show the latest rollout (or --id N): state, waves, devices')
-    .option('--id <n>', 'a specific rollout', positiveInt('--id'))
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Exit code is 0 whenever the status could be read (2 if there is no rollout).
-
-Examples:
-  $ jfleet rollout status
-  $ jfleet rollout status --json | jq '.counts'`,
-    )
+    .description(t('help.rollout.status.description'))
+    .option('--id <n>', t('help.rollout.status.opt.id'), positiveInt(t, '--id'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.rollout.status.helpAfter'))
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { id?: number; json?: boolean };
       const { statusCommand } = await import('../handlers/rollout.js');
@@ -180,14 +127,9 @@ Examples:
 
   rollout
     .command('abort')
-    .description('abort the latest rollout: a running process stops after the devices in flight; nothing more is updated')
-    .addOption(jsonOption())
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ jfleet rollout abort`,
-    )
+    .description(t('help.rollout.abort.description'))
+    .addOption(jsonOption(t))
+    .addHelpText('after', () => t('help.rollout.abort.helpAfter'))
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { json?: boolean };
       const { abortCommand } = await import('../handlers/rollout.js');

@@ -29,10 +29,10 @@ export async function configList(ctx: Context, opts: { json?: boolean }): Promis
   }
   const w = Math.max(...rows.map((r) => r.key.length));
   for (const r of rows) {
-    const val = r.value === undefined ? '(not set)' : String(r.value);
-    ctx.stdout.write(`${r.key.padEnd(w)}  ${val}${r.source === 'env' ? `  (from ${r.env})` : ''}\n`);
+    const val = r.value === undefined ? ctx.t('config.notSetValue') : String(r.value);
+    ctx.stdout.write(`${r.key.padEnd(w)}  ${val}${r.source === 'env' ? `  ${ctx.t('config.fromEnv', { env: r.env })}` : ''}\n`);
   }
-  ctx.stdout.write(`file: ${file}\n`);
+  ctx.stdout.write(`${ctx.t('config.file', { file })}\n`);
 }
 
 export async function configGet(ctx: Context, key: string, opts: { json?: boolean }): Promise<void> {
@@ -41,17 +41,17 @@ export async function configGet(ctx: Context, key: string, opts: { json?: boolea
   const v = shown(k, getIn(config, key));
   if (opts.json) printJson(ctx, { key, value: v ?? null });
   else if (v !== undefined) ctx.stdout.write(`${String(v)}\n`);
-  if (v === undefined) throw new ExitStatus(ExitCode.notSet, opts.json ? '' : `${key} is not set`);
+  if (v === undefined) throw new ExitStatus(ExitCode.notSet, opts.json ? '' : ctx.t('config.notSet', { key }));
 }
 
 export async function configSet(ctx: Context, key: string, value: string): Promise<void> {
   const k = findKey(key);
   const stored = await setConfigValue(ctx, key, PATH_KEYS.has(key) ? resolve(ctx.cwd, value) : value);
   ctx.stdout.write(`${key} = ${String(shown(k, stored))}\n`);
-  if (ctx.env[k.env]) ctx.stderr.write(`jfleet: note: ${k.env} is set and overrides this value in this shell\n`);
+  if (ctx.env[k.env]) ctx.stderr.write(`jfleet: ${ctx.t('config.envOverrides', { env: k.env })}\n`);
 }
 
 export async function configUnset(ctx: Context, key: string): Promise<void> {
   await unsetConfigValue(ctx, key);
-  ctx.stdout.write(`${key} unset\n`);
+  ctx.stdout.write(`${ctx.t('config.unset', { key })}\n`);
 }

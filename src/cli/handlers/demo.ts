@@ -8,6 +8,7 @@ import { runDemo, type DemoOptions } from '../../demo/demo.js';
 import { colors } from '../render/color.js';
 import { printJson, println } from '../shared.js';
 import { progressLine } from './provision.js';
+import { speech } from '../render/speech.js';
 
 export async function demoCommand(ctx: Context, opts: DemoOptions & { json: boolean }): Promise<void> {
   const c = colors(ctx);
@@ -18,6 +19,7 @@ export async function demoCommand(ctx: Context, opts: DemoOptions & { json: bool
       say: (line) => {
         if (!opts.json) println(ctx, line);
       },
+      speech: speech(ctx),
       bold: c.bold,
       green: c.green,
       // provisioning draws its progress line as `jfleet provision` does, also under --json (stderr)

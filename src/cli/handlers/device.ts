@@ -19,8 +19,8 @@ export function deviceError(e: unknown): unknown {
 export function findPackage(ctx: Context, inventory: string | undefined, id: string): { dir: string; pkg: Package; all: Package[] } {
   const dir = resolveInventoryDir(ctx, inventory);
   const res = loadInventory(dir);
-  if (res.issues.length) throw new UserError(`the inventory at ${dir} has errors`, { hint: 'run: jfleet inventory check' });
+  if (res.issues.length) throw new UserError(ctx.t('device.inventoryHasErrors', { dir }), { hint: ctx.t('device.runInventoryCheck') });
   const pkg = res.packages.find((p) => p.id === id);
-  if (!pkg) throw new UserError(`no package "${id}" in ${res.file}`, { hint: 'list them with: jfleet inventory list' });
+  if (!pkg) throw new UserError(ctx.t('inventory.noPackage', { id, file: res.file }), { hint: ctx.t('device.listThem') });
   return { dir, pkg, all: res.packages };
 }

@@ -9,7 +9,31 @@ import type { Package } from '../../inventory/schema.js';
 import { fanOut } from '../../transport/fanout.js';
 import { fleetPoolOptions } from '../../fleet-pool.js';
 import { createPool } from '../../transport/pool.js';
-import { buildCommand, expandCommand, outcomeOf, prefixLines, progressLine, recapLines, summarize, type DeviceResult } from '../../transport/recap.js';
+import {
+  buildCommand,
+  expandCommand,
+  outcomeOf,
+  prefixLines,
+  progressLine,
+  recapLines,
+  summarize,
+  type DeviceOutcome,
+  type DeviceResult,
+  type RecapWords,
+} from '../../transport/recap.js';
+import type { MessageKey, Translate } from '../../i18n/catalog.js';
+
+/** The recap's words from the catalog (exec.outcome.*, exec.recap.*). */
+function recapWords(t: Translate): RecapWords {
+  return {
+    label: (o: DeviceOutcome) => t(`exec.outcome.${o}` as MessageKey),
+    head: (total, parts) => t('exec.recap.head', { count: total, parts }),
+    killedBy: (signal) => t('exec.recap.killedBy', { signal }),
+    exit: (code) => t('exec.recap.exit', { code }),
+    progress: (done, total, ok, failures) =>
+      failures ? t('exec.recap.progressFailing', { done, total, ok, failures }) : t('exec.recap.progress', { done, total, ok }),
+  };
+}
 import type { SshTransport } from '../../transport/ssh.js';
 import { colors } from '../render/color.js';
 import { deviceText } from '../render/terminal.js';
@@ -27,10 +51,10 @@ export interface ExecCommandOptions {
 }
 
 export async function execCommand(ctx: Context, args: string[], opts: ExecCommandOptions): Promise<void> {
-  if (!args.length) throw new UserError('no command given', { hint: 'put the command after --, e.g. jfleet exec -- uptime' });
+  if (!args.length) throw new UserError(ctx.t('exec.noCommand'), { hint: ctx.t('exec.noCommandHint') });
   const { loadSelection, recordFailed, readFailed } = await import('../../inventory/service.js');
   const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
-  if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
+  if (!sel.packages.length) throw new UserError(opts.limit ? ctx.t('exec.noMatchLimit', { limit: opts.limit }) : ctx.t('exec.noMatch'));
   // every device's command is built before any is contacted: a refused placeholder value stops the run
   const commands = new Map<string, string>();
   const refused: InputIssue[] = [];
@@ -53,7 +77,8 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   let done = 0;
   let notOk = 0;
   const clearProgress = () => tty && ctx.stderr.write('\r\x1b[K');
-  const drawProgress = () => tty && ctx.stderr.write(progressLine(done, total, notOk));
+  const words = recapWords(ctx.t);
+  const drawProgress = () => tty && ctx.stderr.write(progressLine(done, total, notOk, words));
   const results: DeviceResult[] = [];
   // Ctrl-C: drop every connection (running commands end), the fan-out starts nothing new
   const onAbort = () => void pool.closeAll();
@@ -80,7 +105,7 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
           const o = s.ok
             ? outcomeOf({ ok: true, value: s.value.value })
             : ctx.signal.aborted
-              ? { status: 'cancelled' as const, error: 'stopped by Ctrl-C before it finished' }
+              ? { status: 'cancelled' as const, error: ctx.t('exec.stoppedByCtrlC') }
               : outcomeOf({ ok: false, error: (s.error as { inner?: unknown }).inner ?? s.error }, failureText);
           const started = s.ok ? s.value.started : ((s.error as { started?: number }).started ?? Date.now());
           const r: DeviceResult = {
@@ -100,7 +125,10 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
           clearProgress();
           // the device's bytes are escaped before our own colour is added
           const lines = [...prefixLines(c.bold ? c.bold(r.id) : r.id, shown(r.stdout)), ...prefixLines(r.id, shown(r.stderr), '!')];
-          if (r.status !== 'ok') lines.push(`${r.id} ! ${r.status === 'failed' ? `exit ${r.exitCode ?? r.signal}` : shown(r.error ?? '')}`);
+          if (r.status !== 'ok')
+            lines.push(
+              `${r.id} ! ${r.status === 'failed' ? ctx.t('exec.recap.exit', { code: String(r.exitCode ?? r.signal) }) : shown(ctx.t.phrase(r.error ?? ''))}`,
+            );
           if (lines.length) ctx.stdout.write(lines.join('\n') + '\n');
           drawProgress();
         },
@@ -122,7 +150,10 @@ export async function execCommand(ctx: Context, args: string[], opts: ExecComman
   if (opts.json) {
     printJson(ctx, { command: args, summary: summarize(results), results });
   } else {
-    const recap = recapLines(results).map(shown);
+    const recap = recapLines(
+      results.map((r) => ({ ...r, error: r.error === null ? null : ctx.t.phrase(r.error) })),
+      words,
+    ).map((l) => shown(l));
     ctx.stdout.write(recap.join('\n') + '\n');
   }
   if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled);

@@ -24,6 +24,7 @@ import { renderAvailability, renderHistory, renderStatus, renderSweep, type Pain
 import { parseDuration } from '../../health/silence.js';
 import type { DeviceStatus, HealthState, SweepSummary } from '../../health/types.js';
 import { deviceText } from '../render/terminal.js';
+import { speech, when } from '../render/speech.js';
 
 async function painter(ctx: Context): Promise<Paint> {
   if (!ctx.color) return plain;
@@ -76,9 +77,9 @@ export async function sweepCommand(
     if (!opts.json) {
       const shown = deviceText(ctx.stdout);
       const view = { ...summary, devices: summary.devices.map((d) => ({ ...d, status: shownStatus(d.status, shown) })) };
-      for (const l of renderSweep(view, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+      for (const l of renderSweep(speech(ctx), view, ctx.clock.now(), await painter(ctx))) println(ctx, l);
     } else if (!opts.report || ctx.signal.aborted) printJson(ctx, sweepJson(summary));
-    if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, 'sweep cancelled; results of the devices probed so far were stored');
+    if (ctx.signal.aborted) throw new ExitStatus(ExitCode.cancelled, ctx.t('health.sweep.cancelled'));
     if (opts.report) {
       const { queueAndSend, reportExit } = await import('./report.js');
       let sent;
@@ -100,6 +101,7 @@ export async function sweepCommand(
 /** Nagios plugin contract: one line on stdout, exit 0/1/2/3; never exits 2 for a usage problem. */
 export async function checkCommand(ctx: Context, id: string, opts: { inventory?: string }): Promise<void> {
   const unknown = (msg: string): never => {
+    // the keyword is the plugin contract; the text after it is for people
     println(ctx, printable(`JFLEET UNKNOWN - ${msg}`.replace(/[\r\n|]+/g, ' ')));
     throw new ExitStatus(ExitCode.unknown);
   };
@@ -108,14 +110,14 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
     const { loadSelection } = await import('../../inventory/service.js');
     sel = await loadSelection(ctx, { inventory: opts.inventory });
   } catch (e) {
-    return unknown(`cannot load the inventory: ${(e as Error).message}`);
+    return unknown(ctx.t('health.check.cannotLoadInventory', { reason: ctx.t.phrase((e as Error).message) }));
   }
   const pkg = sel.packages.find((p) => p.id === id);
-  if (!pkg) return unknown(`no package "${id}" in the inventory`);
+  if (!pkg) return unknown(ctx.t('health.check.noPackage', { id }));
   const { loadHealthSettings } = await import('../../health/settings.js');
   const settings = loadHealthSettings(sel.dir);
   const [issue] = settings.issues;
-  if (issue) return unknown(`health.yaml: ${issue.field ?? ''} ${issue.message}`);
+  if (issue) return unknown(`health.yaml: ${issue.field ?? ''} ${ctx.t.phrase(issue.message)}`);
   const { openPool, targetsFor, thresholdResolver } = await import('../../health/sweep.js');
   const { probeDevice, unreachableProbe } = await import('../../health/probe.js');
   const s = settings.value;
@@ -123,7 +125,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   try {
     pool = await openPool(ctx, s, sel);
   } catch (e) {
-    return unknown(`cannot open the SSH pool: ${(e as Error).message}`);
+    return unknown(ctx.t('health.check.cannotOpenPool', { reason: ctx.t.phrase((e as Error).message) }));
   }
   try {
     let probe;
@@ -141,7 +143,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
     } catch (e) {
       probe = unreachableProbe(pkg, e, { clock: ctx.clock, describeFailure: failureText });
     }
-    const r = nagiosLine(id, evaluate(probe, thresholdResolver(sel.packages, sel.ref, s)(pkg)));
+    const r = nagiosLine(id, evaluate(probe, thresholdResolver(sel.packages, sel.ref, s)(pkg)), ctx.t.phrase);
     println(ctx, deviceText(ctx.stdout)(r.line));
     if (r.exitCode !== 0) throw new ExitStatus(r.exitCode);
   } finally {
@@ -153,23 +155,23 @@ function tunnelJson(t: TunnelStatus) {
   return { bastion: t.bastion, state: t.state, connectedSince: t.connectedSince, lastSeen: t.lastSeen, checkedAt: t.checkedAt, error: t.error };
 }
 
-/** "up, connected since 01:02 (3 h), last seen 2 min ago" / "down, last seen 5 h ago" */
-function tunnelLine(t: TunnelStatus, now: Date): string {
+/** "tunnel up via B, connected since 01:02, last seen 2 min ago" / "tunnel DOWN via B, last seen 5 h ago" */
+function tunnelLine(ctx: Context, t: TunnelStatus, now: Date): string {
   const ago = (iso: string | null) => {
-    if (!iso) return 'never';
+    if (!iso) return ctx.t('tunnel.never');
     const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
     return s < 120
-      ? `${s} s ago`
+      ? ctx.t('tunnel.secondsAgo', { n: s })
       : s < 7200
-        ? `${Math.round(s / 60)} min ago`
+        ? ctx.t('tunnel.minutesAgo', { n: Math.round(s / 60) })
         : s < 172800
-          ? `${Math.round(s / 3600)} h ago`
-          : `${Math.round(s / 86400)} d ago`;
+          ? ctx.t('tunnel.hoursAgo', { n: Math.round(s / 3600) })
+          : ctx.t('tunnel.daysAgo', { n: Math.round(s / 86400) });
   };
-  const where = `via ${t.bastion}`;
-  if (t.state === 'up') return `tunnel up ${where}, connected since ${t.connectedSince ?? '?'}, last seen ${ago(t.lastSeen)}`;
-  if (t.state === 'down') return `tunnel DOWN ${where}, last seen ${ago(t.lastSeen)}`;
-  return `tunnel unknown ${where} (${t.error ?? 'bastion not reached'}), last seen ${ago(t.lastSeen)}`;
+  const seen = ago(t.lastSeen);
+  if (t.state === 'up') return ctx.t('tunnel.up', { bastion: t.bastion, since: t.connectedSince ?? '?', seen });
+  if (t.state === 'down') return ctx.t('tunnel.down', { bastion: t.bastion, seen });
+  return ctx.t('tunnel.unknown', { bastion: t.bastion, error: t.error ? ctx.t.phrase(t.error) : ctx.t('tunnel.bastionNotReached'), seen });
 }
 
 export async function statusCommand(
@@ -201,7 +203,7 @@ export async function statusCommand(
       } catch (e) {
         throw writeError(e, opts.map, '--map');
       }
-      if (!opts.json) println(ctx, `map of ${list.length} device(s) written to ${opts.map}`);
+      if (!opts.json) println(ctx, ctx.t('health.status.mapWritten', { count: list.length, file: opts.map }));
       else printJson(ctx, { map: opts.map, devices: list.length });
       return;
     }
@@ -217,6 +219,7 @@ export async function statusCommand(
         );
       else {
         for (const l of renderStatus(
+          speech(ctx),
           list.map((d) => shownStatus(d, deviceText(ctx.stdout))),
           ctx.clock.now(),
           paint,
@@ -225,18 +228,18 @@ export async function statusCommand(
         const shown = list.filter((d) => tunnels.has(d.id));
         if (shown.length) {
           println(ctx);
-          println(ctx, 'tunnels (reach: tunnel; the link, apart from the verdict above):');
-          for (const d of shown) println(ctx, `  ${deviceText(ctx.stdout)(d.id)}  ${tunnelLine(tunnels.get(d.id)!, ctx.clock.now())}`);
+          println(ctx, ctx.t('tunnel.heading'));
+          for (const d of shown) println(ctx, `  ${deviceText(ctx.stdout)(d.id)}  ${tunnelLine(ctx, tunnels.get(d.id)!, ctx.clock.now())}`);
         }
       }
     };
     if (!opts.watch) return await show();
     const every = typeof opts.watch === 'string' ? Number(opts.watch) : 5;
-    if (!Number.isFinite(every) || every < 1) throw new UserError(`--watch takes seconds (at least 1), not "${opts.watch}"`);
+    if (!Number.isFinite(every) || every < 1) throw new UserError(ctx.t('health.status.watchSeconds', { value: String(opts.watch) }));
     while (!ctx.signal.aborted) {
       if (ctx.stdout.isTTY && !opts.json) ctx.stdout.write('\x1b[H\x1b[2J');
       await show();
-      if (!opts.json) println(ctx, `(every ${every} s; Ctrl-C to stop)`);
+      if (!opts.json) println(ctx, ctx.t('health.status.watching', { seconds: every }));
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, every * 1000);
         ctx.signal.addEventListener(
@@ -264,20 +267,19 @@ export async function historyCommand(ctx: Context, id: string | undefined, opts:
       if (opts.json) return printJson(ctx, { days, since, villages: list });
       const { loadVillages } = await import('../../inventory/villages.js');
       const names = new Map(loadVillages().villages.map((v) => [v.code, v.name]));
-      for (const l of renderAvailability(list, names, days)) println(ctx, l);
+      for (const l of renderAvailability(speech(ctx), list, names, days)) println(ctx, l);
       return;
     }
     const status = readDeviceStatus(db, id, ctx.clock.now());
     const changes = readDeviceChanges(db, id);
     const entries = readHistory(db, id, since, 100_000);
-    if (!status && entries.length === 0)
-      throw new UserError(`no health history for "${id}"`, { hint: 'check the id (jfleet inventory list) or run jfleet sweep first' });
+    if (!status && entries.length === 0) throw new UserError(ctx.t('health.history.none', { id }), { hint: ctx.t('health.history.noneHint') });
     if (opts.json) {
       const up = entries.filter((e) => e.state === 'ok' || e.state === 'warn').length;
       return printJson(ctx, { id, days, status, availability: entries.length ? up / entries.length : null, changes, results: entries.slice(0, 200) });
     }
     const shown = status && shownStatus(status, deviceText(ctx.stdout));
-    for (const l of renderHistory(id, shown, changes, entries, ctx.clock.now(), await painter(ctx))) println(ctx, l);
+    for (const l of renderHistory(speech(ctx), id, shown, changes, entries, ctx.clock.now(), await painter(ctx))) println(ctx, l);
   } finally {
     db.close();
   }
@@ -292,29 +294,37 @@ export async function silenceCommand(
   const db = openStateDb(ctx.home);
   try {
     if (opts.list || !id) {
-      if (id && !opts.list) throw new UserError('give a package id to silence, or --list');
+      if (id && !opts.list) throw new UserError(ctx.t('health.silence.giveId'));
       const list = listSilences(db, now);
       if (opts.json) return printJson(ctx, list);
-      if (!list.length) return println(ctx, 'no silences');
-      for (const s of list) println(ctx, `${s.device.padEnd(28)} ${s.startsAt > now.toISOString() ? `from ${s.startsAt} ` : ''}until ${s.endsAt}  ${s.reason}`);
+      if (!list.length) return println(ctx, ctx.t('health.silence.none'));
+      for (const s of list)
+        println(
+          ctx,
+          `${s.device.padEnd(28)} ${s.startsAt > now.toISOString() ? `${ctx.t('health.silence.from', { time: when(ctx, s.startsAt) })} ` : ''}${ctx.t('health.silence.until', { time: when(ctx, s.endsAt) })}  ${s.reason}`,
+        );
       return;
     }
     if (opts.clear) {
       const n = clearSilences(db, id, now);
       if (opts.json) return printJson(ctx, { id, cleared: n });
-      return println(ctx, n ? `cleared ${n} silence(s) on ${id}` : `${id} has no open silence`);
+      return println(ctx, n ? ctx.t('health.silence.cleared', { count: n, id }) : ctx.t('health.silence.noneOpen', { id }));
     }
-    if (!opts.for) throw new UserError('say how long: --for 2d (also 90m, 36h, 1w)');
-    if (!opts.reason?.trim())
-      throw new UserError('say why: --reason "screen replaced, waiting for parts"', { hint: 'the reason is what the next technician reads' });
+    if (!opts.for) throw new UserError(ctx.t('health.silence.sayHowLong'));
+    if (!opts.reason?.trim()) throw new UserError(ctx.t('health.silence.sayWhy'), { hint: ctx.t('health.silence.sayWhyHint') });
     const { loadSelection } = await import('../../inventory/service.js');
     const sel = await loadSelection(ctx, { inventory: opts.inventory });
-    if (!sel.packages.some((p) => p.id === id)) throw new UserError(`no package "${id}" in the inventory at ${sel.dir}`);
+    if (!sel.packages.some((p) => p.id === id)) throw new UserError(ctx.t('health.silence.noPackage', { id, dir: sel.dir }));
     const start = opts.start ? new Date(opts.start) : now;
-    if (Number.isNaN(start.getTime())) throw new UserError(`--start takes an ISO time like 2026-03-01T22:00:00+07:00, not "${opts.start}"`);
+    if (Number.isNaN(start.getTime())) throw new UserError(ctx.t('health.silence.startIso', { value: opts.start ?? '' }));
     const s = addSilence(db, id, opts.reason.trim().slice(0, 500), start, parseDuration(opts.for), now);
     if (opts.json) return printJson(ctx, s);
-    println(ctx, `silenced ${id} until ${s.endsAt}${opts.start ? ` (from ${s.startsAt})` : ''}: ${s.reason}`);
+    println(
+      ctx,
+      opts.start
+        ? ctx.t('health.silence.silencedFrom', { id, until: when(ctx, s.endsAt), from: when(ctx, s.startsAt), reason: s.reason })
+        : ctx.t('health.silence.silenced', { id, until: when(ctx, s.endsAt), reason: s.reason }),
+    );
   } finally {
     db.close();
   }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
-import { ExitCode, ExitStatus, formatIssue, InputError, UserError } from '../../errors.js';
+import { ExitCode, ExitStatus, InputError, UserError } from '../../errors.js';
+import type { MessageKey } from '../../i18n/catalog.js';
+import { issueText } from '../render/error-text.js';
 import { printJson } from '../shared.js';
 import { confirmOrYes } from '../prompts.js';
 import { loadInventory, type LoadResult } from '../../inventory/load.js';
@@ -24,7 +26,7 @@ function load(ctx: Context, inventory: string | undefined, strict = true): { dir
   const dir = resolveInventoryDir(ctx, inventory);
   const ref = loadVillages();
   const res = loadInventory(dir, ref);
-  if (strict && res.issues.length) throw new InputError(res.issues, { hint: 'jfleet inventory check lists every problem' });
+  if (strict && res.issues.length) throw new InputError(res.issues, { hint: ctx.t('inventory.checkListsAll') });
   return { dir, res, ref };
 }
 
@@ -51,25 +53,28 @@ export async function listCommand(ctx: Context, opts: Common): Promise<void> {
     return;
   }
   if (!res.exists) {
-    ctx.stdout.write(`no packages registered yet (${res.file}); add some with jfleet register\n`);
+    ctx.stdout.write(`${ctx.t('inventory.none', { file: res.file })}\n`);
     return;
   }
   ctx.stdout.write(
     table(
-      ['ID', 'VILLAGE', 'DISTRICT', 'ADDRESS', 'TAGS', 'HOSTKEY'],
+      ['id', 'village', 'district', 'address', 'tags', 'hostKey'].map((c) => ctx.t(`inventory.column.${c}` as MessageKey)),
       selected.map((p) => {
         const v = ref.byCode.get(p.village);
-        return [p.id, v?.name ?? p.village, v?.district ?? '', `${p.address}:${p.port}`, p.tags.join(',') || '-', p.hostKey ? 'pinned' : '-'];
+        return [p.id, v?.name ?? p.village, v?.district ?? '', `${p.address}:${p.port}`, p.tags.join(',') || '-', p.hostKey ? ctx.t('inventory.pinned') : '-'];
       }),
     ),
   );
-  ctx.stdout.write(`${selected.length} of ${res.packages.length} package(s)\n`);
+  ctx.stdout.write(`${ctx.t('inventory.count', { selected: selected.length, count: res.packages.length })}\n`);
 }
 
 export async function showCommand(ctx: Context, id: string, opts: Common & { withCustodian?: boolean }): Promise<void> {
   const { res, ref } = load(ctx, opts.inventory);
   const p = res.packages.find((x) => x.id === id);
-  if (!p) throw new UserError(`no package "${id.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}" in ${res.file}`, { hint: 'jfleet inventory list shows the ids' });
+  if (!p)
+    throw new UserError(ctx.t('inventory.noPackage', { id: id.replace(/[^\x20-\x7e]/g, '?').slice(0, 80), file: res.file }), {
+      hint: ctx.t('inventory.listShowsIds'),
+    });
   const v = view(p, ref, opts.withCustodian);
   if (opts.json) printJson(ctx, v);
   else ctx.stdout.write(stringify(v, { lineWidth: 0 }));
@@ -77,7 +82,7 @@ export async function showCommand(ctx: Context, id: string, opts: Common & { wit
 
 export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
   const { res } = load(ctx, opts.inventory, false);
-  if (!res.exists) throw new UserError(`no inventory at ${res.file}`, { hint: 'register packages with jfleet register, or pick one with --inventory DIR' });
+  if (!res.exists) throw new UserError(ctx.t('inventory.noInventory', { file: res.file }), { hint: ctx.t('inventory.noInventoryHint') });
   const lines = new Map<string, number>();
   // line of each package id, for warnings about valid packages
   readFileSync(res.file, 'utf8')
@@ -100,31 +105,38 @@ export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
   if (opts.json) {
     printJson(ctx, { file: res.file, packages: valid, ok: errors.length === 0, errors, warnings });
   } else {
-    for (const i of issues) ctx.stdout.write(`${i.severity}: ${formatIssue(i)}\n`);
-    ctx.stdout.write(`${res.file}: ${valid} valid package(s), ${errors.length} error(s), ${warnings.length} warning(s)\n`);
+    for (const i of issues)
+      ctx.stdout.write(`${ctx.t(i.severity === 'error' ? 'inventory.severityError' : 'inventory.severityWarning')}: ${issueText(ctx.t, i)}\n`);
+    ctx.stdout.write(`${res.file}: ${ctx.t('inventory.checkSummary', { valid, errors: errors.length, warnings: warnings.length })}\n`);
   }
   if (errors.length) throw new ExitStatus(ExitCode.usage);
 }
 
 export async function removeCommand(ctx: Context, ids: string[], opts: Common & { yes?: boolean; dryRun?: boolean }): Promise<void> {
-  if (!ids.length && !opts.limit) throw new UserError('name the packages to remove (ids, or --limit SELECTOR)');
+  if (!ids.length && !opts.limit) throw new UserError(ctx.t('inventory.remove.nameThem'));
   const { dir, res, ref } = load(ctx, opts.inventory);
   const known = new Set(res.packages.map((p) => p.id));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length)
-    throw new UserError(`no package ${unknown.map((u) => `"${u.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}"`).join(', ')} in ${res.file}`, {
-      hint: 'jfleet inventory list shows the ids',
+    throw new UserError(ctx.t('inventory.noPackage', { id: unknown.map((u) => u.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)).join('", "'), file: res.file }), {
+      hint: ctx.t('inventory.listShowsIds'),
     });
   const chosen = new Set(ids);
   if (opts.limit) for (const p of select(ctx, res.packages, ref, opts.limit)) chosen.add(p.id);
-  if (chosen.size === 0) throw new UserError(`--limit "${opts.limit}" selects no package; nothing removed`);
+  if (chosen.size === 0) throw new UserError(ctx.t('inventory.remove.selectsNone', { limit: opts.limit ?? '' }));
   const list = res.packages.filter((p) => chosen.has(p.id));
   if (!opts.json) {
-    ctx.stdout.write(`${opts.dryRun ? 'would remove' : 'to remove:'} ${list.length} package(s): ${list.map((p) => p.id).join(', ')}\n`);
+    ctx.stdout.write(
+      `${ctx.t(opts.dryRun ? 'inventory.remove.wouldRemove' : 'inventory.remove.toRemove', { count: list.length, ids: list.map((p) => p.id).join(', ') })}\n`,
+    );
   }
   if (!opts.dryRun)
-    await confirmOrYes(ctx, { message: `Remove ${list.length} package(s) from ${res.file}?`, yes: opts.yes, what: 'removing packages needs confirmation' });
+    await confirmOrYes(ctx, {
+      message: ctx.t('inventory.remove.confirm', { count: list.length, file: res.file }),
+      yes: opts.yes,
+      what: ctx.t('inventory.remove.needsConfirmation'),
+    });
   const r = await applyInventoryUpdate(dir, (packages) => packages.filter((p) => !chosen.has(p.id)), { dryRun: opts.dryRun, ref });
   if (opts.json) printJson(ctx, { file: r.file, dryRun: Boolean(opts.dryRun), removed: r.removed.map((p) => p.id), written: r.written });
-  else if (!opts.dryRun) ctx.stdout.write(`removed ${r.removed.length} package(s) from ${r.file}\n`);
+  else if (!opts.dryRun) ctx.stdout.write(`${ctx.t('inventory.remove.removed', { count: r.removed.length, file: r.file })}\n`);
 }

@@ -34,20 +34,15 @@ export interface HostkeyAcceptOptions {
 export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: HostkeyAcceptOptions): Promise<void> {
   const expected = opts.expect?.trim();
   if (expected !== undefined && !FINGERPRINT.test(expected)) {
-    throw new UserError(`--expect ${JSON.stringify(expected.slice(0, 80))} is not a SHA256 host-key fingerprint`, {
-      hint: 'give it as ssh-keygen -lf prints it on the device, e.g. --expect SHA256:… from: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
+    throw new UserError(ctx.t('keys.expectNotFingerprint', { value: JSON.stringify(expected.slice(0, 80)) }), {
+      hint: ctx.t('keys.expectNotFingerprintHint'),
     });
   }
   const { pkg, all, dir } = findPackage(ctx, opts.inventory, id);
   const confirmByPrompt = expected === undefined && !opts.yes;
   if (confirmByPrompt) {
     const { requireFlags } = await import('../prompts.js');
-    requireFlags(
-      ctx,
-      ['--expect SHA256:…'],
-      `pinning the host key of ${id} needs its fingerprint checked; nothing was changed`,
-      'pass --expect with the fingerprint read on the device (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), or --yes to pin whatever key it proves',
-    );
+    requireFlags(ctx, ['--expect SHA256:…'], ctx.t('keys.needsFingerprint', { id }), ctx.t('keys.needsFingerprintHint'));
   }
   const pool = createPool(ctx, fleetPoolOptions(ctx, { inventoryDir: dir, packages: all }));
   let proven: string;
@@ -60,23 +55,22 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: Hostk
   }
   const old = pkg.hostKey ?? null;
   if (expected !== undefined && proven !== expected) {
-    throw new UserError(`${id} proves host key ${proven}, not the expected ${expected}; nothing was pinned`, {
-      hint: 'check the fingerprint on the device itself; a different key means another device or a man in the middle',
+    throw new UserError(ctx.t('keys.provesOther', { id, proven, expected }), {
+      hint: ctx.t('keys.provesOtherHint'),
     });
   }
   if (old !== proven) {
     if (confirmByPrompt) {
       const out = opts.json ? ctx.stderr : ctx.stdout;
-      out.write(`${id}: pinned host key   ${old ?? '(none)'}\n${id}: the device proves ${proven}\n`);
+      out.write(`${id}: ${ctx.t('keys.pinnedNow', { key: old ?? ctx.t('keys.none') })}\n${id}: ${ctx.t('keys.deviceProves', { key: proven })}\n`);
       const { confirmOrYes } = await import('../prompts.js');
-      await confirmOrYes(ctx, { message: `Pin ${proven} as the host key of ${id}?`, what: 'pinning a host key needs confirmation' });
+      await confirmOrYes(ctx, { message: ctx.t('keys.confirmPin', { key: proven, id }), what: ctx.t('keys.pinNeedsConfirmation') });
     }
     await updateInventory(dir, (pkgs) => {
       for (const p of pkgs) {
         if (p.id !== id) continue;
         // what was shown and confirmed must still be what is replaced
-        if ((p.hostKey ?? null) !== old)
-          throw new UserError(`the pin of ${id} changed to ${p.hostKey ?? '(none)'} meanwhile; nothing was pinned (run hostkey accept again)`);
+        if ((p.hostKey ?? null) !== old) throw new UserError(ctx.t('keys.pinChangedMeanwhile', { id, key: p.hostKey ?? ctx.t('keys.none') }));
         p.hostKey = proven;
       }
     });
@@ -85,8 +79,8 @@ export async function hostkeyAcceptCommand(ctx: Context, id: string, opts: Hostk
     printJson(ctx, { id, old, new: proven, changed: old !== proven });
     return;
   }
-  if (old === proven) ctx.stdout.write(`${id}: host key ${proven} is already pinned; nothing changed\n`);
-  else ctx.stdout.write(`${id}: host key pinned ${proven}${old ? ` (was ${old})` : ' (none was pinned)'}\n`);
+  if (old === proven) ctx.stdout.write(`${id}: ${ctx.t('keys.alreadyPinned', { key: proven })}\n`);
+  else ctx.stdout.write(`${id}: ${old ? ctx.t('keys.pinnedWas', { key: proven, old }) : ctx.t('keys.pinnedFirst', { key: proven })}\n`);
 }
 
 /** jfleet keys init: the fleet key, ed25519, private half mode 0600 under JFLEET_HOME/keys. */
@@ -96,8 +90,8 @@ export async function keysInitCommand(ctx: Context, opts: { force?: boolean; jso
   // an empty private key file is no key (a full disk under an older jfleet left one): replace it
   const existing = statSync(file, { throwIfNoEntry: false });
   if (existing && existing.size > 0 && !opts.force) {
-    throw new UserError(`a fleet key already exists: ${file}`, {
-      hint: 'devices trust it; replacing it locks jfleet out of them. Use --force only if you mean that',
+    throw new UserError(ctx.t('keys.exists', { file }), {
+      hint: ctx.t('keys.existsHint'),
     });
   }
   try {
@@ -117,7 +111,7 @@ export async function keysInitCommand(ctx: Context, opts: { force?: boolean; jso
     printJson(ctx, { privateKey: file, publicKey: k.publicKey, fingerprint: k.fingerprint });
     return;
   }
-  ctx.stdout.write(`fleet key written: ${file} (mode 0600)\n${k.fingerprint}\n${k.publicKey}\n`);
+  ctx.stdout.write(`${ctx.t('keys.written', { file })}\n${k.fingerprint}\n${k.publicKey}\n`);
 }
 
 export async function keysShowCommand(ctx: Context, opts: { json?: boolean }): Promise<void> {
@@ -126,7 +120,7 @@ export async function keysShowCommand(ctx: Context, opts: { json?: boolean }): P
   try {
     pub = readFileSync(file + '.pub', 'utf8').trim();
   } catch {
-    throw new UserError(`no fleet key at ${file}`, { hint: 'create one with: jfleet keys init' });
+    throw new UserError(ctx.t('keys.noKey', { file }), { hint: ctx.t('keys.noKeyHint') });
   }
   const { fingerprintOfPublicKey } = await import('../../transport/fingerprint.js');
   const fp = fingerprintOfPublicKey(pub);

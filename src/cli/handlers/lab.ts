@@ -8,19 +8,20 @@ import { join } from 'node:path';
 import type { Context } from '../../context.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { printJson } from '../shared.js';
+import { when } from '../render/speech.js';
 
-function requireRoot(what: string): void {
+function requireRoot(ctx: Context, what: string): void {
   if (process.getuid?.() !== 0) {
-    throw new UserError(`jfleet lab ${what} needs root (it mounts overlays and starts sshd in namespaces)`, {
+    throw new UserError(ctx.t('lab.needsRoot', { what }), {
       exitCode: ExitCode.usage,
-      hint: `run: sudo jfleet lab ${what}`,
+      hint: ctx.t('lab.needsRootHint', { what }),
     });
   }
 }
 
 async function ensureSshd(ctx: Context): Promise<void> {
   if (existsSync('/usr/sbin/sshd')) return;
-  ctx.stderr.write('jfleet: /usr/sbin/sshd is missing; installing openssh-server (apt-get)\n');
+  ctx.stderr.write(`jfleet: ${ctx.t('lab.installingSshd')}\n`);
   // The runner's own commands go through the local transport, like every other command.
   const { LocalTransport } = await import('../../transport/local.js');
   const local = new LocalTransport('localhost', { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' });
@@ -29,14 +30,14 @@ async function ensureSshd(ctx: Context): Promise<void> {
     signal: ctx.signal,
   });
   if (r.exitCode !== 0 || !existsSync('/usr/sbin/sshd')) {
-    throw new UserError(`could not install openssh-server: ${String(r.stderr).trim().split('\n').pop() ?? ''}`, {
-      hint: 'install it yourself: apt-get install -y openssh-server',
+    throw new UserError(ctx.t('lab.installFailed', { reason: String(r.stderr).trim().split('\n').pop() ?? '' }), {
+      hint: ctx.t('lab.installFailedHint'),
     });
   }
 }
 
 export async function labUpCommand(ctx: Context, opts: { devices: number; passwordOnly?: number; json?: boolean }): Promise<void> {
-  requireRoot('up');
+  requireRoot(ctx, 'up');
   await ensureSshd(ctx);
   const { startLab } = await import('../../lab/lab.js');
   const n = opts.devices;
@@ -71,35 +72,35 @@ export async function labUpCommand(ctx: Context, opts: { devices: number; passwo
   const districts = new Set(lab.devices.map((d) => d.village.district)).size;
   ctx.stdout.write(
     [
-      `lab ${lab.id} up: ${n} devices (${first.address} … ${last.address}) in ${districts} districts`,
-      `inventory: ${lab.inventoryDir}/packages.yaml`,
+      ctx.t('lab.up', { id: lab.id, count: n, first: first.address, last: last.address, districts }),
+      ctx.t('lab.inventory', { file: `${lab.inventoryDir}/packages.yaml` }),
       ...(pw
         ? [
-            `password-only devices: ${lab.devices
-              .filter((d) => d.passwordOnly)
-              .map((d) => d.id)
-              .join(', ')} (root password: ${lab.password})`,
+            ctx.t('lab.passwordOnly', {
+              ids: lab.devices
+                .filter((d) => d.passwordOnly)
+                .map((d) => d.id)
+                .join(', '),
+              password: lab.password,
+            }),
           ]
         : []),
       '',
-      'to use it:',
-      `  export JFLEET_INVENTORY=${lab.inventoryDir}`,
-      `  export JFLEET_KEY_FILE=${lab.keyFile}`,
-      '  jfleet exec -- hostname',
+      ctx.t('lab.useIt', { inventory: lab.inventoryDir, keyFile: lab.keyFile }),
       '',
-      'stop it with: jfleet lab down',
+      ctx.t('lab.stopIt'),
       '',
     ].join('\n'),
   );
 }
 
 export async function labDownCommand(ctx: Context, id: string | undefined, opts: { json?: boolean }): Promise<void> {
-  requireRoot('down');
+  requireRoot(ctx, 'down');
   const { stopLabs } = await import('../../lab/lab.js');
   const stopped = await stopLabs((e) => (id ? e.id === id : e.ownerPid === null));
-  if (id && !stopped.includes(id)) throw new UserError(`no lab ${id}`, { hint: 'see: jfleet lab status' });
+  if (id && !stopped.includes(id)) throw new UserError(ctx.t('lab.noLab', { id }), { hint: ctx.t('lab.seeStatus') });
   if (opts.json) printJson(ctx, { stopped });
-  else ctx.stdout.write(stopped.length ? `stopped ${stopped.join(', ')}\n` : 'no lab to stop\n');
+  else ctx.stdout.write(`${stopped.length ? ctx.t('lab.stopped', { ids: stopped.join(', ') }) : ctx.t('lab.noneToStop')}\n`);
 }
 
 function listening(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -133,7 +134,7 @@ export async function labStatusCommand(ctx: Context, opts: { json?: boolean }): 
         id: l.id,
         devices: l.devices,
         up,
-        owner: l.ownerPid === null ? 'lab up' : `pid ${l.ownerPid}`,
+        owner: l.ownerPid === null ? ctx.t('lab.ownerLabUp') : ctx.t('lab.ownerPid', { pid: l.ownerPid }),
         stale: l.stale,
         inventory: l.inventoryDir,
         dir: l.dir,
@@ -146,12 +147,12 @@ export async function labStatusCommand(ctx: Context, opts: { json?: boolean }): 
     return;
   }
   if (!rows.length) {
-    ctx.stdout.write('no lab is running (start one with: sudo jfleet lab up --devices 20)\n');
+    ctx.stdout.write(`${ctx.t('lab.noneRunning')}\n`);
     return;
   }
   for (const r of rows) {
     ctx.stdout.write(
-      `${r.id}  ${r.up}/${r.devices} devices answering  started by ${r.owner}${r.stale ? ' (stale: owner gone)' : ''}  ${r.createdAt}\n  inventory: ${r.inventory}\n`,
+      `${r.id}  ${ctx.t('lab.statusLine', { up: r.up, count: r.devices, owner: r.owner })}${r.stale ? ` ${ctx.t('lab.stale')}` : ''}  ${when(ctx, r.createdAt)}\n  ${ctx.t('lab.inventory', { file: r.inventory })}\n`,
     );
   }
 }

@@ -14,6 +14,7 @@ import { confirmOrYes } from '../prompts.js';
 import { colors } from '../render/color.js';
 import { deviceText } from '../render/terminal.js';
 import { printJson, println } from '../shared.js';
+import type { MessageKey } from '../../i18n/catalog.js';
 
 export interface ProvisionCommandOptions extends ProvisionOptions {
   diff?: boolean;
@@ -37,8 +38,12 @@ export function progressLine(ctx: Context, enabled: boolean): ProvisionSink {
       done = 0;
     } else if (e.event === 'device-end') {
       done++;
-      const state = e.failed ? 'failed' : e.stage === 'plan' ? `${e.changes} to change` : `${e.changes} changed`;
-      if (tty) ctx.stderr.write(`\r\x1b[K${e.stage} ${done}/${total}  ${e.device}: ${state}`);
+      const state = e.failed
+        ? ctx.t('provision.progress.failed')
+        : e.stage === 'plan'
+          ? ctx.t('provision.progress.toChange', { count: e.changes })
+          : ctx.t('provision.progress.changed', { count: e.changes });
+      if (tty) ctx.stderr.write(`\r\x1b[K${ctx.t(`provision.stage.${e.stage}` as MessageKey)} ${done}/${total}  ${e.device}: ${state}`);
     } else if (e.event === 'stage-end') {
       if (tty) ctx.stderr.write('\r\x1b[K');
       done = 0;
@@ -70,8 +75,8 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
   };
   // Refuse before touching anything: a change run needs --yes or someone at a terminal.
   if (!check && !opts.yes && (!ctx.interactive || opts.json)) {
-    throw new UserError('refusing to provision without confirmation: there is no terminal to ask' + (opts.json ? ' (--json)' : ''), {
-      hint: 'add --yes to apply, or --check to only see what would change',
+    throw new UserError(opts.json ? ctx.t('provision.refuseJson') : ctx.t('provision.refuse'), {
+      hint: ctx.t('provision.refuseHint'),
     });
   }
   const progress = progressLine(ctx, human);
@@ -79,14 +84,14 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
   const show = (devices: DeviceRecap[], asCheck: boolean) => {
     for (const r of devices)
       if (r.changed || r.failed || r.error || opts.verbose)
-        for (const l of renderDevice(shownRecap(r, shown), { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p)) out(l);
+        for (const l of renderDevice(shownRecap(r, shown), { check: asCheck, diff: Boolean(opts.diff), verbose: opts.verbose }, p, ctx.t)) out(l);
   };
   const run = await openProvision(ctx, opts, (e) => {
     progress(e);
     if (e.event === 'summary' && human) {
       out();
-      for (const l of renderRecap(e.summary, p)) out(l);
-      out(p.dim(`logs: ${run.logDir}`));
+      for (const l of renderRecap(e.summary, p, ctx.t)) out(l);
+      out(p.dim(ctx.t('provision.logs', { dir: run.logDir })));
     }
   });
   let summary: ProvisionSummary;
@@ -94,9 +99,7 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
     // ---- plan, show ----
     const plan = await run.plan();
     out(
-      p.bold(
-        `${check ? 'Check' : 'Plan'}: recipe ${plan.recipe.name} ${plan.recipe.version}, ${plan.devices.length} device${plan.devices.length === 1 ? '' : 's'}`,
-      ),
+      p.bold(ctx.t(check ? 'provision.checkHead' : 'provision.planHead', { recipe: `${plan.recipe.name} ${plan.recipe.version}`, count: plan.devices.length })),
     );
     show(plan.devices, true);
     if (check) {
@@ -106,13 +109,13 @@ export async function provisionCommand(ctx: Context, opts: ProvisionCommandOptio
       const { devices: n, changes } = plan.changing;
       if (n && !opts.yes) {
         await confirmOrYes(ctx, {
-          message: `Apply ${changes} change${changes === 1 ? '' : 's'} on ${n} device${n === 1 ? '' : 's'}?`,
+          message: ctx.t('provision.confirm', { changes: ctx.t('provision.changes', { count: changes }), count: n }),
           yes: opts.yes,
-          what: 'provisioning changes devices',
+          what: ctx.t('provision.changesDevices'),
         });
       }
       // ---- apply ----
-      if (n) out(p.bold(`Apply: ${n} device${n === 1 ? '' : 's'}`));
+      if (n) out(p.bold(ctx.t('provision.applyHead', { count: n })));
       const recaps = await run.apply();
       show(recaps, false);
       summary = await run.finish(recaps);

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
-import { CancelledError, formatIssue, InputError, UserError } from '../../errors.js';
+import { CancelledError, InputError, UserError } from '../../errors.js';
+import { issueText } from '../render/error-text.js';
 import { printJson } from '../shared.js';
 import { writeAtomic } from '../../atomic-file.js';
 import { assertOutputs } from '../output-file.js';
@@ -52,12 +53,12 @@ export interface RegisterOptions {
 export async function registerCommand(ctx: Context, opts: RegisterOptions): Promise<void> {
   const dir = resolveInventoryDir(ctx, opts.inventory);
   if (opts.from) return importCsv(ctx, dir, opts);
-  if (opts.skipInvalid || opts.rejected) throw new UserError('--skip-invalid and --rejected go with --from FILE.csv');
+  if (opts.skipInvalid || opts.rejected) throw new UserError(ctx.t('register.error.skipInvalidNeedsFrom'));
 
   const badTag = opts.tag?.find((t) => !TAG_RE.test(t));
   if (badTag !== undefined) {
-    throw new InputError([{ field: '--tag', message: `"${badTag.replace(/[^\x20-\x7e]/g, '?')}" must be lower-case letters, digits, "_", ".", "=" or "-"` }], {
-      hint: 'nothing was written',
+    throw new InputError([{ field: '--tag', message: ctx.t('register.error.tagChars', { tag: badTag.replace(/[^\x20-\x7e]/g, '?') }) }], {
+      hint: ctx.t('register.nothingWritten'),
     });
   }
   let values: RegValues = {
@@ -76,7 +77,7 @@ export async function registerCommand(ctx: Context, opts: RegisterOptions): Prom
   };
   const missing = REQUIRED_FIELDS.filter((f) => !values[f]?.trim());
   if (missing.length) {
-    requireFlags(ctx, missing.map(flagLabel), 'register needs them');
+    requireFlags(ctx, missing.map(flagLabel), ctx.t('register.needsFlags'));
     values = await wizard(ctx, dir, values, Boolean(opts.yes));
   }
   const r = await registerRows({ dir, rows: [{ values }], label: flagLabel, now: ctx.clock.now(), dryRun: opts.dryRun });
@@ -99,20 +100,25 @@ function report(ctx: Context, r: RegisterResult, opts: RegisterOptions) {
   }
   const ref = loadVillages();
   if (opts.dryRun) {
-    ctx.stdout.write(
-      `dry run: would add ${added.length} package(s) to ${r.update.file}${unchanged.length ? `, ${unchanged.length} already registered` : ''}${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}\n`,
-    );
+    const parts = [ctx.t('register.dryRun.wouldAdd', { count: added.length, file: r.update.file })];
+    if (unchanged.length) parts.push(ctx.t('register.alreadyRegisteredCount', { count: unchanged.length }));
+    if (r.rejected.length) parts.push(ctx.t('register.rejectedCount', { count: r.rejected.length }));
+    ctx.stdout.write(`${parts.join(', ')}\n`);
     if (added.length) ctx.stdout.write(stringify({ packages: added.map((p) => publicView(p)) }, { lineWidth: 0 }));
     return;
   }
   for (const p of added) {
     const v = ref.byCode.get(p.village);
-    ctx.stdout.write(`registered ${p.id}: ${v?.name ?? p.village}, ${v?.district ?? ''} (${p.village}) at ${p.address}:${p.port}\n`);
+    ctx.stdout.write(
+      `${ctx.t('register.registered', { id: p.id, village: v?.name ?? p.village, district: v?.district ?? '', code: p.village, address: `${p.address}:${p.port}` })}\n`,
+    );
   }
   const [firstUnchanged] = unchanged;
-  if (!opts.from && firstUnchanged) ctx.stdout.write(`already registered as ${firstUnchanged.existingId}; nothing changed\n`);
+  if (!opts.from && firstUnchanged) ctx.stdout.write(`${ctx.t('register.alreadyRegisteredAs', { id: firstUnchanged.existingId ?? '' })}\n`);
   if (opts.from) {
-    ctx.stdout.write(`${r.update.file}: ${added.length} added, ${unchanged.length} already registered, ${r.rejected.length} rejected\n`);
+    ctx.stdout.write(
+      `${r.update.file}: ${ctx.t('register.addedCount', { count: added.length })}, ${ctx.t('register.alreadyRegisteredCount', { count: unchanged.length })}, ${ctx.t('register.rejectedCount', { count: r.rejected.length })}\n`,
+    );
   }
 }
 
@@ -129,23 +135,23 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
     (k) => (opts as Record<string, unknown>)[k] !== undefined,
   );
   const [flag] = flagsGiven;
-  if (flag !== undefined) throw new UserError(`--from imports a file; do not combine it with --${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+  if (flag !== undefined) throw new UserError(ctx.t('register.error.fromWithFlag', { flag: `--${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}` }));
   const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
   // The rejected rows are written after the inventory: make sure they can be, and that they do
   // not land on the inventory, the CSV itself or jfleet's state, before anything is read or
   // changed (an explicit --rejected always; the default one once it is known rows are rejected).
-  const guard = { inventory: opts.inventory, inputs: [{ path: file, what: 'the CSV being imported (--from)' }] };
+  const guard = { inventory: opts.inventory, inputs: [{ path: file, what: ctx.t('register.csvBeingImported') }] };
   const assertRejected = () => assertOutputs(ctx, [{ flag: '--rejected', file: rejectedFile }], guard);
   if (opts.rejected) assertRejected();
   // a regular file of at most MAX_INPUT_BYTES (a FIFO or device is refused, not read for ever)
   const text = readInputFile(file);
-  if (text === undefined) throw new UserError(`cannot read ${opts.from}: no such file`);
+  if (text === undefined) throw new UserError(ctx.t('register.error.noSuchFile', { file: opts.from ?? '' }));
   const shown = opts.from!;
   const csv = parseRegistrationCsv(text, shown);
   const rowIssues = csv.issues.filter((i) => i.line !== undefined && csv.header.length && i.field === undefined && /^expected \d+ fields/.test(i.message));
   const fatal = csv.issues.filter((i) => !rowIssues.includes(i));
   if (fatal.length) {
-    throw new InputError(fatal, { hint: 'nothing was written' });
+    throw new InputError(fatal, { hint: ctx.t('register.nothingWritten') });
   }
   const rawByLine = new Map<number, string[]>();
   for (const r of csv.rows) rawByLine.set(r.line!, r.raw);
@@ -170,8 +176,10 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
     if (!opts.dryRun) {
       writeAtomic(rejectedFile, out, { mode: 0o600, label: '--rejected' });
     }
-    for (const o of r.rejected) for (const i of o.issues) ctx.stderr.write(`jfleet: rejected: ${formatIssue(i)}\n`);
-    ctx.stderr.write(`jfleet: ${r.rejected.length} row(s) rejected${opts.dryRun ? ' (dry run: not written)' : `, written to ${rejectedFile}`}\n`);
+    for (const o of r.rejected) for (const i of o.issues) ctx.stderr.write(`jfleet: ${ctx.t('register.rejectedLine', { issue: issueText(ctx.t, i) })}\n`);
+    ctx.stderr.write(
+      `jfleet: ${opts.dryRun ? ctx.t('register.rowsRejectedDryRun', { count: r.rejected.length }) : ctx.t('register.rowsRejectedWritten', { count: r.rejected.length, file: rejectedFile })}\n`,
+    );
   }
   report(ctx, r, opts);
 }
@@ -187,26 +195,37 @@ function rejectedLine(o: RowOutcome, header: RegField[], rawByLine: Map<number, 
 
 // ---------------------------------------------------------------- the wizard
 
-const check = (schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } }, v: string): true | string => {
-  const r = schema.safeParse(v);
-  return r.success ? true : (r.error?.issues[0]?.message ?? 'invalid');
-};
+type Schema = { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } };
+
+/** A wizard answer checked by the inventory's own schema, its complaint in the run's language. */
+const checker =
+  (ctx: Context) =>
+  (schema: Schema, v: string): true | string => {
+    const r = schema.safeParse(v);
+    return r.success ? true : ctx.t.phrase(r.error?.issues[0]?.message ?? 'invalid');
+  };
 
 async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean): Promise<RegValues> {
   const ref = loadVillages();
   const inv = loadInventory(dir, ref);
   if (inv.issues.length) {
-    throw new InputError(inv.issues, { hint: 'fix the inventory first (jfleet inventory check)' });
+    throw new InputError(inv.issues, { hint: ctx.t('register.wizard.fixInventoryFirst') });
   }
+  const check = checker(ctx);
+  const t = ctx.t;
   const existing = inv.packages;
   const v: RegValues = { ...given };
-  ctx.stdout.write('Register a kiosk package. Ctrl-C cancels; nothing is written until you confirm.\n');
+  ctx.stdout.write(`${t('register.wizard.intro')}\n`);
 
   if (!v.village) {
     v.village = await askSearch(ctx, {
-      message: 'Village (type a name, district or code):',
+      message: t('register.wizard.village'),
       source: (term) =>
-        rankVillages(ref, term, 12).map((x) => ({ value: x.code, name: `${x.name}, ${x.district} (${x.code})`, description: `${x.kind} ${x.code}` })),
+        rankVillages(ref, term, 12).map((x) => ({
+          value: x.code,
+          name: `${x.name}, ${x.district} (${x.code})`,
+          description: `${t(x.kind === 'kelurahan' ? 'register.wizard.kelurahan' : 'register.wizard.desa')} ${x.code}`,
+        })),
     });
   }
   const village = ref.byCode.get(v.village) ?? ref.villages.find((x) => x.name.toLowerCase() === v.village!.toLowerCase());
@@ -214,101 +233,99 @@ async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean)
   const used = (pred: (p: Package) => boolean) => existing.find(pred);
   if (!v.address) {
     v.address = await askText(ctx, {
-      message: 'Address (IP or host name):',
+      message: t('register.wizard.address'),
       validate: (s) => {
         const c = check(addressSchema, s);
         if (c !== true) return c;
-        if (/[^\x20-\x7e]/.test(s)) return 'must be plain ASCII';
+        if (/[^\x20-\x7e]/.test(s)) return t('register.wizard.plainAscii');
         return true;
       },
     });
   }
   if (v.port === undefined)
     v.port = await askText(ctx, {
-      message: 'SSH port:',
+      message: t('register.wizard.port'),
       default: '22',
       validate: (s) => {
         const c = check(portSchema, s);
         if (c !== true) return c;
         const clash = used((p) => p.address.toLowerCase() === v.address!.toLowerCase() && p.port === Number(s));
-        return clash ? `${v.address}:${s} is already package ${clash.id}` : true;
+        return clash ? t('register.wizard.addressTaken', { address: `${v.address}:${s}`, id: clash.id }) : true;
       },
     });
-  if (v.user === undefined) v.user = await askText(ctx, { message: 'SSH user:', default: 'root', validate: (s) => check(userSchema, s) });
+  if (v.user === undefined) v.user = await askText(ctx, { message: t('register.wizard.user'), default: 'root', validate: (s) => check(userSchema, s) });
   const optional =
-    (
-      schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } },
-      uniq?: (s: string) => Package | undefined,
-      what = '',
-    ) =>
+    (schema: Schema, uniq?: (s: string) => Package | undefined, what = '') =>
     (s: string) => {
       if (s.trim() === '') return true;
       const c = check(schema, s.trim());
       if (c !== true) return c;
       const clash = uniq?.(s.trim());
-      return clash ? `${what} already belongs to package ${clash.id}` : true;
+      return clash ? t('register.wizard.belongsTo', { what, id: clash.id }) : true;
     };
   if (v.serial === undefined) {
     v.serial = await askText(ctx, {
-      message: 'Serial number (optional):',
-      validate: optional(hardwareSchema.shape.serial, (s) => used((p) => p.hardware.serial === s), 'this serial'),
+      message: t('register.wizard.serial'),
+      validate: optional(hardwareSchema.shape.serial, (s) => used((p) => p.hardware.serial === s), t('register.wizard.thisSerial')),
     });
   }
   if (v.mac === undefined) {
     v.mac = await askText(ctx, {
-      message: 'MAC address (optional, 00:11:22:33:44:55):',
-      validate: optional(macSchema, (s) => used((p) => p.hardware.mac === s.toLowerCase().replace(/-/g, ':')), 'this MAC'),
+      message: t('register.wizard.mac'),
+      validate: optional(macSchema, (s) => used((p) => p.hardware.mac === s.toLowerCase().replace(/-/g, ':')), t('register.wizard.thisMac')),
     });
   }
-  if (v.model === undefined) v.model = await askText(ctx, { message: 'Hardware model (optional):', validate: optional(hardwareSchema.shape.model) });
+  if (v.model === undefined) v.model = await askText(ctx, { message: t('register.wizard.model'), validate: optional(hardwareSchema.shape.model) });
   if (v.tags === undefined) {
     v.tags = await askText(ctx, {
-      message: 'Tags (optional, comma-separated, e.g. ring-0):',
+      message: t('register.wizard.tags'),
       validate: (s) => {
         const bad = splitTags(s).find((t) => !TAG_RE.test(t));
-        return bad ? `tag "${bad}" must be lower-case letters, digits, "_", ".", "=" or "-"` : true;
+        return bad ? t('register.wizard.tagChars', { tag: bad }) : true;
       },
     });
   }
   if (!v.id) {
     const suggested = village ? generateId(ref, village, new Set(existing.map((p) => p.id))) : undefined;
     v.id = await askText(ctx, {
-      message: 'Package id:',
+      message: t('register.wizard.id'),
       default: suggested,
       validate: (s) => {
-        if (!PACKAGE_ID_RE.test(s)) return 'must be lower-case letters, digits and "-" (max 63)';
+        if (!PACKAGE_ID_RE.test(s)) return t('register.wizard.idChars');
         const clash = used((p) => p.id === s);
-        return clash ? `id ${s} is already registered` : true;
+        return clash ? t('register.wizard.idTaken', { id: s }) : true;
       },
     });
   }
   if (v.custodian_name === undefined && v.custodian_phone === undefined) {
-    ctx.stdout.write('Custodian contact is personal data: optional, kept only in the inventory file, never logged or sent.\n');
-    v.custodian_name = await askText(ctx, { message: 'Custodian name (optional):', validate: optional(custodianSchema.shape.name) });
-    v.custodian_phone = await askText(ctx, { message: 'Custodian phone (optional):', validate: optional(custodianSchema.shape.phone) });
+    ctx.stdout.write(`${t('register.wizard.custodianNote')}\n`);
+    v.custodian_name = await askText(ctx, { message: t('register.wizard.custodianName'), validate: optional(custodianSchema.shape.name) });
+    v.custodian_phone = await askText(ctx, { message: t('register.wizard.custodianPhone'), validate: optional(custodianSchema.shape.phone) });
   }
   for (const k of Object.keys(v) as RegField[]) if (v[k] !== undefined && v[k]!.trim() === '') delete v[k];
 
-  ctx.stdout.write(summary(ref, v));
-  if (!yes && !(await askConfirm(ctx, { message: 'Register this package?', default: true }))) throw new CancelledError('cancelled: nothing was written');
+  ctx.stdout.write(summary(ctx, ref, v));
+  if (!yes && !(await askConfirm(ctx, { message: t('register.wizard.confirm'), default: true })))
+    throw new CancelledError(t('register.cancelledNothingWritten'));
   return v;
 }
 
-function summary(ref: VillageReference, v: RegValues): string {
+function summary(ctx: Context, ref: VillageReference, v: RegValues): string {
+  const t = ctx.t;
   const village = ref.byCode.get(v.village ?? '');
   const rows: Array<[string, string | undefined]> = [
-    ['id', v.id],
-    ['village', village ? `${village.name}, ${village.district} (${village.code})` : v.village],
-    ['address', `${v.address}:${v.port ?? 22}`],
-    ['user', v.user ?? 'root'],
-    ['serial', v.serial],
-    ['mac', v.mac],
-    ['model', v.model],
-    ['tags', v.tags],
-    ['custodian', v.custodian_name || v.custodian_phone ? [v.custodian_name, v.custodian_phone].filter(Boolean).join(', ') : undefined],
+    [t('register.summary.id'), v.id],
+    [t('register.summary.village'), village ? `${village.name}, ${village.district} (${village.code})` : v.village],
+    [t('register.summary.address'), `${v.address}:${v.port ?? 22}`],
+    [t('register.summary.user'), v.user ?? 'root'],
+    [t('register.summary.serial'), v.serial],
+    [t('register.summary.mac'), v.mac],
+    [t('register.summary.model'), v.model],
+    [t('register.summary.tags'), v.tags],
+    [t('register.summary.custodian'), v.custodian_name || v.custodian_phone ? [v.custodian_name, v.custodian_phone].filter(Boolean).join(', ') : undefined],
   ];
   return (
-    '\nSummary\n' +
+    `\n${t('register.summary.title')}\n` +
     rows
       .filter(([, x]) => x)
       .map(([k, x]) => `  ${k.padEnd(10)} ${x}`)

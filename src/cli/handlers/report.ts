@@ -8,47 +8,48 @@ import { printJson, println } from '../shared.js';
 import type { SendOutcome } from '../../report/client.js';
 import type { Db } from '../../store/db.js';
 import type { SendSummary } from '../../report/outbox.js';
+import type { MessageKey } from '../../i18n/catalog.js';
+import { when } from '../render/speech.js';
 
 function short(id: string): string {
   return id.slice(0, 13);
 }
 
-function describeWait(iso: string | null, now: Date): string {
+function describeWait(ctx: Context, iso: string | null): string {
   if (!iso) return '';
-  const s = Math.max(0, Math.round((Date.parse(iso) - now.getTime()) / 1000));
-  return `; next attempt in ${s} s (${iso})`;
+  const s = Math.max(0, Math.round((Date.parse(iso) - ctx.clock.now().getTime()) / 1000));
+  return `; ${ctx.t('report.nextAttempt', { seconds: s, time: when(ctx, iso) })}`;
 }
 
 function renderSend(ctx: Context, send: SendSummary, url: string): void {
   if (send.delivered.length || send.duplicates.length) {
-    const dup = send.duplicates.length ? ` (${send.duplicates.length} the central API already had)` : '';
-    println(ctx, `delivered ${send.delivered.length + send.duplicates.length} report(s) to ${url}${dup}`);
+    const dup = send.duplicates.length ? ` ${ctx.t('report.duplicates', { count: send.duplicates.length })}` : '';
+    println(ctx, `${ctx.t('report.delivered', { count: send.delivered.length + send.duplicates.length, url })}${dup}`);
   }
-  for (const d of send.dead) println(ctx, `dead-lettered ${d.reportId}: ${d.reason} (see jfleet outbox list)`);
+  for (const d of send.dead) println(ctx, ctx.t('report.deadLettered', { id: d.reportId, reason: ctx.t.phrase(d.reason) }));
 }
 
 function exitFor(ctx: Context, send: SendSummary): void {
-  if (ctx.signal.aborted) throw new CancelledError(`interrupted; ${send.pending} report(s) stay queued for the next run`);
+  if (ctx.signal.aborted) throw new CancelledError(ctx.t('report.interrupted', { count: send.pending }));
   if (send.busy) {
-    throw new ExitStatus(
-      ExitCode.locked,
-      `another jfleet (pid ${send.busy.pid} on ${send.busy.host}) is delivering the outbox; ${send.pending} report(s) queued behind it`,
-    );
+    throw new ExitStatus(ExitCode.locked, ctx.t('report.busy', { pid: send.busy.pid, host: send.busy.host, count: send.pending }));
   }
   if (send.pending > 0) {
     throw new ExitStatus(
       ExitCode.reportsQueued,
-      `${send.pending} report(s) still queued: ${send.lastError ?? 'not due yet'}${describeWait(send.nextAttemptAt, ctx.clock.now())}`,
+      `${ctx.t('report.stillQueued', { count: send.pending, reason: send.lastError ? ctx.t.phrase(send.lastError) : ctx.t('report.notDueYet') })}${describeWait(ctx, send.nextAttemptAt)}`,
     );
   }
-  if (send.dead.length) throw new ExitStatus(ExitCode.reportsQueued, `${send.dead.length} report(s) dead-lettered`);
+  if (send.dead.length) throw new ExitStatus(ExitCode.reportsQueued, ctx.t('report.deadCount', { count: send.dead.length }));
 }
 
 function progress(ctx: Context, json?: boolean) {
   return (e: { reportId: string; attempt: number; outcome: SendOutcome; nextAttemptAt: string | null }) => {
     if (json || e.outcome.kind === 'delivered') return;
     const what = e.outcome.kind === 'retry' || e.outcome.kind === 'auth' || e.outcome.kind === 'dead' ? e.outcome.reason : '';
-    ctx.stderr.write(`jfleet: report ${short(e.reportId)} attempt ${e.attempt}: ${what}${describeWait(e.nextAttemptAt, ctx.clock.now())}\n`);
+    ctx.stderr.write(
+      `jfleet: ${ctx.t('report.attempt', { id: short(e.reportId), attempt: e.attempt, reason: ctx.t.phrase(what) })}${describeWait(ctx, e.nextAttemptAt)}\n`,
+    );
   };
 }
 
@@ -92,7 +93,7 @@ async function reportWith(ctx: Context, db: Db, opts: { dryRun?: boolean; flush?
     const { send, url } = await flushOutbox(ctx, db, { waitMs, force: true, send: { onAttempt: progress(ctx, opts.json) } });
     if (opts.json) printJson(ctx, { url, ...sendJson(send) });
     else {
-      if (!send.attempts && !send.busy && send.pending === 0) println(ctx, 'the outbox is empty');
+      if (!send.attempts && !send.busy && send.pending === 0) println(ctx, ctx.t('report.outboxEmpty'));
       renderSend(ctx, send, url);
     }
     return exitFor(ctx, send);
@@ -112,7 +113,7 @@ export async function queueAndSend(ctx: Context, db: Db, opts: { waitMs: number;
   const r = await reportNow(ctx, db, { waitMs: opts.waitMs, send: { onAttempt: progress(ctx, opts.json) } });
   const send = r.send!;
   if (!opts.json) {
-    println(ctx, `queued report ${r.report.reportId} (${r.report.fleet.packages.length} package(s), ${r.report.changes.length} state change(s))`);
+    println(ctx, ctx.t('report.queued', { id: r.report.reportId, packages: r.report.fleet.packages.length, changes: r.report.changes.length }));
     renderSend(ctx, send, r.url!);
   }
   return {
@@ -128,19 +129,23 @@ export async function outboxListCommand(ctx: Context, opts: { all?: boolean; jso
   const { outboxList } = await import('../../report/service.js');
   const entries = await withStateDb(ctx, (db) => outboxList(db, opts));
   if (opts.json) return printJson(ctx, entries);
-  if (!entries.length) return println(ctx, opts.all ? 'the outbox is empty' : 'nothing queued or dead-lettered');
+  if (!entries.length) return println(ctx, opts.all ? ctx.t('report.outboxEmpty') : ctx.t('report.nothingQueued'));
   const now = ctx.clock.now();
-  println(ctx, 'REPORT                                CREATED                   STATUS     TRIES  PACKAGES  NOTE');
+  const h = (k: MessageKey, n: number) => ctx.t(k).padEnd(n);
+  println(
+    ctx,
+    `${h('report.column.report', 36)}  ${h('report.column.created', 24)}  ${h('report.column.status', 9)}  ${ctx.t('report.column.tries').padStart(5)}  ${ctx.t('report.column.packages').padStart(8)}  ${ctx.t('report.column.note')}`,
+  );
   for (const e of entries) {
     const note =
       e.status === 'delivered'
-        ? `delivered ${e.deliveredAt}${e.duplicate ? ' (already there)' : ''}`
+        ? `${ctx.t('report.deliveredAt', { time: e.deliveredAt ? when(ctx, e.deliveredAt) : '' })}${e.duplicate ? ` ${ctx.t('report.alreadyThere')}` : ''}`
         : e.status === 'dead'
-          ? (e.lastError ?? '')
-          : `${e.lastError ?? 'not tried yet'}${e.nextAttemptAt && Date.parse(e.nextAttemptAt) > now.getTime() ? `; next ${e.nextAttemptAt}` : ''}`;
+          ? ctx.t.phrase(e.lastError ?? '')
+          : `${e.lastError ? ctx.t.phrase(e.lastError) : ctx.t('report.notTriedYet')}${e.nextAttemptAt && Date.parse(e.nextAttemptAt) > now.getTime() ? `; ${ctx.t('report.next', { time: when(ctx, e.nextAttemptAt) })}` : ''}`;
     println(
       ctx,
-      `${e.reportId}  ${e.createdAt.padEnd(24)}  ${e.status.padEnd(9)}  ${String(e.attempts).padStart(5)}  ${String(e.packages).padStart(8)}  ${note}`,
+      `${e.reportId}  ${when(ctx, e.createdAt).padEnd(24)}  ${ctx.t(`report.status.${e.status}` as MessageKey).padEnd(9)}  ${String(e.attempts).padStart(5)}  ${String(e.packages).padStart(8)}  ${note}`,
     );
   }
 }
@@ -149,12 +154,12 @@ export async function outboxRetryCommand(ctx: Context, ids: string[], opts: { al
   const { outboxRetry, checkRetrySelection } = await import('../../report/service.js');
   checkRetrySelection({ ids, all: opts.all });
   const n = await withStateDb(ctx, (db) => outboxRetry(db, { ids, all: opts.all }));
-  println(ctx, `${n} report(s) queued and due now; send them with jfleet report --flush`);
+  println(ctx, ctx.t('report.retried', { count: n }));
 }
 
 export async function outboxDropCommand(ctx: Context, ids: string[], opts: { dead?: boolean; yes?: boolean }): Promise<void> {
   const { outboxDrop, checkDropSelection } = await import('../../report/service.js');
   checkDropSelection({ ids, dead: opts.dead });
   const n = await withStateDb(ctx, (db) => outboxDrop(db, { ids, dead: opts.dead, yes: opts.yes }));
-  println(ctx, `dropped ${n} report(s)`);
+  println(ctx, ctx.t('report.dropped', { count: n }));
 }

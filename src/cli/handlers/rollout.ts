@@ -14,6 +14,8 @@ import { abortRollout, resumeRollout, rolloutStatus, startRollout, type RolloutD
 import { assertOutputs, writeError } from '../output-file.js';
 import { printJson, println } from '../shared.js';
 import { deviceText } from '../render/terminal.js';
+import { when } from '../render/speech.js';
+import type { MessageKey, Translate } from '../../i18n/catalog.js';
 
 /** What the rollout commands take on top of the service's options: how to report. */
 export interface RolloutCommandOptions extends Omit<RolloutOptions, 'emit' | 'checkOutputs'> {
@@ -23,40 +25,64 @@ export interface RolloutCommandOptions extends Omit<RolloutOptions, 'emit' | 'ch
 
 const DEVICE_MARK = { updated: '✓', skipped: '-', pending: '…', rolled_back: '↩', failed: '✗' } as const;
 
+/** A rollout state's word (the keyword itself in English; --json keeps the keyword). */
+function rolloutState(t: Translate, state: string): string {
+  return t(`rollout.rolloutState.${state}` as MessageKey, { defaultValue: state });
+}
+
 /** The line a person reads for an event; undefined: nothing to show. */
-export function humanLine(e: RolloutEvent): string | undefined {
+export function humanLine(t: Translate, e: RolloutEvent): string | undefined {
   switch (e.event) {
-    case 'rollout-start':
-      return `rollout ${e.rollout}: release ${e.release} to ${e.devices} device(s) in ${e.waves.length} wave(s) [${e.waves.join(', ')}], max-fail ${e.maxFail}${e.reopened ? ` (resuming ${e.reopened})` : ''}`;
+    case 'rollout-start': {
+      const v = { rollout: e.rollout, release: e.release, count: e.devices, waveCount: e.waves.length, waves: e.waves.join(', '), maxFail: e.maxFail };
+      return e.reopened ? t('rollout.line.startResuming', { ...v, reopened: e.reopened }) : t('rollout.line.start', v);
+    }
     case 'wave-start':
-      return `wave ${e.wave}: ${e.devices.length} device(s)`;
+      return t('rollout.line.waveStart', { wave: e.wave, count: e.devices.length });
     case 'device': {
       const m = DEVICE_MARK[e.shown];
       const what =
         e.shown === 'updated'
-          ? `${m} ${e.device} updated ${e.previous ?? '(none)'} → ${e.release}`
+          ? t('rollout.line.updated', { device: e.device, previous: e.previous ?? t('rollout.line.none'), release: e.release })
           : e.shown === 'skipped'
-            ? `${m} ${e.device} skipped: ${e.reason}`
+            ? t('rollout.line.skipped', { device: e.device, reason: t.phrase(e.reason ?? '') })
             : e.shown === 'pending'
-              ? `${m} ${e.device} pending: ${e.reason}`
+              ? t('rollout.line.pending', { device: e.device, reason: t.phrase(e.reason ?? '') })
               : e.shown === 'rolled_back'
-                ? `${m} ${e.device} rolled back to ${e.previous}: ${e.reason}`
-                : `${m} ${e.device} FAILED: ${e.reason}`;
-      return `  ${what}${e.ms !== undefined ? ` (${(e.ms / 1000).toFixed(1)} s)` : ''}`;
+                ? t('rollout.line.rolledBack', { device: e.device, previous: e.previous ?? '', reason: t.phrase(e.reason ?? '') })
+                : t('rollout.line.failed', { device: e.device, reason: t.phrase(e.reason ?? '') });
+      return `  ${m} ${what}${e.ms !== undefined ? ` ${t('rollout.line.seconds', { seconds: (e.ms / 1000).toFixed(1) })}` : ''}`;
     }
     case 'canary-replaced':
-      return `  canary unreachable: trying ${e.device} as canary`;
+      return `  ${t('rollout.line.canaryReplaced', { device: e.device })}`;
     case 'wave-end':
-      return `wave ${e.wave} done: ${e.counts.updated} updated, ${e.counts.failures} failed (${e.allowedFailures} allowed of ${e.counts.reached} reached), ${e.counts.pending} pending`;
+      return t('rollout.line.waveEnd', {
+        wave: e.wave,
+        updated: e.counts.updated,
+        failures: e.counts.failures,
+        allowed: e.allowedFailures,
+        reached: e.counts.reached,
+        pending: e.counts.pending,
+      });
     case 'rollout-interrupted':
-      return `rollout ${e.rollout} interrupted; continue with: jfleet rollout resume`;
+      return t('rollout.line.interrupted', { rollout: e.rollout });
     case 'abort':
-      return `ABORTED: ${e.reason}; ${e.skipped} device(s) not updated`;
+      return t('rollout.line.aborted', { reason: t.phrase(e.reason ?? ''), count: e.skipped });
     case 'rollout-end':
-      if (e.nothingToResume) return `rollout ${e.rollout} of ${e.release} already finished (${e.state}, exit ${exitCodeOf(e.state)} then); nothing to resume`;
-      return `rollout ${e.rollout} ${e.state}: ${e.counts.updated} updated, ${e.counts.rolled_back} rolled back, ${e.counts.failed} failed, ${e.counts.pending} pending, ${e.counts.skipped} skipped (exit ${e.exitCode})`;
+      if (e.nothingToResume)
+        return t('rollout.line.nothingToResume', { rollout: e.rollout, release: e.release, state: rolloutState(t, e.state), exitCode: exitCodeOf(e.state) });
+      return t('rollout.line.end', {
+        rollout: e.rollout,
+        state: rolloutState(t, e.state),
+        updated: e.counts.updated,
+        rolledBack: e.counts.rolled_back,
+        failed: e.counts.failed,
+        pending: e.counts.pending,
+        skipped: e.counts.skipped,
+        exitCode: e.exitCode,
+      });
     case 'rollout-aborted':
-      return `rollout ${e.rollout} of ${e.release} aborted${e.running ? ' (the running process stops after the devices in flight)' : ''}`;
+      return t(e.running ? 'rollout.line.abortedRunning' : 'rollout.line.abortedStopped', { rollout: e.rollout, release: e.release });
     case 'record':
       return undefined;
   }
@@ -89,7 +115,7 @@ function sink(ctx: Context, o: RolloutCommandOptions): RolloutSink {
       if (j) ctx.stdout.write(JSON.stringify({ ts: ctx.clock.now().toISOString(), ...j }) + '\n');
     } else {
       // a reason may quote a device's gate or health-check output: escaped on a terminal
-      const l = humanLine(e);
+      const l = humanLine(ctx.t, e);
       if (l !== undefined) println(ctx, deviceText(ctx.stdout)(l));
     }
   };
@@ -100,7 +126,9 @@ function writeJUnit(ctx: Context, o: RolloutCommandOptions, e: Extract<RolloutEv
   const file = resolve(ctx.cwd, o.junit);
   const r = e.rollout;
   try {
-    writeAtomic(file, renderJUnit({ id: r.id, release: r.release, state: r.state, startedAt: r.createdAt, devices: e.devices }), { label: '--junit' });
+    const say = (key: string, vars: Record<string, string | number>) =>
+      key === 'gateFailed' && vars.previous === undefined ? ctx.t('rollout.junit.gateFailedNoPrevious') : ctx.t(`rollout.junit.${key}` as MessageKey, vars);
+    writeAtomic(file, renderJUnit({ id: r.id, release: r.release, state: r.state, startedAt: r.createdAt, devices: e.devices }, say), { label: '--junit' });
   } catch (err) {
     throw writeError(err, file, '--junit');
   }
@@ -150,22 +178,35 @@ export async function abortCommand(ctx: Context, o: { json?: boolean }): Promise
 
 export async function statusCommand(ctx: Context, o: { id?: number; json?: boolean }): Promise<void> {
   const s = await rolloutStatus(ctx, { id: o.id });
-  if (!s) throw new UserError(o.id ? `no rollout ${o.id}` : 'no rollout yet', { hint: 'start one with: jfleet rollout --release V' });
+  if (!s)
+    throw new UserError(o.id ? ctx.t('rollout.status.noRollout', { id: o.id }) : ctx.t('rollout.status.noRolloutYet'), { hint: ctx.t('advice.rolloutStart') });
   if (o.json) return printJson(ctx, s);
   const r = s.rollout;
-  println(ctx, `rollout ${r.id}: release ${r.release}, ${s.live}${r.reason ? ` (${deviceText(ctx.stdout)(r.reason)})` : ''}`);
   println(
     ctx,
-    `  started ${r.createdAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}; waves ${r.waves}; max-fail ${r.maxFail}${r.selector ? `; limit ${r.selector}` : ''}`,
+    `${ctx.t('rollout.status.head', { id: r.id, release: r.release, state: rolloutState(ctx.t, s.live) })}${r.reason ? ` (${deviceText(ctx.stdout)(ctx.t.phrase(r.reason))})` : ''}`,
+  );
+  const times = r.finishedAt
+    ? ctx.t('rollout.status.startedFinished', { started: when(ctx, r.createdAt), finished: when(ctx, r.finishedAt) })
+    : ctx.t('rollout.status.started', { started: when(ctx, r.createdAt) });
+  println(
+    ctx,
+    `  ${times}; ${ctx.t('rollout.status.plan', { waves: r.waves, maxFail: r.maxFail })}${r.selector ? `; ${ctx.t('rollout.status.limit', { selector: r.selector })}` : ''}`,
   );
   const c = s.counts;
   println(
     ctx,
-    `  ${c.total} devices: ${c.updated} updated, ${c.rolled_back} rolled back, ${c.failed} failed, ${c.pending} pending, ${c.planned + c.updating} to do, ${c.skipped} skipped`,
+    `  ${ctx.t('rollout.status.counts', { count: c.total, updated: c.updated, rolledBack: c.rolled_back, failed: c.failed, pending: c.pending, todo: c.planned + c.updating, skipped: c.skipped })}`,
   );
   for (const w of s.waves)
-    println(ctx, `  wave ${w.wave}: ${w.devices} device(s), ${w.counts.updated} updated, ${w.counts.failures} failed, ${w.counts.pending} pending`);
+    println(
+      ctx,
+      `  ${ctx.t('rollout.status.wave', { wave: w.wave, count: w.devices, updated: w.counts.updated, failed: w.counts.failures, pending: w.counts.pending })}`,
+    );
   for (const d of s.devices.filter((x) => x.state !== 'updated' && x.state !== 'planned')) {
-    println(ctx, `  ${d.state.padEnd(11)} ${d.id}${d.error ? `: ${deviceText(ctx.stdout)(d.error)}` : ''}`);
+    println(
+      ctx,
+      `  ${ctx.t(`rollout.state.${d.state}` as MessageKey).padEnd(11)} ${d.id}${d.error ? `: ${deviceText(ctx.stdout)(ctx.t.phrase(d.error))}` : ''}`,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import type { Context } from '../../context.js';
+import type { MessageKey } from '../../i18n/catalog.js';
 import { printable } from '../../errors.js';
 import { printJson } from '../shared.js';
 import { queryVillages, villageJson } from '../../inventory/search.js';
@@ -6,6 +7,7 @@ import { loadVillages } from '../../inventory/villages.js';
 import { table } from '../render/table.js';
 
 export async function villagesCommand(ctx: Context, query: string | undefined, opts: { json?: boolean }): Promise<void> {
+  const t = ctx.t;
   const ref = loadVillages();
   const r = queryVillages(ref, query);
   if (opts.json) {
@@ -20,23 +22,21 @@ export async function villagesCommand(ctx: Context, query: string | undefined, o
   if (r.kind === 'districts') {
     ctx.stdout.write(
       table(
-        ['CODE', 'DISTRICT', 'VILLAGES'],
+        [t('villages.column.code'), t('villages.column.district'), t('villages.column.villages')],
         r.districts.map((d) => [d.code, d.name, String(d.villages.length)]),
       ),
     );
-    ctx.stdout.write(
-      `${r.districts.length} districts, ${ref.villages.length} villages. Data: Kemendagri codes via cahyadsn/wilayah (MIT); see inventories/reference/README.md\n`,
-    );
+    ctx.stdout.write(`${t('villages.summary', { districts: r.districts.length, villages: ref.villages.length })}\n`);
     return;
   }
-  if (r.kind === 'district') ctx.stdout.write(`District ${r.district.name} (${r.district.code}): ${r.villages.length} villages\n`);
+  if (r.kind === 'district') ctx.stdout.write(`${t('villages.district', { name: r.district.name, code: r.district.code, count: r.villages.length })}\n`);
   if (r.villages.length === 0) {
-    ctx.stdout.write(`no village matches "${printable(query ?? '')}"\n`);
+    ctx.stdout.write(`${t('villages.noMatch', { query: printable(query ?? '') })}\n`);
     return;
   }
   ctx.stdout.write(
     table(
-      ['CODE', 'VILLAGE', 'KIND', 'DISTRICT', 'LAT', 'LON'],
+      ['code', 'village', 'kind', 'district', 'lat', 'lon'].map((c) => t(`villages.column.${c}` as MessageKey)),
       r.villages.map((v) => [v.code, v.name, v.kind, v.district, v.lat.toFixed(5), v.lon.toFixed(5)]),
     ),
   );

@@ -1,46 +1,45 @@
 /**
  * How a lower layer's advice reads to the operator: the UserError carries it as data
- * (src/errors.ts Advice) and this words it, naming the jfleet command to run. src/main.ts
- * prints it as the `jfleet: hint:` line.
+ * (src/errors.ts Advice) and this words it through the catalog (`advice.*`), naming the jfleet
+ * command to run. src/main.ts prints it as the `jfleet: hint:` line.
  */
 import type { Advice } from '../../errors.js';
+import type { Translate } from '../../i18n/catalog.js';
 
 /** The hint line's text for an advice. */
-export function adviceText(advice: Advice): string {
+export function adviceText(advice: Advice, t: Translate): string {
   switch (advice.kind) {
     case 'fix-inventory':
-      return 'fix the inventory (jfleet inventory check lists every problem)';
+      return t('advice.fixInventory');
     case 'fix-inventory-file':
-      return `fix ${advice.file} first (jfleet inventory check); nothing was written`;
+      return t('advice.fixInventoryFile', { file: advice.file });
     case 'no-inventory':
-      return 'register packages with jfleet register, or pick an inventory with --inventory DIR / JFLEET_INVENTORY';
+      return t('advice.noInventory');
     case 'rollout-usage':
-      return 'e.g. jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5%';
+      return t('advice.rolloutUsage');
     case 'rollout-in-progress':
-      return 'finish it with: jfleet rollout resume, or drop it with: jfleet rollout abort';
+      return t('advice.rolloutInProgress');
     case 'rollout-start':
-      return 'start one with: jfleet rollout --release V';
+      return t('advice.rolloutStart');
     case 'rollout-restart':
-      return `start a new one: jfleet rollout --release ${advice.release}`;
+      return t('advice.rolloutRestart', { release: advice.release });
     case 'release-add':
-      return advice.again
-        ? `add it again from its bundle: jfleet release add PATH --version ${advice.version} (a damaged release is replaced)`
-        : `add it first: jfleet release add PATH --version ${advice.version}`;
+      return advice.again ? t('advice.releaseAddAgain', { version: advice.version }) : t('advice.releaseAdd', { version: advice.version });
     case 'api-url-missing':
-      return 'jfleet config set api.url https://central.example/fleet (or set JFLEET_API_URL); run one locally with jfleet central serve';
+      return t('advice.apiUrlMissing');
     case 'api-url-invalid':
-      return 'jfleet config set api.url https://central.example/fleet';
+      return t('advice.apiUrlInvalid');
     case 'api-token-missing':
-      return 'jfleet config set api.token TOKEN (or set JFLEET_API_TOKEN)';
+      return t('advice.apiTokenMissing');
     case 'api-token-rejected':
-      return 'set the right token with jfleet config set api.token TOKEN (or JFLEET_API_TOKEN), then run jfleet report';
+      return t('advice.apiTokenRejected');
     case 'outbox-list':
-      return advice.all ? 'see jfleet outbox list --all' : 'jfleet outbox list';
+      return advice.all ? t('advice.outboxListAll') : t('advice.outboxList');
     case 'cron-seconds':
-      return 'drop the seconds field, e.g. "*/15 * * * *" (six fields with seconds work only for jfleet schedule run)';
+      return t('advice.cronSeconds');
     case 'config-file-broken':
-      return 'fix or delete the file, then use jfleet config set';
+      return t('advice.configFileBroken');
     case 'config-env-invalid':
-      return 'fix it with jfleet config set KEY VALUE (or unset the environment variable)';
+      return t('advice.configEnvInvalid');
   }
 }

@@ -1,0 +1,54 @@
+/**
+ * Commander's own words (help headings, its usage errors) in the run's language. Commander
+ * writes them in English; the headings go through Help.styleTitle and the errors through
+ * outputError, so both are translated there without forking commander.
+ */
+import type { Translate } from '../../i18n/catalog.js';
+import type { Lang } from '../../i18n/language.js';
+
+const TITLES = {
+  'Usage:': 'commander.usage',
+  'Arguments:': 'commander.arguments',
+  'Options:': 'commander.options',
+  'Global Options:': 'commander.globalOptions',
+  'Commands:': 'commander.commands',
+} as const;
+
+export function helpTitle(t: Translate, title: string): string {
+  const key = TITLES[title as keyof typeof TITLES];
+  return key ? t(key) : title;
+}
+
+/** The errors commander raises, as English templates (its source) and catalog keys. */
+const ERRORS: Array<[RegExp, (m: RegExpExecArray, t: Translate) => string]> = [
+  [
+    /^error: unknown option '([^']*)'(?:\n\(Did you mean (.*)\?\))?/,
+    (m, t) => t('commander.unknownOption', { option: m[1] ?? '' }) + (m[2] ? `\n${t('commander.didYouMean', { suggestion: m[2] })}` : ''),
+  ],
+  [
+    /^error: unknown command '([^']*)'(?:\n\(Did you mean (.*)\?\))?/,
+    (m, t) => t('commander.unknownCommand', { command: m[1] ?? '' }) + (m[2] ? `\n${t('commander.didYouMean', { suggestion: m[2] })}` : ''),
+  ],
+  [/^error: missing required argument '([^']*)'/, (m, t) => t('commander.missingArgument', { argument: m[1] ?? '' })],
+  [/^error: option '([^']*)' argument missing/, (m, t) => t('commander.optionArgumentMissing', { option: m[1] ?? '' })],
+  [/^error: required option '([^']*)' not specified/, (m, t) => t('commander.requiredOption', { option: m[1] ?? '' })],
+  [
+    /^error: too many arguments(?: for '([^']*)')?\. Expected (\d+) arguments? but got (\d+)\./,
+    (m, t) => t('commander.tooManyArguments', { expected: Number(m[2]), got: Number(m[3]) }),
+  ],
+  [
+    /^error: option '([^']*)' argument '([^']*)' is invalid\. ?(.*)/s,
+    (m, t) => t('commander.invalidArgument', { option: m[1] ?? '', value: m[2] ?? '', reason: t.phrase((m[3] ?? '').trim()) }),
+  ],
+  [/^error: (.*) cannot be used with (.*)/, (m, t) => t('commander.conflict', { a: m[1] ?? '', b: m[2] ?? '' })],
+];
+
+/** One commander error line (its "error: " prefix included) in the run's language. */
+export function commanderError(t: Translate, text: string, lang: Lang): string {
+  if (lang === 'en') return text; // commander's own English, byte for byte
+  for (const [re, say] of ERRORS) {
+    const m = re.exec(text);
+    if (m) return `${t('common.errorPrefix')}: ${say(m, t)}${text.endsWith('\n') ? '\n' : ''}`;
+  }
+  return text;
+}

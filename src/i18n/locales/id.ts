@@ -1,0 +1,1808 @@
+/**
+ * Bahasa Indonesia. Same keys as en.ts (test/i18n/catalogs.test.ts holds every key, placeholder
+ * and plural form to it); terms as docs/glossary.md fixes them. Indonesian has one plural form:
+ * a counted message is key_other only. Commands, flags, file names and state keywords that a
+ * person types or a machine reads stay as they are.
+ */
+import type { Translation } from '../catalog.js';
+
+export default {
+  common: {
+    errorPrefix: 'kesalahan',
+    hintPrefix: 'saran',
+    cancelled: 'dibatalkan',
+    moreIssues_other: '… dan {{count}} lainnya',
+    internalError: 'kesalahan internal: {{message}}',
+    internalErrorReport: 'jalankan lagi dengan --debug untuk melihat jejak tumpukan (stack trace), lalu laporkan sebagai bug',
+    runWithHelp: '(jalankan dengan --help untuk cara pakai)',
+  },
+  commander: {
+    usage: 'Cara pakai:',
+    arguments: 'Argumen:',
+    options: 'Opsi:',
+    globalOptions: 'Opsi umum:',
+    commands: 'Perintah:',
+    unknownOption: "opsi '{{option}}' tidak dikenal",
+    unknownCommand: "perintah '{{command}}' tidak dikenal",
+    didYouMean: '(Maksud Anda {{suggestion}}?)',
+    missingArgument: "argumen wajib '{{argument}}' belum diisi",
+    optionArgumentMissing: "opsi '{{option}}' perlu nilai",
+    requiredOption: "opsi wajib '{{option}}' belum diberikan",
+    tooManyArguments: 'argumen terlalu banyak: seharusnya {{expected}}, diberikan {{got}}',
+    invalidArgument: "nilai '{{value}}' untuk opsi '{{option}}' tidak sah. {{reason}}",
+    conflict: '{{a}} tidak bisa dipakai bersama {{b}}',
+  },
+  program: {
+    description: 'Mendaftarkan, menyiapkan, memeriksa, melaporkan, dan memperbarui armada kios desa Kabupaten Jember.',
+    version: 'tampilkan nomor versi',
+    help: 'tampilkan bantuan perintah',
+    helpCommand: 'tampilkan bantuan perintah',
+    inventory: 'direktori inventaris (bawaan: $JFLEET_INVENTORY, config "inventory", atau $JFLEET_HOME/inventory)',
+    debug: 'tampilkan jejak tumpukan (stack trace) dan log debug',
+    noColor: 'matikan warna (NO_COLOR juga dihormati)',
+    homeNotDirectory: 'JFLEET_HOME {{home}} bukan direktori',
+    homeNotDirectoryHint: 'arahkan JFLEET_HOME ke sebuah direktori (bawaan ~/.jfleet), atau hapus variabel itu',
+    helpAfter: `
+Kode keluar:
+  0    berhasil
+  1    ada perangkat yang gagal (laporan menyebutkan yang mana)
+  2    salah pakai atau masukan salah (opsi keliru, inventaris rusak, nilai berbahaya); tidak ada yang ditulis
+  3    tak diketahui (kontrak Nagios, jfleet check)
+  4    rollout dihentikan (kegagalan melewati --max-fail)
+  5    rollout selesai dengan perangkat tertunda (tak terjangkau; rollout berikutnya melanjutkannya)
+  6    sweep: status peringatan terburuk adalah kritis (1 waspada, 3 tak diketahui)
+  7    sweep: status peringatan terburuk adalah tak terjangkau
+  70   kesalahan internal (bug: jalankan dengan --debug dan laporkan)
+  74   penyimpanan gagal (disk penuh, kuota, hanya-baca, kesalahan I/O, basis data status rusak); tidak ada yang ditulis
+  75   proses lain sedang memegang kunci
+  130  dibatalkan
+
+Lingkungan:
+  JFLEET_HOME        tempat config, kunci, dan status disimpan (bawaan ~/.jfleet)
+  JFLEET_INVENTORY   direktori inventaris
+  JFLEET_KEY_FILE    kunci privat untuk SSH (bawaan: kunci armada dari jfleet keys init)
+  JFLEET_API_URL, JFLEET_API_TOKEN, JFLEET_FORKS   menimpa config untuk CI
+  JFLEET_LANG        bahasa pesan: en atau id (jika kosong: config "lang", lalu LC_ALL / LC_MESSAGES / LANG)
+  NO_COLOR           matikan warna
+
+Contoh:
+  $ jfleet villages rambipuji
+  $ jfleet register --village 35.09.13.2006 --address kiosk-rambipuji.lan --serial SN123 --mac 00:11:22:33:44:55 --model NUC
+  $ jfleet exec --limit Rambipuji -- uptime
+  $ jfleet demo`,
+  },
+  register: {
+    nothingWritten: 'tidak ada yang ditulis',
+    needsFlags: 'register memerlukannya',
+    error: {
+      skipInvalidNeedsFrom: '--skip-invalid dan --rejected hanya dipakai bersama --from FILE.csv',
+      tagChars: '"{{tag}}" hanya boleh berisi huruf kecil, angka, "_", ".", "=" atau "-"',
+      fromWithFlag: '--from mengimpor sebuah berkas; jangan digabung dengan {{flag}}',
+      noSuchFile: 'tidak dapat membaca {{file}}: berkas tidak ada',
+    },
+    dryRun: {
+      wouldAdd_other: 'uji coba: akan menambahkan {{count}} paket ke {{file}}',
+    },
+    alreadyRegisteredCount_other: '{{count}} sudah terdaftar',
+    rejectedCount_other: '{{count}} ditolak',
+    addedCount_other: '{{count}} ditambahkan',
+    registered: '{{id}} terdaftar: {{village}}, {{district}} ({{code}}) di {{address}}',
+    alreadyRegisteredAs: 'sudah terdaftar sebagai {{id}}; tidak ada yang berubah',
+    csvBeingImported: 'CSV yang sedang diimpor (--from)',
+    rejectedLine: 'ditolak: {{issue}}',
+    rowsRejectedDryRun_other: '{{count}} baris ditolak (uji coba: tidak ditulis)',
+    rowsRejectedWritten_other: '{{count}} baris ditolak, ditulis ke {{file}}',
+    cancelledNothingWritten: 'dibatalkan: tidak ada yang ditulis',
+    wizard: {
+      fixInventoryFirst: 'perbaiki inventaris dulu (jfleet inventory check)',
+      intro: 'Mendaftarkan paket kios. Ctrl-C untuk membatalkan; tidak ada yang ditulis sebelum Anda konfirmasi.',
+      village: 'Desa/kelurahan (ketik nama, kecamatan, atau kode):',
+      desa: 'desa',
+      kelurahan: 'kelurahan',
+      address: 'Alamat (IP atau nama host):',
+      plainAscii: 'hanya boleh huruf ASCII biasa',
+      port: 'Port SSH:',
+      addressTaken: '{{address}} sudah dipakai paket {{id}}',
+      user: 'Pengguna SSH:',
+      belongsTo: '{{what}} sudah milik paket {{id}}',
+      serial: 'Nomor seri (opsional):',
+      thisSerial: 'nomor seri ini',
+      mac: 'Alamat MAC (opsional, 00:11:22:33:44:55):',
+      thisMac: 'alamat MAC ini',
+      model: 'Model perangkat keras (opsional):',
+      tags: 'Tag (opsional, dipisah koma, misalnya ring-0):',
+      tagChars: 'tag "{{tag}}" hanya boleh berisi huruf kecil, angka, "_", ".", "=" atau "-"',
+      id: 'ID paket:',
+      idChars: 'hanya boleh huruf kecil, angka, dan "-" (maks. 63)',
+      idTaken: 'id {{id}} sudah terdaftar',
+      custodianNote: 'Kontak penanggung jawab adalah data pribadi: opsional, hanya disimpan di berkas inventaris, tidak pernah dicatat di log atau dikirim.',
+      custodianName: 'Nama penanggung jawab (opsional):',
+      custodianPhone: 'Telepon penanggung jawab (opsional):',
+      confirm: 'Daftarkan paket ini?',
+    },
+    summary: {
+      title: 'Ringkasan',
+      id: 'id',
+      village: 'desa',
+      address: 'alamat',
+      user: 'pengguna',
+      serial: 'seri',
+      mac: 'mac',
+      model: 'model',
+      tags: 'tag',
+      custodian: 'penanggung jawab',
+    },
+  },
+  prompts: {
+    missingFlags: '{{flags}} belum diisi: {{what}}, dan tidak ada terminal untuk bertanya',
+    missingFlagsCI: '{{flags}} belum diisi: {{what}}, dan tidak ada terminal untuk bertanya (CI aktif)',
+    passFlags: 'berikan {{flags}} di baris perintah',
+    and: ' dan ',
+    cancelledNothingChanged: 'dibatalkan: tidak ada yang diubah',
+  },
+  health: {
+    state: {
+      ok: 'ok',
+      warn: 'waspada',
+      critical: 'kritis',
+      unknown: 'tak diketahui',
+      unreachable: 'tak terjangkau',
+    },
+    column: {
+      ok: 'ok',
+      warn: 'waspada',
+      critical: 'kritis',
+      unknown: 'tak diketahui',
+      unreachable: 'tak terjangkau',
+    },
+    flag: {
+      hard: 'PASTI',
+      soft: 'sementara',
+      flapping: 'NAIK-TURUN',
+      silenced: 'dibisukan',
+    },
+    since: 'sejak {{ago}}',
+    sweep: {
+      head_other: 'sweep {{count}} perangkat dalam {{seconds}} dtk',
+      tail: '{{alert}} memberi peringatan (pasti), {{soft}} sementara (belum dipastikan), {{quiet}} pasti tetapi dibisukan atau naik-turun; status peringatan terburuk: {{worst}}',
+      cancelled: 'sweep dibatalkan; hasil perangkat yang sudah diperiksa tetap disimpan',
+    },
+    status: {
+      noResults: 'belum ada hasil sweep: jalankan jfleet sweep',
+      devices_other: '{{count}} perangkat',
+      district: 'KECAMATAN',
+      mapWritten_other: 'peta {{count}} perangkat ditulis ke {{file}}',
+      watchSeconds: '--watch menerima detik (minimal 1), bukan "{{value}}"',
+      watching: '(setiap {{seconds}} dtk; Ctrl-C untuk berhenti)',
+    },
+    check: {
+      cannotLoadInventory: 'inventaris tidak dapat dimuat: {{reason}}',
+      noPackage: 'tidak ada paket "{{id}}" di inventaris',
+      cannotOpenPool: 'kumpulan koneksi SSH tidak dapat dibuka: {{reason}}',
+    },
+    history: {
+      line: 'sejak {{since}} ({{ago}}); terakhir terlihat {{lastSeen}}; rilis {{release}}',
+      never: 'belum pernah',
+      neverSwept: 'belum pernah di-sweep',
+      availability_other: 'ketersediaan: {{percent}} dari {{count}} sweep sejak {{since}}',
+      changes: 'perubahan status (terbaru dulu):',
+      new: '(baru)',
+      none: 'tidak ada riwayat kesehatan untuk "{{id}}"',
+      noneHint: 'periksa id-nya (jfleet inventory list) atau jalankan jfleet sweep dulu',
+    },
+    availability: {
+      none_other: 'tidak ada hasil sweep dalam {{count}} hari terakhir',
+      head_other: 'ketersediaan per desa, {{count}} hari terakhir (ok atau waspada / semua sweep):',
+      village: 'DESA',
+      name: 'NAMA',
+      avail: 'TERSEDIA',
+      sweeps: 'SWEEP',
+    },
+    silence: {
+      giveId: 'berikan id paket yang akan dibisukan, atau --list',
+      none: 'tidak ada pembisuan',
+      from: 'mulai {{time}}',
+      until: 'sampai {{time}}',
+      cleared_other: '{{count}} pembisuan pada {{id}} dihapus',
+      noneOpen: '{{id}} tidak sedang dibisukan',
+      sayHowLong: 'sebutkan berapa lama: --for 2d (juga 90m, 36h, 1w)',
+      sayWhy: 'sebutkan alasannya: --reason "layar diganti, menunggu suku cadang"',
+      sayWhyHint: 'alasan inilah yang dibaca teknisi berikutnya',
+      noPackage: 'tidak ada paket "{{id}}" di inventaris {{dir}}',
+      startIso: '--start menerima waktu ISO seperti 2026-03-01T22:00:00+07:00, bukan "{{value}}"',
+      silenced: '{{id}} dibisukan sampai {{until}}: {{reason}}',
+      silencedFrom: '{{id}} dibisukan sampai {{until}} (mulai {{from}}): {{reason}}',
+    },
+  },
+  schedule: {
+    sweepLog_other: 'sweep ke-{{n}}: {{count}} perangkat dalam {{seconds}} dtk, {{warm}} koneksi hangat: {{counts}}; peringatan terburuk {{worst}}',
+    skippedPrevious: '{{job}}: dilewati, {{job}} sebelumnya masih berjalan',
+    skippedLocked: '{{job}}: dilewati, sweep lain sedang memegang kunci',
+    failed: '{{job}}: gagal: {{reason}}',
+    reportDone: 'laporan ke-{{n}} selesai',
+    started_other: 'daemon berjalan: sweep "{{sweep}}", {{count}} perangkat, jeda acak {{jitter}} dtk (pid {{pid}})',
+    startedWithReport_other: 'daemon berjalan: sweep "{{sweep}}", laporan "{{report}}", {{count}} perangkat, jeda acak {{jitter}} dtk (pid {{pid}})',
+    stopping: 'berhenti: menunggu paling lama {{seconds}} dtk untuk pekerjaan yang sedang berjalan',
+    stopped: 'daemon berhenti setelah {{sweeps}} sweep, {{reports}} laporan',
+  },
+  demo: {
+    needsRoot: 'demo ini menyalakan armada tiruan berisi perangkat sshd sungguhan, dan itu memerlukan root',
+    needsRootHint: 'jalankan sebagai root (misalnya sudo bash scripts/quickstart.sh)',
+    cancelledBeforeStep: 'dibatalkan sebelum langkah {{n}} dari 5; armada tiruan sudah dimatikan',
+    seconds: '{{seconds}} dtk',
+    step1: 'Menyalakan {{count}} perangkat kios tiruan (sshd sungguhan, alamat, kunci host, dan sistem berkas root masing-masing)',
+    devicesUp: '{{count}} perangkat menyala dalam {{time}}: {{first}} … {{last}}',
+    step2: 'Mendaftarkan paket dari lembar kerja (impor CSV, dicocokkan dengan daftar desa)',
+    registered: '{{count}} paket terdaftar di {{file}} ({{time}})',
+    step3: 'Menyiapkan kios lewat SSH (kunci host disematkan pada kontak pertama)',
+    provisioned:
+      '{{count}} perangkat disiapkan dalam {{time}}: {{changed}} perubahan diterapkan, {{ok}} langkah sudah ok, {{failed}} gagal, {{unreachable}} tak terjangkau',
+    failed: 'gagal',
+    log: '(log: {{file}})',
+    pagesAnswering: '{{ready}}/{{count}} halaman kios menjawab',
+    step4: 'Sweep armada: probe dan pemeriksaan kesehatan, satu kali bolak-balik per perangkat',
+    step5: 'Melaporkan armada ke API pusat (masuk outbox dulu, lalu dikirim)',
+    reported: 'laporan {{id}}: {{delivered}} terkirim, {{pending}} masih antre',
+    cancelledBeforeDashboard: 'dibatalkan sebelum dasbor disajikan; armada tiruan sudah dimatikan',
+    done: 'Selesai',
+    doneOnce: 'dalam {{time}}. Armada dan server pusat berhenti sekarang (jalankan tanpa --once agar tetap menyala dan dasbornya bisa dibuka).',
+    doneDashboard: 'dalam {{time}}. Dasbor: {{url}}',
+    tryAnotherShell: 'Coba, di shell lain:',
+    orInstall: 'atau: npm install -g . (memasang jfleet di PATH)',
+    keepRunning: 'Armada dan server pusat tetap berjalan sampai Ctrl-C.',
+    finishedWithFailures: 'demo selesai dengan {{failed}} perangkat gagal disiapkan dan {{pending}} laporan belum terkirim',
+  },
+  rollout: {
+    line: {
+      start_other: 'rollout {{rollout}}: rilis {{release}} ke {{count}} perangkat dalam {{waveCount}} gelombang [{{waves}}], batas gagal {{maxFail}}',
+      startResuming_other:
+        'rollout {{rollout}}: rilis {{release}} ke {{count}} perangkat dalam {{waveCount}} gelombang [{{waves}}], batas gagal {{maxFail}} (melanjutkan {{reopened}})',
+      waveStart_other: 'gelombang {{wave}}: {{count}} perangkat',
+      updated: '{{device}} diperbarui {{previous}} → {{release}}',
+      none: '(belum ada)',
+      skipped: '{{device}} dilewati: {{reason}}',
+      pending: '{{device}} tertunda: {{reason}}',
+      rolledBack: '{{device}} dikembalikan ke {{previous}}: {{reason}}',
+      failed: '{{device}} GAGAL: {{reason}}',
+      seconds: '({{seconds}} dtk)',
+      canaryReplaced: 'perangkat kenari tak terjangkau: mencoba {{device}} sebagai perangkat kenari',
+      waveEnd:
+        'gelombang {{wave}} selesai: {{updated}} diperbarui, {{failures}} gagal ({{allowed}} diizinkan dari {{reached}} terjangkau), {{pending}} tertunda',
+      interrupted: 'rollout {{rollout}} terputus; lanjutkan dengan: jfleet rollout resume',
+      aborted_other: 'DIHENTIKAN: {{reason}}; {{count}} perangkat tidak diperbarui',
+      nothingToResume: 'rollout {{rollout}} untuk {{release}} sudah selesai ({{state}}, kode keluar {{exitCode}} saat itu); tidak ada yang perlu dilanjutkan',
+      end: 'rollout {{rollout}} {{state}}: {{updated}} diperbarui, {{rolledBack}} dikembalikan, {{failed}} gagal, {{pending}} tertunda, {{skipped}} dilewati (kode keluar {{exitCode}})',
+      abortedRunning: 'rollout {{rollout}} untuk {{release}} dihentikan (proses yang berjalan berhenti setelah perangkat yang sedang dikerjakan)',
+      abortedStopped: 'rollout {{rollout}} untuk {{release}} dihentikan',
+    },
+    junit: {
+      gateFailed: 'gerbang kesehatan gagal; dikembalikan ke {{previous}}',
+      gateFailedNoPrevious: 'gerbang kesehatan gagal; dikembalikan ke rilis sebelumnya',
+      updateFailed: 'pembaruan gagal',
+      pending: 'tertunda: tak terjangkau; rollout berikutnya akan memperbaruinya',
+      pendingWhy: 'tertunda: tak terjangkau ({{why}}); rollout berikutnya akan memperbaruinya',
+      notUpdatedAborted: 'tidak diperbarui: rollout dihentikan',
+      notUpdatedInterrupted: 'tidak diperbarui: rollout terputus',
+      suite: 'rollout {{id}} rilis {{release}} ({{state}})',
+    },
+    status: {
+      noRollout: 'tidak ada rollout {{id}}',
+      noRolloutYet: 'belum ada rollout',
+      head: 'rollout {{id}}: rilis {{release}}, {{state}}',
+      started: 'mulai {{started}}',
+      startedFinished: 'mulai {{started}}, selesai {{finished}}',
+      plan: 'gelombang {{waves}}; batas gagal {{maxFail}}',
+      limit: 'selector {{selector}}',
+      counts:
+        '{{count}} perangkat: {{updated}} diperbarui, {{rolledBack}} dikembalikan, {{failed}} gagal, {{pending}} tertunda, {{todo}} belum dikerjakan, {{skipped}} dilewati',
+      wave_other: 'gelombang {{wave}}: {{count}} perangkat, {{updated}} diperbarui, {{failed}} gagal, {{pending}} tertunda',
+    },
+    state: {
+      planned: 'direncanakan',
+      updating: 'sedang diperbarui',
+      updated: 'diperbarui',
+      rolled_back: 'dikembalikan',
+      failed: 'gagal',
+      pending: 'tertunda',
+      skipped: 'dilewati',
+    },
+    release: {
+      added: 'rilis {{version}} ditambahkan: {{files}} berkas, {{bytes}} bita (arsip {{archiveBytes}} bita, sha256 {{sha}})',
+      alreadyPresent: 'sudah ada: rilis {{version}}: {{files}} berkas, {{bytes}} bita (arsip {{archiveBytes}} bita, sha256 {{sha}})',
+      none: 'belum ada rilis (tambahkan: jfleet release add PATH --version V)',
+      listFiles: '{{files}} berkas',
+      hasCheck: '(ada pemeriksaan)',
+    },
+    rolloutState: {
+      running: 'berjalan',
+      interrupted: 'terputus',
+      completed: 'selesai',
+      completed_failures: 'selesai dengan kegagalan',
+      completed_pending: 'selesai dengan perangkat tertunda',
+      aborted: 'dihentikan',
+    },
+  },
+  report: {
+    nextAttempt: 'percobaan berikutnya dalam {{seconds}} dtk ({{time}})',
+    duplicates: '({{count}} sudah ada di API pusat)',
+    delivered_other: '{{count}} laporan terkirim ke {{url}}',
+    deadLettered: '{{id}} gagal permanen: {{reason}} (lihat jfleet outbox list)',
+    interrupted_other: 'terputus; {{count}} laporan tetap antre untuk pengiriman berikutnya',
+    busy_other: 'jfleet lain (pid {{pid}} di {{host}}) sedang mengirim outbox; {{count}} laporan antre di belakangnya',
+    stillQueued_other: '{{count}} laporan masih antre: {{reason}}',
+    notDueYet: 'belum waktunya',
+    deadCount_other: '{{count}} laporan gagal permanen',
+    attempt: 'laporan {{id}} percobaan ke-{{attempt}}: {{reason}}',
+    outboxEmpty: 'outbox kosong',
+    nothingQueued: 'tidak ada yang antre atau gagal permanen',
+    queued: 'laporan {{id}} masuk antrean ({{packages}} paket, {{changes}} perubahan status)',
+    column: {
+      report: 'LAPORAN',
+      created: 'DIBUAT',
+      status: 'STATUS',
+      tries: 'COBA',
+      packages: 'PAKET',
+      note: 'CATATAN',
+    },
+    status: {
+      pending: 'antre',
+      delivered: 'terkirim',
+      dead: 'mati',
+    },
+    deliveredAt: 'terkirim {{time}}',
+    alreadyThere: '(sudah ada)',
+    notTriedYet: 'belum dicoba',
+    next: 'berikutnya {{time}}',
+    retried_other: '{{count}} laporan antre dan siap dikirim; kirim dengan jfleet report --flush',
+    dropped_other: '{{count}} laporan dibuang',
+  },
+  help: {
+    shared: {
+      limit: 'selector paket: kecamatan, awalan kode, desa, pola id, tag:NAMA, @failed; "," = atau, "&" = dan, "!" = bukan',
+      json: 'cetak JSON yang dapat dibaca mesin di stdout',
+      forks: 'jumlah perangkat yang dikerjakan sekaligus (bawaan: config "forks", atau 50)',
+    },
+    central: {
+      description: 'server pelaporan pusat rujukan (untuk kabupaten tanpa API pusat, untuk pengujian, dan untuk demo)',
+      serve: {
+        opt: {
+          serverName: 'nama Host yang dipakai klien untuk menjangkaunya (boleh berulang), selain alamat --host dan localhost',
+          publicRead: 'di alamat selain loopback, layani pembacaan tanpa token baca (operator memang menghendakinya)',
+          readToken: 'pembacaan (dasbor, JSON armada) memerlukan token ini, bahkan di loopback (lebih baik JFLEET_CENTRAL_READ_TOKEN)',
+          tlsKey: 'kunci privat PEM untuk --tls-cert',
+          tlsCert: 'layani HTTPS dengan sertifikat PEM ini',
+          token: 'token bearer yang wajib dikirim runner (lebih baik JFLEET_CENTRAL_TOKEN: opsi terlihat di ps)',
+          db: 'basis data SQLite-nya (bawaan $JFLEET_HOME/central/central.db)',
+          host: 'alamat untuk mendengarkan',
+          port: 'port TCP (0 = port bebas mana saja)',
+        },
+        description: 'layani API pelaporan pusat (kontrak v1) dan dasbor armada sampai dihentikan',
+        helpAfter: `
+Penulisan (POST /v1/reports) memerlukan token bearer. Pembacaan (dasbor di /, GET /v1/fleet,
+GET /v1/devices/ID/history) terbuka di loopback; di alamat lain perlu token baca
+(JFLEET_CENTRAL_READ_TOKEN atau --read-token: "Authorization: Bearer TOKEN", atau jendela login
+browser dengan nama pengguna apa saja dan token sebagai kata sandi) kecuali Anda menyatakan
+--public-read. Token baca, bila diberikan, juga wajib di loopback.
+
+Permintaan yang Host-nya bukan alamat --host, localhost, atau --server-name ditolak dengan
+421 (DNS rebinding); di 0.0.0.0 atau :: alamat IP apa pun diterima sebagai Host. Tidak ada halaman
+yang boleh membingkainya. Isi laporan paling besar 16 MiB (413); semua isi yang sedang diterima
+bersama-sama paling besar 64 MiB (503 dengan Retry-After). Laporan bertanggal lebih dari 5 menit
+di depan jam server ini mendapat 422. Kontraknya ada di openapi/jfleet-central.v1.json.
+
+Contoh:
+  $ JFLEET_CENTRAL_TOKEN=s3cret jfleet central serve --port 8480
+  $ JFLEET_CENTRAL_READ_TOKEN=r34d jfleet central serve --host 0.0.0.0 --server-name central.desa.local
+  $ jfleet config set api.url http://127.0.0.1:8480 && jfleet config set api.token s3cret
+  $ jfleet report && xdg-open http://127.0.0.1:8480/`,
+      },
+    },
+    config: {
+      description: 'baca dan ubah pengaturan jfleet ($JFLEET_HOME/config.json, mode 0600)',
+      list: {
+        description: 'setiap kunci dengan nilainya, sumbernya (berkas atau env), dan keterangannya',
+        helpAfter: `
+Contoh:
+  $ jfleet config list
+  $ JFLEET_API_TOKEN=... jfleet config list --json`,
+      },
+      get: {
+        arg: {
+          key: 'misalnya api.url, forks, inventory',
+        },
+        description: 'cetak satu nilai (rahasia disamarkan)',
+        helpAfter: `
+Kode keluar: 0 dicetak, 1 kunci belum diisi, 2 kunci tidak dikenal.
+
+Contoh:
+  $ jfleet config get forks
+  $ jfleet config get api.url --json`,
+      },
+      set: {
+        arg: {
+          value: 'nilai baru (path disimpan sebagai path absolut)',
+          key: 'misalnya api.url',
+        },
+        description: 'periksa lalu simpan satu nilai',
+        helpAfter: `
+Contoh:
+  $ jfleet config set inventory ./inventories/example
+  $ jfleet config set schedule.sweep "*/15 * * * *"`,
+      },
+      unset: {
+        arg: {
+          key: 'misalnya api.token',
+        },
+        description: 'hapus satu nilai (kembali ke bawaan)',
+        helpAfter: `
+Contoh:
+  $ jfleet config unset api.token`,
+      },
+      helpAfter: `
+Setiap kunci dapat ditimpa untuk satu kali jalan dengan variabel lingkungan: JFLEET_ ditambah
+kuncinya dalam huruf besar dengan "." menjadi "_" (api.url → JFLEET_API_URL, keyFile → JFLEET_KEY_FILE).
+Rahasia (api.token) ditampilkan tersamar.
+
+Contoh:
+  $ jfleet config list
+  $ jfleet config set api.url https://central.example.lan
+  $ jfleet config set forks 20
+  $ jfleet config get api.token          # tersamar
+  $ JFLEET_FORKS=5 jfleet config get forks`,
+    },
+    demo: {
+      opt: {
+        once: 'hentikan semuanya setelah selesai, alih-alih menyajikan dasbor sampai Ctrl-C',
+        port: 'port server pusat lokal (bawaan: port bebas mana saja)',
+        devices: 'jumlah perangkat tiruan yang dinyalakan',
+      },
+      description:
+        'jalankan pekerjaan utama dari awal sampai akhir di lingkungan bawaan: armada tiruan lokal (perangkat sshd sungguhan), pendaftaran, penyiapan, sweep, dan laporan ke server pusat lokal beserta dasbornya',
+      helpAfter: `
+Memerlukan root (perangkat tiruan adalah proses sshd sungguhan di namespace masing-masing).
+Semuanya berada di $JFLEET_HOME/demo; config dan status armada sungguhan tidak pernah disentuh.
+
+Contoh:
+  $ sudo jfleet demo                 # 12 perangkat, dasbor disajikan sampai Ctrl-C
+  $ jfleet demo --devices 30 --once  # jalankan, cetak ringkasan, bersihkan`,
+    },
+    exec: {
+      arg: {
+        command: 'perintahnya: satu argumen adalah baris shell apa adanya; beberapa argumen adalah argv, masing-masing dikutip',
+      },
+      description: 'jalankan perintah di setiap perangkat terpilih lewat SSH, dengan rekap per perangkat',
+      opt: {
+        timeout: 'batas waktu perintah per perangkat (bawaan 60)',
+        connectTimeout: 'batas waktu sambungan TCP + jabat tangan SSH (bawaan: yang lebih kecil dari 10 dan --timeout)',
+      },
+      helpAfter: `
+Penanda {id}, {village}, {address}, dan {var.NAME} diganti dengan nilai tiap perangkat, sebagai
+data, tidak pernah sebagai shell. Nilai yang berisi $ \` [ ] <( >( (bash bisa menjalankannya dalam
+aritmetika atau subskrip array) ditolak, begitu juga nilai di dalam teks yang lebih panjang (mungkin
+skrip untuk shell lain: 'echo {var.n}') yang bukan kata biasa; sebelum perangkat mana pun dihubungi, keluar 2.
+Baris keluaran diawali "ID | " (stdout) dan "ID ! " (stderr); di terminal sebuah baris kemajuan
+menampilkan selesai/total di stderr.
+
+Kode keluar: 0 setiap perangkat menjalankan perintah dan keluar 0; 1 ada perangkat yang gagal,
+tak terjangkau, menolak autentikasi, menawarkan kunci host yang berubah, atau melewati batas waktu
+(rekapnya menyebutkan yang mana; --limit @failed memilihnya lain kali); 2 salah pakai atau kesalahan inventaris.
+
+Contoh:
+  $ jfleet exec -- uptime
+  $ jfleet exec --limit Rambipuji --forks 20 --timeout 30 -- 'df -P / | tail -1'
+  $ jfleet exec --limit @failed --json -- systemctl is-active jfleet-kiosk
+  $ jfleet exec -- echo {id} {var.kiosk_listen}`,
+    },
+    ssh: {
+      arg: {
+        command: 'jalankan ini, bukan shell',
+        id: 'id paket',
+      },
+      description: 'buka shell interaktif di satu perangkat (kunci host dicocokkan dengan yang tersemat)',
+      helpAfter: `
+Kunci host perangkat harus cocok dengan sidik jari yang disematkan di inventaris (disematkan pada
+kontak pertama, setelah perangkat membuktikan ia memegang kuncinya). Jika berubah, sambungan
+ditolak sampai: jfleet hostkey accept ID.
+
+Contoh:
+  $ jfleet ssh kiosk-rambipuji
+  $ jfleet ssh kiosk-rambipuji -- journalctl -u jfleet-kiosk -n 50`,
+    },
+    sweep: {
+      opt: {
+        report: 'lalu antrekan laporan dan kirim outbox, seperti jfleet report (docs/reporting.md)',
+        wait: 'jika sweep lain sedang berjalan, tunggu sampai selesai alih-alih keluar dengan 75',
+      },
+      description: 'jalankan probe sekali pada setiap perangkat terpilih, simpan hasilnya, cetak ringkasan',
+      helpAfter: `
+Satu skrip kecil per perangkat (sekali bolak-balik), pemeriksaan dinilai di sini, status sementara/pasti
+disimpan di $JFLEET_HOME/state/jfleet.db. Ambang batas, kelompok, target probe, dan jendela perawatan
+diambil dari health.yaml di direktori inventaris (docs/health.md).
+
+Kode keluar (status PASTI terburuk dari perangkat yang tidak dibisukan dan tidak naik-turun):
+  0 ok (masalah sementara tidak dihitung)   1 waspada   3 tak diketahui   6 kritis   7 tak terjangkau
+  2 salah pakai atau masukan salah   75 sweep lain memegang kunci   130 dibatalkan
+Dengan --report, kode keluar laporan yang menang bila laporan gagal (lihat jfleet report --help): 1 laporan
+masih antre, 2 API pusat belum diatur atau tokennya ditolak, 75 outbox sedang sibuk.
+
+Contoh:
+  $ jfleet sweep
+  $ jfleet sweep --limit Kencong --json
+  $ jfleet sweep --forks 100 --wait       # dari cron: antre di belakang sweep yang berjalan
+  $ jfleet sweep --report                 # sweep, lalu laporkan ke API pusat`,
+    },
+    check: {
+      arg: {
+        id: 'id paket',
+      },
+      description: 'periksa satu perangkat sekarang, sebagai plugin Nagios/Icinga (keluar 0/1/2/3, satu baris dengan perfdata)',
+      helpAfter: `
+Mengikuti kontrak plugin Nagios: satu baris status "JFLEET STATE - id: ringkasan | perfdata" dan
+keluar 0 OK, 1 WARNING, 2 CRITICAL (juga bila perangkat tak terjangkau), 3 UNKNOWN (termasuk
+id atau inventaris yang salah). Tidak menyimpan apa pun: Nagios menyimpan status sementara/pastinya sendiri.
+
+Contoh:
+  $ jfleet check kiosk-rambipuji-1
+  # Nagios: define command { command_name check_jfleet  command_line jfleet check $HOSTNAME$ }`,
+    },
+    status: {
+      opt: {
+        map: 'tulis peta Jember dengan tiap desa diwarnai sesuai statusnya (.svg, .png, atau .html)',
+        watch: 'gambar ulang setiap beberapa detik (bawaan 5) sampai Ctrl-C',
+      },
+      description: 'armada sekilas, dikelompokkan per kecamatan: jumlah per status, masalah, dan sejak kapan',
+      helpAfter: `
+Membaca hasil sweep terakhir; tidak pernah menyentuh perangkat dan tidak pernah menunggu sweep yang berjalan.
+
+Contoh:
+  $ jfleet status
+  $ jfleet status --limit Kencong --json
+  $ jfleet status --watch 10
+  $ jfleet status --map fleet.png          # juga fleet.svg, fleet.html`,
+    },
+    history: {
+      arg: {
+        id: 'id paket',
+      },
+      description: 'pemeriksaan, perubahan status, dan ketersediaan satu perangkat; tanpa id, ketersediaan per desa',
+      opt: {
+        days: 'rentang waktu ke belakang',
+      },
+      helpAfter: `
+Ketersediaan adalah bagian sweep saat perangkat menjawab dengan status ok atau waspada.
+
+Contoh:
+  $ jfleet history kiosk-rambipuji-1
+  $ jfleet history --days 30              # ketersediaan per desa selama 30 hari terakhir
+  $ jfleet history kiosk-rambipuji-1 --days 7 --json`,
+    },
+    silence: {
+      opt: {
+        clear: 'akhiri pembisuan ID yang masih berlaku sekarang',
+        list: 'daftar pembisuan yang masih berlaku',
+        start: 'mulai nanti (waktu ISO): jendela perawatan sekali jalan',
+        reason: 'alasannya (dibaca teknisi berikutnya)',
+        for: 'berapa lama: 90m, 36h, 2d, 1w',
+      },
+      arg: {
+        id: 'id paket',
+      },
+      description: 'bisukan peringatan perangkat yang sedang diperbaiki (juga --list, --clear)',
+      helpAfter: `
+Perangkat yang dibisukan tetap di-sweep dan ditampilkan, tetapi tidak pernah dihitung dalam kode keluar sweep.
+Jendela perawatan yang berulang (misalnya reboot tiap malam) diatur di health.yaml (docs/health.md).
+
+Contoh:
+  $ jfleet silence kiosk-rambipuji-1 --for 2d --reason "layar diganti, menunggu suku cadang"
+  $ jfleet silence kiosk-kencong-2 --start 2026-03-01T22:00:00+07:00 --for 3h --reason "perbaikan listrik"
+  $ jfleet silence --list
+  $ jfleet silence kiosk-rambipuji-1 --clear`,
+    },
+    inventory: {
+      description: 'daftar, tampilkan, periksa, dan hapus paket yang terdaftar',
+      list: {
+        description: 'daftar paket (semua, atau yang dipilih --limit)',
+        helpAfter: `
+Contoh:
+  $ jfleet inventory list
+  $ jfleet inventory list --limit 'tag:ring-0 & !Kaliwates' --json`,
+      },
+      show: {
+        opt: {
+          withCustodian: 'sertakan kontak penanggung jawab (data pribadi; disembunyikan secara bawaan)',
+        },
+        arg: {
+          id: 'id paket',
+        },
+        description: 'tampilkan satu paket',
+        helpAfter: `
+Contoh:
+  $ jfleet inventory show rambipuji-1
+  $ jfleet inventory show rambipuji-1 --json`,
+      },
+      check: {
+        description: 'periksa inventaris: skema, duplikat, desa tak dikenal, alamat yang dipakai bersama; keluar 2 jika ada kesalahan',
+        helpAfter: `
+Kode keluar: 0 tidak ada kesalahan (peringatan boleh), 2 ada kesalahan.
+
+Contoh:
+  $ jfleet inventory check
+  $ jfleet --inventory inventories/example inventory check --json`,
+      },
+      remove: {
+        opt: {
+          dryRun: 'tampilkan apa yang akan dihapus, jangan tulis apa pun',
+          yes: 'jangan minta konfirmasi',
+        },
+        arg: {
+          ids: 'id paket',
+        },
+        description: 'hapus paket menurut id (atau --limit); meminta konfirmasi kecuali --yes',
+        helpAfter: `
+Tanpa terminal dan tanpa --yes ia menolak (keluar 2), alih-alih menunggu jawaban.
+
+Contoh:
+  $ jfleet inventory remove rambipuji-1
+  $ jfleet inventory remove --limit 'tag:retired' --yes`,
+      },
+      helpAfter: `
+Inventaris adalah <dir>/packages.yaml, dengan <dir> berupa --inventory, $JFLEET_INVENTORY, config
+"inventory", atau $JFLEET_HOME/inventory. Tata bahasa selector untuk --limit: docs/selectors.md.
+
+Contoh:
+  $ jfleet inventory list --limit Rambipuji
+  $ jfleet inventory show rambipuji-1 --json
+  $ jfleet inventory check
+  $ jfleet inventory remove rambipuji-1 --yes`,
+    },
+    bastion: {
+      description: 'host lompatan (bastion) tempat kios di balik NAT operator seluler menahan terowongan balik (jalankan di host lompatan, sebagai root)',
+      helpAfter: `
+Kios dengan "reach: tunnel" di inventaris menjalankan jfleet-tunnel.service: ssh -NT biasa yang menahan
+-R /run/jfleet/<id>/ssh.sock:localhost:22 di host lompatan. Setiap kios masuk sebagai pengguna terkunci
+miliknya sendiri yang hanya boleh mengikat soketnya sendiri (tanpa shell, tanpa PTY, tanpa penerusan TCP);
+operator (grup jfleet-ops) hanya boleh membuka soket itu. Sesi SSH runner ke kios berjalan ujung ke ujung
+di dalam soket itu, dicocokkan dengan kunci host kios itu sendiri yang sudah disematkan: host lompatan
+tidak menyimpan kunci apa pun yang bisa masuk ke kios. Lihat docs/reach.md.
+
+Contoh:
+  $ jfleet bastion init                         # cetak drop-in sshd dan tata letaknya
+  $ sudo jfleet bastion init --apply --operator jfleet --operator-key fleet_ed25519.pub
+  $ sudo jfleet bastion add kiosk-rambipuji --key "ssh-ed25519 AAAA… jfleet-tunnel kiosk-rambipuji"
+  $ sudo jfleet bastion revoke kiosk-rambipuji`,
+      opt: {
+        root: 'sistem berkas root host lompatan (bawaan /; untuk host lompatan lab: root-nya)',
+        socketDir: 'tempat soket para kios (sama dengan socketDir di bastions.yaml)',
+      },
+      init: {
+        description: 'cetak (atau terapkan dengan --apply) drop-in sshd, tmpfiles, dan akun sebuah host lompatan',
+        opt: {
+          apply: 'tulis tata letaknya (grup, drop-in, tmpfiles, direktori soket, operator), bukan mencetaknya',
+          ports: 'port tempat sshd mendengarkan (443 lolos di operator seluler yang menyaring 22)',
+          maxStartups: 'MaxStartups sshd start:rate:full, cukup untuk seluruh armada yang tersambung ulang bersamaan',
+          operator: 'login runner di host lompatan (grup jfleet-ops, hanya akses SFTP dan soket)',
+          operatorKey: 'kunci publik runner untuk --operator (misalnya $JFLEET_HOME/keys/fleet_ed25519.pub)',
+        },
+        helpAfter: `
+Setelah --apply: sshd -t && systemctl reload ssh (sesi yang terbuka tetap jalan).
+
+Contoh:
+  $ jfleet bastion init > bastion-layout.txt
+  $ sudo jfleet bastion init --apply --operator jfleet --operator-key /tmp/fleet_ed25519.pub`,
+      },
+      add: {
+        description: 'izinkan satu kios menahan terowongannya: pengguna terkuncinya, kunci terowongannya, direktori soketnya',
+        arg: {
+          id: 'id paket',
+        },
+        opt: {
+          key: 'kunci publik terowongan kios (/etc/jfleet/tunnel_ed25519.pub di kios; provision mencetaknya)',
+          keyFile: 'baca baris kunci dari berkas ini',
+        },
+        helpAfter: `
+Contoh:
+  $ sudo jfleet bastion add kiosk-rambipuji --key "$(cat kiosk-rambipuji.tunnel.pub)"`,
+      },
+      revoke: {
+        description: 'putus satu kios: kuncinya dihapus, penggunanya dikunci, terowongannya yang aktif diputus, soketnya dihapus',
+        arg: {
+          id: 'id paket',
+        },
+        helpAfter: `
+Kios yang dicuri atau sudah tidak dipakai: terowongannya langsung putus dan setiap login berikutnya ditolak.
+jfleet bastion add ID --key … mengizinkannya masuk lagi.
+
+Contoh:
+  $ sudo jfleet bastion revoke kiosk-rambipuji`,
+      },
+    },
+    keys: {
+      description: 'kunci SSH armada yang dipakai jfleet untuk masuk',
+      init: {
+        opt: {
+          force: 'ganti kunci armada yang sudah ada (perangkat yang mempercayai kunci lama akan menolak jfleet)',
+        },
+        description: 'buat kunci armada (ed25519, bagian privat mode 0600 di JFLEET_HOME/keys)',
+        helpAfter: `
+Contoh:
+  $ jfleet keys init
+  $ JFLEET_HOME=/srv/jfleet jfleet keys init --json`,
+      },
+      show: {
+        description: 'cetak kunci publik armada dan sidik jarinya (untuk dipasang di perangkat)',
+        helpAfter: `
+Contoh:
+  $ jfleet keys show`,
+      },
+      helpAfter: `
+jfleet mencoba, berurutan: identityFile paket, config "keyFile" (JFLEET_KEY_FILE), kunci armada
+$JFLEET_HOME/keys/fleet_ed25519, kunci yang disebut di ~/.ssh/config, dan ssh-agent
+(SSH_AUTH_SOCK). Kata sandi hanya dipakai oleh bootstrap saat pertama menyala.
+
+Contoh:
+  $ jfleet keys init
+  $ jfleet keys show`,
+    },
+    hostkey: {
+      description: 'kunci host yang disematkan di inventaris (dipercaya pada pemakaian pertama)',
+      accept: {
+        opt: {
+          yes: 'sematkan kunci apa pun yang dibuktikan perangkat tanpa bertanya (lebih baik --expect)',
+          expect: 'sematkan hanya jika perangkat membuktikan kunci ini (SHA256:…, seperti dicetak ssh-keygen -lf); tanpa pertanyaan',
+        },
+        arg: {
+          id: 'id paket',
+        },
+        description: 'sematkan ulang kunci host perangkat setelah dipasang ulang: menampilkan kunci tersemat dan yang terbukti lalu bertanya (atau --expect)',
+        helpAfter: `
+Kunci host yang berubah berarti perangkat dipasang ulang atau ada penyadap di tengah jalan. jfleet
+menolak tersambung (menampilkan kedua sidik jari) sampai perintah ini menyematkannya ulang; tidak ada
+opsi untuk melewati pemeriksaan ini. Perangkat harus membuktikan ia memegang kuncinya (pertukaran
+kunci SSH yang tuntas); kunci yang hanya ditawarkan tidak pernah disematkan. Di terminal, sidik jari
+yang tersemat dan yang terbukti ditampilkan lalu Anda mengonfirmasi. Tanpa terminal berikan
+--expect dengan sidik jari yang dibaca di perangkat itu sendiri (kunci terbukti yang berbeda: keluar 2,
+tidak ada yang ditulis), atau --yes; tanpa keduanya ia menolak (keluar 2).
+
+Contoh:
+  $ jfleet hostkey accept kiosk-rambipuji
+  $ ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub     # di perangkat, dari konsolnya
+  $ jfleet hostkey accept kiosk-rambipuji --expect SHA256:Qx0vY2mJ3l0bq9zqkTn8Hc1V6Jm3sYx4bW0eQ1xL2aE`,
+      },
+    },
+    lab: {
+      description: 'armada tiruan berisi perangkat SSH sungguhan di mesin ini (pelatihan, demo, pengujian)',
+      up: {
+        description: 'nyalakan lab dan tulis inventarisnya; mencetak variabel lingkungan untuk memakainya',
+        opt: {
+          devices: 'jumlah perangkat',
+          passwordOnly: 'N perangkat terakhir hanya menerima kata sandi root (latihan bootstrap)',
+        },
+        helpAfter: `
+Contoh:
+  $ sudo jfleet lab up --devices 100
+  $ sudo jfleet lab up --devices 10 --password-only 2 --json`,
+      },
+      down: {
+        arg: {
+          id: 'satu id lab (bawaan: setiap lab yang dinyalakan dengan lab up)',
+        },
+        description: 'matikan lab yang dinyalakan dengan lab up (setiap proses menurut pid, setiap mount), lalu hapus',
+        helpAfter: `
+Contoh:
+  $ sudo jfleet lab down`,
+      },
+      status: {
+        description: 'daftar lab di mesin ini dan berapa perangkatnya yang menjawab',
+        helpAfter: `
+Contoh:
+  $ jfleet lab status --json`,
+      },
+      helpAfter: `
+Setiap perangkat adalah sshd OpenSSH sungguhan di alamat loopback sendiri (127.<100+slot>.x.y) dengan
+kunci host, nama host, tabel proses, dan root copy-on-write sendiri, di desa Jember yang sungguhan.
+Memerlukan root (mount, unshare, chroot); memasang openssh-server bila belum ada. Lihat docs/lab.md.
+
+Contoh:
+  $ sudo jfleet lab up --devices 20
+  $ export JFLEET_INVENTORY=...   # dicetak oleh lab up
+  $ jfleet exec -- hostname
+  $ sudo jfleet lab status
+  $ sudo jfleet lab down`,
+    },
+    provision: {
+      opt: {
+        direct: 'jangkau paket yang memakai terowongan secara langsung untuk sekali ini (uji coba di LAN kantor, sebelum terowongannya ada)',
+        verbose: 'tampilkan juga langkah yang sudah ok',
+        recipe: 'direktori resep (bawaan: recipes/kiosk yang disertakan)',
+        profile: 'profil resep, misalnya "lab" (jika kosong: vars.recipe_profile paket)',
+        passwordFile: 'kata sandi root pabrik untuk --bootstrap (jika kosong: $JFLEET_BOOTSTRAP_PASSWORD)',
+        bootstrap: 'bila kunci armada belum diterima, masuk dengan kata sandi pabrik, pasang kuncinya, sematkan kunci host, lalu lanjutkan dengan kunci',
+        yes: 'terapkan tanpa bertanya (wajib jika tanpa terminal)',
+        diff: 'tampilkan sebelum/sesudah berkas dan pengaturan',
+        check: 'rencana saja: tampilkan apa yang akan berubah; perangkat tidak disentuh',
+      },
+      description: 'siapkan kios sampai sesuai keadaan yang diminta resep, lewat SSH (idempoten; aman dijalankan ulang)',
+      helpAfter: `
+Setiap langkah melaporkan ok, diubah, gagal, atau dilewati; lalu rekap per perangkat dan totalnya.
+Kode keluar: 0 semua perangkat ok, 1 ada perangkat yang gagal (jalankan ulang dengan --limit @failed),
+2 salah pakai/masukan salah atau konfirmasi tidak mungkin, 130 dibatalkan. Rincian: docs/provision.md.
+
+Contoh:
+  $ jfleet provision --check --diff
+  $ jfleet provision --limit Kaliwates --yes
+  $ jfleet provision --limit @failed --yes
+  $ JFLEET_BOOTSTRAP_PASSWORD=... jfleet provision --limit desa-1 --bootstrap --yes
+  $ jfleet provision --profile lab --yes --json
+  $ jfleet provision --limit kiosk-rambipuji --direct --yes   # menyiapkan kios reach: tunnel (docs/reach.md)`,
+    },
+    register: {
+      opt: {
+        yes: 'wizard: daftarkan tanpa meminta konfirmasi ringkasan',
+        dryRun: 'tampilkan apa yang akan ditulis, jangan tulis apa pun',
+        rejected: 'bersama --skip-invalid: ke mana baris yang ditolak ditulis (bawaan: <file>.rejected.csv)',
+        skipInvalid: 'bersama --from: impor baris yang baik dan tulis baris yang ditolak ke sebuah berkas',
+        from: 'impor massal: baris judul id,village,address,port,user,serial,mac,model,tags (village dan address wajib)',
+        custodianPhone: 'telepon penanggung jawab (data pribadi: opsional, hanya disimpan di inventaris)',
+        custodianName: 'penanggung jawab (data pribadi: opsional, hanya disimpan di inventaris)',
+        jump: 'host lompatan (jump host): id paket lain atau [user@]host[:port]',
+        tag: 'tag, misalnya cincin rollout (boleh berulang)',
+        model: 'model perangkat keras',
+        mac: 'alamat MAC, misalnya 00:11:22:33:44:55',
+        serial: 'nomor seri perangkat keras',
+        user: 'pengguna SSH (bawaan root)',
+        id: 'id paket (bawaan: dibuat dari nama desa, misalnya rambipuji-1)',
+        address: 'alamat IP atau nama host RFC 1123 tempat paket menjawab SSH',
+        village: 'kode desa (35.09.13.2006) atau nama desa yang tunggal',
+        port: 'port SSH (bawaan 22)',
+      },
+      description: 'daftarkan paket kios ke inventaris (wizard, opsi, atau --from CSV)',
+      helpAfter: `
+Di terminal, --village/--address yang belum diisi memulai wizard (cari desa sambil mengetik, setiap
+jawaban langsung diperiksa, ringkasan, konfirmasi). Tanpa terminal, atau dengan CI aktif, tidak pernah
+bertanya: menyebutkan opsi yang kurang lalu keluar dengan 2. Mengimpor ulang CSV yang sama tidak mengubah apa pun.
+
+Contoh:
+  $ jfleet register                                        # wizard
+  $ jfleet register --village 35.09.13.2006 --address kiosk-rambipuji.lan \\
+      --serial SN123 --mac 00:11:22:33:44:55 --model "NUC 11" --tag ring-0
+  $ jfleet register --from packages.csv --dry-run
+  $ jfleet register --from packages.csv --skip-invalid --rejected bad-rows.csv`,
+    },
+    report: {
+      opt: {
+        flush: 'kirim yang sudah antre tanpa membuat laporan baru',
+        dryRun: 'cetak laporan yang akan dikirim; tidak mengantrekan dan tidak mengirim apa pun',
+        wait: 'terus mencoba selama paling lama ini sebelum membiarkan sisanya antre',
+      },
+      description: 'antrekan laporan armada (status setiap paket, perubahan status sejak laporan terakhir) lalu kirim outbox ke API pusat',
+      helpAfter: `
+Setiap laporan ditulis dulu ke outbox ($JFLEET_HOME/state/jfleet.db) sebelum dikirim, dan
+outbox dikirim berurutan: laporan yang belum bisa dikirim tetap antre (dengan jeda yang makin
+panjang) dan dikirim oleh jfleet report, sweep --report, atau daemon berikutnya.
+API pusat menyimpan setiap id laporan sekali saja, jadi tidak ada yang terhitung dua kali.
+
+Pengaturan: api.url, api.token, api.caFile (atau JFLEET_API_URL, JFLEET_API_TOKEN,
+JFLEET_API_CA_FILE). Token tidak pernah dicetak.
+
+Kode keluar:
+  0   laporan masuk antrean dan semua yang antre sudah terkirim
+  1   masih ada laporan yang antre (API pusat tak terjangkau atau gagal) atau gagal permanen
+  2   API pusat belum diatur, atau tokennya ditolak (laporan tetap antre)
+  75  jfleet lain sedang mengirim outbox saat ini (laporan antre di belakangnya)
+
+Contoh:
+  $ jfleet report                      # antrekan laporan dan kirim outbox sekarang
+  $ jfleet report --dry-run | less     # isi JSON-nya, tidak ada yang ditulis atau dikirim
+  $ jfleet report --wait 120           # terus mencoba sampai dua menit
+  $ JFLEET_API_URL=http://127.0.0.1:8480 JFLEET_API_TOKEN=... jfleet report --json`,
+    },
+    outbox: {
+      description: 'periksa dan kelola antrean laporan yang menunggu API pusat',
+      list: {
+        opt: {
+          all: 'tampilkan juga laporan yang terakhir terkirim',
+        },
+        description: 'daftar laporan yang antre dan yang gagal permanen, yang terlama dulu',
+        helpAfter: `
+Contoh:
+  $ jfleet outbox list
+  $ jfleet outbox list --all --json`,
+      },
+      retry: {
+        opt: {
+          all: 'setiap laporan yang antre dan yang gagal permanen',
+        },
+        arg: {
+          report: 'id laporan (atau awalan yang tunggal)',
+        },
+        description: 'kembalikan laporan yang gagal permanen ke antrean dan jadikan yang antre siap dikirim sekarang',
+        helpAfter: `
+Contoh:
+  $ jfleet outbox retry --all && jfleet report --flush
+  $ jfleet outbox retry 0190e3a1`,
+      },
+      drop: {
+        opt: {
+          yes: 'konfirmasi: pembuangan tidak bisa dibatalkan',
+          dead: 'setiap laporan yang gagal permanen',
+        },
+        arg: {
+          report: 'id laporan (atau awalan yang tunggal)',
+        },
+        description: 'buang laporan dari outbox untuk selamanya (API pusat tidak akan pernah menerimanya)',
+        helpAfter: `
+Contoh:
+  $ jfleet outbox drop --dead --yes
+  $ jfleet outbox drop 0190e3a1 --yes`,
+      },
+      helpAfter: `
+Contoh:
+  $ jfleet outbox list                 # laporan yang antre dan yang gagal permanen
+  $ jfleet outbox list --all --json    # termasuk yang terakhir terkirim
+  $ jfleet outbox retry --all          # yang gagal permanen kembali ke antrean, siap dikirim
+  $ jfleet outbox drop 0190e3 --yes    # buang satu laporan untuk selamanya (id atau awalan id)`,
+    },
+    release: {
+      description: 'bundel rilis kios berversi (disimpan di $JFLEET_HOME/releases)',
+      add: {
+        opt: {
+          version: 'versi rilis, misalnya 1.4.0',
+        },
+        arg: {
+          path: 'direktori bundel atau tarball',
+        },
+        description:
+          'simpan bundel rilis (direktori atau .tar.gz berisi www/index.html, config opsional, dan skrip "check" opsional); tidak dapat diubah, dengan checksum',
+        helpAfter: `
+Bundel berisi aplikasi kios (www/index.html dan asetnya), konfigurasinya, dan secara opsional
+"check" yang dapat dijalankan, yang dijalankan gerbang kesehatan di tiap perangkat setelah peralihan
+(keluar 0 = sehat; ia melihat JFLEET_DEVICE, JFLEET_VILLAGE, JFLEET_TAGS, JFLEET_MODEL, dan JFLEET_VAR_<NAME>).
+jfleet menulis manifest.json (versi + sha256 setiap berkas). Menambahkan versi yang sama lagi dengan
+isi yang sama tidak mengubah apa pun; dengan isi berbeda ditolak (keluar 2).
+
+Contoh:
+  $ jfleet release add ./dist/kiosk --version 1.4.0
+  $ jfleet release add kiosk-1.4.0.tar.gz --version 1.4.0 --json`,
+      },
+      list: {
+        description: 'daftar rilis yang tersimpan',
+        helpAfter: `
+Contoh:
+  $ jfleet release list
+  $ jfleet release list --json`,
+      },
+    },
+    rollout: {
+      opt: {
+        gateTimeout: 'berapa lama tiap perangkat boleh mengambil waktu untuk lolos gerbang kesehatan',
+        junit: 'tulis laporan JUnit XML (satu kasus uji per perangkat)',
+        maxFail: 'hentikan bila kegagalan melewati angka ini (jumlah, atau % dari perangkat yang terjangkau)',
+        waves: 'target gelombang kumulatif: jumlah perangkat dan persentase',
+        release: 'rilis yang akan di-rollout (lihat jfleet release list)',
+      },
+      description: 'rollout rilis dalam gelombang, perangkat kenari dulu, dengan gerbang kesehatan, pengembalian otomatis, dan batas kegagalan',
+      resume: {
+        opt: {
+          junit: 'tulis laporan JUnit XML (satu kasus uji per perangkat)',
+        },
+        description: 'lanjutkan rollout terakhir dari titik berhentinya (setelah job CI terbunuh), mencoba ulang perangkat yang tertunda',
+        helpAfter: `{{exitCodes}}
+
+Contoh:
+  $ jfleet rollout resume
+  $ jfleet rollout resume --json --junit rollout.xml`,
+      },
+      status: {
+        opt: {
+          id: 'rollout tertentu',
+        },
+        description: 'tampilkan rollout terakhir (atau --id N): status, gelombang, perangkat',
+        helpAfter: `
+Kode keluar 0 selama status dapat dibaca (2 bila belum ada rollout).
+
+Contoh:
+  $ jfleet rollout status
+  $ jfleet rollout status --json | jq '.counts'`,
+      },
+      abort: {
+        description: 'hentikan rollout terakhir: proses yang berjalan berhenti setelah perangkat yang sedang dikerjakan; tidak ada lagi yang diperbarui',
+        helpAfter: `
+Contoh:
+  $ jfleet rollout abort`,
+      },
+      exitCodes: `
+Kode keluar:
+  0    selesai: setiap perangkat diperbarui dan sehat
+  1    selesai, tetapi beberapa perangkat gagal di gerbangnya dan dikembalikan (di bawah --max-fail)
+  2    salah pakai (opsi keliru, rilis tak dikenal, inventaris rusak, berkas --junit yang tidak boleh
+       atau tidak bisa ditulis: diperiksa sebelum perangkat mana pun disentuh)
+  4    dihentikan: kegagalan melewati --max-fail (perangkat yang gagal dikembalikan, gelombang berikutnya tidak disentuh)
+  5    selesai dengan perangkat tertunda (tak terjangkau); jalankan lagi atau \`jfleet rollout resume\` nanti
+  75   rollout lain sedang memegang kunci
+  130  terputus (SIGINT/SIGTERM); \`jfleet rollout resume\` melanjutkannya`,
+      helpAfter: `
+Tidak pernah bertanya. Dengan --json, kemajuan dicetak sebagai baris JSON di stdout (rollout-start, wave-start, device,
+wave-end, abort, rollout-end). Perangkat yang gagal di gerbangnya dikembalikan ke rilis sebelumnya
+lalu diperiksa lagi. Perangkat yang tak terjangkau tertunda, bukan gagal: ia dilanjutkan oleh
+\`jfleet rollout resume\` atau dengan menjalankan rollout yang sama lagi.
+{{exitCodes}}
+
+Contoh:
+  $ jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5% --junit rollout.xml --json
+  $ jfleet rollout --release 1.4.0 --limit 'Rambipuji,Balung' --max-fail 2
+  $ jfleet rollout status --json
+  $ jfleet rollout resume --json
+  $ jfleet rollout abort`,
+    },
+    schedule: {
+      description: 'jalankan sweep dan laporan menurut jadwal (daemon), atau pasang timer untuk sweep sekali jalan',
+      run: {
+        opt: {
+          report: 'jadwal laporan (bawaan: config "schedule.report"; none = tanpa laporan)',
+          sweep: 'jadwal sweep (bawaan: config "schedule.sweep", atau "*/15 * * * *")',
+          jitter: 'jeda acak sebelum tiap jalan',
+          stopTimeout: 'saat SIGTERM/SIGINT, berapa lama sweep yang berjalan boleh menyelesaikan diri',
+        },
+        description: 'daemon yang terus berjalan: sweep dan laporan menurut ekspresi cron, koneksi tetap hangat',
+        helpAfter: `
+Ekspresi cron punya lima kolom (menit jam tanggal bulan hari) atau enam dengan detik di depan.
+Jalannya tidak pernah tumpang-tindih (tik yang mendapati jalan sebelumnya masih berlangsung dilewati
+dan dicatat); sweep yang dijalankan manual pada saat itu memegang kunci sweep dan daemon melewati tik
+itu. Satu kumpulan koneksi SSH tetap terbuka di antara sweep (keepalive; yang putus dibuka lagi).
+SIGTERM atau Ctrl-C: tidak ada jalan baru; sweep yang berjalan mendapat --stop-timeout detik; lalu
+semua koneksi ditutup.
+
+Contoh:
+  $ jfleet config set schedule.sweep "*/10 * * * *"
+  $ jfleet schedule run
+  $ jfleet schedule run --sweep "*/30 * * * * *" --report "0 * * * *" --jitter 20`,
+      },
+      install: {
+        opt: {
+          user: 'pengguna yang menjalankan sweep',
+          crontab: 'berkas crontab yang ditulis (bawaan /etc/cron.d/jfleet; berarti --kind cron)',
+          dir: 'tempat unit systemd ditulis (bawaan /etc/systemd/system; berarti --kind systemd)',
+          onCalendar: 'OnCalendar systemd, untuk jadwal yang sulit ditulis dengan cron',
+          cron: 'kapan sweep dijalankan (bawaan: config "schedule.sweep", atau "*/15 * * * *")',
+          kind: 'systemd atau cron (bawaan: systemd bila berjalan, selain itu cron)',
+          jitter: 'RandomizedDelaySec systemd',
+        },
+        description: 'tulis service + timer systemd (atau entri cron) yang menjalankan jfleet sweep',
+        helpAfter: `
+Hanya menulis berkas (memasang dua kali menghasilkan berkas yang sama); ia mencetak perintah untuk
+mengaktifkannya. Sweep berjalan dengan --wait, jadi sweep yang lambat menunda yang berikutnya,
+bukan tumpang-tindih.
+
+Contoh:
+  $ jfleet schedule install                          # systemd: jfleet-sweep.service + .timer
+  $ jfleet schedule install --kind cron --cron "*/10 * * * *"
+  $ jfleet schedule install --dir ./units --limit Kencong`,
+      },
+    },
+    villages: {
+      arg: {
+        query: 'nama desa (huruf besar/kecil dan salah ketik ditoleransi), nama kecamatan, atau kode / awalan kode',
+      },
+      description: 'cari desa dan kecamatan di Jember (kode Kemendagri, koordinat)',
+      helpAfter: `
+Tanpa QUERY, menampilkan 31 kecamatan. Nama atau kode kecamatan menampilkan desa-desanya.
+
+Contoh:
+  $ jfleet villages                    # daftar kecamatan, dengan kodenya
+  $ jfleet villages rambipuji          # kecamatan Rambipuji dan desa-desanya
+  $ jfleet villages "kasiyan timr"     # pencarian desa yang tahan salah ketik
+  $ jfleet villages 35.09.13.2006      # satu desa menurut kode
+  $ jfleet villages 35.09.13 --json    # untuk mesin: kode, nama, jenis, kecamatan, koordinat`,
+    },
+  },
+  shared: {
+    wholeNumber: '{{flag}} menerima bilangan bulat minimal 1, bukan "{{value}}"',
+    atMost: '{{flag}} menerima paling banyak {{max}}, bukan "{{value}}"',
+    seconds: '{{flag}} menerima jumlah detik, bukan "{{value}}"',
+    secondsMax: '{{flag}} menerima paling lama 86400 detik (24 jam), bukan "{{value}}"',
+  },
+  config: {
+    notSetValue: '(belum diisi)',
+    fromEnv: '(dari {{env}})',
+    file: 'berkas: {{file}}',
+    notSet: '{{key}} belum diisi',
+    envOverrides: 'catatan: {{env}} terisi dan menimpa nilai ini di shell ini',
+    unset: '{{key}} dihapus',
+  },
+  villages: {
+    summary:
+      '{{districts}} kecamatan, {{villages}} desa/kelurahan. Data: kode Kemendagri melalui cahyadsn/wilayah (MIT); lihat inventories/reference/README.md',
+    district: 'Kecamatan {{name}} ({{code}}): {{count}} desa/kelurahan',
+    noMatch: 'tidak ada desa yang cocok dengan "{{query}}"',
+    column: {
+      code: 'KODE',
+      district: 'KECAMATAN',
+      villages: 'DESA',
+      village: 'DESA',
+      kind: 'JENIS',
+      lat: 'LINTANG',
+      lon: 'BUJUR',
+    },
+  },
+  inventory: {
+    checkListsAll: 'jfleet inventory check menampilkan semua masalahnya',
+    none: 'belum ada paket terdaftar ({{file}}); tambahkan dengan jfleet register',
+    column: {
+      id: 'ID',
+      village: 'DESA',
+      district: 'KECAMATAN',
+      address: 'ALAMAT',
+      tags: 'TAG',
+      hostKey: 'KUNCI HOST',
+    },
+    pinned: 'disematkan',
+    count_other: '{{selected}} dari {{count}} paket',
+    noPackage: 'tidak ada paket "{{id}}" di {{file}}',
+    listShowsIds: 'jfleet inventory list menampilkan id-nya',
+    noInventory: 'tidak ada inventaris di {{file}}',
+    noInventoryHint: 'daftarkan paket dengan jfleet register, atau pilih inventaris dengan --inventory DIR',
+    severityError: 'kesalahan',
+    severityWarning: 'peringatan',
+    checkSummary: '{{valid}} paket sah, {{errors}} kesalahan, {{warnings}} peringatan',
+    remove: {
+      nameThem: 'sebutkan paket yang akan dihapus (id, atau --limit SELECTOR)',
+      selectsNone: '--limit "{{limit}}" tidak memilih paket apa pun; tidak ada yang dihapus',
+      wouldRemove_other: 'akan menghapus {{count}} paket: {{ids}}',
+      toRemove_other: 'yang akan dihapus: {{count}} paket: {{ids}}',
+      confirm_other: 'Hapus {{count}} paket dari {{file}}?',
+      needsConfirmation: 'menghapus paket memerlukan konfirmasi',
+      removed_other: '{{count}} paket dihapus dari {{file}}',
+    },
+  },
+  keys: {
+    expectNotFingerprint: '--expect {{value}} bukan sidik jari kunci host SHA256',
+    expectNotFingerprintHint:
+      'berikan seperti yang dicetak ssh-keygen -lf di perangkat, misalnya --expect SHA256:… dari: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub',
+    needsFingerprint: 'menyematkan kunci host {{id}} perlu sidik jarinya diperiksa; tidak ada yang diubah',
+    needsFingerprintHint:
+      'berikan --expect dengan sidik jari yang dibaca di perangkat (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), atau --yes untuk menyematkan kunci apa pun yang dibuktikannya',
+    provesOther: '{{id}} membuktikan kunci host {{proven}}, bukan {{expected}} yang diharapkan; tidak ada yang disematkan',
+    provesOtherHint:
+      'periksa sidik jari di perangkatnya langsung; kunci yang berbeda berarti perangkat lain atau ada penyadap di tengah jalan (man in the middle)',
+    pinnedNow: 'kunci host tersemat {{key}}',
+    none: '(belum ada)',
+    deviceProves: 'perangkat membuktikan {{key}}',
+    confirmPin: 'Sematkan {{key}} sebagai kunci host {{id}}?',
+    pinNeedsConfirmation: 'menyematkan kunci host memerlukan konfirmasi',
+    pinChangedMeanwhile: 'kunci tersemat {{id}} berubah menjadi {{key}} sementara itu; tidak ada yang disematkan (jalankan hostkey accept lagi)',
+    alreadyPinned: 'kunci host {{key}} sudah tersemat; tidak ada yang berubah',
+    pinnedWas: 'kunci host disematkan {{key}} (sebelumnya {{old}})',
+    pinnedFirst: 'kunci host disematkan {{key}} (sebelumnya belum ada)',
+    exists: 'kunci armada sudah ada: {{file}}',
+    existsHint: 'perangkat mempercayainya; menggantinya membuat jfleet tidak bisa masuk lagi. Pakai --force hanya jika memang itu maksud Anda',
+    written: 'kunci armada ditulis: {{file}} (mode 0600)',
+    noKey: 'tidak ada kunci armada di {{file}}',
+    noKeyHint: 'buat dengan: jfleet keys init',
+  },
+  device: {
+    inventoryHasErrors: 'inventaris di {{dir}} mengandung kesalahan',
+    runInventoryCheck: 'jalankan: jfleet inventory check',
+    listThem: 'lihat daftarnya dengan: jfleet inventory list',
+  },
+  exec: {
+    noCommand: 'tidak ada perintah',
+    noCommandHint: 'tulis perintahnya setelah --, misalnya jfleet exec -- uptime',
+    noMatch: 'tidak ada paket yang cocok',
+    noMatchLimit: 'tidak ada paket yang cocok dengan --limit {{limit}}',
+    stoppedByCtrlC: 'dihentikan dengan Ctrl-C sebelum selesai',
+    outcome: {
+      ok: 'ok',
+      failed: 'gagal',
+      unreachable: 'tak terjangkau',
+      auth: 'autentikasi gagal',
+      hostkey: 'kunci host',
+      timeout: 'melewati batas waktu',
+      protocol: 'kesalahan protokol',
+      error: 'kesalahan',
+      cancelled: 'dibatalkan',
+    },
+    recap: {
+      head_other: 'rekap: {{count}} perangkat: {{parts}}',
+      killedBy: 'dihentikan oleh {{signal}}',
+      exit: 'kode keluar {{code}}',
+      progress: '[{{done}}/{{total}}] {{ok}} ok',
+      progressFailing: '[{{done}}/{{total}}] {{ok}} ok, {{failures}} tidak ok',
+    },
+  },
+  provision: {
+    progress: {
+      failed: 'gagal',
+      toChange_other: '{{count}} akan diubah',
+      changed_other: '{{count}} diubah',
+    },
+    stage: {
+      plan: 'rencana',
+      apply: 'terapkan',
+      check: 'periksa',
+    },
+    refuse: 'menolak menyiapkan tanpa konfirmasi: tidak ada terminal untuk bertanya',
+    refuseJson: 'menolak menyiapkan tanpa konfirmasi: tidak ada terminal untuk bertanya (--json)',
+    refuseHint: 'tambahkan --yes untuk menerapkan, atau --check untuk melihat apa yang akan berubah saja',
+    logs: 'log: {{dir}}',
+    checkHead_other: 'Uji coba: resep {{recipe}}, {{count}} perangkat',
+    planHead_other: 'Rencana: resep {{recipe}}, {{count}} perangkat',
+    changes_other: '{{count}} perubahan',
+    confirm_other: 'Terapkan {{changes}} pada {{count}} perangkat?',
+    changesDevices: 'penyiapan mengubah perangkat',
+    applyHead_other: 'Terapkan: {{count}} perangkat',
+    render: {
+      none: '(belum ada)',
+      ok: 'ok',
+      changed: 'diubah',
+      failed: 'gagal',
+      skipped: 'dilewati',
+      wouldChange: 'akan diubah',
+      unreachable: 'tak terjangkau',
+      nothingToChange_other: '{{count}} langkah, tidak ada yang perlu diubah',
+      recap: 'REKAP',
+      recapCheck: 'REKAP (uji coba: tidak ada yang diubah)',
+      total: 'TOTAL',
+      totalDevices_other: '({{count}} perangkat, {{failed}} gagal)',
+    },
+  },
+  lab: {
+    needsRoot: 'jfleet lab {{what}} memerlukan root (ia memasang overlay dan menjalankan sshd di namespace)',
+    needsRootHint: 'jalankan: sudo jfleet lab {{what}}',
+    installingSshd: '/usr/sbin/sshd tidak ada; memasang openssh-server (apt-get)',
+    installFailed: 'openssh-server tidak dapat dipasang: {{reason}}',
+    installFailedHint: 'pasang sendiri: apt-get install -y openssh-server',
+    up: 'lab {{id}} menyala: {{count}} perangkat ({{first}} … {{last}}) di {{districts}} kecamatan',
+    inventory: 'inventaris: {{file}}',
+    passwordOnly: 'perangkat yang hanya memakai kata sandi: {{ids}} (kata sandi root: {{password}})',
+    useIt: `cara memakainya:
+  export JFLEET_INVENTORY={{inventory}}
+  export JFLEET_KEY_FILE={{keyFile}}
+  jfleet exec -- hostname`,
+    stopIt: 'matikan dengan: jfleet lab down',
+    noLab: 'tidak ada lab {{id}}',
+    seeStatus: 'lihat: jfleet lab status',
+    stopped: '{{ids}} dimatikan',
+    noneToStop: 'tidak ada lab yang perlu dimatikan',
+    ownerLabUp: 'lab up',
+    ownerPid: 'pid {{pid}}',
+    noneRunning: 'tidak ada lab yang berjalan (nyalakan dengan: sudo jfleet lab up --devices 20)',
+    statusLine: '{{up}}/{{count}} perangkat menjawab  dinyalakan oleh {{owner}}',
+    stale: '(basi: pemiliknya sudah tidak ada)',
+  },
+  central: {
+    needsToken: 'server pusat memerlukan token bearer untuk para runner',
+    needsTokenHint: 'isi JFLEET_CENTRAL_TOKEN (atau berikan --token)',
+    tlsPair: '--tls-cert dan --tls-key harus dipakai bersama',
+    portInUse: 'port {{port}} di {{host}} sudah dipakai',
+    portInUseHint: 'pilih port lain dengan --port',
+    notAllowed: 'tidak diizinkan mendengarkan di {{address}}',
+    serving: 'jfleet central: melayani {{url}} (basis data {{db}})',
+    dashboard: 'dasbor: {{url}}',
+    reports: 'laporan:   POST {{url}} (token bearer)',
+    reads: 'baca:      {{how}}',
+    readsToken: 'perlu token baca',
+    readsOpen: 'terbuka (tanpa token baca)',
+    stopWith: 'hentikan dengan Ctrl-C',
+    stopped: 'jfleet central: berhenti',
+  },
+  bastion: {
+    portsInvalid: '--ports menerima port 1-65535 yang dipisah ",", bukan "{{list}}"',
+    socketDirInvalid: '--socket-dir harus path absolut dari huruf, angka, _ . / -, bukan "{{dir}}"',
+    cannotRead: '{{flag}}: tidak bisa membaca {{file}}: {{reason}}',
+    maxStartupsInvalid: '--max-startups menerima start:rate:full seperti 300:30:600, bukan "{{value}}"',
+    operatorInvalid: '--operator harus nama pengguna POSIX, bukan "{{value}}"',
+    operatorKeyNeedsOperator: '--operator-key butuh --operator (pengguna yang dipakainya untuk masuk)',
+    wrote: 'menulis {{file}}',
+    applied: 'tata letak host lompatan diterapkan di bawah {{root}}; sekarang: sshd -t && systemctl reload ssh',
+    addNeedsKey: 'bastion add butuh kunci publik terowongan kios: --key "ssh-ed25519 …" atau --key-file BERKAS',
+    added: '{{id}}: pengguna {{user}} boleh menahan terowongannya di {{socketDir}}/ssh.sock',
+    noAccount: '{{id}} tidak punya akun di host lompatan ini (pengguna {{user}}); tidak ada yang diubah',
+    revoked: '{{id}}: dicabut (pengguna {{user}} dikunci, kunci dihapus, {{killed}} proses sesi diakhiri, soket dihapus)',
+  },
+  tunnel: {
+    heading: 'terowongan (reach: tunnel; sambungannya, terpisah dari penilaian di atas):',
+    up: 'terowongan tersambung lewat {{bastion}}, tersambung sejak {{since}}, terakhir terlihat {{seen}}',
+    down: 'terowongan PUTUS lewat {{bastion}}, terakhir terlihat {{seen}}',
+    unknown: 'terowongan tak diketahui lewat {{bastion}} ({{error}}), terakhir terlihat {{seen}}',
+    bastionNotReached: 'host lompatan tidak terjangkau',
+    never: 'belum pernah',
+    secondsAgo: '{{n}} dtk lalu',
+    minutesAgo: '{{n}} mnt lalu',
+    hoursAgo: '{{n}} jam lalu',
+    daysAgo: '{{n}} hari lalu',
+  },
+  errors: {
+    mustBeWholeNumber: 'harus bilangan bulat',
+    isRequired: 'wajib diisi',
+    noControlChars: 'tidak boleh berisi karakter kontrol',
+    hostAddress: 'harus alamat IP atau nama host RFC 1123',
+    port: 'harus 1-65535',
+    macAddress: 'harus alamat MAC seperti 00:11:22:33:44:55',
+    posixUser: 'harus nama pengguna POSIX',
+    modelChars: 'hanya boleh huruf, angka, spasi, dan . , _ ( ) + / : -',
+    noDotDot: 'tidak boleh berisi ".."',
+    serialChars: 'hanya boleh huruf, angka, ".", "_" atau "-"',
+    personName: "harus berupa nama (huruf, spasi, . , ' -)",
+    phone: 'harus nomor telepon',
+    jumpHost: 'harus id paket atau [user@]host[:port]',
+    packageId: 'hanya boleh huruf kecil, angka, dan "-" (maks. 63)',
+    villageCodeFormat: 'harus kode desa Kemendagri seperti 35.09.13.2006',
+    tagChars: 'hanya boleh huruf kecil, angka, "_", ".", "=" atau "-"',
+    tagCharsValue: 'hanya boleh huruf kecil, angka, "_", ".", "=" atau "-" ("{{tag}}")',
+    fingerprint: 'harus sidik jari SHA256 OpenSSH',
+    pathChars: 'harus path berisi huruf, angka, _ . / ~ -',
+    notVillageCode: '"{{code}}" bukan kode desa Kemendagri seperti 35.09.13.2006',
+    unknownVillageCode: 'kode desa {{code}} tidak dikenal (cari kodenya dengan: jfleet villages NAMA)',
+    unknownVillageCodeSee: 'kode desa {{code}} tidak dikenal (lihat: jfleet villages)',
+    ambiguousVillage: 'nama desa "{{name}}" tidak tunggal: {{candidates}}; pakai kodenya',
+    unknownVillageDidYouMean: 'desa "{{name}}" tidak dikenal (maksud Anda {{suggestions}}?)',
+    unknownVillage: 'desa "{{name}}" tidak dikenal (lihat: jfleet villages)',
+    duplicateOfLine: 'duplikat dari baris {{line}}',
+    duplicateOfEarlier: 'duplikat dari entri sebelumnya',
+    registeredDifferently:
+      'paket {{id}} sudah terdaftar dengan {{fields}} yang berbeda; hapus dulu (jfleet inventory remove {{id2}}) atau sunting packages.yaml',
+    duplicateUsedBy: '{{field}} {{value}} duplikat (sudah dipakai oleh {{who}})',
+    packageRef: 'paket {{id}}',
+    lineRef: 'baris {{line}}',
+    earlierEntry: 'entri sebelumnya',
+    csvTooManyRows: 'lebih dari {{max}} baris: pecah berkasnya (tidak ada yang diimpor)',
+    csvEmpty: 'berkas kosong: seharusnya ada baris judul seperti id,village,address,port,user,serial,mac,model,tags',
+    csvUnknownColumn: 'kolom "{{column}}" tidak dikenal (yang dikenal: {{known}})',
+    csvColumnTwice: 'kolom muncul dua kali',
+    csvRequiredColumn: 'kolom wajib tidak ada di baris judul',
+    csvFieldCount: 'seharusnya {{expected}} kolom ({{header}}), ditemukan {{found}}',
+    yamlNotMapping: 'seharusnya mapping dengan daftar "packages"',
+    mustBeList: 'harus berupa daftar',
+    duplicateAlsoAt: '{{what}} duplikat (juga di baris {{line}})',
+    mustBeEnOrId: 'harus en atau id',
+    timeZone: 'harus zona waktu IANA, misalnya Asia/Jakarta',
+    wholeNumberMin1: 'minimal 1',
+    max1000: 'maksimal 1000',
+    httpUrl: 'harus URL http(s)',
+    printableAscii: 'harus ASCII tercetak tanpa spasi',
+    cron: 'harus ekspresi cron dengan 5 atau 6 kolom, misalnya "*/15 * * * *"',
+    cannotReadConfig: '{{file}}: config tidak dapat dibaca: {{reason}}',
+    check: {
+      noData: '{{what}}: tidak ada data',
+      upRebooted: 'menyala {{duration}} (baru dinyalakan ulang)',
+      up: 'menyala {{duration}}',
+      load: 'beban {{load}} pada {{cpus}} CPU ({{per}} per CPU)',
+      memory: 'memori tersedia {{pct}}% ({{mib}} MiB)',
+      diskInodes: 'disk / kosong {{pct}}% ({{mib}} MiB), inode kosong {{ipct}}%',
+      disk: 'disk / kosong {{pct}}% ({{mib}} MiB)',
+      noSensor: 'suhu: tidak ada sensor',
+      browserRunning: 'browser kios berjalan',
+      browserGone: 'browser kios tidak berjalan (prosesnya hilang)',
+      browserNoPid: 'browser kios tidak berjalan (tidak ada berkas pid di /run/jfleet-kiosk)',
+      pageNoAnswer: 'halaman kios tidak menjawab',
+      pageHttp: 'halaman kios menjawab HTTP {{code}}',
+      pageSlow: 'halaman kios lambat ({{seconds}} dtk)',
+      displayNotChecked: 'layar tidak diperiksa',
+      noDisplaySubsystem: 'subsistem layar tidak ditemukan',
+      headless: 'tanpa layar (tidak ada subsistem layar)',
+      noConnector: 'konektor layar tidak ditemukan',
+      noDisplay: 'tidak ada layar tersambung',
+      displays: '{{count}} layar tersambung',
+      clockSynced: 'jam tersinkron',
+      clockNotSynced: 'jam tidak tersinkron',
+      clockOffsetNotSynced: 'selisih jam {{seconds}} dtk, tidak tersinkron',
+      clockOffset: 'selisih jam {{seconds}} dtk',
+      release: 'rilis kios {{release}}',
+      noRelease: 'belum ada rilis kios terpasang (/opt/jfleet-kiosk/current/manifest.json)',
+      dnsOk: 'DNS berfungsi',
+      dnsFailed: 'pencarian DNS gagal',
+      notChecked: '{{what}}: tidak diperiksa',
+      httpUnreachable: '{{what}} tak terjangkau',
+      httpAnswers: '{{what}} menjawab HTTP {{code}}',
+      reachableTime: '{{what}} terjangkau (HTTP {{code}}, {{seconds}} dtk)',
+      reachable: '{{what}} terjangkau (HTTP {{code}})',
+      notMeasured: '{{what}}: tidak diukur',
+      noPingAnswer: '{{what}} tidak menjawab (100% hilang)',
+      rtt: '{{what}} rtt {{ms}} ms, paket hilang {{loss}}%',
+      unreachableWhy: 'tak terjangkau ({{why}})',
+      probeFailed: 'probe gagal ({{why}})',
+      noAnswer: 'tidak ada jawaban',
+      sshHandshake: 'ssh menjawab (jabat tangan {{ms}} ms)',
+      ssh: 'ssh menjawab',
+      allOk: 'semua pemeriksaan ok',
+    },
+    schedule: {
+      invalidCron: '{{what}} bukan ekspresi cron yang sah: "{{expr}}"',
+      invalidCronHint: 'lima kolom (menit jam tanggal bulan hari), atau enam dengan detik di depan, misalnya "*/15 * * * *"',
+    },
+    kind: {
+      unreachable: 'tak terjangkau: {{message}}',
+      auth: 'autentikasi: {{message}}',
+      hostkey: 'kunci host: {{message}}',
+      timeout: 'batas waktu: {{message}}',
+      protocol: 'protokol: {{message}}',
+      script: 'skrip: {{message}}',
+    },
+    connect: {
+      badSignature:
+        '{{target}} menawarkan {{key}} tetapi tidak membuktikan bahwa ia memegangnya (tanda tangan pertukaran kunci salah: ada penyadap di tengah jalan?); tidak ada yang disematkan',
+      authFailed: 'autentikasi gagal di {{target}} (tidak ada kunci atau kata sandi yang diterima)',
+      hung: '{{target}} menerima TCP tetapi tidak menuntaskan jabat tangan SSH dalam {{ms}} ms (perangkat macet?)',
+      timedOut: '{{target}} tak terjangkau: sambungan melewati batas waktu setelah {{ms}} ms',
+      noResolve: '{{target}} tak terjangkau: nama host tidak dapat ditemukan ({{code}})',
+      refused: '{{target}} tak terjangkau: sambungan ditolak (sshd tidak berjalan atau perangkat mati)',
+      unreachable: '{{target}} tak terjangkau: {{reason}}',
+      protocol: '{{target}}: kesalahan protokol SSH: {{reason}}',
+    },
+    report: {
+      noApi: 'API pusat belum diatur',
+      noToken: 'token API pusat belum diatur',
+    },
+    config: {
+      unknownConfigKey: 'kunci config "{{key}}" tidak dikenal',
+      knownKeys: 'kunci yang dikenal: {{value}}',
+      invalidValue: 'nilai tidak sah',
+    },
+    mapFile: {
+      mapWritesSvgPngOr: '--map menulis berkas .svg, .png, atau .html, bukan "{{value}}"',
+      cannotStartChromiumForThe: 'Chromium tidak dapat dijalankan untuk PNG ({{value}})',
+      installChromiumScriptsInstallSystem: 'pasang chromium (scripts/install-system-deps.sh), isi JFLEET_CHROMIUM, atau tulis .svg/.html saja',
+    },
+    probe: {
+      noJsonInTheProbe: 'tidak ada JSON dalam keluaran probe ({{JSON}})',
+      probeOutputIsNotValid: 'keluaran probe bukan JSON yang sah: {{message}}',
+      probeOutputIsNotA: 'keluaran probe bukan objek JSON',
+    },
+    settings: {
+      mustBeAMapping: 'harus berupa mapping',
+      unknownSetting: 'pengaturan tidak dikenal: {{value}}',
+      mustBeAListOf: 'harus berupa daftar { limit, thresholds }',
+      mustBeASelector: 'harus berupa selector',
+      unknownProbeSettingKnown: 'pengaturan probe tidak dikenal (yang dikenal: {{value}})',
+      mustBeAWholeNumber: 'harus bilangan bulat dari {{min}} sampai {{max}}',
+      mustLookLike0700: 'harus berbentuk seperti +07:00',
+      mustBeAListOf2: 'harus berupa daftar jendela',
+      mustBeATimeLike: 'harus berupa waktu seperti "02:00"',
+      mustBeATimeLike2: 'harus berupa waktu seperti "02:30"',
+      mustBeAListOf3: 'harus berupa daftar {{DAYS}}',
+    },
+    silence: {
+      forTakesADurationLike: '--for menerima lama waktu seperti 90m, 36h, 2d, atau 1w, bukan "{{text}}"',
+      forMustBeBetween1: '--for harus antara 1 menit dan satu tahun, bukan "{{text}}"',
+    },
+    sweep: {
+      fixHealthYamlInThe: 'perbaiki health.yaml di direktori inventaris (docs/health.md)',
+    },
+    thresholds: {
+      unknownThresholdKnown: 'ambang batas tidak dikenal (yang dikenal: {{value}})',
+      mustBeOneOf: 'harus salah satu dari {{allowed}}',
+      mustBeANumberOf: 'harus angka minimal 0',
+      mustBeAWholeNumber: 'harus bilangan bulat minimal 1',
+    },
+    inputFile: {
+      cannotReadPermissionDenied: '{{file}} tidak dapat dibaca: izin ditolak ({{code}})',
+      cannotReadAPathComponent: '{{file}} tidak dapat dibaca: salah satu bagian path bukan direktori (ENOTDIR)',
+      cannotReadIsADirectory: '{{file}} tidak dapat dibaca: itu direktori, bukan berkas',
+      cannotReadIsNotA: '{{file}} tidak dapat dibaca: itu {{kind}}, bukan berkas biasa',
+      isBytesOverTheByte: '{{file}} berukuran {{size}} bita, melebihi batas {{max}} bita untuk berkas masukan',
+      isOverTheByteLimit: '{{file}} melebihi batas {{max}} bita untuk berkas masukan',
+    },
+    lint: {
+      addressIsSharedWithDifferent: 'alamat {{host}} dipakai bersama {{id}} (port berbeda); pastikan memang disengaja',
+      jumpHostIsNotA: 'host lompatan "{{jump}}" bukan id paket di inventaris ini',
+      aPackageCannotBeIts: 'paket tidak bisa menjadi host lompatan bagi dirinya sendiri',
+    },
+    registration: {
+      fixTheRowsAboveOr: 'perbaiki baris-baris di atas (atau berikan --skip-invalid untuk mengimpor yang baik); tidak ada yang ditulis',
+      nothingWasWritten: 'tidak ada yang ditulis',
+    },
+    selector: {
+      seeDocsSelectorsMdDistrict: 'lihat docs/selectors.md: kecamatan, 35.09.13, desa, pola id, tag:NAMA, @failed; "," atau, "&" dan, "!" bukan',
+    },
+    service: {
+      noInventoryAtNoPackages: 'tidak ada inventaris di {{dir}} (tidak ada packages.yaml)',
+      cannotReadTheListBehind: '{{file}} (daftar di balik @failed) tidak dapat dibaca: {{value}}',
+      isCorruptExpectedAJson: '{{file}} rusak (seharusnya daftar JSON berisi id paket), jadi @failed tidak dapat ditentukan',
+      removeItTheNextFleet: 'hapus berkas itu (perintah armada berikutnya mencatat yang baru) atau pilih paket dengan cara lain',
+      centralApiAtReportS: 'API pusat di {{value}}: {{authError}}; {{pending}} laporan tetap antre',
+      noSingleReportInThe: 'tidak ada satu laporan pun di outbox yang cocok dengan {{value}}',
+      nameTheReportsToRetry: 'sebutkan laporan yang akan dicoba ulang, atau berikan --all',
+      reportWasAlreadyDelivered: 'laporan {{reportId}} sudah terkirim',
+      nameTheReportsToDrop: 'sebutkan laporan yang akan dibuang, atau berikan --dead',
+      droppingRemovesReportSFor: 'membuang menghapus {{n}} laporan untuk selamanya; API pusat tidak akan pernah menerimanya',
+      addYesToConfirm: 'tambahkan --yes untuk konfirmasi',
+      anotherRolloutIsRunningLock: 'rollout lain sedang berjalan (kunci {{value}}); tunggu sampai selesai, atau lihat: jfleet rollout status',
+      releaseIsRequired: '--release wajib diisi',
+      rolloutOfReleaseWasInterrupted: 'rollout {{id}} rilis {{release}} terputus',
+      noPackageMatches: 'tidak ada paket yang cocok dengan {{value}}',
+      noRolloutToResume: 'tidak ada rollout yang bisa dilanjutkan',
+      rolloutOfWasAbortedIt: 'rollout {{id}} untuk {{release}} dihentikan ({{value}}); tidak dapat dilanjutkan',
+      noRolloutToAbort: 'tidak ada rollout yang bisa dihentikan',
+      rolloutOfIsAlready: 'rollout {{id}} untuk {{release}} sudah {{state}}',
+      abortedByOperatorJfleetRollout: 'dihentikan oleh operator (jfleet rollout abort)',
+    },
+    store: {
+      isLockedByAnotherJfleet: '{{file}} dikunci oleh jfleet lain yang masih menulis',
+      tryAgainInAMoment: 'coba lagi sebentar lagi',
+    },
+    main: {
+      theStateDatabaseIs: 'basis data status {{db}} {{value}} ({{message}})',
+      restoreItFromABackup: 'pulihkan dari cadangan, atau pindahkan (mv {{db}} {{db2}}.broken) untuk mulai dengan status kosong',
+      cannotWriteTheStateDatabase: 'basis data status {{db}} tidak dapat ditulis: {{reason}} ({{code}}); perubahan tidak dilakukan',
+      freeSpaceOnThatFile: 'kosongkan ruang di sistem berkas itu atau jadikan dapat ditulis, lalu jalankan perintahnya lagi',
+      cannotJfleetKeepsItsFiles: 'tidak dapat {{value}}: {{reason}} ({{code}}); jfleet menyimpan berkasnya di {{home}}',
+    },
+    apply: {
+      anEarlierStepFailed: 'langkah sebelumnya gagal',
+    },
+    bootstrap: {
+      cannotReadThePasswordFile: 'berkas kata sandi {{passwordFile}} tidak dapat dibaca: {{value}}',
+      bootstrapNeedsTheFactoryPassword: '--bootstrap memerlukan kata sandi pabrik',
+      passPasswordFileFileOr: 'berikan --password-file FILE atau isi JFLEET_BOOTSTRAP_PASSWORD',
+      noPublicKey: 'tidak ada kunci publik',
+      bootstrapTheFleetPublicKey: 'bootstrap: kunci publik armada {{pubFile}} tidak ada (jalankan: jfleet keys init)',
+      badPublicKey: 'kunci publik rusak',
+      bootstrapIsNotAnOpenssh: 'bootstrap: {{pubFile}} bukan kunci publik OpenSSH',
+      bootstrapFailed: 'bootstrap gagal',
+    },
+    plan: {
+      waitsUntilLoginWithThe: 'menunggu sampai masuk dengan kunci armada terbukti berhasil (jalankan dengan --bootstrap)',
+    },
+    recipeLoad: {
+      noRecipeYamlInThis: 'tidak ada recipe.yaml di direktori ini',
+      fileNamedByTheRecipe: 'berkas {{rel}} yang disebut resep tidak ada',
+      debFileIsMissing: 'berkas .deb {{p}} tidak ada',
+    },
+    runner: {
+      noPackagesMatch: 'tidak ada paket yang cocok{{value}}',
+      theFleetKeyIsNot: 'kunci armada belum diterima: akan masuk dengan kata sandi pabrik lalu memasangnya',
+      cancelledBeforeThisDeviceWas: 'dibatalkan sebelum perangkat ini diubah',
+    },
+    client: {
+      apiCafileCannotReadIt: 'api.caFile {{caFile}}: tidak dapat dibaca ({{value}})',
+      pointApiCafileOrJfleet: 'arahkan api.caFile (atau JFLEET_API_CA_FILE) ke berkas PEM berisi CA yang menandatangani sertifikat API pusat',
+      centralApiAtHttp: 'API pusat di {{base}}: HTTP {{status}} {{value}}',
+      apiUrlIsNotA: 'api.url "{{shown}}" bukan URL',
+      apiUrlMustBeHttp: 'api.url "{{shown}}" harus http(s)',
+      apiUrlCarriesAUser: 'api.url "{{value}}" memuat nama pengguna atau kata sandi',
+      putTheCredentialInApi: 'simpan kredensialnya di api.token (dikirim sebagai token bearer) dan isi api.url tanpa user:password@',
+      httpTheCentralApiRefused: 'HTTP {{status}}: API pusat menolak tokennya{{value}}',
+    },
+    release: {
+      releaseBundleEntry: 'bundel rilis {{label}}: entri "{{value}}" {{why}}',
+      releaseBundleIsNotA: 'bundel rilis {{label}} bukan {{kind}} yang sah: {{msg}}',
+      releaseBundleIsNotA2: 'bundel rilis {{label}} bukan {{kind}} yang sah: tidak berisi entri apa pun',
+      versionIsNotAValid: '--version "{{version}}" bukan versi rilis yang sah',
+      useLettersDigitsOrE: 'pakai huruf, angka, ".", "_", "+" atau "-", misalnya 1.4.0 atau 2026.11.28-1',
+      noSuchFileOrDirectory: '{{label}}: berkas atau direktori tidak ada',
+      cannotStoreReleaseInNothing: 'rilis {{version}} tidak dapat disimpan di {{root}}: {{why}}; tidak ada yang disimpan',
+      aReleaseIsADirectory: '{{label}}: rilis berupa direktori atau arsip .tar/.tar.gz/.tgz',
+      theBundleHasNoThe: '{{label}}: bundel tidak berisi {{INDEX_FILE}} (aplikasi kios)',
+      aReleaseHoldsWwwThe: 'rilis berisi www/ (halaman kios), config opsional, dan skrip "check" opsional',
+      notJson: 'bukan JSON: {{value}}',
+      saysButVersionIs: 'menyebut {{value}}, padahal --version adalah {{version}}',
+      checksumsDoNotMatchThe: 'checksum tidak cocok dengan bundel: {{value}}{{value2}}',
+      releaseAlreadyExistsWithDifferent: 'rilis {{version}} sudah ada dengan isi berbeda; rilis tidak dapat diubah',
+      publishTheChangeUnderA: 'terbitkan perubahannya dengan versi baru',
+      isNotAValidRelease: '"{{value}}" bukan versi rilis yang sah',
+      noReleaseIn: 'tidak ada rilis {{version}} di {{root}}',
+      releaseInIsDamagedIt: 'rilis {{version}} di {{root}} rusak ({{damaged}}); tidak dapat dipakai',
+      releaseDoesNotMatchIts: 'rilis {{version}}: {{archivePath}} tidak cocok dengan sha256 yang tercatat; penyimpanannya rusak',
+      removeTheReleaseDirectoryAnd: 'hapus direktori rilis itu lalu tambahkan lagi',
+    },
+    update: {
+      noLongerInTheInventory: 'sudah tidak ada di inventaris',
+      afterTheSwitchRollback: 'setelah peralihan: {{error}}; pengembalian: {{error2}}',
+      noPreviousReleaseToRoll: '{{why}}; tidak ada rilis sebelumnya untuk dikembalikan',
+      rollbackToFailedItsGate: '{{why}}; pengembalian ke {{previous}} juga gagal di gerbangnya: {{problems}}',
+    },
+    waves: {
+      wavesHasAnEmptyEntry: '--waves "{{spec}}" memuat entri kosong',
+      useCountsAndPercentagesE: 'pakai jumlah dan persentase, misalnya --waves {{DEFAULT_WAVES}}',
+      wavesMustBeAPercentage: '--waves: "{{p}}" harus persentase di atas 0% dan paling banyak 100%',
+      wavesMustBeADevice: '--waves: "{{p}}" harus jumlah perangkat minimal 1',
+      wavesIsNeitherADevice: '--waves: "{{p}}" bukan jumlah perangkat (misalnya 1) dan bukan persentase (misalnya 10%)',
+      wavesEndsAtTheLast: '--waves "{{spec}}" berakhir di {{pct}}%: gelombang terakhir harus 100% agar setiap perangkat terpilih diperbarui',
+      theWavesCoverOfSelected: 'gelombang mencakup {{lastTarget}} dari {{total}} perangkat terpilih: akhiri dengan 100%',
+      maxFailMustBeAt: '--max-fail: "{{spec}}" paling banyak 100%',
+      maxFailIsNeitherA: '--max-fail: "{{spec}}" bukan jumlah (misalnya 2) dan bukan persentase (misalnya 5%)',
+    },
+    install: {
+      systemdAndCronDoNot: '{{systemdFlag}} (systemd) dan {{cronFlag}} (cron) tidak bisa dipakai bersama',
+      pickOneOrSayWhich: 'pilih salah satu, atau sebutkan dengan --kind',
+      isForSystemdUnitsNot: '{{systemdFlag}} untuk unit systemd, bukan --kind cron',
+      isForCronNotKind: '{{cronFlag}} untuk cron, bukan --kind systemd',
+      hasFieldsScheduleInstallWrites:
+        '{{value}} "{{cronExpr}}" punya {{length}} kolom; schedule install menulis crontab dan timer systemd, yang menerima tepat 5 (menit jam tanggal bulan hari)',
+      cronPicksUpEtcCron: 'cron membaca /etc/cron.d dengan sendirinya',
+    },
+    units: {
+      mustNotContainControlCharacters: '{{what}} tidak boleh berisi karakter kontrol atau baris baru',
+      cannotTurnIntoASystemd: '"{{expr}}" tidak dapat diubah menjadi OnCalendar systemd; berikan --on-calendar',
+      eGOnCalendar0: 'misalnya --on-calendar "*:0/15" (lihat man systemd.time)',
+    },
+    lock: {
+      anotherIsStartingNotStarting: '{{name}} lain sedang dimulai; tidak memulai yang kedua',
+      itDidNotFinishWithin: 'ia tidak selesai dalam waktu tunggu',
+      waitForItOrRun: 'tunggu sampai selesai, atau jalankan dengan --wait untuk antre di belakangnya',
+      anotherIsRunningPidSince: '{{name}} lain sedang berjalan (pid {{pid}}, sejak {{since}}); tidak memulai yang kedua',
+      gaveUpWaitingForThe: 'berhenti menunggu kunci {{name}}',
+    },
+    ssh: {
+      reportedReadyWithoutACompleted: '{{name}} melapor siap tanpa pertukaran kunci yang tuntas',
+      connectionLostBeforeTheSsh: 'sambungan putus sebelum sesi SSH siap',
+    },
+    yamlGuard: {
+      aByteOrderMarkU: 'ada byte-order mark (U+FEFF) setelah awal berkas: simpan sebagai UTF-8 dengan paling banyak satu BOM, tepat di awal',
+      moreThanLines: 'lebih dari {{MAX_YAML_LINES}} baris',
+      nestedDeeperThanLevels: 'bersarang lebih dalam dari {{MAX_YAML_DEPTH}} tingkat',
+      moreThanValues: 'lebih dari {{MAX_YAML_NODES}} nilai',
+      aMappingOfKeysAt: 'mapping berisi {{length}} kunci (paling banyak {{MAX_MAP_KEYS}})',
+      yamlDuplicateKeyMapKeys: 'YAML: kunci "{{value}}" duplikat (kunci mapping harus unik)',
+    },
+    output: {
+      cannotWrite: '{{flag}}: {{file}} tidak dapat ditulis: {{reason}}',
+      itIsIn: 'berkas itu ada di {{place}}',
+      itIs: 'berkas itu adalah {{place}}',
+      resolvesToIn: 'berkas itu mengarah ke {{real}}, di {{place}}',
+      resolvesTo: 'berkas itu mengarah ke {{real}}, {{place}}',
+      hardLinkIn: 'berkas itu tautan keras (hard link) ke {{path}}, di {{place}}',
+      hardLink: 'berkas itu tautan keras (hard link) ke {{path}}, {{place}}',
+      sameFile: '{{flag}} menyebut berkas yang sama',
+      inventoryDir: 'direktori inventaris ({{dir}})',
+      referenceData: 'data rujukan desa milik jfleet ({{dir}})',
+      shippedRecipe: 'resep kios bawaan jfleet ({{dir}})',
+      home: 'JFLEET_HOME ({{dir}}), tempat jfleet menyimpan config, kunci, dan statusnya',
+      csvImported: 'CSV yang sedang diimpor (--from)',
+    },
+    reason: {
+      noSuchDirectory: 'direktori tidak ada',
+      notADirectory: 'salah satu bagian path bukan direktori',
+      permissionDenied: 'izin ditolak',
+      notPermitted: 'operasi tidak diizinkan',
+      readOnly: 'sistem berkas hanya-baca',
+      isADirectory: 'itu direktori',
+      noSpace: 'ruang di perangkat penyimpanan habis',
+      symlinkLoop: 'terlalu banyak tingkat tautan simbolik',
+      nameTooLong: 'nama berkas terlalu panjang',
+      quota: 'kuota disk terlampaui',
+      fileTooLarge: 'berkas terlalu besar',
+      io: 'kesalahan masukan/keluaran',
+      dbFull: 'basis data atau disk penuh',
+      notADb: 'berkas bukan basis data',
+      dbCorrupt: 'berkas basis data rusak',
+      dbReadOnly: 'basis data hanya-baca',
+      dbCantOpen: 'berkas basis data tidak dapat dibuka',
+      diskIo: 'kesalahan I/O disk',
+      dbDenied: 'akses ke berkas basis data ditolak',
+    },
+    reach: {
+      notInstalled: '{{cmd}} tidak terpasang di mesin ini (host lompatan butuh perkakas shadow: apt-get install passwd)',
+      mustBeRoot: 'jfleet bastion harus dijalankan sebagai root di host lompatan (ia membuat pengguna Unix dan pengaturan sshd)',
+      notRootFs: '{{root}} tidak tampak seperti sistem berkas root (tidak ada etc/passwd)',
+      groupNotCreated: 'grup {{name}} tidak terbuat di {{root}}',
+      operatorKeyFile: '--operator-key harus menyebut berkas berisi satu baris kunci publik OpenSSH (misalnya ~/.jfleet/keys/fleet_ed25519.pub)',
+      notPackageId: '"{{id}}" bukan id paket (huruf kecil, angka, dan "-")',
+      keyLine: '--key harus baris kunci publik terowongan perangkat ("ssh-ed25519 AAAA…", /etc/jfleet/tunnel_ed25519.pub)',
+      noGroups: 'host lompatan ini belum punya grup {{devices}}/{{ops}}: jalankan dulu jfleet bastion init --apply',
+      expectedBastionsList: 'seharusnya mapping dengan daftar "bastions"',
+      duplicateBastion: 'id host lompatan "{{id}}" ganda (juga di baris {{line}})',
+      needsBastion: 'reach: tunnel butuh bastion: <id> (sebuah host lompatan di bastions.yaml)',
+      bastionsMissing: 'host lompatan "{{id}}" tidak didefinisikan: {{file}} tidak ada',
+      unknownBastion: 'host lompatan "{{id}}" tidak dikenal ({{file}} mendefinisikan: {{ids}})',
+      noJump: 'paket yang memakai terowongan dijangkau lewat host lompatannya, bukan jump host: hapus jump atau isi reach: direct',
+      bastionOnlyTunnel: 'bastion hanya dipakai dengan reach: tunnel',
+      tunnelOnlyTunnel: 'pengaturan tunnel hanya dipakai dengan reach: tunnel',
+      bastionId: 'harus id host lompatan (huruf kecil, angka, dan "-")',
+      wholeSeconds: 'harus bilangan bulat detik',
+      intervalRange: 'harus 10-3600 dtk',
+      countRange: 'harus 1-10',
+      publicKeyLine: 'harus baris kunci publik OpenSSH seperti "ssh-ed25519 AAAA…" (ssh-keyscan atau /etc/ssh/ssh_host_ed25519_key.pub)',
+      atLeastOnePort: 'harus menyebut paling sedikit satu port',
+      absolutePath: 'harus path absolut dari huruf, angka, _ . / -',
+      throughBastion: '{{id}} tak terjangkau lewat host lompatan {{bastion}}: {{reason}}',
+      bastionUnpinned: 'host lompatan {{id}} belum punya kunci host yang disematkan',
+      bastionUndefined: '{{id}} terdaftar dengan reach: tunnel tetapi host lompatannya {{bastion}} tidak didefinisikan',
+    },
+    failure: {
+      bastionHostkey:
+        '{{message}}; jika host lompatan {{bastion}} dibangun ulang, isi hostKey di bastions.yaml dengan kunci barunya (ssh-keyscan, dibaca di host lompatan itu sendiri)',
+      tunnelDown:
+        '{{message}} (jfleet-tunnel.service kios tidak tersambung: periksa listrik dan jaringan 4G-nya, bahwa ia disiapkan dengan reach: tunnel, dan di host lompatan: jfleet bastion add {{id}})',
+      hostkeyAccept: '{{message}}; jika perangkat dipasang ulang, jalankan: jfleet hostkey accept {{id}}',
+      keysInit: '{{message}} (jalankan: jfleet keys init, atau isi keyFile)',
+    },
+  },
+  advice: {
+    fixInventory: 'perbaiki inventaris (jfleet inventory check menampilkan semua masalahnya)',
+    fixInventoryFile: 'perbaiki {{file}} dulu (jfleet inventory check); tidak ada yang ditulis',
+    noInventory: 'daftarkan paket dengan jfleet register, atau pilih inventaris dengan --inventory DIR / JFLEET_INVENTORY',
+    rolloutUsage: 'contoh: jfleet rollout --release 1.4.0 --waves 1,10%,50%,100% --max-fail 5%',
+    rolloutInProgress: 'selesaikan dengan: jfleet rollout resume, atau batalkan dengan: jfleet rollout abort',
+    rolloutStart: 'mulai dengan: jfleet rollout --release V',
+    rolloutRestart: 'mulai rollout baru: jfleet rollout --release {{release}}',
+    releaseAddAgain: 'tambahkan lagi dari bundelnya: jfleet release add PATH --version {{version}} (rilis yang rusak akan diganti)',
+    releaseAdd: 'tambahkan dulu: jfleet release add PATH --version {{version}}',
+    apiUrlMissing: 'jfleet config set api.url https://central.example/fleet (atau isi JFLEET_API_URL); jalankan server lokal dengan jfleet central serve',
+    apiUrlInvalid: 'jfleet config set api.url https://central.example/fleet',
+    apiTokenMissing: 'jfleet config set api.token TOKEN (atau isi JFLEET_API_TOKEN)',
+    apiTokenRejected: 'pasang token yang benar dengan jfleet config set api.token TOKEN (atau JFLEET_API_TOKEN), lalu jalankan jfleet report',
+    outboxListAll: 'lihat jfleet outbox list --all',
+    outboxList: 'jfleet outbox list',
+    cronSeconds: 'hapus kolom detik, misalnya "*/15 * * * *" (enam kolom dengan detik hanya berlaku untuk jfleet schedule run)',
+    configFileBroken: 'perbaiki atau hapus berkas itu, lalu gunakan jfleet config set',
+    configEnvInvalid: 'perbaiki dengan jfleet config set KEY VALUE (atau hapus variabel lingkungan itu)',
+  },
+  dashboard: {
+    title: 'Armada kios Jember — jfleet pusat',
+    heading: 'Armada kios desa Kabupaten Jember',
+    packages_other: '{{count}} paket',
+    villages_other: '{{count}} desa/kelurahan',
+    reportsReceived_other: '{{count}} laporan diterima',
+    lastReport: 'laporan terakhir {{when}}',
+    generated: 'halaman dibuat {{time}}',
+    never: 'belum pernah',
+    language: 'Bahasa',
+    langName: {
+      en: 'English',
+      id: 'Bahasa Indonesia',
+    },
+    map: {
+      title: 'Kios desa Kabupaten Jember',
+      subtitle: '{{packages}} di {{villages}}',
+      village: '{{village}} ({{district}}): {{state}}',
+    },
+    district: {
+      summary: '{{code}} · {{packages}}: {{states}}',
+      stateCount: '{{count}} {{state}}',
+    },
+    flag: {
+      soft: 'sementara (belum dipastikan)',
+      flapping: 'naik-turun',
+      silenced: 'dibisukan',
+    },
+    tunnel: {
+      title: 'terowongan lewat {{bastion}}',
+      titleSince: 'terowongan lewat {{bastion}}, tersambung sejak {{since}}',
+      up: 'terowongan tersambung sejak {{since}}',
+      down: 'terowongan putus, terlihat {{seen}}',
+      unknown: 'terowongan tak diketahui, terlihat {{seen}}',
+    },
+    allChecksOk: 'semua pemeriksaan ok',
+    noRelease: 'belum ada rilis',
+    filter: {
+      state: 'Status',
+      district: 'Kecamatan',
+      search: 'Cari',
+      all: 'semua',
+      placeholder: 'paket, desa, rilis',
+      shown: '{{n}} ditampilkan',
+    },
+    column: {
+      package: 'Paket',
+      village: 'Desa/Kelurahan',
+      state: 'Status',
+      release: 'Rilis',
+      lastSeen: 'Terakhir terlihat',
+      checks: 'Pemeriksaan',
+    },
+    noReport: 'Belum ada laporan yang diterima.',
+    footer: {
+      json: 'JSON: {{fleet}}',
+      history: 'riwayat sebuah paket: {{path}}',
+    },
+    check: {
+      load: 'beban',
+      memory: 'memori',
+      disk: 'disk',
+      kiosk_browser: 'browser kios',
+      kiosk_page: 'halaman kios',
+      uptime: 'waktu menyala',
+      temperature: 'suhu',
+      display: 'layar',
+      time_sync: 'sinkronisasi jam',
+      release: 'rilis',
+      dns: 'DNS',
+      portal: 'portal',
+      central_api: 'API pusat',
+      gateway: 'gateway',
+      internet: 'internet',
+      ssh: 'SSH',
+    },
+  },
+} satisfies Translation;

@@ -1,0 +1,293 @@
+/**
+ * The central dashboard in both languages, in headless Chromium (Debian's /usr/bin/chromium via
+ * playwright-core): Accept-Language picks the language, the page's switch changes it and a
+ * cookie keeps it, times are in WIB, and the Indonesian page leaves no English behind, judged
+ * against the catalogs (src/i18n/locales/), not a list kept here. Screenshots of both languages
+ * are kept under test-results/ (docs/img/ holds a copy of each for the README).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import i18next from 'i18next';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceStatus } from '../../src/health/types.js';
+import { type CatalogTree, catalogEntries, type MessageKey } from '../../src/i18n/catalog.js';
+import en from '../../src/i18n/locales/en.js';
+import id from '../../src/i18n/locales/id.js';
+import { createMessages } from '../../src/i18n/messages.js';
+import { loadVillages } from '../../src/inventory/villages.js';
+import { buildReport } from '../../src/report/build.js';
+import { createApiClient } from '../../src/report/client.js';
+import type { Report } from '../../src/report/contract.js';
+import { uuidv7 } from '../../src/report/ids.js';
+import { ROOT } from '../helpers/cli.js';
+import { central, devices, RUNNER, TOKEN } from '../report/helpers.js';
+
+const ARTIFACTS = join(ROOT, 'test-results');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const enT = createMessages(i18next, 'en', { en }).t;
+const idT = createMessages(i18next, 'id', { en, id }).t;
+
+/** What a runner's checks say, in English (the report carries the runner's words; the page translates them). */
+const SAID = {
+  load: enT('errors.check.load', { load: '3.1', cpus: 2, per: '1.55' }),
+  memory: enT('errors.check.memory', { pct: 4, mib: 80 }),
+  disk: enT('errors.check.disk', { pct: 2, mib: 512 }),
+  kiosk_browser: enT('errors.check.browserGone'),
+  kiosk_page: enT('errors.check.pageNoAnswer'),
+  uptime: enT('errors.check.upRebooted', { duration: '2m' }),
+  temperature: enT('errors.check.noSensor'),
+  display: enT('errors.check.noDisplay'),
+  time_sync: enT('errors.check.clockNotSynced'),
+  release: enT('errors.check.noRelease'),
+  dns: enT('errors.check.dnsFailed'),
+  portal: enT('errors.check.httpAnswers', { what: 'portal', code: 503 }),
+  central_api: enT('errors.check.noAnswer'),
+  gateway: enT('errors.check.notMeasured', { what: 'gateway' }),
+  internet: enT('errors.check.noPingAnswer', { what: 'internet' }),
+  ssh: enT('errors.check.probeFailed', { why: enT('errors.check.noAnswer') }),
+} as const;
+
+/** 24 packages over every state, with every check failing somewhere, soft, flapping, silenced and release-less ones. */
+function fleetReport(at: Date): Report {
+  const names = Object.keys(SAID) as Array<keyof typeof SAID>;
+  const devs = devices(24, ['ok', 'warn', 'critical', 'unknown', 'unreachable'], at.toISOString()).map((d, i): DeviceStatus => {
+    const failing = d.state === 'ok' ? [] : names.filter((_, k) => k % 4 === i % 4);
+    return {
+      ...d,
+      hard: i !== 1,
+      flapping: i === 2,
+      silenced: i === 3,
+      release: i === 4 ? null : d.release,
+      checks: [
+        { name: 'disk', state: 'ok', output: enT('errors.check.disk', { pct: 61, mib: 9000 }), perfdata: {} },
+        ...failing.map((name) => ({ name, state: 'warn' as const, output: SAID[name], perfdata: {} })),
+      ],
+    };
+  });
+  return buildReport({ reportId: uuidv7(at.getTime()), createdAt: at, runner: RUNNER, devices: devs, changes: [], ref: loadVillages() });
+}
+
+let srv: Awaited<ReturnType<typeof central>>;
+let empty: Awaited<ReturnType<typeof central>>;
+let browser: Browser;
+let report: Report;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  srv = await central();
+  empty = await central();
+  report = fleetReport(new Date(Date.now() - 150_000)); // "3 minutes ago" for the next minute
+  const client = createApiClient({ url: srv.url, token: TOKEN });
+  expect((await client.postReport(report.reportId, JSON.stringify(report))).kind).toBe('delivered');
+  await client.close();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  mkdirSync(ARTIFACTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+  await empty?.close();
+});
+
+async function pageWith(acceptLanguage: string): Promise<Page> {
+  const context = await browser.newContext({ extraHTTPHeaders: { 'accept-language': acceptLanguage }, viewport: { width: 1500, height: 1000 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  return page;
+}
+
+/** Everything a person can read on the page in its language: its text (SVG tooltips included) and the attributes shown as text. */
+async function readable(page: Page): Promise<string> {
+  // run in the page (a string: the test's TypeScript has no DOM types)
+  return page.evaluate(`(() => {
+    const copy = document.documentElement.cloneNode(true);
+    for (const e of copy.querySelectorAll('script, style')) e.remove();
+    // text marked as another language (the switch names each language in its own) is not this page's
+    for (const e of copy.querySelectorAll('[lang]')) if (e !== copy && e.getAttribute('lang') !== copy.getAttribute('lang')) e.remove();
+    const attrs = [...copy.querySelectorAll('[title], [placeholder], [aria-label]')].flatMap((e) =>
+      ['title', 'placeholder', 'aria-label'].map((a) => e.getAttribute(a) ?? ''),
+    );
+    return [document.title, copy.textContent ?? '', ...attrs].join(' ').replace(/\\s+/g, ' ');
+  })()`);
+}
+
+/** The words of a catalog text around its placeholders ("laporan terakhir {{when}}" -> ["laporan terakhir"]). */
+function fragments(text: string): string[] {
+  return text
+    .split(/\{\{\w+\}\}/)
+    .map((s) => s.trim().replace(/^[\s·:,()]+|[\s·:,()]+$/g, ''))
+    .filter((s) => /\p{L}{2,}/u.test(s));
+}
+
+const asWord = (s: string) => new RegExp(`(?<![\\p{L}\\p{N}_])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'u');
+
+/** The catalog entries the dashboard speaks: its own section and the state names it shows. */
+function pageEntries(): Array<{ key: string; en: string; id: string }> {
+  const idEntries = new Map(catalogEntries(id as CatalogTree));
+  return catalogEntries(en as CatalogTree)
+    .filter(([k]) => k.startsWith('dashboard.') || k.startsWith('health.state.'))
+    .map(([key, text]) => {
+      // Indonesian has one plural form: packages_one and packages_other both read as packages_other
+      const idKey = idEntries.has(key) ? key : key.replace(/_one$/, '_other');
+      return { key, en: text, id: idEntries.get(idKey) ?? '' };
+    });
+}
+
+describe('the dashboard in Indonesian and English', () => {
+  it('Accept-Language id-ID gives the Indonesian page, times in WIB', async () => {
+    const page = await pageWith('id-ID,id;q=0.9,en;q=0.5');
+    const res = await page.goto(`${srv.url}/`);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-language']).toBe('id');
+    expect(await page.getAttribute('html', 'lang')).toBe('id');
+    expect(await page.title()).toBe(idT('dashboard.title'));
+    expect(await page.locator('h1').textContent()).toBe(idT('dashboard.heading'));
+    expect(await page.locator('#packages thead th').allTextContents()).toEqual(
+      (['package', 'village', 'state', 'release', 'lastSeen', 'checks'] as const).map((c) => idT(`dashboard.column.${c}`)),
+    );
+    // state names as the glossary fixes them, the state keywords untouched in the data
+    expect(await page.locator('[data-count-state="critical"] .badge').textContent()).toBe('kritis');
+    expect(await page.locator('[data-count-state="unreachable"] .badge').textContent()).toBe('tak terjangkau');
+    expect(await page.locator('#filter-state option[value="warn"]').textContent()).toBe('waspada');
+    expect(await page.locator('#map #legend').textContent()).toContain('tak diketahui (');
+    expect(await page.locator('#packages tr.pkg[data-id="kiosk-001"] td.seen').textContent()).toBe('3 menit yang lalu');
+    expect(await page.locator('#packages tr.pkg[data-state="unreachable"] td.seen').first().textContent()).toBe('belum pernah');
+    // times in the fleet's zone: WIB is UTC+7, written the Indonesian way (09.05)
+    const generated = page.locator('header time').last();
+    const iso = (await generated.getAttribute('datetime')) ?? '';
+    const utc = new Date(iso);
+    const hh = String((utc.getUTCHours() + 7) % 24).padStart(2, '0');
+    const mm = String(utc.getUTCMinutes()).padStart(2, '0');
+    expect(await generated.textContent()).toMatch(new RegExp(`^\\d{1,2} \\S+ \\d{4} ${hh}\\.${mm} WIB$`));
+    const seen = await page.locator('#packages tr.pkg[data-id="kiosk-001"] td.seen').getAttribute('title');
+    const seenAt = new Date(report.fleet.packages.find((p) => p.id === 'kiosk-001')?.lastSeen ?? '');
+    expect(seen).toContain(`${String((seenAt.getUTCHours() + 7) % 24).padStart(2, '0')}.${String(seenAt.getUTCMinutes()).padStart(2, '0')} WIB`);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-id.png') });
+    await page.context().close();
+  });
+
+  it('Accept-Language en (or any language but Indonesian) gives the English page', async () => {
+    for (const header of ['en-US,en;q=0.9', 'fr-FR,de;q=0.8', 'id;q=0, en;q=0.5']) {
+      const page = await pageWith(header);
+      const res = await page.goto(`${srv.url}/`);
+      expect(res?.headers()['content-language'], header).toBe('en');
+      expect(await page.getAttribute('html', 'lang')).toBe('en');
+      expect(await page.locator('h1').textContent()).toBe(enT('dashboard.heading'));
+      expect(await page.locator('[data-count-state="warn"] .badge').textContent()).toBe('warn');
+      expect(await page.locator('#packages tr.pkg[data-id="kiosk-001"] td.seen').textContent()).toBe('3 minutes ago');
+      const generated = page.locator('header time').last();
+      const utc = new Date((await generated.getAttribute('datetime')) ?? '');
+      const hh = String((utc.getUTCHours() + 7) % 24).padStart(2, '0');
+      expect(await generated.textContent()).toMatch(new RegExp(`^\\d{1,2} \\S+ \\d{4}, ${hh}:${String(utc.getUTCMinutes()).padStart(2, '0')} WIB$`));
+      if (header.startsWith('en-US')) await page.screenshot({ path: join(ARTIFACTS, 'dashboard-en.png') });
+      await page.context().close();
+    }
+  });
+
+  it('the switch changes the language, keeps the filters, and the choice persists', async () => {
+    const page = await pageWith('en-US,en;q=0.9');
+    await page.goto(`${srv.url}/`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.selectOption('#filter-state', 'critical');
+    const critical = report.fleet.packages.filter((p) => p.state === 'critical').length;
+    const toId = page.locator('#lang-switch a[data-lang="id"]');
+    expect(await toId.textContent()).toBe('Bahasa Indonesia');
+    await Promise.all([page.waitForURL(/lang=id/), toId.click()]);
+    expect(await page.getAttribute('html', 'lang')).toBe('id');
+    expect(await page.locator('h1').textContent()).toBe(idT('dashboard.heading'));
+    // the filter came along
+    expect(await page.locator('#filter-state').inputValue()).toBe('critical');
+    expect(await page.locator('#packages tr.pkg:not([hidden])').count()).toBe(critical);
+    expect(await page.locator('#lang-switch [aria-current="true"]').textContent()).toBe('Bahasa Indonesia');
+    // persists: the browser still asks for English, the cookie answers Indonesian
+    const cookies = await page.context().cookies(srv.url);
+    expect(cookies.find((c) => c.name === 'jfleet_lang')).toMatchObject({ value: 'id', httpOnly: true, sameSite: 'Lax' });
+    await page.goto(`${srv.url}/`);
+    expect(await page.getAttribute('html', 'lang')).toBe('id');
+    await page.reload();
+    expect(await page.getAttribute('html', 'lang')).toBe('id');
+    // and back
+    await Promise.all([page.waitForURL(/lang=en/), page.locator('#lang-switch a[data-lang="en"]').click()]);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.goto(`${srv.url}/`);
+    expect(await page.locator('h1').textContent()).toBe(enT('dashboard.heading'));
+    await page.context().close();
+  });
+
+  it('the Indonesian page says every dashboard word in Indonesian and no English-only word', async () => {
+    const texts: string[] = [];
+    for (const server of [srv, empty]) {
+      const page = await pageWith('id-ID');
+      await page.goto(`${server.url}/`);
+      texts.push(await readable(page));
+      await page.context().close();
+    }
+    const idText = texts.join(' ');
+    const entries = pageEntries();
+    expect(entries.length).toBeGreaterThan(40);
+    const differing = entries.filter((e) => e.en !== e.id);
+    const missing = differing.flatMap((e) =>
+      fragments(e.id)
+        .filter((w) => !idText.includes(w))
+        .map((w) => `${e.key}: ${JSON.stringify(w)}`),
+    );
+    expect(missing, 'Indonesian catalog words not on the Indonesian page').toEqual([]);
+    const english = differing.flatMap((e) =>
+      fragments(e.en)
+        .filter((w) => !fragments(e.id).includes(w) && asWord(w).test(idText))
+        .map((w) => `${e.key}: ${JSON.stringify(w)}`),
+    );
+    expect(english, 'English catalog words left on the Indonesian page').toEqual([]);
+    // what the runner's checks said, in English, reads in Indonesian too
+    for (const said of Object.values(SAID)) {
+      const translated = idT.phrase(said);
+      expect(translated, said).not.toBe(said);
+      expect(idText, said).toContain(translated);
+      expect(idText, said).not.toContain(said);
+    }
+  });
+
+  it('the English page has the English words and none of the Indonesian-only ones', async () => {
+    const page = await pageWith('en');
+    await page.goto(`${srv.url}/`);
+    const enText = await readable(page);
+    await page.context().close();
+    const differing = pageEntries().filter((e) => e.en !== e.id && e.key !== 'dashboard.noReport' && !e.key.endsWith('_one'));
+    const leaked = differing.flatMap((e) =>
+      fragments(e.id)
+        .filter((w) => !fragments(e.en).includes(w) && asWord(w).test(enText))
+        .map((w) => `${e.key}: ${JSON.stringify(w)}`),
+    );
+    expect(leaked).toEqual([]);
+    expect(enText).toContain(enT('dashboard.allChecksOk'));
+    expect(enText).toContain(enT('dashboard.packages', { count: 24 }));
+    expect(enText).toContain(SAID.disk);
+  });
+
+  it('the JSON API does not change with the language', async () => {
+    const a = await fetch(`${srv.url}/v1/fleet`, { headers: { 'accept-language': 'id-ID' } });
+    const b = await fetch(`${srv.url}/v1/fleet`, { headers: { 'accept-language': 'en', cookie: 'jfleet_lang=id' } });
+    const [ja, jb] = (await Promise.all([a.json(), b.json()])) as [{ packages: Array<{ id: string }> }, { packages: unknown }];
+    expect(ja.packages).toEqual(jb.packages);
+    expect(ja.packages.map((p) => p.id)).toEqual(report.fleet.packages.map((p) => p.id));
+    expect(a.headers.get('content-language')).toBeNull();
+    expect(a.headers.get('set-cookie')).toBeNull();
+    // an unknown key is the key, never a half-sentence
+    expect(idT('dashboard.nothing' as MessageKey)).toBe('dashboard.nothing');
+  });
+
+  it('no script error on any page above', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
