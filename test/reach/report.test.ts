@@ -49,6 +49,8 @@ describe('tunnel in the report', () => {
     // the page's relative times are Intl's words for the language (main's dashboard), the tunnel's too
     expect(page).toMatch(/<small class="tunnel" data-tunnel="down" title="tunnel via bastion-jember">tunnel down, seen 3 hours ago<\/small>/);
     const halaman = await (await fetch(`${srv.url}/?lang=id`)).text();
-    expect(halaman).toMatch(/<small class="tunnel" data-tunnel="down" title="terowongan lewat bastion-jember">terowongan putus, terlihat 3 jam yang lalu<\/small>/);
+    expect(halaman).toMatch(
+      /<small class="tunnel" data-tunnel="down" title="terowongan lewat bastion-jember">terowongan putus, terlihat 3 jam yang lalu<\/small>/,
+    );
   });
 });

@@ -1708,6 +1708,13 @@ Examples:
       diskIo: 'disk I/O error',
       dbDenied: 'access to the database file denied',
     },
+    failure: {
+      bastionHostkey: '{{message}}; if bastion {{bastion}} was rebuilt, put its new key (ssh-keyscan, read on the bastion itself) in bastions.yaml hostKey',
+      tunnelDown:
+        "{{message}} (the kiosk's jfleet-tunnel.service is not connected: check its power and 4G link, that it was provisioned with reach: tunnel, and on the bastion: jfleet bastion add {{id}})",
+      hostkeyAccept: '{{message}}; if the device was reinstalled, run: jfleet hostkey accept {{id}}',
+      keysInit: '{{message}} (run: jfleet keys init, or set keyFile)',
+    },
     reach: {
       notInstalled: '{{cmd}} is not installed on this machine (the bastion needs the shadow tools: apt-get install passwd)',
       mustBeRoot: 'jfleet bastion must run as root on the bastion (it creates Unix users and sshd settings)',
@@ -1735,13 +1742,9 @@ Examples:
       throughBastion: '{{id}} unreachable through bastion {{bastion}}: {{reason}}',
       bastionUnpinned: 'bastion {{id}} has no pinned host key',
       bastionUndefined: '{{id}} is registered with reach: tunnel but its bastion {{bastion}} is not defined',
-    },
-    failure: {
-      bastionHostkey: '{{message}}; if bastion {{bastion}} was rebuilt, put its new key (ssh-keyscan, read on the bastion itself) in bastions.yaml hostKey',
-      tunnelDown:
-        "{{message}} (the kiosk's jfleet-tunnel.service is not connected: check its power and 4G link, that it was provisioned with reach: tunnel, and on the bastion: jfleet bastion add {{id}})",
-      hostkeyAccept: '{{message}}; if the device was reinstalled, run: jfleet hostkey accept {{id}}',
-      keysInit: '{{message}} (run: jfleet keys init, or set keyFile)',
+      tunnelNotConnected: 'its tunnel is not connected to bastion {{bastion}} ({{path}}: {{reason}})',
+      bastionHostKeyChanged: 'host key of bastion {{bastion}} changed: pinned {{expected}}, offered {{actual}}',
+      hostKeyChanged: 'host key of {{target}} changed: pinned {{expected}}, offered {{actual}}',
     },
   },
   advice: {

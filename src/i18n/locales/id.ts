@@ -1671,6 +1671,14 @@ Contoh:
       diskIo: 'kesalahan I/O disk',
       dbDenied: 'akses ke berkas basis data ditolak',
     },
+    failure: {
+      bastionHostkey:
+        '{{message}}; jika host lompatan {{bastion}} dibangun ulang, isi hostKey di bastions.yaml dengan kunci barunya (ssh-keyscan, dibaca di host lompatan itu sendiri)',
+      tunnelDown:
+        '{{message}} (jfleet-tunnel.service kios tidak tersambung: periksa listrik dan jaringan 4G-nya, bahwa ia disiapkan dengan reach: tunnel, dan di host lompatan: jfleet bastion add {{id}})',
+      hostkeyAccept: '{{message}}; jika perangkat dipasang ulang, jalankan: jfleet hostkey accept {{id}}',
+      keysInit: '{{message}} (jalankan: jfleet keys init, atau isi keyFile)',
+    },
     reach: {
       notInstalled: '{{cmd}} tidak terpasang di mesin ini (host lompatan butuh perkakas shadow: apt-get install passwd)',
       mustBeRoot: 'jfleet bastion harus dijalankan sebagai root di host lompatan (ia membuat pengguna Unix dan pengaturan sshd)',
@@ -1698,14 +1706,9 @@ Contoh:
       throughBastion: '{{id}} tak terjangkau lewat host lompatan {{bastion}}: {{reason}}',
       bastionUnpinned: 'host lompatan {{id}} belum punya kunci host yang disematkan',
       bastionUndefined: '{{id}} terdaftar dengan reach: tunnel tetapi host lompatannya {{bastion}} tidak didefinisikan',
-    },
-    failure: {
-      bastionHostkey:
-        '{{message}}; jika host lompatan {{bastion}} dibangun ulang, isi hostKey di bastions.yaml dengan kunci barunya (ssh-keyscan, dibaca di host lompatan itu sendiri)',
-      tunnelDown:
-        '{{message}} (jfleet-tunnel.service kios tidak tersambung: periksa listrik dan jaringan 4G-nya, bahwa ia disiapkan dengan reach: tunnel, dan di host lompatan: jfleet bastion add {{id}})',
-      hostkeyAccept: '{{message}}; jika perangkat dipasang ulang, jalankan: jfleet hostkey accept {{id}}',
-      keysInit: '{{message}} (jalankan: jfleet keys init, atau isi keyFile)',
+      tunnelNotConnected: 'terowongannya tidak tersambung ke host lompatan {{bastion}} ({{path}}: {{reason}})',
+      bastionHostKeyChanged: 'kunci host dari host lompatan {{bastion}} berubah: yang disematkan {{expected}}, yang ditawarkan {{actual}}',
+      hostKeyChanged: 'kunci host {{target}} berubah: yang disematkan {{expected}}, yang ditawarkan {{actual}}',
     },
   },
   advice: {
