@@ -144,6 +144,10 @@ describe('jfleet bastion in Indonesian and English', () => {
     expect(idT.phrase(said)).toBe(
       'kiosk-a tak terjangkau: terowongannya tidak tersambung ke host lompatan bastion-jember (/run/jfleet/kiosk-a/ssh.sock: open failed) (jfleet-tunnel.service kios tidak tersambung: periksa listrik dan jaringan 4G-nya, bahwa ia disiapkan dengan reach: tunnel, dan di host lompatan: jfleet bastion add kiosk-a)',
     );
+    // the tunnel key's provisioning step, as the plan shows it
+    expect(idT.phrase('make an ed25519 key at /etc/jfleet/tunnel_ed25519 (show it with: cat /etc/jfleet/tunnel_ed25519.pub)')).toBe(
+      'buat kunci ed25519 di /etc/jfleet/tunnel_ed25519 (lihat dengan: cat /etc/jfleet/tunnel_ed25519.pub)',
+    );
     const rebuilt = new TransportError(
       'hostkey',
       'kiosk-a',
