@@ -11,6 +11,16 @@ import { loadInventory } from './inventory/load.js';
 import { resolveInventoryDir } from './inventory/paths.js';
 import type { Package } from './inventory/schema.js';
 import type { PoolOptions } from './transport/pool.js';
+import type { DeviceTarget, TunnelRoute } from './transport/types.js';
+import { loadBastions, publicKeyFingerprint, socketPath, type Bastion } from './inventory/bastions.js';
+
+/** The runner's route to a tunnelled device: its bastion (on the bastion's first port, key pinned) and its socket. */
+export function tunnelRoute(target: Pick<DeviceTarget, 'id'>, b: Bastion): TunnelRoute {
+  return {
+    bastion: { id: b.id, host: b.address, port: b.ports[0] ?? 22, user: b.user, hostKey: publicKeyFingerprint(b.hostKey) },
+    socketPath: socketPath(b, target.id),
+  };
+}
 
 export interface FleetPoolScope {
   /** the inventory pins go into and jump ids are looked up in (default: the resolved one) */
@@ -27,7 +37,7 @@ const looksLikeId = (jump: string) => !jump.includes('@') && !jump.includes(':')
 export function fleetPoolOptions(
   ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>,
   scope: FleetPoolScope = {},
-): Pick<PoolOptions, 'hostKeys' | 'keyFiles' | 'kex' | 'resolveJump'> {
+): Pick<PoolOptions, 'hostKeys' | 'keyFiles' | 'kex' | 'resolveJump' | 'resolveTunnel'> {
   const cfg = ctx.config();
   let dir = scope.inventoryDir;
   const inventoryDir = () => (dir ??= resolveInventoryDir(ctx));
@@ -36,6 +46,7 @@ export function fleetPoolOptions(
     .map((s) => s.trim())
     .filter(Boolean);
   const byId = new Map((scope.packages ?? []).map((p) => [p.id, p]));
+  let bastions: Map<string, Bastion> | undefined;
   return {
     hostKeys: inventoryHostKeys(inventoryDir),
     keyFiles: [scope.keyFile, ctx.env.JFLEET_KEY_FILE || cfg.keyFile, homePaths(ctx.home).fleetKey].filter((f): f is string => Boolean(f)),
@@ -50,6 +61,12 @@ export function fleetPoolOptions(
         }
       }
       return byId.get(id);
+    },
+    resolveTunnel(target) {
+      // loaded once, on the first tunnelled device (the inventory's load already checked every reference)
+      bastions ??= new Map(loadBastions(inventoryDir()).bastions.map((b) => [b.id, b]));
+      const b = target.bastion ? bastions.get(target.bastion) : undefined;
+      return b ? tunnelRoute(target, b) : undefined;
     },
   };
 }

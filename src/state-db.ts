@@ -8,9 +8,10 @@ import { homePaths } from './context.js';
 import { healthMigrations } from './health/migrations.js';
 import { reportMigrations } from './report/migrations.js';
 import { rolloutMigrations } from './rollout/migrations.js';
+import { reachMigrations } from './reach/migrations.js';
 import { openDb, type Db, type Migration } from './store/db.js';
 
-export const STATE_MIGRATIONS: Migration[] = [...healthMigrations, ...reportMigrations, ...rolloutMigrations];
+export const STATE_MIGRATIONS: Migration[] = [...healthMigrations, ...reportMigrations, ...rolloutMigrations, ...reachMigrations];
 
 export function openStateDb(home: string): Db {
   return openDb(homePaths(home).db, STATE_MIGRATIONS);

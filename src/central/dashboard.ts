@@ -149,6 +149,17 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
     const said = t(key);
     return said === key ? name : said;
   };
+  // the tunnel of a reach: tunnel package is the link, shown apart from its state (data-tunnel keeps the API's keyword)
+  const tunnelHtml = (tu: NonNullable<FleetPackage['tunnel']>) => {
+    const title = tu.connectedSince
+      ? t('dashboard.tunnel.titleSince', { bastion: tu.bastion, since: at(tu.connectedSince) })
+      : t('dashboard.tunnel.title', { bastion: tu.bastion });
+    const text =
+      tu.state === 'up'
+        ? t('dashboard.tunnel.up', { since: relativeTime(tu.connectedSince, now, sp) })
+        : t(`dashboard.tunnel.${tu.state}`, { seen: relativeTime(tu.lastSeen, now, sp) });
+    return `<small class="tunnel" data-tunnel="${tu.state}" title="${escapeHtml(title)}">${escapeHtml(text)}</small>`;
+  };
   const body = groups
     .map(([code, g]) => {
       const c = STATE_ORDER.map((s) => [s, g.packages.filter((p) => p.state === s).length] as const).filter(([, k]) => k > 0);
@@ -172,7 +183,7 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
 <td>${escapeHtml(p.village.name)} <small>${p.village.code}</small></td>
 <td>${badge(p.state, stateLabel(p.state))}${flags ? ` <small>${escapeHtml(flags)}</small>` : ''}</td>
 <td>${p.release ? escapeHtml(p.release) : `<small>${escapeHtml(t('dashboard.noRelease'))}</small>`}</td>
-<td class="seen" title="${escapeHtml(seenTitle)}">${p.lastSeen ? `<time datetime="${escapeHtml(p.lastSeen)}">${escapeHtml(relativeTime(p.lastSeen, now, sp))}</time>` : escapeHtml(t('dashboard.never'))}</td>
+<td class="seen" title="${escapeHtml(seenTitle)}">${p.lastSeen ? `<time datetime="${escapeHtml(p.lastSeen)}">${escapeHtml(relativeTime(p.lastSeen, now, sp))}</time>` : escapeHtml(t('dashboard.never'))}${p.tunnel ? `<br>${tunnelHtml(p.tunnel)}` : ''}</td>
 <td>${
             bad.length
               ? bad

@@ -15,6 +15,7 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerCentral } from './commands/central.js';
 import { register as registerRollout } from './commands/rollout.js';
 import { register as registerDemo } from './commands/demo.js';
+import { register as registerBastion } from './commands/bastion.js';
 import { VERSION } from '../version.js';
 import { commanderError, helpTitle } from './render/commander.js';
 
@@ -55,6 +56,7 @@ export function buildProgram(ctx: Context): Command {
     registerConfig,
     registerLab,
     registerKeys,
+    registerBastion,
     registerExec,
     registerProvision,
     registerHealth,

@@ -14,6 +14,7 @@ import { resolveForks } from '../config/config.js';
 import { fleetPoolOptions } from '../fleet-pool.js';
 import { acquireLock } from '../store/lock.js';
 import { fanOut } from '../transport/fanout.js';
+import { recordTunnels } from '../reach/status.js';
 import type { Transport } from '../transport/types.js';
 import type { Db } from '../store/db.js';
 import { evaluate, rank } from './checks.js';
@@ -28,6 +29,8 @@ import { HEALTH_STATES, type DeviceStatus, type HealthState, type ProbeResult, t
 export interface SweepPool {
   get(pkg: Package): Promise<Transport>;
   closeAll(): Promise<void>;
+  /** reach: tunnel packages: their sockets on the bastion (src/reach/status.ts) */
+  tunnelSockets?(pkgs: Package[]): Promise<Array<{ mtime: Date } | null | Error>>;
 }
 
 /** Kept by the daemon between sweeps: the pool stays open, so later sweeps are warm. */
@@ -260,6 +263,14 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
       }
       store.prune(new Date(startedAt.getTime() - settings.retentionDays * 86400_000).toISOString());
     })();
+
+    // the tunnel is its own fact (docs/reach.md): connected since / last seen, apart from the verdict
+    const tunnelled = packages.filter((p) => p.reach === 'tunnel' && probes.has(p.id));
+    const pool = session.pool;
+    if (tunnelled.length && pool.tunnelSockets && !ctx.signal.aborted) {
+      const seen = tunnelled.map((p) => ({ target: p, reachable: probes.get(p.id)?.reachable ?? false, error: probes.get(p.id)?.error?.message }));
+      await recordTunnels(db, { tunnelSockets: (t) => pool.tunnelSockets!(t as Package[]) }, seen, ctx.clock.now());
+    }
 
     const counts = zero();
     const hardCounts = zero();

@@ -8,6 +8,8 @@ import { readInputFile } from '../input-file.js';
 import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { packageSchema, type Package } from './schema.js';
 import { packagesFile } from './paths.js';
+import { bastionsFile, loadBastions, reachIssues } from './bastions.js';
+import { dirname } from 'node:path';
 import type { VillageReference } from './villages.js';
 
 export interface LoadResult {
@@ -114,6 +116,18 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
       (i) => indexes[i] ?? i,
     ),
   );
+  // reach: tunnel names a bastion of bastions.yaml next to packages.yaml (read only when one is used)
+  if (packages.some((p) => p.reach !== undefined || p.bastion !== undefined || p.tunnel !== undefined)) {
+    const dir = dirname(file);
+    const b = loadBastions(dir);
+    issues.push(...b.issues);
+    const fieldLine = (i: number, field: string) => {
+      const n = nodes[i];
+      const at = n && isMap(n) ? (n as unknown as { get(k: string, keep: boolean): Node | undefined }).get(field, true) : undefined;
+      return lineOf(at ?? n);
+    };
+    if (!b.issues.length) issues.push(...reachIssues(packages, b.exists ? b.bastions : null, file, fieldLine, (i) => indexes[i] ?? i, bastionsFile(dir)));
+  }
   return { file, doc, packages, nodes, indexes, issues };
 }
 

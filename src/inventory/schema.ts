@@ -83,6 +83,19 @@ export const packageSchema = z
     tags: z.array(z.string().regex(TAG_RE, 'must be lower-case letters, digits, "_", ".", "=" or "-"')).default([]),
     hostKey: z.string().regex(FINGERPRINT_RE, 'must be an OpenSSH SHA256 fingerprint').optional(),
     jump: jumpSchema.optional(),
+    /** how the runner reaches it: directly (default), or through its reverse tunnel to a bastion (docs/reach.md) */
+    reach: z.enum(['direct', 'tunnel']).optional(),
+    /** with reach: tunnel, a bastion id of bastions.yaml */
+    bastion: z.string().regex(PACKAGE_ID_RE, 'must be a bastion id (lower-case letters, digits and "-")').optional(),
+    /** with reach: tunnel: this device's keepalive and the bastion port it dials (win over district and bastion) */
+    tunnel: z
+      .object({
+        interval: z.number().int('must be a whole number of seconds').min(10, 'must be 10-3600 s').max(3600, 'must be 10-3600 s').optional(),
+        count: z.number().int('must be a whole number').min(1, 'must be 1-10').max(10, 'must be 1-10').optional(),
+        port: portSchema.optional(),
+      })
+      .strict()
+      .optional(),
     identityFile: z
       .string()
       .regex(/^[A-Za-z0-9_./~-]{1,4096}$/, 'must be a path of letters, digits, _ . / ~ -')

@@ -73,6 +73,13 @@ const BOOT_SCRIPT = [
   'mount --bind $DEV/boot $M/run/jfleet-lab/boot',
   'if [ -f $DEV/boot/shadow ]; then mount --bind $DEV/boot/shadow $M/etc/shadow; fi',
   'hostname "$HN"',
+  // behind carrier NAT (unshare --net): only lo, nothing outside can connect in; the way out is a
+  // relay per bastion port, from that address in here to a Unix socket the host side serves
+  'if [ -n "$NAT_RELAY" ]; then',
+  '  ip link set lo up',
+  '  for r in $NAT_RELAY; do a=${r%:*}; p=${r##*:}; socat TCP-LISTEN:$p,bind=$a,reuseaddr,fork UNIX-CONNECT:$DEV/boot/uplink-$p.sock </dev/null >/dev/null 2>&1 & done',
+  '  export SSHD_EXTRA="-o ListenAddress=127.0.0.1:22"',
+  'fi',
   'exec chroot $M /bin/bash /run/jfleet-lab/boot/lab-init',
 ].join('\n');
 
@@ -148,16 +155,61 @@ export function replaceHostKey(devDir: string): string {
   return writeKeyPair(bootDir, HOST_KEY).fingerprint;
 }
 
+/** A device behind carrier NAT: its way out is a relay to these ports of the bastion (uplink-<port>.sock in its boot dir). */
+export interface NatUplink {
+  host: string;
+  ports: number[];
+}
+
+/** The lab bastion's sshd: its own listen addresses and key first, then what jfleet bastion init wrote. */
+export function bastionSshdConfig(address: string, ports: number[]): string {
+  return [
+    ...ports.map((p) => `ListenAddress ${address}:${p}`),
+    `HostKey /run/jfleet-lab/boot/${HOST_KEY}`,
+    'PidFile /run/sshd.pid',
+    'PermitRootLogin no',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'UseDNS no',
+    'PrintMotd no',
+    'LogLevel VERBOSE',
+    'Subsystem sftp internal-sftp',
+    'Include /etc/ssh/sshd_config.d/*.conf',
+    '',
+  ].join('\n');
+}
+
+/** Lay out the lab bastion's image: a device image whose sshd reads the bastion's drop-in; returns its public host key line. */
+export function writeBastionImage(devDir: string, address: string, ports: number[], base: HostBase): string {
+  writeDeviceImage(devDir, { address, port: ports[0] ?? 22, passwordOnly: false, authorizedKey: '' }, base);
+  writeFileSync(join(devDir, 'boot', 'sshd_config'), bastionSshdConfig(address, ports));
+  writeFileSync(join(devDir, 'boot', 'tmpfiles'), '');
+  return readFileSync(join(devDir, 'boot', `${HOST_KEY}.pub`), 'utf8')
+    .trim()
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
+}
+
 /**
  * Boot a device from its image: `unshare --pid --kill-child` in its own session, so killing the
  * returned pid takes its whole PID namespace (and every mount of its mount namespace) down.
  */
-export function bootDevice(devDir: string, hostname: string, disk: string | null): number {
+export function bootDevice(devDir: string, hostname: string, disk: string | null, nat: NatUplink | null = null): number {
   const log = openSync(join(devDir, 'boot.log'), 'a');
-  const child = spawn('unshare', ['--mount', '--uts', '--pid', '--fork', '--kill-child', 'bash', '-c', BOOT_SCRIPT, devDir], {
+  const ns = ['--mount', '--uts', '--pid', ...(nat ? ['--net'] : [])];
+  const child = spawn('unshare', [...ns, '--fork', '--kill-child', 'bash', '-c', BOOT_SCRIPT, devDir], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DEV: devDir, HN: hostname, DISK: disk ?? '', LANG: 'C.UTF-8' },
+    env: {
+      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+      DEV: devDir,
+      HN: hostname,
+      DISK: disk ?? '',
+      LANG: 'C.UTF-8',
+      NAT_RELAY: nat ? nat.ports.map((p) => `${nat.host}:${p}`).join(' ') : '',
+    },
   });
   closeSync(log);
   child.unref();

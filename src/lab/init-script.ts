@@ -23,9 +23,11 @@ set -m
 L=/run/jfleet-lab
 WANTS=/etc/systemd/system/multi-user.target.wants
 rm -f $L/.tick; mkfifo $L/.tick; exec 9<>$L/.tick
-/usr/sbin/sshd -r -D -f $L/boot/sshd_config -E $L/sshd.log </dev/null &
+# a lab bastion: the socket directories its tmpfiles.d lines name (/run is a fresh tmpfs at every boot)
+if [ -e $L/boot/tmpfiles ]; then systemd-tmpfiles --create /etc/tmpfiles.d/jfleet*.conf >/dev/null 2>&1; fi
+/usr/sbin/sshd -r -D -f $L/boot/sshd_config -E $L/sshd.log $SSHD_EXTRA </dev/null &
 echo $! > $L/sshd.pid
-declare -A PID NEXT EXEC ENVF RESTART RSEC SKIP
+declare -A PID NEXT EXEC PRE ENVF RESTART RSEC SKIP
 # units the host itself has enabled are seen through the overlay's lower layer: not the device's
 if [ -r $L/boot/host-units ]; then while IFS= read -r u; do [ -n "$u" ] && SKIP[$u]=1; done < $L/boot/host-units; fi
 load_env() {
@@ -39,10 +41,11 @@ load_env() {
 }
 parse_unit() {
   local f=$1 u=$2 line v
-  EXEC[$u]=''; ENVF[$u]=''; RESTART[$u]=no; RSEC[$u]=1
+  EXEC[$u]=''; PRE[$u]=''; ENVF[$u]=''; RESTART[$u]=no; RSEC[$u]=1
   while IFS= read -r line || [ -n "$line" ]; do
     case $line in
       ExecStart=*) v=@{line#ExecStart=}; v=@{v#[-@+!:]}; EXEC[$u]=$v;;
+      ExecStartPre=*) v=@{line#ExecStartPre=}; v=@{v#[-@+!:]}; PRE[$u]="@{PRE[$u]}@{v}; ";;
       EnvironmentFile=*) ENVF[$u]="@{ENVF[$u]} @{line#EnvironmentFile=}";;
       Restart=*) RESTART[$u]=@{line#Restart=};;
       RestartSec=*) v=@{line#RestartSec=}; v=@{v%s}; case $v in *m) v=1;; esac; v=@{v%%.*}; RSEC[$u]=$(( @{v:-0} < 1 ? 1 : v ));;
@@ -55,6 +58,7 @@ start_unit() {
   (
     for ef in @{ENVF[$u]}; do ef=@{ef#-}; [ -r "$ef" ] && load_env "$ef"; done
     exec >>$L/$u.log 2>&1 </dev/null
+    [ -n "@{PRE[$u]}" ] && eval "@{PRE[$u]}"
     eval "exec @{EXEC[$u]}"
   ) &
   PID[$u]=$!; NEXT[$u]=''

@@ -12,7 +12,22 @@ import { homePaths } from '../context.js';
 import { pidAlive } from '../store/lock.js';
 import { LAB_BASE_DIR, freeSlot, isStale, readRegistry, withRegistry, type RegistryEntry } from './registry.js';
 import { FALLBACK_SSH_PORT, SSH_PORT, descendants, findInits, killDevice, umountQuiet, waitPort, wildcardSshListener } from './process.js';
-import { bootDevice, deviceIds, mountDisk, readHostBase, writeDeviceImage, writeKeyPair } from './image.js';
+import { bootDevice, deviceIds, mountDisk, readHostBase, writeBastionImage, writeDeviceImage, writeKeyPair } from './image.js';
+import type { Link } from './link.js';
+import {
+  addToBastion,
+  initBastion,
+  LAB_BASTION_ID,
+  revokeOnBastion,
+  stageTunnel,
+  startUplinks,
+  tunnelPublicKey,
+  uplinkHandle,
+  writeLabBastions,
+  type LabBastion,
+} from './reach.js';
+import type { Bastion } from '../inventory/bastions.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { faultHandle } from './faults.js';
 import type { Lab, LabDevice, LabOptions } from './types.js';
 import { updateInventory } from '../inventory/store.js';
@@ -169,8 +184,24 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
       hostKey,
       passwordOnly: isPw,
       powered: false,
+      nat: false,
     };
   });
+  // The inventory of the lab: real villages, key auth with the lab key, host keys pinned.
+  const now = new Date().toISOString();
+  const pkgOf = (d: LabDevice): Package =>
+    packageSchema.parse({
+      id: d.id,
+      village: d.village.code,
+      address: d.address,
+      port: sshPort,
+      user: 'root',
+      tags: ['lab'],
+      ...(opts.pinHostKeys === false ? {} : { hostKey: d.hostKey }),
+      ...(d.passwordOnly ? {} : { identityFile: labKey.priv }),
+      vars: { kiosk_listen: `${d.address}:8080` },
+      registeredAt: now,
+    });
   const disks = new Map<string, string>();
   if (opts.diskMiB) {
     for (const d of devices) {
@@ -185,13 +216,33 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
       id: labId,
       slot,
       dir,
-      devices: devices.map((d) => ({ id: d.id, address: d.address, port: sshPort, pid: d.pid, initPid: d.initPid, disk: disks.get(d.id) ?? null })),
+      devices: [...devices, ...(bastionDev ? [bastionDev] : [])].map((d) => ({
+        id: d.id,
+        address: d.address,
+        port: sshPort,
+        pid: d.pid,
+        initPid: d.initPid,
+        disk: disks.get(d.id) ?? null,
+      })),
     };
     writeFileSync(join(dir, 'lab.json'), JSON.stringify(state, null, 2));
   };
 
+  // ---- the lab bastion and carrier NAT (reach.ts) ----
+  const tunnelled = new Set(opts.tunnelled ?? []);
+  const wantBastion = Boolean(opts.bastion) || tunnelled.size > 0;
+  const bastionAddr = `127.${100 + slot}.254.1`;
+  const bastionPorts = [wildcardSshListener(443) ? 8443 : 443, sshPort];
+  let bastionDev: LabDevice | undefined;
+  let bastion: Bastion | undefined;
+  const uplinks = new Map<string, Link[]>();
+  const bastionRoot = () => {
+    if (!bastionDev?.initPid) throw new Error('the lab has no running bastion');
+    return `/proc/${bastionDev.initPid}/root`;
+  };
+
   const boot = (d: LabDevice) => {
-    d.pid = bootDevice(devDirOf(d), d.id, disks.get(d.id) ?? null);
+    d.pid = bootDevice(devDirOf(d), d.id, disks.get(d.id) ?? null, d.nat ? { host: bastionAddr, ports: bastionPorts } : null);
     d.initPid = 0;
     d.powered = true;
   };
@@ -200,9 +251,18 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
   const bootAndWait = async (list: LabDevice[]) => {
     for (const d of list) boot(d);
     saveState();
+    // behind NAT nothing can connect in: such a device is up once its sshd wrote its pid file (after binding)
+    const natReady = async (d: LabDevice) => {
+      await findInits([d]);
+      const deadline = Date.now() + readyTimeout;
+      while (!existsSync(`/proc/${d.initPid}/root/run/sshd.pid`)) {
+        if (Date.now() > deadline) throw new Error(`lab device ${d.id} (behind NAT) did not start its sshd within ${readyTimeout} ms`);
+        await sleep(40);
+      }
+    };
     await Promise.all(
       list.map((d) =>
-        waitPort(d.address, sshPort, readyTimeout).catch((e: Error) => {
+        (d.nat ? natReady(d) : waitPort(d.address, d === bastionDev ? (bastionPorts[0] ?? sshPort) : sshPort, readyTimeout)).catch((e: Error) => {
           let log = pidAlive(d.pid) ? 'device process alive' : 'device process exited';
           for (const f of [join(devDirOf(d), 'boot.log'), ...descendants(d.pid).map((p) => `/proc/${p}/root/run/jfleet-lab/sshd.log`)]) {
             try {
@@ -221,24 +281,44 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
   };
 
   saveState();
+  if (wantBastion) {
+    const bdir = join(dir, 'devices', LAB_BASTION_ID);
+    const hostKeyLine = writeBastionImage(bdir, bastionAddr, bastionPorts, base);
+    bastionDev = {
+      id: LAB_BASTION_ID,
+      index: -1,
+      address: bastionAddr,
+      port: bastionPorts[0] ?? sshPort,
+      pid: 0,
+      initPid: 0,
+      rootDir: '',
+      upperDir: join(bdir, 'upper'),
+      homeDir: join(bdir, 'home'),
+      village: villages[0] ?? spreadVillages(1)[0]!,
+      hostKey: '',
+      passwordOnly: false,
+      powered: false,
+      nat: false,
+    };
+    await bootAndWait([bastionDev]);
+    // the layout of `jfleet bastion init --apply`, by its own code, on the bastion's running root
+    initBastion(bastionRoot(), bastionPorts, labKey.pub);
+    // then sshd starts afresh on it (the drop-in is in its upper layer, the socket directories come from tmpfiles)
+    await killDevice(bastionDev, bdir);
+    bastionDev.initPid = 0;
+    await bootAndWait([bastionDev]);
+    bastion = writeLabBastions(inventoryDir, { address: bastionAddr, ports: bastionPorts, hostKey: hostKeyLine }, opts.tunnelKeepalive ?? {});
+    for (const d of devices) {
+      if (!tunnelled.has(d.index)) continue;
+      d.nat = true;
+      const pub = await stageTunnel(d.upperDir, { ...pkgOf(d), reach: 'tunnel', bastion: LAB_BASTION_ID }, bastion);
+      addToBastion(bastionRoot(), d.id, pub);
+      uplinks.set(d.id, await startUplinks(join(devDirOf(d), 'boot'), { address: bastionAddr, ports: bastionPorts }, opts.uplink ?? {}));
+    }
+  }
   await bootAndWait(devices);
 
-  // The inventory of the lab: real villages, key auth with the lab key, host keys pinned.
-  const now = new Date().toISOString();
-  const packages: Package[] = devices.map((d) =>
-    packageSchema.parse({
-      id: d.id,
-      village: d.village.code,
-      address: d.address,
-      port: sshPort,
-      user: 'root',
-      tags: ['lab'],
-      ...(opts.pinHostKeys === false ? {} : { hostKey: d.hostKey }),
-      ...(d.passwordOnly ? {} : { identityFile: labKey.priv }),
-      vars: { kiosk_listen: `${d.address}:8080` },
-      registeredAt: now,
-    }),
-  );
+  const packages: Package[] = devices.map((d) => ({ ...pkgOf(d), ...(d.nat ? { reach: 'tunnel' as const, bastion: LAB_BASTION_ID } : {}) }));
   await editInventory(inventoryDir, () => packages);
 
   const byId = new Map(devices.map((d) => [d.id, d]));
@@ -261,6 +341,23 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
   });
   let stopped = false;
 
+  const labBastion: LabBastion | undefined = bastionDev && {
+    id: LAB_BASTION_ID,
+    address: bastionAddr,
+    ports: bastionPorts,
+    hostKey: bastion?.hostKey ?? '',
+    rootDir: bastionRoot,
+    socketOf: (id) => `${bastionRoot()}/run/jfleet/${id}/ssh.sock`,
+    async restart() {
+      const b = bastionDev!;
+      await killDevice(b, join(dir, 'devices', LAB_BASTION_ID));
+      b.initPid = 0;
+      await bootAndWait([b]);
+    },
+    revoke: (id) => revokeOnBastion(bastionRoot(), id),
+    add: (id, publicKey) => addToBastion(bastionRoot(), id, publicKey),
+  };
+
   return {
     id: labId,
     dir,
@@ -274,10 +371,36 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
     env: { JFLEET_HOME: home, JFLEET_INVENTORY: inventoryDir, JFLEET_KEY_FILE: labKey.priv },
     device,
     ...faults,
+    bastion: labBastion,
+    uplink(id) {
+      const l = uplinks.get(id);
+      if (!l) throw new Error(`${id} is not behind NAT (no uplink)`);
+      return uplinkHandle(l);
+    },
+    async goBehindNat(id) {
+      const d = device(id);
+      if (!bastionDev || !bastion) throw new Error('goBehindNat needs a lab started with bastion: true');
+      addToBastion(bastionRoot(), id, tunnelPublicKey(d.upperDir));
+      await faults.powerOff(id);
+      d.nat = true;
+      if (!uplinks.has(id)) uplinks.set(id, await startUplinks(join(devDirOf(d), 'boot'), { address: bastionAddr, ports: bastionPorts }, opts.uplink ?? {}));
+      await faults.powerOn(id);
+      await editInventory(inventoryDir, (pkgs) => {
+        for (const p of pkgs) if (p.id === id) Object.assign(p, { reach: 'tunnel', bastion: LAB_BASTION_ID });
+      });
+    },
+    async waitTunnel(id, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!existsSync(`${bastionRoot()}/run/jfleet/${id}/ssh.sock`)) {
+        if (Date.now() > deadline) throw new Error(`the tunnel of ${id} did not reach the bastion within ${timeoutMs} ms`);
+        await sleep(100);
+      }
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       await closeLinks();
+      for (const l of uplinks.values()) for (const x of l) await x.close().catch(() => undefined);
       await withRegistry(async (reg) => {
         await destroyLab(dir);
         reg.labs = reg.labs.filter((l) => l.id !== labId);

@@ -19,11 +19,31 @@ export interface LinkOptions {
   stall?: boolean | number;
   /** close existing connections and refuse new ones while true */
   cut?: boolean;
+  /** a silent outage (4G gone): every byte either way is dropped, nothing is closed, while true */
+  blackhole?: boolean;
+  /**
+   * A carrier NAT's idle timeout: a connection silent (both ways) this long loses its mapping, and
+   * from then on every byte of it is dropped without a close or reset, as a CGNAT does.
+   */
+  natIdleMs?: number;
+}
+
+/** What crossed the link on the client's side (for an uplink: the device's 4G side). */
+export interface LinkCounters {
+  /** payload bytes the client sent, and received */
+  up: number;
+  down: number;
+  /** chunks (about TCP segments) each way, for the header estimate */
+  upChunks: number;
+  downChunks: number;
+  connections: number;
 }
 
 export interface Link {
   address: string;
   port: number;
+  readonly counters: LinkCounters;
+  resetCounters(): void;
   options: LinkOptions;
   /** change the link's behaviour while it runs */
   set(opts: LinkOptions): void;
@@ -32,8 +52,13 @@ export interface Link {
 
 const RTO_MS = 300;
 
-export async function startLink(listen: { host: string; port: number }, target: { host: string; port: number }, initial: LinkOptions = {}): Promise<Link> {
+export async function startLink(
+  listen: { host: string; port: number } | { path: string },
+  target: { host: string; port: number },
+  initial: LinkOptions = {},
+): Promise<Link> {
   let opts: LinkOptions = { ...initial };
+  let counters: LinkCounters = { up: 0, down: 0, upChunks: 0, downChunks: 0, connections: 0 };
   const pumps = new Set<() => void>();
   const sockets = new Set<Socket>();
   let stallUntil = 0;
@@ -48,7 +73,7 @@ export async function startLink(listen: { host: string; port: number }, target: 
   };
   const stalled = () => opts.stall === true || Date.now() < stallUntil;
 
-  const pipeDir = (from: Socket, to: Socket) => {
+  const pipeDir = (from: Socket, to: Socket, conn: { last: number; dead: boolean }, fromClient: boolean) => {
     const queue: Array<{ data: Buffer; at: number }> = [];
     let lastAt = 0;
     let timer: NodeJS.Timeout | null = null;
@@ -67,12 +92,25 @@ export async function startLink(listen: { host: string; port: number }, target: 
           return;
         }
         queue.shift();
-        if (!to.destroyed) to.write(head.data);
+        if (!to.destroyed) {
+          to.write(head.data);
+          if (!fromClient) {
+            counters.down += head.data.length;
+            counters.downChunks++;
+          }
+        }
       }
     };
     pumps.add(pump);
     from.on('data', (data: Buffer) => {
       const now = Date.now();
+      if (fromClient) {
+        counters.up += data.length;
+        counters.upChunks++;
+      }
+      if (opts.natIdleMs && now - conn.last > opts.natIdleMs) conn.dead = true;
+      conn.last = now;
+      if (conn.dead || opts.blackhole) return;
       let at = now + (opts.latencyMs ?? 0);
       if (opts.lossPct && Math.random() * 100 < opts.lossPct) at += RTO_MS;
       at = Math.max(at, lastAt);
@@ -93,7 +131,9 @@ export async function startLink(listen: { host: string; port: number }, target: 
       client.destroy();
       return;
     }
+    counters.connections++;
     const upstream = connect(target.port, target.host);
+    const conn = { last: Date.now(), dead: false };
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => {
@@ -102,19 +142,26 @@ export async function startLink(listen: { host: string; port: number }, target: 
       });
       s.on('close', () => sockets.delete(s));
     }
-    pipeDir(client, upstream);
-    pipeDir(upstream, client);
+    pipeDir(client, upstream, conn, true);
+    pipeDir(upstream, client, conn, false);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listen.port, listen.host, () => resolve());
+    if ('path' in listen) server.listen(listen.path, () => resolve());
+    else server.listen(listen.port, listen.host, () => resolve());
   });
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : listen.port;
+  const port = typeof addr === 'object' && addr ? addr.port : 'port' in listen ? listen.port : 0;
   applyStall();
   const link: Link = {
-    address: listen.host,
+    address: 'path' in listen ? listen.path : listen.host,
     port,
+    get counters() {
+      return counters;
+    },
+    resetCounters() {
+      counters = { up: 0, down: 0, upChunks: 0, downChunks: 0, connections: 0 };
+    },
     get options() {
       return opts;
     },

@@ -1,6 +1,7 @@
 /** The lab's public shapes: what a caller asks for (LabOptions) and what it gets back (Lab, LabDevice). */
 import type { Village } from '../inventory/villages.js';
 import type { Link, LinkOptions } from './link.js';
+import type { LabBastion, LabUplink } from './reach.js';
 
 export interface LabOptions {
   devices: number;
@@ -20,6 +21,14 @@ export interface LabOptions {
   pinHostKeys?: boolean;
   /** how long to wait for every sshd to listen (default 60 s) */
   readyTimeoutMs?: number;
+  /** a lab bastion (real sshd on loopback, laid out by jfleet bastion init/add) for devices behind carrier NAT */
+  bastion?: boolean;
+  /** device indices behind carrier NAT from the start, their tunnel staged (reach: tunnel; implies bastion) */
+  tunnelled?: number[];
+  /** the 4G link and NAT of every uplink (device -> bastion) */
+  uplink?: LinkOptions;
+  /** keepalive of the lab's bastion (ServerAliveInterval/CountMax of its devices; default the fleet's) */
+  tunnelKeepalive?: { interval?: number; count?: number };
 }
 
 export interface LabDevice {
@@ -42,6 +51,8 @@ export interface LabDevice {
   hostKey: string;
   passwordOnly: boolean;
   powered: boolean;
+  /** behind carrier NAT: its own network namespace, out only through its uplink to the bastion */
+  nat: boolean;
 }
 
 export interface Lab {
@@ -78,6 +89,17 @@ export interface Lab {
   /** put a slow/lossy link (userspace TCP proxy) in front of the device; the lab inventory points at it */
   addLink(id: string, opts?: LinkOptions): Promise<Link>;
   removeLink(id: string): Promise<void>;
+  /** the lab bastion (with opts.bastion or opts.tunnelled) */
+  bastion?: LabBastion;
+  /** a device behind NAT: its uplink to the bastion (4G emulation, NAT idle timeout, byte counters) */
+  uplink(id: string): LabUplink;
+  /**
+   * Deploy a provisioned device to its village: bastion add with its tunnel key, power it off and
+   * on again behind carrier NAT, and mark it reach: tunnel in the lab inventory.
+   */
+  goBehindNat(id: string): Promise<void>;
+  /** wait until the device's tunnel socket exists on the bastion */
+  waitTunnel(id: string, timeoutMs?: number): Promise<void>;
   /** run a shell command inside the device (no SSH): mount/uts/pid namespaces and root */
   run(id: string, script: string): string;
   /** stop every process (by pid), unmount, remove the directory; safe to call twice */

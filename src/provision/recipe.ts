@@ -27,7 +27,7 @@ export const stepSchema = z
     id: z.string().regex(/^[a-z][a-z0-9-]*$/),
     title: z.string(),
     kind: z.string().refine((k) => Object.hasOwn(STEP_KINDS, k), 'unknown step kind'),
-    when: z.enum(['key_login_proven']).optional(),
+    when: z.enum(['key_login_proven', 'tunnel']).optional(),
     with: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -67,7 +67,7 @@ export interface ResolvedStep {
   id: string;
   title: string;
   kind: string;
-  when?: 'key_login_proven';
+  when?: 'key_login_proven' | 'tunnel';
   desired: unknown;
 }
 
@@ -125,6 +125,19 @@ export function villageSlug(code: string): string {
 
 export interface ResolveOptions {
   profile?: string;
+  /** a package with reach: tunnel: its tunnel's settings (the `when: tunnel` steps and the tunnel.* variables) */
+  tunnel?: TunnelVars;
+}
+
+/** What the tunnel steps render from (inventory/bastions.ts tunnelSettings, flattened). */
+export interface TunnelVars {
+  host: string;
+  port: number;
+  user: string;
+  socket: string;
+  interval: number;
+  count: number;
+  knownHosts: string;
 }
 
 /** The layers that apply to one package, in order. */
@@ -175,6 +188,20 @@ export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | u
     'recipe.name': d.name,
     'recipe.version': d.version,
   };
+  if (opts.tunnel) {
+    const t = opts.tunnel;
+    Object.assign(builtins, {
+      'tunnel.host': t.host,
+      'tunnel.port': String(t.port),
+      'tunnel.user': t.user,
+      'tunnel.socket': t.socket,
+      'tunnel.alive_interval': String(t.interval),
+      'tunnel.alive_count': String(t.count),
+      'tunnel.known_hosts': t.knownHosts,
+      // a fixed spread per device (0-30 s) before each start, so a fleet coming back after an outage does not stampede
+      'tunnel.jitter': String([...pkg.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 31),
+    });
+  }
   const vars: Record<string, string> = { ...builtins };
   for (const [k, v] of Object.entries(rawVars)) vars[k] = renderTemplate(v, vars, `recipe vars.${k}`);
   for (const [k, v] of Object.entries(pkg.vars ?? {})) vars[k] = v;
@@ -199,6 +226,8 @@ export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | u
   const steps: ResolvedStep[] = [];
   for (const s of d.steps) {
     if (disabled.has(s.id)) continue;
+    // the tunnel's steps belong to tunnelled packages only (a direct package's plan does not show them)
+    if (s.when === 'tunnel' && !opts.tunnel) continue;
     let desired: Record<string, unknown> = render(s.with, vars, `step ${s.id}`) as Record<string, unknown>;
     if (s.kind === 'apt' && desired.packages === undefined) desired = { ...desired, packages, remove: remove.filter((p) => !packages.includes(p)) };
     if (s.kind === 'deb' && desired.debs === undefined) {

@@ -28,6 +28,8 @@ import { notifiedHandlers, planDevice, recipeFacts, type PlannedStep } from './p
 import { loadRecipe } from './recipe-load.js';
 import { resolveRecipe, RecipeError, type Recipe, type ResolvedRecipe } from './recipe.js';
 import { countSteps, summarize } from './render.js';
+import { loadBastions, tunnelSettings, type Bastion } from '../inventory/bastions.js';
+import type { TunnelVars } from './recipe.js';
 import type { DeviceRecap, ProvisionSummary, StepResult } from './types.js';
 
 export interface ProvisionOptions {
@@ -44,6 +46,8 @@ export interface ProvisionOptions {
   /** recipe directory (default: the shipped recipes/kiosk) */
   recipe?: string;
   connectTimeoutMs?: number;
+  /** reach every device directly for this run, tunnelled ones too (staging on the office LAN, before the tunnel exists) */
+  direct?: boolean;
 }
 
 interface DevicePlan {
@@ -123,8 +127,16 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
   let devices: DevicePlan[] = [];
   let planned: DeviceRecap[] = [];
 
+  // a tunnelled package's tunnel settings (its bastion from bastions.yaml; the load already checked the reference)
+  const bastions = sel.packages.some((p) => p.reach === 'tunnel') ? new Map(loadBastions(sel.dir).bastions.map((b) => [b.id, b])) : new Map<string, Bastion>();
+  const tunnelOf = (p: Package): TunnelVars | undefined => {
+    const b = p.reach === 'tunnel' && p.bastion ? bastions.get(p.bastion) : undefined;
+    return b ? tunnelSettings(p, b) : undefined;
+  };
+
   async function planOne(pkg0: Package): Promise<DevicePlan> {
-    let pkg = pkg0;
+    // --direct: dial the device itself this once (the recipe still installs its tunnel)
+    let pkg = opts.direct && pkg0.reach === 'tunnel' ? { ...pkg0, reach: 'direct' as const } : pkg0;
     const t0 = Date.now();
     emit({ event: 'device-start', stage: 'plan', device: pkg.id });
     const log = new DeviceLog(join(logDir, `${pkg.id}.log`));
@@ -133,7 +145,7 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
     log.line(`provision ${check ? '--check ' : ''}recipe ${recipe.data.name} ${recipe.data.version} on ${pkg.id} (${pkg.user}@${pkg.address}:${pkg.port})`);
     try {
       const village = sel.ref.byCode.get(pkg.village);
-      dp.recipe = resolveRecipe(recipe, pkg, village, { profile: opts.profile });
+      dp.recipe = resolveRecipe(recipe, pkg, village, { profile: opts.profile, tunnel: tunnelOf(pkg0) });
     } catch (e) {
       if (!(e instanceof RecipeError)) throw e;
       recap.error = `recipe: ${e.message}`;

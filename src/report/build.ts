@@ -8,7 +8,10 @@ import { CONTRACT, countStates, type PackageSnapshot, type Report, type Runner }
 
 const MAX_OUTPUT = 1024;
 
-export function snapshotOf(d: DeviceStatus, ref: VillageReference): PackageSnapshot {
+/** What a report says of a package's tunnel (src/reach/status.ts), when it has one. */
+export type TunnelSnapshot = NonNullable<PackageSnapshot['tunnel']>;
+
+export function snapshotOf(d: DeviceStatus, ref: VillageReference, tunnel?: TunnelSnapshot): PackageSnapshot {
   const village = ref.byCode.get(d.village);
   const districtCode = village?.districtCode ?? d.village.split('.').slice(0, 3).join('.');
   const district = ref.districtByCode.get(districtCode);
@@ -29,6 +32,7 @@ export function snapshotOf(d: DeviceStatus, ref: VillageReference): PackageSnaps
       output: oneLine(c.output),
       perfdata: Object.fromEntries(Object.entries(c.perfdata ?? {}).filter(([, v]) => Number.isFinite(v))),
     })),
+    ...(tunnel ? { tunnel } : {}),
   };
 }
 
@@ -44,8 +48,10 @@ export function buildReport(input: {
   devices: DeviceStatus[];
   changes: StateChange[];
   ref: VillageReference;
+  /** tunnelled packages' tunnels, by package id */
+  tunnels?: ReadonlyMap<string, TunnelSnapshot>;
 }): Report {
-  const packages = input.devices.map((d) => snapshotOf(d, input.ref)).sort((a, b) => a.id.localeCompare(b.id));
+  const packages = input.devices.map((d) => snapshotOf(d, input.ref, input.tunnels?.get(d.id))).sort((a, b) => a.id.localeCompare(b.id));
   return {
     contract: CONTRACT,
     reportId: input.reportId,

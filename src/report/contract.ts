@@ -61,6 +61,15 @@ export const PackageSnapshotSchema = z
     lastSeen: isoTime.nullable().meta({ description: 'last successful probe; null if never reached' }),
     release: line(128).nullable().meta({ description: 'installed kiosk release; null if unknown' }),
     checks: z.array(CheckSchema).max(100),
+    tunnel: z
+      .object({
+        bastion: line(63).meta({ description: 'the bastion the kiosk tunnels to' }),
+        state: z.enum(['up', 'down', 'unknown']).meta({ description: "the tunnel's own state, apart from the health verdict (the link, not the kiosk)" }),
+        connectedSince: isoTime.nullable().meta({ description: 'when the current tunnel connected (its socket appeared on the bastion); null while down' }),
+        lastSeen: isoTime.nullable().meta({ description: 'the last time the tunnel was seen up; null if never' }),
+      })
+      .optional()
+      .meta({ description: 'reach: tunnel packages only (behind carrier NAT, reached through their reverse tunnel); added in 1.x, optional' }),
   })
   .meta({ id: 'PackageSnapshot', description: 'One package as the runner last saw it. Carries no personal data.' });
 

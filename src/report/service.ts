@@ -4,6 +4,7 @@
  * with the state-change cursor (one transaction: a change is in exactly one report), then sends.
  * Every verb is handed the state database; the caller (a handler, the daemon) owns its lifetime.
  */
+import { readTunnels } from '../reach/status.js';
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
 import { redactUrlCredentials, UserError } from '../errors.js';
@@ -60,6 +61,9 @@ export function composeReport(ctx: Pick<Context, 'clock' | 'env'>, db: Db): { re
     devices: readFleetStatus(db, now),
     changes,
     ref: loadVillages(),
+    tunnels: new Map(
+      [...readTunnels(db)].map(([id, t]) => [id, { bastion: t.bastion, state: t.state, connectedSince: t.connectedSince, lastSeen: t.lastSeen }]),
+    ),
   });
   const lastSeq = changes.reduce((m, c) => Math.max(m, c.seq), after);
   return { report, lastSeq };

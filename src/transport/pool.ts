@@ -18,7 +18,8 @@ import { connectWithRetry } from './connect.js';
 import { knownHostsPolicy, targetPolicy } from './host-key-policy.js';
 import { expandTilde, parseHostSpec, resolveTarget, sshConfigLookup, type SshConfigLookup } from './ssh-config.js';
 import { prepareKey, SshTransport, type AuthCandidates, type SshTarget } from './ssh.js';
-import { TransportError, type DeviceTarget, type HostKeyStore, type Transport } from './types.js';
+import { HostKeyMismatchError, TransportError, type DeviceTarget, type HostKeyStore, type Transport, type TunnelRoute } from './types.js';
+import type { HostKeyPolicy } from './ssh.js';
 
 export { parseHostSpec } from './ssh-config.js';
 
@@ -44,7 +45,18 @@ export interface PoolOptions {
   /** use ssh-agent when SSH_AUTH_SOCK is set (default true) */
   agent?: boolean;
   keepaliveIntervalMs?: number;
+  /** how a target with reach 'tunnel' is reached (its bastion and socket); undefined = not known */
+  resolveTunnel?: (target: DeviceTarget) => TunnelRoute | undefined | Promise<TunnelRoute | undefined>;
+  /**
+   * The keepalive of a session to a tunnelled device (default 0: off). Every byte of it crosses the
+   * device's 4G link inside its tunnel, which holds its own keepalive (the device's ServerAlive);
+   * a dropped tunnel closes the channel, which ends the session at once anyway.
+   */
+  tunnelKeepaliveIntervalMs?: number;
 }
+
+/** How long a bastion's failed connection stands for every device behind it before it is dialled again. */
+const BASTION_RETRY_MS = 30_000;
 
 export interface Pool {
   /** a connected transport for the target, reused for the whole run */
@@ -54,6 +66,12 @@ export interface Pool {
    * exchange), without logging in and without pinning anything (hostkey accept).
    */
   provenHostKey(pkg: DeviceTarget): Promise<string>;
+  /**
+   * Tunnelled targets' sockets on their bastions (SFTP stats on the bastion connection, one SFTP
+   * session per bastion): a socket's mtime is when the tunnel connected; null when there is none
+   * (the tunnel is down); an Error when its bastion could not be asked.
+   */
+  tunnelSockets(pkgs: DeviceTarget[]): Promise<Array<{ mtime: Date } | null | Error>>;
   /** fingerprints pinned during this run (trust on first use), by target id */
   readonly pinned: ReadonlyMap<string, string>;
   closeAll(): Promise<void>;
@@ -66,6 +84,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home'>, opts: PoolOptions
   const all = new Set<SshTransport>();
   const keyCache = new Map<string, Buffer | ParsedKey | null>();
   const pinned = new Map<string, string>();
+  const bastionFailures = new Map<string, { p: Promise<SshTransport>; at: number }>();
   let sshConfig: Promise<SshConfigLookup | null> | undefined;
   const userHome = ctx.env.HOME;
   // pins being written: closeAll waits for them, so a first contact's pin is not lost to Ctrl-C
@@ -149,12 +168,63 @@ export function createPool(ctx: Pick<Context, 'env' | 'home'>, opts: PoolOptions
     return () => jt.forwardOut(host, port);
   };
 
+  /** A bastion's key is pinned in bastions.yaml, never trusted on first use. */
+  const bastionPolicy = (b: TunnelRoute['bastion']): HostKeyPolicy => ({
+    async check(fp) {
+      if (fp === b.hostKey) return 'pinned';
+      const e = new HostKeyMismatchError(`bastion ${b.id}`, b.hostKey, fp);
+      throw new TransportError('hostkey', e.target, e.message, { hint: { kind: 'bastion-hostkey', bastion: b.id } });
+    },
+    async pin() {
+      throw new TransportError('hostkey', `bastion ${b.id}`, `bastion ${b.id} has no pinned host key`);
+    },
+  });
+
+  /** The one connection to a bastion for the whole run, and a channel to the device's socket through it. */
+  const tunnelSock = async (pkg: DeviceTarget): Promise<() => Promise<Duplex>> => {
+    const route = await opts.resolveTunnel?.(pkg);
+    if (!route)
+      throw new TransportError('protocol', pkg.id, `${pkg.id} is registered with reach: tunnel but its bastion ${pkg.bastion ?? '(none)'} is not defined`);
+    const b = route.bastion;
+    const key = `bastion:${b.id}`;
+    const failed = bastionFailures.get(key);
+    const p =
+      (failed && Date.now() - failed.at < BASTION_RETRY_MS ? failed.p : undefined) ??
+      conns.get(key) ??
+      open(key, {
+        name: `bastion ${b.id}`,
+        host: b.host,
+        port: b.port,
+        auth: authFor(undefined, b.user, []),
+        hostKey: bastionPolicy(b),
+        kex: opts.kex,
+        connectTimeoutMs,
+        keepaliveIntervalMs: opts.keepaliveIntervalMs,
+      });
+    // a bastion that refused (its key changed, auth, down) is not dialled again by every device behind it
+    p.catch(() => {
+      if (!bastionFailures.has(key) || bastionFailures.get(key)?.p !== p) bastionFailures.set(key, { p, at: Date.now() });
+    });
+    return async () => {
+      let bt: SshTransport;
+      try {
+        bt = await p;
+      } catch (e) {
+        if (e instanceof TransportError)
+          throw new TransportError(e.kind, pkg.id, `${pkg.id} unreachable through bastion ${b.id}: ${e.message}`, { cause: e, hint: e.hint });
+        throw e;
+      }
+      return bt.forwardOutStreamLocal(route.socketPath, { id: pkg.id, bastion: b.id });
+    };
+  };
+
   const connectTarget = async (pkg: DeviceTarget, depth = 0): Promise<SshTransport> => {
     const existing = conns.get(pkg.id);
     if (existing) return existing;
     const placeholder = (async (): Promise<SshTarget> => {
       const r = await resolve(pkg);
-      const sock = r.jump ? await jumpSock(r.jump, pkg.id, r.host, r.port, depth) : undefined;
+      const tunnelled = pkg.reach === 'tunnel';
+      const sock = tunnelled ? await tunnelSock(pkg) : r.jump ? await jumpSock(r.jump, pkg.id, r.host, r.port, depth) : undefined;
       return {
         name: pkg.id,
         host: r.host,
@@ -165,7 +235,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home'>, opts: PoolOptions
         kex: opts.kex,
         connectTimeoutMs,
         commandTimeoutMs: opts.commandTimeoutMs,
-        keepaliveIntervalMs: opts.keepaliveIntervalMs,
+        keepaliveIntervalMs: tunnelled ? (opts.tunnelKeepaliveIntervalMs ?? 0) : opts.keepaliveIntervalMs,
       };
     })();
     // reserve the slot synchronously so concurrent get()s share one connection
@@ -183,9 +253,32 @@ export function createPool(ctx: Pick<Context, 'env' | 'home'>, opts: PoolOptions
   return {
     pinned,
     get: (pkg) => connectTarget(pkg),
+    async tunnelSockets(pkgs) {
+      const out: Array<{ mtime: Date } | null | Error> = pkgs.map(() => new Error('no bastion to look for its tunnel on'));
+      const byBastion = new Map<string, Array<{ i: number; path: string; pkg: DeviceTarget }>>();
+      for (const [i, pkg] of pkgs.entries()) {
+        const route = await opts.resolveTunnel?.(pkg);
+        if (!route) continue;
+        const list = byBastion.get(route.bastion.id) ?? [];
+        list.push({ i, path: route.socketPath, pkg });
+        byBastion.set(route.bastion.id, list);
+      }
+      for (const [id, list] of byBastion) {
+        try {
+          await tunnelSock(list[0]!.pkg); // opens (or reuses) the bastion connection
+          const bt = await conns.get(`bastion:${id}`);
+          if (!bt) throw new Error(`bastion ${id} is not connected`);
+          const seen = await bt.statPaths(list.map((x) => x.path));
+          for (const [k, x] of list.entries()) out[x.i] = seen[k] ?? null;
+        } catch (e) {
+          for (const x of list) out[x.i] = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+      return out;
+    },
     async provenHostKey(pkg) {
       const r = await resolve(pkg);
-      const sock = r.jump ? await jumpSock(r.jump, pkg.id, r.host, r.port, 0) : undefined;
+      const sock = pkg.reach === 'tunnel' ? await tunnelSock(pkg) : r.jump ? await jumpSock(r.jump, pkg.id, r.host, r.port, 0) : undefined;
       const t = new SshTransport({
         name: pkg.id,
         host: r.host,

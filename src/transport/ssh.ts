@@ -549,6 +549,23 @@ export class SshTransport implements Transport {
     );
   }
 
+  /** When each path on this host last changed (SFTP stat, one session for all), or null for one that does not exist. */
+  statPaths(paths: string[]): Promise<Array<{ mtime: Date } | null>> {
+    return this.sftp((sftp) =>
+      Promise.all(
+        paths.map(
+          (path) =>
+            new Promise<{ mtime: Date } | null>((resolve, reject) => {
+              sftp.stat(path, (e, st) => {
+                if (e) return (e as { code?: number }).code === 2 ? resolve(null) : reject(new Error(`cannot stat ${path}: ${e.message}`));
+                resolve({ mtime: new Date(st.mtime * 1000) });
+              });
+            }),
+        ),
+      ),
+    );
+  }
+
   /** A TCP stream to host:port opened from this device (how a jump host reaches the device behind it). */
   async forwardOut(host: string, port: number): Promise<Duplex> {
     await this.connect();
@@ -558,6 +575,33 @@ export class SshTransport implements Transport {
         if (e)
           return reject(
             new TransportError('unreachable', `${host}:${port}`, `jump host ${this.name} cannot reach ${host}:${port}: ${e.message}`, { cause: e }),
+          );
+        resolve(ch as unknown as Duplex);
+      });
+    });
+  }
+
+  /**
+   * A stream to a Unix socket on this host (direct-streamlocal@openssh.com): how the runner reaches
+   * a tunnelled device's sshd through its socket on the bastion. A missing socket (the device's
+   * tunnel is down, never connected, or revoked) is a TransportError naming the device.
+   */
+  async forwardOutStreamLocal(path: string, device: { id: string; bastion: string }): Promise<Duplex> {
+    await this.connect();
+    const client = this.requireClient();
+    return new Promise<Duplex>((resolve, reject) => {
+      client.openssh_forwardOutStreamLocal(path, (e, ch) => {
+        if (e)
+          return reject(
+            new TransportError(
+              'unreachable',
+              device.id,
+              `${device.id} unreachable: its tunnel is not connected to bastion ${device.bastion} (${path}: ${e.message})`,
+              {
+                cause: e,
+                hint: { kind: 'tunnel-down', id: device.id, bastion: device.bastion },
+              },
+            ),
           );
         resolve(ch as unknown as Duplex);
       });

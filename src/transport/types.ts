@@ -80,6 +80,28 @@ export interface DeviceTarget {
   jump?: string;
   /** the pinned SHA256 host-key fingerprint; absent until first contact */
   hostKey?: string;
+  /** 'tunnel': reached through its reverse tunnel's socket on a bastion (the pool's resolveTunnel) */
+  reach?: 'direct' | 'tunnel';
+  /** with reach 'tunnel': the bastion's id */
+  bastion?: string;
+}
+
+/**
+ * How to reach a tunnelled target: one SSH connection to its bastion (shared by every device
+ * behind it for the whole run), a direct-streamlocal channel to the device's socket there, and
+ * the device's own SSH session end to end inside that channel.
+ */
+export interface TunnelRoute {
+  bastion: {
+    id: string;
+    host: string;
+    port: number;
+    user: string;
+    /** the bastion's pinned SHA256 host-key fingerprint (from bastions.yaml: never trust on first use) */
+    hostKey: string;
+  };
+  /** the device's Unix socket on the bastion */
+  socketPath: string;
 }
 
 /**
@@ -109,7 +131,11 @@ export type TransportHint =
   /** the device was reinstalled: re-pin its host key */
   | { kind: 'hostkey-accept'; id: string }
   /** no credential to log in with: make the fleet key (or set keyFile) */
-  | { kind: 'keys-init' };
+  | { kind: 'keys-init' }
+  /** the bastion proved another host key than bastions.yaml pins */
+  | { kind: 'bastion-hostkey'; bastion: string }
+  /** the device's tunnel is not connected to its bastion (never was, or is down, or revoked) */
+  | { kind: 'tunnel-down'; id: string; bastion: string };
 
 export class TransportError extends Error {
   readonly kind: TransportErrorKind;

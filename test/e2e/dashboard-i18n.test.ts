@@ -57,7 +57,7 @@ const SAID = {
   ssh: enT('errors.check.probeFailed', { why: enT('errors.check.noAnswer') }),
 } as const;
 
-/** 24 packages over every state, with every check failing somewhere, soft, flapping, silenced and release-less ones. */
+/** 24 packages over every state, with every check failing somewhere, soft, flapping, silenced and release-less ones, and three reached through their tunnel (up, down, unknown). */
 function fleetReport(at: Date): Report {
   const names = Object.keys(SAID) as Array<keyof typeof SAID>;
   const devs = devices(24, ['ok', 'warn', 'critical', 'unknown', 'unreachable'], at.toISOString()).map((d, i): DeviceStatus => {
@@ -74,7 +74,13 @@ function fleetReport(at: Date): Report {
       ],
     };
   });
-  return buildReport({ reportId: uuidv7(at.getTime()), createdAt: at, runner: RUNNER, devices: devs, changes: [], ref: loadVillages() });
+  const ago = (s: number) => new Date(at.getTime() - s * 1000).toISOString();
+  const tunnels = new Map([
+    [devs[5]!.id, { bastion: 'bastion-jember', state: 'up' as const, connectedSince: ago(7200), lastSeen: ago(0) }],
+    [devs[6]!.id, { bastion: 'bastion-jember', state: 'down' as const, connectedSince: null, lastSeen: ago(3 * 3600) }],
+    [devs[7]!.id, { bastion: 'bastion-jember', state: 'unknown' as const, connectedSince: null, lastSeen: ago(600) }],
+  ]);
+  return buildReport({ reportId: uuidv7(at.getTime()), createdAt: at, runner: RUNNER, devices: devs, changes: [], ref: loadVillages(), tunnels });
 }
 
 let srv: Awaited<ReturnType<typeof central>>;

@@ -18,6 +18,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--password-file <file>', t('help.provision.opt.passwordFile'))
     .option('--profile <name>', t('help.provision.opt.profile'))
     .option('--recipe <dir>', t('help.provision.opt.recipe'))
+    .option('--direct', t('help.provision.opt.direct'))
     .option('-v, --verbose', t('help.provision.opt.verbose'))
     .addHelpText('after', () => t('help.provision.helpAfter'))
     .action(async (opts, cmd: Command) => {

@@ -4,6 +4,7 @@
  */
 import type { Context } from '../../context.js';
 import { ExitCode, ExitStatus, UserError, printable } from '../../errors.js';
+import { readTunnels, type TunnelStatus } from '../../reach/status.js';
 import { openStateDb } from '../../state-db.js';
 import type { Db } from '../../store/db.js';
 import { printJson, println } from '../shared.js';
@@ -150,6 +151,29 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
   }
 }
 
+function tunnelJson(t: TunnelStatus) {
+  return { bastion: t.bastion, state: t.state, connectedSince: t.connectedSince, lastSeen: t.lastSeen, checkedAt: t.checkedAt, error: t.error };
+}
+
+/** "tunnel up via B, connected since 01:02, last seen 2 min ago" / "tunnel DOWN via B, last seen 5 h ago" */
+function tunnelLine(ctx: Context, t: TunnelStatus, now: Date): string {
+  const ago = (iso: string | null) => {
+    if (!iso) return ctx.t('tunnel.never');
+    const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+    return s < 120
+      ? ctx.t('tunnel.secondsAgo', { n: s })
+      : s < 7200
+        ? ctx.t('tunnel.minutesAgo', { n: Math.round(s / 60) })
+        : s < 172800
+          ? ctx.t('tunnel.hoursAgo', { n: Math.round(s / 3600) })
+          : ctx.t('tunnel.daysAgo', { n: Math.round(s / 86400) });
+  };
+  const seen = ago(t.lastSeen);
+  if (t.state === 'up') return ctx.t('tunnel.up', { bastion: t.bastion, since: t.connectedSince ?? '?', seen });
+  if (t.state === 'down') return ctx.t('tunnel.down', { bastion: t.bastion, seen });
+  return ctx.t('tunnel.unknown', { bastion: t.bastion, error: t.error ? ctx.t.phrase(t.error) : ctx.t('tunnel.bastionNotReached'), seen });
+}
+
 export async function statusCommand(
   ctx: Context,
   opts: { json?: boolean; watch?: boolean | string; map?: string; limit?: string; inventory?: string },
@@ -186,8 +210,14 @@ export async function statusCommand(
     const paint = await painter(ctx);
     const show = async () => {
       const list = await read();
-      if (opts.json) printJson(ctx, list);
-      else
+      // the tunnel of a reach: tunnel package is its own fact, shown apart from the probe's verdict
+      const tunnels = readTunnels(db);
+      if (opts.json)
+        printJson(
+          ctx,
+          list.map((d) => (tunnels.has(d.id) ? { ...d, tunnel: tunnelJson(tunnels.get(d.id)!) } : d)),
+        );
+      else {
         for (const l of renderStatus(
           speech(ctx),
           list.map((d) => shownStatus(d, deviceText(ctx.stdout))),
@@ -195,6 +225,13 @@ export async function statusCommand(
           paint,
         ))
           println(ctx, l);
+        const shown = list.filter((d) => tunnels.has(d.id));
+        if (shown.length) {
+          println(ctx);
+          println(ctx, ctx.t('tunnel.heading'));
+          for (const d of shown) println(ctx, `  ${deviceText(ctx.stdout)(d.id)}  ${tunnelLine(ctx, tunnels.get(d.id)!, ctx.clock.now())}`);
+        }
+      }
     };
     if (!opts.watch) return await show();
     const every = typeof opts.watch === 'string' ? Number(opts.watch) : 5;

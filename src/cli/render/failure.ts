@@ -12,6 +12,10 @@ export function hintText(hint: TransportHint): string {
       return `; if the device was reinstalled, run: jfleet hostkey accept ${hint.id}`;
     case 'keys-init':
       return ' (run: jfleet keys init, or set keyFile)';
+    case 'bastion-hostkey':
+      return `; if bastion ${hint.bastion} was rebuilt, put its new key (ssh-keyscan, read on the bastion itself) in bastions.yaml hostKey`;
+    case 'tunnel-down':
+      return ` (the kiosk's jfleet-tunnel.service is not connected: check its power and 4G link, that it was provisioned with reach: tunnel, and on the bastion: jfleet bastion add ${hint.id})`;
   }
 }
 

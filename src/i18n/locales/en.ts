@@ -387,6 +387,67 @@ Examples:
         description: 'remove packages by id (or --limit); asks to confirm unless --yes',
       },
     },
+    bastion: {
+      description: 'the bastion kiosks behind carrier NAT hold a reverse tunnel to (run these on the bastion, as root)',
+      helpAfter: `
+A kiosk with "reach: tunnel" in the inventory runs jfleet-tunnel.service: plain ssh -NT holding
+-R /run/jfleet/<id>/ssh.sock:localhost:22 on the bastion. Each kiosk logs in as its own locked
+user that may bind only its own socket (no shell, no PTY, no TCP forwarding); operators (group
+jfleet-ops) may only open the sockets. The runner's SSH session to a kiosk runs end to end inside
+that socket, checked against the kiosk's own pinned host key: the bastion holds no key that logs
+in to any kiosk. See docs/reach.md.
+
+Examples:
+  $ jfleet bastion init                         # print the sshd drop-in and the layout
+  $ sudo jfleet bastion init --apply --operator jfleet --operator-key fleet_ed25519.pub
+  $ sudo jfleet bastion add kiosk-rambipuji --key "ssh-ed25519 AAAA… jfleet-tunnel kiosk-rambipuji"
+  $ sudo jfleet bastion revoke kiosk-rambipuji`,
+      opt: {
+        root: "the bastion's root file system (default /; a lab bastion's root)",
+        socketDir: 'where the kiosks sockets live (as in bastions.yaml socketDir)',
+      },
+      init: {
+        description: 'print (or --apply) the sshd drop-in, tmpfiles and accounts of a bastion',
+        opt: {
+          apply: 'write the layout (groups, drop-in, tmpfiles, socket directory, operator) instead of printing it',
+          ports: 'ports sshd listens on (443 passes carriers that filter 22)',
+          maxStartups: 'sshd MaxStartups start:rate:full, sized for the whole fleet reconnecting at once',
+          operator: "the runner's login on the bastion (group jfleet-ops, SFTP and socket access only)",
+          operatorKey: "the runner's public key for --operator (e.g. $JFLEET_HOME/keys/fleet_ed25519.pub)",
+        },
+        helpAfter: `
+After --apply: sshd -t && systemctl reload ssh (open sessions stay).
+
+Examples:
+  $ jfleet bastion init > bastion-layout.txt
+  $ sudo jfleet bastion init --apply --operator jfleet --operator-key /tmp/fleet_ed25519.pub`,
+      },
+      add: {
+        description: 'let one kiosk hold its tunnel: its locked user, its tunnel key, its socket directory',
+        arg: {
+          id: 'package id',
+        },
+        opt: {
+          key: 'the kiosk tunnel public key (/etc/jfleet/tunnel_ed25519.pub on the kiosk; provision prints it)',
+          keyFile: 'read the key line from this file',
+        },
+        helpAfter: `
+Examples:
+  $ sudo jfleet bastion add kiosk-rambipuji --key "$(cat kiosk-rambipuji.tunnel.pub)"`,
+      },
+      revoke: {
+        description: 'cut one kiosk off: key removed, user locked, its live tunnel dropped, its socket removed',
+        arg: {
+          id: 'package id',
+        },
+        helpAfter: `
+A stolen or retired kiosk: its tunnel drops at once and every later login is refused.
+jfleet bastion add ID --key … lets it back in.
+
+Examples:
+  $ sudo jfleet bastion revoke kiosk-rambipuji`,
+      },
+    },
     keys: {
       helpAfter: `
 jfleet offers, in order: the package's identityFile, config "keyFile" (JFLEET_KEY_FILE), the
@@ -490,8 +551,10 @@ Examples:
   $ jfleet provision --limit Kaliwates --yes
   $ jfleet provision --limit @failed --yes
   $ JFLEET_BOOTSTRAP_PASSWORD=... jfleet provision --limit desa-1 --bootstrap --yes
-  $ jfleet provision --profile lab --yes --json`,
+  $ jfleet provision --profile lab --yes --json
+  $ jfleet provision --limit kiosk-rambipuji --direct --yes   # staging a reach: tunnel kiosk (docs/reach.md)`,
       opt: {
+        direct: 'reach tunnelled packages directly this once (staging on the office LAN, before their tunnel exists)',
         verbose: 'list ok steps too',
         recipe: 'recipe directory (default: the shipped recipes/kiosk)',
         profile: 'recipe profile, e.g. "lab" (else the package\'s vars.recipe_profile)',
@@ -1288,6 +1351,32 @@ Examples:
     stopWith: 'stop with Ctrl-C',
     stopped: 'jfleet central: stopped',
   },
+  bastion: {
+    portsInvalid: '--ports takes ports 1-65535 separated by ",", not "{{list}}"',
+    socketDirInvalid: '--socket-dir must be an absolute path of letters, digits, _ . / -, not "{{dir}}"',
+    cannotRead: '{{flag}}: cannot read {{file}}: {{reason}}',
+    maxStartupsInvalid: '--max-startups takes start:rate:full like 300:30:600, not "{{value}}"',
+    operatorInvalid: '--operator must be a POSIX user name, not "{{value}}"',
+    operatorKeyNeedsOperator: '--operator-key needs --operator (the user it logs in as)',
+    wrote: 'wrote {{file}}',
+    applied: 'bastion layout applied under {{root}}; now: sshd -t && systemctl reload ssh',
+    addNeedsKey: 'bastion add needs the kiosk tunnel public key: --key "ssh-ed25519 …" or --key-file FILE',
+    added: '{{id}}: user {{user}} may hold its tunnel at {{socketDir}}/ssh.sock',
+    noAccount: '{{id}} has no account on this bastion (user {{user}}); nothing was changed',
+    revoked: '{{id}}: revoked (user {{user}} locked, key removed, {{killed}} session process(es) ended, socket removed)',
+  },
+  tunnel: {
+    heading: 'tunnels (reach: tunnel; the link, apart from the verdict above):',
+    up: 'tunnel up via {{bastion}}, connected since {{since}}, last seen {{seen}}',
+    down: 'tunnel DOWN via {{bastion}}, last seen {{seen}}',
+    unknown: 'tunnel unknown via {{bastion}} ({{error}}), last seen {{seen}}',
+    bastionNotReached: 'bastion not reached',
+    never: 'never',
+    secondsAgo: '{{n}} s ago',
+    minutesAgo: '{{n}} min ago',
+    hoursAgo: '{{n}} h ago',
+    daysAgo: '{{n}} d ago',
+  },
   errors: {
     mustBeWholeNumber: 'must be a whole number',
     isRequired: 'is required',
@@ -1720,8 +1809,46 @@ Examples:
       dbDenied: 'access to the database file denied',
     },
     failure: {
+      bastionHostkey: '{{message}}; if bastion {{bastion}} was rebuilt, put its new key (ssh-keyscan, read on the bastion itself) in bastions.yaml hostKey',
+      tunnelDown:
+        "{{message}} (the kiosk's jfleet-tunnel.service is not connected: check its power and 4G link, that it was provisioned with reach: tunnel, and on the bastion: jfleet bastion add {{id}})",
       hostkeyAccept: '{{message}}; if the device was reinstalled, run: jfleet hostkey accept {{id}}',
       keysInit: '{{message}} (run: jfleet keys init, or set keyFile)',
+    },
+    reach: {
+      notInstalled: '{{cmd}} is not installed on this machine (the bastion needs the shadow tools: apt-get install passwd)',
+      mustBeRoot: 'jfleet bastion must run as root on the bastion (it creates Unix users and sshd settings)',
+      notRootFs: '{{root}} does not look like a root file system (no etc/passwd)',
+      groupNotCreated: 'group {{name}} was not created in {{root}}',
+      operatorKeyFile: '--operator-key must name a file holding one OpenSSH public key line (e.g. ~/.jfleet/keys/fleet_ed25519.pub)',
+      notPackageId: '"{{id}}" is not a package id (lower-case letters, digits and "-")',
+      keyLine: '--key must be the device\'s tunnel public key line ("ssh-ed25519 AAAA…", /etc/jfleet/tunnel_ed25519.pub)',
+      noGroups: 'this bastion has no {{devices}}/{{ops}} groups yet: run jfleet bastion init --apply first',
+      expectedBastionsList: 'expected a mapping with a "bastions" list',
+      duplicateBastion: 'duplicate bastion id "{{id}}" (also at line {{line}})',
+      needsBastion: 'reach: tunnel needs bastion: <id> (a bastion of bastions.yaml)',
+      bastionsMissing: 'bastion "{{id}}" is not defined: {{file}} does not exist',
+      unknownBastion: 'unknown bastion "{{id}}" ({{file}} defines: {{ids}})',
+      noJump: 'a tunnelled package is reached through its bastion, not a jump host: remove jump or set reach: direct',
+      bastionOnlyTunnel: 'bastion is used only with reach: tunnel',
+      tunnelOnlyTunnel: 'tunnel settings are used only with reach: tunnel',
+      bastionId: 'must be a bastion id (lower-case letters, digits and "-")',
+      wholeSeconds: 'must be a whole number of seconds',
+      intervalRange: 'must be 10-3600 s',
+      countRange: 'must be 1-10',
+      publicKeyLine: 'must be an OpenSSH public key line like "ssh-ed25519 AAAA…" (ssh-keyscan or /etc/ssh/ssh_host_ed25519_key.pub)',
+      atLeastOnePort: 'must name at least one port',
+      absolutePath: 'must be an absolute path of letters, digits, _ . / -',
+      throughBastion: '{{id}} unreachable through bastion {{bastion}}: {{reason}}',
+      bastionUnpinned: 'bastion {{id}} has no pinned host key',
+      bastionUndefined: '{{id}} is registered with reach: tunnel but its bastion {{bastion}} is not defined',
+      tunnelNotConnected: 'its tunnel is not connected to bastion {{bastion}} ({{path}}: {{reason}})',
+      keypairNotFile: '{{path}} (or its .pub) is not a regular file; remove it by hand',
+      keypairKept: '{{path}} exists (kept: the bastion knows its public half)',
+      keypairNoPub: '{{path}} exists without {{path}}.pub; restore it with ssh-keygen -y -f {{path}}',
+      keypairMake: 'make an ed25519 key at {{path}} (show it with: cat {{path}}.pub)',
+      bastionHostKeyChanged: 'host key of bastion {{bastion}} changed: pinned {{expected}}, offered {{actual}}',
+      hostKeyChanged: 'host key of {{target}} changed: pinned {{expected}}, offered {{actual}}',
     },
   },
   advice: {
@@ -1774,6 +1901,13 @@ Examples:
       soft: 'soft (not confirmed yet)',
       flapping: 'flapping',
       silenced: 'silenced',
+    },
+    tunnel: {
+      title: 'tunnel via {{bastion}}',
+      titleSince: 'tunnel via {{bastion}}, connected since {{since}}',
+      up: 'tunnel up since {{since}}',
+      down: 'tunnel down, seen {{seen}}',
+      unknown: 'tunnel unknown, seen {{seen}}',
     },
     allChecksOk: 'all checks ok',
     noRelease: 'no release',

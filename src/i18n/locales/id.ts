@@ -683,6 +683,67 @@ Contoh:
   $ jfleet inventory check
   $ jfleet inventory remove rambipuji-1 --yes`,
     },
+    bastion: {
+      description: 'host lompatan (bastion) tempat kios di balik NAT operator seluler menahan terowongan balik (jalankan di host lompatan, sebagai root)',
+      helpAfter: `
+Kios dengan "reach: tunnel" di inventaris menjalankan jfleet-tunnel.service: ssh -NT biasa yang menahan
+-R /run/jfleet/<id>/ssh.sock:localhost:22 di host lompatan. Setiap kios masuk sebagai pengguna terkunci
+miliknya sendiri yang hanya boleh mengikat soketnya sendiri (tanpa shell, tanpa PTY, tanpa penerusan TCP);
+operator (grup jfleet-ops) hanya boleh membuka soket itu. Sesi SSH runner ke kios berjalan ujung ke ujung
+di dalam soket itu, dicocokkan dengan kunci host kios itu sendiri yang sudah disematkan: host lompatan
+tidak menyimpan kunci apa pun yang bisa masuk ke kios. Lihat docs/reach.md.
+
+Contoh:
+  $ jfleet bastion init                         # cetak drop-in sshd dan tata letaknya
+  $ sudo jfleet bastion init --apply --operator jfleet --operator-key fleet_ed25519.pub
+  $ sudo jfleet bastion add kiosk-rambipuji --key "ssh-ed25519 AAAA… jfleet-tunnel kiosk-rambipuji"
+  $ sudo jfleet bastion revoke kiosk-rambipuji`,
+      opt: {
+        root: 'sistem berkas root host lompatan (bawaan /; untuk host lompatan lab: root-nya)',
+        socketDir: 'tempat soket para kios (sama dengan socketDir di bastions.yaml)',
+      },
+      init: {
+        description: 'cetak (atau terapkan dengan --apply) drop-in sshd, tmpfiles, dan akun sebuah host lompatan',
+        opt: {
+          apply: 'tulis tata letaknya (grup, drop-in, tmpfiles, direktori soket, operator), bukan mencetaknya',
+          ports: 'port tempat sshd mendengarkan (443 lolos di operator seluler yang menyaring 22)',
+          maxStartups: 'MaxStartups sshd start:rate:full, cukup untuk seluruh armada yang tersambung ulang bersamaan',
+          operator: 'login runner di host lompatan (grup jfleet-ops, hanya akses SFTP dan soket)',
+          operatorKey: 'kunci publik runner untuk --operator (misalnya $JFLEET_HOME/keys/fleet_ed25519.pub)',
+        },
+        helpAfter: `
+Setelah --apply: sshd -t && systemctl reload ssh (sesi yang terbuka tetap jalan).
+
+Contoh:
+  $ jfleet bastion init > bastion-layout.txt
+  $ sudo jfleet bastion init --apply --operator jfleet --operator-key /tmp/fleet_ed25519.pub`,
+      },
+      add: {
+        description: 'izinkan satu kios menahan terowongannya: pengguna terkuncinya, kunci terowongannya, direktori soketnya',
+        arg: {
+          id: 'id paket',
+        },
+        opt: {
+          key: 'kunci publik terowongan kios (/etc/jfleet/tunnel_ed25519.pub di kios; provision mencetaknya)',
+          keyFile: 'baca baris kunci dari berkas ini',
+        },
+        helpAfter: `
+Contoh:
+  $ sudo jfleet bastion add kiosk-rambipuji --key "$(cat kiosk-rambipuji.tunnel.pub)"`,
+      },
+      revoke: {
+        description: 'putus satu kios: kuncinya dihapus, penggunanya dikunci, terowongannya yang aktif diputus, soketnya dihapus',
+        arg: {
+          id: 'id paket',
+        },
+        helpAfter: `
+Kios yang dicuri atau sudah tidak dipakai: terowongannya langsung putus dan setiap login berikutnya ditolak.
+jfleet bastion add ID --key … mengizinkannya masuk lagi.
+
+Contoh:
+  $ sudo jfleet bastion revoke kiosk-rambipuji`,
+      },
+    },
     keys: {
       description: 'kunci SSH armada yang dipakai jfleet untuk masuk',
       init: {
@@ -778,6 +839,7 @@ Contoh:
     },
     provision: {
       opt: {
+        direct: 'jangkau paket yang memakai terowongan secara langsung untuk sekali ini (uji coba di LAN kantor, sebelum terowongannya ada)',
         verbose: 'tampilkan juga langkah yang sudah ok',
         recipe: 'direktori resep (bawaan: recipes/kiosk yang disertakan)',
         profile: 'profil resep, misalnya "lab" (jika kosong: vars.recipe_profile paket)',
@@ -798,7 +860,8 @@ Contoh:
   $ jfleet provision --limit Kaliwates --yes
   $ jfleet provision --limit @failed --yes
   $ JFLEET_BOOTSTRAP_PASSWORD=... jfleet provision --limit desa-1 --bootstrap --yes
-  $ jfleet provision --profile lab --yes --json`,
+  $ jfleet provision --profile lab --yes --json
+  $ jfleet provision --limit kiosk-rambipuji --direct --yes   # menyiapkan kios reach: tunnel (docs/reach.md)`,
     },
     register: {
       opt: {
@@ -1250,6 +1313,32 @@ Contoh:
     stopWith: 'hentikan dengan Ctrl-C',
     stopped: 'jfleet central: berhenti',
   },
+  bastion: {
+    portsInvalid: '--ports menerima port 1-65535 yang dipisah ",", bukan "{{list}}"',
+    socketDirInvalid: '--socket-dir harus path absolut dari huruf, angka, _ . / -, bukan "{{dir}}"',
+    cannotRead: '{{flag}}: tidak bisa membaca {{file}}: {{reason}}',
+    maxStartupsInvalid: '--max-startups menerima start:rate:full seperti 300:30:600, bukan "{{value}}"',
+    operatorInvalid: '--operator harus nama pengguna POSIX, bukan "{{value}}"',
+    operatorKeyNeedsOperator: '--operator-key butuh --operator (pengguna yang dipakainya untuk masuk)',
+    wrote: 'menulis {{file}}',
+    applied: 'tata letak host lompatan diterapkan di bawah {{root}}; sekarang: sshd -t && systemctl reload ssh',
+    addNeedsKey: 'bastion add butuh kunci publik terowongan kios: --key "ssh-ed25519 …" atau --key-file BERKAS',
+    added: '{{id}}: pengguna {{user}} boleh menahan terowongannya di {{socketDir}}/ssh.sock',
+    noAccount: '{{id}} tidak punya akun di host lompatan ini (pengguna {{user}}); tidak ada yang diubah',
+    revoked: '{{id}}: dicabut (pengguna {{user}} dikunci, kunci dihapus, {{killed}} proses sesi diakhiri, soket dihapus)',
+  },
+  tunnel: {
+    heading: 'terowongan (reach: tunnel; sambungannya, terpisah dari penilaian di atas):',
+    up: 'terowongan tersambung lewat {{bastion}}, tersambung sejak {{since}}, terakhir terlihat {{seen}}',
+    down: 'terowongan PUTUS lewat {{bastion}}, terakhir terlihat {{seen}}',
+    unknown: 'terowongan tak diketahui lewat {{bastion}} ({{error}}), terakhir terlihat {{seen}}',
+    bastionNotReached: 'host lompatan tidak terjangkau',
+    never: 'belum pernah',
+    secondsAgo: '{{n}} dtk lalu',
+    minutesAgo: '{{n}} mnt lalu',
+    hoursAgo: '{{n}} jam lalu',
+    daysAgo: '{{n}} hari lalu',
+  },
   errors: {
     mustBeWholeNumber: 'harus bilangan bulat',
     isRequired: 'wajib diisi',
@@ -1682,8 +1771,47 @@ Contoh:
       dbDenied: 'akses ke berkas basis data ditolak',
     },
     failure: {
+      bastionHostkey:
+        '{{message}}; jika host lompatan {{bastion}} dibangun ulang, isi hostKey di bastions.yaml dengan kunci barunya (ssh-keyscan, dibaca di host lompatan itu sendiri)',
+      tunnelDown:
+        '{{message}} (jfleet-tunnel.service kios tidak tersambung: periksa listrik dan jaringan 4G-nya, bahwa ia disiapkan dengan reach: tunnel, dan di host lompatan: jfleet bastion add {{id}})',
       hostkeyAccept: '{{message}}; jika perangkat dipasang ulang, jalankan: jfleet hostkey accept {{id}}',
       keysInit: '{{message}} (jalankan: jfleet keys init, atau isi keyFile)',
+    },
+    reach: {
+      notInstalled: '{{cmd}} tidak terpasang di mesin ini (host lompatan butuh perkakas shadow: apt-get install passwd)',
+      mustBeRoot: 'jfleet bastion harus dijalankan sebagai root di host lompatan (ia membuat pengguna Unix dan pengaturan sshd)',
+      notRootFs: '{{root}} tidak tampak seperti sistem berkas root (tidak ada etc/passwd)',
+      groupNotCreated: 'grup {{name}} tidak terbuat di {{root}}',
+      operatorKeyFile: '--operator-key harus menyebut berkas berisi satu baris kunci publik OpenSSH (misalnya ~/.jfleet/keys/fleet_ed25519.pub)',
+      notPackageId: '"{{id}}" bukan id paket (huruf kecil, angka, dan "-")',
+      keyLine: '--key harus baris kunci publik terowongan perangkat ("ssh-ed25519 AAAA…", /etc/jfleet/tunnel_ed25519.pub)',
+      noGroups: 'host lompatan ini belum punya grup {{devices}}/{{ops}}: jalankan dulu jfleet bastion init --apply',
+      expectedBastionsList: 'seharusnya mapping dengan daftar "bastions"',
+      duplicateBastion: 'id host lompatan "{{id}}" ganda (juga di baris {{line}})',
+      needsBastion: 'reach: tunnel butuh bastion: <id> (sebuah host lompatan di bastions.yaml)',
+      bastionsMissing: 'host lompatan "{{id}}" tidak didefinisikan: {{file}} tidak ada',
+      unknownBastion: 'host lompatan "{{id}}" tidak dikenal ({{file}} mendefinisikan: {{ids}})',
+      noJump: 'paket yang memakai terowongan dijangkau lewat host lompatannya, bukan jump host: hapus jump atau isi reach: direct',
+      bastionOnlyTunnel: 'bastion hanya dipakai dengan reach: tunnel',
+      tunnelOnlyTunnel: 'pengaturan tunnel hanya dipakai dengan reach: tunnel',
+      bastionId: 'harus id host lompatan (huruf kecil, angka, dan "-")',
+      wholeSeconds: 'harus bilangan bulat detik',
+      intervalRange: 'harus 10-3600 dtk',
+      countRange: 'harus 1-10',
+      publicKeyLine: 'harus baris kunci publik OpenSSH seperti "ssh-ed25519 AAAA…" (ssh-keyscan atau /etc/ssh/ssh_host_ed25519_key.pub)',
+      atLeastOnePort: 'harus menyebut paling sedikit satu port',
+      absolutePath: 'harus path absolut dari huruf, angka, _ . / -',
+      throughBastion: '{{id}} tak terjangkau lewat host lompatan {{bastion}}: {{reason}}',
+      bastionUnpinned: 'host lompatan {{id}} belum punya kunci host yang disematkan',
+      bastionUndefined: '{{id}} terdaftar dengan reach: tunnel tetapi host lompatannya {{bastion}} tidak didefinisikan',
+      tunnelNotConnected: 'terowongannya tidak tersambung ke host lompatan {{bastion}} ({{path}}: {{reason}})',
+      keypairNotFile: '{{path}} (atau .pub-nya) bukan berkas biasa; hapus secara manual',
+      keypairKept: '{{path}} sudah ada (dipertahankan: host lompatan mengenal bagian publiknya)',
+      keypairNoPub: '{{path}} ada tanpa {{path}}.pub; pulihkan dengan ssh-keygen -y -f {{path}}',
+      keypairMake: 'buat kunci ed25519 di {{path}} (lihat dengan: cat {{path}}.pub)',
+      bastionHostKeyChanged: 'kunci host dari host lompatan {{bastion}} berubah: yang disematkan {{expected}}, yang ditawarkan {{actual}}',
+      hostKeyChanged: 'kunci host {{target}} berubah: yang disematkan {{expected}}, yang ditawarkan {{actual}}',
     },
   },
   advice: {
@@ -1733,6 +1861,13 @@ Contoh:
       soft: 'sementara (belum dipastikan)',
       flapping: 'naik-turun',
       silenced: 'dibisukan',
+    },
+    tunnel: {
+      title: 'terowongan lewat {{bastion}}',
+      titleSince: 'terowongan lewat {{bastion}}, tersambung sejak {{since}}',
+      up: 'terowongan tersambung sejak {{since}}',
+      down: 'terowongan putus, terlihat {{seen}}',
+      unknown: 'terowongan tak diketahui, terlihat {{seen}}',
     },
     allChecksOk: 'semua pemeriksaan ok',
     noRelease: 'belum ada rilis',

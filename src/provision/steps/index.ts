@@ -11,6 +11,7 @@ import { debStep } from './deb.js';
 import { directoryStep } from './directory.js';
 import { fileStep } from './file.js';
 import { hostnameStep } from './hostname.js';
+import { keypairStep } from './keypair.js';
 import { linkStep } from './link.js';
 import { releaseBaseStep } from './release-base.js';
 import { serviceStep } from './service.js';
@@ -20,7 +21,7 @@ import { userStep } from './user.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry of step kinds of different input types, each validated by its kind
 export const STEP_KINDS: Record<string, StepKind<any>> = Object.fromEntries(
-  [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep, absentStep].map((k) => [
+  [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep, absentStep, keypairStep].map((k) => [
     k.kind,
     k,
   ]),

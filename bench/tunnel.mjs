@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// Reach behind carrier NAT (issue 11), in one run, on the lab:
+//   1. a sweep of N devices reached directly, each behind the lab's emulated 4G link (150 ms each
+//      way, 2% loss, 1 Mbit/s), cold then warm (the daemon's kept session);
+//   2. the same sweep of N devices behind carrier NAT (their own network namespace), reached
+//      through their reverse tunnel to the lab bastion, the same 4G emulation on every uplink;
+//      ratio tunnelled / direct (target <= 1.5x), cold and warm;
+//   3. idle tunnel bytes per device per day at the default keepalive, counted on the device's
+//      side of its uplink (payload, and with an estimate of TCP/IP headers: 52 B per segment and
+//      an ACK per segment received), from the bytes of measured keepalive exchanges (target
+//      <= 200 KiB/day);
+//   4. a month at a 15-minute sweep schedule: tunnel idle + 2,880 warm sweeps over the tunnel
+//      (reports go from the runner to the central API, not over the kiosk's SIM); target <= 5 MiB.
+// The devices' stand-in kiosk is the same on both sides (its page unreachable on both: the probe
+// does the same work). Needs root and a build (npm run build). Quick: node bench/tunnel.mjs --n 20
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const N = Number(arg('n', 250));
+const IDLE_S = Number(arg('idle', 60));
+const PROBE_INTERVAL = Number(arg('probe-interval', 10)); // the keepalive used to time exchanges; scaled to the default
+const FORKS = Number(arg('forks', 50));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const { startLab } = await import(join(ROOT, 'dist', 'lab', 'lab.js'));
+const { runSweep: runSweepWithDb, openPool, keptSession } = await import(join(ROOT, 'dist', 'health', 'sweep.js'));
+const { openStateDb } = await import(join(ROOT, 'dist', 'state-db.js'));
+const { loadSelection } = await import(join(ROOT, 'dist', 'inventory', 'service.js'));
+const { configReader } = await import(join(ROOT, 'dist', 'config', 'config.js'));
+const { DEFAULT_KEEPALIVE } = await import(join(ROOT, 'dist', 'inventory', 'bastions.js'));
+
+const LINK = { latencyMs: 150, lossPct: 2, kbps: 1000 };
+const HEALTH_YAML = 'thresholds: { load_warn: 1000, load_crit: 1000 }\nconnect_timeout_ms: 60000\ntimeout_ms: 60000\n';
+const KIOSK = `mkdir -p /opt/jfleet-kiosk/releases/0.0.0-base/www /etc/jfleet /run/jfleet-kiosk
+echo '{"version":"0.0.0-base","files":{}}' > /opt/jfleet-kiosk/releases/0.0.0-base/manifest.json
+ln -sfn releases/0.0.0-base /opt/jfleet-kiosk/current
+printf 'KIOSK_URL=http://127.0.0.1:1/\\nKIOSK_LISTEN=127.0.0.1:1\\n' > /etc/jfleet/kiosk.env`;
+const work = mkdtempSync(join(tmpdir(), 'jfleet-bench-tunnel-'));
+const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
+const mibs = (b) => `${(b / 1048576).toFixed(2)} MiB`;
+
+function ctxFor(home, env) {
+  const e = { ...process.env, ...env, JFLEET_HOME: home };
+  return {
+    cwd: process.cwd(),
+    env: e,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: { now: () => new Date() },
+    home,
+    color: false,
+    debug: false,
+    interactive: false,
+    signal: new AbortController().signal,
+    config: configReader({ home, env: e }),
+  };
+}
+
+async function sweeps(lab, label, extraEnv = {}) {
+  writeFileSync(join(lab.inventoryDir, 'health.yaml'), HEALTH_YAML);
+  const home = mkdtempSync(join(work, `home-${label}-`));
+  const ctx = ctxFor(home, { ...lab.env, ...extraEnv });
+  const sel = await loadSelection(ctx, { inventory: lab.inventoryDir });
+  const session = keptSession(await openPool(ctx, { connectTimeoutMs: 60000, timeoutMs: 60000 }, sel));
+  const one = async () => {
+    let db;
+    const t0 = performance.now();
+    try {
+      const s = await runSweepWithDb(ctx, { selection: sel, session, forks: FORKS, db: async () => (db = openStateDb(home)) });
+      return { ms: performance.now() - t0, unreachable: s.devices.filter((d) => !d.probe.reachable).length };
+    } finally {
+      db?.close();
+    }
+  };
+  try {
+    const cold = await one();
+    const warm = await one();
+    console.log(`  ${label}: cold ${fmt(cold.ms)} (${cold.unreachable} unreachable), warm ${fmt(warm.ms)} (${warm.unreachable} unreachable)`);
+    return { cold, warm, session, ctx, sel, one };
+  } catch (e) {
+    await session.pool.closeAll();
+    throw e;
+  }
+}
+
+/** Payload and an estimate of what the 4G link carries: 52 B of IP+TCP header per segment, and the device's ACK of each it receives. */
+const wire = (c) => c.up + c.down + 52 * (c.upChunks + c.downChunks) + 52 * c.downChunks;
+
+console.log(`bench/tunnel: ${N} devices, 4G link ${JSON.stringify(LINK)} on each, forks ${FORKS}; ${new Date().toISOString()}`);
+let direct;
+{
+  console.log('\n== direct (each device behind its 4G link)');
+  const t0 = Date.now();
+  const lab = await startLab({ devices: N, readyTimeoutMs: 180_000 });
+  try {
+    for (const d of lab.devices) lab.run(d.id, KIOSK);
+    for (const d of lab.devices) await lab.addLink(d.id, LINK);
+    console.log(`  lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const r = await sweeps(lab, 'direct');
+    await r.session.pool.closeAll();
+    direct = r;
+  } finally {
+    await lab.stop();
+  }
+}
+
+{
+  console.log(
+    `\n== tunnelled (behind carrier NAT, reverse tunnel to the lab bastion; uplink = the same 4G link; keepalive ${PROBE_INTERVAL} s for the exchange timing)`,
+  );
+  const t0 = Date.now();
+  const lab = await startLab({
+    devices: N,
+    tunnelled: Array.from({ length: N }, (_, i) => i),
+    uplink: LINK,
+    tunnelKeepalive: { interval: PROBE_INTERVAL, count: 3 },
+    readyTimeoutMs: 180_000,
+  });
+  try {
+    for (const d of lab.devices) lab.run(d.id, KIOSK);
+    for (const d of lab.devices) await lab.waitTunnel(d.id, 240_000);
+    console.log(`  lab up, every tunnel connected, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const uplinks = lab.devices.map((d) => lab.uplink(d.id));
+    const reset = () => {
+      for (const u of uplinks) u.resetCounters();
+    };
+    const sum = () =>
+      uplinks.reduce(
+        (a, u) => ({
+          up: a.up + u.counters.up,
+          down: a.down + u.counters.down,
+          upChunks: a.upChunks + u.counters.upChunks,
+          downChunks: a.downChunks + u.counters.downChunks,
+        }),
+        { up: 0, down: 0, upChunks: 0, downChunks: 0 },
+      );
+    reset();
+    const r = await sweeps(lab, 'tunnelled');
+    // bytes of one warm sweep per device, on the uplinks
+    reset();
+    await r.one();
+    const warmSweep = sum();
+    await r.session.pool.closeAll();
+    // the key exchange's cost: the same cold sweep with P-256 first (a speed trade the default does not make)
+    const p256 = await sweeps(lab, 'tunnelled, P-256 first (JFLEET_SSH_KEX)', { JFLEET_SSH_KEX: 'ecdh-sha2-nistp256,curve25519-sha256' });
+    await p256.session.pool.closeAll();
+    console.log(`\n== ratios (tunnelled / direct, same run)`);
+    console.log(
+      `  key exchange: cold tunnelled sweep with OpenSSH's order (curve25519 first) / P-256 first: ${(r.cold.ms / p256.cold.ms).toFixed(2)}x (${fmt(r.cold.ms)} vs ${fmt(p256.cold.ms)}); the default stays`,
+    );
+    console.log(`  cold sweep: ${(r.cold.ms / direct.cold.ms).toFixed(2)}x (${fmt(r.cold.ms)} vs ${fmt(direct.cold.ms)}); target <= 1.5x`);
+    console.log(`  warm sweep: ${(r.warm.ms / direct.warm.ms).toFixed(2)}x (${fmt(r.warm.ms)} vs ${fmt(direct.warm.ms)}); target <= 1.5x`);
+
+    // idle: every tunnel, nothing else, for IDLE_S seconds
+    await sleep(PROBE_INTERVAL * 1000);
+    reset();
+    await sleep(IDLE_S * 1000);
+    const idle = sum();
+    const exchanges = (N * IDLE_S) / PROBE_INTERVAL;
+    const perExchange = { payload: (idle.up + idle.down) / exchanges, wire: wire(idle) / exchanges };
+    const perDay = (b) => (b * 86400) / DEFAULT_KEEPALIVE.interval;
+    console.log(
+      `\n== idle tunnel (counted on the device side of each uplink, ${N} devices x ${IDLE_S} s at ${PROBE_INTERVAL} s keepalive = ${exchanges} exchanges)`,
+    );
+    console.log(
+      `  one keepalive exchange: ${perExchange.payload.toFixed(0)} B payload, ~${perExchange.wire.toFixed(0)} B on the wire (headers + ACKs estimated)`,
+    );
+    console.log(
+      `  per device per day at the default ${DEFAULT_KEEPALIVE.interval} s x ${DEFAULT_KEEPALIVE.count}: ${kib(perDay(perExchange.payload))} payload, ~${kib(perDay(perExchange.wire))} on the wire; target <= 200 KiB`,
+    );
+    const sweepPer = { payload: (warmSweep.up + warmSweep.down) / N, wire: wire(warmSweep) / N };
+    console.log(`  one warm sweep over the tunnel: ${kib(sweepPer.payload)} payload, ~${kib(sweepPer.wire)} on the wire per device`);
+    const month = (b, s) => 30 * perDay(b) + 2880 * s;
+    console.log(`\n== a month at a 15-minute sweep schedule (30 days of idle tunnel + 2,880 warm sweeps; reports leave from the runner, not the kiosk)`);
+    console.log(
+      `  per device: ${mibs(month(perExchange.payload, sweepPer.payload))} payload, ~${mibs(month(perExchange.wire, sweepPer.wire))} on the wire; target <= 5 MiB`,
+    );
+    console.log(
+      `  (the daemon's 15 s keepalive on each kept session, were it on inside the tunnel: ~${mibs((30 * 86400 * perExchange.wire) / 15)} more a month; it is off for tunnelled sessions)`,
+    );
+
+    // the bastion restarted with every kiosk tunnelled: all back within 5 min, none refused for good
+    console.log(`\n== bastion restart with ${N} tunnels`);
+    const tr = Date.now();
+    await lab.bastion.restart();
+    const back = [];
+    await Promise.all(
+      lab.devices.map(async (d) => {
+        await lab.waitTunnel(d.id, 600_000);
+        back.push(Date.now() - tr);
+      }),
+    );
+    back.sort((a, b) => a - b);
+    const log = readFileSync(join(lab.bastion.rootDir(), 'run/jfleet-lab/sshd.log'), 'utf8');
+    const dropped = (log.match(/drop connection #\d+ from .* past MaxStartups|beginning MaxStartups throttling/g) ?? []).length;
+    const at = (q) => back[Math.min(back.length - 1, Math.floor(q * back.length))];
+    console.log(
+      `  all ${back.length} tunnels back in ${fmt(at(1))} (median ${fmt(at(0.5))}, 90% ${fmt(at(0.9))}); target <= 300 s; MaxStartups drops logged: ${dropped} (a dropped attempt is retried by Restart=always)`,
+    );
+  } finally {
+    await lab.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

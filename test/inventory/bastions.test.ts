@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseBastions, publicKeyFingerprint, tunnelSettings, tunnelUser } from '../../src/inventory/bastions.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { generateEd25519 } from '../../src/transport/keygen.js';
+import { at } from '../helpers/at.js';
+
+const key = generateEd25519('bastion');
+/** the key line without its comment, as the schema keeps it */
+const keyLine = key.publicKey.split(' ').slice(0, 2).join(' ');
+const bastionYaml = (extra = '') => `bastions:
+  - id: bastion-jember
+    address: bastion.jemberkab.go.id
+    hostKey: ${key.publicKey}
+    keepalive: { interval: 120, count: 2 }
+    districts:
+      "35.09.13": { interval: 60 }
+${extra}`;
+
+const pkg = (fields: string) => `packages:
+  - id: kiosk-a
+    village: 35.09.13.2006
+    address: 127.0.0.1
+    registeredAt: 2026-01-01T00:00:00Z
+${fields}`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function inventory(packages: string, bastions?: string): string {
+  const d = mkdtempSync(join(tmpdir(), 'jf-bastions-'));
+  dirs.push(d);
+  writeFileSync(join(d, 'packages.yaml'), packages);
+  if (bastions !== undefined) writeFileSync(join(d, 'bastions.yaml'), bastions);
+  return d;
+}
+
+describe('bastions.yaml', () => {
+  it('parses a bastion with defaults and pins its key by fingerprint', () => {
+    const r = parseBastions(bastionYaml(), 'bastions.yaml');
+    expect(r.issues).toEqual([]);
+    const b = at(r.bastions, 0);
+    expect(b.ports).toEqual([443, 22]);
+    expect(b.user).toBe('jfleet');
+    expect(b.socketDir).toBe('/run/jfleet');
+    expect(publicKeyFingerprint(b.hostKey)).toBe(key.fingerprint);
+  });
+
+  it.each([
+    ['hostKey: not-a-key', 'bastions[0].hostKey', 4, 'OpenSSH public key'],
+    ['ports: [0]', 'bastions[0].ports.0', 4, '1-65535'],
+    ['socketDir: /run/../etc', 'bastions[0].socketDir', 4, '".."'],
+  ])('refuses %s with its line and field', (line, field, lineNo, msg) => {
+    const text = `bastions:\n  - id: b\n    address: b.example\n    ${line}\n${line.startsWith('hostKey') ? '' : `    hostKey: ${key.publicKey}\n`}`;
+    const r = parseBastions(text, 'bastions.yaml');
+    const first = at(r.issues, 0);
+    expect(first.field).toBe(field);
+    expect(first.line).toBe(lineNo);
+    expect(first.message).toContain(msg);
+  });
+
+  it('refuses a duplicate id and an unknown top-level key', () => {
+    const dup = parseBastions(`${bastionYaml()}  - id: bastion-jember\n    address: x.example\n    hostKey: ${key.publicKey}\n`, 'b.yaml');
+    expect(at(dup.issues, 0).message).toContain('duplicate bastion id');
+    const unknown = parseBastions('bastion: []\n', 'b.yaml');
+    expect(at(unknown.issues, 0).field).toBe('bastion');
+  });
+
+  it('tunnel settings: package over district over bastion; known_hosts names every port', () => {
+    const b = at(parseBastions(bastionYaml(), 'b.yaml').bastions, 0);
+    const s = tunnelSettings({ id: 'kiosk-a', village: '35.09.13.2006', tunnel: { count: 3 } }, b);
+    expect(s).toMatchObject({ host: 'bastion.jemberkab.go.id', port: 443, user: 'jf-kiosk-a', socket: '/run/jfleet/kiosk-a/ssh.sock', interval: 60, count: 3 });
+    expect(s.knownHosts).toBe(`[bastion.jemberkab.go.id]:443 ${keyLine}\nbastion.jemberkab.go.id ${keyLine}\n`);
+    const other = tunnelSettings({ id: 'kiosk-b', village: '35.09.01.2001', tunnel: { port: 22 } }, b);
+    expect(other).toMatchObject({ port: 22, interval: 120, count: 2 });
+  });
+
+  it('a device user fits the 32 characters Linux allows, one per device', () => {
+    const long = 'kiosk-sumberjambe-cumedak-number-two-long';
+    const u = tunnelUser(long);
+    expect(u.length).toBeLessThanOrEqual(32);
+    expect(u).not.toBe(tunnelUser(`${long}-x`));
+    expect(tunnelUser('kiosk-a')).toBe('jf-kiosk-a');
+  });
+});
+
+describe('reach in packages.yaml', () => {
+  it('accepts reach: tunnel with a defined bastion', () => {
+    const r = loadInventory(inventory(pkg('    reach: tunnel\n    bastion: bastion-jember\n'), bastionYaml()));
+    expect(r.issues).toEqual([]);
+    expect(at(r.packages, 0).reach).toBe('tunnel');
+  });
+
+  it.each([
+    ['    reach: tunnel\n', 'packages[0].reach', 6, 'needs bastion'],
+    ['    reach: tunnel\n    bastion: nowhere\n', 'packages[0].bastion', 7, 'unknown bastion "nowhere"'],
+    ['    bastion: bastion-jember\n', 'packages[0].bastion', 6, 'only with reach: tunnel'],
+    ['    reach: tunnel\n    bastion: bastion-jember\n    jump: other\n', 'packages[0].jump', 8, 'not a jump host'],
+    ['    reach: carrier-pigeon\n', 'packages[0].reach', 6, 'direct'],
+  ])('refuses %j at its line', (fields, field, line, msg) => {
+    const r = loadInventory(inventory(pkg(fields), bastionYaml()));
+    const first = at(r.issues, 0);
+    expect(first.field).toBe(field);
+    expect(first.line).toBe(line);
+    expect(first.message).toContain(msg);
+  });
+
+  it('says so when bastions.yaml is missing', () => {
+    const r = loadInventory(inventory(pkg('    reach: tunnel\n    bastion: bastion-jember\n')));
+    expect(at(r.issues, 0).message).toContain('bastions.yaml does not exist');
+  });
+
+  it('reports a broken bastions.yaml at its own line', () => {
+    const r = loadInventory(
+      inventory(pkg('    reach: tunnel\n    bastion: bastion-jember\n'), 'bastions:\n  - id: x\n    address: b.example\n    hostKey: nope\n'),
+    );
+    const first = at(r.issues, 0);
+    expect(first.file).toMatch(/bastions\.yaml$/);
+    expect(first.line).toBe(4);
+  });
+});
