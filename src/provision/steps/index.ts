@@ -21,10 +21,21 @@ import { userStep } from './user.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry of step kinds of different input types, each validated by its kind
 export const STEP_KINDS: Record<string, StepKind<any>> = Object.fromEntries(
-  [fileStep, directoryStep, linkStep, hostnameStep, timezoneStep, userStep, aptStep, debStep, serviceStep, releaseBaseStep, sshdStep, absentStep, keypairStep].map((k) => [
-    k.kind,
-    k,
-  ]),
+  [
+    fileStep,
+    directoryStep,
+    linkStep,
+    hostnameStep,
+    timezoneStep,
+    userStep,
+    aptStep,
+    debStep,
+    serviceStep,
+    releaseBaseStep,
+    sshdStep,
+    absentStep,
+    keypairStep,
+  ].map((k) => [k.kind, k]),
 );
 
 /** The step kind named `kind`; the recipe schema admits only these names. */
