@@ -5,11 +5,10 @@
  * then config `lang`, then LC_ALL / LC_MESSAGES / LANG.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { jfleet, tempHome } from '../helpers/cli.js';
+import { deadDeviceHome, jfleet, tempHome } from '../helpers/cli.js';
 import { central, TOKEN } from '../report/helpers.js';
 
 const ID = { LANG: 'id_ID.UTF-8' };
@@ -19,27 +18,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const s: Server = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** A home with one package on a loopback port nothing listens on: every probe is refused at once. */
-async function homeWithDeadDevice(): Promise<{ home: string; env: Record<string, string> }> {
-  const port = await freePort();
-  const home = tempHome('jfleet-i18n-');
-  const inv = join(home, 'inventory');
-  mkdirSync(inv, { recursive: true });
-  writeFileSync(
-    join(inv, 'packages.yaml'),
-    `packages:\n  - { id: rambipuji-1, village: 35.09.13.2006, address: 127.0.0.1, port: ${port}, registeredAt: 2026-01-01T00:00:00Z }\n`,
-  );
-  return { home, env: { JFLEET_INVENTORY: inv } };
-}
+const homeWithDeadDevice = () => deadDeviceHome('jfleet-i18n-');
 
 describe('--help and --version', () => {
   it('--help in Indonesian: headings, descriptions, the exit-code table; English under LANG=C', async () => {

@@ -4,36 +4,18 @@
  * written) under LANG=id_ID.UTF-8 and LANG=C; exit codes the same in both, nothing written.
  * (What a lab device itself answers, the stand-in, is in test/health/sweep.lab.test.ts.)
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jfleet, tempHome } from '../helpers/cli.js';
+import { deadDeviceHome, jfleet, tempHome } from '../helpers/cli.js';
 
 const ID = { LANG: 'id_ID.UTF-8' };
 const C = { LANG: 'C' };
 
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const s: Server = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 /** A home with one package on a loopback port nothing listens on, and an empty directory for the PNG. */
 async function home(): Promise<{ home: string; inv: string; out: string; env: Record<string, string> }> {
-  const port = await freePort();
-  const h = tempHome('jfleet-shot-i18n-');
-  const inv = join(h, 'inventory');
-  mkdirSync(inv, { recursive: true });
-  writeFileSync(
-    join(inv, 'packages.yaml'),
-    `packages:\n  - { id: rambipuji-1, village: 35.09.13.2006, address: 127.0.0.1, port: ${port}, registeredAt: 2026-01-01T00:00:00Z }\n`,
-  );
-  const out = tempHome('jfleet-shot-out-');
-  return { home: h, inv, out, env: { JFLEET_INVENTORY: inv } };
+  const h = await deadDeviceHome('jfleet-shot-i18n-');
+  return { ...h, out: tempHome('jfleet-shot-out-') };
 }
 
 describe('jfleet screenshot in Indonesian', () => {

@@ -5,7 +5,6 @@
  * Under LANG=C every line is what the reach work printed before the catalogs.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import i18next from 'i18next';
@@ -15,20 +14,11 @@ import en from '../../src/i18n/locales/en.js';
 import id from '../../src/i18n/locales/id.js';
 import { createMessages } from '../../src/i18n/messages.js';
 import { TransportError } from '../../src/transport/types.js';
-import { jfleet, tempHome } from '../helpers/cli.js';
+import { deadDeviceHome, jfleet, tempHome } from '../helpers/cli.js';
 
 const ID = { LANG: 'id_ID.UTF-8' };
 const C = { LANG: 'C' };
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
-
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const s: Server = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 describe('jfleet bastion in Indonesian and English', () => {
   it('bastion --help: description, sub-commands and examples in Indonesian; English under LANG=C', async () => {
@@ -94,14 +84,7 @@ describe('jfleet bastion in Indonesian and English', () => {
   });
 
   it('status: the tunnel lines in Indonesian, the --json tunnel the same in both', async () => {
-    const port = await freePort();
-    const home = tempHome('jfleet-reach-i18n-');
-    const inv = join(home, 'inventory');
-    mkdirSync(inv, { recursive: true });
-    writeFileSync(
-      join(inv, 'packages.yaml'),
-      `packages:\n  - { id: rambipuji-1, village: 35.09.13.2006, address: 127.0.0.1, port: ${port}, registeredAt: 2026-01-01T00:00:00Z }\n`,
-    );
+    const { home, inv } = await deadDeviceHome('jfleet-reach-i18n-');
     const env = { JFLEET_HOME: home, JFLEET_INVENTORY: inv };
     await jfleet(['sweep'], { env: { ...env, ...C } });
     // the tunnel a sweep of a reach: tunnel package records (src/reach/status.ts), put in its table
