@@ -37,15 +37,17 @@ export function statusWord(t: Translate, s: StepResult['status'], check: boolean
 
 /**
  * A step's reason in the run's language: one sentence, or a changed step's changes joined with
- * "; " (steps/common.ts changed()), each said on its own when the whole has no template.
+ * "; " (steps/common.ts changed()). When every part has a template of its own, each is said on its
+ * own (a generic "remove {{path}}" must not swallow "remove A; remove B" whole); otherwise the
+ * whole sentence's template, and failing that whatever parts have one.
  */
 function reasonText(t: Translate, reason: string): string {
+  if (!reason.includes('; ')) return t.phrase(reason);
+  const parts = reason.split('; ');
+  const said = parts.map((r) => t.phrase(r));
+  if (said.every((s, i) => s !== parts[i])) return said.join('; ');
   const whole = t.phrase(reason);
-  if (whole !== reason || !reason.includes('; ')) return whole;
-  return reason
-    .split('; ')
-    .map((r) => t.phrase(r))
-    .join('; ');
+  return whole !== reason ? whole : said.join('; ');
 }
 
 /** One device's steps: everything not ok (all steps when verbose), with diffs when asked. */

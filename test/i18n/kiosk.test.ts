@@ -241,7 +241,28 @@ describe("provisioning's kiosk reasons in Indonesian", () => {
 
   it("a changed step's changes are each said on their own", () => {
     expect(planLines('service/condition-unmet-not-enabled', englishT)[1]).toMatch(/ enable systemd-timesyncd.service; not started: condition not met$/);
-    expect(planLines('service/condition-unmet-not-enabled')[1]).toMatch(/ enable systemd-timesyncd.service; tidak dijalankan: syarat tidak terpenuhi$/);
+    expect(planLines('service/condition-unmet-not-enabled')[1]).toMatch(/ aktifkan systemd-timesyncd.service; tidak dijalankan: syarat tidak terpenuhi$/);
+  });
+
+  it('every step fixture that changes or fails says its reason in Indonesian, none left in English', () => {
+    const reasonOf = (line: string) => line.replace(/^ {2}\S+(?: \S+)? +\S+ +/, '');
+    let said = 0;
+    for (const f of steps.keys()) {
+      const en = planLines(f, englishT)[1];
+      const id = planLines(f)[1];
+      if (!en || !id || /^ {2}ok /.test(en)) continue;
+      // a setting's before -> after is notation, the same in every language
+      if (/^sshd \w+ \S+ -> \S+(; sshd \w+ \S+ -> \S+)*$/.test(reasonOf(en))) continue;
+      said++;
+      expect(reasonOf(id), `${f}: ${en}`).not.toBe(reasonOf(en));
+    }
+    expect(said).toBeGreaterThan(40);
+    expect(reasonOf(planLines('absent/old-autologin')[1]!)).toBe(
+      'hapus /etc/systemd/system/getty@tty1.service.d/autologin.conf; hapus /etc/systemd/system/display-manager.service',
+    );
+    expect(reasonOf(planLines('file/mode-and-owner-drift')[1]!)).toBe('mode /etc/jfleet/kiosk.env; pemilik /etc/jfleet/kiosk.env');
+    expect(reasonOf(planLines('apt/purge-old-stack')[1]!)).toBe('hapus bersih lightdm');
+    expect(reasonOf(planLines('link/is-a-file')[1]!)).toBe('/etc/systemd/system/sleep.target adalah berkas, bukan tautan simbolik; hapus secara manual');
   });
 
   it('a directory where a file must be absent', () => {
