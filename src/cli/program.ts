@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Help, Option } from 'commander';
 import type { Context } from '../context.js';
 import { printable } from '../errors.js';
 import { register as registerVillages } from './commands/villages.js';
@@ -17,7 +17,7 @@ import { register as registerRollout } from './commands/rollout.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerBastion } from './commands/bastion.js';
 import { VERSION } from '../version.js';
-import { commanderError, helpTitle } from './render/commander.js';
+import { commanderError, helpTitle, usageWords } from './render/commander.js';
 
 /**
  * The whole command tree. Group files only declare commands (commander is cheap to load);
@@ -25,7 +25,15 @@ import { commanderError, helpTitle } from './render/commander.js';
  */
 export function buildProgram(ctx: Context): Command {
   const t = ctx.t;
-  const help = { styleTitle: (title: string) => helpTitle(t, title) };
+  const help: Partial<Help> = {
+    styleTitle: (title: string) => helpTitle(t, title),
+    commandUsage(this: Help, cmd: Command) {
+      return usageWords(t, Help.prototype.commandUsage.call(this, cmd));
+    },
+    subcommandTerm(this: Help, cmd: Command) {
+      return usageWords(t, Help.prototype.subcommandTerm.call(this, cmd));
+    },
+  };
   const output = {
     writeOut: (s: string) => ctx.stdout.write(s),
     writeErr: (s: string) => ctx.stderr.write(s),

@@ -24,7 +24,7 @@ describe('--help and --version', () => {
   it('--help in Indonesian: headings, descriptions, the exit-code table; English under LANG=C', async () => {
     const id = await jfleet(['--help'], { env: ID });
     expect(id.exitCode).toBe(0);
-    expect(id.stdout).toMatch(/^Cara pakai: jfleet \[options\] \[command\]/);
+    expect(id.stdout).toMatch(/^Cara pakai: jfleet \[opsi\] \[perintah\]/);
     expect(id.stdout).toContain('Mendaftarkan, menyiapkan, memeriksa, melaporkan, dan memperbarui armada kios');
     expect(id.stdout).toMatch(/^Opsi:$/m);
     expect(id.stdout).toMatch(/^Perintah:$/m);
@@ -39,7 +39,7 @@ describe('--help and --version', () => {
 
   it("a command's --help: options and examples in Indonesian", async () => {
     const r = await jfleet(['sweep', '--help'], { env: ID });
-    expect(r.stdout).toMatch(/^Cara pakai: jfleet sweep \[options\]/);
+    expect(r.stdout).toMatch(/^Cara pakai: jfleet sweep \[opsi\]/);
     expect(r.stdout).toContain('--wait                  jika sweep lain sedang berjalan');
     expect(r.stdout).toMatch(/^Contoh:$/m);
   });

@@ -22,7 +22,7 @@ describe('jfleet screenshot in Indonesian', () => {
   it('--help: description, argument, option, the exit codes and examples; English under LANG=C', async () => {
     const id = await jfleet(['screenshot', '--help'], { env: ID });
     expect(id.exitCode).toBe(0);
-    expect(id.stdout).toMatch(/^Cara pakai: jfleet screenshot \[options\] <id>$/m);
+    expect(id.stdout).toMatch(/^Cara pakai: jfleet screenshot \[opsi\] <id>$/m);
     expect(id.stdout).toContain('ambil PNG dari apa yang tampil di layar kios saat ini');
     expect(id.stdout).toMatch(/^ {2}id +id paket$/m);
     expect(id.stdout).toMatch(/^ {2}-o, --output <file> +ke mana PNG ditulis \(bawaan: ID\.png\)$/m);

@@ -24,7 +24,7 @@ describe('jfleet bastion in Indonesian and English', () => {
   it('bastion --help: description, sub-commands and examples in Indonesian; English under LANG=C', async () => {
     const id = await jfleet(['bastion', '--help'], { env: ID });
     expect(id.exitCode).toBe(0);
-    expect(id.stdout).toMatch(/^Cara pakai: jfleet bastion \[options\] \[command\]/);
+    expect(id.stdout).toMatch(/^Cara pakai: jfleet bastion \[opsi\] \[perintah\]/);
     expect(id.stdout).toContain('host lompatan (bastion) tempat kios di balik NAT operator seluler menahan');
     expect(id.stdout).toMatch(/^Perintah:$/m);
     expect(id.stdout).toContain('Kios dengan "reach: tunnel" di inventaris menjalankan jfleet-tunnel.service');

@@ -19,6 +19,11 @@ export function helpTitle(t: Translate, title: string): string {
   return key ? t(key) : title;
 }
 
+/** Commander's "[options]" and "[command]" in a usage line or a command-list term, in the run's language. */
+export function usageWords(t: Translate, usage: string): string {
+  return usage.replace(/\[options\]/g, t('commander.optionsPlaceholder')).replace(/\[command\]/g, t('commander.commandPlaceholder'));
+}
+
 /** The errors commander raises, as English templates (its source) and catalog keys. */
 const ERRORS: Array<[RegExp, (m: RegExpExecArray, t: Translate) => string]> = [
   [

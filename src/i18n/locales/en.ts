@@ -22,6 +22,9 @@ export default {
     arguments: 'Arguments:',
     options: 'Options:',
     globalOptions: 'Global Options:',
+    // the placeholders in a usage line (jfleet sweep [options]) and the command list
+    optionsPlaceholder: '[options]',
+    commandPlaceholder: '[command]',
     commands: 'Commands:',
     unknownOption: "unknown option '{{option}}'",
     unknownCommand: "unknown command '{{command}}'",

@@ -21,6 +21,8 @@ export default {
     arguments: 'Argumen:',
     options: 'Opsi:',
     globalOptions: 'Opsi umum:',
+    optionsPlaceholder: '[opsi]',
+    commandPlaceholder: '[perintah]',
     commands: 'Perintah:',
     unknownOption: "opsi '{{option}}' tidak dikenal",
     unknownCommand: "perintah '{{command}}' tidak dikenal",
