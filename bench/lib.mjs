@@ -26,3 +26,26 @@ export function run(cmd, args, env) {
     child.on('close', (code) => resolve({ code, wallMs: performance.now() - t0, cpuMs: childCpuMs() - cpu0, out, err }));
   });
 }
+
+/**
+ * A jfleet Context for benchmarks that call the built code in-process (test/helpers/context.ts
+ * is the tests' twin): the process's streams, a real clock, no colour, no prompts, its own home.
+ * configReader comes from the build the benchmark loaded (dist/config/config.js).
+ */
+export function benchContext(configReader, home, env) {
+  const e = { ...process.env, ...env, JFLEET_HOME: home };
+  return {
+    cwd: process.cwd(),
+    env: e,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: { now: () => new Date() },
+    home,
+    color: false,
+    debug: false,
+    interactive: false,
+    signal: new AbortController().signal,
+    config: configReader({ home, env: e }),
+  };
+}

@@ -19,7 +19,7 @@ import { createServer, connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from './lib.mjs';
+import { benchContext, run } from './lib.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,23 +76,7 @@ async function measure(fn) {
   }
 }
 
-function ctxFor(home, env) {
-  const ctxEnv = { ...process.env, ...env, JFLEET_HOME: home };
-  return {
-    cwd: process.cwd(),
-    env: ctxEnv,
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    clock: { now: () => new Date() },
-    home,
-    color: false,
-    debug: false,
-    interactive: false,
-    signal: new AbortController().signal,
-    config: configReader({ home, env: ctxEnv }),
-  };
-}
+const ctxFor = (home, env) => benchContext(configReader, home, env);
 
 /**
  * The same stand-in kiosk as the health tests: release, kiosk.env, a browser pid; one page

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { benchContext } from './lib.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,23 +47,7 @@ const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const mibs = (b) => `${(b / 1048576).toFixed(2)} MiB`;
 
-function ctxFor(home, env) {
-  const e = { ...process.env, ...env, JFLEET_HOME: home };
-  return {
-    cwd: process.cwd(),
-    env: e,
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    clock: { now: () => new Date() },
-    home,
-    color: false,
-    debug: false,
-    interactive: false,
-    signal: new AbortController().signal,
-    config: configReader({ home, env: e }),
-  };
-}
+const ctxFor = (home, env) => benchContext(configReader, home, env);
 
 async function sweeps(lab, label, extraEnv = {}) {
   writeFileSync(join(lab.inventoryDir, 'health.yaml'), HEALTH_YAML);
