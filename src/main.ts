@@ -34,6 +34,13 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
     // loaded here, not at the top: --version and --help never pay for the config schema
     const { configReader } = await import('./config/config.js');
     ctx.config = configReader(ctx);
+    // a JFLEET_LANG that is neither en nor id is refused by every command, not only by those that
+    // read the config: the config's own check says it (file and variable named, exit 2)
+    const forced = ctx.env.JFLEET_LANG?.trim();
+    if (forced) {
+      const { isLang } = await import('./i18n/language.js');
+      if (!isLang(forced.toLowerCase())) ctx.config();
+    }
     // zod's own messages (a wrong type, a too-long value) in the run's language
     const { z } = await import('zod');
     const { default: zodLocale } = ctx.lang === 'id' ? await import('zod/v4/locales/id.js') : await import('zod/v4/locales/en.js');

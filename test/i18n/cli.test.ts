@@ -215,5 +215,12 @@ describe('choosing the language', () => {
     const bad = await jfleet(['config', 'list'], { env: { ...ID, JFLEET_LANG: 'klingon' } });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.split('\n')[0]).toBe('jfleet: kesalahan: environment JFLEET_LANG: harus en atau id');
+    // also a command that never reads the config: refused, not silently English
+    for (const args of [['status'], ['villages', 'zz-none']]) {
+      const r = await jfleet(args, { env: { ...C, JFLEET_LANG: 'klingon' } });
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe('jfleet: error: environment JFLEET_LANG: must be en or id');
+    }
   });
 });
