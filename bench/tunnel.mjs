@@ -137,6 +137,12 @@ let direct;
     // the key exchange's cost: the same cold sweep with P-256 first (a speed trade the default does not make)
     const p256 = await sweeps(lab, 'tunnelled, P-256 first (JFLEET_SSH_KEX)', { JFLEET_SSH_KEX: 'ecdh-sha2-nistp256,curve25519-sha256' });
     await p256.session.pool.closeAll();
+    // the sessions' compression: the same warm sweep without it (config sshCompression: none)
+    const plain = await sweeps(lab, 'tunnelled, no compression (JFLEET_SSH_COMPRESSION=none)', { JFLEET_SSH_COMPRESSION: 'none' });
+    reset();
+    await plain.one();
+    const warmSweepPlain = sum();
+    await plain.session.pool.closeAll();
     console.log(`\n== ratios (tunnelled / direct, same run)`);
     console.log(
       `  key exchange: cold tunnelled sweep with OpenSSH's order (curve25519 first) / P-256 first: ${(r.cold.ms / p256.cold.ms).toFixed(2)}x (${fmt(r.cold.ms)} vs ${fmt(p256.cold.ms)}); the default stays`,
@@ -162,11 +168,18 @@ let direct;
       `  per device per day at the default ${DEFAULT_KEEPALIVE.interval} s x ${DEFAULT_KEEPALIVE.count}: ${kib(perDay(perExchange.payload))} payload, ~${kib(perDay(perExchange.wire))} on the wire; target <= 200 KiB`,
     );
     const sweepPer = { payload: (warmSweep.up + warmSweep.down) / N, wire: wire(warmSweep) / N };
+    const plainPer = { payload: (warmSweepPlain.up + warmSweepPlain.down) / N, wire: wire(warmSweepPlain) / N };
     console.log(`  one warm sweep over the tunnel: ${kib(sweepPer.payload)} payload, ~${kib(sweepPer.wire)} on the wire per device`);
+    console.log(
+      `  the same without compression: ${kib(plainPer.payload)} payload, ~${kib(plainPer.wire)} on the wire; compressed / plain: ${(sweepPer.payload / plainPer.payload).toFixed(2)}x payload, ${(sweepPer.wire / plainPer.wire).toFixed(2)}x wire`,
+    );
     const month = (b, s) => 30 * perDay(b) + 2880 * s;
     console.log(`\n== a month at a 15-minute sweep schedule (30 days of idle tunnel + 2,880 warm sweeps; reports leave from the runner, not the kiosk)`);
     console.log(
       `  per device: ${mibs(month(perExchange.payload, sweepPer.payload))} payload, ~${mibs(month(perExchange.wire, sweepPer.wire))} on the wire; target <= 5 MiB`,
+    );
+    console.log(
+      `  (without the sessions' compression: ${mibs(month(perExchange.payload, plainPer.payload))} payload, ~${mibs(month(perExchange.wire, plainPer.wire))} on the wire)`,
     );
     console.log(
       `  (the daemon's 15 s keepalive on each kept session, were it on inside the tunnel: ~${mibs((30 * 86400 * perExchange.wire) / 15)} more a month; it is off for tunnelled sessions)`,

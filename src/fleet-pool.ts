@@ -37,7 +37,7 @@ const looksLikeId = (jump: string) => !jump.includes('@') && !jump.includes(':')
 export function fleetPoolOptions(
   ctx: Pick<Context, 'cwd' | 'env' | 'home' | 'config'>,
   scope: FleetPoolScope = {},
-): Pick<PoolOptions, 'hostKeys' | 'keyFiles' | 'kex' | 'resolveJump' | 'resolveTunnel'> {
+): Pick<PoolOptions, 'hostKeys' | 'keyFiles' | 'kex' | 'compress' | 'resolveJump' | 'resolveTunnel'> {
   const cfg = ctx.config();
   let dir = scope.inventoryDir;
   const inventoryDir = () => (dir ??= resolveInventoryDir(ctx));
@@ -51,6 +51,7 @@ export function fleetPoolOptions(
     hostKeys: inventoryHostKeys(inventoryDir),
     keyFiles: [scope.keyFile, ctx.env.JFLEET_KEY_FILE || cfg.keyFile, homePaths(ctx.home).fleetKey].filter((f): f is string => Boolean(f)),
     kex: kex?.length ? kex : undefined,
+    compress: cfg.sshCompression !== 'none',
     async resolveJump(id) {
       if (!byId.has(id) && looksLikeId(id)) {
         // a package id the caller did not pass packages for: read the inventory

@@ -54,6 +54,10 @@ export const configSchema = z.object({
     })
     .optional()
     .meta({ description: "SSH key-exchange algorithms in order of preference (default: OpenSSH's order, curve25519-sha256 first; SHA-1 groups refused)" }),
+  sshCompression: z.enum(['zlib', 'none'], { error: 'must be zlib or none' }).optional().meta({
+    description:
+      "compression of the SSH sessions to the packages (default zlib: OpenSSH's delayed zlib@openssh.com, which shrinks a repeated probe's output on a kept session; bastion and jump-host connections carry encrypted sessions and are never compressed)",
+  }),
   api: z
     .object({
       url: z

@@ -53,6 +53,8 @@ export interface PoolOptions {
    * a dropped tunnel closes the channel, which ends the session at once anyway.
    */
   tunnelKeepaliveIntervalMs?: number;
+  /** compress the sessions to the devices themselves (default true; see SshTarget.compress) */
+  compress?: boolean;
 }
 
 /** How long a bastion's failed connection stands for every device behind it before it is dialled again. */
@@ -236,6 +238,7 @@ export function createPool(ctx: Pick<Context, 'env' | 'home'>, opts: PoolOptions
         connectTimeoutMs,
         commandTimeoutMs: opts.commandTimeoutMs,
         keepaliveIntervalMs: tunnelled ? (opts.tunnelKeepaliveIntervalMs ?? 0) : opts.keepaliveIntervalMs,
+        compress: opts.compress ?? true,
       };
     })();
     // reserve the slot synchronously so concurrent get()s share one connection

@@ -160,6 +160,15 @@ export interface SshTarget {
   kex?: string[];
   commandTimeoutMs?: number;
   keepaliveIntervalMs?: number;
+  /**
+   * Offer OpenSSH's delayed zlib (zlib@openssh.com: compression starts after authentication) and
+   * take it when the server has it (sshd's default `Compression yes`). ssh2 keeps one deflate
+   * stream per direction for the connection with a partial flush per packet, as OpenSSH does, so
+   * a probe whose output repeats the last one's costs a fraction of its bytes on a 4G link.
+   * Off for connections that carry other SSH sessions (bastion, jump host): those bytes are
+   * already encrypted and would not shrink.
+   */
+  compress?: boolean;
 }
 
 export class SshTransport implements Transport {
@@ -268,6 +277,7 @@ export class SshTransport implements Transport {
       algorithms: {
         kex: (t.kex ?? KEX_PREFERENCE) as NonNullable<ConnectConfig['algorithms']>['kex'],
         serverHostKey: hostKeyAlgorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'],
+        compress: (t.compress ? ['zlib@openssh.com', 'none'] : ['none']) as NonNullable<ConnectConfig['algorithms']>['compress'],
       },
       ...(sock ? { sock: sock as unknown as Readable } : {}),
       // Called before ssh2 checks the server's signature: compare only, never pin here.

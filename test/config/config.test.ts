@@ -106,6 +106,18 @@ describe('config', () => {
     expect((fromEnv as InputError).issues[0]).toMatchObject({ field: 'JFLEET_SSH_KEX' });
   });
 
+  it('sshCompression is zlib or none, from the file or JFLEET_SSH_COMPRESSION; anything else is refused naming the field', async () => {
+    const h = home();
+    expect((await loadConfig({ home: h, env: {} })).sshCompression).toBeUndefined();
+    await setConfigValue({ home: h, env: {} }, 'sshCompression', 'none');
+    expect((await loadConfig({ home: h, env: {} })).sshCompression).toBe('none');
+    expect((await loadConfig({ home: h, env: { JFLEET_SSH_COMPRESSION: 'zlib' } })).sshCompression).toBe('zlib');
+    const bad = await setConfigValue({ home: h, env: {} }, 'sshCompression', 'gzip').catch((e: unknown) => e);
+    expect((bad as InputError).issues).toEqual([expect.objectContaining({ field: 'sshCompression', message: 'must be zlib or none' })]);
+    const fromEnv = await loadConfig({ home: h, env: { JFLEET_SSH_COMPRESSION: 'yes' } }).catch((e: unknown) => e);
+    expect((fromEnv as InputError).issues[0]).toMatchObject({ field: 'JFLEET_SSH_COMPRESSION' });
+  });
+
   it('unset goes back to the default', async () => {
     const h = home();
     await setConfigValue({ home: h, env: {} }, 'api.token', 'abc123456789');

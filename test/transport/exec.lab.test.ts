@@ -457,6 +457,35 @@ describe('jfleet exec on a lab', () => {
     expect(pkg(dev.id).port).toBe(sshPort);
   });
 
+  it("compresses a device's session (zlib@openssh.com from the device's own sshd): 200 KB of repetitive output crosses its link as a few KB, and all of it with sshCompression none", async () => {
+    const dev = at(lab().devices, 13);
+    const link = await lab().addLink(dev.id, { latencyMs: 5 });
+    const onLink = async (env: Record<string, string>) => {
+      link.resetCounters();
+      const r = await jfleet(
+        ['exec', '--json', '--limit', dev.id, '--', 'head -c 200000 /dev/zero | tr "\\0" k | wc -c; head -c 200000 /dev/zero | tr "\\0" k'],
+        {
+          home,
+          env: { JFLEET_INVENTORY: lab().inventoryDir, JFLEET_KEY_FILE: lab().keyFile, ...env },
+        },
+      );
+      expect(r.exitCode, r.stderr).toBe(0);
+      const out = at((JSON.parse(r.stdout) as ExecJson).results, 0).stdout;
+      expect(out.startsWith('200000\n')).toBe(true);
+      expect(out.length).toBe('200000\n'.length + 200000);
+      return link.counters.down;
+    };
+    try {
+      const compressed = await onLink({});
+      const plain = await onLink({ JFLEET_SSH_COMPRESSION: 'none' });
+      expect(plain).toBeGreaterThan(200000);
+      // the handshake (~2-3 KB) and a deflated run of one letter
+      expect(compressed).toBeLessThan(12000);
+    } finally {
+      await lab().removeLink(dev.id);
+    }
+  });
+
   it('fans out over the pool with a concurrency limit', async () => {
     const list = pkgs().filter((p) => !lab().device(p.id).passwordOnly);
     const pool = createPool(ctx(), { ...fleetPoolOptions(ctx(), { inventoryDir: lab().inventoryDir, packages: pkgs() }) });
