@@ -252,7 +252,7 @@ describe('capabilities meet only at what each one publishes', () => {
     config: ['config', 'schema'],
     transport: ['pool', 'types', 'shell', 'fanout', 'kex', 'keygen'],
     store: ['db', 'lock'],
-    health: ['sweep', 'store', 'render', 'settings', 'map', 'types'],
+    health: ['sweep', 'store', 'render', 'settings', 'map', 'types', 'screenshot'],
     report: ['contract', 'service'],
     central: ['server'],
     provision: ['runner', 'recipe', 'recipe-load'],

@@ -21,6 +21,7 @@ import { provisionAll } from '../provision/runner.js';
 import { reportNow } from '../report/service.js';
 import { openStateDb } from '../state-db.js';
 import { configReader } from '../config/config.js';
+import type { Package } from '../inventory/schema.js';
 
 export interface DemoOptions {
   devices: number;
@@ -28,6 +29,8 @@ export interface DemoOptions {
   once: boolean;
   /** central server port (0 = any free port) */
   port: number;
+  /** add one booted Debian kiosk (QEMU) to the simulated fleet, and end with its screenshot */
+  kiosk?: boolean;
 }
 
 /** How the demo speaks: handed in by its handler, which owns the terminal. */
@@ -53,6 +56,8 @@ export interface DemoResult {
   dashboard: string;
   home: string;
   env: Record<string, string>;
+  /** the booted kiosk, with --kiosk */
+  kiosk?: { id: string; portalShown: boolean; screenshot: string | null };
 }
 
 export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNarration): Promise<DemoResult> {
@@ -85,10 +90,19 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
 
   step(1, tr('demo.step1', { count: opts.devices }));
   let t = Date.now();
-  const lab = await startLab({ devices: opts.devices, dir: join(home, 'lab'), pinHostKeys: false });
+  // the booted kiosk boots (and on a first run has its image built) while the lab comes up
+  const kioskVm = opts.kiosk ? bootKiosk(ctx, home, say) : undefined;
+  let lab: Awaited<ReturnType<typeof startLab>>;
+  try {
+    lab = await startLab({ devices: opts.devices, dir: join(home, 'lab'), pinHostKeys: false });
+  } catch (e) {
+    await kioskVm?.stop();
+    throw e;
+  }
   let central: { url: string; close(): Promise<void> } | undefined;
   try {
     say(`  ${tr('demo.devicesUp', { count: lab.devices.length, time: secs(t), first: lab.devices[0]!.address, last: lab.devices.at(-1)!.address })}`);
+    const vm = kioskVm ? await kioskVm.ready(lab.devices.map((d) => d.village.code)) : undefined;
 
     step(2, tr('demo.step2'));
     t = Date.now();
@@ -115,8 +129,14 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     // Lab devices share the host's network namespace, so each kiosk page server listens on its
     // device's own loopback address instead of 127.0.0.1:8080.
     await updateInventory(inventoryDir, (pkgs) => pkgs.map((p) => ({ ...p, vars: { ...p.vars, kiosk_listen: `${p.address}:8080` } })));
-    const added = reg.outcomes.filter((o) => o.status === 'add').length;
+    let added = reg.outcomes.filter((o) => o.status === 'add').length;
+    if (vm) {
+      // registered as a technician would: its forwarded address, host key pinned, its own key
+      await updateInventory(inventoryDir, (pkgs) => [...pkgs, vm.pkg]);
+      added++;
+    }
     say(`  ${tr('demo.registered', { count: added, file: `${inventoryDir}/packages.yaml`, time: secs(t) })}`);
+    if (vm) say(`  ${tr('demo.kioskRegistered', { id: vm.pkg.id, village: vm.pkg.village })}`);
 
     const srv = await startCentral({ port: opts.port, dbFile: join(home, 'central.db'), token });
     central = srv;
@@ -132,6 +152,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
     const dctx: Context = { ...ctx, home, env: denv, config: configReader({ home, env: denv }) };
 
     step(3, tr('demo.step3'));
+    if (vm) say(`  ${tr('demo.kioskProvisionNote')}`);
     t = Date.now();
     // The full plan and apply (27 steps per device, twice) would bury the other four steps: the
     // demo prints the recap in one line, with the failing devices, and `jfleet provision --check`
@@ -156,6 +177,13 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       ctx.signal,
     );
     say(`  ${tr('demo.pagesAnswering', { ready, count: lab.devices.length })}`);
+    let kioskResult: DemoResult['kiosk'];
+    if (vm) {
+      const tk = Date.now();
+      const shown = await vm.portalOnScreen(ctx.signal);
+      say(`  ${tr(shown ? 'demo.kioskPortal' : 'demo.kioskNoPortal', { id: vm.pkg.id, time: secs(tk) })}`);
+      kioskResult = { id: vm.pkg.id, portalShown: shown, screenshot: null };
+    }
 
     step(4, tr('demo.step4'));
     t = Date.now();
@@ -171,6 +199,15 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       db.close();
     }
     say(`  ${tr('demo.reported', { id: rep.report.reportId, delivered: rep.send?.delivered.length ?? 0, pending: rep.send?.pending ?? 0 })}`);
+    if (vm && kioskResult) {
+      // the same path as `jfleet screenshot ID`: over SSH, grim on the device's own screen
+      const file = join(home, `${vm.pkg.id}.png`);
+      const shot = await kioskScreenshot(dctx, vm.pkg, file);
+      if (shot.ok) {
+        kioskResult.screenshot = file;
+        say(`  ${tr('demo.kioskScreenshot', { id: vm.pkg.id, width: shot.width, height: shot.height, file: c.bold(file) })}`);
+      } else say(`  ${tr('demo.kioskNoScreenshot', { id: vm.pkg.id, error: ctx.t.phrase(shot.message) })}`);
+    }
 
     if (ctx.signal.aborted) throw new CancelledError(tr('demo.cancelledBeforeDashboard'));
     const dashboard = `${srv.url}/`;
@@ -183,6 +220,7 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
       dashboard,
       home,
       env,
+      ...(kioskResult ? { kiosk: kioskResult } : {}),
     };
     narration.result?.(result);
     if (opts.once) {
@@ -210,13 +248,83 @@ export async function runDemo(ctx: Context, opts: DemoOptions, narration: DemoNa
         ctx.signal.addEventListener('abort', () => resolve(), { once: true });
       });
     }
-    if (result.provision.devicesFailed > 0 || result.report.pending > 0) {
+    if (result.provision.devicesFailed > 0 || result.report.pending > 0 || (kioskResult && (!kioskResult.portalShown || !kioskResult.screenshot))) {
       throw new ExitStatus(ExitCode.deviceFailed, tr('demo.finishedWithFailures', { failed: result.provision.devicesFailed, pending: result.report.pending }));
     }
     return result;
   } finally {
     await central?.close();
     await lab.stop();
+    await kioskVm?.stop();
+  }
+}
+
+/**
+ * The booted kiosk of `demo --kiosk`: the lab's booted device (src/lab/booted.ts: a bare Debian 12 under QEMU) (loaded only for
+ * --kiosk), its package entry for a reference village the simulated fleet does not use, a wait
+ * for the portal on its screen (QEMU's own view), and a stop by pid whatever happened.
+ */
+function bootKiosk(ctx: Context, home: string, say: (s: string) => void) {
+  const t0 = Date.now();
+  const log: string[] = [];
+  const started = (async () => {
+    const { startBootedDevice } = await import('../lab/booted.js');
+    return startBootedDevice({ dir: join(home, 'kiosk-vm'), env: ctx.env, log: (l) => log.push(l), signal: ctx.signal });
+  })();
+  // a failure is reported where the demo waits for the device (ready), never as an unhandled rejection
+  started.catch(() => undefined);
+  say(`  ${ctx.t('demo.kioskBooting', { id: 'kiosk-vm' })}`);
+  return {
+    async ready(taken: string[]) {
+      let dev;
+      try {
+        dev = await started;
+      } catch (e) {
+        const tail = log.slice(-3).join(' | ');
+        throw new UserError(ctx.t('demo.kioskFailed', { error: `${(e as Error).message}${tail ? ` (${tail})` : ''}` }));
+      }
+      const { bootedPackage } = await import('../lab/booted.js');
+      const { loadVillages } = await import('../inventory/villages.js');
+      const { slug } = await import('../inventory/registration.js');
+      const used = new Set(taken);
+      const village = loadVillages().villages.find((v) => !used.has(v.code))!;
+      const pkg = bootedPackage(dev, { id: `kiosk-vm-${slug(village.name)}`, village: village.code, ownKey: true }, ctx.clock.now());
+      say(
+        `  ${ctx.t('demo.kioskUp', { id: pkg.id, time: ctx.t('demo.seconds', { seconds: ((Date.now() - t0) / 1000).toFixed(1) }), accel: dev.accel, port: dev.sshPort })}`,
+      );
+      return {
+        pkg,
+        async portalOnScreen(signal: AbortSignal): Promise<boolean> {
+          const { waitForScreen } = await import('../lab/booted.js');
+          const { PORTAL_COLOUR } = await import('../lab/booted.js');
+          const r = await waitForScreen(dev, { colour: PORTAL_COLOUR, share: 0.9, timeoutMs: 240_000, pngFile: join(home, 'kiosk-vm', 'screen.png'), signal });
+          return r.shown;
+        },
+      };
+    },
+    async stop() {
+      const dev = await started.catch(() => undefined);
+      await dev?.stop();
+    },
+  };
+}
+
+/** What `jfleet screenshot ID -o FILE` does, for the demo's booted kiosk. */
+async function kioskScreenshot(ctx: Context, pkg: Package, file: string) {
+  const { openPool } = await import('../health/sweep.js');
+  const { captureScreen } = await import('../health/screenshot.js');
+  const { loadSelection } = await import('../inventory/service.js');
+  const { writeAtomic } = await import('../atomic-file.js');
+  const sel = await loadSelection(ctx, {});
+  const pool = await openPool(ctx, { connectTimeoutMs: 30_000, timeoutMs: 60_000 }, sel);
+  try {
+    const shot = await captureScreen(await pool.get(pkg), pkg.id, { signal: ctx.signal });
+    if (shot.ok) writeAtomic(file, shot.png, { mode: 0o644 });
+    return shot;
+  } catch (e) {
+    return { ok: false as const, message: (e as Error).message };
+  } finally {
+    await pool.closeAll().catch(() => undefined);
   }
 }
 

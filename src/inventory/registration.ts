@@ -9,6 +9,9 @@ import { planRegistrations, type PlanOptions, type RegistrationRow, type RowOutc
 import { applyInventoryUpdate, type UpdateResult } from './store.js';
 import { loadVillages } from './villages.js';
 
+/** the id-safe form of a village name ("Rambipuji" -> "rambipuji"), as registration makes ids */
+export { slug } from './register-plan.js';
+
 export interface RegisterRequest {
   dir: string;
   rows: RegistrationRow[];

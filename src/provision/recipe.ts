@@ -32,7 +32,23 @@ export const stepSchema = z
   })
   .strict();
 
-const RULE_NAMES = ['hostlabel', 'zone', 'username', 'hostport', 'url', 'secureurl', 'hhmm', 'duration', 'version', 'yesno', 'windowsize', 'aptproxy'] as const;
+const RULE_NAMES = [
+  'hostlabel',
+  'zone',
+  'username',
+  'hostport',
+  'url',
+  'secureurl',
+  'hhmm',
+  'duration',
+  'version',
+  'yesno',
+  'windowsize',
+  'aptproxy',
+  'renderer',
+  'seconds',
+  'count',
+] as const;
 
 export const recipeSchema = z
   .object({
@@ -98,6 +114,9 @@ const RULES: Record<(typeof RULE_NAMES)[number], { re: RegExp; says: string }> =
   hhmm: { re: /^(?:[01]\d|2[0-3]):[0-5]\d$/, says: 'a time HH:MM' },
   yesno: { re: /^(?:yes|no)$/, says: 'yes or no' },
   windowsize: { re: /^(?:\d{3,5}x\d{3,5})?$/, says: 'WIDTHxHEIGHT like 1920x1080, or empty' },
+  renderer: { re: /^(?:auto|gles2|pixman|vulkan)$/, says: 'auto, gles2, pixman or vulkan' },
+  seconds: { re: /^[1-9]\d{0,2}$/, says: 'whole seconds from 1 to 999' },
+  count: { re: /^[1-9]\d?$/, says: 'a whole number from 1 to 99' },
   duration: { re: /^\d{1,4}(?:s|min|h)?$/, says: 'a duration like 20min' },
   version: { re: /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/, says: 'a release version' },
   aptproxy: { re: /^(?:DIRECT|http:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/?)$/, says: 'DIRECT or an http://host:port apt proxy' },

@@ -14,7 +14,7 @@ import { colourShare, dominantColour, pngToRgb, type Rgb } from '../../src/lab/v
 import { type BootedDevice, startBootedDevice } from '../../src/lab/vm/vm.js';
 import type { ProvisionSummary } from '../../src/provision/types.js';
 import { jfleet } from '../helpers/cli.js';
-import { artifact, devtoolsPages, kioskPids, onDevice, unitState, waitFor, waitSshGone } from './vm.js';
+import { artifact, devtoolsPages, kioskPids, onDevice, reboot, unitState, waitFor } from './vm.js';
 
 const ID = 'kiosk-vm-rambipuji';
 const VILLAGE = '35.09.13.2006';
@@ -100,9 +100,7 @@ beforeAll(async () => {
   timings.provision = firstProvision.ms;
   // provisioning alone does not prove the kiosk starts at boot: reboot, as a village office would
   const t = Date.now();
-  await onDevice(dev, 'systemctl reboot', 20_000);
-  await waitSshGone(dev);
-  await dev.waitSsh(240_000);
+  await reboot(dev);
   timings.rebootToSsh = Date.now() - t;
   timings.setup = Date.now() - t0;
 }, 3_000_000);

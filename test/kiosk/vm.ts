@@ -60,17 +60,15 @@ export interface DevtoolsPage {
   title: string;
 }
 
-/** The page targets Chromium's DevTools endpoint lists (asked on the device, with bash's /dev/tcp). */
+/**
+ * The page targets Chromium's DevTools endpoint lists, asked on the device with curl (the recipe
+ * installs it). Chromium's endpoint does not answer a bare HTTP/1.0 request on a raw socket.
+ */
 export async function devtoolsPages(dev: BootedDevice): Promise<DevtoolsPage[] | null> {
-  const r = await onDevice(
-    dev,
-    `exec 3<>/dev/tcp/127.0.0.1/${DEVTOOLS_PORT} || exit 7; printf 'GET /json/list HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3; timeout 5 cat <&3`,
-    20_000,
-  );
+  const r = await onDevice(dev, `curl -sf -m 5 http://127.0.0.1:${DEVTOOLS_PORT}/json/list`, 20_000);
   if (r.code !== 0) return null;
-  const body = r.stdout.slice(r.stdout.indexOf('\r\n\r\n') + 4);
   try {
-    return (JSON.parse(body) as DevtoolsPage[]).filter((p) => p.type === 'page');
+    return (JSON.parse(r.stdout) as DevtoolsPage[]).filter((p) => p.type === 'page');
   } catch {
     return null;
   }
@@ -128,13 +126,32 @@ export async function kioskPids(dev: BootedDevice): Promise<{ browser: number[];
   return out;
 }
 
-/** After asking for a reboot: wait until sshd stops answering (the old system is going down). */
-export async function waitSshGone(dev: BootedDevice, timeoutMs = 120_000): Promise<number> {
+/** The kernel's id of the running boot (a new one after every reboot or power-on). */
+async function bootId(dev: BootedDevice): Promise<string | undefined> {
+  const r = await onDevice(dev, 'cat /proc/sys/kernel/random/boot_id', 15_000);
+  return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+}
+
+/**
+ * Reboot the device as a technician would (systemctl reboot over SSH) and wait until it answers
+ * from its next boot (a new kernel boot id: a refused connection while sshd reloads is not a
+ * reboot). `systemctl reboot` is retried while systemd refuses the transaction (a unit
+ * restarting at that moment makes it "destructive").
+ */
+export async function reboot(dev: BootedDevice, timeoutMs = 300_000): Promise<number> {
+  const before = (await waitFor('the device answering before the reboot', 120_000, () => bootId(dev))).value;
   const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    const r = await onDevice(dev, 'true', 10_000);
-    if (r.code !== 0) return Date.now() - t0;
-    await sleep(1000);
-  }
-  throw new Error(`the device still answered SSH ${timeoutMs} ms after the reboot was asked for`);
+  const r = await onDevice(dev, 'for i in 1 2 3 4 5 6 7 8 9 10; do systemctl reboot && exit 0; sleep 3; done; exit 1', 60_000);
+  // 255: the connection went down with the system
+  if (r.code !== 0 && r.code !== 255) throw new Error(`systemctl reboot refused (exit ${r.code}): ${r.stderr.trim()}`);
+  await waitFor(
+    'the device back from its reboot',
+    timeoutMs,
+    async () => {
+      const now = await bootId(dev);
+      return now !== undefined && now !== before ? true : undefined;
+    },
+    3000,
+  );
+  return Date.now() - t0;
 }

@@ -14,7 +14,7 @@ export async function demoCommand(ctx: Context, opts: DemoOptions & { json: bool
   const c = colors(ctx);
   await runDemo(
     ctx,
-    { devices: opts.devices, port: opts.port, once: opts.once },
+    { devices: opts.devices, port: opts.port, once: opts.once, kiosk: opts.kiosk },
     {
       say: (line) => {
         if (!opts.json) println(ctx, line);

@@ -171,11 +171,14 @@ Everything lives under $JFLEET_HOME/demo; a real fleet's config and state are ne
 
 Examples:
   $ sudo jfleet demo                 # 12 devices, dashboard served until Ctrl-C
-  $ jfleet demo --devices 30 --once  # run, print the summary, clean up`,
+  $ jfleet demo --devices 30 --once  # run, print the summary, clean up
+  $ sudo jfleet demo --kiosk --once  # and one real booted kiosk, ending with its screenshot
+                                     # (first run: ~2 min image build + ~6 min apt install under QEMU)`,
       opt: {
         once: 'stop everything when done instead of serving the dashboard until Ctrl-C',
         port: 'port of the local central server (default: any free port)',
         devices: 'simulated devices to bring up',
+        kiosk: 'add one booted Debian 12 kiosk (QEMU): provisioned with cage + Chromium from the Debian mirror, ends with its screenshot',
       },
       description:
         'run the main job end to end on the embedded default: a local simulated fleet (real sshd devices), registration, provisioning, a sweep and a report to a local central server with its dashboard',
@@ -1035,6 +1038,15 @@ Examples:
     orInstall: 'or: npm install -g . (puts jfleet on the PATH)',
     keepRunning: 'The fleet and the central server keep running until Ctrl-C.',
     finishedWithFailures: 'demo finished with {{failed}} device(s) failing provisioning and {{pending}} report(s) undelivered',
+    kioskBooting: 'and one booted Debian 12 kiosk {{id}} (QEMU; first run builds its image from the Debian mirror)',
+    kioskUp: 'booted kiosk {{id}} up in {{time}} ({{accel}}), SSH on 127.0.0.1:{{port}}',
+    kioskFailed: 'the booted kiosk did not start: {{error}}',
+    kioskRegistered: 'booted kiosk {{id}} registered for village {{village}}, its host key pinned',
+    kioskProvisionNote: 'the booted kiosk installs cage + Chromium from the Debian mirror through a local apt cache: minutes on its first run',
+    kioskPortal: 'booted kiosk {{id}}: portal on screen after {{time}}',
+    kioskNoPortal: 'booted kiosk {{id}}: the portal is not on screen after {{time}} (jfleet sweep and the screenshot say what it shows)',
+    kioskScreenshot: 'screenshot of {{id}} ({{width}}x{{height}}): {{file}}',
+    kioskNoScreenshot: 'no screenshot of {{id}}: {{error}}',
   },
   rollout: {
     release: {
@@ -1690,6 +1702,8 @@ Examples:
       yesno: 'yes or no',
       windowsize: 'WIDTHxHEIGHT like 1920x1080, or empty',
       renderer: 'auto, gles2, pixman or vulkan',
+      seconds: 'whole seconds from 1 to 999',
+      count: 'a whole number from 1 to 99',
       duration: 'a duration like 20min',
       version: 'a release version',
     },

@@ -259,6 +259,15 @@ Contoh:
     orInstall: 'atau: npm install -g . (memasang jfleet di PATH)',
     keepRunning: 'Armada dan server pusat tetap berjalan sampai Ctrl-C.',
     finishedWithFailures: 'demo selesai dengan {{failed}} perangkat gagal disiapkan dan {{pending}} laporan belum terkirim',
+    kioskBooting: 'dan satu kios Debian 12 {{id}} yang benar-benar boot (QEMU; pertama kali membangun image-nya dari mirror Debian)',
+    kioskUp: 'kios boot {{id}} menyala dalam {{time}} ({{accel}}), SSH di 127.0.0.1:{{port}}',
+    kioskFailed: 'kios boot tidak menyala: {{error}}',
+    kioskRegistered: 'kios boot {{id}} terdaftar untuk desa {{village}}, kunci host-nya disematkan',
+    kioskProvisionNote: 'kios boot memasang cage + Chromium dari mirror Debian melalui cache apt lokal: beberapa menit pada penyiapan pertamanya',
+    kioskPortal: 'kios boot {{id}}: portal tampil di layar setelah {{time}}',
+    kioskNoPortal: 'kios boot {{id}}: portal belum tampil di layar setelah {{time}} (jfleet sweep dan tangkapan layar menunjukkan apa yang tampil)',
+    kioskScreenshot: 'tangkapan layar {{id}} ({{width}}x{{height}}): {{file}}',
+    kioskNoScreenshot: 'tidak ada tangkapan layar {{id}}: {{error}}',
   },
   rollout: {
     line: {
@@ -463,6 +472,7 @@ Contoh:
         once: 'hentikan semuanya setelah selesai, alih-alih menyajikan dasbor sampai Ctrl-C',
         port: 'port server pusat lokal (bawaan: port bebas mana saja)',
         devices: 'jumlah perangkat tiruan yang dinyalakan',
+        kiosk: 'tambahkan satu kios Debian 12 yang benar-benar boot (QEMU): disiapkan dengan cage + Chromium dari mirror Debian, diakhiri tangkapan layarnya',
       },
       description:
         'jalankan pekerjaan utama dari awal sampai akhir di lingkungan bawaan: armada tiruan lokal (perangkat sshd sungguhan), pendaftaran, penyiapan, sweep, dan laporan ke server pusat lokal beserta dasbornya',
@@ -472,7 +482,9 @@ Semuanya berada di $JFLEET_HOME/demo; config dan status armada sungguhan tidak p
 
 Contoh:
   $ sudo jfleet demo                 # 12 perangkat, dasbor disajikan sampai Ctrl-C
-  $ jfleet demo --devices 30 --once  # jalankan, cetak ringkasan, bersihkan`,
+  $ jfleet demo --devices 30 --once  # jalankan, cetak ringkasan, bersihkan
+  $ sudo jfleet demo --kiosk --once  # ditambah satu kios sungguhan yang boot, diakhiri tangkapan layarnya
+                                     # (pertama kali: ~2 menit membangun image + ~6 menit instalasi apt di QEMU)`,
     },
     exec: {
       arg: {
@@ -1651,6 +1663,8 @@ Contoh:
       yesno: 'yes atau no',
       windowsize: 'LEBARxTINGGI seperti 1920x1080, atau kosong',
       renderer: 'auto, gles2, pixman atau vulkan',
+      seconds: 'detik bulat dari 1 sampai 999',
+      count: 'bilangan bulat dari 1 sampai 99',
       duration: 'durasi seperti 20min',
       version: 'versi rilis',
     },

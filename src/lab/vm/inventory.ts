@@ -32,7 +32,14 @@ export function bootedPackage(dev: BootedDevice, inv: Pick<BootedInventory, 'id'
     hostKey: dev.hostKey,
     ...(inv.ownKey ? { identityFile: dev.keyFile } : {}),
     hardware: { model: 'QEMU q35 (booted lab device)' },
-    vars: { apt_proxy: dev.guest.aptProxyUrl, portal_url: dev.guest.portalUrl, ...inv.vars },
+    // QEMU/TCG emulates the CPU several times slower than a mini-PC: the watchdog's page check
+    // gets 15 s x 3 instead of 5 s x 2, else a busy emulated Chromium is restarted for slowness
+    vars: {
+      apt_proxy: dev.guest.aptProxyUrl,
+      portal_url: dev.guest.portalUrl,
+      ...(dev.accel === 'tcg' ? { kiosk_watchdog_timeout: '15', kiosk_watchdog_fails: '3' } : {}),
+      ...inv.vars,
+    },
     registeredAt: now.toISOString(),
   });
 }

@@ -42,7 +42,10 @@ export function aptInstallCommand(names: string[], lockTimeoutSec = 600, attempt
   const precheck =
     `${MISSING_SH}; m=$(jfleet_missing ${list}); if [ -n "$m" ]; then ${update} >/dev/null 2>&1 || true; m=$(jfleet_missing ${list}); fi; ` +
     `if [ -n "$m" ]; then echo "not in the package mirror: $m(checked with apt-cache policy after apt-get update; nothing was installed)" >&2; exit 100; fi`;
-  return `export DEBIAN_FRONTEND=noninteractive; ${precheck}; n=0; until ${install}; do n=$((n+1)); if [ $n -ge ${attempts} ]; then exit 100; fi; sleep $((n*5)); ${update} || true; done`;
+  // An install cut off earlier (a power cut, a dropped link, a command limit) leaves dpkg
+  // "interrupted" and every apt-get refusing to run: finish configuring what was unpacked first.
+  const resume = `if [ -n "$(dpkg --audit 2>/dev/null)" ]; then dpkg --force-confdef --force-confold --configure -a >&2 || true; fi`;
+  return `export DEBIAN_FRONTEND=noninteractive; ${resume}; ${precheck}; n=0; until ${install}; do n=$((n+1)); if [ $n -ge ${attempts} ]; then exit 100; fi; sleep $((n*5)); ${update} || true; done`;
 }
 
 /** Purge packages an earlier recipe installed (the X stack the cage kiosk replaces). */
