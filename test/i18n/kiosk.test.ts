@@ -49,7 +49,7 @@ const CHECK_LINES: Record<string, string> = {
   // the unit's state is systemd's own keyword, as systemctl prints it
   'kiosk_page/http-500': 'halaman kios menjawab HTTP 500',
   'kiosk_page/no-answer': 'halaman kios tidak menjawab',
-  'kiosk_page/slow': 'halaman kios lambat (3.2 dtk)',
+  'kiosk_page/slow': 'halaman kios lambat (3,2 dtk)',
   'kiosk_unit/active': 'jfleet-kiosk.service active, dimulai ulang 2 kali, 1 oleh watchdog',
   'kiosk_unit/failed': 'jfleet-kiosk.service failed, dimulai ulang 0 kali',
   'kiosk_unit/lab': 'unit kios: tidak diperiksa (perangkat lab, tanpa systemd)',

@@ -1440,6 +1440,7 @@ Examples:
       diskInodes: 'disk / {{pct}}% free ({{mib}} MiB), inodes {{ipct}}% free',
       disk: 'disk / {{pct}}% free ({{mib}} MiB)',
       noSensor: 'temperature: no sensor',
+      temperature: 'CPU {{c}} °C',
       // the kiosk's checks (kiosk_browser, kiosk_unit, kiosk_screen, camera); most specific first
       standIn: 'stand-in browser (lab device): no real browser runs here',
       standInDead: 'stand-in browser (lab device) not running',
