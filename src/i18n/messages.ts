@@ -46,8 +46,9 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
       const vars: MessageVars = {};
       names.forEach((n, i) => {
         const v = m[i + 1] ?? '';
-        // a captured clause may be a sentence of its own ("{{reason}}; nothing was written")
-        vars[n] = /^\d+$/.test(v) ? Number(v) : t.phrase(v, depth + 1);
+        // a captured clause may be a sentence of its own ("{{reason}}; nothing was written"); a
+        // count is a number (for plurals), digits with a leading zero (a mode, 0755) are not
+        vars[n] = /^(0|[1-9]\d*)$/.test(v) ? Number(v) : t.phrase(v, depth + 1);
       });
       return raw(key, vars);
     }
