@@ -906,6 +906,14 @@ Examples:
     passFlags: 'pass {{flags}} on the command line',
     and: ' and ',
     cancelledNothingChanged: 'cancelled: nothing was changed',
+    // a yes/no question outside English (English asks with @inquirer/confirm itself: Y/n, y/N)
+    confirmHintYes: 'Y/n',
+    confirmHintNo: 'y/N',
+    yes: 'Yes',
+    no: 'No',
+    yesAnswers: 'y, yes',
+    noAnswers: 'n, no',
+    answerYesOrNo: 'answer y (yes) or n (no)',
   },
   health: {
     state: {

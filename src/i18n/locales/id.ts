@@ -141,6 +141,13 @@ Contoh:
     passFlags: 'berikan {{flags}} di baris perintah',
     and: ' dan ',
     cancelledNothingChanged: 'dibatalkan: tidak ada yang diubah',
+    confirmHintYes: 'Y/t',
+    confirmHintNo: 'y/T',
+    yes: 'Ya',
+    no: 'Tidak',
+    yesAnswers: 'y, ya, yes',
+    noAnswers: 't, tidak, n, no',
+    answerYesOrNo: 'jawab y (ya) atau t (tidak)',
   },
   health: {
     state: {
