@@ -61,8 +61,57 @@ export async function askSearch<T>(ctx: Context, opts: { message: string; source
 }
 
 export async function askConfirm(ctx: Context, opts: { message: string; default?: boolean }): Promise<boolean> {
-  const { confirm } = await import('@inquirer/prompts');
-  return guard(ctx.t('common.cancelled'), () => confirm({ message: opts.message, default: opts.default ?? false }, streams(ctx)));
+  const def = opts.default ?? false;
+  if (ctx.lang === 'en') {
+    const { confirm } = await import('@inquirer/prompts');
+    return guard(ctx.t('common.cancelled'), () => confirm({ message: opts.message, default: def }, streams(ctx)));
+  }
+  const confirmInWords = await sayingConfirm(ctx);
+  return guard(ctx.t('common.cancelled'), () => confirmInWords({ message: opts.message, default: def }, streams(ctx)));
+}
+
+/**
+ * A yes/no question in the catalog's words, drawn as @inquirer/confirm draws it. confirm 5 takes
+ * only the final answer's look from its config: its hint is always "(Y/n)" and it reads y or n,
+ * any other answer meaning the default, so an Indonesian "t" (tidak) at "(Y/t)" would be a yes.
+ * Here the hint, the answers (y/ya, t/tidak; y/n too) and the answer shown (Ya/Tidak) come from
+ * the catalog; Enter alone takes the default; an answer that is neither is asked again.
+ */
+async function sayingConfirm(ctx: Context) {
+  const { createPrompt, isEnterKey, makeTheme, useKeypress, usePrefix, useState } = await import('@inquirer/core');
+  const t = ctx.t;
+  const list = (s: string) => s.split(',').map((w) => w.trim().toLowerCase());
+  const yes = list(t('prompts.yesAnswers'));
+  const no = list(t('prompts.noAnswers'));
+  return createPrompt<boolean, { message: string; default: boolean }>((config, done) => {
+    const theme = makeTheme();
+    const [status, setStatus] = useState<'idle' | 'done'>('idle');
+    const [value, setValue] = useState('');
+    const [error, setError] = useState<string | undefined>(undefined);
+    const prefix = usePrefix({ status, theme });
+    useKeypress((key, rl) => {
+      if (status !== 'idle') return;
+      if (!isEnterKey(key)) {
+        setValue(rl.line);
+        setError(undefined);
+        return;
+      }
+      const said = value.trim().toLowerCase();
+      const answer = said === '' ? config.default : yes.includes(said) ? true : no.includes(said) ? false : undefined;
+      if (answer === undefined) {
+        rl.write(value);
+        setError(t('prompts.answerYesOrNo'));
+        return;
+      }
+      setValue(answer ? t('prompts.yes') : t('prompts.no'));
+      setStatus('done');
+      done(answer);
+    });
+    const message = theme.style.message(config.message, status);
+    if (status === 'done') return `${prefix} ${message} ${theme.style.answer(value)}`;
+    const hint = theme.style.defaultAnswer(config.default ? t('prompts.confirmHintYes') : t('prompts.confirmHintNo'));
+    return [`${prefix} ${message} ${hint} ${value}`, error ? theme.style.error(error) : undefined];
+  });
 }
 
 /**

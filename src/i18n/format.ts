@@ -43,9 +43,18 @@ function parts(f: Formats, d: Date, opts: Intl.DateTimeFormatOptions): string {
 export function dateTime(f: Formats, d: Date | string): string {
   const at = typeof d === 'string' ? new Date(d) : d;
   if (Number.isNaN(at.getTime())) return String(d);
+  return dateAnd(f, at, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+}
+
+/** A log line's time, to the second: "2 Dec 2026, 08:33:05 WIB" (en) / "2 Des 2026 08.33.05 WIB" (id) */
+export function logTime(f: Formats, d: Date): string {
+  if (Number.isNaN(d.getTime())) return String(d);
+  return dateAnd(f, d, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+}
+
+function dateAnd(f: Formats, at: Date, time: Intl.DateTimeFormatOptions): string {
   const date = parts(f, at, { day: 'numeric', month: 'short', year: 'numeric' });
-  const time = parts(f, at, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  return `${date}${f.locale.startsWith('en') ? ',' : ''} ${time} ${zoneLabel(f, at)}`;
+  return `${date}${f.locale.startsWith('en') ? ',' : ''} ${parts(f, at, time)} ${zoneLabel(f, at)}`;
 }
 
 /** "08:33:05 WIB" / "08.33.05 WIB" */

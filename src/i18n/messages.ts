@@ -33,6 +33,7 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
     returnNull: false,
     returnEmptyString: false,
   });
+  inst.services.formatter?.add('number', sayNumber(intlLocale(lang)));
   const raw = inst.t.bind(inst) as unknown as (key: string, vars?: MessageVars) => string;
   const t = ((key: MessageKey, vars?: MessageVars) => raw(key, vars)) as Translate;
   let templates: Array<{ key: string; re: RegExp; names: string[] }> | undefined;
@@ -45,14 +46,34 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
       const vars: MessageVars = {};
       names.forEach((n, i) => {
         const v = m[i + 1] ?? '';
-        // a captured clause may be a sentence of its own ("{{reason}}; nothing was written")
-        vars[n] = /^\d+$/.test(v) ? Number(v) : t.phrase(v, depth + 1);
+        // a captured clause may be a sentence of its own ("{{reason}}; nothing was written"); a
+        // count is a number (for plurals), digits with a leading zero (a mode, 0755) are not
+        vars[n] = /^(0|[1-9]\d*)$/.test(v) ? Number(v) : t.phrase(v, depth + 1);
       });
       return raw(key, vars);
     }
     return english;
   };
   return { lang, locale: intlLocale(lang), t };
+}
+
+/**
+ * A catalog's "{{load, number}}": a measurement in the language's way, its decimal comma and
+ * grouping (Indonesian 7,45 and 1.206; English keeps its own catalog's plain {{load}}). The value
+ * may come as a number, or as the digits a lower layer printed ("7.45", toFixed's "2.0", a
+ * sentence's capture), whose decimals are kept as written; anything else is said as it came.
+ */
+export function sayNumber(locale: string): (value: unknown) => string {
+  const plain = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
+  return (value) => {
+    if (typeof value === 'number') return Number.isFinite(value) ? plain.format(value) : String(value);
+    const text = String(value);
+    // digits a double holds exactly; a longer run (an id, a serial) is not a measurement
+    const m = /^-?\d{1,15}(?:\.(\d{1,6}))?$/.exec(text);
+    if (!m) return text;
+    const digits = m[1]?.length ?? 0;
+    return new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(text));
+  };
 }
 
 /**

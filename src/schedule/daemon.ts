@@ -16,6 +16,8 @@ import { countsLine } from '../health/render.js';
 import { loadSelection } from '../inventory/service.js';
 import { loadHealthSettings } from '../health/settings.js';
 import { keptSession, openPool, runSweep } from '../health/sweep.js';
+import { DEFAULT_TIME_ZONE, type Formats, logTime } from '../i18n/format.js';
+import { intlLocale } from '../i18n/language.js';
 
 export interface DaemonOptions {
   sweepCron: string;
@@ -33,7 +35,14 @@ export interface DaemonOptions {
   onReport?: (ctx: Context, db: Db) => Promise<void>;
   /** called after each sweep (logging, tests) */
   onSweep?: (summary: SweepSummary, n: number) => void;
+  /** where a log line goes (default: stdout, after its time) */
   log?: (line: string) => void;
+  /**
+   * The language and the fleet's zone a log line's time is shown in (the CLI hands in config
+   * timeZone, default Asia/Jakarta: WIB), as every time jfleet shows a person; what the daemon
+   * stores and reports keeps ISO 8601 UTC.
+   */
+  formats?: Formats;
 }
 
 export interface DaemonResult {
@@ -53,7 +62,8 @@ export function validateCron(expr: string, what: string): void {
 export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<DaemonResult> {
   validateCron(opts.sweepCron, 'the sweep schedule');
   if (opts.reportCron) validateCron(opts.reportCron, 'the report schedule');
-  const log = opts.log ?? ((l: string) => ctx.stdout.write(`${ctx.clock.now().toISOString()} ${l}\n`));
+  const f = opts.formats ?? { locale: intlLocale(ctx.lang), timeZone: DEFAULT_TIME_ZONE };
+  const log = opts.log ?? ((l: string) => ctx.stdout.write(`${logTime(f, ctx.clock.now())} ${l}\n`));
 
   const first = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   const settings = loadHealthSettings(first.dir).value;

@@ -29,6 +29,8 @@ export async function startSshServer(opts: {
   authorized: string;
   /** sign the key exchange with random bytes instead of the host key */
   garbageSignature?: boolean;
+  /** what a command prints (a probe's JSON, say); default: "ran: <command>" */
+  reply?: (command: string) => string;
 }): Promise<TestSshServer> {
   const authorized = ssh2.utils.parseKey(opts.authorized) as ParsedKey;
   const hostKey = ssh2.utils.parseKey(opts.hostKey) as ParsedKey;
@@ -53,7 +55,7 @@ export async function startSshServer(opts: {
         session.on('exec', (acc, _rej, info) => {
           log.push(`exec:${info.command}`);
           const ch = acc();
-          ch.write(`ran: ${info.command}\n`);
+          ch.write(opts.reply ? opts.reply(info.command) : `ran: ${info.command}\n`);
           ch.exit(0);
           ch.end();
         });

@@ -12,7 +12,7 @@ import { createMessages } from '../../src/i18n/messages.js';
 
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 const base = (k: string) => k.replace(PLURAL, '');
-const placeholders = (s: string) => [...new Set([...s.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]))].sort();
+const placeholders = (s: string) => [...new Set([...s.matchAll(/\{\{\s*(\w+)\s*(?:,[^}]*)?\}\}/g)].map((m) => m[1]))].sort();
 
 function byBase(tree: CatalogTree) {
   const out = new Map<string, Map<string, string>>();
@@ -45,6 +45,15 @@ describe('message catalogs', () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('a placeholder formats only as a number ({{x, number}}), and only in Indonesian: English prints the values as given', () => {
+    const formats = (tree: CatalogTree) =>
+      catalogEntries(tree).flatMap(([k, text]) => [...text.matchAll(/\{\{\s*\w+\s*,\s*([^}]*?)\s*\}\}/g)].map((m) => `${k}: ${m[1]}`));
+    expect(formats(en as CatalogTree)).toEqual([]);
+    const indonesian = formats(id as CatalogTree);
+    expect(indonesian.filter((f) => !f.endsWith(': number'))).toEqual([]);
+    expect(indonesian.length).toBeGreaterThan(10);
   });
 
   it('plural forms are whole: English one and other, Indonesian other (its only form), each counting {{count}}', () => {

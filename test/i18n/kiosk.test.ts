@@ -49,7 +49,7 @@ const CHECK_LINES: Record<string, string> = {
   // the unit's state is systemd's own keyword, as systemctl prints it
   'kiosk_page/http-500': 'halaman kios menjawab HTTP 500',
   'kiosk_page/no-answer': 'halaman kios tidak menjawab',
-  'kiosk_page/slow': 'halaman kios lambat (3.2 dtk)',
+  'kiosk_page/slow': 'halaman kios lambat (3,2 dtk)',
   'kiosk_unit/active': 'jfleet-kiosk.service active, dimulai ulang 2 kali, 1 oleh watchdog',
   'kiosk_unit/failed': 'jfleet-kiosk.service failed, dimulai ulang 0 kali',
   'kiosk_unit/lab': 'unit kios: tidak diperiksa (perangkat lab, tanpa systemd)',
@@ -214,7 +214,7 @@ const steps = new Map(loadFixtures<StepCase>('steps').map(([kind, name, c]) => [
 const plain: Paint = { green: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s, dim: (s) => s, bold: (s) => s };
 
 /** One device's plan lines for one step fixture, as jfleet provision --check prints them. */
-function planLines(fixture: string, t = tid): string[] {
+function planLines(fixture: string, t = tid, verbose = false): string[] {
   const { kind, c } = steps.get(fixture)!;
   const plan = STEP_KINDS[kind]!.plan(c.desired, { facts: fixtureHost(c.facts), run: { keyLoginProven: true } });
   const status = ({ ok: 'ok', change: 'changed', fail: 'failed', skip: 'skipped' } as const)[plan.status];
@@ -228,7 +228,22 @@ function planLines(fixture: string, t = tid): string[] {
     durationMs: 1,
     steps: [{ id: kind, title: kind, status, reason: plan.reason, diffs: [], commands: [], ...(status === 'failed' ? { error: plan.reason } : {}) }],
   };
-  return renderDevice(recap, { check: true, diff: false }, plain, t);
+  return renderDevice(recap, { check: true, diff: false, verbose }, plain, t);
+}
+
+/** One ok step as provision --verbose prints it, with the reason a step kind gave. */
+function okLine(reason: string, t = tid): string {
+  const recap: DeviceRecap = {
+    id: 'desa-1',
+    ok: 1,
+    changed: 0,
+    failed: 0,
+    skipped: 0,
+    unreachable: false,
+    durationMs: 1,
+    steps: [{ id: 'x', title: 'x', status: 'ok', reason, diffs: [], commands: [] }],
+  };
+  return renderDevice(recap, { check: false, diff: false, verbose: true }, plain, t)[1]!.replace(/^ {2}ok +x +/, '');
 }
 
 describe("provisioning's kiosk reasons in Indonesian", () => {
@@ -263,6 +278,54 @@ describe("provisioning's kiosk reasons in Indonesian", () => {
     expect(reasonOf(planLines('file/mode-and-owner-drift')[1]!)).toBe('mode /etc/jfleet/kiosk.env; pemilik /etc/jfleet/kiosk.env');
     expect(reasonOf(planLines('apt/purge-old-stack')[1]!)).toBe('hapus bersih lightdm');
     expect(reasonOf(planLines('link/is-a-file')[1]!)).toBe('/etc/systemd/system/sleep.target adalah berkas, bukan tautan simbolik; hapus secara manual');
+  });
+
+  it('with --verbose, every step fixture that is ok says its reason in Indonesian, none left in English', () => {
+    const reasonOf = (line: string) => line.replace(/^ {2}ok +\S+ +/, '');
+    let said = 0;
+    for (const f of steps.keys()) {
+      const en = planLines(f, englishT, true)[1];
+      const id = planLines(f, tid, true)[1];
+      if (!en || !id || !/^ {2}ok /.test(en)) continue;
+      // a link's path -> target is notation, the same in every language
+      if (/^\/\S+ -> \S+$/.test(reasonOf(en))) continue;
+      said++;
+      expect(reasonOf(id), `${f}: ${en}`).not.toBe(reasonOf(en));
+    }
+    expect(said).toBeGreaterThanOrEqual(10);
+    expect(reasonOf(planLines('apt/installed', tid, true)[1]!)).toMatch(/^\d+ paket Debian terpasang$/);
+    expect(reasonOf(planLines('timezone/matches', tid, true)[1]!)).toBe('zona waktu sudah Asia/Jakarta');
+  });
+
+  it('each ok reason a step kind gives, in Indonesian; English byte-identical', () => {
+    const cases: Array<[string, string]> = [
+      ['12 packages installed', '12 paket Debian terpasang'],
+      ['12 packages installed, 2 absent', '12 paket Debian terpasang, 2 sudah tidak ada'],
+      ['no packages listed', 'tidak ada paket Debian dalam daftar'],
+      ['no .deb files listed', 'tidak ada berkas .deb dalam daftar'],
+      ['3 .deb packages at their versions', '3 paket .deb sudah pada versinya'],
+      ['/etc/x.conf absent', '/etc/x.conf sudah tidak ada'],
+      ['2 paths absent', '2 path sudah tidak ada'],
+      ['/etc/jfleet exists (0755, root:root)', '/etc/jfleet sudah ada (0755, root:root)'],
+      ['/etc/jfleet/kiosk.env matches (sha256, 0640, root:kiosk)', '/etc/jfleet/kiosk.env sudah sesuai (sha256, 0640, root:kiosk)'],
+      ['host name is desa-1', 'nama host sudah desa-1'],
+      ['host name is desa-1 (static; systemd not running)', 'nama host sudah desa-1 (statis; systemd tidak berjalan)'],
+      [
+        '/etc/jfleet/tunnel_ed25519 exists (kept: the bastion knows its public half)',
+        '/etc/jfleet/tunnel_ed25519 sudah ada (dipertahankan: host lompatan mengenal kunci publiknya)',
+      ],
+      ['current release -> releases/1.0.0 (rollouts own it from here)', 'rilis saat ini -> releases/1.0.0 (selanjutnya diurus rollout)'],
+      ['jfleet-kiosk.service enabled', 'jfleet-kiosk.service sudah diaktifkan'],
+      ['jfleet-kiosk.service enabled and active', 'jfleet-kiosk.service sudah diaktifkan dan berjalan'],
+      ['jfleet-kiosk.service enabled (systemd not running: not started)', 'jfleet-kiosk.service sudah diaktifkan (systemd tidak berjalan: tidak dijalankan)'],
+      ['/etc/ssh/sshd_config has the hardened settings first', '/etc/ssh/sshd_config sudah memuat setelan yang diperketat di awal'],
+      ['time zone is Asia/Jakarta', 'zona waktu sudah Asia/Jakarta'],
+      ['user kiosk matches', 'pengguna kiosk sudah sesuai'],
+    ];
+    for (const [en, id] of cases) {
+      expect(okLine(en, englishT)).toBe(en);
+      expect(okLine(en)).toBe(id);
+    }
   });
 
   it('a directory where a file must be absent', () => {

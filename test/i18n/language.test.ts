@@ -1,6 +1,6 @@
 /** Which language a run speaks (src/i18n/language.ts), and how it writes times and numbers (format.ts). */
 import { describe, expect, it } from 'vitest';
-import { dateTime, number, percent, timeOfDay, zoneLabel } from '../../src/i18n/format.js';
+import { dateTime, logTime, number, percent, timeOfDay, zoneLabel } from '../../src/i18n/format.js';
 import { chooseLang, langOfLocale } from '../../src/i18n/language.js';
 
 describe('choosing the language', () => {
@@ -41,6 +41,12 @@ describe('times and numbers for people', () => {
     expect(dateTime(idJkt, at)).toBe('2 Des 2026 08.15 WIB');
     expect(dateTime(idJkt, '2026-12-01T17:30:00Z')).toBe('2 Des 2026 00.30 WIB'); // the day changes at midnight WIB, not UTC
     expect(timeOfDay(idJkt, at)).toBe('08.15.00 WIB');
+  });
+  it("a log line's time: the date and the time to the second, in the fleet's zone", () => {
+    const t = new Date('2026-12-01T17:30:05Z');
+    expect(logTime(idJkt, t)).toBe('2 Des 2026 00.30.05 WIB');
+    expect(logTime(enJkt, t)).toBe('2 Dec 2026, 00:30:05 WIB');
+    expect(logTime({ locale: 'id-ID', timeZone: 'Asia/Makassar' }, t)).toBe('2 Des 2026 01.30.05 WITA');
   });
   it('other Indonesian zones by their names, anything else as Intl says', () => {
     expect(zoneLabel({ locale: 'id-ID', timeZone: 'Asia/Makassar' })).toBe('WITA');

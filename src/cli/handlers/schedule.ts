@@ -1,6 +1,7 @@
 /** Handler of `jfleet schedule run`: resolves the schedules from flags or config, runs the daemon. */
 import type { Context } from '../../context.js';
 import { runDaemon } from '../../schedule/daemon.js';
+import { formats } from '../render/speech.js';
 
 export async function scheduleRunCommand(
   ctx: Context,
@@ -25,6 +26,7 @@ export async function scheduleRunCommand(
       forks: opts.forks,
       jitterMs: opts.jitter * 1000,
       stopTimeoutMs: opts.stopTimeout * 1000,
+      formats: formats(ctx),
     });
   } finally {
     db.close();
