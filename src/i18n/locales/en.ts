@@ -906,6 +906,11 @@ Examples:
     passFlags: 'pass {{flags}} on the command line',
     and: ' and ',
     cancelledNothingChanged: 'cancelled: nothing was changed',
+    // the key hints under a list of choices (↑↓ navigate • ⏎ select)
+    keys: {
+      navigate: 'navigate',
+      select: 'select',
+    },
   },
   health: {
     state: {

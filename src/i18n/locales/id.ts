@@ -141,6 +141,10 @@ Contoh:
     passFlags: 'berikan {{flags}} di baris perintah',
     and: ' dan ',
     cancelledNothingChanged: 'dibatalkan: tidak ada yang diubah',
+    keys: {
+      navigate: 'pindah',
+      select: 'pilih',
+    },
   },
   health: {
     state: {
