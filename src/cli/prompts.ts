@@ -6,6 +6,7 @@
  */
 import type { Context } from '../context.js';
 import { CancelledError, UserError } from '../errors.js';
+import { colors } from './render/color.js';
 
 export interface Choice<T> {
   value: T;
@@ -17,6 +18,17 @@ type Validate = (value: string) => true | string;
 
 function streams(ctx: Context) {
   return { input: ctx.stdin, output: ctx.stdout as NodeJS.WritableStream, signal: ctx.signal, clearPromptOnDone: false };
+}
+
+/** The key hints under a list ("↑↓ navigate • ⏎ select") in the run's language. */
+function listTheme(ctx: Context) {
+  const words: Record<string, string> = { navigate: ctx.t('prompts.keys.navigate'), select: ctx.t('prompts.keys.select') };
+  const pc = colors(ctx);
+  return {
+    style: {
+      keysHelpTip: (keys: Array<[string, string]>) => keys.map(([key, action]) => `${pc.bold(key)} ${pc.dim(words[action] ?? action)}`).join(pc.dim(' • ')),
+    },
+  };
 }
 
 async function guard<T>(cancelled: string, p: () => Promise<T>): Promise<T> {
@@ -56,7 +68,14 @@ export async function askText(ctx: Context, opts: { message: string; default?: s
 export async function askSearch<T>(ctx: Context, opts: { message: string; source: (term: string) => Array<Choice<T>>; pageSize?: number }): Promise<T> {
   const { search } = await import('@inquirer/prompts');
   return guard(ctx.t('common.cancelled'), () =>
-    search<T>({ message: opts.message, source: (term) => opts.source(term ?? ''), pageSize: opts.pageSize ?? 8 }, streams(ctx)),
+    search<T>({ message: opts.message, source: (term) => opts.source(term ?? ''), pageSize: opts.pageSize ?? 8, theme: listTheme(ctx) }, streams(ctx)),
+  );
+}
+
+export async function askSelect<T>(ctx: Context, opts: { message: string; choices: Array<Choice<T>>; default?: T }): Promise<T> {
+  const { select } = await import('@inquirer/prompts');
+  return guard(ctx.t('common.cancelled'), () =>
+    select<T>({ message: opts.message, choices: opts.choices, default: opts.default, theme: listTheme(ctx) }, streams(ctx)),
   );
 }
 

@@ -4,6 +4,7 @@
  * changes nothing), check uniqueness, and generate ids. Pure: no I/O.
  */
 import type { InputIssue } from '../errors.js';
+import type { Bastion } from './bastions.js';
 import { packageSchema, type Package } from './schema.js';
 import { issueMessage } from '../errors.js';
 import { normalizeName } from './selector.js';
@@ -11,7 +12,22 @@ import type { Village, VillageReference } from './villages.js';
 import { distance } from 'fastest-levenshtein';
 
 /** The registration fields; also the CSV header names and (with "--", "_" → "-") the flags. */
-export const REG_FIELDS = ['id', 'village', 'address', 'port', 'user', 'serial', 'mac', 'model', 'tags', 'jump', 'custodian_name', 'custodian_phone'] as const;
+export const REG_FIELDS = [
+  'id',
+  'village',
+  'address',
+  'port',
+  'user',
+  'serial',
+  'mac',
+  'model',
+  'tags',
+  'jump',
+  'reach',
+  'bastion',
+  'custodian_name',
+  'custodian_phone',
+] as const;
 export type RegField = (typeof REG_FIELDS)[number];
 export const REQUIRED_FIELDS: RegField[] = ['village', 'address'];
 
@@ -30,6 +46,17 @@ export interface PlanOptions {
   file?: string;
   /** how a field is named to the user: "mac" in a CSV, "--mac" for flags */
   label?: (f: RegField) => string;
+  /**
+   * The bastions a row with reach/bastion may name (bastions.yaml beside packages.yaml): the
+   * file's path for messages and its bastions, or list null when the file does not exist.
+   * Left out: no bastions.yaml.
+   */
+  bastions?: BastionChoice;
+}
+
+export interface BastionChoice {
+  file: string;
+  list: Bastion[] | null;
 }
 
 export interface RowOutcome {
@@ -63,6 +90,8 @@ const PATH_TO_FIELD: Record<string, RegField> = {
   'hardware.model': 'model',
   tags: 'tags',
   jump: 'jump',
+  reach: 'reach',
+  bastion: 'bastion',
   'custodian.name': 'custodian_name',
   'custodian.phone': 'custodian_phone',
 };
@@ -167,6 +196,8 @@ export function rowToCandidate(row: RegistrationRow, opts: PlanOptions): { pkg?:
     if (r.village) village = r.village;
     else issues.push(at('village', r.message!));
   }
+  const route = reachOf(v, opts.bastions ?? { file: 'bastions.yaml', list: null });
+  for (const [field, message] of route.issues) issues.push(at(field, message));
   if (issues.length) return { issues };
   const candidate: Record<string, unknown> = {
     id: v.id ?? 'placeholder',
@@ -177,6 +208,8 @@ export function rowToCandidate(row: RegistrationRow, opts: PlanOptions): { pkg?:
     hardware: { serial: v.serial, mac: v.mac, model: v.model },
     tags: splitTags(v.tags),
     jump: v.jump,
+    reach: route.bastion ? 'tunnel' : undefined,
+    bastion: route.bastion,
     custodian: v.custodian_name || v.custodian_phone ? { name: v.custodian_name, phone: v.custodian_phone } : undefined,
     registeredAt: opts.now.toISOString(),
   };
@@ -191,6 +224,38 @@ export function rowToCandidate(row: RegistrationRow, opts: PlanOptions): { pkg?:
     return { issues };
   }
   return { pkg: parsed.data, village, issues };
+}
+
+/**
+ * How a row's package is reached: direct (the default, not written), or tunnel through a bastion
+ * of bastions.yaml. A bastion alone means tunnel; tunnel without one takes the only bastion there
+ * is. The same rules the inventory loader holds a tunnelled package to (reachIssues).
+ */
+export function reachOf(v: RegValues, bastions: BastionChoice): { bastion?: string; issues: Array<[RegField, string]> } {
+  const issues: Array<[RegField, string]> = [];
+  const reach = v.reach?.toLowerCase();
+  if (reach !== undefined && reach !== 'direct' && reach !== 'tunnel') return { issues: [['reach', 'must be direct or tunnel']] };
+  if (reach === 'direct' || (reach === undefined && v.bastion === undefined)) {
+    if (v.bastion !== undefined) issues.push(['bastion', 'bastion is used only with reach: tunnel']);
+    return { issues };
+  }
+  const ids = (bastions.list ?? []).map((b) => b.id);
+  let bastion = v.bastion;
+  if (bastion === undefined) {
+    if (ids.length === 1) bastion = ids[0];
+    else if (bastions.list === null) issues.push(['bastion', `reach: tunnel needs a bastion, and ${bastions.file} does not exist (docs/reach.md)`]);
+    else if (ids.length === 0) issues.push(['bastion', `reach: tunnel needs a bastion, and ${bastions.file} defines none (docs/reach.md)`]);
+    else issues.push(['bastion', `reach: tunnel needs a bastion: ${bastions.file} defines several (${ids.join(', ')}); name one`]);
+  } else if (!ids.includes(bastion)) {
+    issues.push([
+      'bastion',
+      bastions.list === null
+        ? `bastion "${bastion}" is not defined: ${bastions.file} does not exist`
+        : `unknown bastion "${bastion}" (${bastions.file} defines: ${ids.join(', ') || 'none'})`,
+    ]);
+  }
+  if (v.jump !== undefined) issues.push(['jump', 'a tunnelled package is reached through its bastion, not a jump host: remove jump or set reach: direct']);
+  return issues.length ? { issues } : { bastion, issues };
 }
 
 /** Fields the row gave that differ from the package already registered. */
@@ -210,6 +275,9 @@ function differences(values: RegValues, pkg: Package, cand: Package): string[] {
   cmp(row.model, 'model', cand.hardware.model, pkg.hardware.model);
   cmp(row.tags, 'tags', [...cand.tags].sort(), [...pkg.tags].sort());
   cmp(row.jump, 'jump', cand.jump, pkg.jump);
+  cmp(row.reach, 'reach', cand.reach ?? 'direct', pkg.reach ?? 'direct');
+  // a bastion the row named, or the only one its reach: tunnel took
+  cmp(row.bastion ?? row.reach, 'bastion', cand.bastion, pkg.bastion);
   return out;
 }
 

@@ -5,7 +5,8 @@
  */
 import type { InputIssue } from '../errors.js';
 import { InputError } from '../errors.js';
-import { planRegistrations, type PlanOptions, type RegistrationRow, type RowOutcome } from './register-plan.js';
+import { loadBastions } from './bastions.js';
+import { planRegistrations, type BastionChoice, type PlanOptions, type RegistrationRow, type RowOutcome } from './register-plan.js';
 import { applyInventoryUpdate, type UpdateResult } from './store.js';
 import { loadVillages } from './villages.js';
 
@@ -39,7 +40,8 @@ export async function registerRows(req: RegisterRequest): Promise<RegisterResult
   const update = await applyInventoryUpdate(
     req.dir,
     (existing) => {
-      const plan = planRegistrations(existing, req.rows, { ref, now: req.now, file: req.file, label: req.label });
+      const bastions = rowsBastions(req);
+      const plan = planRegistrations(existing, req.rows, { ref, now: req.now, file: req.file, label: req.label, bastions });
       outcomes = plan.outcomes;
       const issues = [...pre.flatMap((o) => o.issues), ...plan.issues].sort(byLine);
       if (issues.length && !req.skipInvalid) {
@@ -53,4 +55,16 @@ export async function registerRows(req: RegisterRequest): Promise<RegisterResult
   );
   const all = [...pre, ...outcomes].sort((a, b) => (a.row.line ?? 0) - (b.row.line ?? 0));
   return { update, outcomes: all, rejected: all.filter((o) => o.status === 'invalid') };
+}
+
+/**
+ * bastions.yaml, read (under the inventory lock, beside packages.yaml) only when a row says how
+ * it is reached: a broken bastions.yaml stops nothing else, like the loader. Its own problems
+ * stop the registration, located in that file.
+ */
+function rowsBastions(req: RegisterRequest): BastionChoice | undefined {
+  if (!req.rows.some((r) => r.values.reach?.trim() || r.values.bastion?.trim())) return undefined;
+  const b = loadBastions(req.dir);
+  if (b.issues.length) throw new InputError(b.issues, { hint: 'nothing was written' });
+  return { file: b.file, list: b.exists ? b.bastions : null };
 }

@@ -18,6 +18,7 @@ import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { InputError, StorageError, UserError, ExitCode } from '../errors.js';
 import { packagesFile } from './paths.js';
 import { crossCheck, parseInventoryDocument, type ParsedInventory } from './load.js';
+import { bastionsFile, loadBastions, reachIssues } from './bastions.js';
 import { packageSchema, type Package } from './schema.js';
 import { issueMessage } from '../errors.js';
 import { loadVillages, type VillageReference } from './villages.js';
@@ -162,8 +163,28 @@ function applyOne(job: Pick<Job, 'fn' | 'ref'>, current: Package[], file: string
     else for (const iss of r.error.issues) issues.push({ file, field: `packages[${i}].${iss.path.join('.') || '(item)'}`, message: issueMessage(iss) });
   });
   if (!issues.length) issues.push(...crossCheck(after, file, () => undefined, job.ref));
+  if (!issues.length) issues.push(...afterReachIssues(after, file));
   if (issues.length) throw new InputError(issues, { hint: 'nothing was written' });
   return after;
+}
+
+/**
+ * A tunnelled package must name a bastion of bastions.yaml, as the loader checks: held here too,
+ * so no edit writes a file the next load refuses (read only when some package uses reach).
+ */
+function afterReachIssues(after: Package[], file: string): InputError['issues'] {
+  if (!after.some((p) => p.reach !== undefined || p.bastion !== undefined || p.tunnel !== undefined)) return [];
+  const dir = dirname(file);
+  const b = loadBastions(dir);
+  if (b.issues.length) return b.issues;
+  return reachIssues(
+    after,
+    b.exists ? b.bastions : null,
+    file,
+    () => undefined,
+    (i) => i,
+    bastionsFile(dir),
+  );
 }
 
 function diff(before: Package[], after: Package[]) {

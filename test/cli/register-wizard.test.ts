@@ -3,7 +3,7 @@
  * send-keys types like a technician, capture-pane reads the screen.
  */
 import { execa } from 'execa';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, tempHome } from '../helpers/cli.js';
@@ -150,6 +150,124 @@ describe('jfleet register wizard (real terminal via tmux)', () => {
     await t.keys('Enter');
     const done = await t.waitFor(/EXIT=\d+/);
     expect(done).toContain('EXIT=130');
+    expect(existsSync(join(home, 'inventory', 'packages.yaml'))).toBe(false);
+  });
+
+  // every answer but the address (and how the package is reached) given as flags
+  const REST = [
+    '--village',
+    '35.09.13.2006',
+    '--serial',
+    'S1',
+    '--mac',
+    '00:11:22:33:44:55',
+    '--model',
+    'X',
+    '--tag',
+    'a',
+    '--id',
+    'r-1',
+    '--port',
+    '22',
+    '--user',
+    'root',
+    '--custodian-name',
+    'A',
+  ];
+  const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+  function withBastions(home: string, ids: string[] | undefined) {
+    mkdirSync(join(home, 'inventory'), { recursive: true });
+    if (ids === undefined) return;
+    const list = ids.map((id) => `  - { id: ${id}, address: ${id}.jemberkab.go.id, hostKey: "${KEY}" }\n`).join('');
+    writeFileSync(join(home, 'inventory', 'bastions.yaml'), ids.length ? `bastions:\n${list}` : 'bastions: []\n');
+  }
+  const registered = (home: string) => parseInventory(readFileSync(join(home, 'inventory', 'packages.yaml'), 'utf8'), 'x', loadVillages()).packages;
+
+  it('with bastions in bastions.yaml, asks how the package is reached (direct first); a bastion chosen is written as reach: tunnel', async () => {
+    const home = tempHome();
+    withBastions(home, ['bastion-jember', 'bastion-puger']);
+    const t = await terminal(home, ['register', ...REST]);
+    await t.waitFor(/Address/);
+    await t.type('10.20.0.15');
+    await t.keys('Enter');
+    const question = await t.waitFor(/How does jfleet reach this package\?[\s\S]*through bastion bastion-puger/);
+    expect(question).toMatch(/❯ directly\n\s+through bastion bastion-jember \(reverse tunnel\)\n\s+through bastion bastion-puger \(reverse tunnel\)/);
+    expect(question).toContain('its address answers SSH from where jfleet runs');
+    await t.keys('Down');
+    await t.keys('Down');
+    await t.waitFor(/❯ through bastion bastion-puger[\s\S]*reverse tunnel to bastion-puger\.jemberkab\.go\.id/);
+    await t.keys('Enter');
+    const summary = await t.waitFor(/Register this package\?/);
+    expect(summary).toMatch(/reach\s+tunnel, through bastion bastion-puger/);
+    await t.keys('Enter');
+    const done = await t.waitFor(/EXIT=\d+/);
+    expect(done).toContain('registered r-1: Rambipuji, Rambipuji (35.09.13.2006) at 10.20.0.15:22, reached through its tunnel to bastion bastion-puger');
+    expect(done).toContain('EXIT=0');
+    expect(registered(home)).toMatchObject([{ id: 'r-1', address: '10.20.0.15', reach: 'tunnel', bastion: 'bastion-puger' }]);
+  });
+
+  it('Enter at that question keeps the default, direct: no reach written', async () => {
+    const home = tempHome();
+    withBastions(home, ['bastion-jember']);
+    const t = await terminal(home, ['register', ...REST]);
+    await t.waitFor(/Address/);
+    await t.type('10.20.0.16');
+    await t.keys('Enter');
+    await t.waitFor(/How does jfleet reach this package\?/);
+    await t.keys('Enter');
+    const summary = await t.waitFor(/Register this package\?/);
+    expect(summary).toMatch(/reach\s+direct/);
+    await t.keys('Enter');
+    expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=0');
+    const [p] = registered(home);
+    expect(p).toMatchObject({ id: 'r-1', address: '10.20.0.16' });
+    expect(p?.reach).toBeUndefined();
+    expect(p?.bastion).toBeUndefined();
+    expect(readFileSync(join(home, 'inventory', 'packages.yaml'), 'utf8')).not.toMatch(/reach|bastion/);
+  });
+
+  it('no question without a bastion (no bastions.yaml, or an empty one)', async () => {
+    for (const ids of [undefined, []]) {
+      const home = tempHome();
+      withBastions(home, ids);
+      const t = await terminal(home, ['register', ...REST]);
+      await t.waitFor(/Address/);
+      await t.type('10.20.0.17');
+      await t.keys('Enter');
+      const summary = await t.waitFor(/Register this package\?/);
+      expect(summary).not.toContain('How does jfleet reach');
+      expect(summary).not.toMatch(/^\s+reach\s/m);
+      await t.keys('Enter');
+      expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=0');
+      expect(registered(home)[0]?.reach).toBeUndefined();
+    }
+  });
+
+  it('--reach tunnel with several bastions asks only which bastion', async () => {
+    const home = tempHome();
+    withBastions(home, ['bastion-jember', 'bastion-puger']);
+    const t = await terminal(home, ['register', ...REST, '--reach', 'tunnel']);
+    await t.waitFor(/Address/);
+    await t.type('10.20.0.18');
+    await t.keys('Enter');
+    const question = await t.waitFor(/Which bastion does its tunnel go to\?[\s\S]*bastion-puger/);
+    expect(question).not.toContain('directly');
+    await t.keys('Enter'); // the first
+    await t.waitFor(/Register this package\?/);
+    await t.keys('Enter');
+    expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=0');
+    expect(registered(home)).toMatchObject([{ reach: 'tunnel', bastion: 'bastion-jember' }]);
+  });
+
+  it('a broken bastions.yaml is refused before any question (located, exit 2), not read as "no bastion"', async () => {
+    const home = tempHome();
+    withBastions(home, []);
+    writeFileSync(join(home, 'inventory', 'bastions.yaml'), 'bastions:\n  - { id: bastion-jember, address: b.example, hostKey: not-a-key }\n');
+    const t = await terminal(home, ['register', ...REST]);
+    const done = await t.waitFor(/EXIT=\d+/);
+    expect(done).toContain('EXIT=2');
+    expect(done).toMatch(/jfleet: error: \S+bastions\.yaml:2 bastions\[0\]\.hostKey: must be an OpenSSH public key line/);
+    expect(done).not.toContain('Address');
     expect(existsSync(join(home, 'inventory', 'packages.yaml'))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * operator, capture-pane reads the screen.
  */
 import { execa } from 'execa';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
@@ -116,5 +116,29 @@ describe('the register wizard in Indonesian (tmux)', () => {
     await t.waitFor(/must be an IP address or an RFC 1123 host name/);
     await t.keys('C-c');
     expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=130');
+  });
+
+  it('the question how a package is reached, with its key hints, and the summary line in Indonesian', async () => {
+    const home = tempHome();
+    mkdirSync(join(home, 'inventory'));
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    writeFileSync(join(home, 'inventory', 'bastions.yaml'), `bastions:\n  - { id: bastion-jember, address: bastion.jemberkab.go.id, hostKey: "${key}" }\n`);
+    const flags = ['--village', '35.09.13.2006', '--serial', 'S1', '--mac', '00:11:22:33:44:55', '--model', 'X', '--tag', 'a', '--id', 'r-1'];
+    const t = await terminal(home, 'id_ID.UTF-8', ['register', ...flags, '--port', '22', '--user', 'root', '--custodian-name', 'A']);
+    await t.waitFor(/Alamat \(IP atau nama host\)/);
+    await t.type('10.20.0.15');
+    await t.keys('Enter');
+    const question = await t.waitFor(/Bagaimana jfleet menjangkau paket ini\?[\s\S]*↑↓ pindah • ⏎ pilih/);
+    expect(question).toMatch(/❯ langsung\n\s+lewat host lompatan bastion-jember \(terowongan balik\)/);
+    await t.keys('Down');
+    await t.keys('Enter');
+    const summary = await t.waitFor(/Daftarkan paket ini\?/);
+    expect(summary).toMatch(/jangkauan\s+terowongan, lewat host lompatan bastion-jember/);
+    await t.keys('Enter');
+    const done = await t.waitFor(/EXIT=\d+/);
+    expect(done).toContain(
+      'r-1 terdaftar: Rambipuji, Rambipuji (35.09.13.2006) di 10.20.0.15:22, dijangkau lewat terowongannya ke host lompatan bastion-jember',
+    );
+    expect(done).toContain('EXIT=0');
   });
 });

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRegistrationCsv } from '../../src/inventory/csv.js';
 import { parseInventory } from '../../src/inventory/load.js';
-import { flagLabel, generateId, planRegistrations, resolveVillage } from '../../src/inventory/register-plan.js';
+import type { Bastion } from '../../src/inventory/bastions.js';
+import { flagLabel, generateId, planRegistrations, reachOf, resolveVillage } from '../../src/inventory/register-plan.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 import { at } from '../helpers/at.js';
 
@@ -56,6 +57,53 @@ describe('planRegistrations', () => {
       { ref, now },
     );
     expect(at(plan.packages, 0).custodian).toEqual({ name: 'Bu Siti', phone: '+62 812 1111' });
+  });
+});
+
+describe('reachOf: how a registered package is reached', () => {
+  const b = (id: string) => ({ id }) as Bastion;
+  const one = { file: 'bastions.yaml', list: [b('bastion-jember')] };
+  const two = { file: 'bastions.yaml', list: [b('bastion-jember'), b('bastion-puger')] };
+  const none = { file: 'bastions.yaml', list: null };
+  it.each([
+    ['nothing said: direct', {}, one, { issues: [] }],
+    ['direct', { reach: 'direct' }, one, { issues: [] }],
+    ['a bastion alone means tunnel', { bastion: 'bastion-puger' }, two, { bastion: 'bastion-puger', issues: [] }],
+    ['tunnel takes the only bastion', { reach: 'tunnel' }, one, { bastion: 'bastion-jember', issues: [] }],
+    ['Tunnel, as a spreadsheet capitalises it', { reach: 'Tunnel', bastion: 'bastion-jember' }, one, { bastion: 'bastion-jember', issues: [] }],
+    [
+      'tunnel with several bastions',
+      { reach: 'tunnel' },
+      two,
+      { issues: [['bastion', 'reach: tunnel needs a bastion: bastions.yaml defines several (bastion-jember, bastion-puger); name one']] },
+    ],
+    [
+      'tunnel, no bastions.yaml',
+      { reach: 'tunnel' },
+      none,
+      { issues: [['bastion', 'reach: tunnel needs a bastion, and bastions.yaml does not exist (docs/reach.md)']] },
+    ],
+    [
+      'an unknown bastion',
+      { bastion: 'bastion-x' },
+      two,
+      { issues: [['bastion', 'unknown bastion "bastion-x" (bastions.yaml defines: bastion-jember, bastion-puger)']] },
+    ],
+    [
+      'a bastion on a direct package',
+      { reach: 'direct', bastion: 'bastion-jember' },
+      one,
+      { issues: [['bastion', 'bastion is used only with reach: tunnel']] },
+    ],
+    [
+      'a jump host on a tunnelled package',
+      { bastion: 'bastion-jember', jump: 'gw.example' },
+      one,
+      { issues: [['jump', 'a tunnelled package is reached through its bastion, not a jump host: remove jump or set reach: direct']] },
+    ],
+    ['neither direct nor tunnel', { reach: 'vpn' }, one, { issues: [['reach', 'must be direct or tunnel']] }],
+  ])('%s', (_name, values, bastions, want) => {
+    expect(reachOf(values, bastions)).toEqual(want);
   });
 });
 

@@ -133,6 +133,22 @@ describe('updateInventory', () => {
   });
 });
 
+describe('updateInventory: reach', () => {
+  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+  it('refuses an edit that leaves a tunnelled package without a bastion of bastions.yaml (the next load would refuse the file)', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'bastions.yaml'), `bastions:\n  - { id: bastion-jember, address: b.example, hostKey: "${key}" }\n`);
+    const tunnel = (bastion: string) => (ps: Package[]) => [...ps, { ...pkg('kiosk-x', '10.20.0.9'), reach: 'tunnel' as const, bastion }];
+    const err = await updateInventory(dir, tunnel('bastion-x')).catch((e) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).issues[0]?.message).toBe(`unknown bastion "bastion-x" (${join(dir, 'bastions.yaml')} defines: bastion-jember)`);
+    expect(read(dir)).toBe(original);
+    await updateInventory(dir, tunnel('bastion-jember'));
+    expect(parseInventory(read(dir), join(dir, 'packages.yaml'), ref).issues).toEqual([]);
+    expect(read(dir)).toContain('    reach: tunnel\n    bastion: bastion-jember\n');
+  });
+});
+
 describe('the inventory lock', () => {
   it('lives beside packages.yaml (an inventory may serve several homes): a writer waits for its holder', async () => {
     const dir = fresh();

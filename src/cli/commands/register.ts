@@ -18,6 +18,8 @@ export function register(program: Command, ctx: Context): void {
     .option('--model <model>', t('help.register.opt.model'))
     .option('--tag <tag>', t('help.register.opt.tag'), (v: string, prev: string[] = []) => [...prev, v])
     .option('--jump <host>', t('help.register.opt.jump'))
+    .option('--reach <direct|tunnel>', t('help.register.opt.reach'))
+    .option('--bastion <id>', t('help.register.opt.bastion'))
     .option('--custodian-name <name>', t('help.register.opt.custodianName'))
     .option('--custodian-phone <phone>', t('help.register.opt.custodianPhone'))
     .option('--from <file.csv>', t('help.register.opt.from'))

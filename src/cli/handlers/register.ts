@@ -6,7 +6,8 @@ import { issueText } from '../render/error-text.js';
 import { printJson } from '../shared.js';
 import { writeAtomic } from '../../atomic-file.js';
 import { assertOutputs } from '../output-file.js';
-import { askConfirm, askSearch, askText, requireFlags } from '../prompts.js';
+import { askConfirm, askSearch, askSelect, askText, requireFlags } from '../prompts.js';
+import { loadBastions, type Bastion } from '../../inventory/bastions.js';
 import { csvLine, parseRegistrationCsv } from '../../inventory/csv.js';
 import { loadInventory } from '../../inventory/load.js';
 import { resolveInventoryDir } from '../../inventory/paths.js';
@@ -40,6 +41,8 @@ export interface RegisterOptions {
   model?: string;
   tag?: string[];
   jump?: string;
+  reach?: string;
+  bastion?: string;
   custodianName?: string;
   custodianPhone?: string;
   from?: string;
@@ -61,6 +64,10 @@ export async function registerCommand(ctx: Context, opts: RegisterOptions): Prom
       hint: ctx.t('register.nothingWritten'),
     });
   }
+  if (opts.reach !== undefined && !['direct', 'tunnel'].includes(opts.reach.trim().toLowerCase())) {
+    // before the wizard asks anything: the planner would refuse it only after the summary
+    throw new InputError([{ field: '--reach', message: ctx.t('errors.reach.directOrTunnel') }], { hint: ctx.t('register.nothingWritten') });
+  }
   let values: RegValues = {
     id: opts.id,
     village: opts.village,
@@ -72,6 +79,8 @@ export async function registerCommand(ctx: Context, opts: RegisterOptions): Prom
     model: opts.model,
     tags: opts.tag?.join(','),
     jump: opts.jump,
+    reach: opts.reach,
+    bastion: opts.bastion,
     custodian_name: opts.custodianName,
     custodian_phone: opts.custodianPhone,
   };
@@ -109,8 +118,9 @@ function report(ctx: Context, r: RegisterResult, opts: RegisterOptions) {
   }
   for (const p of added) {
     const v = ref.byCode.get(p.village);
+    const vars = { id: p.id, village: v?.name ?? p.village, district: v?.district ?? '', code: p.village, address: `${p.address}:${p.port}` };
     ctx.stdout.write(
-      `${ctx.t('register.registered', { id: p.id, village: v?.name ?? p.village, district: v?.district ?? '', code: p.village, address: `${p.address}:${p.port}` })}\n`,
+      `${p.reach === 'tunnel' ? ctx.t('register.registeredTunnel', { ...vars, bastion: p.bastion ?? '' }) : ctx.t('register.registered', vars)}\n`,
     );
   }
   const [firstUnchanged] = unchanged;
@@ -131,9 +141,22 @@ function publicView(p: Package): Record<string, unknown> {
 
 async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Promise<void> {
   const file = resolve(ctx.cwd, opts.from!);
-  const flagsGiven = ['village', 'address', 'id', 'serial', 'mac', 'model', 'tag', 'jump', 'custodianName', 'custodianPhone', 'port', 'user'].filter(
-    (k) => (opts as Record<string, unknown>)[k] !== undefined,
-  );
+  const flagsGiven = [
+    'village',
+    'address',
+    'id',
+    'serial',
+    'mac',
+    'model',
+    'tag',
+    'jump',
+    'reach',
+    'bastion',
+    'custodianName',
+    'custodianPhone',
+    'port',
+    'user',
+  ].filter((k) => (opts as Record<string, unknown>)[k] !== undefined);
   const [flag] = flagsGiven;
   if (flag !== undefined) throw new UserError(ctx.t('register.error.fromWithFlag', { flag: `--${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}` }));
   const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
@@ -211,6 +234,11 @@ async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean)
   if (inv.issues.length) {
     throw new InputError(inv.issues, { hint: ctx.t('register.wizard.fixInventoryFirst') });
   }
+  // bastions.yaml beside packages.yaml: with at least one bastion, the wizard asks how the package
+  // is reached. A broken one is refused (located) rather than read as "no bastion": not asking
+  // would register a kiosk behind carrier NAT as direct without a word.
+  const bastions = loadBastions(dir);
+  if (bastions.issues.length) throw new InputError(bastions.issues, { hint: ctx.t('register.nothingWritten') });
   const check = checker(ctx);
   const t = ctx.t;
   const existing = inv.packages;
@@ -254,6 +282,7 @@ async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean)
       },
     });
   if (v.user === undefined) v.user = await askText(ctx, { message: t('register.wizard.user'), default: 'root', validate: (s) => check(userSchema, s) });
+  await askReach(ctx, v, bastions.bastions);
   const optional =
     (schema: Schema, uniq?: (s: string) => Package | undefined, what = '') =>
     (s: string) => {
@@ -310,6 +339,29 @@ async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean)
   return v;
 }
 
+/**
+ * How the package is reached, asked only when bastions.yaml defines a bastion: direct (the
+ * default) or through one of them. Its flag twins are --reach and --bastion; a --jump host means
+ * direct, so nothing is asked then. `--reach tunnel` with several bastions asks which one.
+ */
+async function askReach(ctx: Context, v: RegValues, bastions: Bastion[]): Promise<void> {
+  const t = ctx.t;
+  if (bastions.length === 0 || v.bastion !== undefined || v.jump !== undefined) return;
+  const through = bastions.map((b) => ({
+    value: b.id,
+    name: t('register.wizard.reachTunnel', { bastion: b.id }),
+    description: t('register.wizard.reachTunnelHelp', { address: b.address }),
+  }));
+  if (v.reach === undefined) {
+    // '' is direct: a bastion id is never empty
+    const direct = { value: '', name: t('register.wizard.reachDirect'), description: t('register.wizard.reachDirectHelp') };
+    const answer = await askSelect(ctx, { message: t('register.wizard.reach'), choices: [direct, ...through], default: '' });
+    Object.assign(v, answer ? { reach: 'tunnel', bastion: answer } : { reach: 'direct' });
+  } else if (v.reach.trim().toLowerCase() === 'tunnel') {
+    v.bastion = bastions.length === 1 ? bastions[0]!.id : await askSelect(ctx, { message: t('register.wizard.whichBastion'), choices: through });
+  }
+}
+
 function summary(ctx: Context, ref: VillageReference, v: RegValues): string {
   const t = ctx.t;
   const village = ref.byCode.get(v.village ?? '');
@@ -322,6 +374,7 @@ function summary(ctx: Context, ref: VillageReference, v: RegValues): string {
     [t('register.summary.mac'), v.mac],
     [t('register.summary.model'), v.model],
     [t('register.summary.tags'), v.tags],
+    [t('register.summary.reach'), reachSummary(ctx, v)],
     [t('register.summary.custodian'), v.custodian_name || v.custodian_phone ? [v.custodian_name, v.custodian_phone].filter(Boolean).join(', ') : undefined],
   ];
   return (
@@ -332,4 +385,13 @@ function summary(ctx: Context, ref: VillageReference, v: RegValues): string {
       .join('\n') +
     '\n\n'
   );
+}
+
+/** The summary's reach line: said only when the package is not simply direct by default. */
+function reachSummary(ctx: Context, v: RegValues): string | undefined {
+  const reach = v.reach?.trim().toLowerCase();
+  if (v.bastion) return ctx.t('register.summary.reachTunnel', { bastion: v.bastion });
+  if (reach === 'tunnel') return ctx.t('register.summary.reachTunnelNoBastion');
+  if (reach === 'direct') return ctx.t('register.summary.reachDirect');
+  return undefined;
 }

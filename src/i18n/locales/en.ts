@@ -582,6 +582,8 @@ Examples:
   $ jfleet register                                        # the wizard
   $ jfleet register --village 35.09.13.2006 --address kiosk-rambipuji.lan \\
       --serial SN123 --mac 00:11:22:33:44:55 --model "NUC 11" --tag ring-0
+  $ jfleet register --village 35.09.13.2006 --address 10.20.0.15 --bastion bastion-jember
+                                                           # behind carrier NAT: reach: tunnel (docs/reach.md)
   $ jfleet register --from packages.csv --dry-run
   $ jfleet register --from packages.csv --skip-invalid --rejected bad-rows.csv`,
       opt: {
@@ -589,10 +591,12 @@ Examples:
         dryRun: 'show what would be written, write nothing',
         rejected: 'with --skip-invalid: where rejected rows go (default: <file>.rejected.csv)',
         skipInvalid: 'with --from: import the good rows and write the rejected ones to a file',
-        from: 'bulk import: header id,village,address,port,user,serial,mac,model,tags (village and address required)',
+        from: 'bulk import: a CSV whose header names the fields: village, address (required), id, port, user, serial, mac, model, tags, jump, reach, bastion, custodian_name, custodian_phone',
         custodianPhone: 'custodian phone (personal data: optional, stored only in the inventory)',
         custodianName: 'custodian (personal data: optional, stored only in the inventory)',
         jump: 'jump host: another package id or [user@]host[:port]',
+        reach: 'how jfleet reaches it: direct (default), or tunnel: behind carrier NAT, through its reverse tunnel to a bastion (docs/reach.md)',
+        bastion: 'the bastion of bastions.yaml its tunnel goes to (implies --reach tunnel; default with --reach tunnel: the only bastion)',
         tag: 'tag, e.g. a rollout ring (repeatable)',
         model: 'hardware model',
         mac: 'MAC address, e.g. 00:11:22:33:44:55',
@@ -855,6 +859,7 @@ Examples:
     addedCount_one: '{{count}} added',
     addedCount_other: '{{count}} added',
     registered: 'registered {{id}}: {{village}}, {{district}} ({{code}}) at {{address}}',
+    registeredTunnel: 'registered {{id}}: {{village}}, {{district}} ({{code}}) at {{address}}, reached through its tunnel to bastion {{bastion}}',
     alreadyRegisteredAs: 'already registered as {{id}}; nothing changed',
     csvBeingImported: 'the CSV being imported (--from)',
     rejectedLine: 'rejected: {{issue}}',
@@ -885,6 +890,12 @@ Examples:
       id: 'Package id:',
       idChars: 'must be lower-case letters, digits and "-" (max 63)',
       idTaken: 'id {{id}} is already registered',
+      reach: 'How does jfleet reach this package?',
+      reachDirect: 'directly',
+      reachDirectHelp: 'its address answers SSH from where jfleet runs (the office LAN, a VPN)',
+      reachTunnel: 'through bastion {{bastion}} (reverse tunnel)',
+      reachTunnelHelp: 'behind carrier NAT: the kiosk holds a reverse tunnel to {{address}}; the address above is for staging on the office LAN',
+      whichBastion: 'Which bastion does its tunnel go to?',
       custodianNote: 'Custodian contact is personal data: optional, kept only in the inventory file, never logged or sent.',
       custodianName: 'Custodian name (optional):',
       custodianPhone: 'Custodian phone (optional):',
@@ -900,6 +911,10 @@ Examples:
       mac: 'mac',
       model: 'model',
       tags: 'tags',
+      reach: 'reach',
+      reachDirect: 'direct',
+      reachTunnel: 'tunnel, through bastion {{bastion}}',
+      reachTunnelNoBastion: 'tunnel',
       custodian: 'custodian',
     },
   },
@@ -917,6 +932,11 @@ Examples:
     yesAnswers: 'y, yes',
     noAnswers: 'n, no',
     answerYesOrNo: 'answer y (yes) or n (no)',
+    // the key hints under a list of choices (↑↓ navigate • ⏎ select)
+    keys: {
+      navigate: 'navigate',
+      select: 'select',
+    },
   },
   health: {
     state: {
@@ -1908,6 +1928,10 @@ Examples:
       expectedBastionsList: 'expected a mapping with a "bastions" list',
       duplicateBastion: 'duplicate bastion id "{{id}}" (also at line {{line}})',
       needsBastion: 'reach: tunnel needs bastion: <id> (a bastion of bastions.yaml)',
+      directOrTunnel: 'must be direct or tunnel',
+      needsBastionNoFile: 'reach: tunnel needs a bastion, and {{file}} does not exist (docs/reach.md)',
+      needsBastionNone: 'reach: tunnel needs a bastion, and {{file}} defines none (docs/reach.md)',
+      needsBastionSeveral: 'reach: tunnel needs a bastion: {{file}} defines several ({{ids}}); name one',
       bastionsMissing: 'bastion "{{id}}" is not defined: {{file}} does not exist',
       unknownBastion: 'unknown bastion "{{id}}" ({{file}} defines: {{ids}})',
       noJump: 'a tunnelled package is reached through its bastion, not a jump host: remove jump or set reach: direct',

@@ -89,6 +89,7 @@ Contoh:
     rejectedCount_other: '{{count}} ditolak',
     addedCount_other: '{{count}} ditambahkan',
     registered: '{{id}} terdaftar: {{village}}, {{district}} ({{code}}) di {{address}}',
+    registeredTunnel: '{{id}} terdaftar: {{village}}, {{district}} ({{code}}) di {{address}}, dijangkau lewat terowongannya ke host lompatan {{bastion}}',
     alreadyRegisteredAs: 'sudah terdaftar sebagai {{id}}; tidak ada yang berubah',
     csvBeingImported: 'CSV yang sedang diimpor (--from)',
     rejectedLine: 'ditolak: {{issue}}',
@@ -117,6 +118,12 @@ Contoh:
       id: 'ID paket:',
       idChars: 'hanya boleh huruf kecil, angka, dan "-" (maks. 63)',
       idTaken: 'id {{id}} sudah terdaftar',
+      reach: 'Bagaimana jfleet menjangkau paket ini?',
+      reachDirect: 'langsung',
+      reachDirectHelp: 'alamatnya menjawab SSH dari tempat jfleet berjalan (LAN kantor, VPN)',
+      reachTunnel: 'lewat host lompatan {{bastion}} (terowongan balik)',
+      reachTunnelHelp: 'di balik NAT operator seluler: kios menahan terowongan balik ke {{address}}; alamat di atas untuk penyiapan di LAN kantor',
+      whichBastion: 'Ke host lompatan mana terowongannya?',
       custodianNote: 'Kontak penanggung jawab adalah data pribadi: opsional, hanya disimpan di berkas inventaris, tidak pernah dicatat di log atau dikirim.',
       custodianName: 'Nama penanggung jawab (opsional):',
       custodianPhone: 'Telepon penanggung jawab (opsional):',
@@ -132,6 +139,10 @@ Contoh:
       mac: 'mac',
       model: 'model',
       tags: 'tag',
+      reach: 'jangkauan',
+      reachDirect: 'langsung',
+      reachTunnel: 'terowongan, lewat host lompatan {{bastion}}',
+      reachTunnelNoBastion: 'terowongan',
       custodian: 'penanggung jawab',
     },
   },
@@ -148,6 +159,10 @@ Contoh:
     yesAnswers: 'y, ya, yes',
     noAnswers: 't, tidak, n, no',
     answerYesOrNo: 'jawab y (ya) atau t (tidak)',
+    keys: {
+      navigate: 'pindah',
+      select: 'pilih',
+    },
   },
   health: {
     state: {
@@ -890,10 +905,13 @@ Contoh:
         dryRun: 'tampilkan apa yang akan ditulis, jangan tulis apa pun',
         rejected: 'bersama --skip-invalid: ke mana baris yang ditolak ditulis (bawaan: <file>.rejected.csv)',
         skipInvalid: 'bersama --from: impor baris yang baik dan tulis baris yang ditolak ke sebuah berkas',
-        from: 'impor massal: baris judul id,village,address,port,user,serial,mac,model,tags (village dan address wajib)',
+        from: 'impor massal: CSV yang baris judulnya menyebut kolomnya: village, address (wajib), id, port, user, serial, mac, model, tags, jump, reach, bastion, custodian_name, custodian_phone',
         custodianPhone: 'telepon penanggung jawab (data pribadi: opsional, hanya disimpan di inventaris)',
         custodianName: 'penanggung jawab (data pribadi: opsional, hanya disimpan di inventaris)',
         jump: 'host lompatan (jump host): id paket lain atau [user@]host[:port]',
+        reach:
+          'cara jfleet menjangkaunya: direct (bawaan), atau tunnel: di balik NAT operator seluler, lewat terowongan baliknya ke host lompatan (docs/reach.md)',
+        bastion: 'host lompatan di bastions.yaml tujuan terowongannya (berarti --reach tunnel; bawaan bersama --reach tunnel: satu-satunya host lompatan)',
         tag: 'tag, misalnya cincin rollout (boleh berulang)',
         model: 'model perangkat keras',
         mac: 'alamat MAC, misalnya 00:11:22:33:44:55',
@@ -914,6 +932,8 @@ Contoh:
   $ jfleet register                                        # wizard
   $ jfleet register --village 35.09.13.2006 --address kiosk-rambipuji.lan \\
       --serial SN123 --mac 00:11:22:33:44:55 --model "NUC 11" --tag ring-0
+  $ jfleet register --village 35.09.13.2006 --address 10.20.0.15 --bastion bastion-jember
+                                                           # di balik NAT operator seluler: reach: tunnel (docs/reach.md)
   $ jfleet register --from packages.csv --dry-run
   $ jfleet register --from packages.csv --skip-invalid --rejected bad-rows.csv`,
     },
@@ -1869,6 +1889,10 @@ Contoh:
       expectedBastionsList: 'seharusnya mapping dengan daftar "bastions"',
       duplicateBastion: 'id host lompatan "{{id}}" ganda (juga di baris {{line}})',
       needsBastion: 'reach: tunnel butuh bastion: <id> (sebuah host lompatan di bastions.yaml)',
+      directOrTunnel: 'harus direct atau tunnel',
+      needsBastionNoFile: 'reach: tunnel butuh host lompatan, dan {{file}} tidak ada (docs/reach.md)',
+      needsBastionNone: 'reach: tunnel butuh host lompatan, dan {{file}} tidak mendefinisikan satu pun (docs/reach.md)',
+      needsBastionSeveral: 'reach: tunnel butuh host lompatan: {{file}} mendefinisikan beberapa ({{ids}}); sebutkan salah satunya',
       bastionsMissing: 'host lompatan "{{id}}" tidak didefinisikan: {{file}} tidak ada',
       unknownBastion: 'host lompatan "{{id}}" tidak dikenal ({{file}} mendefinisikan: {{ids}})',
       noJump: 'paket yang memakai terowongan dijangkau lewat host lompatannya, bukan jump host: hapus jump atau isi reach: direct',
