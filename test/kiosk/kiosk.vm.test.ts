@@ -221,7 +221,11 @@ describe('a bare Debian 12 machine provisioned by jfleet into a kiosk', () => {
         return undefined;
       });
       timings.portalDownToOffline = Date.now() - t0;
-      const img = await dev.screendump(artifact('05-offline-page.png'));
+      // the screen follows the page a moment later (software rendering on an emulated CPU)
+      const { value: img } = await waitFor('the offline page on the screen', 60_000, async () => {
+        const shot = await dev.screendump(artifact('05-offline-page.png'));
+        return colourShare(shot, PORTAL_COLOUR) < 0.1 ? shot : undefined;
+      });
       // a page is drawn (not a black or blank screen) and it is not the portal
       expect(colourShare(img, PORTAL_COLOUR)).toBeLessThan(0.1);
       expect(dominantColour(img).hex).not.toBe('#000000');
