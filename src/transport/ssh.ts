@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import ssh2 from 'ssh2';
+import './ssh2-zlib.js';
 import type { ClientChannel, ConnectConfig, ParsedKey } from 'ssh2';
 import type { Duplex, Readable } from 'node:stream';
 import { classifyConnectError, type RawError } from './classify.js';
