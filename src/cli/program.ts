@@ -17,7 +17,7 @@ import { register as registerRollout } from './commands/rollout.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerBastion } from './commands/bastion.js';
 import { VERSION } from '../version.js';
-import { commanderError, helpTitle, usageWords } from './render/commander.js';
+import { argumentDescription, commanderError, helpTitle, optionDescription, usageWords } from './render/commander.js';
 
 /**
  * The whole command tree. Group files only declare commands (commander is cheap to load);
@@ -33,6 +33,8 @@ export function buildProgram(ctx: Context): Command {
     subcommandTerm(this: Help, cmd: Command) {
       return usageWords(t, Help.prototype.subcommandTerm.call(this, cmd));
     },
+    optionDescription: (option) => optionDescription(t, option),
+    argumentDescription: (argument) => argumentDescription(t, argument),
   };
   const output = {
     writeOut: (s: string) => ctx.stdout.write(s),

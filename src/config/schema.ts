@@ -1,15 +1,23 @@
 /**
- * The user configuration: one zod schema, the single source of keys, types, defaults,
- * descriptions and which values are secret. Pure.
+ * The user configuration: one zod schema, the single source of keys, types, defaults and
+ * which values are secret. Pure. What each key means is said in the catalogs
+ * (src/i18n/locales/, `config.about.<key>`), in English and Bahasa Indonesia.
  *
- * Adding a key (other capabilities may): add a leaf below with `.meta({ description })`
- * (and `secret: true` for tokens/passwords). `jfleet config get|set|list` and the
- * JFLEET_<KEY> environment override (api.url → JFLEET_API_URL, keyFile → JFLEET_KEY_FILE)
- * pick it up from here; nothing else needs changing.
+ * Adding a key (other capabilities may): add a leaf below with `.meta(about('config.about.KEY'))`
+ * (`about('config.about.KEY', true)` for tokens and passwords), and its description under `config.about` in en.ts
+ * and id.ts. `jfleet config get|set|list` and the JFLEET_<KEY> environment override
+ * (api.url → JFLEET_API_URL, keyFile → JFLEET_KEY_FILE) pick it up from here.
  */
 import { z } from 'zod';
 import { kexListProblem } from '../transport/kex.js';
 import { isTimeZone } from '../i18n/format.js';
+import type { MessageKey } from '../i18n/catalog.js';
+
+/** A catalog message that says what a config key is for. */
+export type ConfigAboutKey = Extract<MessageKey, `config.about.${string}`>;
+
+/** A key's meta: the message describing it, and whether its value is a secret. */
+const about = (key: ConfigAboutKey, secret = false) => ({ about: key, secret });
 
 // Plain text for paths and names in config: no control characters.
 const pathText = z
@@ -23,25 +31,22 @@ const cron = z
   .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields, e.g. "*/15 * * * *"');
 
 export const configSchema = z.object({
-  lang: z
-    .enum(['en', 'id'], { error: 'must be en or id' })
-    .optional()
-    .meta({ description: 'language of the messages: en or id (default: from LC_ALL / LC_MESSAGES / LANG; JFLEET_LANG overrides)' }),
+  lang: z.enum(['en', 'id'], { error: 'must be en or id' }).optional().meta(about('config.about.lang')),
   timeZone: z
     .string()
     .trim()
     .refine((v) => isTimeZone(v), 'must be an IANA time zone, e.g. Asia/Jakarta')
     .optional()
-    .meta({ description: 'time zone of times in human output (default Asia/Jakarta, shown as WIB); --json stays UTC' }),
-  inventory: pathText.optional().meta({ description: 'default inventory directory (overridden by --inventory)' }),
+    .meta(about('config.about.timeZone')),
+  inventory: pathText.optional().meta(about('config.about.inventory')),
   forks: z.coerce
-    .number()
+    .number({ error: 'must be a whole number' })
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .max(1000, 'must be at most 1000')
     .optional()
-    .meta({ description: 'devices worked on at once (default 50)' }),
-  keyFile: pathText.optional().meta({ description: 'SSH private key used to reach the packages' }),
+    .meta(about('config.about.forks')),
+  keyFile: pathText.optional().meta(about('config.about.keyFile')),
   sshKex: z
     .string()
     .trim()
@@ -53,31 +58,28 @@ export const configSchema = z.object({
       error: (iss) => kexListProblem(String(iss.input)) ?? 'invalid key-exchange list',
     })
     .optional()
-    .meta({ description: "SSH key-exchange algorithms in order of preference (default: OpenSSH's order, curve25519-sha256 first; SHA-1 groups refused)" }),
-  sshCompression: z.enum(['zlib', 'none'], { error: 'must be zlib or none' }).optional().meta({
-    description:
-      "compression of the SSH sessions to the packages (default zlib: OpenSSH's delayed zlib@openssh.com, which shrinks a repeated probe's output on a kept session; bastion and jump-host connections carry encrypted sessions and are never compressed)",
-  }),
+    .meta(about('config.about.sshKex')),
+  sshCompression: z.enum(['zlib', 'none'], { error: 'must be zlib or none' }).optional().meta(about('config.about.sshCompression')),
   api: z
     .object({
       url: z
         .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
         .optional()
-        .meta({ description: 'central reporting API base URL' }),
+        .meta(about('config.about.api.url')),
       token: z
         .string()
         .min(1)
         .max(4096)
         .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
         .optional()
-        .meta({ description: 'central reporting API token', secret: true }),
-      caFile: pathText.optional().meta({ description: 'CA certificate file for the central API (PEM)' }),
+        .meta(about('config.about.api.token', true)),
+      caFile: pathText.optional().meta(about('config.about.api.caFile')),
     })
     .default({}),
   schedule: z
     .object({
-      sweep: cron.optional().meta({ description: 'cron expression for health sweeps' }),
-      report: cron.optional().meta({ description: 'cron expression for sending reports' }),
+      sweep: cron.optional().meta(about('config.about.schedule.sweep')),
+      report: cron.optional().meta(about('config.about.schedule.report')),
     })
     .default({}),
 });
@@ -89,7 +91,8 @@ export interface ConfigKey {
   key: string;
   /** environment override, e.g. JFLEET_API_URL */
   env: string;
-  description: string;
+  /** the catalog message saying what the key is for */
+  about: ConfigAboutKey;
   secret: boolean;
   schema: z.ZodType;
 }
@@ -124,8 +127,9 @@ export function configKeys(schema: z.ZodObject = configSchema): ConfigKey[] {
         walk(inner, key + '.');
         continue;
       }
-      const meta = ((child as z.ZodType).meta() ?? inner.meta() ?? {}) as { description?: string; secret?: boolean };
-      out.push({ key, env: envNameFor(key), description: meta.description ?? '', secret: Boolean(meta.secret), schema: child as z.ZodType });
+      const meta = ((child as z.ZodType).meta() ?? inner.meta()) as { about?: ConfigAboutKey; secret?: boolean } | undefined;
+      if (!meta?.about) throw new Error(`config key ${key} has no .meta(about(...)) naming its description in the catalogs`);
+      out.push({ key, env: envNameFor(key), about: meta.about, secret: Boolean(meta.secret), schema: child as z.ZodType });
     }
   };
   walk(schema, '');

@@ -43,3 +43,10 @@ export function catalogEntries(tree: CatalogTree, prefix = ''): Array<[string, s
   }
   return out;
 }
+
+/** One message of a catalog by its dotted key, as written (no interpolation); undefined when absent. */
+export function catalogText(tree: CatalogTree, key: string): string | undefined {
+  let cur: string | CatalogTree | undefined = tree;
+  for (const part of key.split('.')) cur = typeof cur === 'object' ? cur[part] : undefined;
+  return typeof cur === 'string' ? cur : undefined;
+}

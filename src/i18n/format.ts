@@ -69,6 +69,11 @@ export function number(f: Formats, n: number, maximumFractionDigits = 1): string
   return new Intl.NumberFormat(f.locale, { maximumFractionDigits }).format(n);
 }
 
+/** A number with exactly `digits` decimals, for a column (a coordinate): -8.31828 (en) / -8,31828 (id) */
+export function decimal(f: Formats, n: number, digits: number): string {
+  return new Intl.NumberFormat(f.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+}
+
 /** 99.5% (en) / 99,5% (id), with a fixed number of decimals so columns line up */
 export function percent(f: Formats, ratio: number, fractionDigits = 1): string {
   return new Intl.NumberFormat(f.locale, { style: 'percent', minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(ratio);

@@ -88,13 +88,16 @@ function phraseTemplates(en: CatalogTree): Array<{ key: string; re: RegExp; name
   const entries = catalogEntries(section, 'errors.').sort((a, b) => literal(b[1]) - literal(a[1]));
   return entries.map(([key, text]) => {
     const names: string[] = [];
-    const source = text
-      .split(/(\{\{\w+\}\})/)
-      .map((part) => {
+    const parts = text.split(/(\{\{\w+\}\})/);
+    const source = parts
+      .map((part, i) => {
         const name = /^\{\{(\w+)\}\}$/.exec(part)?.[1];
         if (!name) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         names.push(name);
-        return '([\\s\\S]*?)';
+        // a value in quotes ("{{name}}") holds no quote: 'unknown village "{{name}}"' never takes
+        // 'unknown village "x" at column 1 in "village:x"', which a template for the whole says
+        const quoted = parts[i - 1]?.endsWith('"') && parts[i + 1]?.startsWith('"');
+        return quoted ? '([^"]*?)' : '([\\s\\S]*?)';
       })
       .join('');
     return { key: key.replace(/_(one|other)$/, ''), re: new RegExp(`^${source}$`), names };

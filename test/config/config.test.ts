@@ -6,6 +6,9 @@ import { InputError, UserError } from '../../src/errors.js';
 import { configReader, loadConfig, loadConfigWithOrigin, setConfigValue, unsetConfigValue } from '../../src/config/config.js';
 import { configKeys, envNameFor, maskSecret } from '../../src/config/schema.js';
 import { resolveInventoryDir } from '../../src/inventory/paths.js';
+import { type CatalogTree, catalogText } from '../../src/i18n/catalog.js';
+import en from '../../src/i18n/locales/en.js';
+import id from '../../src/i18n/locales/id.js';
 
 const home = () => mkdtempSync(join(tmpdir(), 'jfleet-config-'));
 
@@ -25,6 +28,14 @@ describe('config', () => {
       expect(keys).toContainEqual([key, env]);
     expect(configKeys().find((k) => k.key === 'api.token')?.secret).toBe(true);
     expect(envNameFor('api.caFile')).toBe('JFLEET_API_CA_FILE');
+  });
+
+  it('every key is described in both catalogs, under config.about named for the key', () => {
+    for (const k of configKeys()) {
+      expect(k.about).toBe(`config.about.${k.key}`);
+      for (const tree of [en, id] as CatalogTree[]) expect(catalogText(tree, k.about), `${k.key}`).toMatch(/\w+ \w+/);
+    }
+    expect(catalogText(id as CatalogTree, 'config.about.forks')).toBe('jumlah perangkat yang dikerjakan sekaligus (bawaan 50)');
   });
 
   it('stores under JFLEET_HOME with mode 0600 and reads it back', async () => {

@@ -95,4 +95,13 @@ describe('message catalogs', () => {
     expect(tid.phrase('disk / 4% free (120 MiB)')).toBe('disk / kosong 4% (120 MiB)');
     expect(tid.phrase('something no catalog knows')).toBe('something no catalog knows');
   });
+
+  it('a quoted value holds no quote: a selector error is said whole, not swallowed by a shorter template', () => {
+    const tid = createMessages(i18next, 'id', { en, id }).t;
+    expect(tid.phrase('unknown village "zz" at column 1 in "village:zz"')).toBe('desa "zz" tidak dikenal di kolom 1 dalam "village:zz"');
+    expect(tid.phrase('unknown village "zz" (did you mean Kasiyan?) at column 9 in "Puger & village:zz"')).toBe(
+      'desa "zz" tidak dikenal (maksud Anda Kasiyan?) di kolom 9 dalam "Puger & village:zz"',
+    );
+    expect(tid.phrase('unknown village "zz"')).toBe('desa "zz" tidak dikenal');
+  });
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Context } from '../../context.js';
-import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS, printJson, println } from '../shared.js';
+import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS } from '../shared.js';
 
 /** jfleet schedule run|install. Reference: docs/schedule.md. */
 export function register(program: Command, ctx: Context): void {
@@ -61,13 +61,8 @@ export function register(program: Command, ctx: Context): void {
         },
         cmd: Command,
       ) => {
-        const { installSchedule } = await import('../../schedule/install.js');
-        const { assertOutputs } = await import('../output-file.js');
-        const inventory = globals(cmd).inventory;
-        const r = await installSchedule(ctx, { ...opts, jitterSec: opts.jitter, inventory, checkOutputs: (o) => assertOutputs(ctx, o, { inventory }) });
-        if (opts.json) return printJson(ctx, r);
-        for (const f of r.files) println(ctx, `wrote ${f}`);
-        println(ctx, `next: ${r.next}`);
+        const { scheduleInstallCommand } = await import('../handlers/schedule.js');
+        await scheduleInstallCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
       },
     );
 }

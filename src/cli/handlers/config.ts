@@ -4,6 +4,8 @@ import { ExitCode, ExitStatus, redactUrlCredentials } from '../../errors.js';
 import { printJson } from '../shared.js';
 import { findKey, getIn, loadConfigWithOrigin, setConfigValue, unsetConfigValue } from '../../config/config.js';
 import { configKeys, maskSecret, type ConfigKey } from '../../config/schema.js';
+import { type CatalogTree, catalogText } from '../../i18n/catalog.js';
+import en from '../../i18n/locales/en.js';
 
 const PATH_KEYS = new Set(['inventory', 'keyFile', 'api.caFile']);
 
@@ -21,16 +23,20 @@ export async function configList(ctx: Context, opts: { json?: boolean }): Promis
     source: origin.get(k.key) ?? 'default',
     env: k.env,
     secret: k.secret,
-    description: k.description,
+    // --json is the same in every language: the English description, from the source catalog
+    description: catalogText(en as CatalogTree, k.about) ?? '',
+    about: k.about,
   }));
   if (opts.json) {
-    printJson(ctx, { file, keys: rows });
+    printJson(ctx, { file, keys: rows.map(({ about: _, ...row }) => row) });
     return;
   }
   const w = Math.max(...rows.map((r) => r.key.length));
   for (const r of rows) {
     const val = r.value === undefined ? ctx.t('config.notSetValue') : String(r.value);
     ctx.stdout.write(`${r.key.padEnd(w)}  ${val}${r.source === 'env' ? `  ${ctx.t('config.fromEnv', { env: r.env })}` : ''}\n`);
+    // what the key is for, in the run's language, under its value
+    ctx.stdout.write(`${' '.repeat(w + 2)}${ctx.t(r.about)}\n`);
   }
   ctx.stdout.write(`${ctx.t('config.file', { file })}\n`);
 }

@@ -1,7 +1,33 @@
-/** Handler of `jfleet schedule run`: resolves the schedules from flags or config, runs the daemon. */
+/** Handlers of `jfleet schedule run` (the schedules from flags or config, the daemon) and `schedule install`. */
 import type { Context } from '../../context.js';
 import { runDaemon } from '../../schedule/daemon.js';
 import { formats } from '../render/speech.js';
+import { printJson, println } from '../shared.js';
+
+export async function scheduleInstallCommand(
+  ctx: Context,
+  opts: {
+    kind?: 'systemd' | 'cron';
+    cron?: string;
+    onCalendar?: string;
+    jitter: number;
+    dir?: string;
+    crontab?: string;
+    user?: string;
+    limit?: string;
+    json?: boolean;
+    inventory?: string;
+  },
+): Promise<void> {
+  const { installSchedule } = await import('../../schedule/install.js');
+  const { assertOutputs } = await import('../output-file.js');
+  const { inventory } = opts;
+  const r = await installSchedule(ctx, { ...opts, jitterSec: opts.jitter, checkOutputs: (o) => assertOutputs(ctx, o, { inventory }) });
+  if (opts.json) return printJson(ctx, r);
+  for (const file of r.files) println(ctx, ctx.t('schedule.wrote', { file }));
+  // a command to run is said as it is; "cron picks up /etc/cron.d by itself" in the run's language
+  println(ctx, ctx.t('schedule.next', { command: ctx.t.phrase(r.next) }));
+}
 
 export async function scheduleRunCommand(
   ctx: Context,

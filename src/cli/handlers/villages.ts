@@ -5,6 +5,8 @@ import { printJson } from '../shared.js';
 import { queryVillages, villageJson } from '../../inventory/search.js';
 import { loadVillages } from '../../inventory/villages.js';
 import { table } from '../render/table.js';
+import { formats } from '../render/speech.js';
+import { decimal } from '../../i18n/format.js';
 
 export async function villagesCommand(ctx: Context, query: string | undefined, opts: { json?: boolean }): Promise<void> {
   const t = ctx.t;
@@ -34,10 +36,12 @@ export async function villagesCommand(ctx: Context, query: string | undefined, o
     ctx.stdout.write(`${t('villages.noMatch', { query: printable(query ?? '') })}\n`);
     return;
   }
+  // coordinates the language's way (-8,31828 in Indonesian); --json keeps the numbers
+  const f = formats(ctx);
   ctx.stdout.write(
     table(
       ['code', 'village', 'kind', 'district', 'lat', 'lon'].map((c) => t(`villages.column.${c}` as MessageKey)),
-      r.villages.map((v) => [v.code, v.name, v.kind, v.district, v.lat.toFixed(5), v.lon.toFixed(5)]),
+      r.villages.map((v) => [v.code, v.name, v.kind, v.district, decimal(f, v.lat, 5), decimal(f, v.lon, 5)]),
     ),
   );
 }

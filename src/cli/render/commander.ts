@@ -3,6 +3,7 @@
  * writes them in English; the headings go through Help.styleTitle and the errors through
  * outputError, so both are translated there without forking commander.
  */
+import type { Argument, Option } from 'commander';
 import type { Translate } from '../../i18n/catalog.js';
 import type { Lang } from '../../i18n/language.js';
 
@@ -22,6 +23,34 @@ export function helpTitle(t: Translate, title: string): string {
 /** Commander's "[options]" and "[command]" in a usage line or a command-list term, in the run's language. */
 export function usageWords(t: Translate, usage: string): string {
   return usage.replace(/\[options\]/g, t('commander.optionsPlaceholder')).replace(/\[command\]/g, t('commander.commandPlaceholder'));
+}
+
+/**
+ * An option's or argument's description with commander's extras after it ("(default: 30)",
+ * "(choices: ...)", "(env: ...)") in the run's language: commander's own Help.optionDescription
+ * and argumentDescription, word for word in English, with the labels from the catalog.
+ */
+export function optionDescription(t: Translate, o: Option): string {
+  const extras: string[] = [];
+  if (o.argChoices) extras.push(t('commander.choices', { choices: o.argChoices.map((c) => JSON.stringify(c)).join(', ') }));
+  const showDefault = o.required || o.optional || (o.isBoolean() && typeof o.defaultValue === 'boolean');
+  if (o.defaultValue !== undefined && showDefault) extras.push(t('commander.default', { value: o.defaultValueDescription || JSON.stringify(o.defaultValue) }));
+  if (o.presetArg !== undefined && o.optional) extras.push(t('commander.preset', { value: JSON.stringify(o.presetArg) }));
+  if (o.envVar !== undefined) extras.push(t('commander.env', { env: o.envVar }));
+  return withExtras(t, o.description, extras);
+}
+
+export function argumentDescription(t: Translate, a: Argument): string {
+  const extras: string[] = [];
+  if (a.argChoices) extras.push(t('commander.choices', { choices: a.argChoices.map((c) => JSON.stringify(c)).join(', ') }));
+  if (a.defaultValue !== undefined) extras.push(t('commander.default', { value: a.defaultValueDescription || JSON.stringify(a.defaultValue) }));
+  return withExtras(t, a.description, extras);
+}
+
+function withExtras(t: Translate, description: string, extras: string[]): string {
+  if (extras.length === 0) return description;
+  const said = t('commander.extras', { extras: extras.join(', ') });
+  return description ? `${description} ${said}` : said;
 }
 
 /** The errors commander raises, as English templates (its source) and catalog keys. */

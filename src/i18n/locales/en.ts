@@ -35,6 +35,12 @@ export default {
     tooManyArguments: 'too many arguments: expected {{expected}}, got {{got}}',
     invalidArgument: "option '{{option}}' argument '{{value}}' is invalid. {{reason}}",
     conflict: '{{a}} cannot be used with {{b}}',
+    // what commander adds after an option's description: "(default: 30)", "(choices: ...)"
+    extras: '({{extras}})',
+    choices: 'choices: {{choices}}',
+    default: 'default: {{value}}',
+    preset: 'preset: {{value}}',
+    env: 'env: {{env}}',
   },
   program: {
     description: 'Register, provision, check, report on and update the village kiosk fleet of Kabupaten Jember.',
@@ -176,7 +182,7 @@ Examples:
                                      # (first run: ~2 min image build + ~6 min apt install under QEMU)`,
       opt: {
         once: 'stop everything when done instead of serving the dashboard until Ctrl-C',
-        port: 'port of the local central server (default: any free port)',
+        port: 'port of the local central server (0 = any free port)',
         devices: 'simulated devices to bring up',
         kiosk: 'add one booted Debian 12 kiosk (QEMU): provisioned with cage + Chromium from the Debian mirror, ends with its screenshot',
       },
@@ -409,7 +415,7 @@ Examples:
   $ sudo jfleet bastion add kiosk-rambipuji --key "ssh-ed25519 AAAA… jfleet-tunnel kiosk-rambipuji"
   $ sudo jfleet bastion revoke kiosk-rambipuji`,
       opt: {
-        root: "the bastion's root file system (default /; a lab bastion's root)",
+        root: "the bastion's root file system (a lab bastion's root)",
         socketDir: 'where the kiosks sockets live (as in bastions.yaml socketDir)',
       },
       init: {
@@ -1027,6 +1033,8 @@ Examples:
     },
   },
   schedule: {
+    wrote: 'wrote {{file}}',
+    next: 'next: {{command}}',
     sweepLog_one: 'sweep #{{n}}: {{count}} device(s) in {{seconds}} s, {{warm}} warm: {{counts}}; worst alerting {{worst}}',
     sweepLog_other: 'sweep #{{n}}: {{count}} device(s) in {{seconds}} s, {{warm}} warm: {{counts}}; worst alerting {{worst}}',
     skippedPrevious: '{{job}}: skipped, the previous {{job}} is still going',
@@ -1204,6 +1212,26 @@ Examples:
     notSet: '{{key}} is not set',
     envOverrides: 'note: {{env}} is set and overrides this value in this shell',
     unset: '{{key}} unset',
+    // what each key of src/config/schema.ts is for (config list; its --json keeps the English)
+    about: {
+      lang: 'language of the messages: en or id (default: from LC_ALL / LC_MESSAGES / LANG; JFLEET_LANG overrides)',
+      timeZone: 'time zone of times in human output (default Asia/Jakarta, shown as WIB); --json stays UTC',
+      inventory: 'default inventory directory (overridden by --inventory)',
+      forks: 'devices worked on at once (default 50)',
+      keyFile: 'SSH private key used to reach the packages',
+      sshKex: "SSH key-exchange algorithms in order of preference (default: OpenSSH's order, curve25519-sha256 first; SHA-1 groups refused)",
+      sshCompression:
+        "compression of the SSH sessions to the packages (default zlib: OpenSSH's delayed zlib@openssh.com, which shrinks a repeated probe's output on a kept session; bastion and jump-host connections carry encrypted sessions and are never compressed)",
+      api: {
+        url: 'central reporting API base URL',
+        token: 'central reporting API token',
+        caFile: 'CA certificate file for the central API (PEM)',
+      },
+      schedule: {
+        sweep: 'cron expression for health sweeps',
+        report: 'cron expression for sending reports',
+      },
+    },
   },
   villages: {
     summary: '{{districts}} districts, {{villages}} villages. Data: Kemendagri codes via cahyadsn/wilayah (MIT); see inventories/reference/README.md',
@@ -1379,7 +1407,7 @@ Examples:
     stale: '(stale: owner gone)',
   },
   central: {
-    needsToken: 'the central server needs a bearer token for runners',
+    needsToken: 'the central server needs a token that runners must send',
     needsTokenHint: 'set JFLEET_CENTRAL_TOKEN (or pass --token)',
     tlsPair: '--tls-cert and --tls-key go together',
     portInUse: 'port {{port}} on {{host}} is already in use',
@@ -1633,6 +1661,34 @@ Examples:
     },
     selector: {
       seeDocsSelectorsMdDistrict: 'see docs/selectors.md: district, 35.09.13, village, id glob, tag:NAME, @failed; "," or, "&" and, "!" not',
+      atColumn: '{{message}} at column {{column}} in "{{selector}}"',
+      tooLong: 'selector longer than {{max}} characters in "{{selector}}"',
+      ended: 'expected a term (district, village, id, tag:NAME, @failed) but the selector ended',
+      termBefore: 'expected a term before "{{char}}"',
+      charNotAllowed: 'character "{{char}}" is not allowed',
+      unmatched: 'unmatched ")"',
+      unclosed: 'unclosed "("',
+      globTooLong: 'glob longer than {{max}} characters',
+      unknownAt: 'unknown selector "{{term}}" (did you mean @failed?)',
+      tagNeedsName: 'tag: needs a tag name',
+      idNeedsId: 'id: needs a package id or glob',
+      unknownKind: 'unknown selector kind "{{kind}}:" (use tag:, district:, village: or id:)',
+      notCodePrefix: '"{{code}}" is not a Jember code prefix (35.09, 35.09.13 or 35.09.13.2006)',
+      unknownDistrictCode: 'unknown district code {{code}} (see: jfleet villages)',
+      matchesNothing: '"{{term}}" matches no district, village or package id',
+      matchesNothingDidYouMean: '"{{term}}" matches no district, village or package id (did you mean {{suggestion}}?)',
+      unknownDistrict: 'unknown district "{{name}}"',
+      unknownDistrictDidYouMean: 'unknown district "{{name}}" (did you mean {{suggestion}}?)',
+      unknownVillage: 'unknown village "{{name}}"',
+    },
+    kex: {
+      sha1: 'key-exchange algorithm "{{name}}" uses SHA-1, which jfleet refuses ({{sha1}}); use e.g. {{suggestion}}',
+      unknown: 'unknown key-exchange algorithm "{{name}}" (known: {{known}})',
+      list: 'must be a comma-separated list of SSH key-exchange algorithm names, e.g. "curve25519-sha256,ecdh-sha2-nistp256"',
+      invalid: 'invalid key-exchange list',
+    },
+    commander: {
+      allowedChoices: 'Allowed choices are {{choices}}.',
     },
     service: {
       noInventoryAtNoPackages: 'no inventory at {{dir}} (no packages.yaml)',
@@ -1798,7 +1854,7 @@ Examples:
       apiUrlIsNotA: 'api.url "{{shown}}" is not a URL',
       apiUrlMustBeHttp: 'api.url "{{shown}}" must be http(s)',
       apiUrlCarriesAUser: 'api.url "{{value}}" carries a user name or password',
-      putTheCredentialInApi: 'put the credential in api.token (sent as a bearer token) and set api.url without user:password@',
+      putTheCredentialInApi: 'put the credential in api.token (sent in the Authorization header) and set api.url without user:password@',
       httpTheCentralApiRefused: 'HTTP {{status}}: the central API refused the token{{value}}',
     },
     release: {

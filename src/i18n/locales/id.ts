@@ -33,6 +33,11 @@ export default {
     tooManyArguments: 'argumen terlalu banyak: seharusnya {{expected}}, diberikan {{got}}',
     invalidArgument: "nilai '{{value}}' untuk opsi '{{option}}' tidak sah. {{reason}}",
     conflict: '{{a}} tidak bisa dipakai bersama {{b}}',
+    extras: '({{extras}})',
+    choices: 'pilihan: {{choices}}',
+    default: 'bawaan: {{value}}',
+    preset: 'tanpa nilai: {{value}}',
+    env: 'lingkungan: {{env}}',
   },
   program: {
     description: 'Mendaftarkan, menyiapkan, memeriksa, melaporkan, dan memperbarui armada kios desa Kabupaten Jember.',
@@ -195,7 +200,7 @@ Contoh:
     screenshot: {
       outputLabel: 'berkas tangkapan layar',
       noPackage: 'tidak ada paket "{{id}}" di inventaris',
-      written: 'tangkapan layar {{id}} ({{width}}x{{height}}, {{kib}} KiB) ditulis ke {{file}}',
+      written: 'tangkapan layar {{id}} ({{width}}x{{height}}, {{kib, number}} KiB) ditulis ke {{file}}',
     },
     status: {
       noResults: 'belum ada hasil sweep: jalankan jfleet sweep',
@@ -245,6 +250,8 @@ Contoh:
     },
   },
   schedule: {
+    wrote: 'ditulis: {{file}}',
+    next: 'berikutnya: {{command}}',
     sweepLog_other: 'sweep ke-{{n}}: {{count}} perangkat dalam {{seconds, number}} dtk, {{warm}} koneksi hangat: {{counts}}; peringatan terburuk {{worst}}',
     skippedPrevious: '{{job}}: dilewati, {{job}} sebelumnya masih berjalan',
     skippedLocked: '{{job}}: dilewati, sweep lain sedang memegang kunci',
@@ -492,7 +499,7 @@ Contoh:
     demo: {
       opt: {
         once: 'hentikan semuanya setelah selesai, alih-alih menyajikan dasbor sampai Ctrl-C',
-        port: 'port server pusat lokal (bawaan: port bebas mana saja)',
+        port: 'port server pusat lokal (0 = port bebas mana saja)',
         devices: 'jumlah perangkat tiruan yang dinyalakan',
         kiosk: 'tambahkan satu kios Debian 12 yang benar-benar boot (QEMU): disiapkan dengan cage + Chromium dari mirror Debian, diakhiri tangkapan layarnya',
       },
@@ -735,7 +742,7 @@ Contoh:
   $ sudo jfleet bastion add kiosk-rambipuji --key "ssh-ed25519 AAAA… jfleet-tunnel kiosk-rambipuji"
   $ sudo jfleet bastion revoke kiosk-rambipuji`,
       opt: {
-        root: 'sistem berkas root host lompatan (bawaan /; untuk host lompatan lab: root-nya)',
+        root: 'sistem berkas root host lompatan (untuk host lompatan lab: root-nya)',
         socketDir: 'tempat soket para kios (sama dengan socketDir di bastions.yaml)',
       },
       init: {
@@ -1166,7 +1173,7 @@ Contoh:
   },
   shared: {
     wholeNumber: '{{flag}} menerima bilangan bulat minimal 1, bukan "{{value}}"',
-    atMost: '{{flag}} menerima paling banyak {{max}}, bukan "{{value}}"',
+    atMost: '{{flag}} menerima paling banyak {{max, number}}, bukan "{{value}}"',
     seconds: '{{flag}} menerima jumlah detik, bukan "{{value}}"',
     secondsMax: '{{flag}} menerima paling lama 86400 detik (24 jam), bukan "{{value}}"',
   },
@@ -1177,6 +1184,25 @@ Contoh:
     notSet: '{{key}} belum diisi',
     envOverrides: 'catatan: {{env}} terisi dan menimpa nilai ini di shell ini',
     unset: '{{key}} dihapus',
+    about: {
+      lang: 'bahasa pesan: en atau id (bawaan: dari LC_ALL / LC_MESSAGES / LANG; JFLEET_LANG menimpanya)',
+      timeZone: 'zona waktu untuk waktu di keluaran untuk manusia (bawaan Asia/Jakarta, ditampilkan sebagai WIB); --json tetap UTC',
+      inventory: 'direktori inventaris bawaan (ditimpa oleh --inventory)',
+      forks: 'jumlah perangkat yang dikerjakan sekaligus (bawaan 50)',
+      keyFile: 'kunci privat SSH untuk menjangkau paket',
+      sshKex: 'algoritme pertukaran kunci SSH, urut dari yang paling diutamakan (bawaan: urutan OpenSSH, curve25519-sha256 dulu; grup SHA-1 ditolak)',
+      sshCompression:
+        'kompresi sesi SSH ke paket (bawaan zlib: zlib@openssh.com tertunda milik OpenSSH, yang memperkecil keluaran probe yang berulang di sesi yang tetap terbuka); sambungan ke host lompatan membawa sesi yang sudah terenkripsi dan tidak pernah dikompresi',
+      api: {
+        url: 'URL dasar API pusat untuk pelaporan',
+        token: 'token API pusat untuk pelaporan',
+        caFile: 'berkas sertifikat CA untuk API pusat (PEM)',
+      },
+      schedule: {
+        sweep: 'ekspresi cron untuk sweep kesehatan',
+        report: 'ekspresi cron untuk mengirim laporan',
+      },
+    },
   },
   villages: {
     summary:
@@ -1339,7 +1365,7 @@ Contoh:
     stale: '(basi: pemiliknya sudah tidak ada)',
   },
   central: {
-    needsToken: 'server pusat memerlukan token bearer untuk para runner',
+    needsToken: 'server pusat memerlukan token yang wajib dikirim para runner',
     needsTokenHint: 'isi JFLEET_CENTRAL_TOKEN (atau berikan --token)',
     tlsPair: '--tls-cert dan --tls-key harus dipakai bersama',
     portInUse: 'port {{port}} di {{host}} sudah dipakai',
@@ -1414,7 +1440,7 @@ Contoh:
     packageRef: 'paket {{id}}',
     lineRef: 'baris {{line}}',
     earlierEntry: 'entri sebelumnya',
-    csvTooManyRows: 'lebih dari {{max}} baris: pecah berkasnya (tidak ada yang diimpor)',
+    csvTooManyRows: 'lebih dari {{max, number}} baris: pecah berkasnya (tidak ada yang diimpor)',
     csvEmpty: 'berkas kosong: seharusnya ada baris judul seperti id,village,address,port,user,serial,mac,model,tags',
     csvUnknownColumn: 'kolom "{{column}}" tidak dikenal (yang dikenal: {{known}})',
     csvColumnTwice: 'kolom muncul dua kali',
@@ -1592,6 +1618,34 @@ Contoh:
     },
     selector: {
       seeDocsSelectorsMdDistrict: 'lihat docs/selectors.md: kecamatan, 35.09.13, desa, pola id, tag:NAMA, @failed; "," atau, "&" dan, "!" bukan',
+      atColumn: '{{message}} di kolom {{column}} dalam "{{selector}}"',
+      tooLong: 'selector lebih panjang dari {{max, number}} karakter dalam "{{selector}}"',
+      ended: 'seharusnya ada unsur (kecamatan, desa, id, tag:NAMA, @failed), tetapi selector sudah berakhir',
+      termBefore: 'seharusnya ada unsur sebelum "{{char}}"',
+      charNotAllowed: 'karakter "{{char}}" tidak diizinkan',
+      unmatched: '")" tanpa pasangan',
+      unclosed: '"(" tanpa penutup',
+      globTooLong: 'pola glob lebih panjang dari {{max, number}} karakter',
+      unknownAt: 'selector "{{term}}" tidak dikenal (maksud Anda @failed?)',
+      tagNeedsName: 'tag: perlu nama tag',
+      idNeedsId: 'id: perlu id paket atau pola glob',
+      unknownKind: 'jenis selector "{{kind}}:" tidak dikenal (pakai tag:, district:, village:, atau id:)',
+      notCodePrefix: '"{{code}}" bukan awalan kode Jember (35.09, 35.09.13, atau 35.09.13.2006)',
+      unknownDistrictCode: 'kode kecamatan {{code}} tidak dikenal (lihat: jfleet villages)',
+      matchesNothing: '"{{term}}" tidak cocok dengan kecamatan, desa, atau id paket mana pun',
+      matchesNothingDidYouMean: '"{{term}}" tidak cocok dengan kecamatan, desa, atau id paket mana pun (maksud Anda {{suggestion}}?)',
+      unknownDistrict: 'kecamatan "{{name}}" tidak dikenal',
+      unknownDistrictDidYouMean: 'kecamatan "{{name}}" tidak dikenal (maksud Anda {{suggestion}}?)',
+      unknownVillage: 'desa "{{name}}" tidak dikenal',
+    },
+    kex: {
+      sha1: 'algoritme pertukaran kunci "{{name}}" memakai SHA-1, yang ditolak jfleet ({{sha1}}); pakai misalnya {{suggestion}}',
+      unknown: 'algoritme pertukaran kunci "{{name}}" tidak dikenal (yang dikenal: {{known}})',
+      list: 'harus daftar nama algoritme pertukaran kunci SSH yang dipisah koma, misalnya "curve25519-sha256,ecdh-sha2-nistp256"',
+      invalid: 'daftar pertukaran kunci tidak sah',
+    },
+    commander: {
+      allowedChoices: 'Pilihan yang boleh: {{choices}}.',
     },
     service: {
       noInventoryAtNoPackages: 'tidak ada inventaris di {{dir}} (tidak ada packages.yaml)',
@@ -1795,7 +1849,7 @@ Contoh:
       wavesMustBeAPercentage: '--waves: "{{p}}" harus persentase di atas 0% dan paling banyak 100%',
       wavesMustBeADevice: '--waves: "{{p}}" harus jumlah perangkat minimal 1',
       wavesIsNeitherADevice: '--waves: "{{p}}" bukan jumlah perangkat (misalnya 1) dan bukan persentase (misalnya 10%)',
-      wavesEndsAtTheLast: '--waves "{{spec}}" berakhir di {{pct}}%: gelombang terakhir harus 100% agar setiap perangkat terpilih diperbarui',
+      wavesEndsAtTheLast: '--waves "{{spec}}" berakhir di {{pct, number}}%: gelombang terakhir harus 100% agar setiap perangkat terpilih diperbarui',
       theWavesCoverOfSelected: 'gelombang mencakup {{lastTarget}} dari {{total}} perangkat terpilih: akhiri dengan 100%',
       maxFailMustBeAt: '--max-fail: "{{spec}}" paling banyak 100%',
       maxFailIsNeitherA: '--max-fail: "{{spec}}" bukan jumlah (misalnya 2) dan bukan persentase (misalnya 5%)',
