@@ -21,7 +21,8 @@ export interface Translate {
   /**
    * A sentence a lower layer wrote in English (a UserError's message, a zod issue), in the
    * run's language: matched against the English templates of the catalog's `errors` section
-   * ("village {{code}} is unknown"), the values carried over; unchanged when none matches.
+   * ("village {{code}} is unknown"), the values carried over; with no template for the whole,
+   * its "; "-joined parts each on their own; unchanged when nothing matches.
    */
   phrase(english: string, depth?: number): string;
 }

@@ -52,6 +52,13 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
       });
       return raw(key, vars);
     }
+    // no template for the whole: a list of reasons joined with "; " (a health gate's problems,
+    // a failure and its rollback's) is said part by part, each at this same depth
+    if (english.includes('; ')) {
+      const parts = english.split('; ');
+      const said = parts.map((part) => t.phrase(part, depth));
+      if (said.some((s, i) => s !== parts[i])) return said.join('; ');
+    }
     return english;
   };
   return { lang, locale: intlLocale(lang), t };
