@@ -2,7 +2,8 @@
  * Text for people comes from the catalog (STYLE.md 17): no human sentence is left as a string
  * literal in the command definitions, the handlers, the prompts or the program. Found on the
  * source with the TypeScript compiler (every string and template literal, not a list kept by
- * hand); a literal counts as prose when it holds two words in a row. What machines read is
+ * hand); a literal counts as prose when it holds two words in a row, or one word right beside a
+ * value (`wrote ${file}`, `${n} files`, 'wrote ' + file). What machines read is
  * left alone: module names, catalog keys (t('…')), command and flag syntax, --json documents,
  * comparisons, and `new Error` (an internal bug's message, asked to be reported in English).
  */
@@ -21,6 +22,28 @@ const WORDED = [...inDir('commands'), ...inDir('handlers'), join(CLI, 'program.t
 
 /** two words in a row: "no village", "cannot read", "wrote 3 files" (not '--json', 'utf8', 'a|b') */
 const PROSE = /[A-Za-z]{2,}[,:;]? +[A-Za-z(]{2,}|[A-Za-z]{3,} +\d|\d+ +[A-Za-z]{3,}/;
+
+/**
+ * one word beside a value, in a template: `wrote ${file}`, `${n} files`, `exit: ${code}` (a word is
+ * two letters or more standing on its own; not `${dir}/packages.yaml`, `--limit ${x}`, `key=${v}`)
+ */
+const WORD_BEFORE = /(?:^|[\s([])[A-Za-z]{2,}:? +$/;
+const WORD_AFTER = /^:? *[A-Za-z]{2,}(?=$|[\s,.;:!?)\]])/;
+/** the program's name as a line's prefix ("jfleet: " + a catalog message), the same in every language */
+const PROGRAM_PREFIX = /^jfleet: $/;
+
+/** Whether a template holds a word right beside one of its values. */
+function wordBesideValue(n: ts.TemplateExpression): boolean {
+  const parts = [n.head.text, ...n.templateSpans.map((s) => s.literal.text)];
+  return parts.some((p, i) => (i < parts.length - 1 && WORD_BEFORE.test(p) && !(i === 0 && PROGRAM_PREFIX.test(p))) || (i > 0 && WORD_AFTER.test(p)));
+}
+
+/** A string added to a value: 'wrote ' + file, count + ' files'. */
+function wordAddedToValue(n: ts.Node): boolean {
+  const p = n.parent;
+  if (!ts.isStringLiteral(n) || !p || !ts.isBinaryExpression(p) || p.operatorToken.kind !== ts.SyntaxKind.PlusToken) return false;
+  return (p.left === n && WORD_BEFORE.test(n.text)) || (p.right === n && WORD_AFTER.test(n.text));
+}
 
 /** the Nagios plugin contract's status keyword ("JFLEET UNKNOWN - …"): fixed in every language */
 const NAGIOS = /^JFLEET (OK|WARNING|CRITICAL|UNKNOWN) - /;
@@ -84,12 +107,13 @@ function strayStrings(file: string, text = readFileSync(file, 'utf8')): string[]
   const found: string[] = [];
   const visit = (n: ts.Node) => {
     const s = literalText(n);
-    if (s !== undefined && PROSE.test(s) && !NAGIOS.test(s) && !FLAG.test(s) && !machineRead(n)) {
+    const worded = s !== undefined && (PROSE.test(s) || (ts.isTemplateExpression(n) && wordBesideValue(n)) || wordAddedToValue(n));
+    if (s !== undefined && worded && !NAGIOS.test(s) && !FLAG.test(s) && !machineRead(n)) {
       const { line } = sf.getLineAndCharacterOfPosition(n.getStart());
       found.push(`${relative(ROOT, file)}:${line + 1}: ${JSON.stringify(s.length > 70 ? `${s.slice(0, 70)}…` : s)}`);
     }
     if (!ts.isTemplateExpression(n)) ts.forEachChild(n, visit);
-    else for (const sp of n.templateSpans) ts.forEachChild(sp.expression, visit);
+    else for (const sp of n.templateSpans) visit(sp.expression);
   };
   visit(sf);
   return found;
@@ -106,11 +130,19 @@ describe('architecture: text for people comes from the catalog', () => {
       if (s === 'two words') {}
       switch (x) { case 'a b': return \`rolled back to \${v}\`; }
       throw new Error('a bug, said in English');
+      println(ctx, \`wrote \${f}\`);
+      println(ctx, \`\${n} files\`);
+      println(ctx, 'wrote ' + f);
+      println(ctx, \`jfleet: \${t('lab.installingSshd')}\`);
+      println(ctx, \`\${dir}/packages.yaml\`, \`--limit \${x}\`, \`key=\${v}\`, \`(\${n})\`);
     `;
     expect(strayStrings(join(CLI, 'x.ts'), src).map((l) => l.replace(/^[^:]*:/, ''))).toEqual([
       '4: "wrote the report"',
       '5: "no package \\" \\" here"',
       '8: "rolled back to  "',
+      '10: "wrote  "',
+      '11: "  files"',
+      '12: "wrote "',
     ]);
   });
 

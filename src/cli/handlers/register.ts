@@ -225,7 +225,7 @@ const checker =
   (ctx: Context) =>
   (schema: Schema, v: string): true | string => {
     const r = schema.safeParse(v);
-    return r.success ? true : ctx.t.phrase(r.error?.issues[0]?.message ?? 'invalid');
+    return r.success ? true : ctx.t.phrase(r.error?.issues[0]?.message ?? ctx.t('errors.config.invalidValue'));
   };
 
 async function wizard(ctx: Context, dir: string, given: RegValues, yes: boolean): Promise<RegValues> {
