@@ -7,7 +7,7 @@
  *   bastions:
  *     - id: bastion-jember
  *       address: bastion.jemberkab.go.id
- *       ports: [443, 22]                 # the bastion's sshd listens on both; devices dial the first
+ *       ports: [443, 22]                 # the bastion's sshd listens on both; devices dial them in order
  *       user: jfleet                     # the runner's login (group jfleet-ops)
  *       hostKey: ssh-ed25519 AAAAC3…     # its public host key: pinned by the runner, known_hosts on devices
  *       socketDir: /run/jfleet           # default
@@ -15,7 +15,10 @@
  *       districts:                       # per district (Kemendagri code 35.09.DD)
  *         "35.09.13": { interval: 60 }
  *
- * A package may set `tunnel: { interval, count, port }` itself (wins over its district).
+ * A package may set `tunnel: { interval, count, port }` itself (wins over its district). Its
+ * `port` must be one of the bastion's ports and is dialed first, the bastion's others after it
+ * (a preference, never a pin: the kiosk still falls back); the kiosk itself puts the port that
+ * last logged in before both (recipes/kiosk/files/jfleet-tunnel, docs/reach.md).
  * parseBastions and tunnelSettings are pure; loadBastions reads the file (absent = none).
  */
 import { createHash } from 'node:crypto';
@@ -168,9 +171,14 @@ export function socketPath(bastion: Pick<Bastion, 'socketDir'>, id: string): str
 /** Everything a device's tunnel and the runner's route to it are made of. */
 export interface TunnelSettings {
   bastion: Bastion;
-  /** the bastion's address and the port the device dials */
+  /** the bastion's address and the port the device dials first */
   host: string;
   port: number;
+  /**
+   * every port the device dials, in order (the package's tunnel.port, then the bastion's ports;
+   * no duplicates): it falls back to the next when one does not log in within the connect timeout
+   */
+  ports: number[];
   user: string;
   socket: string;
   interval: number;
@@ -185,10 +193,12 @@ export function tunnelSettings(pkg: Pick<Package, 'id' | 'village' | 'tunnel'>, 
   const d = bastion.districts[district] ?? {};
   const own = pkg.tunnel ?? {};
   const hostFor = (p: number) => (p === 22 ? bastion.address : `[${bastion.address}]:${p}`);
+  const ports = [...new Set([...(own.port === undefined ? [] : [own.port]), ...bastion.ports])];
   return {
     bastion,
     host: bastion.address,
-    port: own.port ?? bastion.ports[0] ?? 443,
+    port: ports[0] ?? 443,
+    ports,
     user: tunnelUser(pkg.id),
     socket: socketPath(bastion, pkg.id),
     interval: own.interval ?? d.interval ?? bastion.keepalive.interval ?? DEFAULT_KEEPALIVE.interval,
@@ -220,6 +230,16 @@ export function reachIssues(
             : `unknown bastion "${p.bastion}" (${bastionsPath} defines: ${[...ids].join(', ') || 'none'})`,
         );
       if (p.jump) at('jump', 'a tunnelled package is reached through its bastion, not a jump host: remove jump or set reach: direct');
+      // the kiosk dials only ports the bastion's sshd listens on (and its known_hosts pins the key under)
+      const b = p.bastion ? bastions?.find((x) => x.id === p.bastion) : undefined;
+      const port = p.tunnel?.port;
+      if (b && port !== undefined && !b.ports.includes(port))
+        issues.push({
+          file,
+          line: lineOf(i, 'tunnel'),
+          field: `packages[${itemIndex(i)}].tunnel.port`,
+          message: `port ${port} is not a port of bastion ${b.id} (its ports: ${b.ports.join(', ')}): add it to the bastion's ports in ${bastionsPath} or remove tunnel.port`,
+        });
     } else {
       if (p.bastion) at('bastion', 'bastion is used only with reach: tunnel');
       if (p.tunnel) at('tunnel', 'tunnel settings are used only with reach: tunnel');

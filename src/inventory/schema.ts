@@ -87,7 +87,7 @@ export const packageSchema = z
     reach: z.enum(['direct', 'tunnel']).optional(),
     /** with reach: tunnel, a bastion id of bastions.yaml */
     bastion: z.string().regex(PACKAGE_ID_RE, 'must be a bastion id (lower-case letters, digits and "-")').optional(),
-    /** with reach: tunnel: this device's keepalive and the bastion port it dials (win over district and bastion) */
+    /** with reach: tunnel: this device's keepalive (wins over district and bastion) and the bastion port it tries first (one of the bastion's ports; it still falls back to the others) */
     tunnel: z
       .object({
         interval: z.number().int('must be a whole number of seconds').min(10, 'must be 10-3600 s').max(3600, 'must be 10-3600 s').optional(),

@@ -372,10 +372,14 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
     device,
     ...faults,
     bastion: labBastion,
-    uplink(id) {
+    uplink(id, port) {
       const l = uplinks.get(id);
       if (!l) throw new Error(`${id} is not behind NAT (no uplink)`);
-      return uplinkHandle(l);
+      if (port === undefined) return uplinkHandle(l);
+      // one link per bastion port, in the order of bastionPorts (startUplinks)
+      const one = l[bastionPorts.indexOf(port)];
+      if (!one) throw new Error(`${port} is not a port of the lab bastion (${bastionPorts.join(', ')})`);
+      return uplinkHandle([one]);
     },
     async goBehindNat(id) {
       const d = device(id);

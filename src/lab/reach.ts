@@ -29,7 +29,7 @@ export const LAB_OPERATOR = 'jfleet';
 export interface LabBastion {
   id: string;
   address: string;
-  /** the ports its sshd listens on; devices dial the first */
+  /** the ports its sshd listens on; devices dial them in turn (the one that last logged in first) */
   ports: number[];
   /** its public host key line (pinned in the lab's bastions.yaml) */
   hostKey: string;

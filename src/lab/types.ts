@@ -91,8 +91,12 @@ export interface Lab {
   removeLink(id: string): Promise<void>;
   /** the lab bastion (with opts.bastion or opts.tunnelled) */
   bastion?: LabBastion;
-  /** a device behind NAT: its uplink to the bastion (4G emulation, NAT idle timeout, byte counters) */
-  uplink(id: string): LabUplink;
+  /**
+   * A device behind NAT: its uplink to the bastion (4G emulation, NAT idle timeout, byte counters),
+   * to every bastion port, or with `port` to that one only (a carrier that filters one port:
+   * `uplink(id, 443).set({ blackhole: true })` drops it silently, `{ cut: true }` refuses it).
+   */
+  uplink(id: string, port?: number): LabUplink;
   /**
    * Deploy a provisioned device to its village: bastion add with its tunnel key, power it off and
    * on again behind carrier NAT, and mark it reach: tunnel in the lab inventory.

@@ -152,6 +152,8 @@ export interface ResolveOptions {
 export interface TunnelVars {
   host: string;
   port: number;
+  /** every port the device dials, in order (it falls back to the next; the one that last logged in goes first on the device) */
+  ports: number[];
   user: string;
   socket: string;
   interval: number;
@@ -212,6 +214,8 @@ export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | u
     Object.assign(builtins, {
       'tunnel.host': t.host,
       'tunnel.port': String(t.port),
+      // the dialing order, space-separated for the device's jfleet-tunnel program (a sh word list)
+      'tunnel.ports': t.ports.join(' '),
       'tunnel.user': t.user,
       'tunnel.socket': t.socket,
       'tunnel.alive_interval': String(t.interval),

@@ -78,6 +78,17 @@ describe('bastions.yaml', () => {
     expect(other).toMatchObject({ port: 22, interval: 120, count: 2 });
   });
 
+  it("dialing order: the bastion's ports; a package's tunnel.port goes first, never alone (the kiosk still falls back)", () => {
+    const b = at(parseBastions(bastionYaml(), 'b.yaml').bastions, 0);
+    const p = (tunnel?: { port?: number }) => tunnelSettings({ id: 'kiosk-a', village: '35.09.13.2006', ...(tunnel ? { tunnel } : {}) }, b);
+    expect(p()).toMatchObject({ port: 443, ports: [443, 22] });
+    expect(p({ port: 22 })).toMatchObject({ port: 22, ports: [22, 443] });
+    expect(p({ port: 443 })).toMatchObject({ port: 443, ports: [443, 22] });
+    const dup = at(parseBastions(bastionYaml().replace('    keepalive:', '    ports: [22, 443, 22]\n    keepalive:'), 'b.yaml').bastions, 0);
+    expect(tunnelSettings({ id: 'kiosk-a', village: '35.09.13.2006' }, dup)).toMatchObject({ port: 22, ports: [22, 443] });
+    expect(tunnelSettings({ id: 'kiosk-a', village: '35.09.13.2006' }, dup).knownHosts.split('\n').filter(Boolean)).toHaveLength(2);
+  });
+
   it('a device user fits the 32 characters Linux allows, one per device', () => {
     const long = 'kiosk-sumberjambe-cumedak-number-two-long';
     const u = tunnelUser(long);
@@ -106,6 +117,18 @@ describe('reach in packages.yaml', () => {
     expect(first.field).toBe(field);
     expect(first.line).toBe(line);
     expect(first.message).toContain(msg);
+  });
+
+  it("refuses a tunnel.port the bastion does not listen on, at the package's tunnel line; one of its ports is fine", () => {
+    const r = loadInventory(inventory(pkg('    reach: tunnel\n    bastion: bastion-jember\n    tunnel: { port: 2222 }\n'), bastionYaml()));
+    const first = at(r.issues, 0);
+    expect(first.field).toBe('packages[0].tunnel.port');
+    expect(first.line).toBe(8);
+    expect(first.message).toMatch(
+      /^port 2222 is not a port of bastion bastion-jember \(its ports: 443, 22\): add it to the bastion's ports in \S+bastions\.yaml or remove tunnel\.port$/,
+    );
+    const ok = loadInventory(inventory(pkg('    reach: tunnel\n    bastion: bastion-jember\n    tunnel: { port: 22 }\n'), bastionYaml()));
+    expect(ok.issues).toEqual([]);
   });
 
   it('says so when bastions.yaml is missing', () => {

@@ -83,6 +83,17 @@ describe('jfleet bastion in Indonesian and English', () => {
     );
   });
 
+  it("a tunnel.port the bastion does not listen on reads in Indonesian; the English is the loader's own words", () => {
+    const idT = createMessages(i18next, 'id', { en, id }).t;
+    const enT = createMessages(i18next, 'en', { en }).t;
+    const said =
+      "port 2222 is not a port of bastion bastion-jember (its ports: 443, 22): add it to the bastion's ports in /srv/inv/bastions.yaml or remove tunnel.port";
+    expect(enT.phrase(said)).toBe(said);
+    expect(idT.phrase(said)).toBe(
+      'port 2222 bukan port host lompatan bastion-jember (port-nya: 443, 22): tambahkan ke ports host lompatan itu di /srv/inv/bastions.yaml atau hapus tunnel.port',
+    );
+  });
+
   it('status: the tunnel lines in Indonesian, the --json tunnel the same in both', async () => {
     const { home, inv } = await deadDeviceHome('jfleet-reach-i18n-');
     const env = { JFLEET_HOME: home, JFLEET_INVENTORY: inv };

@@ -1995,6 +1995,8 @@ Examples:
       noJump: 'a tunnelled package is reached through its bastion, not a jump host: remove jump or set reach: direct',
       bastionOnlyTunnel: 'bastion is used only with reach: tunnel',
       tunnelOnlyTunnel: 'tunnel settings are used only with reach: tunnel',
+      tunnelPortNotOnBastion:
+        "port {{port}} is not a port of bastion {{id}} (its ports: {{ports}}): add it to the bastion's ports in {{file}} or remove tunnel.port",
       bastionId: 'must be a bastion id (lower-case letters, digits and "-")',
       wholeSeconds: 'must be a whole number of seconds',
       intervalRange: 'must be 10-3600 s',

@@ -1954,6 +1954,8 @@ Contoh:
       noJump: 'paket yang memakai terowongan dijangkau lewat host lompatannya, bukan jump host: hapus jump atau isi reach: direct',
       bastionOnlyTunnel: 'bastion hanya dipakai dengan reach: tunnel',
       tunnelOnlyTunnel: 'pengaturan tunnel hanya dipakai dengan reach: tunnel',
+      tunnelPortNotOnBastion:
+        'port {{port}} bukan port host lompatan {{id}} (port-nya: {{ports}}): tambahkan ke ports host lompatan itu di {{file}} atau hapus tunnel.port',
       bastionId: 'harus id host lompatan (huruf kecil, angka, dan "-")',
       wholeSeconds: 'harus bilangan bulat detik',
       intervalRange: 'harus 10-3600 dtk',
