@@ -5,7 +5,7 @@
  * back, after a power cut; through DevTools on the device, the screen itself, `jfleet sweep` and
  * `jfleet screenshot`. One device for the whole file; the checks run in order on it.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerBootedDevice } from '../../src/lab/vm/inventory.js';
@@ -109,6 +109,15 @@ beforeAll(async () => {
 }, 3_000_000);
 
 afterAll(async () => {
+  // what the kiosk itself logged (cage, Chromium's stderr, the watchdog), for whoever reads a failure
+  if (dev) {
+    const j = await onDevice(
+      dev,
+      'journalctl -b -o short-monotonic --no-pager -u jfleet-kiosk.service -u jfleet-kiosk-watchdog.service | tail -n 400; cat /run/jfleet-kiosk-watchdog/status.json',
+      120_000,
+    ).catch((e: unknown) => ({ stdout: `journal not read: ${String(e)}` }));
+    writeFileSync(artifact('kiosk-journal.txt'), j.stdout);
+  }
   process.stderr.write(`[vm] timings (ms): ${JSON.stringify(timings)}\n[vm] screenshots: ${artifact('')}\n`);
   await dev?.stop();
 });
