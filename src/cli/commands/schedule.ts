@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Context } from '../../context.js';
+import type { ScheduleInstallOptions } from '../handlers/schedule.js';
 import { forksOption, globals, jsonOption, limitOption, positiveInt, MAX_SECONDS } from '../shared.js';
 
 /** jfleet schedule run|install. Reference: docs/schedule.md. */
@@ -46,23 +47,8 @@ export function register(program: Command, ctx: Context): void {
     .addOption(limitOption(t))
     .addOption(jsonOption(t))
     .addHelpText('after', () => t('help.schedule.install.helpAfter'))
-    .action(
-      async (
-        opts: {
-          kind?: 'systemd' | 'cron';
-          cron?: string;
-          onCalendar?: string;
-          jitter: number;
-          dir?: string;
-          crontab?: string;
-          user?: string;
-          limit?: string;
-          json?: boolean;
-        },
-        cmd: Command,
-      ) => {
-        const { scheduleInstallCommand } = await import('../handlers/schedule.js');
-        await scheduleInstallCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
-      },
-    );
+    .action(async (opts: Omit<ScheduleInstallOptions, 'inventory'>, cmd: Command) => {
+      const { scheduleInstallCommand } = await import('../handlers/schedule.js');
+      await scheduleInstallCommand(ctx, { ...opts, inventory: globals(cmd).inventory });
+    });
 }

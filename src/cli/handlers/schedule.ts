@@ -4,21 +4,21 @@ import { runDaemon } from '../../schedule/daemon.js';
 import { formats } from '../render/speech.js';
 import { printJson, println } from '../shared.js';
 
-export async function scheduleInstallCommand(
-  ctx: Context,
-  opts: {
-    kind?: 'systemd' | 'cron';
-    cron?: string;
-    onCalendar?: string;
-    jitter: number;
-    dir?: string;
-    crontab?: string;
-    user?: string;
-    limit?: string;
-    json?: boolean;
-    inventory?: string;
-  },
-): Promise<void> {
+/** `schedule install`'s options as commander parses them, plus the global --inventory. */
+export interface ScheduleInstallOptions {
+  kind?: 'systemd' | 'cron';
+  cron?: string;
+  onCalendar?: string;
+  jitter: number;
+  dir?: string;
+  crontab?: string;
+  user?: string;
+  limit?: string;
+  json?: boolean;
+  inventory?: string;
+}
+
+export async function scheduleInstallCommand(ctx: Context, opts: ScheduleInstallOptions): Promise<void> {
   const { installSchedule } = await import('../../schedule/install.js');
   const { assertOutputs } = await import('../output-file.js');
   const { inventory } = opts;
