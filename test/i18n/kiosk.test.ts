@@ -20,6 +20,7 @@ import { STEP_KINDS } from '../../src/provision/steps/index.js';
 import type { DeviceRecap } from '../../src/provision/types.js';
 import { fixtureHost, loadFixtures, type FixtureFact } from '../provision/fixture-host.js';
 import { englishT, messagesFor } from '../helpers/messages.js';
+import { testPackage } from '../helpers/package.js';
 
 const tid = messagesFor('id');
 
@@ -164,17 +165,7 @@ describe("a sweep's stand-in line", () => {
 
 const ref = loadVillages();
 const recipe = await loadRecipe();
-const pkg = (vars?: Record<string, string>): Package => ({
-  id: 'desa-1',
-  village: '35.09.13.2006',
-  address: '127.0.0.1',
-  port: 22,
-  user: 'root',
-  hardware: {},
-  tags: [],
-  vars,
-  registeredAt: '2026-01-01T00:00:00Z',
-});
+const pkg = (vars?: Record<string, string>): Package => testPackage({ vars });
 
 function recipeError(vars: Record<string, string>): string {
   try {

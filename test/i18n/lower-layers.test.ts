@@ -20,18 +20,10 @@ import { expandCommand } from '../../src/transport/recap.js';
 import type { Transport } from '../../src/transport/types.js';
 import { unknownKeyMessage } from '../../src/yaml-guard.js';
 import { englishT, messagesFor } from '../helpers/messages.js';
+import { testPackage } from '../helpers/package.js';
 
 const tid = messagesFor('id');
-const pkg: Package = {
-  id: 'desa-1',
-  village: '35.09.13.2006',
-  address: '127.0.0.1',
-  port: 22,
-  user: 'root',
-  hardware: {},
-  tags: [],
-  registeredAt: '2026-11-01T00:00:00.000Z',
-};
+const pkg: Package = testPackage({ registeredAt: '2026-11-01T00:00:00.000Z' });
 
 /** A device whose gate script answers with these key=value lines. */
 function answering(kv: Record<string, string>): Transport {

@@ -4,19 +4,10 @@ import type { Package } from '../../src/inventory/schema.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 import { loadRecipe } from '../../src/provision/recipe-load.js';
 import { resolveRecipe } from '../../src/provision/recipe.js';
+import { testPackage } from '../helpers/package.js';
 
 function pkg(vars?: Record<string, string>): Package {
-  return {
-    id: 'desa-1',
-    village: '35.09.13.2006',
-    address: '127.0.0.1',
-    port: 22,
-    user: 'root',
-    hardware: {},
-    tags: [],
-    vars,
-    registeredAt: '2026-01-01T00:00:00Z',
-  };
+  return testPackage({ vars });
 }
 const ref = loadVillages();
 const recipe = await loadRecipe();

@@ -13,6 +13,7 @@ import { resolveRecipe, RecipeError } from '../../src/provision/recipe.js';
 import { loadRecipe } from '../../src/provision/recipe-load.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 import type { Package } from '../../src/inventory/schema.js';
+import { testPackage } from '../helpers/package.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jfleet-inject-'));
 const canary = join(dir, 'pwned');
@@ -27,17 +28,7 @@ const HOSTILE = [
 ];
 
 function pkg(vars: Record<string, string>): Package {
-  return {
-    id: 'desa-1',
-    village: '35.09.13.2006',
-    address: '127.0.0.1',
-    port: 22,
-    user: 'root',
-    hardware: {},
-    tags: [],
-    vars,
-    registeredAt: '2026-01-01T00:00:00Z',
-  };
+  return testPackage({ vars });
 }
 
 describe('hostile values', () => {

@@ -7,21 +7,12 @@ import { loadRecipe } from '../../src/provision/recipe-load.js';
 import { resolveRecipe } from '../../src/provision/recipe.js';
 import { generateEd25519 } from '../../src/transport/keygen.js';
 import { at } from '../helpers/at.js';
+import { testPackage } from '../helpers/package.js';
 
 const ref = loadVillages();
 const key = generateEd25519('b').publicKey.split(' ').slice(0, 2).join(' ');
 const bastion = at(parseBastions(`bastions:\n  - id: b1\n    address: bastion.example.id\n    hostKey: ${key}\n`, 'b.yaml').bastions, 0);
-const pkg = (reach?: 'tunnel'): Package => ({
-  id: 'kiosk-a',
-  village: '35.09.13.2006',
-  address: '127.0.0.1',
-  port: 22,
-  user: 'root',
-  hardware: {},
-  tags: [],
-  ...(reach ? { reach, bastion: 'b1', tunnel: { interval: 90 } } : {}),
-  registeredAt: '2026-01-01T00:00:00Z',
-});
+const pkg = (reach?: 'tunnel'): Package => testPackage({ id: 'kiosk-a', ...(reach ? { reach, bastion: 'b1', tunnel: { interval: 90 } } : {}) });
 const contentOf = (steps: Array<{ id: string; desired: unknown }>, id: string): string => {
   const s = steps.find((x) => x.id === id);
   if (!s) throw new Error(`no step ${id}`);

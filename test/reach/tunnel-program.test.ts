@@ -18,24 +18,14 @@ import { loadRecipe } from '../../src/provision/recipe-load.js';
 import { resolveRecipe } from '../../src/provision/recipe.js';
 import { generateEd25519 } from '../../src/transport/keygen.js';
 import { at } from '../helpers/at.js';
+import { testPackage } from '../helpers/package.js';
 
 const key = generateEd25519('b').publicKey.split(' ').slice(0, 2).join(' ');
 const bastion = at(
   parseBastions(`bastions:\n  - id: b1\n    address: bastion.example.id\n    ports: [443, 22, 8022]\n    hostKey: ${key}\n`, 'b.yaml').bastions,
   0,
 );
-const pkg: Package = {
-  id: 'kiosk-a',
-  village: '35.09.13.2006',
-  address: '127.0.0.1',
-  port: 22,
-  user: 'root',
-  hardware: {},
-  tags: [],
-  reach: 'tunnel',
-  bastion: 'b1',
-  registeredAt: '2026-01-01T00:00:00Z',
-};
+const pkg: Package = testPackage({ id: 'kiosk-a', reach: 'tunnel', bastion: 'b1' });
 
 /**
  * A stand-in for /usr/bin/ssh: appends the port it was asked for to its log; for a port in
