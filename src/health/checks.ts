@@ -140,10 +140,13 @@ export const kioskUnit: Check = (f) => {
   if (typeof f.ku !== 'string') return unknown('kiosk_unit', 'kiosk unit');
   const n = num(f.kn);
   const w = num(f.kwr);
+  const b = num(f.kbr);
   const perf: Record<string, number> = {};
   if (n !== null) perf.kiosk_restarts = n;
   if (w !== null) perf.watchdog_restarts = w;
-  const tail = `${n !== null ? `, ${n} restarts` : ''}${w ? `, ${w} by the watchdog` : ''}`;
+  if (b !== null) perf.browser_restarts = b;
+  // the browser's own restarts (in its session, the unit still up) are a part of their own
+  const tail = `${n !== null ? `, ${n} restarts` : ''}${w ? `, ${w} by the watchdog` : ''}${b ? `; browser restarted ${b} time(s) in its session` : ''}`;
   if (f.ku === 'active') return res('kiosk_unit', 'ok', `jfleet-kiosk.service active${tail}`, perf);
   if (f.ku === 'activating' || f.ku === 'reloading') return res('kiosk_unit', 'warn', `jfleet-kiosk.service ${f.ku}${tail}`, perf);
   return res('kiosk_unit', 'critical', `jfleet-kiosk.service ${f.ku}${tail}`, perf);
@@ -168,7 +171,10 @@ export const kioskScreen: Check = (f, t) => {
   if (f.ksi === 0 || f.ksi === 1) return res('kiosk_screen', 'unknown', 'page: not checked (lab stand-in, no real browser)');
   if (f.kb !== 1 || typeof f.purl !== 'string') return unknown('kiosk_screen', 'page shown');
   const title = typeof f.ptl === 'string' && f.ptl !== '' ? ` "${f.ptl}"` : '';
-  const kind = pageKind(f.purl, typeof f.kurl === 'string' ? f.kurl : null);
+  // Chromium lists its network-error page under the URL that failed (the portal's): the watchdog,
+  // which evaluates the document itself, says when the page at this URL is that error page
+  const errorPage = f.pwk === 'error' && f.pwu === f.purl;
+  const kind = errorPage ? 'error' : pageKind(f.purl, typeof f.kurl === 'string' ? f.kurl : null);
   if (kind === 'portal') return res('kiosk_screen', 'ok', `portal shown${title}`);
   if (kind === 'offline')
     return res('kiosk_screen', t.upstreamState === 'ok' ? 'ok' : 'warn', `offline page shown${title} (the kiosk cannot reach its portal)`);

@@ -46,7 +46,10 @@ export const PROBE_SCRIPT = [
   // the real browser: its DevTools endpoint on loopback lists the page (URL and title as Chromium
   // escaped them for JSON); no answer within 2 s is no browser
   "b=0;if { exec 9<>/dev/tcp/127.0.0.1/9222;} 2>/dev/null;then printf 'GET /json/list HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&9;while read -r -t2 l;do l=${l%$'\\r'};v=${l#*'\": \"'};v=${v%'\"'*};case $l in '\"title'*)t=$v;;'\"type'*)y=$v;;'\"url'*)u=$v;;'}'*)[ \"$y\" = page ]&&{ b=1;s purl \"$u\";s ptl \"$t\";break;};;esac;done <&9;exec 9<&-;fi;n kb $b",
-  'W=/run/jfleet-kiosk-watchdog/restarts;[ -r $W ]&&read w <$W&&n kwr $w',
+  // the browser's own restarts inside cage (the kiosk session's loop); the watchdog's restarts,
+  // and the page as it last evaluated it (its URL, and whether it is Chromium's error page)
+  'W=/run/jfleet-kiosk;read w 2>/dev/null <$W/browser-restarts&&n kbr $w',
+  'W+=-watchdog;[ -r $W/restarts ]&&read w <$W/restarts&&n kwr $w;[ -r $W/page ]&&{ read -r a;read b;} <$W/page&&s pwu "$a"&&s pwk "$b"',
   // the portal the kiosk is set to show, when it is a plain URL (compared with the page's)
   'case $U in *[!A-Za-z0-9._~:/?#@!\\&*+,\\;=%-]*);;*)s kurl "$U";;esac',
   'v=0;for f in /dev/video*;do [ -c $f ]&&v=$((v+1));done;n cam $v',

@@ -80,6 +80,12 @@ export interface RemoteFacts {
   kn: number | null;
   /** kiosk restarts made by the on-device watchdog since boot */
   kwr: number | null;
+  /** the browser's restarts inside the kiosk session (its loop in cage) since boot */
+  kbr: number | null;
+  /** the page as the watchdog last evaluated it: its DevTools URL, and what it is ('error':
+   * Chromium's network-error page, which DevTools lists under the URL that failed) */
+  pwu: string | null;
+  pwk: string | null;
   /** the page the browser shows: URL and title (from DevTools /json/list) */
   purl: string | null;
   ptl: string | null;

@@ -211,12 +211,14 @@ describe('a bare Debian 12 machine provisioned by jfleet into a kiosk', () => {
     await waitFor('the portal filling the screen after the freeze', 30_000, () => screenShowsPortal('04-after-freeze.png'));
   });
 
-  it('jfleet sweep counts the restarts: the killed browser (systemd) and the freeze (the watchdog)', async () => {
+  it('jfleet sweep counts the restarts: the killed browser (its session) and the freeze (the watchdog, systemd)', async () => {
     const s = await sweep();
     const unit = s.check('kiosk_unit');
     expect(unit.state).toBe('ok');
+    expect(unit.perfdata.browser_restarts ?? 0).toBeGreaterThanOrEqual(1);
     expect(unit.perfdata.kiosk_restarts ?? 0).toBeGreaterThanOrEqual(1);
     expect(unit.perfdata.watchdog_restarts ?? 0).toBeGreaterThanOrEqual(1);
+    expect(unit.output).toMatch(/; browser restarted \d+ time\(s\) in its session$/);
   });
 
   it('with the portal down the kiosk shows its offline page, and the portal again when it returns', async () => {

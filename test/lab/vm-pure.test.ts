@@ -40,8 +40,8 @@ describe('the QEMU command line', () => {
     expect(GUEST_NET).toBe('198.18.0.0/24');
     expect(parts.filter((p) => p.startsWith('hostfwd='))).toEqual(['hostfwd=tcp:127.0.0.1:40022-:22']);
     expect(parts.filter((p) => p.startsWith('guestfwd='))).toEqual([
-      'guestfwd=tcp:198.18.0.100:3142-cmd:socat - TCP:127.0.0.1:13142',
-      'guestfwd=tcp:198.18.0.101:80-cmd:socat - TCP:127.0.0.1:41000',
+      'guestfwd=tcp:198.18.0.100:3142-cmd:socat -lf /dev/null - TCP:127.0.0.1:13142',
+      'guestfwd=tcp:198.18.0.101:80-cmd:socat -lf /dev/null - TCP:127.0.0.1:41000',
     ]);
     // no other address of any kind on the line
     const addresses = (net ?? '').match(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g) ?? [];

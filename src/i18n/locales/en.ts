@@ -1523,6 +1523,7 @@ Examples:
       unitRestartsWatchdog: 'jfleet-kiosk.service {{state}}, {{n}} restarts, {{w}} by the watchdog',
       unitRestarts: 'jfleet-kiosk.service {{state}}, {{n}} restarts',
       unitWatchdog: 'jfleet-kiosk.service {{state}}, {{w}} by the watchdog',
+      browserRestarts: 'browser restarted {{n}} time(s) in its session',
       screenLab: 'page: not checked (lab stand-in, no real browser)',
       portalTitle: 'portal shown "{{title}}"',
       portal: 'portal shown',

@@ -1480,6 +1480,7 @@ Contoh:
       unitRestartsWatchdog: 'jfleet-kiosk.service {{state}}, dimulai ulang {{n}} kali, {{w}} oleh watchdog',
       unitRestarts: 'jfleet-kiosk.service {{state}}, dimulai ulang {{n}} kali',
       unitWatchdog: 'jfleet-kiosk.service {{state}}, {{w}} kali dimulai ulang oleh watchdog',
+      browserRestarts: 'browser dimulai ulang {{n}} kali dalam sesinya',
       screenLab: 'halaman: tidak diperiksa (pengganti lab, tanpa browser sungguhan)',
       portalTitle: 'portal tampil "{{title}}"',
       portal: 'portal tampil',

@@ -43,8 +43,12 @@ export function qemuArgs(p: QemuPlan): string[] {
     'restrict=on',
     `net=${GUEST_NET}`,
     `hostfwd=tcp:127.0.0.1:${p.sshPort}-:22`,
-    // cmd: runs once per guest connection (a tcp: chardev would connect once, at start)
-    ...p.forwards.map((f) => `guestfwd=tcp:${f.guestAddress}:${f.guestPort}-cmd:socat - TCP:127.0.0.1:${f.hostPort}`),
+    // cmd: runs once per guest connection (a tcp: chardev would connect once, at start). Its
+    // stderr is the guest's connection too (libslirp hands the command the socket as stdin,
+    // stdout and stderr): socat logs nowhere, or its "Connection refused" line reaches the guest
+    // as an HTTP/0.9 answer from a portal that is down (seen on the booted tier: the kiosk's
+    // offline page took that for the portal being back)
+    ...p.forwards.map((f) => `guestfwd=tcp:${f.guestAddress}:${f.guestPort}-cmd:socat -lf /dev/null - TCP:127.0.0.1:${f.hostPort}`),
   ].join(',');
   return [
     '-machine',
