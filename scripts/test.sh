@@ -4,8 +4,8 @@
 #   2. system packages (openssh-server, chromium, ...; needs root), build, unit tests
 #      (pure code, data tables, CLI on the built binary, dashboard in headless Chromium);
 #   3. lab tests (real sshd devices on loopback; root).
-# Not run here yet: the booted tier (`npm run test:vm`, docs/booted.md): 10 of its 12 checks pass
-# (run of 2026-12-02 17:18 UTC); the browser-kill 30 s bound and one offline-page check still fail.
+# Not run here yet: the booted tier (`npm run test:vm`, docs/booted.md): 11 of its 12 checks pass
+# in its best run (2026-12-02 19:16 UTC); the browser-kill 30 s bound under TCG still fails.
 # Each stage stops the run on failure, so a lint or type error shows within a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -113,7 +113,7 @@ afterAll(async () => {
   if (dev) {
     const j = await onDevice(
       dev,
-      'journalctl -o short-monotonic --no-pager -u jfleet-kiosk.service -u jfleet-kiosk-watchdog.service | grep -v -e dbus -e UPower | tail -n 1500; cat /run/jfleet-kiosk-watchdog/status.json',
+      'journalctl -o short-monotonic --no-pager | grep -e jfleet-kiosk -e chromium -e cage | grep -v -e dbus -e UPower | tail -n 3000; cat /run/jfleet-kiosk-watchdog/status.json',
       120_000,
     ).catch((e: unknown) => ({ stdout: `journal not read: ${String(e)}` }));
     writeFileSync(artifact('kiosk-journal.txt'), j.stdout);
