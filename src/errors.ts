@@ -221,6 +221,7 @@ export function redact(text: string, secrets: Array<string | undefined> = []): s
     if (!s || s.length < 4) continue;
     for (const form of new Set([s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)])) out = out.split(form).join(REDACTED);
   }
-  out = out.replace(/\b(Bearer|Basic)(\s+)(?!\[redacted\])[A-Za-z0-9._~+/=-]+/gi, `$1$2${REDACTED}`);
+  // the words "bearer token" are prose (a server's "missing or wrong bearer token"), not a credential
+  out = out.replace(/\b(Bearer|Basic)(\s+)(?!\[redacted\]|token(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9]))[A-Za-z0-9._~+/=-]+/gi, `$1$2${REDACTED}`);
   return redactUrlCredentials(out);
 }

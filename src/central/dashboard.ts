@@ -264,3 +264,34 @@ ${body || `<tbody><tr><td colspan="6">${escapeHtml(t('dashboard.noReport'))}</td
 </body></html>
 `;
 }
+
+/** What a person's browser is told when the server will not show it the dashboard: a catalog message and its values. */
+export interface PageRefusal {
+  key: MessageKey;
+  vars?: Record<string, string>;
+}
+
+/**
+ * The page a browser gets instead of the dashboard (no read token, a Host the server does not
+ * answer to, no such page, a server fault): the reason in the reader's language, with the API's
+ * machine code beside it; the JSON clients get the API's error document as before.
+ */
+export function renderErrorPage(status: number, code: string, refusal: PageRefusal, sp: PageSpeech): string {
+  const title = sp.t('dashboard.error.title', { status: String(status) });
+  const langSwitch = LANGS.map((l) =>
+    l === sp.lang
+      ? `<b lang="${l}">${escapeHtml(sp.t(`dashboard.langName.${l}`))}</b>`
+      : `<a href="?lang=${l}" hreflang="${l}" lang="${l}">${escapeHtml(sp.t(`dashboard.langName.${l}`))}</a>`,
+  ).join(' | ');
+  return `<!doctype html>
+<html lang="${sp.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}header{padding:12px 20px;background:#1a237e;color:#fff}header h1{margin:0;font-size:20px}main{padding:16px 20px;max-width:46em}small{color:#666}</style></head>
+<body><header><h1>${escapeHtml(sp.t('dashboard.heading'))}</h1></header>
+<main><h2>${escapeHtml(title)}</h2>
+<p id="reason">${escapeHtml(sp.t(refusal.key, refusal.vars))}</p>
+<p><small>${escapeHtml(sp.t('dashboard.error.code', { code }))}</small></p>
+<p><small>${escapeHtml(sp.t('dashboard.language'))}: ${langSwitch}</small></p></main>
+</body></html>
+`;
+}

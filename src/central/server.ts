@@ -36,7 +36,7 @@ import {
 import type { DistrictGeoJson } from './dashboard.js';
 import { centralMigrations } from './migrations.js';
 import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
-import { renderDashboard, type PageSpeech } from './dashboard.js';
+import { type PageRefusal, type PageSpeech, renderDashboard, renderErrorPage } from './dashboard.js';
 import { chooseDashboardLang } from './language.js';
 import i18next from 'i18next';
 import type { CatalogTree } from '../i18n/catalog.js';
@@ -121,9 +121,21 @@ class HttpError extends Error {
     readonly status: number,
     readonly body: ApiErrorBody,
     readonly headers: Record<string, string> = {},
+    /** what a person's browser is told instead, in its language (a page path only; the API answers JSON) */
+    readonly page?: PageRefusal,
   ) {
     super(body.message);
   }
+}
+
+/**
+ * Whether a person reads this answer: a browser (it asks for text/html) opening a page, not the
+ * API (/v1/..., /healthz), whose answers stay the contract's JSON whoever asks.
+ */
+function forPerson(req: IncomingMessage, path: string): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (path === '/healthz' || path === '/v1' || path.startsWith('/v1/')) return false;
+  return /\btext\/html\b/i.test(req.headers.accept ?? '');
 }
 
 /** Headers on every answer: nothing may frame the server (clickjacking), no type sniffing. */
@@ -133,6 +145,8 @@ const BASE_HEADERS = {
   'cache-control': 'no-store',
 } as const;
 const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
+/** an error page: its own inline style, nothing else */
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const DASHBOARD_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -161,10 +175,12 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
     const held = { bytes: 0 };
     try {
       if (!hostAllowed(req.headers.host, { bindHost, serverNames: opts.serverNames })) {
-        throw new HttpError(421, {
-          error: 'misdirected_request',
-          message: 'this server does not answer to that Host name (add it with --server-name)',
-        });
+        throw new HttpError(
+          421,
+          { error: 'misdirected_request', message: 'this server does not answer to that Host name (add it with --server-name)' },
+          {},
+          { key: 'dashboard.error.misdirected', vars: { host: String(req.headers.host ?? '').slice(0, 200) } },
+        );
       }
       if (req.method === 'POST' && path === '/v1/reports') {
         stats.posts++;
@@ -194,6 +210,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
             401,
             { error: 'unauthorized', message: 'reads need the read token (Authorization: Bearer READTOKEN, or any user name with it as the password)' },
             { 'www-authenticate': 'Basic realm="jfleet central", charset="UTF-8"' },
+            { key: 'dashboard.error.readToken' },
           );
         }
         if (path === '/v1/fleet') return send(res, 200, store.fleet(now()));
@@ -223,21 +240,51 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
       if (['/v1/reports', '/v1/fleet', '/healthz', '/'].includes(path)) {
         throw new HttpError(405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${path}` });
       }
-      throw new HttpError(404, { error: 'not_found', message: `no route ${req.method} ${path}` });
+      throw new HttpError(
+        404,
+        { error: 'not_found', message: `no route ${req.method} ${path}` },
+        {},
+        { key: 'dashboard.error.notFound', vars: { path: path.slice(0, 200) } },
+      );
     } catch (e) {
       if (e instanceof HttpError) {
         // A POST refused before its body was read: the rest is discarded as it arrives (never
         // held), so the sender can read the answer; a sender that keeps pouring is cut off.
         if (req.method === 'POST' && !req.readableEnded) discardRest(req, maxBody);
+        if (e.page && forPerson(req, path)) return sendPage(res, req, url, e.status, e.body.error, e.page, e.headers);
         return send(res, e.status, e.body, e.headers);
       }
       // The runner went away mid-request (killed, link cut): nothing to answer, nothing stored.
       if (req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as Error).message === 'aborted') return;
       process.stderr.write(`jfleet central: internal error on ${req.method} ${path}: ${(e as Error).stack ?? e}\n`);
+      if (forPerson(req, path)) return sendPage(res, req, url, 500, 'internal', { key: 'dashboard.error.internal' });
       return send(res, 500, { error: 'internal', message: 'internal server error' });
     } finally {
       budget.used -= held.bytes;
     }
+  };
+
+  /** An error page in the reader's language (the dashboard's choice: ?lang=, the cookie, Accept-Language). */
+  const sendPage = (
+    res: ServerResponse,
+    req: IncomingMessage,
+    url: URL,
+    status: number,
+    code: string,
+    page: PageRefusal,
+    headers: Record<string, string> = {},
+  ) => {
+    if (res.headersSent) return void res.end();
+    const { lang } = chooseDashboardLang({ query: url.searchParams.get('lang'), cookie: req.headers.cookie, acceptLanguage: req.headers['accept-language'] });
+    res.writeHead(status, {
+      ...BASE_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': PAGE_CSP,
+      'content-language': lang,
+      vary: 'Accept, Accept-Language, Cookie',
+      ...headers,
+    });
+    res.end(req.method === 'HEAD' ? undefined : renderErrorPage(status, code, page, speech[lang]));
   };
 
   const server: Server = opts.tls

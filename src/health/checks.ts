@@ -350,8 +350,10 @@ export function nagiosLine(id: string, ev: Evaluation, say: (english: string) =>
   const [exitCode, label] = map[ev.state];
   const perf: string[] = [];
   for (const c of ev.checks) for (const [k, v] of Object.entries(c.perfdata)) perf.push(`${k}=${v}`);
-  // the keyword and the perfdata are the plugin contract; the summary is for people (say: its language)
-  const summary = ev.summary.split('; ').map(say).join('; ');
+  // the keyword and the perfdata are the plugin contract; the summary is for people (say: its
+  // language). Said whole: a reason may hold "; " of its own (a host key's advice), and say()
+  // takes a list of problems part by part when no template holds the whole
+  const summary = say(ev.summary);
   const text = `JFLEET ${label} - ${id}: ${summary}`.replace(/\|/g, '/').replace(/[\r\n]+/g, ' ');
   return { exitCode, line: perf.length ? `${text} | ${perf.join(' ')}` : text };
 }

@@ -331,7 +331,7 @@ export function thresholdResolver(packages: Package[], ref: VillageReference, se
   return (pkg) => {
     let t = cache.get(pkg.id);
     if (!t) {
-      const own = parseThresholds(thresholdsFromVars(pkg.vars), `${pkg.id}.vars`);
+      const own = parseThresholds(thresholdsFromVars(pkg.vars), `${pkg.id}.vars`, 'health_');
       t = mergeThresholds(settings.thresholds, ...groups.filter((g) => g.ids.has(pkg.id)).map((g) => g.t), own.value);
       cache.set(pkg.id, t);
     }

@@ -81,15 +81,20 @@ export interface ThresholdIssue {
   message: string;
 }
 
-/** Validate a partial set of thresholds from config or package vars (values may be strings). */
-export function parseThresholds(input: Record<string, unknown>, where: string): { value: Partial<Thresholds>; issues: ThresholdIssue[] } {
+/**
+ * Validate a partial set of thresholds from config or package vars (values may be strings).
+ * `prefix` is what the file puts before a name (package vars: "health_"), so a refusal names
+ * every key as the file spells it (disk_warn_pct, not the code's diskWarnPct).
+ */
+export function parseThresholds(input: Record<string, unknown>, where: string, prefix = ''): { value: Partial<Thresholds>; issues: ThresholdIssue[] } {
   const value: Record<string, unknown> = {};
   const issues: ThresholdIssue[] = [];
   for (const [rawKey, raw] of Object.entries(input)) {
     const key = rawKey.includes('_') ? snakeToCamel(rawKey) : rawKey;
     // own keys only: a key such as valueOf or __proto__ is unknown, not a method of Object.prototype
     if (!Object.hasOwn(DEFAULT_THRESHOLDS, key)) {
-      issues.push({ key: `${where}.${rawKey}`, message: `unknown threshold (known: ${Object.keys(DEFAULT_THRESHOLDS).join(', ')})` });
+      const known = Object.keys(DEFAULT_THRESHOLDS).map((k) => prefix + camelToSnake(k));
+      issues.push({ key: `${where}.${prefix}${rawKey}`, message: `unknown threshold (known: ${known.join(', ')})` });
       continue;
     }
     const k = key as keyof Thresholds;
@@ -106,6 +111,11 @@ export function parseThresholds(input: Record<string, unknown>, where: string): 
     else value[k] = n;
   }
   return { value: value as Partial<Thresholds>, issues };
+}
+
+/** diskWarnPct → disk_warn_pct, as health.yaml and package vars spell a threshold. */
+export function camelToSnake(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 function snakeToCamel(s: string): string {

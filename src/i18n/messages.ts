@@ -38,11 +38,9 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
   const t = ((key: MessageKey, vars?: MessageVars) => raw(key, vars)) as Translate;
   let templates: Array<{ key: string; re: RegExp; names: string[] }> | undefined;
   t.phrase = (english: string, depth = 0): string => {
-    if (lang === 'en' || depth > 2) return english;
+    if (lang === 'en' || depth > 4) return english;
     templates ??= phraseTemplates(catalogs.en);
-    for (const { key, re, names } of templates) {
-      const m = re.exec(english);
-      if (!m) continue;
+    const say = (key: string, names: string[], m: RegExpExecArray): string => {
       const vars: MessageVars = {};
       names.forEach((n, i) => {
         const v = m[i + 1] ?? '';
@@ -51,6 +49,16 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
         vars[n] = /^(0|[1-9]\d*)$/.test(v) ? Number(v) : t.phrase(v, depth + 1);
       });
       return raw(key, vars);
+    };
+    // a match whose values cut a bracket in two ("unreachable (hostkey: … B" and "kiosk-a)", when
+    // "{{message}}; if the device was reinstalled, run: … {{id}}" takes the outer sentence whole)
+    // is kept only in case no template splits the sentence where its brackets allow
+    let cut: { key: string; names: string[]; m: RegExpExecArray } | undefined;
+    for (const { key, re, names } of templates) {
+      const m = re.exec(english);
+      if (!m) continue;
+      if (m.slice(1).every(balanced)) return say(key, names, m);
+      cut ??= { key, names, m };
     }
     // no template for the whole: a list of reasons joined with "; " (a health gate's problems,
     // a failure and its rollback's) is said part by part, each at this same depth
@@ -59,9 +67,19 @@ export function createMessages(i18next: I18n, lang: Lang, catalogs: { en: Catalo
       const said = parts.map((part) => t.phrase(part, depth));
       if (said.some((s, i) => s !== parts[i])) return said.join('; ');
     }
-    return english;
+    return cut ? say(cut.key, cut.names, cut.m) : english;
   };
   return { lang, locale: intlLocale(lang), t };
+}
+
+/** Whether every bracket a text opens it also closes, in order: "(a (b) c)" yes, "a (b" and "b)" no. */
+function balanced(text: string | undefined): boolean {
+  let depth = 0;
+  for (const ch of text ?? '') {
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 /**

@@ -129,7 +129,7 @@ export function normaliseBase(url: string): string {
   // fetch refuses such a URL, and its error would quote the password
   if (u.username || u.password) {
     throw new UserError(`api.url "${redactUrlCredentials(u.toString())}" carries a user name or password`, {
-      hint: 'put the credential in api.token (sent as a bearer token) and set api.url without user:password@',
+      hint: 'put the credential in api.token (sent in the Authorization header) and set api.url without user:password@',
     });
   }
   u.search = '';

@@ -123,6 +123,14 @@ describe('thresholds', () => {
       'health.thresholds.maxAttempts',
     ]);
   });
+  it('names the known thresholds as the file spells them: snake_case in health.yaml, health_ in package vars', () => {
+    const [yaml] = parseThresholds({ disk_warning: 3 }, 'thresholds').issues;
+    expect(yaml?.message).toMatch(/^unknown threshold \(known: disk_warn_pct, disk_crit_pct, mem_warn_pct, .*, time_offset_warn_s, .*, flap_low_pct\)$/);
+    expect(yaml?.message).not.toMatch(/[a-z][A-Z]/);
+    const [vars] = parseThresholds(thresholdsFromVars({ health_disk_warning: '3' }), 'k1.vars', 'health_').issues;
+    expect(vars?.key).toBe('k1.vars.health_disk_warning');
+    expect(vars?.message).toMatch(/^unknown threshold \(known: health_disk_warn_pct, health_disk_crit_pct, .*, health_flap_low_pct\)$/);
+  });
   it('device vars override groups which override defaults', () => {
     const group = parseThresholds({ diskWarnPct: 20, diskCritPct: 8 }, 'g').value;
     const dev = parseThresholds(thresholdsFromVars({ health_disk_warn_pct: '30', kiosk_listen: '127.0.0.1:8080' }), 'vars').value;

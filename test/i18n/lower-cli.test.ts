@@ -124,6 +124,21 @@ describe("health.yaml's refusals in Indonesian", () => {
   });
 });
 
+describe("health.yaml's unknown threshold, as the file spells the known ones", () => {
+  it("snake_case names in both languages (never the code's camelCase), located, exit 2", async () => {
+    const { home, env } = homeWith({ 'health.yaml': 'thresholds:\n  disk_warn_pct: 20\n  disk_warning: 3\n' });
+    const [id, en] = await inTurn(['sweep'], { home, env });
+    expect(id!.exitCode).toBe(2);
+    expect(en!.exitCode).toBe(2);
+    const line = (s: string) => s.split('\n').find((l) => /thresholds\.disk_warning/.test(l)) ?? '';
+    expect(line(id!.stderr)).toMatch(
+      /health\.yaml thresholds\.disk_warning: ambang batas tidak dikenal \(yang dikenal: disk_warn_pct, disk_crit_pct, mem_warn_pct, mem_crit_pct, load_warn, load_crit, temp_warn_c, .*, max_attempts, flap_high_pct, flap_low_pct\)$/,
+    );
+    expect(line(en!.stderr)).toMatch(/health\.yaml thresholds\.disk_warning: unknown threshold \(known: disk_warn_pct, disk_crit_pct, .*, flap_low_pct\)$/);
+    for (const r of [id!, en!]) expect(line(r.stderr).replace(/^.*\(/, '')).not.toMatch(/[a-z][A-Z]/);
+  });
+});
+
 describe("exec's refusal of a risky placeholder value in Indonesian", () => {
   it('a value bash could run as code: one located line, exit 2, nothing run', async () => {
     const { home, env } = homeWith({}, ', vars: { n: "a$(id)" }');

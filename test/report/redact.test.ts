@@ -53,6 +53,9 @@ describe('redact (pure)', () => {
     ['https://central.example/fleet (no credentials)', 'https://central.example/fleet (no credentials)'],
     ['token is hX9kQ2mZ7vR4pL8wTq3N!', `token is ${REDACTED}!`],
     ['encoded hX9kQ2mZ7vR4pL8wTq3N%22', `encoded ${REDACTED}%22`],
+    // the words, not a credential: a server's 401 message and jfleet's own hint keep them
+    ['unauthorized: missing or wrong bearer token', 'unauthorized: missing or wrong bearer token'],
+    ['Bearer token. Bearer tokenX9kQ2 Bearer token.x9', `Bearer token. Bearer ${REDACTED} Bearer ${REDACTED}`],
   ])('%s', (input, out) => {
     expect(redact(input, [SECRET])).toBe(out);
   });
