@@ -54,7 +54,7 @@ export function renderSweep(sp: Speech, s: SweepSummary, now: Date, paint: Paint
   const problems = s.devices.filter((d) => d.status.state !== 'ok').sort((a, b) => a.status.id.localeCompare(b.status.id));
   for (const d of problems) {
     lines.push(
-      `  ${pad(d.status.id, 28)} ${paint(d.status.state, pad(label(t, d.status.state), 11))} ${pad(flags(t, d.status), 14)} ${t('health.since', { ago: ago(d.status.since, now) })}  ${problem(t, d.status)}`,
+      `  ${pad(d.status.id, 28)} ${paint(d.status.state, pad(label(t, d.status.state), 11))} ${pad(flags(t, d.status), 14)} ${t('health.since', { ago: t.phrase(ago(d.status.since, now)) })}  ${problem(t, d.status)}`,
     );
   }
   const soft = s.devices.filter((d) => d.status.state !== 'ok' && !d.status.hard).length;
@@ -103,7 +103,7 @@ export function renderStatus(sp: Speech, list: DeviceStatus[], now: Date, paint:
     );
     for (const d of g.devices.filter((x) => x.state !== 'ok').sort((a, b) => a.id.localeCompare(b.id))) {
       lines.push(
-        `    ${pad(d.id, 26)} ${paint(d.state, pad(label(t, d.state), 11))} ${pad(flags(t, d), 14)} ${pad(t('health.since', { ago: ago(d.since, now) }), 14)} ${problem(t, d)}`,
+        `    ${pad(d.id, 26)} ${paint(d.state, pad(label(t, d.state), 11))} ${pad(flags(t, d), 14)} ${pad(t('health.since', { ago: t.phrase(ago(d.since, now)) }), 14)} ${problem(t, d)}`,
       );
     }
   }
@@ -125,7 +125,7 @@ export function renderHistory(
     lines.push(
       `${id}: ${paint(status.state, label(t, status.state))} (${flags(t, status)}) ${t('health.history.line', {
         since: dateTime(f, status.since),
-        ago: ago(status.since, now),
+        ago: t.phrase(ago(status.since, now)),
         lastSeen: status.lastSeen ? dateTime(f, status.lastSeen) : t('health.history.never'),
         release: status.release ?? '-',
       })}`,

@@ -122,7 +122,10 @@ function phraseTemplates(en: CatalogTree): Array<{ key: string; re: RegExp; name
         // a value in quotes ("{{name}}") holds no quote: 'unknown village "{{name}}"' never takes
         // 'unknown village "x" at column 1 in "village:x"', which a template for the whole says
         const quoted = parts[i - 1]?.endsWith('"') && parts[i + 1]?.startsWith('"');
-        return quoted ? '([^"]*?)' : '([\\s\\S]*?)';
+        // a value glued to a letter is a number with its unit ("{{days}}d", "{{ms}}ms"): only digits,
+        // so "{{minutes}}m" says "12m" and never takes a word that ends in m
+        const unit = /^[A-Za-z]/.test(parts[i + 1] ?? '');
+        return unit ? '(\\d+(?:\\.\\d+)?)' : quoted ? '([^"]*?)' : '([\\s\\S]*?)';
       })
       .join('');
     return { key: key.replace(/_(one|other)$/, ''), re: new RegExp(`^${source}$`), names };

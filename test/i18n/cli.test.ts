@@ -109,7 +109,7 @@ describe('sweep, status, check', () => {
     expect(id.exitCode).toBe(0); // a first unreachable is soft
     expect(id.stdout).toMatch(/^sweep 1 perangkat dalam \d+,\d dtk: ok 0 · waspada 0 · kritis 0 · tak diketahui 0 · tak terjangkau 1$/m);
     expect(id.stdout).toMatch(
-      /rambipuji-1\s+tak terjangkau\s+sementara\s+sejak \d+s\s+tak terjangkau: rambipuji-1 tak terjangkau: sambungan ditolak \(sshd tidak berjalan atau perangkat mati\)$/m,
+      /rambipuji-1\s+tak terjangkau\s+sementara\s+sejak \d+ dtk\s+tak terjangkau: rambipuji-1 tak terjangkau: sambungan ditolak \(sshd tidak berjalan atau perangkat mati\)$/m,
     );
     expect(id.stdout).toMatch(/status peringatan terburuk: ok$/m);
     const en = await jfleet(['sweep'], { home, env: { ...env, ...C } });

@@ -62,11 +62,11 @@ const CHECK_LINES: Record<string, string> = {
   'kiosk_screen/lab': 'halaman: tidak diperiksa (pengganti lab, tanpa browser sungguhan)',
   'kiosk_screen/offline': 'halaman offline tampil "Layanan Desa: menunggu portal" (kios tidak dapat menjangkau portalnya)',
   'kiosk_screen/portal': 'portal tampil "Layanan Desa Rambipuji"',
-  'uptime/first-sweep-low-uptime': 'menyala 42s',
-  'uptime/nightly-window': 'menyala 10m',
-  'uptime/unexpected-long-ago': 'menyala 2h 0m',
-  'uptime/unexpected-still': 'menyala 30m (dinyalakan ulang tanpa terduga pukul 05:13, di luar jendela reboot malam 03:30+30min)',
-  'uptime/unexpected': 'menyala 10m (dinyalakan ulang tanpa terduga pukul 05:13, di luar jendela reboot malam 03:30+30min)',
+  'uptime/first-sweep-low-uptime': 'menyala 42 dtk',
+  'uptime/nightly-window': 'menyala 10 mnt',
+  'uptime/unexpected-long-ago': 'menyala 2 jam 0 mnt',
+  'uptime/unexpected-still': 'menyala 30 mnt (dinyalakan ulang tanpa terduga pukul 05:13, di luar jendela reboot malam 03:30+30 mnt)',
+  'uptime/unexpected': 'menyala 10 mnt (dinyalakan ulang tanpa terduga pukul 05:13, di luar jendela reboot malam 03:30+30 mnt)',
 };
 
 const ALL = { ...CORE_CHECKS, ...AUX_CHECKS };

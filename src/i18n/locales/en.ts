@@ -1598,6 +1598,25 @@ Examples:
       unreachable: '{{target}} unreachable: {{reason}}',
       protocol: '{{target}}: SSH protocol error: {{reason}}',
     },
+    // a few words lower layers put inside their sentences ({{what}}, {{where}}), said whole
+    label: {
+      sweepSchedule: 'the sweep schedule',
+      reportSchedule: 'the report schedule',
+      theInventory: 'the inventory',
+      unitValue: 'a unit value',
+      crontabValue: 'a crontab value',
+      centralApi: 'central API',
+      timeSync: 'time sync',
+      uptime: 'uptime',
+    },
+    // a duration as health writes it (checks.ts formatDuration: uptime, "since" in status)
+    duration: {
+      daysHours: '{{days}}d {{hours}}h',
+      hoursMinutes: '{{hours}}h {{minutes}}m',
+      minutes: '{{minutes}}m',
+      seconds: '{{seconds}}s',
+      window: '{{start}}+{{minutes}}min',
+    },
     // what a connection, a command, a shell or SFTP on a device says when it fails (src/transport)
     transport: {
       hostKeyNamed: 'host key {{fingerprint}}',

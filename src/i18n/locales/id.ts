@@ -1555,6 +1555,23 @@ Contoh:
       unreachable: '{{target}} tak terjangkau: {{reason}}',
       protocol: '{{target}}: kesalahan protokol SSH: {{reason}}',
     },
+    label: {
+      sweepSchedule: 'jadwal sweep',
+      reportSchedule: 'jadwal laporan',
+      theInventory: 'inventaris',
+      unitValue: 'nilai di unit systemd',
+      crontabValue: 'nilai di crontab',
+      centralApi: 'API pusat',
+      timeSync: 'sinkronisasi jam',
+      uptime: 'waktu menyala',
+    },
+    duration: {
+      daysHours: '{{days}} hari {{hours}} jam',
+      hoursMinutes: '{{hours}} jam {{minutes}} mnt',
+      minutes: '{{minutes}} mnt',
+      seconds: '{{seconds}} dtk',
+      window: '{{start}}+{{minutes}} mnt',
+    },
     transport: {
       hostKeyNamed: 'kunci host {{fingerprint}}',
       aHostKey: 'sebuah kunci host',
