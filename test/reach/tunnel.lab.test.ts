@@ -221,7 +221,7 @@ describe('reach: tunnel (real sshd, behind simulated carrier NAT)', () => {
       up.set({ blackhole: false });
       const took = await untilReachable(l, dev, INTERVAL * COUNT + 60);
       expect(took).toBeLessThanOrEqual(INTERVAL * COUNT + 60);
-      // the bastion still held the old session (ClientAlive 300 s): the new one replaced its socket at once
+      // the bastion still held the old session (ClientAlive 660 s): the new one replaced its socket at once
       expect(tunnelLog(l, 1)).not.toMatch(/remote port forwarding failed/);
       // connections made after the restore: the first one held (one per failed attempt during the cut at most)
       const after = up.counters.connections - conns;
