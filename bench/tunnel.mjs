@@ -284,7 +284,8 @@ let tcpEx;
 {
   const { sshEx, sweepPer, plainPer } = tunnelled;
   // per day: SSH-only = one SSH exchange every 120 s; TCP = one SSH exchange every `interval` s and at
-  // most interval/tcp TCP probes between two (each resets the other's idle timer; counted high)
+  // most interval/tcp TCP probes between two (each resets the other's idle timer; counted high); the
+  // bastion's ClientAlive (660 s, src/reach/layout.ts) never fires while the device keeps 600 s
   const dayOf = (ssh, tcp) => ({
     sshOnly: (86400 / SSH_ONLY.interval) * ssh,
     tcp: (86400 / DEFAULT_KEEPALIVE.interval) * (ssh + (DEFAULT_KEEPALIVE.interval / DEFAULT_KEEPALIVE.tcp) * tcp),
