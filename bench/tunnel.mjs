@@ -5,14 +5,19 @@
 //   2. the same sweep of N devices behind carrier NAT (their own network namespace), reached
 //      through their reverse tunnel to the lab bastion, the same 4G emulation on every uplink;
 //      ratio tunnelled / direct (target <= 1.5x), cold and warm;
-//   3. idle tunnel bytes per device per day at the default keepalive, counted on the device's
-//      side of its uplink (payload, and with an estimate of TCP/IP headers: 52 B per segment and
-//      an ACK per segment received), from the bytes of measured keepalive exchanges (target
-//      <= 200 KiB/day);
+//   3. idle tunnel bytes per device per day, counted on the device's side of its uplink: TCP payload
+//      (the uplink's counters), an estimate of the wire (52 B of header per chunk and an ACK per
+//      chunk received), and the wire measured (the IP and TCP counters of the device's own network
+//      namespace: every packet of its kernel, headers, bare ACKs and keepalive probes included; see
+//      src/lab/reach.ts netCounters for what they count). Two ways of keeping the carrier's NAT
+//      binding, measured in the same run: SSH keepalives (ServerAlive, the old default 120 s) and
+//      the kernel's TCP keepalive (a bare ACK each way; the default 120 s, with ServerAlive at
+//      600 s for end-to-end liveness); target <= 200 KiB/day;
 //   4. a month at a 15-minute sweep schedule: tunnel idle + 2,880 warm sweeps over the tunnel
 //      (reports go from the runner to the central API, not over the kiosk's SIM); target <= 5 MiB.
 // The devices' stand-in kiosk is the same on both sides (its page unreachable on both: the probe
 // does the same work). Needs root and a build (npm run build). Quick: node bench/tunnel.mjs --n 20
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +40,9 @@ const { openStateDb } = await import(join(ROOT, 'dist', 'state-db.js'));
 const { loadSelection } = await import(join(ROOT, 'dist', 'inventory', 'service.js'));
 const { configReader } = await import(join(ROOT, 'dist', 'config', 'config.js'));
 const { DEFAULT_KEEPALIVE } = await import(join(ROOT, 'dist', 'inventory', 'bastions.js'));
+/** the default before TCP keepalives (SSH keepalives alone keep the NAT binding) */
+const SSH_ONLY = { interval: 120, count: 2 };
+const TCP_PROBE_S = 5; // the TCP keepalive time set in each device's namespace to time probes (their size does not depend on it)
 
 const LINK = { latencyMs: 150, lossPct: 2, kbps: 1000 };
 const HEALTH_YAML = 'thresholds: { load_warn: 1000, load_crit: 1000 }\nconnect_timeout_ms: 60000\ntimeout_ms: 60000\n';
@@ -78,9 +86,37 @@ async function sweeps(lab, label, extraEnv = {}) {
 
 /** Payload and an estimate of what the 4G link carries: 52 B of IP+TCP header per segment, and the device's ACK of each it receives. */
 const wire = (c) => c.up + c.down + 52 * (c.upChunks + c.downChunks) + 52 * c.downChunks;
+/** IP+TCP header of an established segment with timestamps (what Linux sends): 20 + 20 + 12 */
+const HDR = 52;
+
+/** The namespaces' counters of every device, summed (measured: real IP bytes both ways over the device's hops). */
+const netSum = (lab) =>
+  lab.devices.reduce(
+    (a, d) => {
+      const c = lab.netCounters(d.id);
+      return { octets: a.octets + c.outOctets, segs: a.segs + c.outSegs, probes: a.probes + c.keepaliveProbes };
+    },
+    { octets: 0, segs: 0, probes: 0 },
+  );
+const netDelta = (b, a) => ({ octets: a.octets - b.octets, segs: a.segs - b.segs, probes: a.probes - b.probes });
+/** The tunnels' own sockets (device side, tcp_info): payload + a 52 B header per real segment, both ways. */
+const sockSum = (lab) =>
+  lab.devices.reduce(
+    (a, d) => {
+      for (const s of lab.tunnelSockets(d.id)) {
+        a.bytes += s.bytesSent + s.bytesReceived;
+        a.segs += s.segsOut + s.segsIn;
+      }
+      return a;
+    },
+    { bytes: 0, segs: 0 },
+  );
+const sockWire = (b, a) => a.bytes - b.bytes + HDR * (a.segs - b.segs);
 
 console.log(`bench/tunnel: ${N} devices, 4G link ${JSON.stringify(LINK)} on each, forks ${FORKS}; ${new Date().toISOString()}`);
 let direct;
+let tunnelled;
+let tcpEx;
 {
   console.log('\n== direct (each device behind its 4G link)');
   const t0 = Date.now();
@@ -129,10 +165,12 @@ let direct;
       );
     reset();
     const r = await sweeps(lab, 'tunnelled');
-    // bytes of one warm sweep per device, on the uplinks
+    // bytes of one warm sweep per device, on the uplinks (payload), and on the tunnels' sockets (measured)
     reset();
+    const sock0 = sockSum(lab);
     await r.one();
     const warmSweep = sum();
+    const warmSweepMeasured = sockWire(sock0, sockSum(lab)) / N;
     await r.session.pool.closeAll();
     // the key exchange's cost: the same cold sweep with P-256 first (a speed trade the default does not make)
     const p256 = await sweeps(lab, 'tunnelled, P-256 first (JFLEET_SSH_KEX)', { JFLEET_SSH_KEX: 'ecdh-sha2-nistp256,curve25519-sha256' });
@@ -150,41 +188,35 @@ let direct;
     console.log(`  cold sweep: ${(r.cold.ms / direct.cold.ms).toFixed(2)}x (${fmt(r.cold.ms)} vs ${fmt(direct.cold.ms)}); target <= 1.5x`);
     console.log(`  warm sweep: ${(r.warm.ms / direct.warm.ms).toFixed(2)}x (${fmt(r.warm.ms)} vs ${fmt(direct.warm.ms)}); target <= 1.5x`);
 
-    // idle: every tunnel, nothing else, for IDLE_S seconds
+    // idle: every tunnel, nothing else, for IDLE_S seconds: SSH keepalive exchanges (ServerAlive PROBE_INTERVAL s)
     await sleep(PROBE_INTERVAL * 1000);
     reset();
+    const n0 = netSum(lab);
+    const s0 = sockSum(lab);
     await sleep(IDLE_S * 1000);
     const idle = sum();
+    const nIdle = netDelta(n0, netSum(lab));
+    const sIdle = sockWire(s0, sockSum(lab));
     const exchanges = (N * IDLE_S) / PROBE_INTERVAL;
-    const perExchange = { payload: (idle.up + idle.down) / exchanges, wire: wire(idle) / exchanges };
-    const perDay = (b) => (b * 86400) / DEFAULT_KEEPALIVE.interval;
+    const sshEx = { payload: (idle.up + idle.down) / exchanges, wire: wire(idle) / exchanges, measured: nIdle.octets / exchanges };
     console.log(
-      `\n== idle tunnel (counted on the device side of each uplink, ${N} devices x ${IDLE_S} s at ${PROBE_INTERVAL} s keepalive = ${exchanges} exchanges)`,
+      `\n== idle tunnel (counted on the device side of each uplink, ${N} devices x ${IDLE_S} s at ${PROBE_INTERVAL} s ServerAlive = ${exchanges} exchanges)`,
     );
     console.log(
-      `  one keepalive exchange: ${perExchange.payload.toFixed(0)} B payload, ~${perExchange.wire.toFixed(0)} B on the wire (headers + ACKs estimated)`,
+      `  one SSH keepalive exchange: ${sshEx.payload.toFixed(0)} B payload, ~${sshEx.wire.toFixed(0)} B on the wire estimated, ${sshEx.measured.toFixed(0)} B measured (${(nIdle.segs / exchanges).toFixed(2)} IP packets; TCP keepalive probes sent: ${nIdle.probes})`,
     );
     console.log(
-      `  per device per day at the default ${DEFAULT_KEEPALIVE.interval} s x ${DEFAULT_KEEPALIVE.count}: ${kib(perDay(perExchange.payload))} payload, ~${kib(perDay(perExchange.wire))} on the wire; target <= 200 KiB`,
+      `  (cross-check: the tunnels' own sockets, payload + 52 B per segment counted by the kernel: ${(sIdle / exchanges).toFixed(0)} B per exchange)`,
     );
-    const sweepPer = { payload: (warmSweep.up + warmSweep.down) / N, wire: wire(warmSweep) / N };
+    const sweepPer = { payload: (warmSweep.up + warmSweep.down) / N, wire: wire(warmSweep) / N, measured: warmSweepMeasured };
     const plainPer = { payload: (warmSweepPlain.up + warmSweepPlain.down) / N, wire: wire(warmSweepPlain) / N };
-    console.log(`  one warm sweep over the tunnel: ${kib(sweepPer.payload)} payload, ~${kib(sweepPer.wire)} on the wire per device`);
+    console.log(
+      `  one warm sweep over the tunnel: ${kib(sweepPer.payload)} payload, ~${kib(sweepPer.wire)} on the wire estimated, ${kib(sweepPer.measured)} measured per device`,
+    );
     console.log(
       `  the same without compression: ${kib(plainPer.payload)} payload, ~${kib(plainPer.wire)} on the wire; compressed / plain: ${(sweepPer.payload / plainPer.payload).toFixed(2)}x payload, ${(sweepPer.wire / plainPer.wire).toFixed(2)}x wire`,
     );
-    const month = (b, s) => 30 * perDay(b) + 2880 * s;
-    console.log(`\n== a month at a 15-minute sweep schedule (30 days of idle tunnel + 2,880 warm sweeps; reports leave from the runner, not the kiosk)`);
-    console.log(
-      `  per device: ${mibs(month(perExchange.payload, sweepPer.payload))} payload, ~${mibs(month(perExchange.wire, sweepPer.wire))} on the wire; target <= 5 MiB`,
-    );
-    console.log(
-      `  (without the sessions' compression: ${mibs(month(perExchange.payload, plainPer.payload))} payload, ~${mibs(month(perExchange.wire, plainPer.wire))} on the wire)`,
-    );
-    console.log(
-      `  (the daemon's 15 s keepalive on each kept session, were it on inside the tunnel: ~${mibs((30 * 86400 * perExchange.wire) / 15)} more a month; it is off for tunnelled sessions)`,
-    );
-
+    tunnelled = { sshEx, sweepPer, plainPer };
     // the bastion restarted with every kiosk tunnelled: all back within 5 min, none refused for good
     console.log(`\n== bastion restart with ${N} tunnels`);
     const tr = Date.now();
@@ -205,6 +237,83 @@ let direct;
     );
   } finally {
     await lab.stop();
+  }
+}
+
+{
+  console.log(
+    `\n== TCP keepalive probes (a second lab of ${N} tunnelled devices: ServerAlive 3600 s, TCPKeepAlive=yes; the namespace's tcp_keepalive_time set to ${TCP_PROBE_S} s to time them)`,
+  );
+  const t0 = Date.now();
+  const lab = await startLab({
+    devices: N,
+    tunnelled: Array.from({ length: N }, (_, i) => i),
+    uplink: LINK,
+    tunnelKeepalive: { interval: 3600, count: 2, tcp: DEFAULT_KEEPALIVE.tcp },
+    readyTimeoutMs: 180_000,
+  });
+  try {
+    for (const d of lab.devices) await lab.waitTunnel(d.id, 240_000);
+    const inNs = (d, ...args) => execFileSync('nsenter', ['-t', String(d.initPid), '-n', 'sysctl', ...args], { encoding: 'utf8' });
+    const keys = ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
+    const applied = inNs(lab.devices[0], '-n', ...keys);
+    console.log(
+      `  lab up, every tunnel connected, in ${((Date.now() - t0) / 1000).toFixed(1)} s; the recipe's drop-in in a device's namespace: ${applied.trim().split(/\s+/).join(' / ')} (time / intvl / probes)`,
+    );
+    for (const d of lab.devices) inNs(d, '-q', '-w', `net.ipv4.tcp_keepalive_time=${TCP_PROBE_S}`);
+    // a timer armed at the drop-in's time fires once more, then re-arms at TCP_PROBE_S: wait for every device's first probe
+    const deadline = Date.now() + (DEFAULT_KEEPALIVE.tcp + 30) * 1000;
+    while (lab.devices.some((d) => lab.netCounters(d.id).keepaliveProbes === 0) && Date.now() < deadline) await sleep(1000);
+    await sleep((TCP_PROBE_S + 1) * 1000);
+    const up = lab.devices.map((d) => lab.uplink(d.id));
+    for (const u of up) u.resetCounters();
+    const n0 = netSum(lab);
+    await sleep(IDLE_S * 1000);
+    const n = netDelta(n0, netSum(lab));
+    const payload = up.reduce((a, u) => a + u.counters.up + u.counters.down, 0);
+    tcpEx = { measured: n.octets / n.probes, packets: n.segs / n.probes, payload };
+    console.log(
+      `  ${n.probes} probes in ${IDLE_S} s: one TCP keepalive exchange ${tcpEx.measured.toFixed(0)} B measured (${tcpEx.packets.toFixed(2)} IP packets); payload on the uplinks meanwhile: ${payload} B (the lab's relay answers the probe itself: see below)`,
+    );
+  } finally {
+    await lab.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+{
+  const { sshEx, sweepPer, plainPer } = tunnelled;
+  // per day: SSH-only = one SSH exchange every 120 s; TCP = one SSH exchange every `interval` s and at
+  // most interval/tcp TCP probes between two (each resets the other's idle timer; counted high); the
+  // bastion's ClientAlive (660 s, src/reach/layout.ts) never fires while the device keeps 600 s
+  const dayOf = (ssh, tcp) => ({
+    sshOnly: (86400 / SSH_ONLY.interval) * ssh,
+    tcp: (86400 / DEFAULT_KEEPALIVE.interval) * (ssh + (DEFAULT_KEEPALIVE.interval / DEFAULT_KEEPALIVE.tcp) * tcp),
+  });
+  const est = dayOf(sshEx.wire, 2 * HDR); // a bare ACK each way, estimated like the rest
+  const meas = dayOf(sshEx.measured, tcpEx.measured);
+  const pay = dayOf(sshEx.payload, 0);
+  console.log(`\n== idle tunnel per device per day (target <= 200 KiB)`);
+  console.log(
+    `  SSH keepalives only, ServerAlive ${SSH_ONLY.interval} s x ${SSH_ONLY.count} (the old default): ${kib(pay.sshOnly)} payload, ~${kib(est.sshOnly)} wire estimated, ${kib(meas.sshOnly)} measured`,
+  );
+  console.log(
+    `  TCP keepalive ${DEFAULT_KEEPALIVE.tcp} s + ServerAlive ${DEFAULT_KEEPALIVE.interval} s x ${DEFAULT_KEEPALIVE.count} (the default): ${kib(pay.tcp)} payload, ~${kib(est.tcp)} wire estimated, ${kib(meas.tcp)} measured`,
+  );
+  const month = (day, s) => 30 * day + 2880 * s;
+  console.log(
+    `\n== a month at a 15-minute sweep schedule (30 days of idle tunnel + 2,880 warm sweeps; reports leave from the runner, not the kiosk); target <= 5 MiB`,
+  );
+  console.log(
+    `  SSH keepalives only (${SSH_ONLY.interval} s): ${mibs(month(pay.sshOnly, sweepPer.payload))} payload, ~${mibs(month(est.sshOnly, sweepPer.wire))} wire estimated, ${mibs(month(meas.sshOnly, sweepPer.measured))} measured`,
+  );
+  console.log(
+    `  TCP keepalive ${DEFAULT_KEEPALIVE.tcp} s + ServerAlive ${DEFAULT_KEEPALIVE.interval} s: ${mibs(month(pay.tcp, sweepPer.payload))} payload, ~${mibs(month(est.tcp, sweepPer.wire))} wire estimated, ${mibs(month(meas.tcp, sweepPer.measured))} measured`,
+  );
+  console.log(
+    `  (without the sessions' compression, SSH keepalives only: ${mibs(month(pay.sshOnly, plainPer.payload))} payload, ~${mibs(month(est.sshOnly, plainPer.wire))} wire estimated)`,
+  );
+  console.log(
+    `  (the daemon's 15 s keepalive on each kept session, were it on inside the tunnel: ~${mibs((30 * 86400 * sshEx.measured) / 15)} more a month measured; it is off for tunnelled sessions)`,
+  );
 }

@@ -53,6 +53,8 @@ export const PROBE_SCRIPT = [
   // the portal the kiosk is set to show, when it is a plain URL (compared with the page's)
   'case $U in *[!A-Za-z0-9._~:/?#@!\\&*+,\\;=%-]*);;*)s kurl "$U";;esac',
   'v=0;for f in /dev/video*;do [ -c $f ]&&v=$((v+1));done;n cam $v',
+  // a tunnelled kiosk: the bastion port its tunnel logged in on (jfleet-tunnel writes it; absent elsewhere)
+  'read v 2>/dev/null </var/lib/jfleet/tunnel-port&&n tpt "$v"',
   '[ "$L" ]&&{ c=0;t=${EPOCHREALTIME/./};if { exec 9<>/dev/tcp/${L%:*}/${L##*:};} 2>/dev/null;then printf \'GET / HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n\' "$L" >&9&&read -t2 x y x <&9&&{ c=$y;t=$((${EPOCHREALTIME/./}-t));printf -v f %06d $((t%1000000));n kpt $((t/1000000)).$f;};exec 9<&-;fi;n kp $c;}',
   'v=;M=/opt/jfleet-kiosk/current/manifest.json;[ -r $M ]&&while read -r l;do case $l in *\\"version\\"*)v=${l#*\\"version\\"};v=${v#*\\"};v=${v%%\\"*};break;;esac;done <$M',
   'if command -v chronyc >/dev/null;then set -- $(timeout 2 chronyc -c tracking 2>/dev/null|awk -F, \'{print $5,($13=="Normal")}\');n to $1;n ts $2',

@@ -66,6 +66,7 @@ const FACT_KEYS: ReadonlyArray<keyof RemoteFacts> = [
   'ts',
   'to',
   'rel',
+  'tpt',
   'dns',
   'pc',
   'pt',
@@ -140,6 +141,7 @@ export function parseProbeOutput(stdout: string): { facts: Partial<RemoteFacts> 
   for (const k of FACT_KEYS) {
     const v = obj[k];
     if (k === 'rel') facts.rel = typeof v === 'string' && /^[A-Za-z0-9._+-]{1,64}$/.test(v) ? v : null;
+    else if (k === 'tpt') facts.tpt = typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535 ? v : null;
     else if (k === 'ku') facts.ku = typeof v === 'string' && /^[a-z-]{1,32}$/.test(v) ? v : null;
     else if (k === 'purl' || k === 'kurl') facts[k] = typeof v === 'string' ? v.slice(0, 300) : null;
     else if (k === 'ptl') facts.ptl = typeof v === 'string' ? htmlText(v).slice(0, 200) : null;

@@ -268,7 +268,12 @@ export async function runSweep(ctx: Context, opts: SweepOptions): Promise<SweepS
     const tunnelled = packages.filter((p) => p.reach === 'tunnel' && probes.has(p.id));
     const pool = session.pool;
     if (tunnelled.length && pool.tunnelSockets && !ctx.signal.aborted) {
-      const seen = tunnelled.map((p) => ({ target: p, reachable: probes.get(p.id)?.reachable ?? false, error: probes.get(p.id)?.error?.message }));
+      const seen = tunnelled.map((p) => ({
+        target: p,
+        reachable: probes.get(p.id)?.reachable ?? false,
+        error: probes.get(p.id)?.error?.message,
+        port: probes.get(p.id)?.remote?.tpt ?? null,
+      }));
       await recordTunnels(db, { tunnelSockets: (t) => pool.tunnelSockets!(t as Package[]) }, seen, ctx.clock.now());
     }
 

@@ -78,6 +78,8 @@ export interface RemoteFacts {
   /** the kiosk unit's ActiveState and NRestarts (null: systemd is not running) */
   ku: string | null;
   kn: number | null;
+  /** a tunnelled kiosk: the bastion port its tunnel last logged in on (/var/lib/jfleet/tunnel-port; null elsewhere) */
+  tpt: number | null;
   /** kiosk restarts made by the on-device watchdog since boot */
   kwr: number | null;
   /** the browser's restarts inside the kiosk session (its loop in cage) since boot */

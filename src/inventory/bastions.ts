@@ -11,7 +11,7 @@
  *       user: jfleet                     # the runner's login (group jfleet-ops)
  *       hostKey: ssh-ed25519 AAAAC3…     # its public host key: pinned by the runner, known_hosts on devices
  *       socketDir: /run/jfleet           # default
- *       keepalive: { interval: 120, count: 2 }   # ServerAliveInterval / CountMax of the devices
+ *       keepalive: { interval: 600, count: 2, tcp: 120 }   # ServerAliveInterval / CountMax; TCP keepalive (0: off)
  *       districts:                       # per district (Kemendagri code 35.09.DD)
  *         "35.09.13": { interval: 60 }
  *
@@ -30,17 +30,34 @@ import { readInputFile } from '../input-file.js';
 import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { addressSchema, PACKAGE_ID_RE, portSchema, userSchema, type Package } from './schema.js';
 
-/** ServerAliveInterval 120 s x 2: about 166 KiB a day on the 4G link (docs/reach.md, bench/tunnel.mjs). */
-export const DEFAULT_KEEPALIVE = { interval: 120, count: 2 } as const;
+/**
+ * The carrier's NAT binding is kept by the kernel's TCP keepalive every `tcp` s (a bare ACK each
+ * way, no SSH packet; the kiosk's sysctl drop-in), end-to-end liveness by ssh's ServerAlive every
+ * `interval` s x `count`. `tcp: 0` turns the TCP keepalive off (for a carrier whose middlebox
+ * answers it itself: then set `interval` to what the NAT needs, e.g. 120). Sizes and the month:
+ * docs/reach.md, bench/tunnel.mjs.
+ */
+export const DEFAULT_KEEPALIVE = { interval: 600, count: 2, tcp: 120 } as const;
+/** The kernel's retries once a TCP keepalive goes unanswered: 4 probes 30 s apart, so a dead path is reset tcp + 120 s after the last packet. */
+export const TCP_KEEPALIVE_PROBES = { intvl: 30, probes: 4 } as const;
+/** Debian's kernel defaults, what the drop-in writes back with tcp: 0. */
+export const TCP_KEEPALIVE_KERNEL_DEFAULT = { time: 7200, intvl: 75, probes: 9 } as const;
 export const DEFAULT_SOCKET_DIR = '/run/jfleet';
 
 /** An OpenSSH public key line: type and base64 blob (a comment is dropped). */
 export const PUBLIC_KEY_RE = /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)|rsa-sha2-(?:256|512)|ssh-rsa) ([A-Za-z0-9+/]+={0,3})(?: [^\u0000-\u001f\u007f]*)?$/;
 
+/** The kiosk's TCP keepalive time in s (net.ipv4.tcp_keepalive_time), or 0: off (ssh TCPKeepAlive=no). */
+export const tcpKeepaliveSchema = z
+  .number()
+  .int('must be a whole number of seconds')
+  .refine((v) => v === 0 || (v >= 30 && v <= 3600), 'must be 0 (off) or 30-3600 s');
+
 export const keepaliveSchema = z
   .object({
     interval: z.number().int('must be a whole number of seconds').min(10, 'must be 10-3600 s').max(3600, 'must be 10-3600 s').optional(),
     count: z.number().int('must be a whole number').min(1, 'must be 1-10').max(10, 'must be 1-10').optional(),
+    tcp: tcpKeepaliveSchema.optional(),
   })
   .strict();
 
@@ -183,6 +200,10 @@ export interface TunnelSettings {
   socket: string;
   interval: number;
   count: number;
+  /** the kiosk's TCP keepalive time (s), 0 = off */
+  tcp: number;
+  /** what the kiosk's sysctl drop-in sets (net.ipv4.tcp_keepalive_*): the kernel's defaults when tcp is 0 */
+  tcpKernel: { time: number; intvl: number; probes: number };
   /** known_hosts lines pinning the bastion's key under every port it listens on */
   knownHosts: string;
 }
@@ -194,6 +215,7 @@ export function tunnelSettings(pkg: Pick<Package, 'id' | 'village' | 'tunnel'>, 
   const own = pkg.tunnel ?? {};
   const hostFor = (p: number) => (p === 22 ? bastion.address : `[${bastion.address}]:${p}`);
   const ports = [...new Set([...(own.port === undefined ? [] : [own.port]), ...bastion.ports])];
+  const tcp = own.tcp ?? d.tcp ?? bastion.keepalive.tcp ?? DEFAULT_KEEPALIVE.tcp;
   return {
     bastion,
     host: bastion.address,
@@ -203,6 +225,8 @@ export function tunnelSettings(pkg: Pick<Package, 'id' | 'village' | 'tunnel'>, 
     socket: socketPath(bastion, pkg.id),
     interval: own.interval ?? d.interval ?? bastion.keepalive.interval ?? DEFAULT_KEEPALIVE.interval,
     count: own.count ?? d.count ?? bastion.keepalive.count ?? DEFAULT_KEEPALIVE.count,
+    tcp,
+    tcpKernel: tcp > 0 ? { time: tcp, ...TCP_KEEPALIVE_PROBES } : { ...TCP_KEEPALIVE_KERNEL_DEFAULT },
     knownHosts: `${[...new Set(bastion.ports)].map((p) => `${hostFor(p)} ${bastion.hostKey}`).join('\n')}\n`,
   };
 }

@@ -92,6 +92,12 @@ export const packageSchema = z
       .object({
         interval: z.number().int('must be a whole number of seconds').min(10, 'must be 10-3600 s').max(3600, 'must be 10-3600 s').optional(),
         count: z.number().int('must be a whole number').min(1, 'must be 1-10').max(10, 'must be 1-10').optional(),
+        /** the kiosk's TCP keepalive time (s), 0 = off (bastions.yaml keepalive.tcp) */
+        tcp: z
+          .number()
+          .int('must be a whole number of seconds')
+          .refine((v) => v === 0 || (v >= 30 && v <= 3600), 'must be 0 (off) or 30-3600 s')
+          .optional(),
         port: portSchema.optional(),
       })
       .strict()

@@ -74,11 +74,12 @@ const BOOT_SCRIPT = [
   'if [ -f $DEV/boot/shadow ]; then mount --bind $DEV/boot/shadow $M/etc/shadow; fi',
   'hostname "$HN"',
   // behind carrier NAT (unshare --net): only lo, nothing outside can connect in; the way out is a
-  // relay per bastion port, from that address in here to a Unix socket the host side serves
+  // relay per bastion port, from that address in here to a Unix socket the host side serves; lo's
+  // MTU is a 4G link's (1500), so the device's TCP cuts its segments as it would on the modem
   'if [ -n "$NAT_RELAY" ]; then',
-  '  ip link set lo up',
+  '  ip link set lo mtu 1500 up',
   '  for r in $NAT_RELAY; do a=${r%:*}; p=${r##*:}; socat TCP-LISTEN:$p,bind=$a,reuseaddr,fork UNIX-CONNECT:$DEV/boot/uplink-$p.sock </dev/null >/dev/null 2>&1 & done',
-  '  export SSHD_EXTRA="-o ListenAddress=127.0.0.1:22"',
+  '  export SSHD_EXTRA="-o ListenAddress=127.0.0.1:22" LAB_NETNS=1',
   'fi',
   'exec chroot $M /bin/bash /run/jfleet-lab/boot/lab-init',
 ].join('\n');

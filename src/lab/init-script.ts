@@ -6,7 +6,9 @@
  * always/on-failure), picks up units enabled later, stops units that get disabled, and restarts a
  * unit when /run/jfleet-lab/restart-<unit> appears (what `jfleet-kiosk-restart` touches when
  * systemd is not running), removing that file once the unit runs again, so the helper can wait
- * for it like `systemctl restart` does). Written in bash with builtins only in its loop (no fork per tick), so
+ * for it like `systemctl restart` does). A device in its own network namespace applies
+ * /etc/sysctl.d/60-jfleet-*.conf (net.ipv4.* only) before each unit start, as systemd-sysctl would
+ * at a kiosk's boot. Written in bash with builtins only in its loop (no fork per tick), so
  * 100 idle devices cost next to nothing. (In the source below '@{' stands for bash's '${', which a
  * template literal would otherwise interpolate.) Each unit runs in its own process group (set -m) so a
  * restart stops the unit's children too, like a systemd cgroup would.
@@ -53,11 +55,24 @@ parse_unit() {
   done < "$f"
   [ -n "@{EXEC[$u]}" ]
 }
+# a device in its own network namespace (behind carrier NAT) applies jfleet's sysctl drop-ins, as
+# systemd-sysctl does at boot on a kiosk: net.ipv4.* keys only (they are per namespace); a device
+# in the host's namespace never does (it would change the host's kernel)
+apply_sysctl() {
+  local f l k v
+  for f in /etc/sysctl.d/60-jfleet-*.conf; do
+    [ -r "$f" ] || continue
+    while IFS= read -r l || [ -n "$l" ]; do
+      case $l in net.ipv4.*=*) k=@{l%%=*}; v=@{l#*=}; k=@{k// /}; v=@{v// /}; echo "$v" > "/proc/sys/@{k//.//}";; esac
+    done < "$f"
+  done
+}
 start_unit() {
   local u=$1
   (
     for ef in @{ENVF[$u]}; do ef=@{ef#-}; [ -r "$ef" ] && load_env "$ef"; done
     exec >>$L/$u.log 2>&1 </dev/null
+    [ -n "$LAB_NETNS" ] && apply_sysctl
     [ -n "@{PRE[$u]}" ] && eval "@{PRE[$u]}"
     eval "exec @{EXEC[$u]}"
   ) &

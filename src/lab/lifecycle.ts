@@ -17,11 +17,13 @@ import type { Link } from './link.js';
 import {
   addToBastion,
   initBastion,
+  netCounters,
   LAB_BASTION_ID,
   revokeOnBastion,
   stageTunnel,
   startUplinks,
   tunnelPublicKey,
+  tunnelSockets,
   uplinkHandle,
   writeLabBastions,
   type LabBastion,
@@ -392,6 +394,16 @@ async function bringUp(labId: string, slot: number, dir: string, opts: LabOption
       await editInventory(inventoryDir, (pkgs) => {
         for (const p of pkgs) if (p.id === id) Object.assign(p, { reach: 'tunnel', bastion: LAB_BASTION_ID });
       });
+    },
+    netCounters(id) {
+      const d = device(id);
+      if (!d.nat) throw new Error(`${id} is not behind NAT (it shares the host's network namespace)`);
+      return netCounters(d.initPid);
+    },
+    tunnelSockets(id) {
+      const d = device(id);
+      if (!d.nat) throw new Error(`${id} is not behind NAT (it shares the host's network namespace)`);
+      return tunnelSockets(d.initPid, bastionAddr);
     },
     async waitTunnel(id, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;

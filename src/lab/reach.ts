@@ -10,6 +10,7 @@
  * the lab has no systemd, so the lab init (init-script.ts) runs the unit's ExecStartPre and
  * ExecStart with its Restart=always / RestartSec semantics (a tick of 2 s on top).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -144,4 +145,93 @@ export function uplinkHandle(links: Link[]): LabUplink {
       for (const l of links) l.resetCounters();
     },
   };
+}
+
+/**
+ * The IP and TCP counters of a device's own network namespace (/proc/<pid>/net/{netstat,snmp} of
+ * any process in it). What they count, in the lab's topology: the namespace holds the device's
+ * sshd, its tunnel's ssh, and the socat relay that stands for its 4G modem; the 4G emulation and
+ * the NAT are beyond it (a userspace link on a Unix socket, no IP). So every packet in it goes
+ * over its `lo`, and each is counted once out (by its sender) and once in (by its receiver):
+ * `outOctets` is every IP byte both ways over the namespace's hops, headers and bare ACKs
+ * included. Idle, the only hop with traffic is ssh <-> socat, the device's side of its uplink;
+ * during a sweep the tunnel also carries the runner's session to the device's own sshd over a
+ * second hop (127.0.0.1:22), which these counters include too (tunnelSockets has the uplink alone).
+ * The far end of the uplink's TCP is socat's kernel, not the bastion's: it ACKs what the device
+ * sends and answers TCP keepalive probes itself, so a TCP keepalive never crosses the lab's 4G
+ * link or refreshes its NAT emulation (natIdleMs), which counts payload bytes only.
+ */
+export interface NetCounters {
+  /** IpExt InOctets / OutOctets: IP bytes, headers included */
+  inOctets: number;
+  outOctets: number;
+  /** Tcp InSegs / OutSegs: segments, bare ACKs and keepalive probes included */
+  inSegs: number;
+  outSegs: number;
+  /** TcpExt TCPKeepAlive: keepalive probes the kernel sent */
+  keepaliveProbes: number;
+}
+
+function procTable(text: string, prefix: string): Record<string, number> {
+  const lines = text.split('\n').filter((l) => l.startsWith(`${prefix}:`));
+  const names = (lines[0] ?? '').split(/\s+/).slice(1);
+  const values = (lines[1] ?? '').split(/\s+/).slice(1);
+  return Object.fromEntries(names.map((n, i) => [n, Number(values[i] ?? 0)]));
+}
+
+/** Pure: NetCounters from the text of /proc/<pid>/net/netstat and /proc/<pid>/net/snmp. */
+export function parseNetCounters(netstat: string, snmp: string): NetCounters {
+  const ip = procTable(netstat, 'IpExt');
+  const tcpExt = procTable(netstat, 'TcpExt');
+  const tcp = procTable(snmp, 'Tcp');
+  return {
+    inOctets: ip.InOctets ?? 0,
+    outOctets: ip.OutOctets ?? 0,
+    inSegs: tcp.InSegs ?? 0,
+    outSegs: tcp.OutSegs ?? 0,
+    keepaliveProbes: tcpExt.TCPKeepAlive ?? 0,
+  };
+}
+
+export function netCounters(pid: number): NetCounters {
+  return parseNetCounters(readFileSync(`/proc/${pid}/net/netstat`, 'utf8'), readFileSync(`/proc/${pid}/net/snmp`, 'utf8'));
+}
+
+/** tcp_info of one of the device's sockets to the bastion (the tunnel's ssh), from ss in its namespace. */
+export interface TunnelSocket {
+  local: string;
+  peer: string;
+  /** payload sent (retransmissions included) and received */
+  bytesSent: number;
+  bytesReceived: number;
+  /** segments sent and received, SYN, bare ACKs and keepalive probes included */
+  segsOut: number;
+  segsIn: number;
+}
+
+/** Pure: the sockets of `ss -tinH` output (two lines per socket). */
+export function parseSs(text: string): TunnelSocket[] {
+  const out: TunnelSocket[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const head = (lines[i] ?? '').trim().split(/\s+/);
+    if (head.length < 4 || /^\s/.test(lines[i] ?? '') || !lines[i]) continue;
+    const info = lines[i + 1] ?? '';
+    const num = (k: string) => Number(new RegExp(`\\b${k}:(\\d+)`).exec(info)?.[1] ?? 0);
+    out.push({
+      local: head[head.length - 2] ?? '',
+      peer: head[head.length - 1] ?? '',
+      bytesSent: num('bytes_sent'),
+      bytesReceived: num('bytes_received'),
+      segsOut: num('segs_out'),
+      segsIn: num('segs_in'),
+    });
+    i++;
+  }
+  return out;
+}
+
+export function tunnelSockets(pid: number, bastionAddress: string): TunnelSocket[] {
+  const text = execFileSync('nsenter', ['-t', String(pid), '-n', 'ss', '-tinH', 'state', 'established', 'dst', bastionAddress], { encoding: 'utf8' });
+  return parseSs(text);
 }

@@ -1,7 +1,7 @@
 /** The lab's public shapes: what a caller asks for (LabOptions) and what it gets back (Lab, LabDevice). */
 import type { Village } from '../inventory/villages.js';
 import type { Link, LinkOptions } from './link.js';
-import type { LabBastion, LabUplink } from './reach.js';
+import type { LabBastion, LabUplink, NetCounters, TunnelSocket } from './reach.js';
 
 export interface LabOptions {
   devices: number;
@@ -28,7 +28,7 @@ export interface LabOptions {
   /** the 4G link and NAT of every uplink (device -> bastion) */
   uplink?: LinkOptions;
   /** keepalive of the lab's bastion (ServerAliveInterval/CountMax of its devices; default the fleet's) */
-  tunnelKeepalive?: { interval?: number; count?: number };
+  tunnelKeepalive?: { interval?: number; count?: number; tcp?: number };
 }
 
 export interface LabDevice {
@@ -102,6 +102,13 @@ export interface Lab {
    * on again behind carrier NAT, and mark it reach: tunnel in the lab inventory.
    */
   goBehindNat(id: string): Promise<void>;
+  /**
+   * A device behind NAT: the IP and TCP counters of its own network namespace (what its kernel
+   * sent and received, headers and bare ACKs included), and its tunnel's sockets (tcp_info of the
+   * ssh socket(s) to the bastion). See reach.ts netCounters for what the namespace holds.
+   */
+  netCounters(id: string): NetCounters;
+  tunnelSockets(id: string): TunnelSocket[];
   /** wait until the device's tunnel socket exists on the bastion */
   waitTunnel(id: string, timeoutMs?: number): Promise<void>;
   /** run a shell command inside the device (no SSH): mount/uts/pid namespaces and root */

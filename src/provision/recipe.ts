@@ -158,6 +158,9 @@ export interface TunnelVars {
   socket: string;
   interval: number;
   count: number;
+  /** the kiosk's TCP keepalive time (s; 0: off) and what its sysctl drop-in sets */
+  tcp: number;
+  tcpKernel: { time: number; intvl: number; probes: number };
   knownHosts: string;
 }
 
@@ -220,6 +223,11 @@ export function resolveRecipe(recipe: Recipe, pkg: Package, village: Village | u
       'tunnel.socket': t.socket,
       'tunnel.alive_interval': String(t.interval),
       'tunnel.alive_count': String(t.count),
+      // the carrier's NAT binding kept by the kernel's TCP keepalive (the sysctl drop-in), or off with tcp: 0
+      'tunnel.tcp_keepalive': t.tcp > 0 ? 'yes' : 'no',
+      'tunnel.tcp_keepalive_time': String(t.tcpKernel.time),
+      'tunnel.tcp_keepalive_intvl': String(t.tcpKernel.intvl),
+      'tunnel.tcp_keepalive_probes': String(t.tcpKernel.probes),
       'tunnel.known_hosts': t.knownHosts,
       // a fixed spread per device (0-30 s) before each start, so a fleet coming back after an outage does not stampede
       'tunnel.jitter': String([...pkg.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 31),

@@ -15,4 +15,8 @@ CREATE TABLE tunnel_status (
   error            TEXT
 );`,
   },
+  {
+    name: 'reach-002-tunnel-port',
+    sql: 'ALTER TABLE tunnel_status ADD COLUMN port INTEGER;',
+  },
 ];

@@ -22,6 +22,8 @@ export interface TunnelStatus {
   lastSeen: string | null;
   checkedAt: string;
   error: string | null;
+  /** the bastion port the tunnel logged in on, as the kiosk last told a probe (null: not known yet) */
+  port: number | null;
 }
 
 /** Pure: a tunnel's state from the socket and the probe. */
@@ -36,7 +38,7 @@ export function tunnelVerdict(socket: { mtime: Date } | null | 'unknown', probe:
 export async function recordTunnels(
   db: Db,
   pool: Pick<Pool, 'tunnelSockets'>,
-  seen: Array<{ target: DeviceTarget; reachable: boolean; error?: string }>,
+  seen: Array<{ target: DeviceTarget; reachable: boolean; error?: string; port?: number | null }>,
   now: Date,
 ): Promise<TunnelStatus[]> {
   const prev = readTunnels(db);
@@ -59,21 +61,23 @@ export async function recordTunnels(
       lastSeen: state === 'up' ? at : (old?.lastSeen ?? null),
       checkedAt: at,
       error: state === 'up' ? null : (error ?? (s.reachable ? null : (s.error ?? null))),
+      // a probe that got through read it on the kiosk; otherwise the last one known
+      port: s.reachable && s.port != null ? s.port : (old?.port ?? null),
     });
   }
   const put = db.prepare(
-    `INSERT INTO tunnel_status (id, bastion, state, connected_since, last_seen, checked_at, error) VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO tunnel_status (id, bastion, state, connected_since, last_seen, checked_at, error, port) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(id) DO UPDATE SET bastion = excluded.bastion, state = excluded.state, connected_since = excluded.connected_since,
-       last_seen = excluded.last_seen, checked_at = excluded.checked_at, error = excluded.error`,
+       last_seen = excluded.last_seen, checked_at = excluded.checked_at, error = excluded.error, port = excluded.port`,
   );
   db.transaction(() => {
-    for (const t of out) put.run(t.id, t.bastion, t.state, t.connectedSince, t.lastSeen, t.checkedAt, t.error);
+    for (const t of out) put.run(t.id, t.bastion, t.state, t.connectedSince, t.lastSeen, t.checkedAt, t.error, t.port);
   })();
   return out;
 }
 
 export function readTunnels(db: Db): Map<string, TunnelStatus> {
-  const rows = db.prepare('SELECT id, bastion, state, connected_since, last_seen, checked_at, error FROM tunnel_status').all() as Array<{
+  const rows = db.prepare('SELECT id, bastion, state, connected_since, last_seen, checked_at, error, port FROM tunnel_status').all() as Array<{
     id: string;
     bastion: string;
     state: TunnelState;
@@ -81,11 +85,21 @@ export function readTunnels(db: Db): Map<string, TunnelStatus> {
     last_seen: string | null;
     checked_at: string;
     error: string | null;
+    port: number | null;
   }>;
   return new Map(
     rows.map((r) => [
       r.id,
-      { id: r.id, bastion: r.bastion, state: r.state, connectedSince: r.connected_since, lastSeen: r.last_seen, checkedAt: r.checked_at, error: r.error },
+      {
+        id: r.id,
+        bastion: r.bastion,
+        state: r.state,
+        connectedSince: r.connected_since,
+        lastSeen: r.last_seen,
+        checkedAt: r.checked_at,
+        error: r.error,
+        port: r.port,
+      },
     ]),
   );
 }

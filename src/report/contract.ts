@@ -67,6 +67,9 @@ export const PackageSnapshotSchema = z
         state: z.enum(['up', 'down', 'unknown']).meta({ description: "the tunnel's own state, apart from the health verdict (the link, not the kiosk)" }),
         connectedSince: isoTime.nullable().meta({ description: 'when the current tunnel connected (its socket appeared on the bastion); null while down' }),
         lastSeen: isoTime.nullable().meta({ description: 'the last time the tunnel was seen up; null if never' }),
+        port: z.number().int().min(1).max(65535).nullable().optional().meta({
+          description: "the bastion port the kiosk's tunnel last logged in on, as the kiosk told a probe; null if not known yet. Added later, optional",
+        }),
       })
       .optional()
       .meta({ description: 'reach: tunnel packages only (behind carrier NAT, reached through their reverse tunnel); added in 1.x, optional' }),

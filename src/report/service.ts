@@ -62,7 +62,7 @@ export function composeReport(ctx: Pick<Context, 'clock' | 'env'>, db: Db): { re
     changes,
     ref: loadVillages(),
     tunnels: new Map(
-      [...readTunnels(db)].map(([id, t]) => [id, { bastion: t.bastion, state: t.state, connectedSince: t.connectedSince, lastSeen: t.lastSeen }]),
+      [...readTunnels(db)].map(([id, t]) => [id, { bastion: t.bastion, state: t.state, connectedSince: t.connectedSince, lastSeen: t.lastSeen, port: t.port }]),
     ),
   });
   const lastSeq = changes.reduce((m, c) => Math.max(m, c.seq), after);

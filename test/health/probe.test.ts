@@ -8,8 +8,9 @@ import { PROBE_SCRIPT } from '../../src/health/probe-script.js';
 
 describe('probe script', () => {
   it('is small: it crosses a 4G link on every sweep (one-shot sweeps; the daemon sends only a call)', () => {
-    // 4 KiB since it reads the real browser (DevTools), the kiosk unit, DPMS and the camera: still three TCP segments
-    expect(Buffer.byteLength(PROBE_SCRIPT)).toBeLessThan(4096);
+    // about 4 KiB since it reads the real browser (DevTools), the kiosk unit, DPMS, the camera and a
+    // tunnelled kiosk's bastion port: still three TCP segments (MSS 1448 on a 1500 B link)
+    expect(Buffer.byteLength(PROBE_SCRIPT)).toBeLessThan(3 * 1448);
   });
   it('runs under bash on this machine and prints one JSON object the parser reads', () => {
     const cmd = probeCommand({ gateway: '127.0.0.1', internet: '127.0.0.1', dnsName: 'localhost', apiUrl: 'http://127.0.0.1:9/' });
@@ -79,5 +80,26 @@ describe('parseProbeOutput', () => {
   it('drops values of the wrong kind and hostile release strings', () => {
     const r = parseProbeOutput('motd noise\n{"up":"x","mt":5,"rel":"1.0;rm -rf /"}');
     expect(r).toEqual({ facts: expect.objectContaining({ up: null, mt: 5, rel: null }) });
+  });
+  it("reads a tunnelled kiosk's bastion port (a whole port number, else null; absent on a direct device)", () => {
+    expect(parseProbeOutput('{"tpt":443}')).toEqual({ facts: expect.objectContaining({ tpt: 443 }) });
+    for (const bad of ['0', '70000', '22.5', '"22"']) expect(parseProbeOutput(`{"tpt":${bad}}`)).toEqual({ facts: expect.objectContaining({ tpt: null }) });
+    // the script's own line, on this machine's bash: the file's number, or no key at all
+    const line = PROBE_SCRIPT.split('\n').find((l) => l.includes('tunnel-port'))!;
+    const dir = mkdtempSync(join(tmpdir(), 'jf-tpt-'));
+    try {
+      const run = (content: string | null) => {
+        const f = join(dir, 'tunnel-port');
+        rmSync(f, { force: true });
+        if (content !== null) writeFileSync(f, content);
+        const n = 'n(){ case $2 in \'\'|-|*[!0-9.eE+-]*) J+="\\"$1\\":null,";; *) J+="\\"$1\\":$2,";; esac;}';
+        return execFileSync('bash', ['-c', `${n}\nJ=\n${line.replaceAll('/var/lib/jfleet/tunnel-port', f)}\nprintf %s "$J"`], { encoding: 'utf8' });
+      };
+      expect(run('443\n')).toBe('"tpt":443,');
+      expect(run(null)).toBe('');
+      expect(run('rm -rf /\n')).toBe('"tpt":null,');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -78,6 +78,28 @@ describe('bastions.yaml', () => {
     expect(other).toMatchObject({ port: 22, interval: 120, count: 2 });
   });
 
+  it('TCP keepalive: 120 s by default with ServerAlive 600 s x 2; tcp: 0 turns it off (the kernel defaults), per district or package; out-of-range refused', () => {
+    const plain = at(parseBastions(`bastions:\n  - id: b\n    address: b.example.id\n    hostKey: ${key.publicKey}\n`, 'b.yaml').bastions, 0);
+    expect(tunnelSettings({ id: 'kiosk-a', village: '35.09.13.2006' }, plain)).toMatchObject({
+      interval: 600,
+      count: 2,
+      tcp: 120,
+      tcpKernel: { time: 120, intvl: 30, probes: 4 },
+    });
+    const back = at(parseBastions(bastionYaml().replace('"35.09.13": { interval: 60 }', '"35.09.13": { interval: 120, tcp: 0 }'), 'b.yaml').bastions, 0);
+    expect(tunnelSettings({ id: 'kiosk-a', village: '35.09.13.2006' }, back)).toMatchObject({
+      interval: 120,
+      tcp: 0,
+      tcpKernel: { time: 7200, intvl: 75, probes: 9 },
+    });
+    expect(tunnelSettings({ id: 'kiosk-a', village: '35.09.13.2006', tunnel: { tcp: 90 } }, back)).toMatchObject({ tcp: 90, tcpKernel: { time: 90 } });
+    expect(tunnelSettings({ id: 'kiosk-b', village: '35.09.01.2001' }, back)).toMatchObject({ tcp: 120 });
+    for (const bad of ['10', '4000', '1.5']) {
+      const r = parseBastions(bastionYaml().replace('{ interval: 120, count: 2 }', `{ interval: 120, tcp: ${bad} }`), 'b.yaml');
+      expect(r.issues.map((i) => `${i.field}: ${i.message}`)).toEqual([expect.stringMatching(/^bastions\[0\]\.keepalive\.tcp: must be/)]);
+    }
+  });
+
   it("dialing order: the bastion's ports; a package's tunnel.port goes first, never alone (the kiosk still falls back)", () => {
     const b = at(parseBastions(bastionYaml(), 'b.yaml').bastions, 0);
     const p = (tunnel?: { port?: number }) => tunnelSettings({ id: 'kiosk-a', village: '35.09.13.2006', ...(tunnel ? { tunnel } : {}) }, b);

@@ -122,6 +122,16 @@ describe('jfleet bastion in Indonesian and English', () => {
     const jsonEn = await jfleet(['status', '--json'], { env: { ...env, ...C } });
     expect(JSON.parse(jsonId.stdout)[0].tunnel).toMatchObject({ bastion: 'bastion-jember', state: 'down', lastSeen: hourAgo });
     expect(jsonId.stdout).toBe(jsonEn.stdout);
+    expect(JSON.parse(jsonEn.stdout)[0].tunnel.port).toBeNull();
+    // the bastion port the kiosk's tunnel uses, once a probe read it on the kiosk
+    const db2 = new Database(join(home, 'state', 'jfleet.db'));
+    db2.prepare('UPDATE tunnel_status SET port = 443 WHERE id = ?').run('rambipuji-1');
+    db2.close();
+    expect((await jfleet(['status'], { env: { ...env, ...C } })).stdout).toMatch(/rambipuji-1 {2}tunnel DOWN via bastion-jember port 443, last seen 3 h ago/);
+    expect((await jfleet(['status'], { env: { ...env, ...ID } })).stdout).toMatch(
+      /rambipuji-1 {2}terowongan PUTUS lewat bastion-jember port 443, terakhir terlihat 3 jam lalu/,
+    );
+    expect(JSON.parse((await jfleet(['status', '--json'], { env: { ...env, ...C } })).stdout)[0].tunnel).toMatchObject({ port: 443, state: 'down' });
   });
 
   it("the tunnel route's failures and their hints read in Indonesian; the English is the transport's own words", () => {

@@ -18,7 +18,7 @@ const contentOf = (steps: Array<{ id: string; desired: unknown }>, id: string): 
   if (!s) throw new Error(`no step ${id}`);
   return (s.desired as { content: string }).content;
 };
-const TUNNEL_STEPS = ['tunnel-key', 'tunnel-known-hosts', 'tunnel-restart-program', 'tunnel-program', 'tunnel-unit', 'tunnel-enabled'];
+const TUNNEL_STEPS = ['tunnel-key', 'tunnel-known-hosts', 'tunnel-sysctl', 'tunnel-restart-program', 'tunnel-program', 'tunnel-unit', 'tunnel-enabled'];
 
 describe('kiosk recipe: the reverse tunnel', () => {
   it('a direct package plans no tunnel step', async () => {
@@ -53,7 +53,7 @@ describe('kiosk recipe: the reverse tunnel', () => {
     expect(text).toMatch(/^PORTS='443 22'$/m);
     const ssh = text.slice(text.indexOf('"$SSH" '), text.indexOf('\n  rc=$?')).replace(/\\\n\s*/g, '');
     expect(ssh).toBe(
-      '"$SSH" -NT -F none -p "$p" -i /etc/jfleet/tunnel_ed25519 -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/etc/jfleet/tunnel_known_hosts -o GlobalKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -o ServerAliveInterval=90 -o ServerAliveCountMax=2 -o TCPKeepAlive=no -o ConnectTimeout=10 -o PermitLocalCommand=yes -o "LocalCommand=$SELF --connected $p" -R /run/jfleet/kiosk-a/ssh.sock:127.0.0.1:22 jf-kiosk-a@bastion.example.id',
+      '"$SSH" -NT -F none -p "$p" -i /etc/jfleet/tunnel_ed25519 -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/etc/jfleet/tunnel_known_hosts -o GlobalKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -o ServerAliveInterval=90 -o ServerAliveCountMax=2 -o TCPKeepAlive=yes -o ConnectTimeout=10 -o PermitLocalCommand=yes -o "LocalCommand=$SELF --connected $p" -R /run/jfleet/kiosk-a/ssh.sock:127.0.0.1:22 jf-kiosk-a@bastion.example.id',
     );
     // every -o in the whole program is one of these: nothing that loosens host-key checking
     const opts = [...text.matchAll(/-o "?([A-Za-z]+)=/g)].map((m) => m[1]);
@@ -75,6 +75,29 @@ describe('kiosk recipe: the reverse tunnel', () => {
     );
     expect(text).toContain('STATE=/var/lib/jfleet/tunnel-port\n');
     expect(text).toContain('SSH=/usr/bin/ssh\n');
+  });
+
+  it("the TCP keepalive: the sysctl drop-in (applied by systemd-sysctl before the tunnel restarts) and ssh's TCPKeepAlive; tcp: 0 gives SSH keepalives back", async () => {
+    const recipe = await loadRecipe();
+    const village = ref.byCode.get('35.09.13.2006');
+    const p = pkg('tunnel');
+    const r = resolveRecipe(recipe, p, village, { tunnel: tunnelSettings(p, bastion) });
+    const step = r.steps.find((s) => s.id === 'tunnel-sysctl')?.desired as { path: string; mode: string; notify: string[]; content: string };
+    expect(step).toMatchObject({ path: '/etc/sysctl.d/60-jfleet-tunnel.conf', mode: '0644', notify: ['tunnel-sysctl'] });
+    expect(step.content.split('\n').filter((l) => l.startsWith('net.'))).toEqual([
+      'net.ipv4.tcp_keepalive_time = 120',
+      'net.ipv4.tcp_keepalive_intvl = 30',
+      'net.ipv4.tcp_keepalive_probes = 4',
+    ]);
+    expect(step.content).not.toMatch(/\{\{/);
+    // the drop-in is applied before the tunnel restarts (handlers run in the recipe's order)
+    const names = Object.keys(r.handlers);
+    expect(names.indexOf('tunnel-sysctl')).toBeLessThan(names.indexOf('tunnel-restart'));
+    expect(r.handlers['tunnel-sysctl']?.command).toContain('systemctl restart systemd-sysctl.service');
+    const off = { ...p, tunnel: { interval: 120, tcp: 0 } };
+    const ro = resolveRecipe(recipe, off, village, { tunnel: tunnelSettings(off, bastion) });
+    expect(contentOf(ro.steps, 'tunnel-program').replace(/\\\n\s*/g, '')).toContain('-o ServerAliveInterval=120 -o ServerAliveCountMax=2 -o TCPKeepAlive=no ');
+    expect(contentOf(ro.steps, 'tunnel-sysctl')).toContain('net.ipv4.tcp_keepalive_time = 7200\n');
   });
 
   it("the dialing order: the bastion's ports; a package's tunnel.port first, then the bastion's others; the connect timeout is a recipe variable", async () => {

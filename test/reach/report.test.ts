@@ -27,12 +27,18 @@ describe('tunnel in the report', () => {
       tunnels: new Map([
         [
           tunnelled,
-          { bastion: 'bastion-jember', state: 'down' as const, connectedSince: null, lastSeen: new Date(now.getTime() - 3 * 3600_000).toISOString() },
+          {
+            bastion: 'bastion-jember',
+            state: 'down' as const,
+            connectedSince: null,
+            lastSeen: new Date(now.getTime() - 3 * 3600_000).toISOString(),
+            port: 443,
+          },
         ],
       ]),
     });
     const parsed = ReportSchema.parse(report);
-    expect(parsed.fleet.packages.find((p) => p.id === tunnelled)?.tunnel).toMatchObject({ state: 'down', bastion: 'bastion-jember' });
+    expect(parsed.fleet.packages.find((p) => p.id === tunnelled)?.tunnel).toMatchObject({ state: 'down', bastion: 'bastion-jember', port: 443 });
     expect(parsed.fleet.packages.find((p) => p.id !== tunnelled)?.tunnel).toBeUndefined();
 
     const srv = await central();

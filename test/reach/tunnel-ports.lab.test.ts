@@ -58,7 +58,9 @@ describe("reach: tunnel on the bastion's second port when a carrier filters the 
     const check = await jfleet(['provision', '--limit', dev(l).id, '--check', '--json'], { env: l.env, timeoutMs: 120_000 });
     const steps = (JSON.parse(check.stdout) as { devices: Array<{ steps: Array<{ id: string; status: string }> }> }).devices[0]?.steps ?? [];
     expect(steps.filter((s) => s.id.startsWith('tunnel-')).map((s) => `${s.id} ${s.status}`)).toEqual(
-      ['tunnel-key', 'tunnel-known-hosts', 'tunnel-restart-program', 'tunnel-program', 'tunnel-unit', 'tunnel-enabled'].map((id) => `${id} ok`),
+      ['tunnel-key', 'tunnel-known-hosts', 'tunnel-sysctl', 'tunnel-restart-program', 'tunnel-program', 'tunnel-unit', 'tunnel-enabled'].map(
+        (id) => `${id} ok`,
+      ),
     );
   }, 180_000);
 

@@ -29,6 +29,8 @@ const COUNT = 2;
 const CUT_S = Number(process.env.JFLEET_TEST_CUT_S ?? 30);
 const labOf = useLab(4, { tunnelled: [1, 2, 3], tunnelKeepalive: { interval: INTERVAL, count: COUNT }, uplink: { latencyMs: 60, kbps: 2000 } });
 const work = mkdtempSync(join(tmpdir(), 'jfleet-reach-lab-'));
+/** the host's own TCP keepalive time, read before the lab starts: the lab must leave it alone */
+const HOST_KEEPALIVE_TIME = readFileSync('/proc/sys/net/ipv4/tcp_keepalive_time', 'utf8').trim();
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const run = (l: Lab, args: string[], timeoutMs = 120_000) => jfleet(args, { env: l.env, timeoutMs });
@@ -108,6 +110,27 @@ describe('reach: tunnel (real sshd, behind simulated carrier NAT)', () => {
     });
     expect(refused).toBe('ECONNREFUSED');
   }, 120_000);
+
+  it("the tunnel's TCP keepalive: the recipe's sysctl drop-in applied in the kiosk's own network namespace (never the host's), the tunnel's ssh socket keepalive-armed", async () => {
+    const l = labOf();
+    const d = at(l.devices, 1);
+    await l.waitTunnel(d.id, 60_000);
+    const sysctl = (args: string[]) =>
+      new Promise<string>((resolve, reject) => execFile('nsenter', args, (e, out) => (e ? reject(e) : resolve(out.trim().split(/\s+/).join(' ')))));
+    const keys = ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
+    expect(await sysctl(['-t', String(d.initPid), '-n', 'sysctl', '-n', ...keys])).toBe('120 30 4');
+    expect(readFileSync('/proc/sys/net/ipv4/tcp_keepalive_time', 'utf8').trim()).toBe(HOST_KEEPALIVE_TIME);
+    const ss = await new Promise<string>((resolve, reject) =>
+      execFile('nsenter', ['-t', String(d.initPid), '-n', 'ss', '-tnoH', 'state', 'established', 'dst', l.bastion!.address], (e, out) =>
+        e ? reject(e) : resolve(out),
+      ),
+    );
+    expect(ss).toMatch(/timer:\(keepalive,/);
+    // the namespace's own counters see the tunnel's packets (bench/tunnel.mjs measures the wire with them)
+    const c = l.netCounters(d.id);
+    expect(c.outOctets).toBeGreaterThan(0);
+    expect(l.tunnelSockets(d.id)).toHaveLength(1);
+  }, 90_000);
 
   it('staging: provision --direct on the office LAN, then behind NAT: provision --check, sweep and rollout work through the tunnel', async () => {
     const l = labOf();
@@ -198,7 +221,7 @@ describe('reach: tunnel (real sshd, behind simulated carrier NAT)', () => {
       up.set({ blackhole: false });
       const took = await untilReachable(l, dev, INTERVAL * COUNT + 60);
       expect(took).toBeLessThanOrEqual(INTERVAL * COUNT + 60);
-      // the bastion still held the old session (ClientAlive 300 s): the new one replaced its socket at once
+      // the bastion still held the old session (ClientAlive 660 s): the new one replaced its socket at once
       expect(tunnelLog(l, 1)).not.toMatch(/remote port forwarding failed/);
       // connections made after the restore: the first one held (one per failed attempt during the cut at most)
       const after = up.counters.connections - conns;

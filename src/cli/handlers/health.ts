@@ -152,7 +152,7 @@ export async function checkCommand(ctx: Context, id: string, opts: { inventory?:
 }
 
 function tunnelJson(t: TunnelStatus) {
-  return { bastion: t.bastion, state: t.state, connectedSince: t.connectedSince, lastSeen: t.lastSeen, checkedAt: t.checkedAt, error: t.error };
+  return { bastion: t.bastion, state: t.state, connectedSince: t.connectedSince, lastSeen: t.lastSeen, checkedAt: t.checkedAt, error: t.error, port: t.port };
 }
 
 /** "tunnel up via B, connected since 01:02, last seen 2 min ago" / "tunnel DOWN via B, last seen 5 h ago" */
@@ -169,9 +169,11 @@ function tunnelLine(ctx: Context, t: TunnelStatus, now: Date): string {
           : ctx.t('tunnel.daysAgo', { n: Math.round(s / 86400) });
   };
   const seen = ago(t.lastSeen);
-  if (t.state === 'up') return ctx.t('tunnel.up', { bastion: t.bastion, since: t.connectedSince ?? '?', seen });
-  if (t.state === 'down') return ctx.t('tunnel.down', { bastion: t.bastion, seen });
-  return ctx.t('tunnel.unknown', { bastion: t.bastion, error: t.error ? ctx.t.phrase(t.error) : ctx.t('tunnel.bastionNotReached'), seen });
+  // the bastion port the kiosk's tunnel logged in on (its last known one while down)
+  const bastion = t.port === null ? t.bastion : ctx.t('tunnel.viaPort', { bastion: t.bastion, port: t.port });
+  if (t.state === 'up') return ctx.t('tunnel.up', { bastion, since: t.connectedSince ?? '?', seen });
+  if (t.state === 'down') return ctx.t('tunnel.down', { bastion, seen });
+  return ctx.t('tunnel.unknown', { bastion, error: t.error ? ctx.t.phrase(t.error) : ctx.t('tunnel.bastionNotReached'), seen });
 }
 
 export async function statusCommand(

@@ -1441,6 +1441,7 @@ Examples:
     up: 'tunnel up via {{bastion}}, connected since {{since}}, last seen {{seen}}',
     down: 'tunnel DOWN via {{bastion}}, last seen {{seen}}',
     unknown: 'tunnel unknown via {{bastion}} ({{error}}), last seen {{seen}}',
+    viaPort: '{{bastion}} port {{port}}',
     bastionNotReached: 'bastion not reached',
     never: 'never',
     secondsAgo: '{{n}} s ago',

@@ -1399,6 +1399,7 @@ Contoh:
     up: 'terowongan tersambung lewat {{bastion}}, tersambung sejak {{since}}, terakhir terlihat {{seen}}',
     down: 'terowongan PUTUS lewat {{bastion}}, terakhir terlihat {{seen}}',
     unknown: 'terowongan tak diketahui lewat {{bastion}} ({{error}}), terakhir terlihat {{seen}}',
+    viaPort: '{{bastion}} port {{port}}',
     bastionNotReached: 'host lompatan tidak terjangkau',
     never: 'belum pernah',
     secondsAgo: '{{n}} dtk lalu',
