@@ -134,7 +134,7 @@ describe('jfleet bastion in Indonesian and English', () => {
     expect(JSON.parse((await jfleet(['status', '--json'], { env: { ...env, ...C } })).stdout)[0].tunnel).toMatchObject({ port: 443, state: 'down' });
   });
 
-  it("the tunnel route's failures and their hints read in Indonesian; the English is the transport's own words", () => {
+  it("the tunnel route's failures and their hints read in Indonesian, the transport's own words (open failed) too", () => {
     const idT = createMessages(i18next, 'id', { en, id }).t;
     const enT = createMessages(i18next, 'en', { en }).t;
     const down = new TransportError(
@@ -146,7 +146,7 @@ describe('jfleet bastion in Indonesian and English', () => {
     const said = failureText(down);
     expect(enT.phrase(said)).toBe(said);
     expect(idT.phrase(said)).toBe(
-      'kiosk-a tak terjangkau: terowongannya tidak tersambung ke host lompatan bastion-jember (/run/jfleet/kiosk-a/ssh.sock: open failed) (jfleet-tunnel.service kios tidak tersambung: periksa listrik dan jaringan 4G-nya, bahwa ia disiapkan dengan reach: tunnel, dan di host lompatan: jfleet bastion add kiosk-a)',
+      'kiosk-a tak terjangkau: terowongannya tidak tersambung ke host lompatan bastion-jember (/run/jfleet/kiosk-a/ssh.sock: pembukaan gagal) (jfleet-tunnel.service kios tidak tersambung: periksa listrik dan jaringan 4G-nya, bahwa ia disiapkan dengan reach: tunnel, dan di host lompatan: jfleet bastion add kiosk-a)',
     );
     // the tunnel key's provisioning step, as the plan shows it
     expect(idT.phrase('make an ed25519 key at /etc/jfleet/tunnel_ed25519 (show it with: cat /etc/jfleet/tunnel_ed25519.pub)')).toBe(
