@@ -6,7 +6,9 @@
  * are kept under test-results/ (docs/img/ holds a copy of each for the README).
  */
 import { mkdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import i18next from 'i18next';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import type { DeviceStatus } from '../../src/health/types.js';
 import { type CatalogTree, catalogEntries, type MessageKey } from '../../src/i18n/catalog.js';
 import en from '../../src/i18n/locales/en.js';
 import id from '../../src/i18n/locales/id.js';
+import { escapeHtml } from '../../src/central/dashboard.js';
 import { createMessages } from '../../src/i18n/messages.js';
 import { loadVillages } from '../../src/inventory/villages.js';
 import { buildReport } from '../../src/report/build.js';
@@ -106,8 +109,12 @@ afterAll(async () => {
   await empty?.close();
 });
 
-async function pageWith(acceptLanguage: string): Promise<Page> {
-  const context = await browser.newContext({ extraHTTPHeaders: { 'accept-language': acceptLanguage }, viewport: { width: 1500, height: 1000 } });
+async function pageWith(acceptLanguage: string, httpCredentials?: { username: string; password: string }): Promise<Page> {
+  const context = await browser.newContext({
+    extraHTTPHeaders: { 'accept-language': acceptLanguage },
+    viewport: { width: 1500, height: 1000 },
+    httpCredentials,
+  });
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   return page;
@@ -138,11 +145,12 @@ function fragments(text: string): string[] {
 
 const asWord = (s: string) => new RegExp(`(?<![\\p{L}\\p{N}_])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'u');
 
-/** The catalog entries the dashboard speaks: its own section and the state names it shows. */
-function pageEntries(): Array<{ key: string; en: string; id: string }> {
+/** The catalog entries the dashboard speaks: its own section and the state names it shows (the error pages' own words are judged on those pages). */
+function pageEntries(which: 'dashboard' | 'errors' = 'dashboard'): Array<{ key: string; en: string; id: string }> {
   const idEntries = new Map(catalogEntries(id as CatalogTree));
+  const onErrorPage = (k: string) => k.startsWith('dashboard.error.');
   return catalogEntries(en as CatalogTree)
-    .filter(([k]) => k.startsWith('dashboard.') || k.startsWith('health.state.'))
+    .filter(([k]) => (which === 'errors' ? onErrorPage(k) : (k.startsWith('dashboard.') || k.startsWith('health.state.')) && !onErrorPage(k)))
     .map(([key, text]) => {
       // Indonesian has one plural form: packages_one and packages_other both read as packages_other
       const idKey = idEntries.has(key) ? key : key.replace(/_one$/, '_other');
@@ -279,6 +287,89 @@ describe('the dashboard in Indonesian and English', () => {
     expect(enText).toContain(enT('dashboard.allChecksOk'));
     expect(enText).toContain(enT('dashboard.packages', { count: 24 }));
     expect(enText).toContain(SAID.disk);
+  });
+
+  it('a person refused (no page, no read token, a strange Host, a broken database) reads why in their language; JSON clients keep the API error', async () => {
+    const guarded = await central(undefined, undefined, 0, { readToken: 'read-secret-token' });
+    const broken = await central();
+    try {
+      // the database under the server loses a table: every read fails inside the server
+      const db = new Database(join(broken.dir, 'central.db'));
+      db.exec('DROP TABLE central_packages');
+      db.close();
+      const seen: Record<string, string[]> = { id: [], en: [] };
+      for (const lang of ['id', 'en'] as const) {
+        const t = lang === 'id' ? idT : enT;
+        const visit = async (url: string, status: number, code: string, reason: string) => {
+          // the person at the browser's login box types a wrong token (where the server asks for one)
+          const page = await pageWith(lang === 'id' ? 'id-ID,id;q=0.9' : 'en-US', { username: 'operator', password: 'not-the-token' });
+          const res = await page.goto(url);
+          expect(res?.status(), url).toBe(status);
+          expect(res?.headers()['content-type'], url).toMatch(/^text\/html/);
+          expect(await page.getAttribute('html', 'lang'), url).toBe(lang);
+          expect(await page.title(), url).toBe(t('dashboard.error.title', { status: String(status) }));
+          expect(await page.locator('#reason').textContent(), url).toBe(reason);
+          const text = await readable(page);
+          expect(text, url).toContain(t('dashboard.error.code', { code }));
+          seen[lang]!.push(text);
+          await page.context().close();
+        };
+        await visit(`${srv.url}/peta-lama`, 404, 'not_found', t('dashboard.error.notFound', { path: '/peta-lama' }));
+        await visit(`${guarded.url}/`, 401, 'unauthorized', t('dashboard.error.readToken'));
+        await visit(`${broken.url}/`, 500, 'internal', t('dashboard.error.internal'));
+        // a Host the server does not answer to (a browser sets Host from the URL; a raw request sets it here)
+        const page = await new Promise<{ status: number; lang: string; body: string }>((resolve, reject) => {
+          const u = new URL(srv.url);
+          const req = httpRequest(
+            { host: u.hostname, port: u.port, path: '/', headers: { host: 'kiosk.example', accept: 'text/html', 'accept-language': lang } },
+            (res) => {
+              let body = '';
+              res
+                .setEncoding('utf8')
+                .on('data', (c: string) => (body += c))
+                .on('end', () => resolve({ status: res.statusCode ?? 0, lang: String(res.headers['content-language']), body }));
+            },
+          );
+          req.on('error', reject).end();
+        });
+        expect(page.status).toBe(421);
+        expect(page.lang).toBe(lang);
+        expect(page.body).toContain(escapeHtml(t('dashboard.error.misdirected', { host: 'kiosk.example' })));
+        seen[lang]!.push(page.body);
+      }
+      // every Indonesian word of the error pages was on one of them, no English-only word was
+      const idText = seen.id!.join(' ');
+      const enText = seen.en!.join(' ');
+      const entries = pageEntries('errors').filter((e) => e.en !== e.id);
+      expect(entries.length).toBeGreaterThanOrEqual(6);
+      const missing = entries.flatMap((e) =>
+        fragments(e.id)
+          .filter((w) => !idText.includes(w) && !idText.includes(escapeHtml(w)))
+          .map((w) => `${e.key}: ${w}`),
+      );
+      expect(missing).toEqual([]);
+      const english = entries.flatMap((e) =>
+        fragments(e.en)
+          .filter((w) => !fragments(e.id).includes(w) && asWord(w).test(idText))
+          .map((w) => `${e.key}: ${w}`),
+      );
+      expect(english).toEqual([]);
+      const leaked = entries.flatMap((e) =>
+        fragments(e.id)
+          .filter((w) => !fragments(e.en).includes(w) && asWord(w).test(enText))
+          .map((w) => `${e.key}: ${w}`),
+      );
+      expect(leaked).toEqual([]);
+      // the same refusals to a program stay the API's JSON, in English, whatever it asks for
+      const json = await fetch(`${guarded.url}/v1/fleet`, { headers: { 'accept-language': 'id-ID', accept: 'application/json' } });
+      expect(json.status).toBe(401);
+      expect(((await json.json()) as { error: string }).error).toBe('unauthorized');
+      const missingRoute = await fetch(`${srv.url}/peta-lama`, { headers: { 'accept-language': 'id-ID' } });
+      expect(missingRoute.headers.get('content-type')).toMatch(/^application\/json/);
+    } finally {
+      await guarded.close();
+      await broken.close();
+    }
   });
 
   it('the JSON API does not change with the language', async () => {
