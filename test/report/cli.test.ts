@@ -2,6 +2,10 @@
  * jfleet report / outbox / central serve through the built binary, against the real central
  * server on loopback. Includes kill -9 mid-send: delivery completes once after a restart.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReportSchema } from '../../src/report/contract.js';
@@ -188,5 +192,82 @@ describe('jfleet central serve (CLI)', () => {
     child.kill('SIGTERM');
     const done = await child;
     expect(done.stderr).toContain('jfleet central: stopped');
+  });
+
+  it('refuses a bad start in one line, exit 2, nothing bound or written: in English and Indonesian', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jfleet-tls-'));
+    const pair = (name: string) => {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(dir, `${name}.pem`),
+          '-days',
+          '1',
+          '-subj',
+          `/CN=${name}`,
+        ],
+        { stdio: 'ignore' },
+      );
+    };
+    pair('a');
+    pair('b');
+    writeFileSync(join(dir, 'notes.txt'), 'not a certificate\n');
+    const cases: Array<{ args: string[]; en: RegExp; id: RegExp }> = [
+      {
+        args: ['--tls-cert', join(dir, 'gone.pem'), '--tls-key', join(dir, 'a.key')],
+        en: /cannot read --tls-cert \S*gone\.pem: no such file/,
+        id: /tidak dapat membaca --tls-cert \S*gone\.pem: berkas tidak ada/,
+      },
+      {
+        args: ['--tls-cert', join(dir, 'notes.txt'), '--tls-key', join(dir, 'a.key')],
+        en: /notes\.txt \(--tls-cert\) is not a PEM certificate/,
+        id: /notes\.txt \(--tls-cert\) bukan sertifikat PEM/,
+      },
+      {
+        args: ['--tls-cert', join(dir, 'a.pem'), '--tls-key', join(dir, 'notes.txt')],
+        en: /notes\.txt \(--tls-key\) is not a PEM private key/,
+        id: /notes\.txt \(--tls-key\) bukan kunci privat PEM/,
+      },
+      {
+        args: ['--tls-cert', join(dir, 'a.pem'), '--tls-key', join(dir, 'b.key')],
+        en: /the key \S*b\.key does not belong to the certificate \S*a\.pem/,
+        id: /kunci \S*b\.key bukan pasangan sertifikat \S*a\.pem/,
+      },
+      {
+        args: ['--host', '0.0.0.0'],
+        en: /on 0\.0\.0\.0 the dashboard and fleet JSON would be open to the network/,
+        id: /di 0\.0\.0\.0 dasbor dan JSON armada akan terbuka ke jaringan/,
+      },
+      {
+        args: ['--read-token', 'r', '--public-read'],
+        en: /a read token and --public-read contradict each other/,
+        id: /token baca dan --public-read saling bertentangan/,
+      },
+      { args: ['--port', '70000'], en: /--port takes at most 65535, not "70000"/, id: /--port menerima paling banyak 65\.535, bukan "70000"/ },
+    ];
+    for (const c of cases) {
+      for (const [lang, want] of [
+        ['C', c.en],
+        ['id_ID.UTF-8', c.id],
+      ] as const) {
+        const home = tempHome();
+        const r = await jfleet(['central', 'serve', '--port', '0', ...c.args], { home, env: { JFLEET_CENTRAL_TOKEN: TOKEN, LANG: lang }, timeoutMs: 10_000 });
+        expect(r.exitCode, `${lang} ${c.args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr.split('\n')[0], lang).toMatch(want);
+        expect(r.stderr, lang).not.toMatch(/internal|internal error|kesalahan internal|at .*\.js:\d+/);
+        expect(r.stdout, 'nothing served').toBe('');
+        expect(existsSync(join(home, 'central', 'central.db')), 'no database made').toBe(false);
+      }
+    }
   });
 });

@@ -22,6 +22,7 @@ export async function centralServeCommand(ctx: Context, opts: CentralServeOption
     throw new UserError(ctx.t('central.needsToken'), { hint: ctx.t('central.needsTokenHint') });
   }
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UserError(ctx.t('central.tlsPair'));
+  const tls = opts.tlsCert && opts.tlsKey ? await checkTls(ctx, resolve(ctx.cwd, opts.tlsCert), resolve(ctx.cwd, opts.tlsKey)) : undefined;
   const readToken = opts.readToken ?? (ctx.env.JFLEET_CENTRAL_READ_TOKEN || undefined);
   // Decided before anything is bound: reads on a non-loopback address need a token or --public-read.
   const { readAccess } = await import('../../central/access.js');
@@ -39,7 +40,7 @@ export async function centralServeCommand(ctx: Context, opts: CentralServeOption
       host: opts.host,
       dbFile,
       token,
-      tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
+      tls,
       readToken,
       publicRead: opts.publicRead,
       serverNames: opts.serverName,
@@ -63,4 +64,34 @@ export async function centralServeCommand(ctx: Context, opts: CentralServeOption
   });
   await server.close();
   ctx.stderr.write(`${ctx.t('central.stopped')}\n`);
+}
+
+/**
+ * The certificate and key checked before anything is bound: present, PEM, and one pair, so a
+ * wrong path or a swapped file is one line naming the file (exit 2), not an OpenSSL trace.
+ */
+async function checkTls(ctx: Context, certFile: string, keyFile: string): Promise<{ certFile: string; keyFile: string }> {
+  const [{ readInputFile }, { X509Certificate, createPrivateKey }] = await Promise.all([import('../../input-file.js'), import('node:crypto')]);
+  const read = (flag: string, file: string) => {
+    const text = readInputFile(file);
+    if (text === undefined) throw new UserError(ctx.t('central.tlsMissing', { flag, file }));
+    return text;
+  };
+  const certText = read('--tls-cert', certFile);
+  const keyText = read('--tls-key', keyFile);
+  const detail = (e: unknown) => String((e as Error).message).replace(/^error:[0-9A-F]+:/, '');
+  let cert: InstanceType<typeof X509Certificate>;
+  try {
+    cert = new X509Certificate(certText);
+  } catch (e) {
+    throw new UserError(ctx.t('central.tlsNotCert', { file: certFile, detail: detail(e) }), { hint: ctx.t('central.tlsHint') });
+  }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(keyText);
+  } catch (e) {
+    throw new UserError(ctx.t('central.tlsNotKey', { file: keyFile, detail: detail(e) }), { hint: ctx.t('central.tlsHint') });
+  }
+  if (!cert.checkPrivateKey(key)) throw new UserError(ctx.t('central.tlsMismatch', { key: keyFile, cert: certFile }));
+  return { certFile, keyFile };
 }

@@ -1410,6 +1410,11 @@ Examples:
     needsToken: 'the central server needs a token that runners must send',
     needsTokenHint: 'set JFLEET_CENTRAL_TOKEN (or pass --token)',
     tlsPair: '--tls-cert and --tls-key go together',
+    tlsMissing: 'cannot read {{flag}} {{file}}: no such file',
+    tlsNotCert: '{{file}} (--tls-cert) is not a PEM certificate ({{detail}})',
+    tlsNotKey: '{{file}} (--tls-key) is not a PEM private key ({{detail}})',
+    tlsMismatch: 'the key {{key}} does not belong to the certificate {{cert}}',
+    tlsHint: 'a PEM file starts with -----BEGIN CERTIFICATE----- or -----BEGIN PRIVATE KEY-----',
     portInUse: 'port {{port}} on {{host}} is already in use',
     portInUseHint: 'pick another with --port',
     notAllowed: 'not allowed to listen on {{address}}',
@@ -1943,6 +1948,9 @@ Examples:
     },
     // what the reference central server answers (src/central/server.ts: error code, then message), as the CLI shows it
     centralServer: {
+      readTokenAndPublic: 'a read token and --public-read contradict each other: pick one',
+      openToNetwork:
+        'on {{host}} the dashboard and fleet JSON would be open to the network: set a read token (JFLEET_CENTRAL_READ_TOKEN or --read-token), or say --public-read',
       unauthorized: 'unauthorized: missing or wrong bearer token',
       readToken: 'unauthorized: reads need the read token ({{how}})',
       misdirected: 'misdirected_request: this server does not answer to that Host name (add it with --server-name)',

@@ -1368,6 +1368,11 @@ Contoh:
     needsToken: 'server pusat memerlukan token yang wajib dikirim para runner',
     needsTokenHint: 'isi JFLEET_CENTRAL_TOKEN (atau berikan --token)',
     tlsPair: '--tls-cert dan --tls-key harus dipakai bersama',
+    tlsMissing: 'tidak dapat membaca {{flag}} {{file}}: berkas tidak ada',
+    tlsNotCert: '{{file}} (--tls-cert) bukan sertifikat PEM ({{detail}})',
+    tlsNotKey: '{{file}} (--tls-key) bukan kunci privat PEM ({{detail}})',
+    tlsMismatch: 'kunci {{key}} bukan pasangan sertifikat {{cert}}',
+    tlsHint: 'berkas PEM diawali -----BEGIN CERTIFICATE----- atau -----BEGIN PRIVATE KEY-----',
     portInUse: 'port {{port}} di {{host}} sudah dipakai',
     portInUseHint: 'pilih port lain dengan --port',
     notAllowed: 'tidak diizinkan mendengarkan di {{address}}',
@@ -1895,6 +1900,9 @@ Contoh:
       notTls: 'server tidak menjawab dengan TLS: apakah api.url seharusnya http://? (ERR_SSL_WRONG_VERSION_NUMBER: {{detail}})',
     },
     centralServer: {
+      readTokenAndPublic: 'token baca dan --public-read saling bertentangan: pilih salah satu',
+      openToNetwork:
+        'di {{host}} dasbor dan JSON armada akan terbuka ke jaringan: pasang token baca (JFLEET_CENTRAL_READ_TOKEN atau --read-token), atau nyatakan --public-read',
       unauthorized: 'unauthorized: token tidak ada atau salah (token bearer)',
       readToken: 'unauthorized: pembacaan butuh token baca ({{how}})',
       misdirected: 'misdirected_request: server ini tidak menjawab nama host itu (tambahkan dengan --server-name)',
