@@ -151,9 +151,11 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
   };
   // the tunnel of a reach: tunnel package is the link, shown apart from its state (data-tunnel keeps the API's keyword)
   const tunnelHtml = (tu: NonNullable<FleetPackage['tunnel']>) => {
+    // the port it logged in on (22 or 443: a carrier that filters one shows here)
+    const bastion = tu.port ? t('dashboard.tunnel.bastionPort', { bastion: tu.bastion, port: String(tu.port) }) : tu.bastion;
     const title = tu.connectedSince
-      ? t('dashboard.tunnel.titleSince', { bastion: tu.bastion, since: at(tu.connectedSince) })
-      : t('dashboard.tunnel.title', { bastion: tu.bastion });
+      ? t('dashboard.tunnel.titleSince', { bastion, since: at(tu.connectedSince) })
+      : t('dashboard.tunnel.title', { bastion });
     const text =
       tu.state === 'up'
         ? t('dashboard.tunnel.up', { since: relativeTime(tu.connectedSince, now, sp) })

@@ -50,13 +50,13 @@ describe('tunnel in the report', () => {
     });
     expect(res.status).toBeLessThan(300);
     const fleet = FleetStateSchema.parse(await (await fetch(`${srv.url}/v1/fleet`)).json());
-    expect(fleet.packages.find((p) => p.id === tunnelled)?.tunnel).toMatchObject({ state: 'down', lastSeen: expect.any(String) });
+    expect(fleet.packages.find((p) => p.id === tunnelled)?.tunnel).toMatchObject({ state: 'down', lastSeen: expect.any(String), port: 443 });
     const page = await (await fetch(`${srv.url}/`)).text();
     // the page's relative times are Intl's words for the language (main's dashboard), the tunnel's too
-    expect(page).toMatch(/<small class="tunnel" data-tunnel="down" title="tunnel via bastion-jember">tunnel down, seen 3 hours ago<\/small>/);
+    expect(page).toMatch(/<small class="tunnel" data-tunnel="down" title="tunnel via bastion-jember port 443">tunnel down, seen 3 hours ago<\/small>/);
     const halaman = await (await fetch(`${srv.url}/?lang=id`)).text();
     expect(halaman).toMatch(
-      /<small class="tunnel" data-tunnel="down" title="terowongan lewat bastion-jember">terowongan putus, terlihat 3 jam yang lalu<\/small>/,
+      /<small class="tunnel" data-tunnel="down" title="terowongan lewat bastion-jember port 443">terowongan putus, terlihat 3 jam yang lalu<\/small>/,
     );
   });
 });

@@ -2296,6 +2296,7 @@ Examples:
     tunnel: {
       title: 'tunnel via {{bastion}}',
       titleSince: 'tunnel via {{bastion}}, connected since {{since}}',
+      bastionPort: '{{bastion}} port {{port}}',
       up: 'tunnel up since {{since}}',
       down: 'tunnel down, seen {{seen}}',
       unknown: 'tunnel unknown, seen {{seen}}',

@@ -2246,6 +2246,7 @@ Contoh:
     tunnel: {
       title: 'terowongan lewat {{bastion}}',
       titleSince: 'terowongan lewat {{bastion}}, tersambung sejak {{since}}',
+      bastionPort: '{{bastion}} port {{port}}',
       up: 'terowongan tersambung sejak {{since}}',
       down: 'terowongan putus, terlihat {{seen}}',
       unknown: 'terowongan tak diketahui, terlihat {{seen}}',
