@@ -5,7 +5,8 @@
 #      (pure code, data tables, CLI on the built binary, dashboard in headless Chromium);
 #   3. lab tests (real sshd devices on loopback; root).
 # Not run here yet: the booted tier (`npm run test:vm`, docs/booted.md): 11 of its 12 checks pass
-# in its best run (2026-12-02 19:16 UTC); the browser-kill 30 s bound under TCG still fails.
+# in its best runs (2026-12-02 19:16 and 2026-12-03 05:59 UTC); the browser-kill 30 s bound fails
+# under TCG (Chromium's own start takes 26-37 s there: docs/booted.md).
 # Each stage stops the run on failure, so a lint or type error shows within a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
