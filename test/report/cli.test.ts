@@ -2,7 +2,6 @@
  * jfleet report / outbox / central serve through the built binary, against the real central
  * server on loopback. Includes kill -9 mid-send: delivery completes once after a restart.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReportSchema } from '../../src/report/contract.js';
 import { BIN, jfleet, tempHome } from '../helpers/cli.js';
-import { central, TOKEN } from './helpers.js';
+import { central, selfSigned, TOKEN } from './helpers.js';
 import { at } from '../helpers/at.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -196,31 +195,8 @@ describe('jfleet central serve (CLI)', () => {
 
   it('refuses a bad start in one line, exit 2, nothing bound or written: in English and Indonesian', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jfleet-tls-'));
-    const pair = (name: string) => {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-keyout',
-          join(dir, `${name}.key`),
-          '-out',
-          join(dir, `${name}.pem`),
-          '-days',
-          '1',
-          '-subj',
-          `/CN=${name}`,
-        ],
-        { stdio: 'ignore' },
-      );
-    };
-    pair('a');
-    pair('b');
+    selfSigned(dir, 'a', '/CN=a');
+    selfSigned(dir, 'b', '/CN=b');
     writeFileSync(join(dir, 'notes.txt'), 'not a certificate\n');
     const cases: Array<{ args: string[]; en: RegExp; id: RegExp }> = [
       {

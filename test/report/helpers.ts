@@ -1,4 +1,5 @@
 /** Shared pieces for the report tests: sample data, temp databases, a central server on port 0. */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,4 +74,29 @@ export async function central(
 ): Promise<CentralServer & { dir: string }> {
   const s = await startCentral({ port, dbFile: join(dir, 'central.db'), token: TOKEN, hooks, ...extra });
   return Object.assign(s, { dir });
+}
+
+/** A self-signed P-256 certificate DIR/NAME.pem and its key DIR/NAME.key (openssl; valid 2 days). */
+export function selfSigned(dir: string, name: string, subject: string): void {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      subject,
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      join(dir, `${name}.pem`),
+    ],
+    { stdio: 'ignore' },
+  );
 }

@@ -8,7 +8,7 @@ import { createApiClient } from '../../src/report/client.js';
 import { deliverOutbox, enqueueReport, listOutbox, readOutboxBody, retryOutbox } from '../../src/report/outbox.js';
 import { startCentral } from '../../src/central/server.js';
 import type { Db } from '../../src/store/db.js';
-import { central, runnerDb, sampleReport, tempDir, TOKEN } from './helpers.js';
+import { central, runnerDb, sampleReport, selfSigned, tempDir, TOKEN } from './helpers.js';
 import { at } from '../helpers/at.js';
 
 const fast = { baseMs: 40, capMs: 400, maxRetryAfterMs: 5_000 };
@@ -204,27 +204,7 @@ describe('outbox delivery', () => {
 
   it('HTTPS with a private CA given as caFile; without it the report stays queued', async () => {
     const dir = tempDir('jfleet-tls-');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=jfleet test CA',
-        '-keyout',
-        join(dir, 'ca.key'),
-        '-out',
-        join(dir, 'ca.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSigned(dir, 'ca', '/CN=jfleet test CA');
     execFileSync(
       'openssl',
       [
