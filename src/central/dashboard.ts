@@ -153,9 +153,7 @@ export function renderDashboard(fleet: FleetState, opts: { now: Date; ref: Villa
   const tunnelHtml = (tu: NonNullable<FleetPackage['tunnel']>) => {
     // the port it logged in on (22 or 443: a carrier that filters one shows here)
     const bastion = tu.port ? t('dashboard.tunnel.bastionPort', { bastion: tu.bastion, port: String(tu.port) }) : tu.bastion;
-    const title = tu.connectedSince
-      ? t('dashboard.tunnel.titleSince', { bastion, since: at(tu.connectedSince) })
-      : t('dashboard.tunnel.title', { bastion });
+    const title = tu.connectedSince ? t('dashboard.tunnel.titleSince', { bastion, since: at(tu.connectedSince) }) : t('dashboard.tunnel.title', { bastion });
     const text =
       tu.state === 'up'
         ? t('dashboard.tunnel.up', { since: relativeTime(tu.connectedSince, now, sp) })

@@ -11,7 +11,9 @@ export function register(program: Command, ctx: Context): void {
   central
     .command('serve')
     .description(t('help.central.serve.description'))
-    .addOption(new Option('-p, --port <port>', t('help.central.serve.opt.port')).default(8480).argParser((v) => (v === '0' ? 0 : positiveInt(t, '--port', 65535)(v))))
+    .addOption(
+      new Option('-p, --port <port>', t('help.central.serve.opt.port')).default(8480).argParser((v) => (v === '0' ? 0 : positiveInt(t, '--port', 65535)(v))),
+    )
     .option('--host <address>', t('help.central.serve.opt.host'), '127.0.0.1')
     .option('--db <file>', t('help.central.serve.opt.db'))
     .option('--token <token>', t('help.central.serve.opt.token'))
