@@ -174,10 +174,15 @@ export class ExitStatus extends Error {
 /** Aliases a YAML document may expand (yaml's default, said out loud: every parse of user YAML sets it). */
 export const MAX_YAML_ALIASES = 100;
 
-/** A yaml error's first line, with a stack overflow or alias bomb said in the user's terms. */
+/**
+ * A yaml error's first line, with a stack overflow, an alias bomb or a second document said in
+ * the user's terms. The yaml library's own sentences have templates in the catalog
+ * (errors.yamlParser), so the CLI says them in the run's language.
+ */
 export function yamlMessage(message: string): string {
   if (/Maximum call stack size exceeded/.test(message)) return 'nested too deeply';
   if (/Excessive alias count/.test(message)) return `too many aliases (more than ${MAX_YAML_ALIASES} expansions: an alias bomb?)`;
+  if (/^Source contains multiple documents/.test(message)) return 'more than one YAML document in the file (a second "---" line)';
   return message.split('\n')[0] ?? '';
 }
 

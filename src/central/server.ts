@@ -84,8 +84,8 @@ export interface CentralOptions {
   host?: string;
   dbFile: string;
   token: string;
-  /** serve HTTPS with this PEM certificate and key */
-  tls?: { certFile: string; keyFile: string };
+  /** serve HTTPS with this PEM certificate and key (their text, read and checked once by the caller) */
+  tls?: { cert: string; key: string };
   hooks?: CentralHooks;
   now?: () => Date;
   /** reads need `Authorization: Bearer READTOKEN` (or Basic with it as the password), even on loopback */
@@ -288,7 +288,7 @@ export async function startCentral(opts: CentralOptions): Promise<CentralServer>
   };
 
   const server: Server = opts.tls
-    ? createHttpsServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, (q, s) => void handler(q, s))
+    ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, (q, s) => void handler(q, s))
     : createServer((q, s) => void handler(q, s));
   server.keepAliveTimeout = 5_000;
   server.requestTimeout = 60_000;

@@ -82,7 +82,7 @@ export function parseHealthSettings(text: string, file: string): { value: Health
     const node = doc.getIn(path, true) as Node | undefined;
     return node?.range ? lc.linePos(node.range[0]).line : undefined;
   };
-  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: `YAML: ${e.message.split('\n')[0]}` });
+  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: `YAML: ${yamlMessage(e.message)}` });
   if (issues.length) return { value, issues };
   const tree = yamlTreeIssues(doc, file, lc);
   if (tree.length) return { value, issues: tree };

@@ -2,6 +2,7 @@
  * The outbox against the real reference central server on loopback (port 0): no fetch mocks.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../src/report/client.js';
@@ -231,7 +232,13 @@ describe('outbox delivery', () => {
       ],
       { stdio: 'ignore' },
     );
-    const srv = track(await startCentral({ dbFile: join(dir, 'c.db'), token: TOKEN, tls: { certFile: join(dir, 'srv.pem'), keyFile: join(dir, 'srv.key') } }));
+    const srv = track(
+      await startCentral({
+        dbFile: join(dir, 'c.db'),
+        token: TOKEN,
+        tls: { cert: readFileSync(join(dir, 'srv.pem'), 'utf8'), key: readFileSync(join(dir, 'srv.key'), 'utf8') },
+      }),
+    );
     expect(srv.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const db = track(runnerDb());
     const [id] = queue(db, 1);

@@ -68,9 +68,10 @@ export async function centralServeCommand(ctx: Context, opts: CentralServeOption
 
 /**
  * The certificate and key checked before anything is bound: present, PEM, and one pair, so a
- * wrong path or a swapped file is one line naming the file (exit 2), not an OpenSSL trace.
+ * wrong path or a swapped file is one line naming the file (exit 2), not an OpenSSL trace. The
+ * text checked is returned and served, so the files are read once.
  */
-async function checkTls(ctx: Context, certFile: string, keyFile: string): Promise<{ certFile: string; keyFile: string }> {
+async function checkTls(ctx: Context, certFile: string, keyFile: string): Promise<{ cert: string; key: string }> {
   const [{ readInputFile }, { X509Certificate, createPrivateKey }] = await Promise.all([import('../../input-file.js'), import('node:crypto')]);
   const read = (flag: string, file: string) => {
     const text = readInputFile(file);
@@ -93,5 +94,6 @@ async function checkTls(ctx: Context, certFile: string, keyFile: string): Promis
     throw new UserError(ctx.t('central.tlsNotKey', { file: keyFile, detail: detail(e) }), { hint: ctx.t('central.tlsHint') });
   }
   if (!cert.checkPrivateKey(key)) throw new UserError(ctx.t('central.tlsMismatch', { key: keyFile, cert: certFile }));
-  return { certFile, keyFile };
+  // the text checked is the text served: the files are not read a second time
+  return { cert: certText, key: keyText };
 }
