@@ -7,8 +7,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-import { InputError, MAX_YAML_ALIASES, type InputIssue } from '../errors.js';
+import { parse as parseYaml, YAMLError } from 'yaml';
+import { InputError, MAX_YAML_ALIASES, yamlMessage, type InputIssue } from '../errors.js';
 import { overrideSchema, recipeSchema, referencedFiles, type Recipe, type RecipeOverride } from './recipe.js';
 
 export const DEFAULT_RECIPE_DIR = fileURLToPath(new URL('../../recipes/kiosk/', import.meta.url));
@@ -21,7 +21,11 @@ async function yamlFile(file: string): Promise<unknown> {
   try {
     return parseYaml(await readFile(file, 'utf8'), { maxAliasCount: MAX_YAML_ALIASES, logLevel: 'error' });
   } catch (e) {
-    throw new InputError([{ file, message: e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e) }]);
+    // yaml's pretty error carries the position: the line goes in its own field, the sentence
+    // (said in the run's language through errors.yamlParser) without its " at line 2, column 1:"
+    const at = e instanceof YAMLError ? e.linePos?.[0]?.line : undefined;
+    const sentence = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? '';
+    throw new InputError([{ file, line: at, message: `YAML: ${yamlMessage(sentence)}` }]);
   }
 }
 

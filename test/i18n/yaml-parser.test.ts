@@ -9,7 +9,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
 import { parseInventoryDocument } from '../../src/inventory/load.js';
+import { loadRecipe } from '../../src/provision/recipe-load.js';
 import { jfleet, ROOT } from '../helpers/cli.js';
 import { englishT, messagesFor } from '../helpers/messages.js';
 
@@ -47,6 +49,21 @@ describe("the yaml library's sentences in a malformed inventory", () => {
       }
     });
   }
+});
+
+describe('a malformed recipe.yaml', () => {
+  it('names its line (it named none), and its sentence is said in Indonesian', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jfleet-yaml-recipe-'));
+    writeFileSync(join(dir, 'recipe.yaml'), 'name: kiosk\nsteps:\n\t- x\n');
+    const err = await loadRecipe(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    const [issue] = (err as InputError).issues;
+    expect(issue).toMatchObject({ file: join(dir, 'recipe.yaml'), line: 3, message: 'YAML: Tabs are not allowed as indentation' });
+    expect(tid.phrase(issue?.message ?? '')).toBe('YAML: Tab tidak boleh dipakai untuk indentasi; pakai spasi');
+  });
 });
 
 /** Every sentence yaml's composer and parser give onError, with each ${…} as a sample value. */
