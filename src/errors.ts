@@ -175,15 +175,18 @@ export class ExitStatus extends Error {
 export const MAX_YAML_ALIASES = 100;
 
 /**
- * A yaml error's first line, with a stack overflow, an alias bomb or a second document said in
- * the user's terms. The yaml library's own sentences have templates in the catalog
- * (errors.yamlParser), so the CLI says them in the run's language.
+ * A yaml error (or a thrown one) as an issue's message, "YAML: " and its first line, without a
+ * pretty error's " at line 2, column 1:" (the line goes in the issue's own field); a stack
+ * overflow, an alias bomb or a second document said in the user's terms. The yaml library's own
+ * sentences have templates in the catalog (errors.yamlParser), so the CLI says them in the run's
+ * language.
  */
-export function yamlMessage(message: string): string {
-  if (/Maximum call stack size exceeded/.test(message)) return 'nested too deeply';
-  if (/Excessive alias count/.test(message)) return `too many aliases (more than ${MAX_YAML_ALIASES} expansions: an alias bomb?)`;
-  if (/^Source contains multiple documents/.test(message)) return 'more than one YAML document in the file (a second "---" line)';
-  return message.split('\n')[0] ?? '';
+export function yamlMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Maximum call stack size exceeded/.test(message)) return 'YAML: nested too deeply';
+  if (/Excessive alias count/.test(message)) return `YAML: too many aliases (more than ${MAX_YAML_ALIASES} expansions: an alias bomb?)`;
+  if (/^Source contains multiple documents/.test(message)) return 'YAML: more than one YAML document in the file (a second "---" line)';
+  return `YAML: ${(message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`;
 }
 
 /**

@@ -82,7 +82,7 @@ export function parseHealthSettings(text: string, file: string): { value: Health
     const node = doc.getIn(path, true) as Node | undefined;
     return node?.range ? lc.linePos(node.range[0]).line : undefined;
   };
-  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: `YAML: ${yamlMessage(e.message)}` });
+  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: yamlMessage(e) });
   if (issues.length) return { value, issues };
   const tree = yamlTreeIssues(doc, file, lc);
   if (tree.length) return { value, issues: tree };
@@ -91,7 +91,7 @@ export function parseHealthSettings(text: string, file: string): { value: Health
     raw = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as Record<string, unknown>;
   } catch (e) {
     // an alias bomb ("billion laughs") or nesting past the stack: refused, not expanded
-    return { value, issues: [{ file, message: `YAML: ${yamlMessage(e instanceof Error ? e.message : String(e))}` }] };
+    return { value, issues: [{ file, message: yamlMessage(e) }] };
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) return { value, issues: [...issues, { file, message: 'expected a mapping' }] };
   const keyLine = (k: string): number | undefined => {

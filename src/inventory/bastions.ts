@@ -113,7 +113,7 @@ export function parseBastions(text: string, file: string): { file: string; basti
   const doc = parseDocument(text, { lineCounter: lc, ...YAML_PARSE_OPTIONS });
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   const issues: InputIssue[] = [];
-  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: `YAML: ${yamlMessage(e.message)}` });
+  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: yamlMessage(e) });
   if (issues.length) return none(issues);
   const tree = yamlTreeIssues(doc, file, lc);
   if (tree.length) return none(tree);
@@ -142,7 +142,7 @@ export function parseBastions(text: string, file: string): { file: string; basti
     try {
       plain = (node as unknown as { toJS(d: typeof doc, o: { maxAliasCount: number }): unknown }).toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      issues.push({ file, line: lineOf(node), field: `bastions[${idx}]`, message: `YAML: ${yamlMessage(e instanceof Error ? e.message : String(e))}` });
+      issues.push({ file, line: lineOf(node), field: `bastions[${idx}]`, message: yamlMessage(e) });
       return;
     }
     const parsed = bastionSchema.safeParse(plain);

@@ -56,7 +56,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
   const issues: InputIssue[] = [];
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   for (const err of [...doc.errors, ...doc.warnings]) {
-    issues.push({ file, line: lc.linePos(err.pos[0]).line, message: `YAML: ${yamlMessage(err.message)}` });
+    issues.push({ file, line: lc.linePos(err.pos[0]).line, message: yamlMessage(err) });
   }
   if (issues.length) return none(issues);
   issues.push(...yamlTreeIssues(doc, file, lc));
@@ -88,7 +88,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
     try {
       plain = (itemNode as { toJS(doc: Document, o: { maxAliasCount: number }): unknown }).toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      issues.push({ file, line: lineOf(itemNode), field: `packages[${idx}]`, message: `YAML: ${yamlMessage(e instanceof Error ? e.message : String(e))}` });
+      issues.push({ file, line: lineOf(itemNode), field: `packages[${idx}]`, message: yamlMessage(e) });
       return;
     }
     const parsed = packageSchema.safeParse(plain);

@@ -21,11 +21,9 @@ async function yamlFile(file: string): Promise<unknown> {
   try {
     return parseYaml(await readFile(file, 'utf8'), { maxAliasCount: MAX_YAML_ALIASES, logLevel: 'error' });
   } catch (e) {
-    // yaml's pretty error carries the position: the line goes in its own field, the sentence
-    // (said in the run's language through errors.yamlParser) without its " at line 2, column 1:"
+    // yaml's pretty error carries the position: the line goes in its own field
     const at = e instanceof YAMLError ? e.linePos?.[0]?.line : undefined;
-    const sentence = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? '';
-    throw new InputError([{ file, line: at, message: `YAML: ${yamlMessage(sentence)}` }]);
+    throw new InputError([{ file, line: at, message: yamlMessage(e) }]);
   }
 }
 
