@@ -6,7 +6,7 @@
  * a map of 100,000 keys); guardYamlTree reports duplicate keys instead, with a Set per map.
  */
 import { distance } from 'fastest-levenshtein';
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type YAMLError } from 'yaml';
 import type { InputIssue } from './errors.js';
 
 export const MAX_YAML_LINES = 100_000;
@@ -24,6 +24,37 @@ function lineAt(text: string, index: number): number {
   let line = 1;
   for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/**
+ * The line a parse error is about. yaml places a quote left open at the end of its scalar, which
+ * runs to where the parser gave up (often the file's last line); the line to fix is the one the
+ * quote opened on, so that is the line named.
+ */
+export function yamlErrorLine(err: YAMLError, text: string, lc: LineCounter): number {
+  const at = err.pos[0];
+  const quote = /^Missing closing (["'])quote/.exec(err.message)?.[1];
+  const open = quote ? openingQuote(text, at, quote) : -1;
+  return lc.linePos(open >= 0 ? open : at).line;
+}
+
+/** The quote a scalar left open opened with: the last one before `end` that does not stand inside it. */
+function openingQuote(text: string, end: number, quote: string): number {
+  for (let i = Math.min(end, text.length) - 1; i >= 0; i--) {
+    if (text[i] !== quote) continue;
+    if (quote === '"') {
+      // inside a double-quoted scalar a quote is escaped by an odd run of backslashes
+      let slashes = 0;
+      for (let j = i - 1; j >= 0 && text[j] === '\\'; j--) slashes++;
+      if (slashes % 2 === 0) return i;
+    } else if (text[i - 1] === "'") {
+      // inside a single-quoted scalar a quote is written twice
+      i--;
+    } else {
+      return i;
+    }
+  }
+  return -1;
 }
 
 /** A problem with the raw text (a stray byte-order mark, too many lines, nesting too deep), or undefined. */

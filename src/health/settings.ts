@@ -18,7 +18,7 @@ import { isIP } from 'node:net';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import { yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
-import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
+import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlErrorLine, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { parseThresholds, type Thresholds } from './thresholds.js';
 import type { ProbeTargets } from './probe.js';
 
@@ -82,7 +82,7 @@ export function parseHealthSettings(text: string, file: string): { value: Health
     const node = doc.getIn(path, true) as Node | undefined;
     return node?.range ? lc.linePos(node.range[0]).line : undefined;
   };
-  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: yamlMessage(e) });
+  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: yamlErrorLine(e, text, lc), message: yamlMessage(e) });
   if (issues.length) return { value, issues };
   const tree = yamlTreeIssues(doc, file, lc);
   if (tree.length) return { value, issues: tree };

@@ -27,7 +27,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'y
 import { z } from 'zod';
 import { issueMessage, yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
-import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
+import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlErrorLine, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { addressSchema, PACKAGE_ID_RE, portSchema, userSchema, type Package } from './schema.js';
 
 /**
@@ -113,7 +113,7 @@ export function parseBastions(text: string, file: string): { file: string; basti
   const doc = parseDocument(text, { lineCounter: lc, ...YAML_PARSE_OPTIONS });
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   const issues: InputIssue[] = [];
-  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: lc.linePos(e.pos[0]).line, message: yamlMessage(e) });
+  for (const e of [...doc.errors, ...doc.warnings]) issues.push({ file, line: yamlErrorLine(e, text, lc), message: yamlMessage(e) });
   if (issues.length) return none(issues);
   const tree = yamlTreeIssues(doc, file, lc);
   if (tree.length) return none(tree);

@@ -5,7 +5,7 @@
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
 import { issueMessage, yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
-import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
+import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlErrorLine, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { packageSchema, type Package } from './schema.js';
 import { packagesFile } from './paths.js';
 import { bastionsFile, loadBastions, reachIssues } from './bastions.js';
@@ -56,7 +56,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
   const issues: InputIssue[] = [];
   const lineOf = (node: Node | null | undefined) => (node?.range ? lc.linePos(node.range[0]).line : undefined);
   for (const err of [...doc.errors, ...doc.warnings]) {
-    issues.push({ file, line: lc.linePos(err.pos[0]).line, message: yamlMessage(err) });
+    issues.push({ file, line: yamlErrorLine(err, text, lc), message: yamlMessage(err) });
   }
   if (issues.length) return none(issues);
   issues.push(...yamlTreeIssues(doc, file, lc));

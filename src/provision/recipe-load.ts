@@ -7,7 +7,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml, YAMLError } from 'yaml';
+import { LineCounter, parse as parseYaml, YAMLError } from 'yaml';
+import { yamlErrorLine } from '../yaml-guard.js';
 import { InputError, MAX_YAML_ALIASES, yamlMessage, type InputIssue } from '../errors.js';
 import { overrideSchema, recipeSchema, referencedFiles, type Recipe, type RecipeOverride } from './recipe.js';
 
@@ -18,12 +19,14 @@ function issuesOf(file: string, error: { issues: Array<{ path: PropertyKey[]; me
 }
 
 async function yamlFile(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  const lineCounter = new LineCounter();
   try {
-    return parseYaml(await readFile(file, 'utf8'), { maxAliasCount: MAX_YAML_ALIASES, logLevel: 'error' });
+    return parseYaml(text, { maxAliasCount: MAX_YAML_ALIASES, logLevel: 'error', lineCounter });
   } catch (e) {
-    // yaml's pretty error carries the position: the line goes in its own field
-    const at = e instanceof YAMLError ? e.linePos?.[0]?.line : undefined;
-    throw new InputError([{ file, line: at, message: yamlMessage(e) }]);
+    // the line goes in the issue's own field (a quote left open: the line it opened on)
+    const line = e instanceof YAMLError ? yamlErrorLine(e, text, lineCounter) : undefined;
+    throw new InputError([{ file, line, message: yamlMessage(e) }]);
   }
 }
 

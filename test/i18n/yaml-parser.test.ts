@@ -51,6 +51,16 @@ describe("the yaml library's sentences in a malformed inventory", () => {
   }
 });
 
+describe('a quote left open', () => {
+  it('names the line the quote opened on, not the end of the file where the parser gave up', () => {
+    const rest = '    host: 127.0.0.2\n  - id: kiosk-c\n    host: 127.0.0.3\n  - id: kiosk-d\n';
+    const double = parseInventoryDocument(`packages:\n  - id: kiosk-a\n  - id: "kiosk-b \\" x\n${rest}`, '/srv/packages.yaml');
+    expect(double.issues[0]).toMatchObject({ line: 3, message: 'YAML: Missing closing "quote' });
+    const single = parseInventoryDocument(`packages:\n  - id: kiosk-a\n  - id: 'kiosk-b '' x\n${rest}`, '/srv/packages.yaml');
+    expect(single.issues[0]).toMatchObject({ line: 3, message: "YAML: Missing closing 'quote" });
+  });
+});
+
 describe('a malformed recipe.yaml', () => {
   it('names its line (it named none), and its sentence is said in Indonesian', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jfleet-yaml-recipe-'));
@@ -63,6 +73,12 @@ describe('a malformed recipe.yaml', () => {
     const [issue] = (err as InputError).issues;
     expect(issue).toMatchObject({ file: join(dir, 'recipe.yaml'), line: 3, message: 'YAML: Tabs are not allowed as indentation' });
     expect(tid.phrase(issue?.message ?? '')).toBe('YAML: Tab tidak boleh dipakai untuk indentasi; pakai spasi');
+    writeFileSync(join(dir, 'recipe.yaml'), 'name: "kiosk\nsteps:\n  - x\n');
+    const open = await loadRecipe(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((open as InputError).issues[0]).toMatchObject({ line: 1, message: 'YAML: Missing closing "quote' });
   });
 });
 
