@@ -2,7 +2,8 @@
  * jfleet report / outbox / central serve through the built binary, against the real central
  * server on loopback. Includes kill -9 mid-send: delivery completes once after a restart.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -198,6 +199,9 @@ describe('jfleet central serve (CLI)', () => {
     selfSigned(dir, 'a', '/CN=a');
     selfSigned(dir, 'b', '/CN=b');
     writeFileSync(join(dir, 'notes.txt'), 'not a certificate\n');
+    const pem = readFileSync(join(dir, 'a.pem'), 'utf8');
+    writeFileSync(join(dir, 'cut.pem'), pem.slice(0, pem.length / 2));
+    execFileSync('openssl', ['pkey', '-in', join(dir, 'a.key'), '-aes256', '-passout', 'pass:x', '-out', join(dir, 'locked.key')]);
     const cases: Array<{ args: string[]; en: RegExp; id: RegExp }> = [
       {
         args: ['--tls-cert', join(dir, 'gone.pem'), '--tls-key', join(dir, 'a.key')],
@@ -206,13 +210,23 @@ describe('jfleet central serve (CLI)', () => {
       },
       {
         args: ['--tls-cert', join(dir, 'notes.txt'), '--tls-key', join(dir, 'a.key')],
-        en: /notes\.txt \(--tls-cert\) is not a PEM certificate/,
-        id: /notes\.txt \(--tls-cert\) bukan sertifikat PEM/,
+        en: /notes\.txt \(--tls-cert\) is not a PEM certificate \(no "-----BEGIN" line\)$/,
+        id: /notes\.txt \(--tls-cert\) bukan sertifikat PEM \(tidak ada baris "-----BEGIN"\)$/,
+      },
+      {
+        args: ['--tls-cert', join(dir, 'cut.pem'), '--tls-key', join(dir, 'a.key')],
+        en: /cut\.pem \(--tls-cert\) is not a PEM certificate \(the "-----END" line is missing or damaged\)$/,
+        id: /cut\.pem \(--tls-cert\) bukan sertifikat PEM \(baris "-----END" tidak ada atau rusak\)$/,
       },
       {
         args: ['--tls-cert', join(dir, 'a.pem'), '--tls-key', join(dir, 'notes.txt')],
-        en: /notes\.txt \(--tls-key\) is not a PEM private key/,
-        id: /notes\.txt \(--tls-key\) bukan kunci privat PEM/,
+        en: /notes\.txt \(--tls-key\) is not a PEM private key \(not a key OpenSSL can read\)$/,
+        id: /notes\.txt \(--tls-key\) bukan kunci privat PEM \(bukan kunci yang dapat dibaca OpenSSL\)$/,
+      },
+      {
+        args: ['--tls-cert', join(dir, 'a.pem'), '--tls-key', join(dir, 'locked.key')],
+        en: /locked\.key \(--tls-key\) is protected by a passphrase, which a server cannot type$/,
+        id: /locked\.key \(--tls-key\) dilindungi frasa sandi, yang tidak dapat diketik oleh server$/,
       },
       {
         args: ['--tls-cert', join(dir, 'a.pem'), '--tls-key', join(dir, 'b.key')],
@@ -241,6 +255,8 @@ describe('jfleet central serve (CLI)', () => {
         expect(r.exitCode, `${lang} ${c.args.join(' ')}: ${r.stderr}`).toBe(2);
         expect(r.stderr.split('\n')[0], lang).toMatch(want);
         expect(r.stderr, lang).not.toMatch(/internal|internal error|kesalahan internal|at .*\.js:\d+/);
+        // OpenSSL's own words ("PEM routines::no start line") are not what a technician reads
+        expect(r.stderr, lang).not.toMatch(/routines|interrupted or cancelled/);
         expect(r.stdout, 'nothing served').toBe('');
         expect(existsSync(join(home, 'central', 'central.db')), 'no database made').toBe(false);
       }

@@ -66,6 +66,14 @@ export async function centralServeCommand(ctx: Context, opts: CentralServeOption
   ctx.stderr.write(`${ctx.t('central.stopped')}\n`);
 }
 
+/** OpenSSL's error codes for a file that is not PEM, and the catalog's words for each. */
+const TLS_REASONS: Record<string, 'noStartLine' | 'badEndLine' | 'badBase64' | 'unsupported'> = {
+  ERR_OSSL_PEM_NO_START_LINE: 'noStartLine',
+  ERR_OSSL_PEM_BAD_END_LINE: 'badEndLine',
+  ERR_OSSL_PEM_BAD_BASE64_DECODE: 'badBase64',
+  ERR_OSSL_UNSUPPORTED: 'unsupported',
+};
+
 /**
  * The certificate and key checked before anything is bound: present, PEM, and one pair, so a
  * wrong path or a swapped file is one line naming the file (exit 2), not an OpenSSL trace. The
@@ -80,7 +88,11 @@ async function checkTls(ctx: Context, certFile: string, keyFile: string): Promis
   };
   const certText = read('--tls-cert', certFile);
   const keyText = read('--tls-key', keyFile);
-  const detail = (e: unknown) => String((e as Error).message).replace(/^error:[0-9A-F]+:/, '');
+  const detail = (e: unknown) => {
+    const { code, message } = e as { code?: string; message?: string };
+    const reason = code?.startsWith('ERR_OSSL_ASN1_') ? 'damaged' : TLS_REASONS[code ?? ''];
+    return reason ? ctx.t(`central.tlsReason.${reason}`) : String(message).replace(/^error:[0-9A-F]+:/, '');
+  };
   let cert: InstanceType<typeof X509Certificate>;
   try {
     cert = new X509Certificate(certText);
@@ -91,6 +103,9 @@ async function checkTls(ctx: Context, certFile: string, keyFile: string): Promis
   try {
     key = createPrivateKey(keyText);
   } catch (e) {
+    const { code } = e as { code?: string };
+    if (code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' || code === 'ERR_MISSING_PASSPHRASE' || /^Proc-Type: 4,ENCRYPTED|^-----BEGIN ENCRYPTED/m.test(keyText))
+      throw new UserError(ctx.t('central.tlsKeyEncrypted', { file: keyFile }), { hint: ctx.t('central.tlsKeyEncryptedHint', { file: keyFile }) });
     throw new UserError(ctx.t('central.tlsNotKey', { file: keyFile, detail: detail(e) }), { hint: ctx.t('central.tlsHint') });
   }
   if (!cert.checkPrivateKey(key)) throw new UserError(ctx.t('central.tlsMismatch', { key: keyFile, cert: certFile }));

@@ -1415,6 +1415,16 @@ Examples:
     tlsNotKey: '{{file}} (--tls-key) is not a PEM private key ({{detail}})',
     tlsMismatch: 'the key {{key}} does not belong to the certificate {{cert}}',
     tlsHint: 'a PEM file starts with -----BEGIN CERTIFICATE----- or -----BEGIN PRIVATE KEY-----',
+    /** what OpenSSL found wrong, by its error code (an unknown code is shown as OpenSSL wrote it) */
+    tlsReason: {
+      noStartLine: 'no "-----BEGIN" line',
+      badEndLine: 'the "-----END" line is missing or damaged',
+      badBase64: 'the text between BEGIN and END is not base64',
+      unsupported: 'not a key OpenSSL can read',
+      damaged: 'the data between BEGIN and END is damaged or cut short',
+    },
+    tlsKeyEncrypted: '{{file}} (--tls-key) is protected by a passphrase, which a server cannot type',
+    tlsKeyEncryptedHint: "write an unprotected copy that only the server's user can read: openssl pkey -in {{file}} -out server.key && chmod 600 server.key",
     portInUse: 'port {{port}} on {{host}} is already in use',
     portInUseHint: 'pick another with --port',
     notAllowed: 'not allowed to listen on {{address}}',
