@@ -104,7 +104,11 @@ async function checkTls(ctx: Context, certFile: string, keyFile: string): Promis
     key = createPrivateKey(keyText);
   } catch (e) {
     const { code } = e as { code?: string };
-    if (code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' || code === 'ERR_MISSING_PASSPHRASE' || /^Proc-Type: 4,ENCRYPTED|^-----BEGIN ENCRYPTED/m.test(keyText))
+    if (
+      code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' ||
+      code === 'ERR_MISSING_PASSPHRASE' ||
+      /^Proc-Type: 4,ENCRYPTED|^-----BEGIN ENCRYPTED/m.test(keyText)
+    )
       throw new UserError(ctx.t('central.tlsKeyEncrypted', { file: keyFile }), { hint: ctx.t('central.tlsKeyEncryptedHint', { file: keyFile }) });
     throw new UserError(ctx.t('central.tlsNotKey', { file: keyFile, detail: detail(e) }), { hint: ctx.t('central.tlsHint') });
   }
