@@ -8,8 +8,9 @@ import { extname } from 'node:path';
 import { writeAtomic } from '../atomic-file.js';
 import { UserError } from '../errors.js';
 import { DISTRICTS_GEOJSON, loadVillages } from '../inventory/villages.js';
+import { dateTime } from '../i18n/format.js';
 import { renderMapHtml, renderMapSvg, villageStates, type DistrictsGeoJson } from './map.js';
-import { groupByDistrict } from './render.js';
+import { groupByDistrict, type Speech } from './render.js';
 import type { DeviceStatus } from './types.js';
 
 export function chromiumPath(env: Record<string, string | undefined>): string {
@@ -27,14 +28,27 @@ export function mapFormat(file: string): '.svg' | '.png' | '.html' | '.htm' {
  * Writes the map. The caller checks beforehand that the path can be written (and words the
  * file-system errors for the user): this module only renders and writes.
  */
-export async function writeMapFile(file: string, devices: DeviceStatus[], opts: { now: Date; env: Record<string, string | undefined> }): Promise<void> {
+export async function writeMapFile(
+  file: string,
+  devices: DeviceStatus[],
+  opts: { now: Date; env: Record<string, string | undefined>; speech: Speech },
+): Promise<void> {
   const ext = mapFormat(file);
   const ref = loadVillages();
   const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
-  const subtitle = `${devices.length} device(s) · ${opts.now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  const svg = renderMapSvg(ref, geo, villageStates(devices), { title: 'Jember village kiosks', subtitle });
+  // an official reads the file: its words in the run's language, its time in the fleet's zone (WIB)
+  const { t, f } = opts.speech;
+  const stateLabel = (s: DeviceStatus['state']) => t(`health.state.${s}`);
+  const title = t('health.mapFile.title');
+  const subtitle = t('health.mapFile.subtitle', { devices: t('health.mapFile.devices', { count: devices.length }), time: dateTime(f, opts.now) });
+  const svg = renderMapSvg(ref, geo, villageStates(devices), {
+    title,
+    subtitle,
+    stateLabel,
+    villageTitle: (v, s) => t('health.mapFile.village', { village: v.name, district: v.district, state: stateLabel(s) }),
+  });
   if (ext === '.svg') return writeAtomic(file, svg + '\n', { label: '--map' });
-  const html = renderMapHtml(svg, groupByDistrict(devices), 'Jember village kiosks');
+  const html = renderMapHtml(svg, groupByDistrict(devices), title, { lang: f.locale.split('-')[0] ?? 'en', district: t('health.mapFile.district'), stateLabel });
   if (ext !== '.png') return writeAtomic(file, html, { label: '--map' });
   const { chromium } = await import('playwright-core');
   let browser;

@@ -134,8 +134,13 @@ export function renderMapSvg(ref: VillageReference, geojson: DistrictsGeoJson, s
 }
 
 /** A standalone HTML page around the map, with the per-district counts as a table. */
-export function renderMapHtml(svg: string, rows: Array<{ district: string; counts: Record<HealthState, number> }>, title: string): string {
-  const head = HEALTH_STATES.map((s) => `<th>${s}</th>`).join('');
+export function renderMapHtml(
+  svg: string,
+  rows: Array<{ district: string; counts: Record<HealthState, number> }>,
+  title: string,
+  words: { lang: string; district: string; stateLabel: (s: HealthState) => string } = { lang: 'en', district: 'district', stateLabel: (s) => s },
+): string {
+  const head = HEALTH_STATES.map((s) => `<th>${esc(words.stateLabel(s))}</th>`).join('');
   const body = rows
     .map(
       (r) =>
@@ -143,11 +148,11 @@ export function renderMapHtml(svg: string, rows: Array<{ district: string; count
     )
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<html lang="${esc(words.lang)}"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font-family:sans-serif;margin:16px;color:#212121}table{border-collapse:collapse;margin-top:12px}td,th{padding:2px 10px;border-bottom:1px solid #eee;text-align:right}td:first-child,th:first-child{text-align:left}</style>
 </head><body>
 ${svg}
-<table><thead><tr><th>district</th>${head}</tr></thead><tbody>
+<table><thead><tr><th>${esc(words.district)}</th>${head}</tr></thead><tbody>
 ${body}
 </tbody></table>
 </body></html>

@@ -8,6 +8,11 @@ import { renderMapSvg, STATE_COLORS, villageStates, type DistrictsGeoJson } from
 import { writeMapFile } from '../../src/health/map-file.js';
 import { HEALTH_STATES, type DeviceStatus, type HealthState } from '../../src/health/types.js';
 import { at } from '../helpers/at.js';
+import { messagesFor } from '../helpers/messages.js';
+import type { Speech } from '../../src/health/render.js';
+
+const speechOf = (lang: 'en' | 'id'): Speech => ({ t: messagesFor(lang), f: { locale: lang === 'id' ? 'id-ID' : 'en-GB', timeZone: 'Asia/Jakarta' } });
+const en = speechOf('en');
 
 const ref = loadVillages();
 const geo = JSON.parse(readFileSync(DISTRICTS_GEOJSON, 'utf8')) as DistrictsGeoJson;
@@ -128,7 +133,7 @@ describe('map files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jfleet-map-'));
   it('PNG through headless Chromium: it renders, with the right number of dots per state (plus one legend swatch each)', async () => {
     const file = join(dir, 'fleet.png');
-    await writeMapFile(file, devices, { now: new Date('2026-01-01T00:00:00Z'), env: {} });
+    await writeMapFile(file, devices, { now: new Date('2026-01-01T00:00:00Z'), env: {}, speech: en });
     const img = decodePng(readFileSync(file));
     expect(img.w).toBe(900);
     expect(img.h).toBeGreaterThan(400);
@@ -136,13 +141,38 @@ describe('map files', () => {
   }, 60_000);
   it('HTML: the map plus a table of counts per district', async () => {
     const file = join(dir, 'fleet.html');
-    await writeMapFile(file, devices, { now: new Date(), env: {} });
+    await writeMapFile(file, devices, { now: new Date(), env: {}, speech: en });
     const html = readFileSync(file, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html.match(/<circle /g)).toHaveLength(devices.length);
     expect(html.match(/<tr><td>/g)).toHaveLength(ref.districts.length);
   });
+  it("speaks the run's language: title, counts, legend, tooltips, table head and the time in WIB", async () => {
+    const now = new Date('2026-12-03T07:05:00Z');
+    const ok = (d: DeviceStatus) => d.state === 'ok';
+    const read = async (lang: 'en' | 'id', ext: string) => {
+      const file = join(dir, `words-${lang}${ext}`);
+      await writeMapFile(file, devices, { now, env: {}, speech: speechOf(lang) });
+      return readFileSync(file, 'utf8');
+    };
+    const id = await read('id', '.html');
+    expect(id).toContain('<html lang="id">');
+    expect(id).toContain('Kios desa Kabupaten Jember');
+    expect(id).toContain(`${devices.length} perangkat · 3 Des 2026 14.05 WIB`);
+    expect(id).toMatch(/<th>kecamatan<\/th><th>ok<\/th><th>waspada<\/th><th>kritis<\/th><th>tak diketahui<\/th><th>tak terjangkau<\/th>/);
+    expect(id).toContain(`>tak terjangkau (${expected.unreachable})</text>`);
+    const v = at(ref.districts, 0).villages.find((x) => devices.some((d) => d.village === x.code && ok(d)));
+    expect(v, 'an ok village in the first district').toBeDefined();
+    expect(id).toContain(`<title>${v?.name} (${at(ref.districts, 0).name}): ok</title>`);
+    // what a reader sees: the text between the tags (attributes such as data-state stay machine words)
+    const seen = id.replace(/<style>[^<]*<\/style>/, '').replace(/<[^>]*>/g, ' ');
+    for (const english of ['device', 'district', 'village kiosks', 'UTC', 'warn', 'critical', 'unreachable']) expect(seen, english).not.toContain(english);
+    const enSvg = await read('en', '.svg');
+    expect(enSvg).toContain('Jember village kiosks');
+    expect(enSvg).toContain(`${devices.length} devices · 3 Dec 2026, 14:05 WIB`);
+    expect(enSvg).toContain(`>unreachable (${expected.unreachable})</text>`);
+  });
   it('refuses an unknown extension', async () => {
-    await expect(writeMapFile(join(dir, 'fleet.gif'), devices, { now: new Date(), env: {} })).rejects.toThrow(/\.svg, \.png or \.html/);
+    await expect(writeMapFile(join(dir, 'fleet.gif'), devices, { now: new Date(), env: {}, speech: en })).rejects.toThrow(/\.svg, \.png or \.html/);
   });
 });

@@ -201,7 +201,7 @@ export async function statusCommand(
       const list = await read();
       try {
         mapFormat(opts.map);
-        await writeMapFile(opts.map, list, { now: ctx.clock.now(), env: ctx.env });
+        await writeMapFile(opts.map, list, { now: ctx.clock.now(), env: ctx.env, speech: speech(ctx) });
       } catch (e) {
         throw writeError(e, opts.map, '--map');
       }

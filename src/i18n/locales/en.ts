@@ -945,6 +945,15 @@ Examples:
     },
   },
   health: {
+    /** the file `status --map` writes (.svg, .html, .png) */
+    mapFile: {
+      title: 'Jember village kiosks',
+      devices_one: '{{count}} device',
+      devices_other: '{{count}} devices',
+      subtitle: '{{devices}} · {{time}}',
+      village: '{{village}} ({{district}}): {{state}}',
+      district: 'district',
+    },
     state: {
       ok: 'ok',
       warn: 'warn',

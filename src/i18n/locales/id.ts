@@ -170,6 +170,13 @@ Contoh:
     },
   },
   health: {
+    mapFile: {
+      title: 'Kios desa Kabupaten Jember',
+      devices_other: '{{count}} perangkat',
+      subtitle: '{{devices}} · {{time}}',
+      village: '{{village}} ({{district}}): {{state}}',
+      district: 'kecamatan',
+    },
     state: {
       ok: 'ok',
       warn: 'waspada',
