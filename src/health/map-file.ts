@@ -48,7 +48,11 @@ export async function writeMapFile(
     villageTitle: (v, s) => t('health.mapFile.village', { village: v.name, district: v.district, state: stateLabel(s) }),
   });
   if (ext === '.svg') return writeAtomic(file, svg + '\n', { label: '--map' });
-  const html = renderMapHtml(svg, groupByDistrict(devices), title, { lang: f.locale.split('-')[0] ?? 'en', district: t('health.mapFile.district'), stateLabel });
+  const html = renderMapHtml(svg, groupByDistrict(devices), title, {
+    lang: f.locale.split('-')[0] ?? 'en',
+    district: t('health.mapFile.district'),
+    stateLabel,
+  });
   if (ext !== '.png') return writeAtomic(file, html, { label: '--map' });
   const { chromium } = await import('playwright-core');
   let browser;

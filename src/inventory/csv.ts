@@ -51,8 +51,16 @@ export function parseRegistrationCsv(text: string, file: string): CsvParse {
   const headerLine = head.info.lines;
   const header: RegField[] = [];
   const issues: InputIssue[] = [];
+  // the columns of the file, in order; the rejected-rows file's own `error` column is read past, so
+  // that file can be fixed and imported as it is
+  const columns: Array<RegField | typeof ERROR_COLUMN> = [];
   head.record.forEach((h, i) => {
     const name = h.trim().toLowerCase().replace(/-/g, '_') as RegField;
+    if (name === (ERROR_COLUMN as string) && !columns.includes(ERROR_COLUMN)) {
+      columns.push(ERROR_COLUMN);
+      return;
+    }
+    columns.push(name);
     if (!(REG_FIELDS as readonly string[]).includes(name)) {
       issues.push({ file, line: headerLine, field: `column ${i + 1}`, message: `unknown column "${h.slice(0, 40)}" (known: ${REG_FIELDS.join(', ')})` });
     } else if (header.includes(name)) {
@@ -66,21 +74,37 @@ export function parseRegistrationCsv(text: string, file: string): CsvParse {
 
   const rows: CsvParse['rows'] = [];
   for (const { record, info } of body) {
-    if (record.length !== header.length) {
-      issues.push({ file, line: info.lines, message: `expected ${header.length} fields (${header.join(',')}), found ${record.length}` });
+    if (record.length !== columns.length) {
+      issues.push({ file, line: info.lines, message: `expected ${columns.length} fields (${columns.join(',')}), found ${record.length}` });
       continue;
     }
     const values: RegistrationRow['values'] = {};
-    header.forEach((h, i) => {
-      values[h] = record[i];
+    const raw: string[] = [];
+    columns.forEach((c, i) => {
+      if (c === ERROR_COLUMN) return;
+      const v = unguarded(record[i] ?? '');
+      values[c] = v;
+      raw.push(v);
     });
-    rows.push({ line: info.lines, values, raw: record });
+    rows.push({ line: info.lines, values, raw });
   }
   return { header, rows, issues };
 }
 
-/** One CSV field, quoted when needed (for the rejected-rows file). */
-export function csvField(v: string): string {
+/** The column the rejected-rows file adds: why each row was refused. */
+export const ERROR_COLUMN = 'error';
+
+/**
+ * A cell a spreadsheet would run as a formula (= + - @, a tab or CR first: OWASP's "CSV
+ * injection") is written with a ' before it, which the importer takes off again: the rejected
+ * file opens as text and imports back to the very value ("+62812…" stays a phone number).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const unguarded = (v: string) => (v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v);
+
+/** One CSV field, quoted when needed, a formula-looking one guarded (for the rejected-rows file). */
+export function csvField(value: string): string {
+  const v = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 

@@ -80,6 +80,38 @@ describe('jfleet register --from CSV', () => {
     expect(before).not.toContain('rm -rf');
   });
 
+  it("the rejected file: why in the run's language, formula-looking cells guarded, and it imports back once fixed", async () => {
+    const home = tempHome();
+    const { dir, file } = csv(`id,village,address,custodian_name,custodian_phone,model
+,35.09.13.2006,127.0.0.41,Bu Sari,+62 812 3456 7890,NUC 11
+,35.09.99.2001,127.0.0.42,"=HYPERLINK(""http://127.0.0.1/x"";""klik"")",+62 813 0000 0001,NUC 12
+`);
+    const rejected = join(dir, 'rejected.csv');
+    const env = { LANG: 'id_ID.UTF-8' };
+    const r = await jfleet(['register', '--from', file, '--skip-invalid', '--rejected', rejected], { home, env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = readFileSync(rejected, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('id,village,address,custodian_name,custodian_phone,model,error');
+    // a spreadsheet opens each as text: ' before = + - @ (a tab or CR too)
+    expect(lines[1]).toBe(
+      `,35.09.99.2001,127.0.0.42,"'=HYPERLINK(""http://127.0.0.1/x"";""klik"")",'+62 813 0000 0001,NUC 12,village: kode desa 35.09.99.2001 tidak dikenal (cari kodenya dengan: jfleet villages NAMA)`,
+    );
+    // the technician fixes the village (and the name) in the file as it is, error column and all, and imports it
+    writeFileSync(
+      rejected,
+      readFileSync(rejected, 'utf8')
+        .replace('35.09.99.2001', '35.09.13.2007')
+        .replace(/"'=HYPERLINK[^,]*,/, 'Pak Budi,'),
+    );
+    const again = await jfleet(['register', '--from', rejected, '--json'], { home });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ added: [{ village: '35.09.13.2007', address: '127.0.0.42' }], rejected: [] });
+    const inv = readFileSync(invFile(home), 'utf8');
+    expect(inv).toContain('+62 813 0000 0001');
+    expect(inv).not.toContain("'+62");
+    expect(inv).not.toContain('HYPERLINK');
+  });
+
   it('--skip-invalid with a --rejected file that cannot be written: one line, exit 2, the inventory untouched', async () => {
     const home = tempHome();
     const { dir, file } = csv(BAD);

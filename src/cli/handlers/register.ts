@@ -2,13 +2,14 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
 import { CancelledError, InputError, UserError } from '../../errors.js';
+import type { Translate } from '../../i18n/catalog.js';
 import { issueText } from '../render/error-text.js';
 import { printJson } from '../shared.js';
 import { writeAtomic } from '../../atomic-file.js';
 import { assertOutputs } from '../output-file.js';
 import { askConfirm, askSearch, askSelect, askText, requireFlags } from '../prompts.js';
 import { loadBastions, type Bastion } from '../../inventory/bastions.js';
-import { csvLine, parseRegistrationCsv } from '../../inventory/csv.js';
+import { csvLine, ERROR_COLUMN, parseRegistrationCsv } from '../../inventory/csv.js';
 import { loadInventory } from '../../inventory/load.js';
 import { resolveInventoryDir } from '../../inventory/paths.js';
 import { csvLabel, flagLabel, generateId, REQUIRED_FIELDS, splitTags, type RegField, type RegValues, type RowOutcome } from '../../inventory/register-plan.js';
@@ -194,8 +195,8 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   });
   if (r.rejected.length && opts.skipInvalid) {
     const lines = text.split(/\r?\n/);
-    let out = csvLine([...csv.header, 'error']);
-    for (const o of r.rejected) out += rejectedLine(o, csv.header, rawByLine, lines);
+    let out = csvLine([...csv.header, ERROR_COLUMN]);
+    for (const o of r.rejected) out += rejectedLine(ctx.t, o, csv.header, rawByLine, lines);
     if (!opts.dryRun) {
       writeAtomic(rejectedFile, out, { mode: 0o600, label: '--rejected' });
     }
@@ -207,8 +208,9 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   report(ctx, r, opts);
 }
 
-function rejectedLine(o: RowOutcome, header: RegField[], rawByLine: Map<number, string[]>, lines: string[]): string {
-  const msg = o.issues.map((i) => `${i.field ? i.field + ': ' : ''}${i.message}`).join('; ');
+/** A refused row as it was, and why in the run's language (the column names stay the file's). */
+function rejectedLine(t: Translate, o: RowOutcome, header: RegField[], rawByLine: Map<number, string[]>, lines: string[]): string {
+  const msg = o.issues.map((i) => `${i.field ? i.field + ': ' : ''}${t.phrase(i.message)}`).join('; ');
   const raw = o.row.line !== undefined ? rawByLine.get(o.row.line) : undefined;
   if (raw) return csvLine([...raw, msg]);
   // a row the reader could not split into the header's columns: keep its text in the first column
