@@ -164,12 +164,17 @@ export interface TunnelVars {
   knownHosts: string;
 }
 
+/** The sentence for a profile the recipe does not have (the --profile flag's, checked before any device; a package's recipe_profile's, per device). */
+export function noProfile(recipe: Recipe, name: string): string {
+  return `recipe ${recipe.data.name} has no profile "${name}" (have: ${Object.keys(recipe.profiles).join(', ') || 'none'})`;
+}
+
 /** The layers that apply to one package, in order. */
 export function layersFor(recipe: Recipe, pkg: Package, districtCode: string, opts: ResolveOptions): RecipeOverride[] {
   const layers: RecipeOverride[] = [];
   if (opts.profile) {
     const p = recipe.profiles[opts.profile];
-    if (!p) throw new RecipeError(`recipe ${recipe.data.name} has no profile "${opts.profile}" (have: ${Object.keys(recipe.profiles).join(', ') || 'none'})`);
+    if (!p) throw new RecipeError(noProfile(recipe, opts.profile));
     layers.push(p);
   }
   const district = recipe.districts[districtCode];

@@ -26,7 +26,7 @@ import type { ProvisionSink } from './events.js';
 import { gatherScript, parseGatherOutput } from './gather.js';
 import { notifiedHandlers, planDevice, recipeFacts, type PlannedStep } from './plan.js';
 import { loadRecipe } from './recipe-load.js';
-import { resolveRecipe, RecipeError, type Recipe, type ResolvedRecipe } from './recipe.js';
+import { noProfile, resolveRecipe, RecipeError, type Recipe, type ResolvedRecipe } from './recipe.js';
 import { countSteps, summarize } from './render.js';
 import { loadBastions, tunnelSettings, type Bastion } from '../inventory/bastions.js';
 import type { TunnelVars } from './recipe.js';
@@ -89,6 +89,8 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
   const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
   if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
   const recipe: Recipe = await loadRecipe(opts.recipe);
+  // a --profile the recipe lacks is the flag's error, said once before any device is dialled
+  if (opts.profile && !recipe.profiles[opts.profile]) throw new UserError(noProfile(recipe, opts.profile));
   // --check --bootstrap may look with the password (read-only) when one is given
   const password = opts.bootstrap && (!check || opts.passwordFile || ctx.env.JFLEET_BOOTSTRAP_PASSWORD) ? bootstrapPassword(ctx, opts) : undefined;
   const forks = await resolveForks(ctx, opts.forks);

@@ -65,10 +65,26 @@ describe('jfleet provision (no lab)', () => {
     expect(s.devices.every((d: { unreachable: boolean }) => !d.unreachable)).toBe(true);
   });
 
-  it('an unknown profile is reported per device', async () => {
+  it("an unknown --profile is the flag's error: one line, exit 2, before any device is dialled, in both languages", async () => {
+    for (const [lang, want] of [
+      ['C', /^jfleet: error: recipe kiosk has no profile "nope" \(have: [a-z, ]+\)$/],
+      ['id_ID.UTF-8', /^jfleet: kesalahan: resep kiosk tidak punya profil "nope" \(yang ada: [a-z, ]+\)$/],
+    ] as const) {
+      const home = tempHome();
+      inventory(home, entry('desa-1', 1));
+      const r = await jfleet(['provision', '--check', '--json', '--profile', 'nope'], { home, env: { LANG: lang } });
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toMatch(want);
+      expect(existsSync(join(home, 'state', 'logs')), 'no provision run started').toBe(false);
+    }
+  });
+
+  it("a package's own unknown recipe_profile is reported for that device", async () => {
     const home = tempHome();
-    inventory(home, entry('desa-1', 1));
-    const r = await jfleet(['provision', '--check', '--json', '--profile', 'nope'], { home });
+    inventory(home, entry('desa-1', 1, '    vars:\n      recipe_profile: nope\n'));
+    const r = await jfleet(['provision', '--check', '--json'], { home });
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).devices[0].error).toContain('no profile "nope"');
   });

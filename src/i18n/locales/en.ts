@@ -1925,6 +1925,7 @@ Examples:
       noRecipeYamlInThis: 'no recipe.yaml in this directory',
       fileNamedByTheRecipe: 'file {{rel}} named by the recipe is missing',
       debFileIsMissing: '.deb file {{p}} is missing',
+      noProfile: 'recipe {{name}} has no profile "{{profile}}" (have: {{have}})',
     },
     runner: {
       noPackagesMatch: 'no packages match{{value}}',

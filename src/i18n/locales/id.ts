@@ -1876,6 +1876,7 @@ Contoh:
       noRecipeYamlInThis: 'tidak ada recipe.yaml di direktori ini',
       fileNamedByTheRecipe: 'berkas {{rel}} yang disebut resep tidak ada',
       debFileIsMissing: 'berkas .deb {{p}} tidak ada',
+      noProfile: 'resep {{name}} tidak punya profil "{{profile}}" (yang ada: {{have}})',
     },
     runner: {
       noPackagesMatch: 'tidak ada paket yang cocok{{value}}',
