@@ -133,10 +133,43 @@ export function formatIssue(i: InputIssue): string {
 }
 
 /** A zod issue (or any validator's, shaped alike) as one short phrase for an InputIssue's message. */
-export function issueMessage(iss: { code?: string; message: string }): string {
+export function issueMessage(iss: { code?: string; message: string; keys?: string[] }): string {
   if (iss.code === 'invalid_type' && /received undefined$/.test(iss.message)) return 'is required';
   if (iss.code === 'invalid_type' && /expected number, received NaN$/.test(iss.message)) return 'must be a whole number';
+  if (iss.code === 'unrecognized_keys' && iss.keys?.length) return iss.keys.length === 1 ? 'unknown field' : `unknown fields ${iss.keys.join(', ')}`;
   return iss.message;
+}
+
+/** Where a zod issue points, as keys: an unknown field's issue points at the field itself (its line), not the mapping around it. */
+export function issuePath(iss: { code?: string; path: PropertyKey[]; keys?: string[] }): string[] {
+  const path = iss.path.map(String);
+  return iss.code === 'unrecognized_keys' && iss.keys?.length === 1 ? [...path, iss.keys[0] as string] : path;
+}
+
+const EXPECTED: Record<string, string> = {
+  array: 'must be a list (a "- item" line for each, or [a, b])',
+  object: 'must be a mapping ("key: value" lines under it)',
+  record: 'must be a mapping ("key: value" lines under it)',
+  string: 'must be text',
+  number: 'must be a number',
+  int: 'must be a whole number',
+  boolean: 'must be true or false',
+};
+
+/**
+ * zod's messages for a value of the wrong kind, said for a technician (installed with z.config
+ * by main): "is required" rather than "expected string, received undefined", "must be a list"
+ * rather than "expected array". In English, and so matched by the catalog's templates like every
+ * lower layer's sentence; anything else falls through to zod's own locale (en or id).
+ */
+export function fieldError(iss: { code?: string; expected?: string; input?: unknown; origin?: string; minimum?: unknown }): string | undefined {
+  if (iss.code === 'invalid_type') {
+    if (iss.input === undefined) return 'is required';
+    if (iss.expected === 'number' && typeof iss.input === 'number' && Number.isNaN(iss.input)) return 'must be a whole number';
+    return EXPECTED[iss.expected ?? ''];
+  }
+  if (iss.code === 'too_small' && iss.origin === 'string' && Number(iss.minimum) === 1) return 'must not be empty';
+  return undefined;
 }
 
 /** Invalid input: one or more located issues. Exit 2, nothing written. */

@@ -44,7 +44,8 @@ export async function main(argv: string[], ctx: Context): Promise<number> {
     // zod's own messages (a wrong type, a too-long value) in the run's language
     const { z } = await import('zod');
     const { default: zodLocale } = ctx.lang === 'id' ? await import('zod/v4/locales/id.js') : await import('zod/v4/locales/en.js');
-    z.config(zodLocale());
+    const { fieldError } = await import('./errors.js');
+    z.config({ ...zodLocale(), customError: fieldError });
     const { failureText } = await import('./cli/render/failure.js');
     ctx.describeFailure = failureText;
   });

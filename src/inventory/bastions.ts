@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
-import { issueMessage, yamlMessage, type InputIssue } from '../errors.js';
+import { issueMessage, issuePath, yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlErrorLine, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { addressSchema, PACKAGE_ID_RE, portSchema, userSchema, type Package } from './schema.js';
@@ -148,7 +148,7 @@ export function parseBastions(text: string, file: string): { file: string; basti
     const parsed = bastionSchema.safeParse(plain);
     if (!parsed.success) {
       for (const iss of parsed.error.issues) {
-        const path = iss.path.map(String);
+        const path = issuePath(iss);
         const at = isMap(node) && path.length ? ((node as unknown as { getIn(p: string[], keep: boolean): Node | undefined }).getIn(path, true) ?? node) : node;
         issues.push({ file, line: lineOf(at), field: `bastions[${idx}].${path.join('.') || '(item)'}`, message: issueMessage(iss) });
       }

@@ -3,7 +3,7 @@
  * file:line field. The CLI decides what to print and exits 2 on errors.
  */
 import { LineCounter, parseDocument, isSeq, isMap, isScalar, type Document, type Node } from 'yaml';
-import { issueMessage, yamlMessage, type InputIssue } from '../errors.js';
+import { issueMessage, issuePath, yamlMessage, type InputIssue } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { MAX_ALIAS_COUNT, unknownKeyMessage, YAML_PARSE_OPTIONS, yamlErrorLine, yamlTextIssue, yamlTreeIssues } from '../yaml-guard.js';
 import { packageSchema, type Package } from './schema.js';
@@ -94,7 +94,7 @@ export function parseInventoryDocument(text: string, file: string, ref?: Village
     const parsed = packageSchema.safeParse(plain);
     if (!parsed.success) {
       for (const iss of parsed.error.issues) {
-        const path = iss.path.map(String);
+        const path = issuePath(iss);
         let node: Node | undefined = itemNode;
         if (isMap(itemNode) && path.length) {
           node = (itemNode as unknown as { getIn(p: string[], keep: boolean): Node | undefined }).getIn(path, true) ?? itemNode;

@@ -20,7 +20,7 @@ import { packagesFile } from './paths.js';
 import { crossCheck, parseInventoryDocument, type ParsedInventory } from './load.js';
 import { bastionsFile, loadBastions, reachIssues } from './bastions.js';
 import { packageSchema, type Package } from './schema.js';
-import { issueMessage } from '../errors.js';
+import { issueMessage, issuePath } from '../errors.js';
 import { loadVillages, type VillageReference } from './villages.js';
 
 export const INVENTORY_HEADER =
@@ -160,7 +160,7 @@ function applyOne(job: Pick<Job, 'fn' | 'ref'>, current: Package[], file: string
   proposed.forEach((p, i) => {
     const r = packageSchema.safeParse(p);
     if (r.success) after.push(r.data);
-    else for (const iss of r.error.issues) issues.push({ file, field: `packages[${i}].${iss.path.join('.') || '(item)'}`, message: issueMessage(iss) });
+    else for (const iss of r.error.issues) issues.push({ file, field: `packages[${i}].${issuePath(iss).join('.') || '(item)'}`, message: issueMessage(iss) });
   });
   if (!issues.length) issues.push(...crossCheck(after, file, () => undefined, job.ref));
   if (!issues.length) issues.push(...afterReachIssues(after, file));

@@ -1476,6 +1476,15 @@ Examples:
   errors: {
     mustBeWholeNumber: 'must be a whole number',
     isRequired: 'is required',
+    // a value of the wrong kind in a file or a flag (zod's invalid_type, said for a technician)
+    mustBeYamlList: 'must be a list (a "- item" line for each, or [a, b])',
+    mustBeMapping: 'must be a mapping ("key: value" lines under it)',
+    mustBeText: 'must be text',
+    mustBeNumber: 'must be a number',
+    mustBeTrueOrFalse: 'must be true or false',
+    unknownField: 'unknown field',
+    unknownFields: 'unknown fields {{keys}}',
+    mustNotBeEmpty: 'must not be empty',
     noControlChars: 'must not contain control characters',
     hostAddress: 'must be an IP address or an RFC 1123 host name',
     port: 'must be 1-65535',
