@@ -343,12 +343,37 @@ let schedule;
     const payload = uplinks.reduce((a, u) => a + u.counters.up + u.counters.down, 0) / N / CYCLES;
     const after = tunnels();
     const reconnected = after.filter((t, i) => t !== before[i]).length;
+    // one warm sweep alone, and one one-shot sweep (what a timer's `jfleet sweep` does: every device
+    // dialled afresh through the bastion, key exchange and login, then hung up), counted the same way
+    let w0 = sockSum(lab);
+    await r.one();
+    const warmAlone = sockWire(w0, sockSum(lab)) / N;
     await r.session.pool.closeAll();
+    await sleep(2000);
+    const home = mkdtempSync(join(work, 'home-oneshot-'));
+    const ctx = ctxFor(home, lab.env);
+    const sel = await loadSelection(ctx, { inventory: lab.inventoryDir });
+    w0 = sockSum(lab);
+    let db;
+    try {
+      await runSweepWithDb(ctx, { selection: sel, forks: FORKS, db: async () => (db = openStateDb(home)) });
+    } finally {
+      db?.close();
+    }
+    await sleep(2000); // the hang-ups' last segments
+    const oneShot = sockWire(w0, sockSum(lab)) / N;
     schedule = { perCycle, segs, reconnected, sweepS: took.reduce((a, b) => a + b, 0) / took.length / 1000 };
     console.log(
       `  per device per cycle: ${schedule.perCycle.toFixed(0)} B measured, ${payload.toFixed(0)} B of it SSH payload, in ${segs.toFixed(1)} segments both ways (TCP keepalive probes and their ACKs included); sweeps took ${schedule.sweepS.toFixed(2)} s on average; tunnels that reconnected while measured: ${reconnected}`,
     );
     console.log(`  a month of it (x 2,880 cycles): ${mibs(2880 * perCycle)} per device; target <= 5 MiB`);
+    schedule.oneShotMonth = 2880 * (perCycle - warmAlone + oneShot);
+    console.log(
+      `  one warm sweep alone: ${warmAlone.toFixed(0)} B a device; one one-shot sweep (a timer's \`jfleet sweep\`: dialled afresh, hung up): ${oneShot.toFixed(0)} B a device (${(oneShot / warmAlone).toFixed(1)}x)`,
+    );
+    console.log(
+      `  a month with one-shot sweeps instead (the cycle above with its warm sweep swapped for a one-shot one; estimated): ${mibs(schedule.oneShotMonth)} per device`,
+    );
   } finally {
     await lab.stop();
     rmSync(work, { recursive: true, force: true });
