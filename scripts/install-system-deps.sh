@@ -4,10 +4,11 @@
 # Debian's chromium (dashboard tests), ansible-core (benchmark peer), and the booted tier's tools:
 # mmdebstrap (builds the bare Debian image from the mirror), qemu-system-x86 + qemu-utils (boot it),
 # apt-cacher-ng (the apt proxy the guest installs through), socat (pipes the guest's forwards to
-# loopback; the uplink of a lab kiosk behind NAT), e2fsprogs (mkfs.ext4 -d). Idempotent; needs root.
+# loopback; the uplink of a lab kiosk behind NAT), e2fsprogs (mkfs.ext4 -d), systemd (systemd-analyze
+# verify checks the units schedule install writes). Idempotent; needs root.
 set -euo pipefail
 want=(openssh-server openssh-client tmux chromium ansible-core iproute2 util-linux procps iputils-ping curl openssl
-  mmdebstrap qemu-system-x86 qemu-utils apt-cacher-ng socat e2fsprogs)
+  mmdebstrap qemu-system-x86 qemu-utils apt-cacher-ng socat e2fsprogs systemd)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

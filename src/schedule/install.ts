@@ -8,12 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { writeAtomic, writeAtomicSet } from '../atomic-file.js';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
-import { cronToOnCalendar, mergeCronBlock, renderCronBlock, renderSystemdUnits, type InstallSpec } from './units.js';
+import { cronToOnCalendar, mergeCronBlock, renderCronBlock, renderDaemonUnit, renderSystemdUnits, type InstallSpec } from './units.js';
 import { validateCron } from './daemon.js';
 import { UserError } from '../errors.js';
 
+export type ScheduleKind = 'systemd' | 'cron' | 'daemon';
+
 export interface InstallOptions {
-  kind?: 'systemd' | 'cron';
+  kind?: ScheduleKind;
   /** systemd unit directory (default /etc/systemd/system) */
   dir?: string;
   /** crontab file (default /etc/cron.d/jfleet) */
@@ -29,18 +31,26 @@ export interface InstallOptions {
 }
 
 export interface InstallResult {
-  kind: 'systemd' | 'cron';
+  kind: ScheduleKind;
   files: string[];
   next: string;
+  /** with a one-shot kind: how many of the swept packages are reached through a tunnel (each one-shot sweep dials them afresh) */
+  tunnelled?: number;
 }
 
 /**
  * systemd or cron: said with --kind, else implied by --dir/--on-calendar (systemd) or --crontab
  * (cron), else systemd when it runs. A flag for the other kind is refused, never silently ignored.
  */
-function scheduleKind(opts: InstallOptions): 'systemd' | 'cron' {
+function scheduleKind(opts: InstallOptions): ScheduleKind {
   const systemdFlag = opts.dir !== undefined ? '--dir' : opts.onCalendar !== undefined ? '--on-calendar' : undefined;
   const cronFlag = opts.crontab !== undefined ? '--crontab' : undefined;
+  if (opts.kind === 'daemon') {
+    // the daemon is a systemd service: its unit goes in --dir; it keeps its own time (no timer, no cron line)
+    const other = opts.onCalendar !== undefined ? '--on-calendar' : cronFlag;
+    if (other) throw new UserError(`${other} is for a one-shot sweep on a timer, not --kind daemon`, { hint: 'the daemon takes its schedule from --cron' });
+    return 'daemon';
+  }
   if (systemdFlag && cronFlag)
     throw new UserError(`${systemdFlag} (systemd) and ${cronFlag} (cron) do not go together`, { hint: 'pick one, or say which with --kind' });
   if (opts.kind === 'cron' && systemdFlag) throw new UserError(`${systemdFlag} is for systemd units, not --kind cron`);
@@ -81,6 +91,15 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
     logFile: join(homePaths(ctx.home).logsDir, 'sweep.log'),
   };
   const kind = scheduleKind(opts);
+  if (kind === 'daemon') {
+    const dir = resolve(ctx.cwd, opts.dir ?? '/etc/systemd/system');
+    const service = join(dir, 'jfleet-schedule.service');
+    opts.checkOutputs?.([{ flag: '--dir', file: service, createDirs: true }]);
+    mkdirSync(dir, { recursive: true });
+    writeAtomic(service, renderDaemonUnit(spec, opts.jitterSec ?? 60), { mode: 0o644 });
+    return { kind, files: [service], next: 'systemctl daemon-reload && systemctl enable --now jfleet-schedule.service' };
+  }
+  const tunnelled = await tunnelledCount(ctx, opts);
   if (kind === 'systemd') {
     const dir = resolve(ctx.cwd, opts.dir ?? '/etc/systemd/system');
     const units = renderSystemdUnits(spec, opts.onCalendar ?? cronToOnCalendar(cronExpr), opts.jitterSec ?? 60);
@@ -95,7 +114,7 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
       { file: service, data: units.service, mode: 0o644 },
       { file: timer, data: units.timer, mode: 0o644 },
     ]);
-    return { kind, files: [service, timer], next: 'systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer' };
+    return { kind, files: [service, timer], next: 'systemctl daemon-reload && systemctl enable --now jfleet-sweep.timer', tunnelled };
   }
   const file = resolve(ctx.cwd, opts.crontab ?? '/etc/cron.d/jfleet');
   // cron.d entries carry a user field; a user crontab (crontab -l style file) does not.
@@ -105,5 +124,16 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
   mkdirSync(homePaths(ctx.home).logsDir, { recursive: true });
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   writeAtomic(file, mergeCronBlock(existing, renderCronBlock(spec, withUser)), { mode: 0o644 });
-  return { kind, files: [file], next: withUser ? 'cron picks up /etc/cron.d by itself' : `crontab ${file}` };
+  return { kind, files: [file], next: withUser ? 'cron picks up /etc/cron.d by itself' : `crontab ${file}`, tunnelled };
+}
+
+/** The swept packages reached through a tunnel, for the one-shot kinds' note; 0 when the inventory does not load (the sweep will say why). */
+async function tunnelledCount(ctx: Context, opts: InstallOptions): Promise<number> {
+  try {
+    const { loadSelection } = await import('../inventory/service.js');
+    const sel = await loadSelection(ctx, { inventory: opts.inventory, limit: opts.limit });
+    return sel.packages.filter((p) => p.reach === 'tunnel').length;
+  } catch {
+    return 0;
+  }
 }

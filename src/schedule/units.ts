@@ -90,6 +90,43 @@ WantedBy=timers.target
   return { service, timer };
 }
 
+/**
+ * The long-running schedule (`--kind daemon`): `jfleet schedule run` under systemd, which keeps
+ * each device's session open between sweeps. A warm sweep through a tunnel is ~0.6 KiB a kiosk
+ * where a one-shot sweep (dial, key exchange, login, hang up) is ~10 KiB (bench/tunnel.mjs): on a
+ * prepaid SIM the difference between ~4 and ~30 MiB a month at a 15-minute schedule.
+ */
+export function renderDaemonUnit(spec: InstallSpec, jitterSec: number): string {
+  const exec = [spec.node, spec.bin, 'schedule', 'run', '--sweep', spec.cron, '--jitter', String(Math.max(0, Math.round(jitterSec))), ...spec.args]
+    .map(sdQuote)
+    .join(' ');
+  const env = Object.entries(spec.env)
+    .map(([k, v]) => `Environment=${sdQuote(`${k}=${v}`)}`)
+    .join('\n');
+  return `# Written by jfleet schedule install --kind daemon. Health sweeps of the kiosk fleet on a
+# schedule, each device's connection kept open between them (reports: config schedule.report).
+[Unit]
+Description=jfleet schedule: health sweeps of the village kiosks, connections kept
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=simple
+User=${check(spec.user, 'user')}
+${env}
+ExecStart=${exec}
+Restart=always
+RestartSec=30
+# SIGTERM lets a running sweep finish (schedule run --stop-timeout, 30 s); it then exits 143
+TimeoutStopSec=60
+SuccessExitStatus=143
+Nice=5
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
 export const CRON_BEGIN = '# BEGIN jfleet sweep (written by jfleet schedule install)';
 export const CRON_END = '# END jfleet sweep';
 

@@ -67,10 +67,10 @@ describe("commander's extras in --help", () => {
     expect(id!.stdout).toMatch(/^ {2}--days <n>\s+rentang waktu ke belakang \(bawaan: 30\)$/m);
     expect(en!.stdout).toMatch(/^ {2}--days <n>\s+period to look back over \(default: 30\)$/m);
     const [sid, sen] = await both(['schedule', 'install', '--help']);
-    expect(sid!.stdout).toContain('(pilihan: "systemd", "cron")');
+    expect(sid!.stdout).toContain('(pilihan: "systemd", "cron", "daemon")');
     expect(sid!.stdout).toMatch(/--user <name> +pengguna yang menjalankan sweep \(bawaan: "root"\)$/m);
     expect(sid!.stdout).not.toMatch(/\((default|choices): /);
-    expect(sen!.stdout).toContain('(choices: "systemd", "cron")');
+    expect(sen!.stdout).toContain('(choices: "systemd", "cron", "daemon")');
     // a default said once: the description no longer repeats what commander adds
     const [bid] = await both(['bastion', 'init', '--help']);
     expect(bid!.stdout.match(/bawaan/g)?.length).toBeGreaterThan(0);
@@ -80,8 +80,8 @@ describe("commander's extras in --help", () => {
   it('a choice commander refuses names the choices in Indonesian', async () => {
     const [id, en] = await both(['schedule', 'install', '--kind', 'bogus']);
     expect(id!.exitCode).toBe(2);
-    expect(id!.stderr.split('\n')[0]).toBe("jfleet: kesalahan: nilai 'bogus' untuk opsi '--kind <kind>' tidak sah. Pilihan yang boleh: systemd, cron.");
-    expect(en!.stderr.split('\n')[0]).toBe("jfleet: error: option '--kind <kind>' argument 'bogus' is invalid. Allowed choices are systemd, cron.");
+    expect(id!.stderr.split('\n')[0]).toBe("jfleet: kesalahan: nilai 'bogus' untuk opsi '--kind <kind>' tidak sah. Pilihan yang boleh: systemd, cron, daemon.");
+    expect(en!.stderr.split('\n')[0]).toBe("jfleet: error: option '--kind <kind>' argument 'bogus' is invalid. Allowed choices are systemd, cron, daemon.");
   });
 });
 

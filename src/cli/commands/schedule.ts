@@ -33,7 +33,7 @@ export function register(program: Command, ctx: Context): void {
   schedule
     .command('install')
     .description(t('help.schedule.install.description'))
-    .addOption(new Option('--kind <kind>', t('help.schedule.install.opt.kind')).choices(['systemd', 'cron']))
+    .addOption(new Option('--kind <kind>', t('help.schedule.install.opt.kind')).choices(['systemd', 'cron', 'daemon']))
     .option('--cron <expr>', t('help.schedule.install.opt.cron'))
     .option('--on-calendar <spec>', t('help.schedule.install.opt.onCalendar'))
     .addOption(

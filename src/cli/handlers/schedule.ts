@@ -6,7 +6,7 @@ import { printJson, println } from '../shared.js';
 
 /** `schedule install`'s options as commander parses them, plus the global --inventory. */
 export interface ScheduleInstallOptions {
-  kind?: 'systemd' | 'cron';
+  kind?: 'systemd' | 'cron' | 'daemon';
   cron?: string;
   onCalendar?: string;
   jitter: number;
@@ -27,6 +27,8 @@ export async function scheduleInstallCommand(ctx: Context, opts: ScheduleInstall
   for (const file of r.files) println(ctx, ctx.t('schedule.wrote', { file }));
   // a command to run is said as it is; "cron picks up /etc/cron.d by itself" in the run's language
   println(ctx, ctx.t('schedule.next', { command: ctx.t.phrase(r.next) }));
+  // a one-shot sweep dials every tunnelled kiosk afresh: on a prepaid SIM the daemon is the cheap way
+  if (r.tunnelled) ctx.stderr.write(`jfleet: ${ctx.t('schedule.oneShotTunnels', { count: r.tunnelled })}\n`);
 }
 
 export async function scheduleRunCommand(

@@ -811,6 +811,7 @@ them. The sweep runs with --wait, so a slow sweep delays the next instead of ove
 Examples:
   $ jfleet schedule install                          # systemd: jfleet-sweep.service + .timer
   $ jfleet schedule install --kind cron --cron "*/10 * * * *"
+  $ jfleet schedule install --kind daemon            # jfleet-schedule.service: sessions kept (tunnelled kiosks)
   $ jfleet schedule install --dir ./units --limit Kencong`,
         opt: {
           user: 'user the sweep runs as',
@@ -818,7 +819,7 @@ Examples:
           dir: 'where the systemd units go (default /etc/systemd/system; implies --kind systemd)',
           onCalendar: 'systemd OnCalendar, for schedules cron cannot express simply',
           cron: 'when to sweep (default: config "schedule.sweep", else "*/15 * * * *")',
-          kind: 'systemd or cron (default: systemd when it runs, else cron)',
+          kind: 'what to write (default: systemd when it runs, else cron)',
           jitter: 'systemd RandomizedDelaySec',
         },
         description: 'write a systemd service + timer (or a cron entry) that runs jfleet sweep',
@@ -1044,6 +1045,10 @@ Examples:
   schedule: {
     wrote: 'wrote {{file}}',
     next: 'next: {{command}}',
+    oneShotTunnels_one:
+      'note: {{count}} package is reached through a tunnel; a one-shot sweep dials it afresh each time (~10 KiB, ~30 MiB a month at 15 minutes); --kind daemon keeps its session (~4 MiB a month; docs/reach.md)',
+    oneShotTunnels_other:
+      'note: {{count}} packages are reached through a tunnel; a one-shot sweep dials each afresh each time (~10 KiB, ~30 MiB a month at 15 minutes); --kind daemon keeps their sessions (~4 MiB a month; docs/reach.md)',
     sweepLog_one: 'sweep #{{n}}: {{count}} device(s) in {{seconds}} s, {{warm}} warm: {{counts}}; worst alerting {{worst}}',
     sweepLog_other: 'sweep #{{n}}: {{count}} device(s) in {{seconds}} s, {{warm}} warm: {{counts}}; worst alerting {{worst}}',
     skippedPrevious: '{{job}}: skipped, the previous {{job}} is still going',
@@ -2042,6 +2047,8 @@ Examples:
       pickOneOrSayWhich: 'pick one, or say which with --kind',
       isForSystemdUnitsNot: '{{systemdFlag}} is for systemd units, not --kind cron',
       isForCronNotKind: '{{cronFlag}} is for cron, not --kind systemd',
+      notForDaemon: '{{flag}} is for a one-shot sweep on a timer, not --kind daemon',
+      daemonTakesCron: 'the daemon takes its schedule from --cron',
       hasFieldsScheduleInstallWrites:
         '{{value}} "{{cronExpr}}" has {{length}} fields; schedule install writes crontab and systemd timers, which take exactly 5 (minute hour day month weekday)',
       cronPicksUpEtcCron: 'cron picks up /etc/cron.d by itself',

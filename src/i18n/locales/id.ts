@@ -259,6 +259,8 @@ Contoh:
   schedule: {
     wrote: 'ditulis: {{file}}',
     next: 'berikutnya: {{command}}',
+    oneShotTunnels_other:
+      'catatan: {{count}} paket dijangkau lewat terowongan; sweep sekali-jalan menghubunginya dari awal setiap kali (~10 KiB, ~30 MiB sebulan bila tiap 15 menit); --kind daemon menjaga sesinya tetap terbuka (~4 MiB sebulan; docs/reach.md)',
     sweepLog_other: 'sweep ke-{{n}}: {{count}} perangkat dalam {{seconds, number}} dtk, {{warm}} koneksi hangat: {{counts}}; peringatan terburuk {{worst}}',
     skippedPrevious: '{{job}}: dilewati, {{job}} sebelumnya masih berjalan',
     skippedLocked: '{{job}}: dilewati, sweep lain sedang memegang kunci',
@@ -1147,7 +1149,7 @@ Contoh:
           dir: 'tempat unit systemd ditulis (bawaan /etc/systemd/system; berarti --kind systemd)',
           onCalendar: 'OnCalendar systemd, untuk jadwal yang sulit ditulis dengan cron',
           cron: 'kapan sweep dijalankan (bawaan: config "schedule.sweep", atau "*/15 * * * *")',
-          kind: 'systemd atau cron (bawaan: systemd bila berjalan, selain itu cron)',
+          kind: 'yang ditulis (bawaan: systemd bila ada, selain itu cron)',
           jitter: 'RandomizedDelaySec systemd',
         },
         description: 'tulis service + timer systemd (atau entri cron) yang menjalankan jfleet sweep',
@@ -1159,6 +1161,7 @@ bukan tumpang-tindih.
 Contoh:
   $ jfleet schedule install                          # systemd: jfleet-sweep.service + .timer
   $ jfleet schedule install --kind cron --cron "*/10 * * * *"
+  $ jfleet schedule install --kind daemon            # jfleet-schedule.service: sesi tetap terbuka (kios lewat terowongan)
   $ jfleet schedule install --dir ./units --limit Kencong`,
       },
     },
@@ -1990,6 +1993,8 @@ Contoh:
       pickOneOrSayWhich: 'pilih salah satu, atau sebutkan dengan --kind',
       isForSystemdUnitsNot: '{{systemdFlag}} untuk unit systemd, bukan --kind cron',
       isForCronNotKind: '{{cronFlag}} untuk cron, bukan --kind systemd',
+      notForDaemon: '{{flag}} untuk sweep sekali-jalan dengan timer, bukan --kind daemon',
+      daemonTakesCron: 'daemon mengambil jadwalnya dari --cron',
       hasFieldsScheduleInstallWrites:
         '{{value}} "{{cronExpr}}" punya {{length}} kolom; schedule install menulis crontab dan timer systemd, yang menerima tepat 5 (menit jam tanggal bulan hari)',
       cronPicksUpEtcCron: 'cron membaca /etc/cron.d dengan sendirinya',
