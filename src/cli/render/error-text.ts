@@ -14,7 +14,9 @@ export function errorText(t: Translate, english: string): string {
 
 /** A located issue, `file:line field: message`, with the message in the run's language. */
 export function issueText(t: Translate, issue: InputIssue): string {
-  return formatIssue({ ...issue, message: t.phrase(issue.message) });
+  // a path or a key never matches a template and stays as it is; "environment", "column 4" are words
+  const said = (v: string | undefined) => (v === undefined ? v : t.phrase(v));
+  return formatIssue({ ...issue, file: said(issue.file), field: said(issue.field), message: t.phrase(issue.message) });
 }
 
 export function userErrorText(t: Translate, err: UserError): string {

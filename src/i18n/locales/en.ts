@@ -1481,6 +1481,18 @@ Examples:
   errors: {
     mustBeWholeNumber: 'must be a whole number',
     isRequired: 'is required',
+    // words that stand in a sentence for a value: said when the value is exactly one of them
+    words: {
+      directory: 'a directory',
+      fifo: 'a FIFO',
+      socket: 'a socket',
+      device: 'a device',
+      notADatabase: 'not a database',
+      corrupt: 'corrupt',
+      environment: 'environment',
+      column: 'column {{n}}',
+      forExample: 'e.g. --waves {{waves}}',
+    },
     // a value of the wrong kind in a file or a flag (zod's invalid_type, said for a technician)
     mustBeYamlList: 'must be a list (a "- item" line for each, or [a, b])',
     mustBeMapping: 'must be a mapping ("key: value" lines under it)',

@@ -1434,6 +1434,17 @@ Contoh:
   errors: {
     mustBeWholeNumber: 'harus bilangan bulat',
     isRequired: 'wajib diisi',
+    words: {
+      directory: 'sebuah direktori',
+      fifo: 'sebuah FIFO',
+      socket: 'sebuah soket',
+      device: 'sebuah perangkat',
+      notADatabase: 'bukan basis data',
+      corrupt: 'rusak',
+      environment: 'variabel lingkungan',
+      column: 'kolom {{n}}',
+      forExample: 'mis. --waves {{waves}}',
+    },
     mustBeYamlList: 'harus berupa daftar (satu baris "- butir" untuk tiap butir, atau [a, b])',
     mustBeMapping: 'harus berupa pemetaan (baris "kunci: nilai" di bawahnya)',
     mustBeText: 'harus berupa teks',
