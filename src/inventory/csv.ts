@@ -31,8 +31,7 @@ export function parseRegistrationCsv(text: string, file: string): CsvParse {
     }) as unknown as typeof records;
   } catch (e) {
     const err = e as Error & { lines?: number; code?: string };
-    const msg = err.message.replace(/^Invalid [^:]*:\s*/, '').split('\n')[0];
-    return { header: [], rows: [], issues: [{ file, line: err.lines, message: `CSV: ${msg}` }] };
+    return { header: [], rows: [], issues: [{ file, line: err.lines, message: `CSV: ${csvParserMessage(err)}` }] };
   }
   if (records.length > MAX_CSV_ROWS + 1) {
     return {
@@ -89,6 +88,23 @@ export function parseRegistrationCsv(text: string, file: string): CsvParse {
     rows.push({ line: info.lines, values, raw });
   }
   return { header, rows, issues };
+}
+
+/**
+ * csv-parse's error as a sentence a technician can act on (its own, "Invalid Opening Quote: a
+ * quote is found on field 0 at line 4, value is ...", counts fields from 0 and says no fix); one
+ * the catalog has words for in each language (errors.csvParser). Others keep the library's text.
+ */
+function csvParserMessage(err: Error & { code?: string }): string {
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED')
+    return 'a quote (") opened and never closed; a value with a quote in it goes in quotes, the quote doubled: "Bu ""Sari"""';
+  if (err.code === 'INVALID_OPENING_QUOTE' || err.code === 'CSV_INVALID_OPENING_QUOTE') {
+    const field = /on field (\d+)/.exec(err.message)?.[1];
+    return `a quote (") inside column ${field === undefined ? '?' : Number(field) + 1}, whose value does not start with one; put the whole value in quotes and double the quote: "a ""b"""`;
+  }
+  if (err.code === 'CSV_INVALID_CLOSING_QUOTE')
+    return 'text right after a closing quote ("); a quoted value ends at its quote, then a comma or the end of the line';
+  return err.message.replace(/^Invalid [^:]*:\s*/, '').split('\n')[0] ?? err.message;
 }
 
 /** The column the rejected-rows file adds: why each row was refused. */

@@ -28,6 +28,41 @@ const BAD = `id,village,address,port,user,serial,mac,model,tags
 ,35.09.13.2006,127.0.0.36,,,SN9,,,
 `;
 
+describe('a CSV the reader cannot split: what is wrong and how to write it, in both languages', () => {
+  it.each([
+    [
+      'a quote never closed',
+      'id,village,address\n,35.09.13.2006,"127.0.0.1\n',
+      'CSV: a quote (") opened and never closed; a value with a quote in it goes in quotes, the quote doubled: "Bu ""Sari"""',
+      'CSV: tanda petik (") dibuka dan tidak pernah ditutup; nilai yang berisi tanda petik ditulis di antara tanda petik, petiknya digandakan: "Bu ""Sari"""',
+    ],
+    [
+      'a quote inside a value',
+      'id,village,address,model\n,35.09.13.2006,127.0.0.1,NUC "11"\n',
+      'CSV: a quote (") inside column 4, whose value does not start with one; put the whole value in quotes and double the quote: "a ""b"""',
+      'CSV: tanda petik (") di dalam kolom 4, yang nilainya tidak diawali tanda petik; apit seluruh nilai dengan tanda petik dan gandakan petiknya: "a ""b"""',
+    ],
+    [
+      'text after a closing quote',
+      'id,village,address\n,35.09.13.2006,"127.0.0.1"x\n',
+      'CSV: text right after a closing quote ("); a quoted value ends at its quote, then a comma or the end of the line',
+      'CSV: ada teks tepat sesudah tanda petik penutup ("); nilai berpetik berakhir di petiknya, lalu koma atau akhir baris',
+    ],
+  ])('%s: the line named, exit 2, nothing written', async (_n, text, en, id) => {
+    const home = tempHome();
+    const { file } = csv(text);
+    for (const [lang, want] of [
+      ['C', `jfleet: error: ${file}:2: ${en}`],
+      ['id_ID.UTF-8', `jfleet: kesalahan: ${file}:2: ${id}`],
+    ] as const) {
+      const r = await jfleet(['register', '--from', file], { home, env: { LANG: lang } });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(want);
+      expect(existsSync(invFile(home))).toBe(false);
+    }
+  });
+});
+
 describe('jfleet register --from CSV', () => {
   it('imports every row, and importing the same file again changes nothing', async () => {
     const home = tempHome();
@@ -137,7 +172,7 @@ describe('jfleet register --from CSV', () => {
   });
 
   it.each([
-    ['a malformed CSV', 'id,village,address\n"a,35.09.13.2006,127.0.0.1\n', ':2: CSV: Quote Not Closed'],
+    ['a malformed CSV', 'id,village,address\n"a,35.09.13.2006,127.0.0.1\n', ':2: CSV: a quote (") opened and never closed'],
     ['an unknown column', 'id,village,address,password\na,35.09.13.2006,127.0.0.1,x\n', ':1 column 4: unknown column "password"'],
     ['a missing required column', 'id,village\na,35.09.13.2006\n', ':1 address: required column is missing from the header'],
     ['a short row', 'id,village,address\na,35.09.13.2006\n', ':2: expected 3 fields (id,village,address), found 2'],

@@ -1481,6 +1481,12 @@ Examples:
   errors: {
     mustBeWholeNumber: 'must be a whole number',
     isRequired: 'is required',
+    csvParser: {
+      csv: 'CSV: {{message}}',
+      quoteNotClosed: 'a quote (") opened and never closed; a value with a quote in it goes in quotes, the quote doubled: "Bu ""Sari"""',
+      openingQuote: 'a quote (") inside column {{column}}, whose value does not start with one; put the whole value in quotes and double the quote: "a ""b"""',
+      closingQuote: 'text right after a closing quote ("); a quoted value ends at its quote, then a comma or the end of the line',
+    },
     // words that stand in a sentence for a value: said when the value is exactly one of them
     words: {
       directory: 'a directory',

@@ -1434,6 +1434,14 @@ Contoh:
   errors: {
     mustBeWholeNumber: 'harus bilangan bulat',
     isRequired: 'wajib diisi',
+    csvParser: {
+      csv: 'CSV: {{message}}',
+      quoteNotClosed:
+        'tanda petik (") dibuka dan tidak pernah ditutup; nilai yang berisi tanda petik ditulis di antara tanda petik, petiknya digandakan: "Bu ""Sari"""',
+      openingQuote:
+        'tanda petik (") di dalam kolom {{column}}, yang nilainya tidak diawali tanda petik; apit seluruh nilai dengan tanda petik dan gandakan petiknya: "a ""b"""',
+      closingQuote: 'ada teks tepat sesudah tanda petik penutup ("); nilai berpetik berakhir di petiknya, lalu koma atau akhir baris',
+    },
     words: {
       directory: 'sebuah direktori',
       fifo: 'sebuah FIFO',
