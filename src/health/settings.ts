@@ -186,6 +186,13 @@ export function parseHealthSettings(text: string, file: string): { value: Health
         if (from !== null && to !== null) value.maintenance.push({ limit: o.limit as string | undefined, days, fromMin: from, toMin: to });
       });
   }
+  // a finding named by its field and no line (a threshold, a group's limit) gets the line of that field
+  const pathOf = (field: string) =>
+    field
+      .split(/\.|\[(\d+)\]/)
+      .filter((p) => p !== undefined && p !== '')
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  for (const i of issues) if (i.line === undefined && i.field) i.line = lineAt(pathOf(i.field) as string[]) ?? lineAt(pathOf(i.field).slice(0, -1) as string[]);
   return { value, issues };
 }
 

@@ -132,6 +132,34 @@ describe('jfleet inventory check', () => {
     ]);
     expect(readFileSync(file(home), 'utf8')).toBe(broken);
   });
+  it('checks the whole inventory: health.yaml and bastions.yaml beside packages.yaml, each finding with its file and line', async () => {
+    const home = fleet();
+    const inv = join(home, 'inventory');
+    const health = 'bogus: 1\nthresholds:\n  disk: "lots"\n';
+    const bastions = 'bastions:\n  - id: 5\n';
+    writeFileSync(join(inv, 'health.yaml'), health);
+    writeFileSync(join(inv, 'bastions.yaml'), bastions);
+    const r = await jfleet(['inventory', 'check', '--json'], { home });
+    expect(r.exitCode).toBe(2);
+    const errs = JSON.parse(r.stdout).errors.map(
+      (e: { file: string; line: number; field: string; message: string }) => `${e.file}:${e.line} ${e.field}: ${e.message}`,
+    );
+    expect(errs).toEqual([
+      expect.stringMatching(/health\.yaml:1 bogus: unknown setting: unknown key "bogus"/),
+      expect.stringMatching(/health\.yaml:3 thresholds\.disk: unknown threshold/),
+      `${join(inv, 'bastions.yaml')}:2 bastions[0].id: must be text`,
+      `${join(inv, 'bastions.yaml')}:2 bastions[0].address: is required`,
+      `${join(inv, 'bastions.yaml')}:2 bastions[0].hostKey: is required`,
+    ]);
+    expect(readFileSync(join(inv, 'health.yaml'), 'utf8')).toBe(health);
+    expect(readFileSync(join(inv, 'bastions.yaml'), 'utf8')).toBe(bastions);
+    // fixed: only the shared-address warning of packages.yaml is left
+    writeFileSync(join(inv, 'health.yaml'), 'thresholds:\n  disk_warn_pct: 80\n');
+    writeFileSync(join(inv, 'bastions.yaml'), 'bastions: []\n');
+    const ok = await jfleet(['inventory', 'check'], { home });
+    expect(ok.exitCode, ok.stdout).toBe(0);
+    expect(ok.stdout).toContain('3 valid package(s), 0 error(s), 1 warning(s)');
+  });
 });
 
 describe('jfleet inventory remove', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Context } from '../../context.js';
-import { ExitCode, ExitStatus, InputError, UserError } from '../../errors.js';
+import { ExitCode, ExitStatus, formatIssue, InputError, UserError, type InputIssue } from '../../errors.js';
 import type { MessageKey } from '../../i18n/catalog.js';
 import { issueText } from '../render/error-text.js';
 import { printJson } from '../shared.js';
@@ -81,7 +81,7 @@ export async function showCommand(ctx: Context, id: string, opts: Common & { wit
 }
 
 export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
-  const { res } = load(ctx, opts.inventory, false);
+  const { dir, res } = load(ctx, opts.inventory, false);
   if (!res.exists) throw new UserError(ctx.t('inventory.noInventory', { file: res.file }), { hint: ctx.t('inventory.noInventoryHint') });
   const lines = new Map<string, number>();
   // line of each package id, for warnings about valid packages
@@ -91,7 +91,26 @@ export async function checkCommand(ctx: Context, opts: Common): Promise<void> {
       const id = /^\s*-?\s*id:\s*["']?([a-z0-9-]+)/.exec(l)?.[1];
       if (id !== undefined && !lines.has(id)) lines.set(id, i + 1);
     });
-  const issues = lintInventory(res.packages, res.issues, res.file, (id) => lines.get(id));
+  // the whole inventory: health.yaml and bastions.yaml beside packages.yaml are checked too (a
+  // sweep or a tunnel would refuse them later), each finding once
+  const [{ loadHealthSettings }, { loadBastions }] = await Promise.all([import('../../health/settings.js'), import('../../inventory/bastions.js')]);
+  const seen = new Set(res.issues.map((i) => formatIssue(i)));
+  const others: InputIssue[] = [];
+  for (const read of [() => loadHealthSettings(dir).issues, () => loadBastions(dir).issues]) {
+    let found: InputIssue[];
+    try {
+      found = read();
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      found = [{ message: e.message }];
+    }
+    for (const i of found) {
+      if (seen.has(formatIssue(i))) continue;
+      seen.add(formatIssue(i));
+      others.push(i);
+    }
+  }
+  const issues = [...lintInventory(res.packages, res.issues, res.file, (id) => lines.get(id)), ...others.map((i) => ({ ...i, severity: 'error' as const }))];
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = issues.filter((i) => i.severity === 'warning');
   // a package with an error of its own (duplicate id, unknown village...) is not counted as valid
