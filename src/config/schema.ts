@@ -79,7 +79,8 @@ export const configSchema = z.object({
   schedule: z
     .object({
       sweep: cron.optional().meta(about('config.about.schedule.sweep')),
-      report: cron.optional().meta(about('config.about.schedule.report')),
+      // "none": schedule run makes no reports (as its --report none)
+      report: z.union([z.literal('none'), cron]).optional().meta(about('config.about.schedule.report')),
     })
     .default({}),
 });

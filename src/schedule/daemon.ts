@@ -7,7 +7,8 @@
  */
 import cron from 'node-cron';
 import type { Context } from '../context.js';
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode } from '../errors.js';
+import { validateCron } from './cron.js';
 import type { SweepSession } from '../health/sweep.js';
 import type { SweepSummary } from '../health/types.js';
 import type { Db } from '../store/db.js';
@@ -22,6 +23,9 @@ import { intlLocale } from '../i18n/language.js';
 export interface DaemonOptions {
   sweepCron: string;
   reportCron?: string;
+  /** where each expression came from, for its error ("--sweep", "config schedule.sweep") */
+  sweepFrom?: string;
+  reportFrom?: string;
   inventory?: string;
   limit?: string;
   forks?: number;
@@ -52,16 +56,9 @@ export interface DaemonResult {
   failed: number;
 }
 
-export function validateCron(expr: string, what: string): void {
-  if (!cron.validate(expr))
-    throw new UserError(`${what} is not a valid cron expression: "${expr}"`, {
-      hint: 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 * * * *"',
-    });
-}
-
 export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<DaemonResult> {
-  validateCron(opts.sweepCron, 'the sweep schedule');
-  if (opts.reportCron) validateCron(opts.reportCron, 'the report schedule');
+  validateCron(opts.sweepCron, opts.sweepFrom ?? 'the sweep schedule');
+  if (opts.reportCron) validateCron(opts.reportCron, opts.reportFrom ?? 'the report schedule');
   const f = opts.formats ?? { locale: intlLocale(ctx.lang), timeZone: DEFAULT_TIME_ZONE };
   const log = opts.log ?? ((l: string) => ctx.stdout.write(`${logTime(f, ctx.clock.now())} ${l}\n`));
 

@@ -9,7 +9,7 @@ import { writeAtomic, writeAtomicSet } from '../atomic-file.js';
 import type { Context } from '../context.js';
 import { homePaths } from '../context.js';
 import { cronToOnCalendar, mergeCronBlock, renderCronBlock, renderDaemonUnit, renderSystemdUnits, type InstallSpec } from './units.js';
-import { validateCron } from './daemon.js';
+import { validateCron } from './cron.js';
 import { UserError } from '../errors.js';
 
 export type ScheduleKind = 'systemd' | 'cron' | 'daemon';
@@ -66,7 +66,7 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
   cronExpr ??= ctx.config().schedule?.sweep;
   const from = opts.cron ? '--cron' : cronExpr ? 'config schedule.sweep' : undefined;
   cronExpr ??= '*/15 * * * *';
-  validateCron(cronExpr, 'the sweep schedule');
+  validateCron(cronExpr, from ?? 'the sweep schedule');
   // cron.d and OnCalendar take five fields; a sixth (node-cron's seconds, for schedule run)
   // written verbatim would make a line cron never runs
   if (cronExpr.trim().split(/\s+/).length !== 5) {

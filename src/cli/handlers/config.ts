@@ -52,6 +52,11 @@ export async function configGet(ctx: Context, key: string, opts: { json?: boolea
 
 export async function configSet(ctx: Context, key: string, value: string): Promise<void> {
   const k = findKey(key);
+  // a schedule is checked as the daemon will read it, before it is written
+  if ((key === 'schedule.sweep' || key === 'schedule.report') && !(key === 'schedule.report' && value.trim() === 'none')) {
+    const { validateCron } = await import('../../schedule/cron.js');
+    validateCron(value.trim(), key);
+  }
   const stored = await setConfigValue(ctx, key, PATH_KEYS.has(key) ? resolve(ctx.cwd, value) : value);
   ctx.stdout.write(`${key} = ${String(shown(k, stored))}\n`);
   if (ctx.env[k.env]) ctx.stderr.write(`jfleet: ${ctx.t('config.envOverrides', { env: k.env })}\n`);

@@ -42,12 +42,16 @@ export async function scheduleRunCommand(
     sweepCron ??= cfg.schedule?.sweep;
     reportCron ??= cfg.schedule?.report;
   }
+  // a bad expression names where it was set: the flag, or the config key to fix
+  const from = (flag: string | undefined, name: string, key: string, value: string | undefined) => (flag ? name : value ? `config ${key}` : undefined);
   const { openStateDb } = await import('../../state-db.js');
   const db = openStateDb(ctx.home);
   try {
     await runDaemon(ctx, {
       sweepCron: sweepCron ?? '*/15 * * * *',
       reportCron: reportCron && reportCron !== 'none' ? reportCron : undefined,
+      sweepFrom: from(opts.sweep, '--sweep', 'schedule.sweep', sweepCron),
+      reportFrom: from(opts.report, '--report', 'schedule.report', reportCron),
       db,
       inventory: opts.inventory,
       limit: opts.limit,
