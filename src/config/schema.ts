@@ -80,7 +80,10 @@ export const configSchema = z.object({
     .object({
       sweep: cron.optional().meta(about('config.about.schedule.sweep')),
       // "none": schedule run makes no reports (as its --report none)
-      report: z.union([z.literal('none'), cron]).optional().meta(about('config.about.schedule.report')),
+      report: z
+        .union([z.literal('none'), cron])
+        .optional()
+        .meta(about('config.about.schedule.report')),
     })
     .default({}),
 });

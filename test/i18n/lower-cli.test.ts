@@ -132,9 +132,9 @@ describe("health.yaml's unknown threshold, as the file spells the known ones", (
     expect(en!.exitCode).toBe(2);
     const line = (s: string) => s.split('\n').find((l) => /thresholds\.disk_warning/.test(l)) ?? '';
     expect(line(id!.stderr)).toMatch(
-      /health\.yaml thresholds\.disk_warning: ambang batas tidak dikenal \(yang dikenal: disk_warn_pct, disk_crit_pct, mem_warn_pct, mem_crit_pct, load_warn, load_crit, temp_warn_c, .*, max_attempts, flap_high_pct, flap_low_pct\)$/,
+      /health\.yaml:3 thresholds\.disk_warning: ambang batas tidak dikenal \(yang dikenal: disk_warn_pct, disk_crit_pct, mem_warn_pct, mem_crit_pct, load_warn, load_crit, temp_warn_c, .*, max_attempts, flap_high_pct, flap_low_pct\)$/,
     );
-    expect(line(en!.stderr)).toMatch(/health\.yaml thresholds\.disk_warning: unknown threshold \(known: disk_warn_pct, disk_crit_pct, .*, flap_low_pct\)$/);
+    expect(line(en!.stderr)).toMatch(/health\.yaml:3 thresholds\.disk_warning: unknown threshold \(known: disk_warn_pct, disk_crit_pct, .*, flap_low_pct\)$/);
     for (const r of [id!, en!]) expect(line(r.stderr).replace(/^.*\(/, '')).not.toMatch(/[a-z][A-Z]/);
   });
 });

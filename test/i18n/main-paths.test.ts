@@ -67,7 +67,7 @@ describe('on the built binary, LANG=id_ID.UTF-8 beside LANG=C', () => {
     const en = await jfleet(args, { home, env: { ...env, LANG: 'C' } });
     expect(id.exitCode).toBe(2);
     expect(en.exitCode).toBe(2);
-    expect(id.stderr.split('\n')[0]).toBe('jfleet: kesalahan: jadwal sweep bukan ekspresi cron yang sah: "bad"');
-    expect(en.stderr.split('\n')[0]).toBe('jfleet: error: the sweep schedule is not a valid cron expression: "bad"');
+    expect(id.stderr.split('\n')[0]).toBe('jfleet: kesalahan: --cron bukan ekspresi cron yang sah: "bad"');
+    expect(en.stderr.split('\n')[0]).toBe('jfleet: error: --cron is not a valid cron expression: "bad"');
   });
 });
