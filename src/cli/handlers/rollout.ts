@@ -126,8 +126,12 @@ function writeJUnit(ctx: Context, o: RolloutCommandOptions, e: Extract<RolloutEv
   const file = resolve(ctx.cwd, o.junit);
   const r = e.rollout;
   try {
+    // a device's own error inside the sentence ("why") is a lower layer's English: said in the run's language too
+    const said = (vars: Record<string, string | number>) => (typeof vars.why === 'string' ? { ...vars, why: ctx.t.phrase(vars.why) } : vars);
     const say = (key: string, vars: Record<string, string | number>) =>
-      key === 'gateFailed' && vars.previous === undefined ? ctx.t('rollout.junit.gateFailedNoPrevious') : ctx.t(`rollout.junit.${key}` as MessageKey, vars);
+      key === 'gateFailed' && vars.previous === undefined
+        ? ctx.t('rollout.junit.gateFailedNoPrevious')
+        : ctx.t(`rollout.junit.${key}` as MessageKey, said(vars));
     writeAtomic(file, renderJUnit({ id: r.id, release: r.release, state: r.state, startedAt: r.createdAt, devices: e.devices }, say), { label: '--junit' });
   } catch (err) {
     throw writeError(err, file, '--junit');
