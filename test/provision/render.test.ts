@@ -21,11 +21,11 @@ describe('provision recap', () => {
   it('totals the devices, counting a failed or unreachable device once', () => {
     const lines = renderRecap(summarize(false, recipe, [dev('a'), dev('b', { changed: 2, failed: 1 }), dev('c', { unreachable: true })]), plain, englishT);
     expect(lines[0]).toBe('RECAP');
-    expect(lines.at(-1)).toBe('TOTAL    : ok=9    changed=2    unreachable=1   failed=1    skipped=0  (3 devices, 2 failed)');
+    expect(lines.at(-1)).toBe('TOTAL    : ok=9    changed=2    unreachable=1   failed=1    skipped=0  (3 devices, 2 failed or unreachable)');
   });
   it('says "1 device" for one, and marks a check run', () => {
     const lines = renderRecap(summarize(true, recipe, [dev('a')]), plain, englishT);
     expect(lines[0]).toBe('RECAP (check: nothing was changed)');
-    expect(lines.at(-1)).toMatch(/\(1 device, 0 failed\)$/);
+    expect(lines.at(-1)).toMatch(/\(1 device, 0 failed or unreachable\)$/);
   });
 });

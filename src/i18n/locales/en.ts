@@ -1392,8 +1392,8 @@ Examples:
       recap: 'RECAP',
       recapCheck: 'RECAP (check: nothing was changed)',
       total: 'TOTAL',
-      totalDevices_one: '({{count}} device, {{failed}} failed)',
-      totalDevices_other: '({{count}} devices, {{failed}} failed)',
+      totalDevices_one: '({{count}} device, {{failed}} failed or unreachable)',
+      totalDevices_other: '({{count}} devices, {{failed}} failed or unreachable)',
     },
   },
   lab: {

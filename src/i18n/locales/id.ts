@@ -1347,7 +1347,7 @@ Contoh:
       recap: 'REKAP',
       recapCheck: 'REKAP (uji coba: tidak ada yang diubah)',
       total: 'TOTAL',
-      totalDevices_other: '({{count}} perangkat, {{failed}} gagal)',
+      totalDevices_other: '({{count}} perangkat, {{failed}} gagal atau tak terjangkau)',
     },
   },
   lab: {
