@@ -244,6 +244,21 @@ describe('jfleet central serve (CLI)', () => {
         id: /token baca dan --public-read saling bertentangan/,
       },
       { args: ['--port', '70000'], en: /--port takes at most 65535, not "70000"/, id: /--port menerima paling banyak 65\.535, bukan "70000"/ },
+      {
+        args: ['--host', '256.1.1.1'],
+        en: /^jfleet: error: --host "256\.1\.1\.1" is not an IP address or a host name$/,
+        id: /^jfleet: kesalahan: --host "256\.1\.1\.1" bukan alamat IP atau nama host$/,
+      },
+      {
+        args: ['--host', 'not a host'],
+        en: /--host "not a host" is not an IP address or a host name$/,
+        id: /--host "not a host" bukan alamat IP atau nama host$/,
+      },
+      {
+        args: ['--read-token', ''],
+        en: /^jfleet: error: --read-token is empty: give the token readers must send, or leave the flag out$/,
+        id: /^jfleet: kesalahan: --read-token kosong: berikan token yang wajib dikirim pembaca, atau jangan pakai opsi itu$/,
+      },
     ];
     for (const c of cases) {
       for (const [lang, want] of [

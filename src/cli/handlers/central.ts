@@ -21,6 +21,11 @@ export async function centralServeCommand(ctx: Context, opts: CentralServeOption
   if (!token) {
     throw new UserError(ctx.t('central.needsToken'), { hint: ctx.t('central.needsTokenHint') });
   }
+  // a host that is no address at all is said as such (not "would be open to the network")
+  const { isHostAddress } = await import('../../inventory/schema.js');
+  if (!isHostAddress(opts.host)) throw new UserError(ctx.t('central.badHost', { host: opts.host.replace(/[^\x20-\x7e]/g, '?').slice(0, 80) }));
+  // an explicit empty --read-token (an unset variable: --read-token "$TOKEN") is refused, not read as "no token"
+  if (opts.readToken !== undefined && opts.readToken.trim() === '') throw new UserError(ctx.t('central.readTokenEmpty'));
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UserError(ctx.t('central.tlsPair'));
   const tls = opts.tlsCert && opts.tlsKey ? await checkTls(ctx, resolve(ctx.cwd, opts.tlsCert), resolve(ctx.cwd, opts.tlsKey)) : undefined;
   const readToken = opts.readToken ?? (ctx.env.JFLEET_CENTRAL_READ_TOKEN || undefined);

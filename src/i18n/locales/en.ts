@@ -1424,6 +1424,8 @@ Examples:
     needsToken: 'the central server needs a token that runners must send',
     needsTokenHint: 'set JFLEET_CENTRAL_TOKEN (or pass --token)',
     tlsPair: '--tls-cert and --tls-key go together',
+    badHost: '--host "{{host}}" is not an IP address or a host name',
+    readTokenEmpty: '--read-token is empty: give the token readers must send, or leave the flag out',
     tlsMissing: 'cannot read {{flag}} {{file}}: no such file',
     tlsNotCert: '{{file}} (--tls-cert) is not a PEM certificate ({{detail}})',
     tlsNotKey: '{{file}} (--tls-key) is not a PEM private key ({{detail}})',

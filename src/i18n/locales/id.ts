@@ -1378,6 +1378,8 @@ Contoh:
     needsToken: 'server pusat memerlukan token yang wajib dikirim para runner',
     needsTokenHint: 'isi JFLEET_CENTRAL_TOKEN (atau berikan --token)',
     tlsPair: '--tls-cert dan --tls-key harus dipakai bersama',
+    badHost: '--host "{{host}}" bukan alamat IP atau nama host',
+    readTokenEmpty: '--read-token kosong: berikan token yang wajib dikirim pembaca, atau jangan pakai opsi itu',
     tlsMissing: 'tidak dapat membaca {{flag}} {{file}}: berkas tidak ada',
     tlsNotCert: '{{file}} (--tls-cert) bukan sertifikat PEM ({{detail}})',
     tlsNotKey: '{{file}} (--tls-key) bukan kunci privat PEM ({{detail}})',
