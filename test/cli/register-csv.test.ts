@@ -147,6 +147,25 @@ describe('jfleet register --from CSV', () => {
     expect(inv).not.toContain('HYPERLINK');
   });
 
+  it('--rejected without --skip-invalid: one line, exit 2, nothing imported or written (it was silently ignored)', async () => {
+    const home = tempHome();
+    const { dir, file } = csv(GOOD);
+    const rejected = join(dir, 'rejected.csv');
+    for (const [lang, want] of [
+      ['C', 'jfleet: error: --rejected goes with --skip-invalid (without it a bad row stops the import and no row is rejected)'],
+      [
+        'id_ID.UTF-8',
+        'jfleet: kesalahan: --rejected dipakai bersama --skip-invalid (tanpanya baris yang salah menghentikan impor dan tidak ada baris yang ditolak)',
+      ],
+    ] as const) {
+      const r = await jfleet(['register', '--from', file, '--rejected', rejected], { home, env: { LANG: lang } });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(want);
+    }
+    expect(existsSync(invFile(home))).toBe(false);
+    expect(existsSync(rejected)).toBe(false);
+  });
+
   it('--skip-invalid with a --rejected file that cannot be written: one line, exit 2, the inventory untouched', async () => {
     const home = tempHome();
     const { dir, file } = csv(BAD);

@@ -160,6 +160,9 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   ].filter((k) => (opts as Record<string, unknown>)[k] !== undefined);
   const [flag] = flagsGiven;
   if (flag !== undefined) throw new UserError(ctx.t('register.error.fromWithFlag', { flag: `--${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}` }));
+  // without --skip-invalid a bad row stops the import and nothing is rejected to a file: a --rejected
+  // alone would be silently ignored
+  if (opts.rejected !== undefined && !opts.skipInvalid) throw new UserError(ctx.t('register.error.rejectedNeedsSkipInvalid'));
   const rejectedFile = resolve(ctx.cwd, opts.rejected ?? file.replace(/\.csv$/i, '') + '.rejected.csv');
   // The rejected rows are written after the inventory: make sure they can be, and that they do
   // not land on the inventory, the CSV itself or jfleet's state, before anything is read or

@@ -851,6 +851,7 @@ Examples:
     needsFlags: 'register needs them',
     error: {
       skipInvalidNeedsFrom: '--skip-invalid and --rejected go with --from FILE.csv',
+      rejectedNeedsSkipInvalid: '--rejected goes with --skip-invalid (without it a bad row stops the import and no row is rejected)',
       tagChars: '"{{tag}}" must be lower-case letters, digits, "_", ".", "=" or "-"',
       fromWithFlag: '--from imports a file; do not combine it with {{flag}}',
       noSuchFile: 'cannot read {{file}}: no such file',

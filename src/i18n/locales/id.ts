@@ -83,6 +83,7 @@ Contoh:
     needsFlags: 'register memerlukannya',
     error: {
       skipInvalidNeedsFrom: '--skip-invalid dan --rejected hanya dipakai bersama --from FILE.csv',
+      rejectedNeedsSkipInvalid: '--rejected dipakai bersama --skip-invalid (tanpanya baris yang salah menghentikan impor dan tidak ada baris yang ditolak)',
       tagChars: '"{{tag}}" hanya boleh berisi huruf kecil, angka, "_", ".", "=" atau "-"',
       fromWithFlag: '--from mengimpor sebuah berkas; jangan digabung dengan {{flag}}',
       noSuchFile: 'tidak dapat membaca {{file}}: berkas tidak ada',
