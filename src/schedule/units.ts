@@ -54,23 +54,33 @@ export function cronToOnCalendar(expr: string): string {
   return `*-*-* ${h}:${m}:00`;
 }
 
-export function renderSystemdUnits(spec: InstallSpec, onCalendar: string, jitterSec: number): { service: string; timer: string } {
-  const exec = [spec.node, spec.bin, 'sweep', '--wait', ...spec.args].map(sdQuote).join(' ');
+/** A service unit's head and [Service] lines both kinds share: the description, the network, the user, the environment, the command. */
+function serviceHead(spec: InstallSpec, o: { comment: string; description: string; type: 'oneshot' | 'simple'; command: string[] }): string {
+  const exec = [spec.node, spec.bin, ...o.command, ...spec.args].map(sdQuote).join(' ');
   const env = Object.entries(spec.env)
     .map(([k, v]) => `Environment=${sdQuote(`${k}=${v}`)}`)
     .join('\n');
-  const service = `# Written by jfleet schedule install. One health sweep of the kiosk fleet.
+  return `${o.comment}
 [Unit]
-Description=jfleet health sweep of the village kiosks
+Description=${o.description}
 Wants=network-online.target
 After=network-online.target
 
 [Service]
-Type=oneshot
+Type=${o.type}
 User=${check(spec.user, 'user')}
 ${env}
 ExecStart=${exec}
-# Exit codes 1/3/6/7 mean "the fleet has problems", not "the sweep failed".
+`;
+}
+
+export function renderSystemdUnits(spec: InstallSpec, onCalendar: string, jitterSec: number): { service: string; timer: string } {
+  const service = `${serviceHead(spec, {
+    comment: '# Written by jfleet schedule install. One health sweep of the kiosk fleet.',
+    description: 'jfleet health sweep of the village kiosks',
+    type: 'oneshot',
+    command: ['sweep', '--wait'],
+  })}# Exit codes 1/3/6/7 mean "the fleet has problems", not "the sweep failed".
 SuccessExitStatus=1 3 6 7
 TimeoutStartSec=15min
 Nice=5
@@ -97,25 +107,13 @@ WantedBy=timers.target
  * prepaid SIM the difference between ~4 and ~30 MiB a month at a 15-minute schedule.
  */
 export function renderDaemonUnit(spec: InstallSpec, jitterSec: number): string {
-  const exec = [spec.node, spec.bin, 'schedule', 'run', '--sweep', spec.cron, '--jitter', String(Math.max(0, Math.round(jitterSec))), ...spec.args]
-    .map(sdQuote)
-    .join(' ');
-  const env = Object.entries(spec.env)
-    .map(([k, v]) => `Environment=${sdQuote(`${k}=${v}`)}`)
-    .join('\n');
-  return `# Written by jfleet schedule install --kind daemon. Health sweeps of the kiosk fleet on a
-# schedule, each device's connection kept open between them (reports: config schedule.report).
-[Unit]
-Description=jfleet schedule: health sweeps of the village kiosks, connections kept
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-Type=simple
-User=${check(spec.user, 'user')}
-${env}
-ExecStart=${exec}
-Restart=always
+  return `${serviceHead(spec, {
+    comment:
+      "# Written by jfleet schedule install --kind daemon. Health sweeps of the kiosk fleet on a\n# schedule, each device's connection kept open between them (reports: config schedule.report).",
+    description: 'jfleet schedule: health sweeps of the village kiosks, connections kept',
+    type: 'simple',
+    command: ['schedule', 'run', '--sweep', spec.cron, '--jitter', String(Math.max(0, Math.round(jitterSec)))],
+  })}Restart=always
 RestartSec=30
 # SIGTERM lets a running sweep finish (schedule run --stop-timeout, 30 s); it then exits 143
 TimeoutStopSec=60
