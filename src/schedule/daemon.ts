@@ -23,9 +23,9 @@ import { intlLocale } from '../i18n/language.js';
 export interface DaemonOptions {
   sweepCron: string;
   reportCron?: string;
-  /** where each expression came from, for its error ("--sweep", "config schedule.sweep") */
-  sweepFrom?: string;
-  reportFrom?: string;
+  /** where each expression came from, for its error: a flag ("--sweep") or a config key */
+  sweepFrom?: string | { configKey: string };
+  reportFrom?: string | { configKey: string };
   inventory?: string;
   limit?: string;
   forks?: number;
@@ -57,8 +57,9 @@ export interface DaemonResult {
 }
 
 export async function runDaemon(ctx: Context, opts: DaemonOptions): Promise<DaemonResult> {
-  validateCron(opts.sweepCron, opts.sweepFrom ?? 'the sweep schedule');
-  if (opts.reportCron) validateCron(opts.reportCron, opts.reportFrom ?? 'the report schedule');
+  const origin = (from: DaemonOptions['sweepFrom'], fallback: string) => (typeof from === 'object' ? `config ${from.configKey}` : (from ?? fallback));
+  validateCron(opts.sweepCron, origin(opts.sweepFrom, 'the sweep schedule'));
+  if (opts.reportCron) validateCron(opts.reportCron, origin(opts.reportFrom, 'the report schedule'));
   const f = opts.formats ?? { locale: intlLocale(ctx.lang), timeZone: DEFAULT_TIME_ZONE };
   const log = opts.log ?? ((l: string) => ctx.stdout.write(`${logTime(f, ctx.clock.now())} ${l}\n`));
 

@@ -43,7 +43,7 @@ export async function scheduleRunCommand(
     reportCron ??= cfg.schedule?.report;
   }
   // a bad expression names where it was set: the flag, or the config key to fix
-  const from = (flag: string | undefined, name: string, key: string, value: string | undefined) => (flag ? name : value ? `config ${key}` : undefined);
+  const from = (flag: string | undefined, name: string, key: string, value: string | undefined) => (flag ? name : value ? { configKey: key } : undefined);
   const { openStateDb } = await import('../../state-db.js');
   const db = openStateDb(ctx.home);
   try {
