@@ -337,12 +337,14 @@ let schedule;
       if (one.unreachable) console.log(`  cycle ${c + 1}: ${one.unreachable} unreachable`);
       await sleep(Math.max(0, start + (c + 1) * periodS * 1000 - performance.now()));
     }
-    const perCycle = sockWire(s0, sockSum(lab)) / N / CYCLES; // read before s1 below: the same moment, to the bytes of a keepalive
     const s1 = sockSum(lab);
+    const perCycle = sockWire(s0, s1) / N / CYCLES;
     const segs = (s1.segs - s0.segs) / N / CYCLES;
     const payload = uplinks.reduce((a, u) => a + u.counters.up + u.counters.down, 0) / N / CYCLES;
     const after = tunnels();
     const reconnected = after.filter((t, i) => t !== before[i]).length;
+    // a tunnel that reconnected restarted its socket's counters: the sum would be short
+    if (reconnected) console.log(`  INVALID: ${reconnected} tunnel(s) reconnected while measured; their bytes before it are not counted`);
     // one warm sweep alone, and one one-shot sweep (what a timer's `jfleet sweep` does: every device
     // dialled afresh through the bastion, key exchange and login, then hung up), counted the same way
     let w0 = sockSum(lab);

@@ -143,13 +143,14 @@ export function issueMessage(iss: { code?: string; message: string; keys?: strin
 /** Where a zod issue points, as keys: an unknown field's issue points at the field itself (its line), not the mapping around it. */
 export function issuePath(iss: { code?: string; path: PropertyKey[]; keys?: string[] }): string[] {
   const path = iss.path.map(String);
-  return iss.code === 'unrecognized_keys' && iss.keys?.length === 1 ? [...path, iss.keys[0] as string] : path;
+  // several unknown fields: the first one's line, the message names them all
+  return iss.code === 'unrecognized_keys' && iss.keys?.length ? [...path, iss.keys[0] as string] : path;
 }
 
 const EXPECTED: Record<string, string> = {
-  array: 'must be a list (a "- item" line for each, or [a, b])',
-  object: 'must be a mapping ("key: value" lines under it)',
-  record: 'must be a mapping ("key: value" lines under it)',
+  array: 'must be a list',
+  object: 'must be a mapping',
+  record: 'must be a mapping',
   string: 'must be text',
   number: 'must be a number',
   int: 'must be a whole number',
@@ -166,6 +167,8 @@ export function fieldError(iss: { code?: string; expected?: string; input?: unkn
   if (iss.code === 'invalid_type') {
     if (iss.input === undefined) return 'is required';
     if (iss.expected === 'number' && typeof iss.input === 'number' && Number.isNaN(iss.input)) return 'must be a whole number';
+    // YAML reads id: 5 or version: 1.10 as a number: the way out is quotes
+    if (iss.expected === 'string' && typeof iss.input === 'number') return 'must be text (it was read as a number: put it in quotes)';
     return EXPECTED[iss.expected ?? ''];
   }
   if (iss.code === 'too_small' && iss.origin === 'string' && Number(iss.minimum) === 1) return 'must not be empty';

@@ -16,7 +16,9 @@ export interface CsvParse {
 /** The most package rows one CSV may hold (Jember has 248 villages). */
 export const MAX_CSV_ROWS = 10_000;
 
-export function parseRegistrationCsv(text: string, file: string): CsvParse {
+export function parseRegistrationCsv(input: string, file: string): CsvParse {
+  // the rejected file's first line (SEP_LINE) read past, its line kept so every line number holds
+  const text = input.replace(/^(\uFEFF?)sep=,(?=\r?\n)/, '$1');
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     // header + MAX_CSV_ROWS + 1: enough to tell that a file has too many rows, and no more
@@ -106,6 +108,13 @@ function csvParserMessage(err: Error & { code?: string }): string {
     return 'text right after a closing quote ("); a quoted value ends at its quote, then a comma or the end of the line';
   return err.message.replace(/^Invalid [^:]*:\s*/, '').split('\n')[0] ?? err.message;
 }
+
+/**
+ * The rejected file's first line: a spreadsheet set to a comma-decimal language (Indonesian Excel
+ * splits on ";") would otherwise cut a value at a ";" and start a new cell there, past the '
+ * guard below; with it every cell is the file's own. The importer reads past it.
+ */
+export const SEP_LINE = 'sep=,\n';
 
 /** The column the rejected-rows file adds: why each row was refused. */
 export const ERROR_COLUMN = 'error';

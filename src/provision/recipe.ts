@@ -173,7 +173,7 @@ export function noProfile(recipe: Recipe, name: string): string {
 export function layersFor(recipe: Recipe, pkg: Package, districtCode: string, opts: ResolveOptions): RecipeOverride[] {
   const layers: RecipeOverride[] = [];
   if (opts.profile) {
-    const p = recipe.profiles[opts.profile];
+    const p = Object.hasOwn(recipe.profiles, opts.profile) ? recipe.profiles[opts.profile] : undefined;
     if (!p) throw new RecipeError(noProfile(recipe, opts.profile));
     layers.push(p);
   }

@@ -90,7 +90,7 @@ export async function openProvision(ctx: Context, opts: ProvisionOptions, emit: 
   if (!sel.packages.length) throw new UserError(`no packages match${opts.limit ? ` --limit ${opts.limit}` : ''}`);
   const recipe: Recipe = await loadRecipe(opts.recipe);
   // a --profile the recipe lacks is the flag's error, said once before any device is dialled
-  if (opts.profile && !recipe.profiles[opts.profile]) throw new UserError(noProfile(recipe, opts.profile));
+  if (opts.profile && !Object.hasOwn(recipe.profiles, opts.profile)) throw new UserError(noProfile(recipe, opts.profile));
   // --check --bootstrap may look with the password (read-only) when one is given
   const password = opts.bootstrap && (!check || opts.passwordFile || ctx.env.JFLEET_BOOTSTRAP_PASSWORD) ? bootstrapPassword(ctx, opts) : undefined;
   const forks = await resolveForks(ctx, opts.forks);

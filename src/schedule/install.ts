@@ -67,9 +67,10 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
   const from = opts.cron ? '--cron' : cronExpr ? 'config schedule.sweep' : undefined;
   cronExpr ??= '*/15 * * * *';
   validateCron(cronExpr, from ?? 'the sweep schedule');
-  // cron.d and OnCalendar take five fields; a sixth (node-cron's seconds, for schedule run)
+  const kind = scheduleKind(opts);
+  // cron.d and OnCalendar take five fields; a sixth (node-cron's seconds, which the daemon reads)
   // written verbatim would make a line cron never runs
-  if (cronExpr.trim().split(/\s+/).length !== 5) {
+  if (kind !== 'daemon' && cronExpr.trim().split(/\s+/).length !== 5) {
     throw new UserError(
       `${from ?? 'the sweep schedule'} "${cronExpr}" has ${cronExpr.trim().split(/\s+/).length} fields; schedule install writes crontab and systemd timers, which take exactly 5 (minute hour day month weekday)`,
       {
@@ -90,13 +91,13 @@ export async function installSchedule(ctx: Context, opts: InstallOptions): Promi
     args: opts.limit ? ['--limit', opts.limit] : [],
     logFile: join(homePaths(ctx.home).logsDir, 'sweep.log'),
   };
-  const kind = scheduleKind(opts);
   if (kind === 'daemon') {
     const dir = resolve(ctx.cwd, opts.dir ?? '/etc/systemd/system');
     const service = join(dir, 'jfleet-schedule.service');
     opts.checkOutputs?.([{ flag: '--dir', file: service, createDirs: true }]);
     mkdirSync(dir, { recursive: true });
     writeAtomic(service, renderDaemonUnit(spec, opts.jitterSec ?? 60), { mode: 0o644 });
+    // the unit Conflicts= with the one-shot timer: starting it stops the timer (docs/schedule.md: disable the timer too)
     return { kind, files: [service], next: 'systemctl daemon-reload && systemctl enable --now jfleet-schedule.service' };
   }
   const tunnelled = await tunnelledCount(ctx, opts);

@@ -55,7 +55,7 @@ export function cronToOnCalendar(expr: string): string {
 }
 
 /** A service unit's head and [Service] lines both kinds share: the description, the network, the user, the environment, the command. */
-function serviceHead(spec: InstallSpec, o: { comment: string; description: string; type: 'oneshot' | 'simple'; command: string[] }): string {
+function serviceHead(spec: InstallSpec, o: { comment: string; description: string; unit?: string; type: 'oneshot' | 'simple'; command: string[] }): string {
   const exec = [spec.node, spec.bin, ...o.command, ...spec.args].map(sdQuote).join(' ');
   const env = Object.entries(spec.env)
     .map(([k, v]) => `Environment=${sdQuote(`${k}=${v}`)}`)
@@ -63,7 +63,7 @@ function serviceHead(spec: InstallSpec, o: { comment: string; description: strin
   return `${o.comment}
 [Unit]
 Description=${o.description}
-Wants=network-online.target
+${o.unit ? `${o.unit}\n` : ''}Wants=network-online.target
 After=network-online.target
 
 [Service]
@@ -111,10 +111,14 @@ export function renderDaemonUnit(spec: InstallSpec, jitterSec: number): string {
     comment:
       "# Written by jfleet schedule install --kind daemon. Health sweeps of the kiosk fleet on a\n# schedule, each device's connection kept open between them (reports: config schedule.report).",
     description: 'jfleet schedule: health sweeps of the village kiosks, connections kept',
+    // the one-shot timer and the daemon never run together (two sweeps, twice the bytes)
+    unit: 'Conflicts=jfleet-sweep.timer jfleet-sweep.service',
     type: 'simple',
     command: ['schedule', 'run', '--sweep', spec.cron, '--jitter', String(Math.max(0, Math.round(jitterSec)))],
   })}Restart=always
 RestartSec=30
+# exit 2 is a usage error (a bad cron, a broken inventory): restarting cannot fix it
+RestartPreventExitStatus=2
 # SIGTERM lets a running sweep finish (schedule run --stop-timeout, 30 s); it then exits 143
 TimeoutStopSec=60
 SuccessExitStatus=143

@@ -147,7 +147,7 @@ describe('jfleet inventory check', () => {
     expect(errs).toEqual([
       expect.stringMatching(/health\.yaml:1 bogus: unknown setting: unknown key "bogus"/),
       expect.stringMatching(/health\.yaml:3 thresholds\.disk: unknown threshold/),
-      `${join(inv, 'bastions.yaml')}:2 bastions[0].id: must be text`,
+      `${join(inv, 'bastions.yaml')}:2 bastions[0].id: must be text (it was read as a number: put it in quotes)`,
       `${join(inv, 'bastions.yaml')}:2 bastions[0].address: is required`,
       `${join(inv, 'bastions.yaml')}:2 bastions[0].hostKey: is required`,
     ]);

@@ -241,7 +241,8 @@ describe('jfleet register --from: the reach and bastion columns', () => {
       ['10.20.0.3', undefined, undefined],
       ['10.20.0.4', undefined, undefined],
     ]);
-    const lines = readFileSync(rejected, 'utf8').trimEnd().split('\n');
+    const [sep, ...lines] = readFileSync(rejected, 'utf8').trimEnd().split('\n');
+    expect(sep).toBe('sep=,');
     expect(lines[0]).toBe('village,address,jump,reach,bastion,error');
     expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['10.20.0.5', '10.20.0.6', '10.20.0.7', '10.20.0.8', '10.20.0.9']);
     expect(lines[4]).toBe('35.09.13.2006,10.20.0.8,,nat,,reach: must be direct or tunnel');

@@ -16,10 +16,11 @@ const WRONG_KINDS = `packages:
     village: 35.09.13.2006
     address: 127.0.0.1
     port: twenty-two
-    user: root
+    user: 5
     tags: ring-0
     hardware: NUC
     password: hunter2
+    pin: 1234
 `;
 
 /** zod's words, in either language: none of them may reach the technician */
@@ -39,18 +40,20 @@ describe('a value of the wrong kind, through the built binary', () => {
     expect(idLines).toEqual([
       `kesalahan: ${file}:2 packages[0].registeredAt: wajib diisi`,
       `kesalahan: ${file}:5 packages[0].port: harus bilangan bulat`,
-      `kesalahan: ${file}:7 packages[0].tags: harus berupa daftar (satu baris "- butir" untuk tiap butir, atau [a, b])`,
-      `kesalahan: ${file}:8 packages[0].hardware: harus berupa pemetaan (baris "kunci: nilai" di bawahnya)`,
-      `kesalahan: ${file}:9 packages[0].password: kolom tidak dikenal`,
+      `kesalahan: ${file}:6 packages[0].user: harus berupa teks (terbaca sebagai angka: apit dengan tanda petik)`,
+      `kesalahan: ${file}:7 packages[0].tags: harus berupa daftar`,
+      `kesalahan: ${file}:8 packages[0].hardware: harus berupa pemetaan`,
+      `kesalahan: ${file}:9 packages[0].password: kolom tidak dikenal: password, pin`,
     ]);
     const en = await jfleet(['-i', inv, 'inventory', 'check'], { home, env: { LANG: 'C' } });
     expect(en.exitCode).toBe(2);
     expect(en.stdout.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
       `error: ${file}:2 packages[0].registeredAt: is required`,
       `error: ${file}:5 packages[0].port: must be a whole number`,
-      `error: ${file}:7 packages[0].tags: must be a list (a "- item" line for each, or [a, b])`,
-      `error: ${file}:8 packages[0].hardware: must be a mapping ("key: value" lines under it)`,
-      `error: ${file}:9 packages[0].password: unknown field`,
+      `error: ${file}:6 packages[0].user: must be text (it was read as a number: put it in quotes)`,
+      `error: ${file}:7 packages[0].tags: must be a list`,
+      `error: ${file}:8 packages[0].hardware: must be a mapping`,
+      `error: ${file}:9 packages[0].password: unknown fields password, pin`,
     ]);
     for (const out of [id.stdout, id.stderr, en.stdout, en.stderr]) expect(out).not.toMatch(ZOD);
     expect(readFileSync(file, 'utf8')).toBe(WRONG_KINDS);

@@ -48,9 +48,16 @@ describe('no English word inside an Indonesian sentence', () => {
         en: 'jfleet: hint: e.g. --waves 1,10%,50%,100%',
       },
     ];
+    // a file named like a sentence the catalog has ("fix {{what}}") is a path: said as typed
+    writeFileSync(join(root, 'fix list.csv'), 'id,village,address,colour\n');
+    cases.push({
+      args: ['-i', inv, 'register', '--from', 'fix list.csv', '--dry-run'],
+      id: 'jfleet: kesalahan: fix list.csv:1 kolom 4: kolom "colour" tidak dikenal',
+      en: 'jfleet: error: fix list.csv:1 column 4: unknown column "colour"',
+    });
     for (const c of cases) {
-      const id = await jfleet(c.args, { home, env: { ...c.env, LANG: 'id_ID.UTF-8' } });
-      const en = await jfleet(c.args, { home, env: { ...c.env, LANG: 'C' } });
+      const id = await jfleet(c.args, { home, cwd: root, env: { ...c.env, LANG: 'id_ID.UTF-8' } });
+      const en = await jfleet(c.args, { home, cwd: root, env: { ...c.env, LANG: 'C' } });
       expect(id.exitCode, id.stderr).not.toBe(0);
       expect(en.exitCode).toBe(id.exitCode);
       expect(id.stderr, c.args.join(' ')).toContain(c.id);

@@ -224,6 +224,12 @@ describe('jfleet central serve (CLI)', () => {
         id: /notes\.txt \(--tls-key\) bukan kunci privat PEM \(bukan kunci yang dapat dibaca OpenSSL\)$/,
       },
       {
+        // the two swapped: the "certificate" has a BEGIN line, a key's
+        args: ['--tls-cert', join(dir, 'a.key'), '--tls-key', join(dir, 'a.pem')],
+        en: /a\.key \(--tls-cert\) is not a PEM certificate \(it holds a (EC )?PRIVATE KEY\)$/,
+        id: /a\.key \(--tls-cert\) bukan sertifikat PEM \(isinya (EC )?PRIVATE KEY\)$/,
+      },
+      {
         args: ['--tls-cert', join(dir, 'a.pem'), '--tls-key', join(dir, 'locked.key')],
         en: /locked\.key \(--tls-key\) is protected by a passphrase, which a server cannot type$/,
         id: /locked\.key \(--tls-key\) dilindungi frasa sandi, yang tidak dapat diketik oleh server$/,

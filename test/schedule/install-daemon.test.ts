@@ -66,6 +66,9 @@ describe('the daemon unit (pure)', () => {
     expect(unit).toMatch(/^SuccessExitStatus=143$/m);
     expect(unit).toMatch(/^WantedBy=multi-user.target$/m);
     expect(unit).not.toMatch(/^OnCalendar=/m);
+    // a usage error is not restarted for ever; the one-shot timer never runs beside it
+    expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
+    expect(unit).toMatch(/^Conflicts=jfleet-sweep\.timer jfleet-sweep\.service$/m);
   });
   it('refuses a value that would break out of its line', () => {
     expect(() => renderDaemonUnit({ ...spec, user: 'root\nExecStartPre=/bin/rm -rf /' }, 0)).toThrow(/control characters/);
@@ -106,6 +109,19 @@ describe('jfleet schedule install --kind daemon (built binary)', () => {
     expect(await exited).toBe(143);
     expect(stdout).toContain('daemon stopped after 0 sweep(s)');
   }, 30_000);
+
+  it('takes a six-field cron (seconds first), which the daemon runs and a timer could not', async () => {
+    const { home, inv } = fleet('direct');
+    const dir = unitsDir();
+    const r = await jfleet(['schedule', 'install', '--kind', 'daemon', '--dir', dir, '--cron', '*/30 * * * * *'], { home, env: { JFLEET_INVENTORY: inv } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(execOf(readFileSync(join(dir, 'jfleet-schedule.service'), 'utf8')).argv.slice(2, 6)).toEqual(['schedule', 'run', '--sweep', '*/30 * * * * *']);
+    const timer = await jfleet(['schedule', 'install', '--kind', 'systemd', '--dir', unitsDir(), '--cron', '*/30 * * * * *'], {
+      home,
+      env: { JFLEET_INVENTORY: inv },
+    });
+    expect(timer.exitCode).toBe(2);
+  });
 
   it('refuses the one-shot flags: one line, exit 2, nothing written', async () => {
     const { home, inv } = fleet('direct');

@@ -102,7 +102,10 @@ async function checkTls(ctx: Context, certFile: string, keyFile: string): Promis
   try {
     cert = new X509Certificate(certText);
   } catch (e) {
-    throw new UserError(ctx.t('central.tlsNotCert', { file: certFile, detail: detail(e) }), { hint: ctx.t('central.tlsHint') });
+    // a key given as --tls-cert (the two swapped) has a BEGIN line, just not a certificate's: say what it holds
+    const label = /^-----BEGIN ([A-Z0-9 ]+)-----/m.exec(certText)?.[1];
+    const why = label && label !== 'CERTIFICATE' ? ctx.t('central.tlsHolds', { label: label.slice(0, 40) }) : detail(e);
+    throw new UserError(ctx.t('central.tlsNotCert', { file: certFile, detail: why }), { hint: ctx.t('central.tlsHint') });
   }
   let key: ReturnType<typeof createPrivateKey>;
   try {

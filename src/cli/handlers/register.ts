@@ -9,7 +9,7 @@ import { writeAtomic } from '../../atomic-file.js';
 import { assertOutputs } from '../output-file.js';
 import { askConfirm, askSearch, askSelect, askText, requireFlags } from '../prompts.js';
 import { loadBastions, type Bastion } from '../../inventory/bastions.js';
-import { csvLine, ERROR_COLUMN, parseRegistrationCsv } from '../../inventory/csv.js';
+import { csvLine, ERROR_COLUMN, parseRegistrationCsv, SEP_LINE } from '../../inventory/csv.js';
 import { loadInventory } from '../../inventory/load.js';
 import { resolveInventoryDir } from '../../inventory/paths.js';
 import { csvLabel, flagLabel, generateId, REQUIRED_FIELDS, splitTags, type RegField, type RegValues, type RowOutcome } from '../../inventory/register-plan.js';
@@ -198,7 +198,7 @@ async function importCsv(ctx: Context, dir: string, opts: RegisterOptions): Prom
   });
   if (r.rejected.length && opts.skipInvalid) {
     const lines = text.split(/\r?\n/);
-    let out = csvLine([...csv.header, ERROR_COLUMN]);
+    let out = SEP_LINE + csvLine([...csv.header, ERROR_COLUMN]);
     for (const o of r.rejected) out += rejectedLine(ctx.t, o, csv.header, rawByLine, lines);
     if (!opts.dryRun) {
       writeAtomic(rejectedFile, out, { mode: 0o600, label: '--rejected' });

@@ -14,9 +14,11 @@ export function errorText(t: Translate, english: string): string {
 
 /** A located issue, `file:line field: message`, with the message in the run's language. */
 export function issueText(t: Translate, issue: InputIssue): string {
-  // a path or a key never matches a template and stays as it is; "environment", "column 4" are words
-  const said = (v: string | undefined) => (v === undefined ? v : t.phrase(v));
-  return formatIssue({ ...issue, file: said(issue.file), field: said(issue.field), message: t.phrase(issue.message) });
+  // a file and a field are a path and a key, said as they are; only the two that are words are translated:
+  // the "environment" a JFLEET_* value is located in, and a CSV's "column N"
+  const file = issue.file === 'environment' ? t.phrase(issue.file) : issue.file;
+  const field = issue.field !== undefined && /^column \d+$/.test(issue.field) ? t.phrase(issue.field) : issue.field;
+  return formatIssue({ ...issue, file, field, message: t.phrase(issue.message) });
 }
 
 export function userErrorText(t: Translate, err: UserError): string {
