@@ -288,9 +288,12 @@ export class SshTransport implements Transport {
           refuse(new HostKeyMismatchError(t.name, proven, fp));
           return verify(false);
         }
+        // offered at once, not when the check resolves: ssh2 verifies the exchange's signature as
+        // soon as the server's NEWKEYS arrives (kex.js finish(scOnly)), which can be before this
+        // check's promise settles, and a refusal then still names the key that was offered
+        offered = fp;
         t.hostKey.check(fp).then(
           (r) => {
-            offered = fp;
             if (r === 'unpinned') unpinned = true;
             verify(true);
           },
